@@ -1,0 +1,40 @@
+/* The GnuTLS transport's state, shared by tls.c and tls_info.c (internal). */
+#ifndef MW_TLS_PRIVATE_H
+#define MW_TLS_PRIVATE_H
+
+#include "tls.h"
+
+#include <gnutls/gnutls.h>
+
+typedef struct mw_tls {
+    mw_transport base;
+    gnutls_session_t session;
+    gnutls_certificate_credentials_t cred;
+    int want;     /* direction of the last GNUTLS_E_AGAIN */
+    int sock_err; /* errno of the last failed push/pull */
+    int handshake_done;
+    int trusted_site;
+    int legacy_requested;
+    int legacy_missing; /* fallback asked for, but the system policy removed TLS 1.0/1.1 */
+    int is_ip;
+    unsigned char ip[16];
+    size_t ip_len;
+    unsigned ip_status; /* GnuTLS status found by the IP-literal verify callback */
+    int has_pin;
+    unsigned char pin[32];
+    unsigned cert_status; /* SECURITY_CERT_* bits */
+    int verified;
+    char status_text[256];
+    char host[256]; /* must outlive the session: GnuTLS keeps the pointer */
+} mw_tls;
+
+/* Map GnuTLS verification status bits to SECURITY_CERT_* bits. */
+MW_INTERNAL unsigned mw_tls_map_status(unsigned gnutls_status);
+
+/* Describe a GnuTLS verification status in words into buf. */
+MW_INTERNAL void mw_tls_status_text(unsigned gnutls_status, char *buf, size_t len);
+
+/* SHA-256 of the peer's leaf certificate; 0 on success, -1 when there is none. */
+MW_INTERNAL int mw_tls_peer_sha256(mw_tls *t, unsigned char out[32]);
+
+#endif

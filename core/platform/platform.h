@@ -1,0 +1,102 @@
+/* Portable socket, time, thread and lock primitives (internal).
+ *
+ * POSIX is what we build and test; the _WIN32 branches keep the tree portable to Winsock
+ * (SOCKET handles, WSAPoll, closesocket, WSAGetLastError) without a separate code path in
+ * the layers above. */
+#ifndef MW_PLATFORM_H
+#define MW_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef _WIN32
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+typedef SOCKET mw_socket_t;
+#define MW_INVALID_SOCKET INVALID_SOCKET
+typedef CRITICAL_SECTION mw_mutex_t;
+#else
+#include <pthread.h>
+#include <sys/types.h>
+typedef int mw_socket_t;
+#define MW_INVALID_SOCKET (-1)
+typedef pthread_mutex_t mw_mutex_t;
+#endif
+
+#if defined(_MSC_VER) && !defined(__clang__)
+#define MW_THREAD_LOCAL __declspec(thread)
+#else
+#define MW_THREAD_LOCAL _Thread_local
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MW_INTERNAL __attribute__((visibility("hidden")))
+#define MW_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define MW_INTERNAL
+#define MW_PRINTF(f, a)
+#endif
+
+/* Directions a session waits for; combined as bits. */
+enum { MW_WANT_NONE = 0, MW_WANT_READ = 1, MW_WANT_WRITE = 2 };
+
+/* Monotonic milliseconds; only differences are meaningful. */
+MW_INTERNAL int64_t mw_now_ms(void);
+
+/* OS thread id of the caller (gettid / GetCurrentThreadId). */
+MW_INTERNAL uint32_t mw_thread_id(void);
+
+/* Start a detached thread; returns 0 on success. */
+MW_INTERNAL int mw_thread_start_detached(void (*fn)(void *), void *arg);
+
+/* One process-wide lock for the library's few globals (handle table, init count); usable
+ * before any initialisation. */
+MW_INTERNAL void mw_global_lock(void);
+MW_INTERNAL void mw_global_unlock(void);
+
+MW_INTERNAL void mw_mutex_init(mw_mutex_t *m);
+MW_INTERNAL void mw_mutex_destroy(mw_mutex_t *m);
+MW_INTERNAL void mw_mutex_lock(mw_mutex_t *m);
+MW_INTERNAL void mw_mutex_unlock(mw_mutex_t *m);
+
+/* One-time process set-up (Winsock start-up; SIGPIPE needs nothing since sends use
+ * MSG_NOSIGNAL). Returns 0 on success. */
+MW_INTERNAL int mw_platform_init(void);
+MW_INTERNAL void mw_platform_cleanup(void);
+
+/* Last socket error (errno / WSAGetLastError) and whether it means "try again". */
+MW_INTERNAL int mw_sock_errno(void);
+MW_INTERNAL int mw_sock_would_block(int err);
+MW_INTERNAL int mw_sock_interrupted(int err);
+MW_INTERNAL const char *mw_sock_strerror(int err, char *buf, size_t len);
+
+MW_INTERNAL int mw_sock_set_nonblocking(mw_socket_t s);
+MW_INTERNAL void mw_sock_close(mw_socket_t s);
+
+/* send/recv without SIGPIPE. Return bytes, or -1 with the error in *err. recv returns 0 on
+ * orderly shutdown. */
+MW_INTERNAL long mw_sock_send(mw_socket_t s, const void *buf, size_t len, int *err);
+MW_INTERNAL long mw_sock_recv(mw_socket_t s, void *buf, size_t len, int *err);
+
+/* A wake-up channel: any thread may signal it; a poll on its read side wakes. Used by
+ * cancel and by the resolver thread. */
+typedef struct mw_wakeup {
+    mw_socket_t rd;
+    mw_socket_t wr;
+} mw_wakeup;
+
+MW_INTERNAL int mw_wakeup_open(mw_wakeup *w);
+MW_INTERNAL void mw_wakeup_close(mw_wakeup *w);
+MW_INTERNAL void mw_wakeup_signal(mw_wakeup *w);
+MW_INTERNAL void mw_wakeup_drain(mw_wakeup *w);
+
+/* Wait until `sock` is ready for `want` (MW_WANT_* bits) or `wake` is signalled, for at most
+ * timeout_ms (-1: no limit). Returns the ready MW_WANT_* bits of sock (0 on timeout or wake-up)
+ * or -1 on a poll failure (*err set). sock may be MW_INVALID_SOCKET (wait on wake only). */
+MW_INTERNAL int mw_poll2(mw_socket_t sock, int want, mw_socket_t wake, int timeout_ms, int *err);
+
+#endif /* MW_PLATFORM_H */

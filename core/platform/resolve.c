@@ -1,0 +1,129 @@
+/* Resolver thread; see resolve.h. */
+#ifndef _WIN32
+#define _GNU_SOURCE
+#endif
+#include "resolve.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef _WIN32
+#include <netdb.h>
+#include <sys/socket.h>
+#endif
+
+struct mw_resolve {
+    mw_mutex_t lock;
+    int refs; /* session + thread */
+    int done;
+    int abandoned;
+    int gai_err;
+    struct addrinfo *result;
+    mw_wakeup *wake;
+    char port[8];
+    char host[];
+};
+
+static int lookup(const char *host, const char *port, int flags, struct addrinfo **out)
+{
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = flags;
+    return getaddrinfo(host, port, &hints, out);
+}
+
+static void release(mw_resolve *r)
+{
+    mw_mutex_lock(&r->lock);
+    int left = --r->refs;
+    mw_mutex_unlock(&r->lock);
+    if (left == 0) {
+        if (r->result)
+            freeaddrinfo(r->result);
+        mw_mutex_destroy(&r->lock);
+        free(r);
+    }
+}
+
+static void resolve_main(void *arg)
+{
+    mw_resolve *r = arg;
+    struct addrinfo *ai = NULL;
+    int rc = lookup(r->host, r->port, AI_ADDRCONFIG, &ai);
+    mw_mutex_lock(&r->lock);
+    r->gai_err = rc;
+    r->result = rc == 0 ? ai : NULL;
+    r->done = 1;
+    /* The wake-up channel belongs to the session: touch it only while the session still
+     * holds the job (abandon() takes the same lock). */
+    if (!r->abandoned)
+        mw_wakeup_signal(r->wake);
+    mw_mutex_unlock(&r->lock);
+    release(r);
+}
+
+mw_resolve *mw_resolve_start(const char *host, uint16_t port, mw_wakeup *wake)
+{
+    size_t hl = strlen(host);
+    mw_resolve *r = calloc(1, sizeof *r + hl + 1);
+    if (!r)
+        return NULL;
+    memcpy(r->host, host, hl + 1);
+    snprintf(r->port, sizeof r->port, "%u", (unsigned)port);
+    r->wake = wake;
+    mw_mutex_init(&r->lock);
+    /* IP literals need no thread. */
+    struct addrinfo *ai = NULL;
+    if (lookup(host, r->port, AI_NUMERICHOST, &ai) == 0) {
+        r->result = ai;
+        r->done = 1;
+        r->refs = 1;
+        return r;
+    }
+    r->refs = 2;
+    if (mw_thread_start_detached(resolve_main, r) != 0) {
+        mw_mutex_destroy(&r->lock);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+int mw_resolve_poll(mw_resolve *r, struct addrinfo **ai, int *gai_err)
+{
+    mw_mutex_lock(&r->lock);
+    int done = r->done;
+    if (done) {
+        *ai = r->result;
+        *gai_err = r->gai_err;
+        r->result = NULL;
+        r->abandoned = 1;
+    }
+    mw_mutex_unlock(&r->lock);
+    if (done)
+        release(r);
+    return done;
+}
+
+void mw_resolve_abandon(mw_resolve *r)
+{
+    if (!r)
+        return;
+    mw_mutex_lock(&r->lock);
+    r->abandoned = 1;
+    mw_mutex_unlock(&r->lock);
+    release(r);
+}
+
+const char *mw_resolve_strerror(int gai_err)
+{
+#ifdef _WIN32
+    return gai_strerrorA(gai_err);
+#else
+    return gai_strerror(gai_err);
+#endif
+}

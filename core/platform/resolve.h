@@ -1,0 +1,29 @@
+/* Name resolution that never blocks the caller (internal).
+ *
+ * getaddrinfo() cannot be interrupted, so a non-numeric name is resolved on a detached helper
+ * thread that signals the session's wake-up channel when done. The session polls that channel
+ * like a socket, so the non-blocking API stays non-blocking during DNS. A session that gives
+ * up (timeout, cancel, free) abandons the job; the thread frees it when getaddrinfo returns. */
+#ifndef MW_RESOLVE_H
+#define MW_RESOLVE_H
+
+#include "platform.h"
+
+struct addrinfo;
+typedef struct mw_resolve mw_resolve;
+
+/* Start resolving host for TCP port. Numeric addresses complete at once. Returns NULL when out
+ * of memory or no thread could be started. */
+MW_INTERNAL mw_resolve *mw_resolve_start(const char *host, uint16_t port, mw_wakeup *wake);
+
+/* 0: still running. 1: done; *ai receives the list (the caller owns it, freeaddrinfo) or NULL
+ * with *gai_err set. The job is freed when it reports done. */
+MW_INTERNAL int mw_resolve_poll(mw_resolve *r, struct addrinfo **ai, int *gai_err);
+
+/* Drop interest in a running job; safe to close the wake-up channel afterwards. */
+MW_INTERNAL void mw_resolve_abandon(mw_resolve *r);
+
+/* Text for a getaddrinfo error. */
+MW_INTERNAL const char *mw_resolve_strerror(int gai_err);
+
+#endif

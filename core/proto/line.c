@@ -1,0 +1,109 @@
+/* Line assembler; see line.h. */
+#include "line.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void mw_line_init(mw_line_asm *a, size_t limit, unsigned flags)
+{
+    memset(a, 0, sizeof *a);
+    a->limit = limit < 3 ? 3 : limit;
+    a->flags = flags;
+}
+
+void mw_line_free(mw_line_asm *a)
+{
+    free(a->buf);
+    memset(a, 0, sizeof *a);
+}
+
+void mw_line_reset(mw_line_asm *a)
+{
+    a->len = 0;
+    a->failed = 0;
+}
+
+size_t mw_line_buffered(const mw_line_asm *a)
+{
+    return a->len;
+}
+
+/* Check a complete line (terminator included, n >= 1, last byte LF) and strip the
+ * terminator. */
+static int check_line(const mw_line_asm *a, const char *p, size_t n, size_t *body)
+{
+    size_t end = n - 1; /* index of the LF */
+    if (end > 0 && p[end - 1] == '\r')
+        end--;
+    else if (!(a->flags & MW_LINE_LENIENT_EOL))
+        return MW_LINE_BAD_EOL;
+    if (memchr(p, '\0', end))
+        return MW_LINE_NUL;
+    if (memchr(p, '\r', end))
+        return MW_LINE_BAD_EOL;
+    *body = end;
+    return MW_LINE_COMPLETE;
+}
+
+static int grow(mw_line_asm *a, size_t need)
+{
+    if (need <= a->cap)
+        return 0;
+    size_t cap = a->cap ? a->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    if (cap > a->limit)
+        cap = a->limit;
+    char *nb = realloc(a->buf, cap);
+    if (!nb)
+        return -1;
+    a->buf = nb;
+    a->cap = cap;
+    return 0;
+}
+
+int mw_line_feed(mw_line_asm *a, const char *data, size_t len, size_t *consumed, const char **line,
+                 size_t *line_len)
+{
+    *consumed = 0;
+    if (a->failed)
+        return a->failed;
+    const char *lf = len ? memchr(data, '\n', len) : NULL;
+    size_t take = lf ? (size_t)(lf - data) + 1 : len;
+    if (a->len + take > a->limit) {
+        /* Report the overlong line as soon as it is known, without buffering it. */
+        *consumed = take;
+        return a->failed = MW_LINE_TOO_LONG;
+    }
+    if (!lf) {
+        /* Early checks so a NUL is reported without waiting for the end of the line. */
+        if (memchr(data, '\0', len)) {
+            *consumed = len;
+            return a->failed = MW_LINE_NUL;
+        }
+        if (grow(a, a->len + len))
+            return a->failed = MW_LINE_NOMEM;
+        memcpy(a->buf + a->len, data, len);
+        a->len += len;
+        *consumed = len;
+        return MW_LINE_NEED_MORE;
+    }
+    *consumed = take;
+    const char *p = data;
+    size_t n = take;
+    if (a->len) {
+        if (grow(a, a->len + take))
+            return a->failed = MW_LINE_NOMEM;
+        memcpy(a->buf + a->len, data, take);
+        p = a->buf;
+        n = a->len + take;
+        a->len = 0;
+    }
+    size_t body = 0;
+    int rc = check_line(a, p, n, &body);
+    if (rc != MW_LINE_COMPLETE)
+        return a->failed = rc;
+    *line = p;
+    *line_len = body;
+    return MW_LINE_COMPLETE;
+}

@@ -1,0 +1,160 @@
+/* Public functions shared by the SMTP and IMAP APIs (common.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include <mailwire/common.h>
+#include <mailwire/version.h>
+
+#include "../util/str.h"
+#include "errors.h"
+#include "handle.h"
+
+static int g_init_count;
+
+int MailwireInitialize(void)
+{
+    int ok = 1;
+    mw_global_lock();
+    if (g_init_count == 0) {
+        /* GnuTLS initialises itself on load since 3.3; the explicit call keeps it loaded and
+         * is reference-counted by GnuTLS too. */
+        if (mw_platform_init() != 0 || gnutls_global_init() < 0)
+            ok = 0;
+    }
+    if (ok)
+        g_init_count++;
+    mw_global_unlock();
+    if (!ok)
+        mw_set_error(ST_ERROR_INTERNAL, "library initialisation failed");
+    return ok;
+}
+
+void MailwireUninitialize(void)
+{
+    mw_global_lock();
+    if (g_init_count > 0 && --g_init_count == 0) {
+        gnutls_global_deinit();
+        mw_platform_cleanup();
+    }
+    mw_global_unlock();
+}
+
+unsigned MailwireGetLastError(void)
+{
+    return mw_get_error();
+}
+
+void MailwireSetLastError(unsigned nError)
+{
+    mw_set_error(nError, NULL);
+}
+
+const char *MailwireGetErrorString(unsigned nError)
+{
+    return mw_error_string(nError);
+}
+
+const char *MailwireGetLastErrorDetail(void)
+{
+    return mw_get_error_detail();
+}
+
+uint32_t MailwireGetCurrentThreadId(void)
+{
+    return mw_thread_id();
+}
+
+uint32_t MailwireAttachThread(HCLIENT hClient, uint32_t dwThreadId)
+{
+    unsigned err;
+    uint32_t prev = mw_handle_attach(hClient, dwThreadId, &err);
+    if (!err)
+        mw_set_error(ST_ERROR_NONE, NULL);
+    return prev;
+}
+
+int MailwireCancel(HCLIENT hClient)
+{
+    return mw_handle_cancel(hClient) ? -1 : 0;
+}
+
+int MailwireRegisterEvent(HCLIENT hClient, unsigned nEventId, MAILWIRE_EVENTPROC lpfnProc,
+                          void *lpUserData)
+{
+    mw_session *s;
+    if (mw_handle_lookup(hClient, 1, &s))
+        return -1;
+    if (mw_session_register_event(s, nEventId, lpfnProc, lpUserData)) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "unknown event %u", nEventId);
+        return -1;
+    }
+    return 0;
+}
+
+int MailwireGetSecurityInfo(HCLIENT hClient, SECURITYINFO *lpInfo)
+{
+    mw_session *s;
+    if (!lpInfo || lpInfo->dwSize < sizeof(SECURITYINFO)) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "SECURITYINFO.dwSize must be sizeof(SECURITYINFO)");
+        return -1;
+    }
+    if (mw_handle_lookup(hClient, 1, &s))
+        return -1;
+    mw_session_get_security_info(s, lpInfo);
+    return 0;
+}
+
+int MailwireCreateSecurityCredentials(uint32_t dwOptions, const char *lpszCertificateFile,
+                                      const char *lpszPrivateKeyFile, const char *lpszPassword,
+                                      const char *lpszCAFile, LPSECURITYCREDENTIALS *lppCredentials)
+{
+    if (!lppCredentials) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "lppCredentials is NULL");
+        return -1;
+    }
+    *lppCredentials = NULL;
+    SECURITYCREDENTIALS *c = calloc(1, sizeof *c);
+    char *cert = NULL, *key = NULL, *pass = NULL, *ca = NULL;
+    if (!c || mw_strdup_opt(&cert, lpszCertificateFile) ||
+        mw_strdup_opt(&key, lpszPrivateKeyFile) || mw_strdup_opt(&pass, lpszPassword) ||
+        mw_strdup_opt(&ca, lpszCAFile)) {
+        free(c);
+        free(cert);
+        free(key);
+        mw_free_secret(pass);
+        free(ca);
+        mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
+        return -1;
+    }
+    c->dwSize = sizeof *c;
+    c->dwOptions = dwOptions;
+    c->lpszCertificateFile = cert;
+    c->lpszPrivateKeyFile = key;
+    c->lpszPassword = pass;
+    c->lpszCAFile = ca;
+    *lppCredentials = c;
+    mw_set_error(ST_ERROR_NONE, NULL);
+    return 0;
+}
+
+void MailwireDeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials)
+{
+    if (!lpCredentials)
+        return;
+    /* The strings were allocated by MailwireCreateSecurityCredentials; casting away const is
+     * how the block owns them. */
+    free((char *)lpCredentials->lpszCertificateFile);
+    free((char *)lpCredentials->lpszPrivateKeyFile);
+    mw_free_secret((char *)lpCredentials->lpszPassword);
+    free((char *)lpCredentials->lpszCAFile);
+    free((char *)lpCredentials->lpszPinnedFingerprint);
+    mw_wipe(lpCredentials, sizeof *lpCredentials);
+    free(lpCredentials);
+}
+
+const char *MailwireGetVersion(void)
+{
+    return MAILWIRE_VERSION_STRING;
+}

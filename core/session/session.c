@@ -1,0 +1,737 @@
+/* Session core; see session.h. */
+#ifndef _WIN32
+#define _GNU_SOURCE
+#endif
+#include "session.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef _WIN32
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#endif
+
+#include "../net/transport.h"
+#include "../platform/connect.h"
+#include "../platform/resolve.h"
+#include "../util/str.h"
+#include "errors.h"
+
+/* Large enough for a TLS record's plaintext, so one recv drains one record. */
+#define MW_RBUF_SIZE 16384
+
+typedef struct event_slot {
+    MAILWIRE_EVENTPROC fn;
+    void *user;
+} event_slot;
+
+struct mw_session {
+    uint32_t options;
+    unsigned timeout_ms;
+    uint32_t owner;
+    HCLIENT handle;
+    enum mw_phase phase;
+
+    char *host;
+    uint16_t port;
+    mw_tls_config tls_cfg;
+    mw_resolve *resolve;
+    mw_connector conn;
+    int conn_active;
+    mw_socket_t sock;
+    mw_transport *tr;
+    mw_wakeup wake;
+    atomic_int cancel;
+
+    const mw_engine_ops *eng_ops;
+    void *eng;
+    unsigned long eng_progress;
+
+    int op_active;    /* an operation is running */
+    int op_connect;   /* ... and it is the connect operation */
+    int64_t deadline; /* absolute mw_now_ms() time; 0: none */
+    int want;         /* MW_WANT_* bits from the last WAIT */
+
+    char *rbuf;
+    size_t rpos, rlen;
+
+    unsigned err;
+    char detail[512];
+    int reply_code;
+    char *reply_text;
+
+    event_slot events[MAILWIRE_EVENT_MAX];
+    int dispatch_depth;
+    int free_pending;
+
+    mw_trace_fn trace;
+    void *trace_user;
+
+    SECURITYINFO sec; /* kept after a certificate rejection, when the transport is gone */
+};
+
+static const char *const phase_names[] = {"IDLE",      "RESOLVING", "CONNECTING",
+                                          "HANDSHAKE", "OPEN",      "CLOSED"};
+
+/* The one place the phase changes, so the trace shows every transition by name. */
+static void set_phase(mw_session *s, enum mw_phase ph)
+{
+    if (s->phase == ph)
+        return;
+    mw_session_trace_info(s, "phase %s -> %s", phase_names[s->phase], phase_names[ph]);
+    s->phase = ph;
+}
+
+static void arm_deadline(mw_session *s)
+{
+    s->deadline = s->timeout_ms ? mw_now_ms() + (int64_t)s->timeout_ms : 0;
+}
+
+mw_session *mw_session_new(uint32_t options, unsigned timeout_ms)
+{
+    mw_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->rbuf = malloc(MW_RBUF_SIZE);
+    if (!s->rbuf || mw_wakeup_open(&s->wake)) {
+        free(s->rbuf);
+        free(s);
+        return NULL;
+    }
+    s->options = options;
+    s->timeout_ms = timeout_ms;
+    s->owner = mw_thread_id();
+    s->sock = MW_INVALID_SOCKET;
+    s->phase = MW_PH_IDLE;
+    s->tls_cfg.trusted_site = (options & MAILWIRE_OPTION_TRUSTEDSITE) != 0;
+    s->tls_cfg.fallback = (options & MAILWIRE_OPTION_SECURE_FALLBACK) != 0;
+    atomic_init(&s->cancel, 0);
+    return s;
+}
+
+static void drop_connection(mw_session *s)
+{
+    if (s->resolve) {
+        mw_resolve_abandon(s->resolve);
+        s->resolve = NULL;
+    }
+    if (s->conn_active) {
+        mw_connector_free(&s->conn);
+        s->conn_active = 0;
+    }
+    if (s->tr) {
+        s->tr->ops->destroy(s->tr);
+        s->tr = NULL;
+    }
+    mw_sock_close(s->sock);
+    s->sock = MW_INVALID_SOCKET;
+    s->rpos = s->rlen = 0;
+    s->op_active = 0;
+    if (s->phase != MW_PH_IDLE)
+        set_phase(s, MW_PH_CLOSED);
+}
+
+static void really_free(mw_session *s)
+{
+    drop_connection(s);
+    mw_wakeup_close(&s->wake);
+    mw_tls_config_clear(&s->tls_cfg);
+    free(s->host);
+    free(s->reply_text);
+    free(s->rbuf);
+    free(s);
+}
+
+void mw_session_free(mw_session *s)
+{
+    if (!s)
+        return;
+    if (s->dispatch_depth > 0) {
+        s->free_pending = 1;
+        return;
+    }
+    mw_session_close(s);
+    really_free(s);
+}
+
+unsigned mw_session_set_credentials(mw_session *s, const SECURITYCREDENTIALS *cred)
+{
+    char detail[256] = "";
+    int trusted = s->tls_cfg.trusted_site, fallback = s->tls_cfg.fallback;
+    mw_tls_config_clear(&s->tls_cfg);
+    s->tls_cfg.trusted_site = trusted;
+    s->tls_cfg.fallback = fallback;
+    unsigned err = mw_tls_config_set(&s->tls_cfg, cred, detail, sizeof detail);
+    if (err)
+        mw_set_error_text(err, detail);
+    return err;
+}
+
+void mw_session_set_engine(mw_session *s, const mw_engine_ops *ops, void *eng)
+{
+    s->eng_ops = ops;
+    s->eng = eng;
+    s->eng_progress = ops && ops->progress ? ops->progress(eng) : 0;
+}
+
+/* ---- events and trace ------------------------------------------------------------------- */
+
+int mw_session_register_event(mw_session *s, unsigned event, MAILWIRE_EVENTPROC fn, void *user)
+{
+    if (event == 0 || event >= MAILWIRE_EVENT_MAX)
+        return -1;
+    s->events[event].fn = fn;
+    s->events[event].user = user;
+    return 0;
+}
+
+void mw_session_emit(mw_session *s, unsigned event, unsigned err)
+{
+    if (event == 0 || event >= MAILWIRE_EVENT_MAX || !s->events[event].fn)
+        return;
+    s->dispatch_depth++;
+    s->events[event].fn(s->handle, event, err, s->events[event].user);
+    s->dispatch_depth--;
+}
+
+void mw_session_set_trace(mw_session *s, mw_trace_fn fn, void *user)
+{
+    s->trace = fn;
+    s->trace_user = user;
+}
+
+void mw_session_trace_info(mw_session *s, const char *fmt, ...)
+{
+    if (!s->trace)
+        return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    s->trace(s->trace_user, MW_TRACE_INFO, buf,
+             (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+/* Trace sent bytes, replacing the secret part (passwords, tokens, AUTH payloads) with a
+ * marker so that no credential ever reaches a log. */
+static void trace_sent(mw_session *s, const char *p, size_t n, size_t secret_from)
+{
+    if (!s->trace)
+        return;
+    if (secret_from >= n) {
+        s->trace(s->trace_user, MW_TRACE_SENT, p, n);
+        return;
+    }
+    char buf[256];
+    size_t keep = secret_from < 200 ? secret_from : 200;
+    memcpy(buf, p, keep);
+    int m = snprintf(buf + keep, sizeof buf - keep, "<redacted %zu bytes>", n - secret_from);
+    /* Keep the line structure visible: a redacted command still ends its line. */
+    size_t len = keep + (size_t)m;
+    if (n >= 2 && p[n - 2] == '\r' && p[n - 1] == '\n' && len + 2 < sizeof buf) {
+        buf[len++] = '\r';
+        buf[len++] = '\n';
+    }
+    s->trace(s->trace_user, MW_TRACE_SENT, buf, len);
+}
+
+/* ---- failure ---------------------------------------------------------------------------- */
+
+/* End the operation with an error. fatal: the connection is dropped as well. */
+static int fail(mw_session *s, unsigned err, int fatal, const char *detail)
+{
+    s->err = err;
+    mw_strlcpy(s->detail, detail ? detail : "", sizeof s->detail);
+    mw_set_error_text(err, s->detail);
+    mw_session_trace_info(s, "error %u (%s)%s%s", err, mw_error_string(err),
+                          s->detail[0] ? ": " : "", s->detail);
+    int was_connect = s->op_connect;
+    s->op_active = 0;
+    s->op_connect = 0;
+    if (fatal)
+        drop_connection(s);
+    if (err == ST_ERROR_TIMEOUT)
+        mw_session_emit(s, MAILWIRE_EVENT_TIMEOUT, err);
+    else if (err == ST_ERROR_CANCELLED)
+        mw_session_emit(s, MAILWIRE_EVENT_CANCEL, err);
+    else if (err == ST_ERROR_CONNECTION_CLOSED || err == ST_ERROR_TLS_TRUNCATED)
+        mw_session_emit(s, MAILWIRE_EVENT_DISCONNECT, err);
+    if (was_connect)
+        mw_session_emit(s, MAILWIRE_EVENT_CONNECT, err);
+    else
+        mw_session_emit(s, MAILWIRE_EVENT_ERROR, err);
+    return MW_STEP_FAILED;
+}
+
+static int fail_transport(mw_session *s, const mw_transport *t)
+{
+    return fail(s, t->err ? t->err : ST_ERROR_SOCKET, 1, t->detail);
+}
+
+static int finish(mw_session *s)
+{
+    int was_connect = s->op_connect;
+    s->op_active = 0;
+    s->op_connect = 0;
+    s->err = ST_ERROR_NONE;
+    s->detail[0] = 0;
+    if (was_connect)
+        mw_session_emit(s, MAILWIRE_EVENT_CONNECT, ST_ERROR_NONE);
+    return MW_STEP_DONE;
+}
+
+/* ---- connection set-up ------------------------------------------------------------------ */
+
+unsigned mw_session_connect(mw_session *s, const char *host, uint16_t port)
+{
+    if (s->phase != MW_PH_IDLE && s->phase != MW_PH_CLOSED) {
+        mw_set_error(ST_ERROR_ALREADY_CONNECTED, NULL);
+        return ST_ERROR_ALREADY_CONNECTED;
+    }
+    if (!host || !*host || port == 0) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "a host name and a port are required");
+        return ST_ERROR_INVALID_ARGUMENT;
+    }
+    char *copy;
+    if (mw_strdup_opt(&copy, host)) {
+        mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
+        return ST_ERROR_OUT_OF_MEMORY;
+    }
+    free(s->host);
+    s->host = copy;
+    s->port = port;
+    atomic_store(&s->cancel, 0);
+    mw_wakeup_drain(&s->wake);
+    s->resolve = mw_resolve_start(host, port, &s->wake);
+    if (!s->resolve) {
+        mw_set_error(ST_ERROR_OUT_OF_MEMORY, "could not start the resolver");
+        return ST_ERROR_OUT_OF_MEMORY;
+    }
+    s->op_active = 1;
+    s->op_connect = 1;
+    arm_deadline(s);
+    set_phase(s, MW_PH_RESOLVING);
+    mw_session_trace_info(s, "connecting to %s port %u", host, (unsigned)port);
+    return ST_ERROR_NONE;
+}
+
+unsigned mw_session_begin(mw_session *s)
+{
+    if (s->phase != MW_PH_OPEN) {
+        mw_set_error(ST_ERROR_NOT_CONNECTED, NULL);
+        return ST_ERROR_NOT_CONNECTED;
+    }
+    if (s->op_active) {
+        mw_set_error(ST_ERROR_BUSY, NULL);
+        return ST_ERROR_BUSY;
+    }
+    s->op_active = 1;
+    s->op_connect = 0;
+    arm_deadline(s);
+    return ST_ERROR_NONE;
+}
+
+unsigned mw_session_start_tls(mw_session *s)
+{
+    char detail[256] = "";
+    mw_transport *t = NULL;
+    unsigned err = mw_tls_new(&s->tls_cfg, s->host, s->sock, &t, detail, sizeof detail);
+    if (err) {
+        fail(s, err, 1, detail);
+        return err;
+    }
+    if (s->tr)
+        s->tr->ops->destroy(s->tr);
+    s->tr = t;
+    memset(&s->sec, 0, sizeof s->sec);
+    arm_deadline(s); /* the handshake gets a full timeout of its own */
+    set_phase(s, MW_PH_HANDSHAKE);
+    return ST_ERROR_NONE;
+}
+
+static int step_resolving(mw_session *s)
+{
+    struct addrinfo *ai = NULL;
+    int gai = 0;
+    mw_wakeup_drain(&s->wake);
+    if (!mw_resolve_poll(s->resolve, &ai, &gai)) {
+        s->want = MW_WANT_READ; /* on the wake-up channel */
+        return MW_STEP_WAIT;
+    }
+    s->resolve = NULL;
+    if (!ai) {
+        char d[300];
+        snprintf(d, sizeof d, "%s: %s", s->host, mw_resolve_strerror(gai));
+        return fail(s, ST_ERROR_RESOLVE_FAILED, 1, d);
+    }
+    if (mw_connector_begin(&s->conn, ai, (s->options & MAILWIRE_OPTION_PREFER_IPV6) != 0)) {
+        freeaddrinfo(ai);
+        return fail(s, ST_ERROR_OUT_OF_MEMORY, 1, NULL);
+    }
+    s->conn_active = 1;
+    set_phase(s, MW_PH_CONNECTING);
+    return -2; /* go on */
+}
+
+static int step_connecting(mw_session *s)
+{
+    int r = mw_connector_step(&s->conn);
+    if (r == 0) {
+        s->want = MW_WANT_WRITE;
+        return MW_STEP_WAIT;
+    }
+    if (r < 0) {
+        char d[300], e[128];
+        snprintf(d, sizeof d, "%s port %u (last address tried %s): %s", s->host, (unsigned)s->port,
+                 s->conn.last_addr[0] ? s->conn.last_addr : "none",
+                 s->conn.count ? mw_sock_strerror(s->conn.last_err, e, sizeof e) : "no address");
+        unsigned err = s->conn.count && s->conn.only_refused ? ST_ERROR_CONNECT_REFUSED
+                                                             : ST_ERROR_CONNECT_FAILED;
+        return fail(s, err, 1, d);
+    }
+    s->sock = mw_connector_take(&s->conn);
+    mw_connector_free(&s->conn);
+    s->conn_active = 0;
+    mw_session_trace_info(s, "connected to %s", s->conn.last_addr);
+    s->tr = mw_plain_transport_new(s->sock);
+    if (!s->tr)
+        return fail(s, ST_ERROR_OUT_OF_MEMORY, 1, NULL);
+    if (s->options & MAILWIRE_OPTION_SECURE_IMPLICIT) {
+        if (mw_session_start_tls(s))
+            return MW_STEP_FAILED;
+        return -2;
+    }
+    arm_deadline(s); /* the greeting gets a full timeout */
+    set_phase(s, MW_PH_OPEN);
+    return -2;
+}
+
+static int step_handshake(mw_session *s)
+{
+    int r = mw_tls_handshake(s->tr);
+    if (r == MW_IO_AGAIN) {
+        s->want = s->tr->ops->want(s->tr);
+        return MW_STEP_WAIT;
+    }
+    mw_tls_get_info(s->tr, &s->sec);
+    if (r == MW_IO_ERROR)
+        return fail_transport(s, s->tr);
+    mw_session_trace_info(s, "TLS established: %s %s, certificate %s", s->sec.szProtocol,
+                          s->sec.szCipherSuite, s->sec.szStatusText);
+    if (s->eng_ops && s->eng_ops->tls_started)
+        s->eng_ops->tls_started(s->eng);
+    arm_deadline(s);
+    set_phase(s, MW_PH_OPEN);
+    return -2;
+}
+
+/* ---- the open connection ---------------------------------------------------------------- */
+
+static int engine_status(mw_session *s, unsigned *err, const char **detail)
+{
+    *err = ST_ERROR_NONE;
+    *detail = NULL;
+    if (!s->eng_ops)
+        return MW_OP_DONE;
+    return s->eng_ops->status(s->eng, err, detail);
+}
+
+static void note_progress(mw_session *s)
+{
+    if (s->eng_ops && s->eng_ops->progress) {
+        unsigned long p = s->eng_ops->progress(s->eng);
+        if (p != s->eng_progress) {
+            s->eng_progress = p;
+            arm_deadline(s);
+        }
+    }
+}
+
+/* Send what the engine lends until it has nothing more or the socket would block.
+ * Returns 0, MW_IO_AGAIN, or MW_STEP_FAILED. */
+static int flush_output(mw_session *s)
+{
+    if (!s->eng_ops)
+        return 0;
+    for (;;) {
+        const char *p = NULL;
+        size_t secret = (size_t)-1;
+        size_t n = s->eng_ops->output(s->eng, &p, &secret);
+        if (n == 0)
+            return 0;
+        long w = s->tr->ops->send(s->tr, p, n);
+        if (w == MW_IO_AGAIN) {
+            s->want |= s->tr->ops->want(s->tr);
+            return MW_IO_AGAIN;
+        }
+        if (w < 0)
+            return fail_transport(s, s->tr);
+        trace_sent(s, p, (size_t)w, secret);
+        s->eng_ops->sent(s->eng, (size_t)w);
+    }
+}
+
+static int step_open(mw_session *s)
+{
+    for (;;) {
+        s->want = 0;
+        int fr = flush_output(s);
+        if (fr == MW_STEP_FAILED)
+            return fr;
+        unsigned err;
+        const char *detail;
+        int st = engine_status(s, &err, &detail);
+        note_progress(s);
+        if (st == MW_OP_FAILED || st == MW_OP_FATAL)
+            return fail(s, err ? err : ST_ERROR_INTERNAL, st == MW_OP_FATAL, detail);
+        if (st == MW_OP_DONE && fr == 0)
+            return finish(s);
+        if (st == MW_OP_START_TLS && fr == 0) {
+            /* Bytes after the go-ahead arrived in plaintext and would be taken as protected
+             * once TLS is up: response injection (security checklist item 4). */
+            if (s->rpos < s->rlen || s->tr->ops->pending(s->tr)) {
+                char d[128];
+                snprintf(d, sizeof d, "%zu bytes followed the STARTTLS go-ahead",
+                         s->rlen - s->rpos);
+                return fail(s, ST_ERROR_PROTOCOL_VIOLATION, 1, d);
+            }
+            if (mw_session_start_tls(s))
+                return MW_STEP_FAILED;
+            return -2;
+        }
+        if (s->rpos < s->rlen && st == MW_OP_RUNNING) {
+            size_t used = s->eng_ops->feed(s->eng, s->rbuf + s->rpos, s->rlen - s->rpos);
+            s->rpos += used;
+            if (s->rpos == s->rlen)
+                s->rpos = s->rlen = 0;
+            if (used == 0 && engine_status(s, &err, &detail) == MW_OP_RUNNING)
+                return fail(s, ST_ERROR_INTERNAL, 1, "the engine stopped taking input");
+            continue;
+        }
+        int reading = st == MW_OP_RUNNING && s->eng_ops && s->eng_ops->wants_read(s->eng);
+        if (!reading) {
+            if (fr == MW_IO_AGAIN)
+                return MW_STEP_WAIT;
+            /* Nothing to read and nothing to send, yet not done: a stuck engine. */
+            return fail(s, ST_ERROR_INTERNAL, 1, "the engine neither reads nor finishes");
+        }
+        long n = s->tr->ops->recv(s->tr, s->rbuf, MW_RBUF_SIZE);
+        if (n == MW_IO_AGAIN) {
+            s->want |= s->tr->ops->want(s->tr);
+            return MW_STEP_WAIT;
+        }
+        if (n == MW_IO_ERROR)
+            return fail_transport(s, s->tr);
+        if (n == 0)
+            return fail(s, ST_ERROR_CONNECTION_CLOSED, 1,
+                        "the server closed the connection while a reply was awaited");
+        if (s->trace)
+            s->trace(s->trace_user, MW_TRACE_RECEIVED, s->rbuf, (size_t)n);
+        s->rpos = 0;
+        s->rlen = (size_t)n;
+    }
+}
+
+int mw_session_step(mw_session *s)
+{
+    if (!s->op_active)
+        return s->err ? MW_STEP_FAILED : MW_STEP_DONE;
+    if (atomic_load(&s->cancel)) {
+        atomic_store(&s->cancel, 0);
+        mw_wakeup_drain(&s->wake);
+        return fail(s, ST_ERROR_CANCELLED, 1, "cancelled by the application");
+    }
+    s->dispatch_depth++;
+    int r;
+    do {
+        switch (s->phase) {
+        case MW_PH_RESOLVING:
+            r = step_resolving(s);
+            break;
+        case MW_PH_CONNECTING:
+            r = step_connecting(s);
+            break;
+        case MW_PH_HANDSHAKE:
+            r = step_handshake(s);
+            break;
+        case MW_PH_OPEN:
+            r = s->eng_ops || s->op_connect ? step_open(s) : finish(s);
+            break;
+        default:
+            r = fail(s, ST_ERROR_NOT_CONNECTED, 0, NULL);
+            break;
+        }
+    } while (r == -2);
+    if (r == MW_STEP_WAIT && s->deadline && mw_now_ms() >= s->deadline) {
+        static const char *const what[] = {
+            "", "name resolution", "connect", "TLS handshake", "server reply", ""};
+        char d[128];
+        snprintf(d, sizeof d, "no progress in %s within %u ms", what[s->phase], s->timeout_ms);
+        r = fail(s, ST_ERROR_TIMEOUT, 1, d);
+    }
+    s->dispatch_depth--;
+    if (s->free_pending && s->dispatch_depth == 0) {
+        really_free(s);
+        return MW_STEP_FAILED;
+    }
+    return r;
+}
+
+void mw_session_wait_info(mw_session *s, mw_socket_t *sock, int *want, int *timeout_ms)
+{
+    *sock = s->phase == MW_PH_RESOLVING ? s->wake.rd : s->sock;
+    *want = s->phase == MW_PH_CONNECTING ? MW_WANT_WRITE : s->want;
+    if (s->phase == MW_PH_CONNECTING)
+        *sock = s->conn.sock;
+    /* Records GnuTLS already decrypted are invisible to poll(): step again at once. */
+    if (s->tr && s->phase == MW_PH_OPEN && s->tr->ops->pending(s->tr)) {
+        *timeout_ms = 0;
+        return;
+    }
+    if (!s->op_active || !s->deadline) {
+        *timeout_ms = s->op_active ? -1 : 0;
+        return;
+    }
+    int64_t left = s->deadline - mw_now_ms();
+    *timeout_ms = left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
+
+unsigned mw_session_run(mw_session *s)
+{
+    for (;;) {
+        int r = mw_session_step(s);
+        if (r == MW_STEP_DONE) {
+            mw_set_error(ST_ERROR_NONE, NULL);
+            return ST_ERROR_NONE;
+        }
+        if (r == MW_STEP_FAILED)
+            return mw_get_error();
+        mw_socket_t sock;
+        int want, timeout, perr = 0;
+        mw_session_wait_info(s, &sock, &want, &timeout);
+        if (timeout == 0)
+            continue;
+        /* The wake-up channel is polled too, so a cancel from another thread (or the resolver
+         * finishing) ends the wait at once. While resolving it is the only thing to wait on. */
+        if (s->phase == MW_PH_RESOLVING)
+            sock = MW_INVALID_SOCKET;
+        if (mw_poll2(sock, want, s->wake.rd, timeout, &perr) < 0) {
+            char d[160], e[128];
+            snprintf(d, sizeof d, "poll: %s", mw_sock_strerror(perr, e, sizeof e));
+            fail(s, ST_ERROR_SOCKET, 1, d);
+            return ST_ERROR_SOCKET;
+        }
+    }
+}
+
+void mw_session_cancel(mw_session *s)
+{
+    atomic_store(&s->cancel, 1);
+    mw_wakeup_signal(&s->wake);
+}
+
+void mw_session_close(mw_session *s)
+{
+    if (s->tr && s->phase == MW_PH_OPEN)
+        s->tr->ops->shutdown(s->tr);
+    drop_connection(s);
+}
+
+/* ---- accessors -------------------------------------------------------------------------- */
+
+void mw_session_get_security_info(mw_session *s, SECURITYINFO *info)
+{
+    uint32_t size = info->dwSize;
+    *info = s->sec;
+    info->dwSize = size;
+    if (s->tr && mw_is_tls(s->tr))
+        mw_tls_get_info(s->tr, info);
+}
+
+void mw_session_set_reply(mw_session *s, int code, const char *text, size_t len)
+{
+    char *t = malloc(len + 1);
+    if (!t)
+        return;
+    memcpy(t, text, len);
+    t[len] = 0;
+    free(s->reply_text);
+    s->reply_text = t;
+    s->reply_code = code;
+}
+
+enum mw_phase mw_session_phase(const mw_session *s)
+{
+    return s->phase;
+}
+
+int mw_session_is_tls(const mw_session *s)
+{
+    return s->tr && mw_is_tls(s->tr) && s->phase == MW_PH_OPEN;
+}
+
+unsigned mw_session_error(const mw_session *s)
+{
+    return s->err;
+}
+
+const char *mw_session_error_detail(const mw_session *s)
+{
+    return s->detail;
+}
+
+uint32_t mw_session_options(const mw_session *s)
+{
+    return s->options;
+}
+
+const char *mw_session_host(const mw_session *s)
+{
+    return s->host ? s->host : "";
+}
+
+int mw_session_peer_is_loopback(const mw_session *s)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (s->sock == MW_INVALID_SOCKET || getpeername(s->sock, (struct sockaddr *)&ss, &len))
+        return 0;
+    if (ss.ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+        return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+        return IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
+    }
+    return 0;
+}
+
+HCLIENT mw_session_handle(const mw_session *s)
+{
+    return s->handle;
+}
+
+void mw_session_set_handle(mw_session *s, HCLIENT h)
+{
+    s->handle = h;
+}
+
+uint32_t mw_session_owner(const mw_session *s)
+{
+    return s->owner;
+}
+
+void mw_session_set_owner(mw_session *s, uint32_t tid)
+{
+    s->owner = tid;
+}

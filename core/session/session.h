@@ -1,0 +1,145 @@
+/* The part every client handle shares (internal): connection set-up (resolve, connect, TLS),
+ * the transport, the attached protocol engine, deadlines, cancel, events, trace, owner thread
+ * and the last reply.
+ *
+ * One non-blocking step function drives everything; the blocking facade is a poll loop over
+ * it, so the two faces cannot drift. Protocol engines do no I/O: the session lends them the
+ * bytes it reads and sends the bytes they lend it. */
+#ifndef MW_SESSION_H
+#define MW_SESSION_H
+
+#include <stdint.h>
+
+#include <mailwire/common.h>
+
+#include "../net/tls.h"
+#include "../platform/platform.h"
+
+/* Status of the engine's current operation. */
+enum mw_op_status {
+    MW_OP_RUNNING = 0,   /* more I/O needed */
+    MW_OP_DONE = 1,      /* finished successfully (once its output is flushed) */
+    MW_OP_START_TLS = 2, /* STARTTLS go-ahead received: upgrade the transport now */
+    MW_OP_FAILED = 3,    /* failed; the session stays usable (e.g. a 5xx reply) */
+    MW_OP_FATAL = 4      /* failed; the connection must be dropped */
+};
+
+/* What a protocol engine offers the session. No call may do I/O or read a clock. */
+typedef struct mw_engine_ops {
+    const char *name;
+    /* Take received bytes; return how many were consumed. May stop early (after a STARTTLS
+     * go-ahead); the session then treats leftover bytes as injected. */
+    size_t (*feed)(void *eng, const char *data, size_t len);
+    /* Lend the next bytes to send; 0 when there are none. *secret_from is the offset from
+     * which the bytes must not reach the trace ((size_t)-1: nothing secret). */
+    size_t (*output)(void *eng, const char **data, size_t *secret_from);
+    /* n of the lent bytes were sent. */
+    void (*sent)(void *eng, size_t n);
+    /* Whether the engine waits for input. */
+    int (*wants_read)(void *eng);
+    /* MW_OP_*; on failure *err is the error code and *detail its cause (may be NULL). */
+    int (*status)(void *eng, unsigned *err, const char **detail);
+    /* The transport is now TLS: forget everything learned before (security checklist 6, 7). */
+    void (*tls_started)(void *eng);
+    /* Counter bumped whenever a reply completes or bulk data advances; the session re-arms
+     * the per-reply deadline when it changes. May be NULL. */
+    unsigned long (*progress)(void *eng);
+} mw_engine_ops;
+
+enum mw_step {
+    MW_STEP_WAIT = 0,   /* would block: see mw_session_wait_info() */
+    MW_STEP_DONE = 1,   /* the operation finished */
+    MW_STEP_FAILED = -1 /* the operation failed: s->err, s->detail */
+};
+
+/* Connection phase; changed only by set_phase() in session.c. */
+enum mw_phase {
+    MW_PH_IDLE,       /* not connected */
+    MW_PH_RESOLVING,  /* waiting for the resolver thread */
+    MW_PH_CONNECTING, /* TCP connect in progress */
+    MW_PH_HANDSHAKE,  /* TLS handshake in progress (implicit or STARTTLS) */
+    MW_PH_OPEN,       /* transport ready; the engine runs */
+    MW_PH_CLOSED      /* connection dropped or closed */
+};
+
+/* Trace directions. */
+enum { MW_TRACE_SENT = 'S', MW_TRACE_RECEIVED = 'R', MW_TRACE_INFO = 'I' };
+
+typedef void (*mw_trace_fn)(void *user, int direction, const char *data, size_t len);
+
+typedef struct mw_session mw_session;
+
+/* New unconnected session owned by the calling thread. options: MAILWIRE_OPTION_* bits.
+ * timeout_ms bounds every wait (connect, handshake, each reply). */
+MW_INTERNAL mw_session *mw_session_new(uint32_t options, unsigned timeout_ms);
+
+/* Free (after closing). Inside an event callback the free is deferred until the dispatcher
+ * unwinds. */
+MW_INTERNAL void mw_session_free(mw_session *s);
+
+/* Copy TLS client credentials; ST_ERROR_NONE or an error (thread error set). */
+MW_INTERNAL unsigned mw_session_set_credentials(mw_session *s, const SECURITYCREDENTIALS *cred);
+
+/* Attach the protocol engine (not owned). */
+MW_INTERNAL void mw_session_set_engine(mw_session *s, const mw_engine_ops *ops, void *eng);
+
+/* Start connecting to host:port (the operation ends when the transport is ready and the
+ * engine, if any, reports done). Returns ST_ERROR_NONE or an error (thread error set). */
+MW_INTERNAL unsigned mw_session_connect(mw_session *s, const char *host, uint16_t port);
+
+/* Start an engine operation on an open session (the engine has queued its commands). */
+MW_INTERNAL unsigned mw_session_begin(mw_session *s);
+
+/* Do all the work possible without blocking. Returns MW_STEP_*. */
+MW_INTERNAL int mw_session_step(mw_session *s);
+
+/* What to wait for before the next step: the socket (or, while resolving, the wake-up
+ * channel), MW_WANT_* bits, and milliseconds until the deadline (-1: none; 0: step now). */
+MW_INTERNAL void mw_session_wait_info(mw_session *s, mw_socket_t *sock, int *want, int *timeout_ms);
+
+/* Blocking facade: step and poll until the operation ends. Returns ST_ERROR_NONE or the
+ * error (thread error set). Wakes promptly on cancel. */
+MW_INTERNAL unsigned mw_session_run(mw_session *s);
+
+/* Request cancellation; any thread. */
+MW_INTERNAL void mw_session_cancel(mw_session *s);
+
+/* Orderly close: TLS close_notify (one non-blocking try), then close the socket. */
+MW_INTERNAL void mw_session_close(mw_session *s);
+
+/* Upgrade the open connection to TLS in place (the engine asked for it, or a test does). */
+MW_INTERNAL unsigned mw_session_start_tls(mw_session *s);
+
+MW_INTERNAL int mw_session_register_event(mw_session *s, unsigned event, MAILWIRE_EVENTPROC fn,
+                                          void *user);
+MW_INTERNAL void mw_session_emit(mw_session *s, unsigned event, unsigned err);
+
+MW_INTERNAL void mw_session_set_trace(mw_session *s, mw_trace_fn fn, void *user);
+/* Trace a message about the session itself. */
+MW_INTERNAL void mw_session_trace_info(mw_session *s, const char *fmt, ...) MW_PRINTF(2, 3);
+
+MW_INTERNAL void mw_session_get_security_info(mw_session *s, SECURITYINFO *info);
+
+/* The last server reply (set by engines). */
+MW_INTERNAL void mw_session_set_reply(mw_session *s, int code, const char *text, size_t len);
+
+/* Accessors. */
+MW_INTERNAL enum mw_phase mw_session_phase(const mw_session *s);
+MW_INTERNAL int mw_session_is_tls(const mw_session *s);
+MW_INTERNAL unsigned mw_session_error(const mw_session *s);
+MW_INTERNAL const char *mw_session_error_detail(const mw_session *s);
+MW_INTERNAL uint32_t mw_session_options(const mw_session *s);
+MW_INTERNAL const char *mw_session_host(const mw_session *s);
+/* Whether the peer is a loopback address (cleartext credentials are allowed there). */
+MW_INTERNAL int mw_session_peer_is_loopback(const mw_session *s);
+
+/* The handle this session is registered under (INVALID_CLIENT when none). */
+MW_INTERNAL HCLIENT mw_session_handle(const mw_session *s);
+MW_INTERNAL void mw_session_set_handle(mw_session *s, HCLIENT h);
+
+/* Owner thread (not checked with FREETHREAD). Read and written under the handle table's
+ * lock. */
+MW_INTERNAL uint32_t mw_session_owner(const mw_session *s);
+MW_INTERNAL void mw_session_set_owner(mw_session *s, uint32_t tid);
+
+#endif

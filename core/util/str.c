@@ -1,0 +1,52 @@
+/* String helpers; see str.h. */
+#include "str.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int mw_strdup_opt(char **dst, const char *src)
+{
+    *dst = NULL;
+    if (!src)
+        return 0;
+    size_t n = strlen(src) + 1;
+    *dst = malloc(n);
+    if (!*dst)
+        return -1;
+    memcpy(*dst, src, n);
+    return 0;
+}
+
+void mw_wipe(void *p, size_t len)
+{
+    /* A volatile pointer keeps the stores from being elided as dead. */
+    volatile unsigned char *v = p;
+    while (len--)
+        *v++ = 0;
+}
+
+void mw_free_secret(char *s)
+{
+    if (!s)
+        return;
+    mw_wipe(s, strlen(s));
+    free(s);
+}
+
+int mw_has_ctl_break(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0')
+            return 1;
+    return 0;
+}
+
+size_t mw_strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t n = strlen(src);
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+    return n;
+}

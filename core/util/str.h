@@ -1,0 +1,24 @@
+/* Small string helpers shared across layers (internal). */
+#ifndef MW_STR_H
+#define MW_STR_H
+
+#include <stddef.h>
+
+#include "../platform/platform.h"
+
+/* *dst = copy of src, or NULL when src is NULL. Returns 0, or -1 when out of memory. */
+MW_INTERNAL int mw_strdup_opt(char **dst, const char *src);
+
+/* Overwrite a secret with zeros (not optimised away) and free it. NULL is fine. */
+MW_INTERNAL void mw_free_secret(char *s);
+
+/* Zero len bytes in a way the compiler keeps. */
+MW_INTERNAL void mw_wipe(void *p, size_t len);
+
+/* Whether s holds CR, LF or NUL in its first len bytes (injection guard). */
+MW_INTERNAL int mw_has_ctl_break(const char *s, size_t len);
+
+/* Bounded copy that always terminates (dst non-empty). Returns strlen(dst). */
+MW_INTERNAL size_t mw_strlcpy(char *dst, const char *src, size_t size);
+
+#endif

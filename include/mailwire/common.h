@@ -1,0 +1,396 @@
+/**
+ * @file common.h
+ * @brief Types, error codes, options and functions shared by the SMTP and IMAP APIs.
+ *
+ * The names follow the SocketTools design (HCLIENT, INVALID_CLIENT, SECURITYCREDENTIALS,
+ * per-thread last error, events with callbacks, thread ownership) with portable C types:
+ * strings are UTF-8 `const char *`, BOOL is `int`, user data is pointer-sized.
+ *
+ * Where the vendor design is unsafe it keeps the name and changes the behaviour:
+ * certificate and host-name checks are on by default, TLS 1.2 is the floor, and
+ * credentials never cross a cleartext connection unless the caller explicitly allows it.
+ */
+#ifndef MAILWIRE_COMMON_H
+#define MAILWIRE_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mailwire/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @brief Opaque client session handle.
+ *
+ * A handle is a checked reference, not a pointer: calls with a stale or foreign handle fail
+ * with ST_ERROR_INVALID_HANDLE instead of touching freed memory.
+ */
+typedef struct mw_client_handle_tag *HCLIENT;
+
+/** The value a failed connect returns; a zero-initialised HCLIENT is invalid too. */
+#define INVALID_CLIENT ((HCLIENT)0)
+
+/**
+ * @brief Error codes: one enumeration for the whole library.
+ *
+ * Every failing call sets the calling thread's last error to one of these values
+ * (MailwireGetLastError()). MailwireGetErrorString() returns a fixed description for each;
+ * MailwireGetLastErrorDetail() returns the cause of the last failure on this thread
+ * (a certificate's rejection reasons, the socket error, the server's reply text).
+ *
+ * The server reply classes follow the Treck SMTP client: a 5xx (IMAP: a final NO) is
+ * permanent, a 4xx is temporary, a reply of a class the command cannot have is "out of sync"
+ * and drops the session.
+ */
+typedef enum mw_error {
+    ST_ERROR_NONE = 0,                    /**< No error. */
+    ST_ERROR_INVALID_ARGUMENT = 1,        /**< A parameter is invalid (NULL, out of range, CR/LF
+                                               or NUL in a value, a user name given with an
+                                               empty password). Nothing was sent. */
+    ST_ERROR_INVALID_HANDLE = 2,          /**< The handle is not a live session. */
+    ST_ERROR_OUT_OF_MEMORY = 3,           /**< An allocation failed. */
+    ST_ERROR_NOT_OWNER = 4,               /**< The handle belongs to another thread; see
+                                               MailwireAttachThread() and the FREETHREAD option. */
+    ST_ERROR_ALREADY_CONNECTED = 5,       /**< The session is already connected. */
+    ST_ERROR_NOT_CONNECTED = 6,           /**< The session is not connected. */
+    ST_ERROR_IN_PROGRESS = 7,             /**< Non-blocking: the operation started and goes on;
+                                               this is not a failure. Pump the execute call. */
+    ST_ERROR_BUSY = 8,                    /**< Another operation is still running on the
+                                               handle. */
+    ST_ERROR_SERVER_PERMANENT = 9,        /**< The server refused with a permanent negative reply
+                                               (SMTP 5xx, IMAP NO where final). */
+    ST_ERROR_SERVER_TEMPORARY = 10,       /**< The server refused with a transient negative reply
+                                               (SMTP 4xx); retrying later may work. */
+    ST_ERROR_OUT_OF_SYNC = 11,            /**< The server sent a reply the protocol does not allow
+                                               at this point; the session was dropped. */
+    ST_ERROR_TIMEOUT = 12,                /**< The server did not answer (or the connection or TLS
+                                               handshake did not complete) in time. */
+    ST_ERROR_CONNECTION_CLOSED = 13,      /**< The server closed the connection unexpectedly. */
+    ST_ERROR_RESOLVE_FAILED = 14,         /**< The host name could not be resolved. */
+    ST_ERROR_CONNECT_REFUSED = 15,        /**< Every address of the host refused the connection. */
+    ST_ERROR_CONNECT_FAILED = 16,         /**< The connection failed for another network
+                                               reason (unreachable, reset). */
+    ST_ERROR_TLS_HANDSHAKE_FAILED = 17,   /**< TLS negotiation failed (no common version or
+                                               cipher, alert, plaintext where TLS was due). */
+    ST_ERROR_CERTIFICATE_REJECTED = 18,   /**< The server certificate failed verification
+                                               (untrusted, expired, wrong host, pin mismatch);
+                                               the reason is in the detail text and SECURITYINFO. */
+    ST_ERROR_TLS_TRUNCATED = 19,          /**< The TLS connection ended without close_notify; data
+                                               may be missing and is never taken as complete. */
+    ST_ERROR_TLS_LEGACY_UNAVAILABLE = 20, /**< SECURE_FALLBACK was given but the system's GnuTLS
+                                               policy forbids TLS 1.0/1.1. */
+    ST_ERROR_STARTTLS_UNAVAILABLE = 21,   /**< TLS was required but the server does not offer
+                                               STARTTLS or refused it; nothing was sent in clear. */
+    ST_ERROR_AUTHENTICATION_FAILED = 22,  /**< The server rejected the credentials. */
+    ST_ERROR_INVALID_AUTHENTICATION_TYPE = 23, /**< The mechanism is unknown or not offered by
+                                                    the server. */
+    ST_ERROR_CLEARTEXT_REFUSED = 24,     /**< Credentials would cross an unencrypted connection;
+                                              allow it explicitly with ALLOW_CLEARTEXT_AUTH. */
+    ST_ERROR_CANCELLED = 25,             /**< The operation was cancelled (MailwireCancel()). */
+    ST_ERROR_LIMIT_EXCEEDED = 26,        /**< A configured limit was hit (line length, number
+                                              of reply lines, literal size, nesting depth). */
+    ST_ERROR_PROTOCOL_VIOLATION = 27,    /**< The server broke the protocol (malformed reply, NUL
+                                              in a line, data injected after a STARTTLS
+                                              go-ahead); the session was dropped. */
+    ST_ERROR_SOCKET = 28,                /**< A socket call failed; the detail names it. */
+    ST_ERROR_CREDENTIALS = 29,           /**< The client certificate, key, PKCS#12 file or CA
+                                              file could not be loaded. */
+    ST_ERROR_NO_VALID_RECIPIENTS = 30,   /**< SMTP: every recipient was refused. */
+    ST_ERROR_MESSAGE_TOO_LARGE = 31,     /**< SMTP: the message exceeds the server's SIZE. */
+    ST_ERROR_ALREADY_AUTHENTICATED = 32, /**< The session is already authenticated (IMAP
+                                              PREAUTH or an earlier login). */
+    ST_ERROR_NO_MORE_MAILBOXES = 33,     /**< IMAP: the mailbox enumeration is finished. */
+    ST_ERROR_FILE = 34,                  /**< A local file could not be read or written. */
+    ST_ERROR_INTERNAL = 35               /**< An internal invariant failed; please report it. */
+} mw_error;
+
+/** One past the highest error code; every code below it has a text. */
+#define ST_ERROR_COUNT 36
+
+/**
+ * @name Connection options shared by SMTP and IMAP
+ * The protocol headers define SMTP_OPTION_* and IMAP_OPTION_* names with these values;
+ * the low 10 bits are left to protocol-specific options.
+ * @{
+ */
+/** The connection goes through a tunnel or port forwarder: no guesses from the port number
+ *  (587 implies EXTENDED, 465/993 imply implicit TLS). The host name given is still the one
+ *  verified in the certificate and sent as SNI. */
+#define MAILWIRE_OPTION_TUNNEL 0x00000400u
+/** Insecure: skip certificate validation for this connection. TLS stays mandatory; the peer
+ *  certificate's SHA-256 fingerprint is recorded in SECURITYINFO (and checked against
+ *  SECURITYCREDENTIALS.lpszPinnedFingerprint when given). */
+#define MAILWIRE_OPTION_TRUSTEDSITE 0x00000800u
+/** Upgrade with STARTTLS; mandatory: a server that does not offer it or refuses it ends the
+ *  session with ST_ERROR_STARTTLS_UNAVAILABLE, never a silent cleartext session. */
+#define MAILWIRE_OPTION_SECURE 0x00001000u
+/** TLS from the first byte (SMTP port 465, IMAP port 993). */
+#define MAILWIRE_OPTION_SECURE_IMPLICIT 0x00002000u
+/** Also allow TLS 1.0/1.1 and legacy CBC/3DES suites for old servers. Certificate checks stay
+ *  on. SSL 3, RC4 (RFC 7465), NULL, export and anonymous suites are never allowed. */
+#define MAILWIRE_OPTION_SECURE_FALLBACK 0x00008000u
+/** Try IPv6 addresses before IPv4 ones (default: IPv4 first); every address is tried. */
+#define MAILWIRE_OPTION_PREFER_IPV6 0x00010000u
+/** The handle may be used from any thread; the caller serialises access. */
+#define MAILWIRE_OPTION_FREETHREAD 0x00080000u
+/** Allow credentials (AUTH PLAIN/LOGIN, IMAP LOGIN) on an unencrypted connection to a host
+ *  that is not a loopback address. Off by default (RFC 8314). */
+#define MAILWIRE_OPTION_ALLOW_CLEARTEXT_AUTH 0x00100000u
+/** @} */
+
+/**
+ * @name Events
+ * Event identifiers passed to callbacks registered with MailwireRegisterEvent(); the protocol
+ * headers alias them as SMTP_EVENT_* and IMAP_EVENT_*.
+ * @{
+ */
+#define MAILWIRE_EVENT_CONNECT 1    /**< The connection (and TLS, when used) is established. */
+#define MAILWIRE_EVENT_DISCONNECT 2 /**< The server closed the connection. */
+#define MAILWIRE_EVENT_READ 3       /**< Non-blocking: data arrived and was processed. */
+#define MAILWIRE_EVENT_WRITE 4      /**< Non-blocking: the socket became writable again. */
+#define MAILWIRE_EVENT_TIMEOUT                                                                     \
+    5                             /**< A wait timed out; the error argument is                     \
+                                       ST_ERROR_TIMEOUT. */
+#define MAILWIRE_EVENT_CANCEL 6   /**< The current operation was cancelled. */
+#define MAILWIRE_EVENT_COMMAND 7  /**< The server answered a command; see the result code. */
+#define MAILWIRE_EVENT_PROGRESS 8 /**< Bytes moved during a long transfer. */
+#define MAILWIRE_EVENT_UPDATE 9   /**< IMAP: mailbox changed (IDLE or untagged data). */
+#define MAILWIRE_EVENT_ERROR 10   /**< An operation failed; the error argument says why. */
+#define MAILWIRE_EVENT_MAX 11     /**< One past the highest event identifier. */
+/** @} */
+
+/**
+ * @brief Event callback.
+ * @param hClient   the session that raised the event
+ * @param nEventId  one of MAILWIRE_EVENT_*
+ * @param nError    ST_ERROR_NONE, or the error the event reports
+ * @param lpUserData the pointer given at registration (pointer-sized, unlike SocketTools'
+ *                  DWORD)
+ *
+ * Called on the thread that drives the session. The callback may call any function on the
+ * handle, including disconnect; freeing is deferred until the dispatcher unwinds.
+ */
+typedef void(MAILWIRE_CALLBACK *MAILWIRE_EVENTPROC)(HCLIENT hClient, unsigned nEventId,
+                                                    unsigned nError, void *lpUserData);
+
+/** SECURITYCREDENTIALS.dwOptions: the certificate file is PKCS#12 (also assumed for the
+ *  extensions .p12 and .pfx). */
+#define SECURITY_CREDENTIAL_PKCS12 0x0001u
+
+/**
+ * @brief Client-side TLS credentials for a connect call.
+ *
+ * All members are optional. Strings are copied by the connect call; the structure may be
+ * freed afterwards. Set dwSize to sizeof(SECURITYCREDENTIALS).
+ */
+typedef struct _SECURITYCREDENTIALS {
+    uint32_t dwSize;                   /**< sizeof(SECURITYCREDENTIALS); versioning guard. */
+    uint32_t dwOptions;                /**< SECURITY_CREDENTIAL_* flags. */
+    const char *lpszCertificateFile;   /**< Client certificate: PEM (may hold the key too) or
+                                            PKCS#12. NULL: no client certificate. */
+    const char *lpszPrivateKeyFile;    /**< PEM private key; NULL when it is in the certificate
+                                            file or the PKCS#12 file. */
+    const char *lpszPassword;          /**< Password of the key or PKCS#12 file, or NULL. */
+    const char *lpszCAFile;            /**< Extra trust anchors (PEM), added to the system store. */
+    const char *lpszPinnedFingerprint; /**< SHA-256 fingerprint of the expected server
+                                            certificate, hex with or without colons. When set,
+                                            any other certificate is rejected, also under
+                                            TRUSTEDSITE. */
+} SECURITYCREDENTIALS, *LPSECURITYCREDENTIALS;
+
+/** SECURITYINFO.dwProtocol values. */
+#define SECURITY_PROTOCOL_NONE 0
+#define SECURITY_PROTOCOL_TLS10 1
+#define SECURITY_PROTOCOL_TLS11 2
+#define SECURITY_PROTOCOL_TLS12 3
+#define SECURITY_PROTOCOL_TLS13 4
+
+/**
+ * @name Certificate status bits (SECURITYINFO.dwCertStatus)
+ * Portable names for the reasons GnuTLS reports; 0 means the certificate verified.
+ * @{
+ */
+#define SECURITY_CERT_INVALID 0x0001u            /**< Not trusted, for any reason below. */
+#define SECURITY_CERT_REVOKED 0x0002u            /**< Revoked (CRL or OCSP staple). */
+#define SECURITY_CERT_SIGNER_NOT_FOUND 0x0004u   /**< Issuer unknown: unknown CA or self-signed. */
+#define SECURITY_CERT_SIGNER_NOT_CA 0x0008u      /**< The issuer is not a CA. */
+#define SECURITY_CERT_INSECURE_ALGORITHM 0x0010u /**< Signed with a weak algorithm or key. */
+#define SECURITY_CERT_NOT_ACTIVATED 0x0020u      /**< Not valid yet. */
+#define SECURITY_CERT_EXPIRED 0x0040u            /**< Expired. */
+#define SECURITY_CERT_SIGNATURE_FAILURE 0x0080u  /**< A signature does not verify. */
+#define SECURITY_CERT_UNEXPECTED_OWNER 0x0100u   /**< Issued for another host name or address. */
+#define SECURITY_CERT_PURPOSE_MISMATCH 0x0200u   /**< Not for TLS server authentication. */
+#define SECURITY_CERT_OCSP_PROBLEM                                                                 \
+    0x0400u                                  /**< OCSP staple missing (must-staple) or             \
+                                                  invalid. */
+#define SECURITY_CERT_PIN_MISMATCH 0x0800u   /**< Fingerprint differs from the pinned one. */
+#define SECURITY_CERT_NO_CERTIFICATE 0x1000u /**< The server sent no certificate. */
+/** @} */
+
+/**
+ * @brief What the TLS layer negotiated, and what is known of the server's certificate.
+ * Set dwSize to sizeof(SECURITYINFO) before calling MailwireGetSecurityInfo().
+ */
+typedef struct _SECURITYINFO {
+    uint32_t dwSize;         /**< sizeof(SECURITYINFO); versioning guard. */
+    uint32_t dwProtocol;     /**< SECURITY_PROTOCOL_*; NONE on a cleartext connection. */
+    uint32_t dwCertStatus;   /**< SECURITY_CERT_* bits; 0 = the certificate verified. */
+    int bVerified;           /**< Non-zero: chain and host name were verified. */
+    int bTrustedSite;        /**< Non-zero: TRUSTEDSITE skipped validation. */
+    int64_t tNotBefore;      /**< Certificate validity start (seconds since 1970 UTC). */
+    int64_t tNotAfter;       /**< Certificate validity end (seconds since 1970 UTC). */
+    char szProtocol[16];     /**< "TLS1.3", "TLS1.2", ...; empty on cleartext. */
+    char szCipherSuite[96];  /**< Negotiated cipher suite name. */
+    char szSubject[256];     /**< Peer certificate subject DN (RFC 4514). */
+    char szIssuer[256];      /**< Peer certificate issuer DN (RFC 4514). */
+    char szFingerprint[100]; /**< SHA-256 of the DER certificate, "AB:CD:..." (95 chars). */
+    char szStatusText[256];  /**< Human-readable verification result. */
+} SECURITYINFO, *LPSECURITYINFO;
+
+/**
+ * @brief Start using the library in this process.
+ *
+ * Reference-counted and thread-safe; every call must be paired with
+ * MailwireUninitialize(). Calling it is recommended but not required: the library
+ * initialises what it needs on first use. No licence key.
+ * @return non-zero on success; 0 on failure (last error set).
+ * @par Blocking: no. @par Thread: any.
+ */
+MAILWIRE_API int MailwireInitialize(void);
+
+/**
+ * @brief Release one reference taken by MailwireInitialize().
+ * @par Blocking: no. @par Thread: any.
+ */
+MAILWIRE_API void MailwireUninitialize(void);
+
+/**
+ * @brief The last error code of the calling thread.
+ * @return one of mw_error; ST_ERROR_NONE after a successful call that resets it.
+ * @par Blocking: no. @par Thread: any; each thread has its own value.
+ */
+MAILWIRE_API unsigned MailwireGetLastError(void);
+
+/**
+ * @brief Set the calling thread's last error (and clear its detail text).
+ * @param nError an mw_error value.
+ * @par Blocking: no. @par Thread: any.
+ */
+MAILWIRE_API void MailwireSetLastError(unsigned nError);
+
+/**
+ * @brief Fixed English description of an error code.
+ * @param nError any value.
+ * @return a static string; never NULL (an unknown code gives "unknown error").
+ * @par Blocking: no. @par Thread: any.
+ */
+MAILWIRE_API const char *MailwireGetErrorString(unsigned nError);
+
+/**
+ * @brief What caused the calling thread's last error, in words.
+ *
+ * For example the certificate's rejection reasons, the socket error, or the server's reply.
+ * @return a thread-local string, valid until the thread's next mailwire call; never NULL
+ *         (empty when there is no detail).
+ * @par Blocking: no. @par Thread: any.
+ */
+MAILWIRE_API const char *MailwireGetLastErrorDetail(void);
+
+/**
+ * @brief An identifier of the calling thread, as used by MailwireAttachThread().
+ * @return the OS thread id (Windows GetCurrentThreadId(), Linux gettid()).
+ * @par Blocking: no. @par Thread: any.
+ */
+MAILWIRE_API uint32_t MailwireGetCurrentThreadId(void);
+
+/**
+ * @brief Transfer ownership of a handle to another thread.
+ *
+ * A handle belongs to the thread that created it; calls from other threads fail with
+ * ST_ERROR_NOT_OWNER unless the session was opened with FREETHREAD. The thread id is not
+ * validated (as in SocketTools): the new owner should call this itself with 0. Never use it
+ * to take over a handle that is inside a blocking call; cancel that call first.
+ * @param hClient    the session.
+ * @param dwThreadId the new owner; 0 means the calling thread.
+ * @return the previous owner's thread id, or 0 on failure (last error set:
+ *         ST_ERROR_INVALID_HANDLE).
+ * @par Blocking: no. @par Thread: any (ownership is what it changes).
+ */
+MAILWIRE_API uint32_t MailwireAttachThread(HCLIENT hClient, uint32_t dwThreadId);
+
+/**
+ * @brief Cancel the operation running on a handle.
+ *
+ * A blocking call in progress on another thread returns ST_ERROR_CANCELLED promptly (its
+ * wait is woken); a non-blocking operation fails with ST_ERROR_CANCELLED at the next execute.
+ * The session is closed afterwards, as its protocol state is unknown.
+ * @return 0 on success; -1 when the handle is invalid (last error set).
+ * @par Blocking: no. @par Thread: any; this is the one call exempt from the owner check.
+ */
+MAILWIRE_API int MailwireCancel(HCLIENT hClient);
+
+/**
+ * @brief Register (or, with NULL, remove) the callback for one event of a session.
+ * @param hClient  the session.
+ * @param nEventId a MAILWIRE_EVENT_* value.
+ * @param lpfnProc the callback, or NULL to remove it.
+ * @param lpUserData passed back unchanged to the callback.
+ * @return 0 on success; -1 on failure (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER,
+ *         ST_ERROR_INVALID_ARGUMENT for an unknown event).
+ * @par Blocking: no. @par Thread: the owner (or any with FREETHREAD).
+ */
+MAILWIRE_API int MailwireRegisterEvent(HCLIENT hClient, unsigned nEventId,
+                                       MAILWIRE_EVENTPROC lpfnProc, void *lpUserData);
+
+/**
+ * @brief Describe the TLS state of a connected session.
+ * @param hClient the session.
+ * @param lpInfo  receives the information; set lpInfo->dwSize first.
+ * @return 0 on success (on a cleartext session dwProtocol is SECURITY_PROTOCOL_NONE);
+ *         -1 on failure (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER,
+ *         ST_ERROR_INVALID_ARGUMENT).
+ * @par Blocking: no. @par Thread: the owner (or any with FREETHREAD).
+ */
+MAILWIRE_API int MailwireGetSecurityInfo(HCLIENT hClient, SECURITYINFO *lpInfo);
+
+/**
+ * @brief Allocate a SECURITYCREDENTIALS block holding copies of the given strings.
+ * @param dwOptions            SECURITY_CREDENTIAL_* flags.
+ * @param lpszCertificateFile  client certificate (PEM or PKCS#12) or NULL.
+ * @param lpszPrivateKeyFile   PEM key or NULL.
+ * @param lpszPassword         key/PKCS#12 password or NULL.
+ * @param lpszCAFile           extra trust anchors or NULL.
+ * @param lppCredentials       receives the block; free it with
+ *                             MailwireDeleteSecurityCredentials().
+ * @return 0 on success; -1 on failure (ST_ERROR_INVALID_ARGUMENT, ST_ERROR_OUT_OF_MEMORY).
+ *         Files are only read at connect time.
+ * @par Blocking: no. @par Thread: any.
+ */
+MAILWIRE_API int MailwireCreateSecurityCredentials(uint32_t dwOptions,
+                                                   const char *lpszCertificateFile,
+                                                   const char *lpszPrivateKeyFile,
+                                                   const char *lpszPassword, const char *lpszCAFile,
+                                                   LPSECURITYCREDENTIALS *lppCredentials);
+
+/**
+ * @brief Free a block from MailwireCreateSecurityCredentials(); the password is wiped.
+ * @param lpCredentials the block, or NULL (no effect).
+ * @par Blocking: no. @par Thread: any.
+ */
+MAILWIRE_API void MailwireDeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials);
+
+/**
+ * @brief Runtime version of the library.
+ * @return "major.minor.patch"; static.
+ * @par Blocking: no. @par Thread: any.
+ */
+MAILWIRE_API const char *MailwireGetVersion(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MAILWIRE_COMMON_H */
