@@ -29,6 +29,8 @@ install(FILES ${PROJECT_BINARY_DIR}/mailwireConfig.cmake
               ${PROJECT_BINARY_DIR}/mailwireConfigVersion.cmake
   DESTINATION ${MAILWIRE_CMAKE_DIR})
 
+file(RELATIVE_PATH MAILWIRE_PC_TO_PREFIX
+  ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
 configure_file(${PROJECT_SOURCE_DIR}/cmake/mailwire.pc.in
   ${PROJECT_BINARY_DIR}/mailwire.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/mailwire.pc

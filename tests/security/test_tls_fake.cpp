@@ -3,14 +3,10 @@
 // injection, truncation, plaintext instead of a ServerHello, and the trace redaction.
 #include <gtest/gtest.h>
 
-#include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
-
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "common/test_client.hpp"
+#include "common/tls_helpers.hpp"
 #include "fake_server.hpp"
 #include "test_certs.hpp"
 
@@ -36,48 +32,12 @@ FakeServerOptions Tls(const std::string &leaf, bool implicit = true)
     return o;
 }
 
-// Credentials that trust the test CA; strings live as long as the object.
-struct Creds {
-    std::string ca = TestCertPath("ca.pem");
-    std::string cert, key, pass, pin;
-    SECURITYCREDENTIALS c{};
-    const SECURITYCREDENTIALS &get()
-    {
-        c.dwSize = sizeof c;
-        c.lpszCAFile = ca.c_str();
-        c.lpszCertificateFile = cert.empty() ? nullptr : cert.c_str();
-        c.lpszPrivateKeyFile = key.empty() ? nullptr : key.c_str();
-        c.lpszPassword = pass.empty() ? nullptr : pass.c_str();
-        c.lpszPinnedFingerprint = pin.empty() ? nullptr : pin.c_str();
-        return c;
-    }
+// Credentials that trust the test CA.
+struct Creds : mwtest::Creds {
+    Creds() : mwtest::Creds(TestCertPath("ca.pem")) {}
 };
 
-// SHA-256 fingerprint of a PEM certificate file as "AB:CD:...", computed independently of the
-// library under test.
-std::string Fingerprint(const std::string &pem_file)
-{
-    std::ifstream f(pem_file);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    std::string pem = ss.str();
-    gnutls_datum_t d{reinterpret_cast<unsigned char *>(pem.data()),
-                     static_cast<unsigned>(pem.size())};
-    gnutls_x509_crt_t crt;
-    gnutls_x509_crt_init(&crt);
-    EXPECT_EQ(gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM), 0);
-    unsigned char fp[32];
-    size_t n = sizeof fp;
-    EXPECT_EQ(gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp, &n), 0);
-    gnutls_x509_crt_deinit(crt);
-    std::string out;
-    char b[4];
-    for (size_t i = 0; i < n; ++i) {
-        snprintf(b, sizeof b, i + 1 < n ? "%02X:" : "%02X", fp[i]);
-        out += b;
-    }
-    return out;
-}
+using mwtest::Fingerprint;
 
 TEST(Tls, ValidCertificateConnectsAndReportsTheSession)
 {

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# install-deps.sh [build|servers|all]  (default: all)
+#
+# Installs the Debian packages mailwire needs, only those missing, non-interactively.
+#   build:   compiler, CMake, pkg-config, GnuTLS, GoogleTest/GoogleMock, certtool
+#   servers: Postfix and Dovecot (IMAP + LMTP) for the integration tests and the demo
+# Package scripts must not configure or start the system's own mail services: Postfix is
+# preseeded to "No configuration" and a temporary policy-rc.d forbids service starts.
+# Exit status: 0 when everything is present; 3 when something is missing and we are not root.
+set -euo pipefail
+
+what=${1:-all}
+build_pkgs=(build-essential cmake pkg-config libgnutls28-dev gnutls-bin libgtest-dev libgmock-dev)
+server_pkgs=(postfix dovecot-imapd dovecot-lmtpd)
+case $what in
+build) want=("${build_pkgs[@]}") ;;
+servers) want=("${server_pkgs[@]}") ;;
+all) want=("${build_pkgs[@]}" "${server_pkgs[@]}") ;;
+*) echo "usage: $0 [build|servers|all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ $status == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "missing packages: ${missing[*]} (run as root to install them)" >&2
+    exit 3
+fi
+
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+created_policy=0
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    created_policy=1
+fi
+cleanup() { [[ $created_policy -eq 1 ]] && rm -f /usr/sbin/policy-rc.d; return 0; }
+trap cleanup EXIT
+
+apt_install() { apt-get install -y -q --no-install-recommends "${missing[@]}"; }
+# Package lists may be absent or stale on a fresh machine: update once and retry.
+if ! apt_install; then
+    apt-get update -q
+    apt_install
+fi

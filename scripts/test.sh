@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this):
+#   1. install what is missing (apt-get, as root),
+#   2. configure and build with -Werror, run every test with ctest (unit, security against
+#      the scripted fake server, integration against real Postfix and Dovecot, package),
+#   3. build again with ASan+UBSan and run the unit, security and integration tests there.
+# Exits non-zero on any failure. Build trees go to build/ (override with MW_BUILD_ROOT).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=${MW_BUILD_ROOT:-$root/build}
+jobs=$(nproc 2>/dev/null || echo 2)
+start=$(date +%s)
+
+"$root/scripts/install-deps.sh" all
+
+echo "== build (warnings are errors)"
+cmake -S "$root" -B "$out/ci" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILWIRE_WERROR=ON
+cmake --build "$out/ci" -j "$jobs"
+echo "== tests"
+ctest --test-dir "$out/ci" --output-on-failure -j "$jobs"
+
+echo "== sanitizer build (ASan + UBSan)"
+cmake -S "$root" -B "$out/asan" -DCMAKE_BUILD_TYPE=Debug -DMAILWIRE_WERROR=ON \
+    -DMAILWIRE_SANITIZE=ON -DMAILWIRE_BUILD_SAMPLES=OFF
+cmake --build "$out/asan" -j "$jobs"
+echo "== sanitizer tests"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$out/asan" --output-on-failure -j "$jobs" -L 'unit|security|integration|support'
+
+echo "== all tests passed in $(( $(date +%s) - start )) s"

@@ -1,0 +1,1285 @@
+// fake_server.cpp -- see fake_server.hpp.
+#include "fake_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+namespace mwtest
+{
+
+namespace
+{
+
+constexpr std::size_t kChunk = 16384;
+
+std::string Errno(int err)
+{
+    return std::string(std::strerror(err));
+}
+
+bool StartsWithNoCase(const std::string &s, const std::string &prefix)
+{
+    if (s.size() < prefix.size())
+        return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+        unsigned char a = static_cast<unsigned char>(s[i]);
+        unsigned char b = static_cast<unsigned char>(prefix[i]);
+        if (a >= 'A' && a <= 'Z')
+            a = static_cast<unsigned char>(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z')
+            b = static_cast<unsigned char>(b - 'A' + 'a');
+        if (a != b)
+            return false;
+    }
+    return true;
+}
+
+std::string Printable(const std::string &s)
+{
+    std::string out;
+    for (unsigned char c : s) {
+        if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c < 0x20 || c >= 0x7f) {
+            static const char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+int PollRetry(pollfd *fds, nfds_t n, int timeout_ms)
+{
+    for (;;) {
+        int r = ::poll(fds, n, timeout_ms);
+        if (r >= 0 || errno != EINTR)
+            return r;
+    }
+}
+
+} // namespace
+
+// State shared between the test thread and the worker thread.
+struct Conn::Shared {
+    FakeServerOptions opts;
+    int listen_fd = -1;
+    int wake_fd = -1; // eventfd, readable once the server is being destroyed
+    std::atomic<bool> stop{false};
+
+    // TLS material: loaded lazily and used by the worker thread only.
+    bool tls_loaded = false;
+    int tls_load_code = 0;
+    std::string tls_load_error;
+    gnutls_certificate_credentials_t cred = nullptr;
+    gnutls_priority_t prio = nullptr;
+
+    // Results, guarded by mu.
+    mutable std::mutex mu;
+    mutable std::condition_variable cv;
+    std::vector<std::string> received;
+    std::string error;
+    std::string tls_error;
+    int tls_error_code = 0;
+    bool handshake_done = false;
+    std::string version;
+    bool client_cert_seen = false;
+    bool client_hello_seen = false;
+    bool client_close_notify = false;
+    bool done = false;
+
+    void Record(std::size_t conn, const char *data, std::size_t n)
+    {
+        if (n == 0)
+            return;
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            if (received.size() <= conn)
+                received.resize(conn + 1);
+            received[conn].append(data, n);
+        }
+        cv.notify_all();
+    }
+
+    void SetError(const std::string &msg)
+    {
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            if (error.empty())
+                error = msg;
+        }
+        cv.notify_all();
+    }
+
+    void SetTlsError(int code, const std::string &msg)
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        tls_error = msg;
+        tls_error_code = code;
+    }
+
+    void SetDone()
+    {
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            done = true;
+        }
+        cv.notify_all();
+    }
+
+    template <typename F> void Update(F f)
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        f();
+    }
+
+    // Loads credentials and priorities once; returns false with tls_load_* set on failure.
+    bool LoadTls()
+    {
+        if (tls_loaded)
+            return tls_load_code == 0;
+        tls_loaded = true;
+        const TlsConfig &cfg = opts.tls;
+        auto fail = [&](int code, std::string msg) {
+            tls_load_code = code != 0 ? code : GNUTLS_E_INVALID_REQUEST;
+            tls_load_error = std::move(msg);
+            return false;
+        };
+        if (cfg.cert_file.empty() || cfg.key_file.empty())
+            return fail(GNUTLS_E_INVALID_REQUEST,
+                        "no server certificate configured (FakeServerOptions::tls)");
+        int ret = gnutls_certificate_allocate_credentials(&cred);
+        if (ret < 0)
+            return fail(ret, std::string("credentials: ") + gnutls_strerror(ret));
+        ret = gnutls_certificate_set_x509_key_file(cred, cfg.cert_file.c_str(),
+                                                   cfg.key_file.c_str(), GNUTLS_X509_FMT_PEM);
+        if (ret < 0)
+            return fail(ret, "cannot load " + cfg.cert_file + " / " + cfg.key_file + ": " +
+                                 gnutls_strerror(ret));
+        if (!cfg.client_ca_file.empty()) {
+            ret = gnutls_certificate_set_x509_trust_file(cred, cfg.client_ca_file.c_str(),
+                                                         GNUTLS_X509_FMT_PEM);
+            if (ret < 0)
+                return fail(ret, "cannot load " + cfg.client_ca_file + ": " + gnutls_strerror(ret));
+            if (ret == 0)
+                return fail(GNUTLS_E_NO_CERTIFICATE_FOUND,
+                            "no certificate in " + cfg.client_ca_file);
+        }
+        const char *err_pos = nullptr;
+        ret = gnutls_priority_init(&prio, cfg.priority.c_str(), &err_pos);
+        if (ret < 0) {
+            prio = nullptr;
+            return fail(ret, "bad priority string '" + cfg.priority + "'" +
+                                 (err_pos != nullptr ? std::string(" at '") + err_pos + "'"
+                                                     : std::string()) +
+                                 ": " + gnutls_strerror(ret));
+        }
+        return true;
+    }
+
+    void FreeTls()
+    {
+        if (prio != nullptr)
+            gnutls_priority_deinit(prio);
+        if (cred != nullptr)
+            gnutls_certificate_free_credentials(cred);
+        prio = nullptr;
+        cred = nullptr;
+    }
+};
+
+// ------------------------------------------------------------------------------------------------
+// Conn
+
+Conn::Conn(Shared *shared, int fd, std::size_t index) : shared_(shared), fd_(fd), index_(index) {}
+
+Conn::~Conn()
+{
+    CloseNow();
+}
+
+bool Conn::stopping() const
+{
+    return stopped_ || shared_->stop.load();
+}
+
+std::chrono::milliseconds Conn::timeout() const
+{
+    return shared_->opts.timeout;
+}
+
+Conn::Deadline Conn::NewDeadline() const
+{
+    return std::chrono::steady_clock::now() + shared_->opts.timeout;
+}
+
+Conn::Io Conn::WaitFd(short events, Deadline deadline, int extra_fd, bool *extra_ready)
+{
+    for (;;) {
+        if (shared_->stop.load())
+            return Io::kStopped;
+        // Round up so that a deadline a fraction of a millisecond away does not spin.
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
+        long long ms = std::max<long long>(0, left.count());
+        pollfd fds[3] = {{fd_, events, 0}, {shared_->wake_fd, POLLIN, 0}, {extra_fd, POLLIN, 0}};
+        nfds_t n = extra_fd >= 0 ? 3 : 2;
+        int r = PollRetry(fds, n, static_cast<int>(std::min<long long>(ms, 1000000)));
+        if (r < 0)
+            return Io::kError;
+        if (fds[1].revents != 0)
+            return Io::kStopped;
+        if (r == 0) {
+            if (std::chrono::steady_clock::now() >= deadline)
+                return Io::kTimeout;
+            continue;
+        }
+        if (n == 3 && fds[2].revents != 0 && extra_ready != nullptr)
+            *extra_ready = true;
+        return Io::kOk;
+    }
+}
+
+void Conn::HandleIo(Io io, const char *what, const std::string &err)
+{
+    switch (io) {
+    case Io::kOk:
+        break;
+    case Io::kStopped:
+        stopped_ = true;
+        break;
+    case Io::kTimeout:
+        Fail(std::string("timeout in ") + what);
+        break;
+    case Io::kEof:
+        Fail(std::string("connection closed by client in ") + what);
+        break;
+    case Io::kError:
+        Fail(std::string(what) + ": " + (err.empty() ? "I/O error" : err));
+        break;
+    }
+}
+
+bool Conn::Usable(const char *what)
+{
+    if (failed_ || stopped_)
+        return false;
+    if (shared_->stop.load()) {
+        stopped_ = true;
+        return false;
+    }
+    if (fd_ < 0) {
+        Fail(std::string(what) + ": connection already closed");
+        return false;
+    }
+    return true;
+}
+
+void Conn::Fail(std::string message)
+{
+    if (failed_)
+        return;
+    failed_ = true;
+    shared_->SetError(message);
+}
+
+Conn::Io Conn::ReadMore(Deadline deadline, std::string *err)
+{
+    char chunk[kChunk];
+    for (;;) {
+        if (shared_->stop.load())
+            return Io::kStopped;
+        if (session_ != nullptr) {
+            ssize_t r = gnutls_record_recv(session_, chunk, sizeof chunk);
+            if (r > 0) {
+                shared_->Record(index_, chunk, static_cast<std::size_t>(r));
+                buf_.append(chunk, static_cast<std::size_t>(r));
+                return Io::kOk;
+            }
+            if (r == 0) {
+                shared_->Update([&] { shared_->client_close_notify = true; });
+                return Io::kEof;
+            }
+            if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
+                short ev = gnutls_record_get_direction(session_) == 1 ? POLLOUT : POLLIN;
+                Io io = WaitFd(ev, deadline);
+                if (io != Io::kOk)
+                    return io;
+                continue;
+            }
+            if (r == GNUTLS_E_PREMATURE_TERMINATION)
+                return Io::kEof;
+            if (r == GNUTLS_E_REHANDSHAKE) {
+                // Client-initiated renegotiation: refuse politely and carry on.
+                gnutls_alert_send(session_, GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION);
+                continue;
+            }
+            if (gnutls_error_is_fatal(static_cast<int>(r)) == 0)
+                continue;
+            *err = std::string("TLS receive failed: ") + gnutls_strerror(static_cast<int>(r));
+            return Io::kError;
+        }
+        ssize_t r = ::recv(fd_, chunk, sizeof chunk, 0);
+        if (r > 0) {
+            shared_->Record(index_, chunk, static_cast<std::size_t>(r));
+            buf_.append(chunk, static_cast<std::size_t>(r));
+            return Io::kOk;
+        }
+        if (r == 0)
+            return Io::kEof;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            Io io = WaitFd(POLLIN, deadline);
+            if (io != Io::kOk)
+                return io;
+            continue;
+        }
+        *err = "recv failed: " + Errno(errno);
+        return Io::kError;
+    }
+}
+
+Conn::Io Conn::ReadMoreRaw(Deadline deadline, std::string *out, std::string *err)
+{
+    if (!tls_prebuf_.empty() || !buf_.empty()) {
+        out->append(tls_prebuf_);
+        out->append(buf_);
+        tls_prebuf_.clear();
+        buf_.clear();
+        return Io::kOk;
+    }
+    char chunk[kChunk];
+    for (;;) {
+        ssize_t r = ::recv(fd_, chunk, sizeof chunk, 0);
+        if (r > 0) {
+            out->append(chunk, static_cast<std::size_t>(r));
+            return Io::kOk;
+        }
+        if (r == 0)
+            return Io::kEof;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            Io io = WaitFd(POLLIN, deadline);
+            if (io != Io::kOk)
+                return io;
+            continue;
+        }
+        *err = "recv failed: " + Errno(errno);
+        return Io::kError;
+    }
+}
+
+bool Conn::WriteImpl(std::string_view data, bool raw, const char *what)
+{
+    if (!Usable(what))
+        return false;
+    if (write_shut_) {
+        Fail(std::string(what) + ": connection already closed for writing");
+        return false;
+    }
+    Deadline deadline = NewDeadline();
+    std::size_t off = 0;
+    while (off < data.size()) {
+        if (session_ != nullptr && !raw) {
+            ssize_t r = gnutls_record_send(session_, data.data() + off, data.size() - off);
+            if (r > 0) {
+                off += static_cast<std::size_t>(r);
+                continue;
+            }
+            if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
+                short ev = gnutls_record_get_direction(session_) == 1 ? POLLOUT : POLLIN;
+                Io io = WaitFd(ev, deadline);
+                if (io != Io::kOk) {
+                    HandleIo(io, what, "poll failed");
+                    return false;
+                }
+                continue;
+            }
+            Fail(std::string(what) + ": TLS send failed: " + gnutls_strerror(static_cast<int>(r)));
+            return false;
+        }
+        ssize_t r = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+        if (r >= 0) {
+            off += static_cast<std::size_t>(r);
+            continue;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            Io io = WaitFd(POLLOUT, deadline);
+            if (io != Io::kOk) {
+                HandleIo(io, what, "poll failed");
+                return false;
+            }
+            continue;
+        }
+        Fail(std::string(what) + ": send failed: " + Errno(errno));
+        return false;
+    }
+    return true;
+}
+
+bool Conn::Write(std::string_view data)
+{
+    return WriteImpl(data, false, "Send");
+}
+
+bool Conn::WriteRaw(std::string_view data)
+{
+    return WriteImpl(data, true, "SendRaw");
+}
+
+bool Conn::WriteBytewise(std::string_view data, std::chrono::milliseconds delay)
+{
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        if (!WriteImpl(data.substr(i, 1), false, "SendBytewise"))
+            return false;
+        if (delay.count() > 0 && i + 1 < data.size() && !Sleep(delay))
+            return false;
+    }
+    return Usable("SendBytewise");
+}
+
+std::optional<std::string> Conn::ReadLine()
+{
+    if (!Usable("ReadLine"))
+        return std::nullopt;
+    Deadline deadline = NewDeadline();
+    for (;;) {
+        std::size_t pos = buf_.find('\n');
+        if (pos != std::string::npos) {
+            std::string line = buf_.substr(0, pos + 1);
+            buf_.erase(0, pos + 1);
+            return line;
+        }
+        std::string err;
+        Io io = ReadMore(deadline, &err);
+        if (io != Io::kOk) {
+            HandleIo(io, "ReadLine", err);
+            return std::nullopt;
+        }
+    }
+}
+
+std::optional<std::string> Conn::ReadUntil(std::string_view marker)
+{
+    if (!Usable("ReadUntil"))
+        return std::nullopt;
+    Deadline deadline = NewDeadline();
+    for (;;) {
+        std::size_t pos = buf_.find(marker);
+        if (pos != std::string::npos) {
+            std::string out = buf_.substr(0, pos + marker.size());
+            buf_.erase(0, pos + marker.size());
+            return out;
+        }
+        std::string err;
+        Io io = ReadMore(deadline, &err);
+        if (io != Io::kOk) {
+            HandleIo(io, "ReadUntil", err);
+            return std::nullopt;
+        }
+    }
+}
+
+std::optional<std::string> Conn::ReadBytes(std::size_t n)
+{
+    if (!Usable("ReadBytes"))
+        return std::nullopt;
+    Deadline deadline = NewDeadline();
+    while (buf_.size() < n) {
+        std::string err;
+        Io io = ReadMore(deadline, &err);
+        if (io != Io::kOk) {
+            HandleIo(io, "ReadBytes", err);
+            return std::nullopt;
+        }
+    }
+    std::string out = buf_.substr(0, n);
+    buf_.erase(0, n);
+    return out;
+}
+
+void Conn::Stall()
+{
+    if (!Usable("Stall"))
+        return;
+    buf_.clear(); // already recorded; a stalled server consumes nothing
+    Deadline deadline = NewDeadline();
+    for (;;) {
+        std::string err;
+        Io io = ReadMore(deadline, &err);
+        buf_.clear();
+        if (io == Io::kOk)
+            continue;
+        if (io == Io::kTimeout || io == Io::kStopped)
+            HandleIo(io, "Stall", err);
+        return; // EOF or error: the client gave up, which is what a stall waits for
+    }
+}
+
+void Conn::StallHandshake()
+{
+    if (!Usable("StallHandshake"))
+        return;
+    Deadline deadline = NewDeadline();
+    bool first = true;
+    for (;;) {
+        std::string data;
+        std::string err;
+        Io io = ReadMoreRaw(deadline, &data, &err);
+        if (io == Io::kOk) {
+            if (first && !data.empty()) {
+                first = false;
+                bool hello = data[0] == '\x16';
+                shared_->Update([&] { shared_->client_hello_seen = hello; });
+            }
+            continue;
+        }
+        if (io == Io::kTimeout || io == Io::kStopped)
+            HandleIo(io, "StallHandshake", err);
+        return;
+    }
+}
+
+ssize_t Conn::Push(gnutls_transport_ptr_t p, const void *data, std::size_t len)
+{
+    Conn *c = static_cast<Conn *>(p);
+    for (;;) {
+        ssize_t r = ::send(c->fd_, data, len, MSG_NOSIGNAL);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            gnutls_transport_set_errno(c->session_, errno);
+        return r;
+    }
+}
+
+ssize_t Conn::Pull(gnutls_transport_ptr_t p, void *data, std::size_t len)
+{
+    Conn *c = static_cast<Conn *>(p);
+    if (!c->tls_prebuf_.empty()) {
+        std::size_t n = std::min(len, c->tls_prebuf_.size());
+        std::memcpy(data, c->tls_prebuf_.data(), n);
+        c->tls_prebuf_.erase(0, n);
+        return static_cast<ssize_t>(n);
+    }
+    for (;;) {
+        ssize_t r = ::recv(c->fd_, data, len, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            gnutls_transport_set_errno(c->session_, errno);
+        return r;
+    }
+}
+
+int Conn::PullTimeout(gnutls_transport_ptr_t p, unsigned int ms)
+{
+    Conn *c = static_cast<Conn *>(p);
+    if (!c->tls_prebuf_.empty())
+        return 1;
+    long long cap = c->shared_->opts.timeout.count();
+    int wait = ms == GNUTLS_INDEFINITE_TIMEOUT ? static_cast<int>(std::min(cap, 1000000LL))
+                                               : static_cast<int>(std::min<long long>(ms, cap));
+    pollfd fds[2] = {{c->fd_, POLLIN, 0}, {c->shared_->wake_fd, POLLIN, 0}};
+    int r = PollRetry(fds, 2, wait);
+    if (r < 0)
+        return -1;
+    if (fds[1].revents != 0)
+        return 0;
+    return fds[0].revents != 0 ? 1 : 0;
+}
+
+bool Conn::StartTls()
+{
+    if (!Usable("StartTls"))
+        return false;
+    if (session_ != nullptr) {
+        Fail("StartTls: TLS is already active");
+        return false;
+    }
+    if (!shared_->LoadTls()) {
+        shared_->SetTlsError(shared_->tls_load_code, shared_->tls_load_error);
+        Fail("StartTls: " + shared_->tls_load_error);
+        return false;
+    }
+    int ret = gnutls_init(&session_, GNUTLS_SERVER | GNUTLS_NONBLOCK);
+    if (ret < 0) {
+        session_ = nullptr;
+        shared_->SetTlsError(ret, gnutls_strerror(ret));
+        Fail(std::string("StartTls: gnutls_init: ") + gnutls_strerror(ret));
+        return false;
+    }
+    gnutls_priority_set(session_, shared_->prio);
+    gnutls_credentials_set(session_, GNUTLS_CRD_CERTIFICATE, shared_->cred);
+    const TlsConfig &cfg = shared_->opts.tls;
+    if (cfg.require_client_cert) {
+        gnutls_certificate_server_set_request(session_, GNUTLS_CERT_REQUIRE);
+        if (!cfg.client_ca_file.empty())
+            gnutls_session_set_verify_cert(session_, nullptr, 0);
+    } else if (!cfg.client_ca_file.empty()) {
+        gnutls_certificate_server_set_request(session_, GNUTLS_CERT_REQUEST);
+    }
+    if (!cfg.send_ca_list)
+        gnutls_certificate_send_x509_rdn_sequence(session_, 1);
+    gnutls_transport_set_ptr(session_, this);
+    gnutls_transport_set_push_function(session_, &Conn::Push);
+    gnutls_transport_set_pull_function(session_, &Conn::Pull);
+    gnutls_transport_set_pull_timeout_function(session_, &Conn::PullTimeout);
+    gnutls_handshake_set_timeout(session_, 0); // our own deadline below is the cap
+    // Plaintext the client sent after the STARTTLS command (normally the start of its
+    // ClientHello) belongs to the handshake.
+    tls_prebuf_ = std::move(buf_);
+    buf_.clear();
+
+    Deadline deadline = NewDeadline();
+    for (;;) {
+        ret = gnutls_handshake(session_);
+        if (ret == GNUTLS_E_SUCCESS)
+            break;
+        if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) {
+            short ev = gnutls_record_get_direction(session_) == 1 ? POLLOUT : POLLIN;
+            Io io = WaitFd(ev, deadline);
+            if (io == Io::kOk)
+                continue;
+            if (io == Io::kTimeout)
+                shared_->SetTlsError(GNUTLS_E_TIMEDOUT, "timeout in StartTls");
+            HandleIo(io, "StartTls", "poll failed");
+            return false;
+        }
+        if (gnutls_error_is_fatal(ret) == 0)
+            continue; // warning alert and the like
+        std::string msg = gnutls_strerror(ret);
+        if (ret == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+            const char *alert = gnutls_alert_get_name(gnutls_alert_get(session_));
+            msg += std::string(" (") + (alert != nullptr ? alert : "unknown alert") + ")";
+        } else {
+            gnutls_alert_send_appropriate(session_, ret); // best effort, non-blocking
+        }
+        shared_->SetTlsError(ret, msg);
+        Fail("StartTls: handshake failed: " + msg);
+        return false;
+    }
+    unsigned int peers = 0;
+    bool have_cert = gnutls_certificate_get_peers(session_, &peers) != nullptr && peers > 0;
+    const char *vname = gnutls_protocol_get_name(gnutls_protocol_get_version(session_));
+    std::string version = vname != nullptr ? vname : "";
+    shared_->Update([&] {
+        shared_->handshake_done = true;
+        shared_->version = version;
+        shared_->client_cert_seen = have_cert;
+        shared_->tls_error.clear();
+        shared_->tls_error_code = 0;
+    });
+    return true;
+}
+
+bool Conn::TlsBye()
+{
+    if (!Usable("TlsBye"))
+        return false;
+    if (session_ == nullptr) {
+        Fail("TlsBye: TLS is not active");
+        return false;
+    }
+    Deadline deadline = NewDeadline();
+    for (;;) {
+        int ret = gnutls_bye(session_, GNUTLS_SHUT_WR);
+        if (ret == GNUTLS_E_SUCCESS)
+            break;
+        if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) {
+            short ev = gnutls_record_get_direction(session_) == 1 ? POLLOUT : POLLIN;
+            Io io = WaitFd(ev, deadline);
+            if (io == Io::kOk)
+                continue;
+            HandleIo(io, "TlsBye", "poll failed");
+            return false;
+        }
+        Fail(std::string("TlsBye: ") + gnutls_strerror(ret));
+        return false;
+    }
+    bye_sent_ = true;
+    return true;
+}
+
+bool Conn::SendTlsAlert(std::uint8_t description)
+{
+    if (session_ == nullptr) {
+        // A plaintext TLS 1.2 alert record: type 21, version 3.3, length 2, level fatal.
+        const char rec[] = {
+            '\x15', '\x03', '\x03', '\x00', '\x02', '\x02', static_cast<char>(description)};
+        return WriteImpl(std::string_view(rec, sizeof rec), true, "SendTlsAlert");
+    }
+    if (!Usable("SendTlsAlert"))
+        return false;
+    Deadline deadline = NewDeadline();
+    for (;;) {
+        int ret = gnutls_alert_send(session_, GNUTLS_AL_FATAL,
+                                    static_cast<gnutls_alert_description_t>(description));
+        if (ret == GNUTLS_E_SUCCESS)
+            return true;
+        if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) {
+            short ev = gnutls_record_get_direction(session_) == 1 ? POLLOUT : POLLIN;
+            Io io = WaitFd(ev, deadline);
+            if (io == Io::kOk)
+                continue;
+            HandleIo(io, "SendTlsAlert", "poll failed");
+            return false;
+        }
+        Fail(std::string("SendTlsAlert: ") + gnutls_strerror(ret));
+        return false;
+    }
+}
+
+void Conn::ShutdownWrite(bool send_bye)
+{
+    if (fd_ < 0 || write_shut_)
+        return;
+    if (send_bye && session_ != nullptr && !bye_sent_ && !failed_ && !stopping()) {
+        // Best effort: a client that already went away is not a script failure here.
+        Deadline deadline = NewDeadline();
+        for (;;) {
+            int ret = gnutls_bye(session_, GNUTLS_SHUT_WR);
+            if (ret != GNUTLS_E_AGAIN && ret != GNUTLS_E_INTERRUPTED)
+                break;
+            short ev = gnutls_record_get_direction(session_) == 1 ? POLLOUT : POLLIN;
+            if (WaitFd(ev, deadline) != Io::kOk)
+                break;
+        }
+        bye_sent_ = true;
+    }
+    ::shutdown(fd_, SHUT_WR);
+    write_shut_ = true;
+}
+
+void Conn::Close()
+{
+    if (failed_ || stopped_)
+        return;
+    ShutdownWrite(true);
+}
+
+void Conn::CloseWithoutCloseNotify()
+{
+    if (failed_ || stopped_)
+        return;
+    ShutdownWrite(false);
+}
+
+void Conn::Reset()
+{
+    if (fd_ < 0)
+        return;
+    linger lg{};
+    lg.l_onoff = 1;
+    lg.l_linger = 0;
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    CloseNow();
+}
+
+bool Conn::Sleep(std::chrono::milliseconds ms)
+{
+    if (stopping()) {
+        stopped_ = true;
+        return false;
+    }
+    auto deadline = std::chrono::steady_clock::now() + ms;
+    for (;;) {
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline)
+            return true;
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+        pollfd fd = {shared_->wake_fd, POLLIN, 0};
+        int r = PollRetry(&fd, 1, static_cast<int>(std::min<long long>(left.count(), 1000000)));
+        if (r > 0 || shared_->stop.load()) {
+            stopped_ = true;
+            return false;
+        }
+    }
+}
+
+void Conn::Drain(int listen_fd)
+{
+    if (fd_ < 0)
+        return;
+    ShutdownWrite(true);
+    Deadline deadline = NewDeadline();
+    for (;;) {
+        if (session_ == nullptr || gnutls_record_check_pending(session_) == 0) {
+            bool next_client = false;
+            Io io = WaitFd(POLLIN, deadline, listen_fd, &next_client);
+            if (io != Io::kOk || next_client)
+                break;
+        }
+        std::string err;
+        Io io = ReadMore(deadline, &err);
+        buf_.clear();
+        if (io != Io::kOk)
+            break;
+    }
+    CloseNow();
+}
+
+void Conn::DropTls()
+{
+    if (session_ != nullptr)
+        gnutls_deinit(session_);
+    session_ = nullptr;
+}
+
+void Conn::CloseNow()
+{
+    DropTls();
+    if (fd_ >= 0)
+        ::close(fd_);
+    fd_ = -1;
+}
+
+// ------------------------------------------------------------------------------------------------
+// FakeServer
+
+struct FakeServer::Impl : Conn::Shared {
+    std::uint16_t port = 0;
+    std::vector<std::function<void(Conn &)>> steps;
+    bool started = false;
+    std::thread worker;
+
+    Conn::Io Accept(int *out, std::string *err)
+    {
+        auto deadline = std::chrono::steady_clock::now() + opts.timeout;
+        for (;;) {
+            if (stop.load())
+                return Conn::Io::kStopped;
+            auto now = std::chrono::steady_clock::now();
+            if (now >= deadline)
+                return Conn::Io::kTimeout;
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+            pollfd fds[2] = {{listen_fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+            int r = PollRetry(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000000)));
+            if (r < 0) {
+                *err = "poll: " + Errno(errno);
+                return Conn::Io::kError;
+            }
+            if (fds[1].revents != 0)
+                return Conn::Io::kStopped;
+            if (r == 0)
+                continue;
+            int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd < 0) {
+                if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK ||
+                    errno == ECONNABORTED)
+                    continue;
+                *err = "accept: " + Errno(errno);
+                return Conn::Io::kError;
+            }
+            int one = 1;
+            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            *out = fd;
+            return Conn::Io::kOk;
+        }
+    }
+
+    void Run()
+    {
+        for (int i = 0; i < opts.accept_count; ++i) {
+            int fd = -1;
+            std::string err;
+            Conn::Io io = Accept(&fd, &err);
+            if (io == Conn::Io::kStopped)
+                break;
+            if (io == Conn::Io::kTimeout) {
+                SetError("timeout waiting for connection " + std::to_string(i + 1));
+                break;
+            }
+            if (io != Conn::Io::kOk) {
+                SetError(err);
+                break;
+            }
+            Update([&] {
+                if (received.size() < static_cast<std::size_t>(i) + 1)
+                    received.resize(static_cast<std::size_t>(i) + 1);
+            });
+            Conn conn(this, fd, static_cast<std::size_t>(i));
+            if (opts.implicit_tls)
+                conn.StartTls();
+            for (auto &step : steps) {
+                if (conn.failed_ || conn.stopping())
+                    break;
+                try {
+                    step(conn);
+                } catch (const std::exception &e) {
+                    conn.Fail(std::string("exception in Call step: ") + e.what());
+                } catch (...) {
+                    conn.Fail("unknown exception in Call step");
+                }
+            }
+            if (conn.failed_ || conn.stopping())
+                break; // ~Conn closes the socket at once
+            bool last = i + 1 == opts.accept_count;
+            if (last)
+                SetDone();
+            conn.Drain(last ? -1 : listen_fd);
+        }
+        SetDone();
+    }
+};
+
+FakeServer::FakeServer() : FakeServer(FakeServerOptions{}) {}
+
+FakeServer::FakeServer(FakeServerOptions options) : impl_(std::make_unique<Impl>())
+{
+    Impl &s = *impl_;
+    s.opts = std::move(options);
+    if (s.opts.accept_count < 1)
+        s.opts.accept_count = 1;
+    if (s.opts.timeout.count() <= 0)
+        s.opts.timeout = std::chrono::milliseconds(10000);
+
+    s.wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (s.wake_fd < 0)
+        throw std::system_error(errno, std::generic_category(), "FakeServer: eventfd");
+
+    int family = s.opts.ipv6 ? AF_INET6 : AF_INET;
+    s.listen_fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s.listen_fd < 0) {
+        int err = errno;
+        ::close(s.wake_fd);
+        throw std::system_error(err, std::generic_category(), "FakeServer: socket");
+    }
+    int rc;
+    if (s.opts.ipv6) {
+        int one = 1;
+        ::setsockopt(s.listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        sockaddr_in6 a{};
+        a.sin6_family = AF_INET6;
+        a.sin6_addr = in6addr_loopback;
+        a.sin6_port = 0;
+        rc = ::bind(s.listen_fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
+    } else {
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = 0;
+        rc = ::bind(s.listen_fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
+    }
+    if (rc == 0)
+        rc = ::listen(s.listen_fd, 16);
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (rc == 0)
+        rc = ::getsockname(s.listen_fd, reinterpret_cast<sockaddr *>(&ss), &len);
+    if (rc != 0) {
+        int err = errno;
+        ::close(s.listen_fd);
+        ::close(s.wake_fd);
+        throw std::system_error(err, std::generic_category(), "FakeServer: bind/listen");
+    }
+    if (ss.ss_family == AF_INET6)
+        s.port = ntohs(reinterpret_cast<sockaddr_in6 *>(&ss)->sin6_port);
+    else
+        s.port = ntohs(reinterpret_cast<sockaddr_in *>(&ss)->sin_port);
+}
+
+FakeServer::~FakeServer()
+{
+    Impl &s = *impl_;
+    s.stop.store(true);
+    std::uint64_t one = 1;
+    ssize_t w;
+    do {
+        w = ::write(s.wake_fd, &one, sizeof one);
+    } while (w < 0 && errno == EINTR);
+    if (s.worker.joinable())
+        s.worker.join();
+    ::close(s.listen_fd);
+    ::close(s.wake_fd);
+    s.FreeTls();
+}
+
+bool FakeServer::Ipv6Available()
+{
+    int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    bool ok = ::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0;
+    ::close(fd);
+    return ok;
+}
+
+std::uint16_t FakeServer::port() const
+{
+    return impl_->port;
+}
+
+const FakeServerOptions &FakeServer::options() const
+{
+    return impl_->opts;
+}
+
+void FakeServer::AddStep(std::function<void(Conn &)> step)
+{
+    if (impl_->started)
+        throw std::logic_error("FakeServer: steps must be added before Start()");
+    impl_->steps.push_back(std::move(step));
+}
+
+FakeServer &FakeServer::Send(std::string bytes)
+{
+    AddStep([b = std::move(bytes)](Conn &c) { c.Write(b); });
+    return *this;
+}
+
+FakeServer &FakeServer::SendBytewise(std::string bytes, int delay_ms)
+{
+    AddStep([b = std::move(bytes), delay_ms](Conn &c) {
+        c.WriteBytewise(b, std::chrono::milliseconds(delay_ms));
+    });
+    return *this;
+}
+
+FakeServer &FakeServer::SendRaw(std::string bytes)
+{
+    AddStep([b = std::move(bytes)](Conn &c) { c.WriteRaw(b); });
+    return *this;
+}
+
+FakeServer &FakeServer::ReadLine()
+{
+    AddStep([](Conn &c) { c.ReadLine(); });
+    return *this;
+}
+
+FakeServer &FakeServer::ExpectLine(std::string prefix)
+{
+    AddStep([p = std::move(prefix)](Conn &c) {
+        std::optional<std::string> line = c.ReadLine();
+        if (line && !StartsWithNoCase(*line, p))
+            c.Fail("ExpectLine: expected a line starting with \"" + Printable(p) + "\", got \"" +
+                   Printable(*line) + "\"");
+    });
+    return *this;
+}
+
+FakeServer &FakeServer::ReadUntil(std::string marker)
+{
+    AddStep([m = std::move(marker)](Conn &c) { c.ReadUntil(m); });
+    return *this;
+}
+
+FakeServer &FakeServer::ReadBytes(std::size_t n)
+{
+    AddStep([n](Conn &c) { c.ReadBytes(n); });
+    return *this;
+}
+
+FakeServer &FakeServer::Sleep(int ms)
+{
+    AddStep([ms](Conn &c) { c.Sleep(std::chrono::milliseconds(ms)); });
+    return *this;
+}
+
+FakeServer &FakeServer::Stall()
+{
+    AddStep([](Conn &c) { c.Stall(); });
+    return *this;
+}
+
+FakeServer &FakeServer::StartTls()
+{
+    AddStep([](Conn &c) { c.StartTls(); });
+    return *this;
+}
+
+FakeServer &FakeServer::StallHandshake()
+{
+    AddStep([](Conn &c) { c.StallHandshake(); });
+    return *this;
+}
+
+FakeServer &FakeServer::SendTlsAlert(std::uint8_t description)
+{
+    AddStep([description](Conn &c) { c.SendTlsAlert(description); });
+    return *this;
+}
+
+FakeServer &FakeServer::TlsBye()
+{
+    AddStep([](Conn &c) { c.TlsBye(); });
+    return *this;
+}
+
+FakeServer &FakeServer::Close()
+{
+    AddStep([](Conn &c) { c.Close(); });
+    return *this;
+}
+
+FakeServer &FakeServer::Reset()
+{
+    AddStep([](Conn &c) { c.Reset(); });
+    return *this;
+}
+
+FakeServer &FakeServer::CloseWithoutCloseNotify()
+{
+    AddStep([](Conn &c) { c.CloseWithoutCloseNotify(); });
+    return *this;
+}
+
+FakeServer &FakeServer::Call(std::function<void(Conn &)> step)
+{
+    AddStep(std::move(step));
+    return *this;
+}
+
+FakeServer &FakeServer::Start()
+{
+    Impl &s = *impl_;
+    if (!s.started) {
+        s.started = true;
+        s.worker = std::thread([&s] { s.Run(); });
+    }
+    return *this;
+}
+
+bool FakeServer::WaitDone(std::chrono::milliseconds timeout) const
+{
+    std::unique_lock<std::mutex> lock(impl_->mu);
+    return impl_->cv.wait_for(lock, timeout, [this] { return impl_->done; });
+}
+
+bool FakeServer::WaitReceived(const std::string &needle, std::chrono::milliseconds timeout) const
+{
+    std::unique_lock<std::mutex> lock(impl_->mu);
+    return impl_->cv.wait_for(lock, timeout, [&] {
+        for (const std::string &r : impl_->received)
+            if (r.find(needle) != std::string::npos)
+                return true;
+        return false;
+    });
+}
+
+bool FakeServer::done() const
+{
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    return impl_->done;
+}
+
+std::string FakeServer::received() const
+{
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    std::string all;
+    for (const std::string &r : impl_->received)
+        all += r;
+    return all;
+}
+
+std::string FakeServer::received(std::size_t conn) const
+{
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    return conn < impl_->received.size() ? impl_->received[conn] : std::string();
+}
+
+std::vector<std::string> FakeServer::received_lines() const
+{
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    std::vector<std::string> lines;
+    for (const std::string &r : impl_->received) {
+        std::size_t start = 0;
+        for (;;) {
+            std::size_t lf = r.find('\n', start);
+            if (lf == std::string::npos)
+                break;
+            std::size_t end = lf;
+            if (end > start && r[end - 1] == '\r')
+                --end;
+            lines.push_back(r.substr(start, end - start));
+            start = lf + 1;
+        }
+    }
+    return lines;
+}
+
+std::size_t FakeServer::connections() const
+{
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    return impl_->received.size();
+}
+
+std::string FakeServer::error() const
+{
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    return impl_->error;
+}
+
+std::string FakeServer::tls_error() const
+{
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    return impl_->tls_error;
+}
+
+int FakeServer::tls_error_code() const
+{
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    return impl_->tls_error_code;
+}
+
+bool FakeServer::handshake_done() const
+{
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    return impl_->handshake_done;
+}
+
+std::string FakeServer::negotiated_version() const
+{
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    return impl_->version;
+}
+
+bool FakeServer::client_cert_seen() const
+{
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    return impl_->client_cert_seen;
+}
+
+bool FakeServer::client_hello_seen() const
+{
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    return impl_->client_hello_seen;
+}
+
+bool FakeServer::client_close_notify() const
+{
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    return impl_->client_close_notify;
+}
+
+} // namespace mwtest
