@@ -580,8 +580,11 @@ int mw_session_step(mw_session *s)
     }
     s->dispatch_depth--;
     if (s->free_pending && s->dispatch_depth == 0) {
+        /* A callback asked for the free while we were dispatching: do it now that nothing on
+         * the stack refers to the session any more. */
+        mw_session_close(s);
         really_free(s);
-        return MW_STEP_FAILED;
+        return MW_STEP_FREED;
     }
     return r;
 }
@@ -615,6 +618,10 @@ unsigned mw_session_run(mw_session *s)
         }
         if (r == MW_STEP_FAILED)
             return mw_get_error();
+        if (r == MW_STEP_FREED) {
+            mw_set_error(ST_ERROR_INVALID_HANDLE, "the session was freed by an event callback");
+            return ST_ERROR_INVALID_HANDLE;
+        }
         mw_socket_t sock;
         int want, timeout, perr = 0;
         mw_session_wait_info(s, &sock, &want, &timeout);
@@ -667,6 +674,16 @@ void mw_session_set_reply(mw_session *s, int code, const char *text, size_t len)
     free(s->reply_text);
     s->reply_text = t;
     s->reply_code = code;
+}
+
+int mw_session_reply_code(const mw_session *s)
+{
+    return s->reply_code;
+}
+
+const char *mw_session_reply_text(const mw_session *s)
+{
+    return s->reply_text ? s->reply_text : "";
 }
 
 enum mw_phase mw_session_phase(const mw_session *s)

@@ -47,9 +47,10 @@ typedef struct mw_engine_ops {
 } mw_engine_ops;
 
 enum mw_step {
-    MW_STEP_WAIT = 0,   /* would block: see mw_session_wait_info() */
-    MW_STEP_DONE = 1,   /* the operation finished */
-    MW_STEP_FAILED = -1 /* the operation failed: s->err, s->detail */
+    MW_STEP_WAIT = 0,    /* would block: see mw_session_wait_info() */
+    MW_STEP_DONE = 1,    /* the operation finished */
+    MW_STEP_FAILED = -1, /* the operation failed: s->err, s->detail */
+    MW_STEP_FREED = 2    /* an event callback freed the session: do not touch it again */
 };
 
 /* Connection phase; changed only by set_phase() in session.c. */
@@ -98,7 +99,8 @@ MW_INTERNAL int mw_session_step(mw_session *s);
 MW_INTERNAL void mw_session_wait_info(mw_session *s, mw_socket_t *sock, int *want, int *timeout_ms);
 
 /* Blocking facade: step and poll until the operation ends. Returns ST_ERROR_NONE or the
- * error (thread error set). Wakes promptly on cancel. */
+ * error (thread error set). Wakes promptly on cancel. When an event callback freed the
+ * session, returns ST_ERROR_INVALID_HANDLE and s is gone. */
 MW_INTERNAL unsigned mw_session_run(mw_session *s);
 
 /* Request cancellation; any thread. */
@@ -120,8 +122,10 @@ MW_INTERNAL void mw_session_trace_info(mw_session *s, const char *fmt, ...) MW_P
 
 MW_INTERNAL void mw_session_get_security_info(mw_session *s, SECURITYINFO *info);
 
-/* The last server reply (set by engines). */
+/* The last server reply (set by engines): code (0 when none yet) and text ("" when none). */
 MW_INTERNAL void mw_session_set_reply(mw_session *s, int code, const char *text, size_t len);
+MW_INTERNAL int mw_session_reply_code(const mw_session *s);
+MW_INTERNAL const char *mw_session_reply_text(const mw_session *s);
 
 /* Accessors. */
 MW_INTERNAL enum mw_phase mw_session_phase(const mw_session *s);

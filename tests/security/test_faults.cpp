@@ -205,6 +205,35 @@ TEST(Connection, NulInAReplyIsAProtocolViolation)
     EXPECT_EQ(c.Connect("127.0.0.1", srv.port()), (unsigned)ST_ERROR_PROTOCOL_VIOLATION);
 }
 
+TEST(Events, FreeingTheSessionInsideACallbackIsDeferred)
+{
+    FakeServer srv;
+    srv.Send("220 hi\r\n").Start();
+    mw_session *s = mw_session_new(0, 3000);
+    mwt_line_engine e;
+    mwt_le_init(&e, MWT_LE_SMTP, 1024);
+    mw_session_set_engine(s, &mwt_line_engine_ops, &e);
+    mwt_le_expect(&e, 1);
+    struct Ctx {
+        mw_session *s;
+        int calls;
+    } ctx{s, 0};
+    mw_session_register_event(
+        s, MAILWIRE_EVENT_CONNECT,
+        [](HCLIENT, unsigned, unsigned, void *u) {
+            auto *c = static_cast<Ctx *>(u);
+            c->calls++;
+            mw_session_free(c->s); // deferred: the dispatcher still uses the session
+        },
+        &ctx);
+    ASSERT_EQ(mw_session_connect(s, "127.0.0.1", srv.port()), 0u);
+    // The blocking loop notices the free once the dispatcher unwound; ASan checks that
+    // nothing touched the session afterwards and that nothing leaked.
+    EXPECT_EQ(mw_session_run(s), (unsigned)ST_ERROR_INVALID_HANDLE);
+    EXPECT_EQ(ctx.calls, 1);
+    mwt_le_free(&e);
+}
+
 // ---- the non-blocking step API ---------------------------------------------------------------
 
 TEST(NonBlocking, OneThreadDrivesManySessions)
