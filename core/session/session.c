@@ -334,6 +334,9 @@ unsigned mw_session_begin(mw_session *s)
         mw_set_error(ST_ERROR_BUSY, NULL);
         return ST_ERROR_BUSY;
     }
+    /* A cancel applies to the operation in progress; one left over from before is void. */
+    atomic_store(&s->cancel, 0);
+    mw_wakeup_drain(&s->wake);
     s->op_active = 1;
     s->op_connect = 0;
     arm_deadline(s);
@@ -368,6 +371,9 @@ static int step_resolving(mw_session *s)
         return MW_STEP_WAIT;
     }
     s->resolve = NULL;
+    /* The thread signals before it marks the job done, so a signal that raced with the drain
+     * above is in the channel now: drain again, or every later poll would wake at once. */
+    mw_wakeup_drain(&s->wake);
     if (!ai) {
         char d[300];
         snprintf(d, sizeof d, "%s: %s", s->host, mw_resolve_strerror(gai));
