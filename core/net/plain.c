@@ -1,5 +1,6 @@
 /* Plain TCP transport. */
 #include "transport.h"
+#include "../util/alloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -80,7 +81,7 @@ static const mw_transport_ops plain_ops = {plain_recv, plain_send,     plain_pen
 
 mw_transport *mw_plain_transport_new(mw_socket_t sock)
 {
-    plain *p = calloc(1, sizeof *p);
+    plain *p = mw_calloc(1, sizeof *p);
     if (!p)
         return NULL;
     p->base.ops = &plain_ops;

@@ -1,5 +1,6 @@
 /* GnuTLS client transport; see tls.h. */
 #include "tls_private.h"
+#include "../util/alloc.h"
 
 #include <gnutls/x509.h>
 
@@ -436,7 +437,7 @@ static unsigned set_peer_name(mw_tls *t, const char *host, char *detail, size_t 
 unsigned mw_tls_new(const mw_tls_config *cfg, const char *host, mw_socket_t sock,
                     mw_transport **out, char *detail, size_t dlen)
 {
-    mw_tls *t = calloc(1, sizeof *t);
+    mw_tls *t = mw_calloc(1, sizeof *t);
     if (!t) {
         snprintf(detail, dlen, "out of memory");
         return ST_ERROR_OUT_OF_MEMORY;

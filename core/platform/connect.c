@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "connect.h"
+#include "../util/alloc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ int mw_connector_begin(mw_connector *c, struct addrinfo *list, int prefer_ipv6)
     c->list = list;
     for (struct addrinfo *a = list; a; a = a->ai_next)
         c->count++;
-    c->order = calloc(c->count ? c->count : 1, sizeof *c->order);
+    c->order = mw_calloc(c->count ? c->count : 1, sizeof *c->order);
     if (!c->order)
         return -1;
     /* Stable partition: the preferred family first, each family in resolver order. */

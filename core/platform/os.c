@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "platform.h"
+#include "../util/alloc.h"
 
 #include <stdlib.h>
 
@@ -66,7 +67,7 @@ static void *thread_main(void *p)
 
 int mw_thread_start_detached(void (*fn)(void *), void *arg)
 {
-    thread_start *ts = malloc(sizeof *ts);
+    thread_start *ts = mw_malloc(sizeof *ts);
     if (!ts)
         return -1;
     ts->fn = fn;

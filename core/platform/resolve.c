@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "resolve.h"
+#include "../util/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,7 @@ static void resolve_main(void *arg)
 mw_resolve *mw_resolve_start(const char *host, uint16_t port, mw_wakeup *wake)
 {
     size_t hl = strlen(host);
-    mw_resolve *r = calloc(1, sizeof *r + hl + 1);
+    mw_resolve *r = mw_calloc(1, sizeof *r + hl + 1);
     if (!r)
         return NULL;
     memcpy(r->host, host, hl + 1);

@@ -1,5 +1,6 @@
 /* Line assembler; see line.h. */
 #include "line.h"
+#include "../util/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static int grow(mw_line_asm *a, size_t need)
         cap *= 2;
     if (cap > a->limit)
         cap = a->limit;
-    char *nb = realloc(a->buf, cap);
+    char *nb = mw_realloc(a->buf, cap);
     if (!nb)
         return -1;
     a->buf = nb;

@@ -8,6 +8,7 @@
 #include <mailwire/version.h>
 
 #include "../util/str.h"
+#include "../util/alloc.h"
 #include "errors.h"
 #include "handle.h"
 
@@ -115,7 +116,7 @@ int MailwireCreateSecurityCredentials(uint32_t dwOptions, const char *lpszCertif
         return -1;
     }
     *lppCredentials = NULL;
-    SECURITYCREDENTIALS *c = calloc(1, sizeof *c);
+    SECURITYCREDENTIALS *c = mw_calloc(1, sizeof *c);
     char *cert = NULL, *key = NULL, *pass = NULL, *ca = NULL;
     if (!c || mw_strdup_opt(&cert, lpszCertificateFile) ||
         mw_strdup_opt(&key, lpszPrivateKeyFile) || mw_strdup_opt(&pass, lpszPassword) ||

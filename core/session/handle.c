@@ -1,5 +1,6 @@
 /* Handle table; see handle.h. */
 #include "handle.h"
+#include "../util/alloc.h"
 
 #include <stdlib.h>
 
@@ -43,7 +44,7 @@ HCLIENT mw_handle_register(mw_session *s)
         i++;
     if (i == g_count && g_count < IDX_MASK) {
         uint32_t n = g_count ? g_count * 2 : 16;
-        slot *ns = realloc(g_slots, n * sizeof *ns);
+        slot *ns = mw_realloc(g_slots, n * sizeof *ns);
         if (ns) {
             for (uint32_t k = g_count; k < n; k++) {
                 ns[k].s = NULL;

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "session.h"
+#include "../util/alloc.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -95,10 +96,10 @@ static void arm_deadline(mw_session *s)
 
 mw_session *mw_session_new(uint32_t options, unsigned timeout_ms)
 {
-    mw_session *s = calloc(1, sizeof *s);
+    mw_session *s = mw_calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->rbuf = malloc(MW_RBUF_SIZE);
+    s->rbuf = mw_malloc(MW_RBUF_SIZE);
     if (!s->rbuf || mw_wakeup_open(&s->wake)) {
         free(s->rbuf);
         free(s);
@@ -672,7 +673,7 @@ void mw_session_get_security_info(mw_session *s, SECURITYINFO *info)
 
 void mw_session_set_reply(mw_session *s, int code, const char *text, size_t len)
 {
-    char *t = malloc(len + 1);
+    char *t = mw_malloc(len + 1);
     if (!t)
         return;
     memcpy(t, text, len);

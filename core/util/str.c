@@ -1,5 +1,6 @@
 /* String helpers; see str.h. */
 #include "str.h"
+#include "alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@ int mw_strdup_opt(char **dst, const char *src)
     if (!src)
         return 0;
     size_t n = strlen(src) + 1;
-    *dst = malloc(n);
+    *dst = mw_malloc(n);
     if (!*dst)
         return -1;
     memcpy(*dst, src, n);
