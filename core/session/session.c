@@ -24,6 +24,9 @@
 #include "../util/str.h"
 #include "errors.h"
 
+/* Internal step result: the phase changed, run the next phase's step at once. */
+#define STEP_NEXT (-2)
+
 /* Large enough for a TLS record's plaintext, so one recv drains one record. */
 #define MW_RBUF_SIZE 16384
 
@@ -386,7 +389,7 @@ static int step_resolving(mw_session *s)
     }
     s->conn_active = 1;
     set_phase(s, MW_PH_CONNECTING);
-    return -2; /* go on */
+    return STEP_NEXT;
 }
 
 static int step_connecting(mw_session *s)
@@ -415,11 +418,11 @@ static int step_connecting(mw_session *s)
     if (s->options & MAILWIRE_OPTION_SECURE_IMPLICIT) {
         if (mw_session_start_tls(s))
             return MW_STEP_FAILED;
-        return -2;
+        return STEP_NEXT;
     }
     arm_deadline(s); /* the greeting gets a full timeout */
     set_phase(s, MW_PH_OPEN);
-    return -2;
+    return STEP_NEXT;
 }
 
 static int step_handshake(mw_session *s)
@@ -438,7 +441,7 @@ static int step_handshake(mw_session *s)
         s->eng_ops->tls_started(s->eng);
     arm_deadline(s);
     set_phase(s, MW_PH_OPEN);
-    return -2;
+    return STEP_NEXT;
 }
 
 /* ---- the open connection ---------------------------------------------------------------- */
@@ -513,7 +516,7 @@ static int step_open(mw_session *s)
             }
             if (mw_session_start_tls(s))
                 return MW_STEP_FAILED;
-            return -2;
+            return STEP_NEXT;
         }
         if (s->rpos < s->rlen && st == MW_OP_RUNNING) {
             size_t used = s->eng_ops->feed(s->eng, s->rbuf + s->rpos, s->rlen - s->rpos);
@@ -577,7 +580,7 @@ int mw_session_step(mw_session *s)
             r = fail(s, ST_ERROR_NOT_CONNECTED, 0, NULL);
             break;
         }
-    } while (r == -2);
+    } while (r == STEP_NEXT);
     if (r == MW_STEP_WAIT && s->deadline && mw_now_ms() >= s->deadline) {
         static const char *const what[] = {
             "", "name resolution", "connect", "TLS handshake", "server reply", ""};
