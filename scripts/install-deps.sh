@@ -11,7 +11,7 @@ set -euo pipefail
 
 what=${1:-all}
 build_pkgs=(build-essential cmake pkg-config libgnutls28-dev gnutls-bin libgtest-dev libgmock-dev)
-server_pkgs=(postfix dovecot-imapd dovecot-lmtpd)
+server_pkgs=(postfix dovecot-imapd dovecot-lmtpd gnutls-bin)
 case $what in
 build) want=("${build_pkgs[@]}") ;;
 servers) want=("${server_pkgs[@]}") ;;
@@ -43,8 +43,15 @@ fi
 cleanup() { [[ $created_policy -eq 1 ]] && rm -f /usr/sbin/policy-rc.d; return 0; }
 trap cleanup EXIT
 
-apt_install() { apt-get install -y -q --no-install-recommends "${missing[@]}"; }
-# Package lists may be absent or stale on a fresh machine: update once and retry.
+apt_install() {
+    apt-get install -y -q --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
+}
+# Package lists are absent on a fresh machine and may be stale on an old one: update when
+# there are none, and once more when the install fails.
+if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+    apt-get update -q
+fi
 if ! apt_install; then
     apt-get update -q
     apt_install

@@ -489,7 +489,7 @@ static int finish_verification(mw_tls *t)
     if (!peers || npeers == 0) {
         t->cert_status = SECURITY_CERT_INVALID | SECURITY_CERT_NO_CERTIFICATE;
         set_error(t, ST_ERROR_CERTIFICATE_REJECTED, "%s", "the server sent no certificate");
-        snprintf(t->status_text, sizeof t->status_text, "%s", t->base.detail);
+        mw_strlcpy(t->status_text, t->base.detail, sizeof t->status_text);
         return MW_IO_ERROR;
     }
     if (t->trusted_site) {
@@ -515,7 +515,7 @@ static int finish_verification(mw_tls *t)
             t->verified = 0;
             set_error(t, ST_ERROR_CERTIFICATE_REJECTED, "%s",
                       "the server certificate does not match the pinned SHA-256 fingerprint");
-            snprintf(t->status_text, sizeof t->status_text, "%s", t->base.detail);
+            mw_strlcpy(t->status_text, t->base.detail, sizeof t->status_text);
             return MW_IO_ERROR;
         }
     }

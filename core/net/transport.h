@@ -35,7 +35,7 @@ struct mw_transport {
     const mw_transport_ops *ops;
     mw_socket_t sock;
     unsigned err;     /* mailwire error of the last MW_IO_ERROR */
-    char detail[256]; /* its cause in words */
+    char detail[512]; /* its cause in words */
 };
 
 /* A plain TCP transport over sock. NULL when out of memory. */
