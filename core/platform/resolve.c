@@ -5,6 +5,7 @@
 #include "resolve.h"
 #include "../util/alloc.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,28 @@
 #ifndef _WIN32
 #include <netdb.h>
 #include <sys/socket.h>
+#include <time.h>
 #endif
+
+static atomic_uint g_test_delay_ms;
+
+void mw_resolve_set_test_delay(unsigned ms)
+{
+    atomic_store(&g_test_delay_ms, ms);
+}
+
+static void test_delay(void)
+{
+    unsigned ms = atomic_load(&g_test_delay_ms);
+    if (!ms)
+        return;
+#ifdef _WIN32
+    Sleep(ms);
+#else
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+#endif
+}
 
 struct mw_resolve {
     mw_mutex_t lock;
@@ -54,6 +76,7 @@ static void resolve_main(void *arg)
 {
     mw_resolve *r = arg;
     struct addrinfo *ai = NULL;
+    test_delay();
     int rc = lookup(r->host, r->port, AI_ADDRCONFIG, &ai);
     mw_mutex_lock(&r->lock);
     r->gai_err = rc;

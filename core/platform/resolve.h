@@ -23,6 +23,10 @@ MW_INTERNAL int mw_resolve_poll(mw_resolve *r, struct addrinfo **ai, int *gai_er
 /* Drop interest in a running job; safe to close the wake-up channel afterwards. */
 MW_INTERNAL void mw_resolve_abandon(mw_resolve *r);
 
+/* Test hook: every resolver thread sleeps this long before getaddrinfo(), so tests can show
+ * that nothing waits for DNS. 0 (the default) disables it. */
+MW_INTERNAL void mw_resolve_set_test_delay(unsigned ms);
+
 /* Text for a getaddrinfo error. */
 MW_INTERNAL const char *mw_resolve_strerror(int gai_err);
 

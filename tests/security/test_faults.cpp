@@ -11,6 +11,10 @@
 #include <vector>
 
 #include "common/test_client.hpp"
+
+extern "C" {
+#include "core/platform/resolve.h"
+}
 #include "fake_server.hpp"
 #include "test_certs.hpp"
 
@@ -304,6 +308,62 @@ TEST(NonBlocking, OneThreadDrivesManySessions)
     }
     EXPECT_TRUE(srv.WaitDone());
     EXPECT_EQ(srv.error(), "");
+}
+
+// getaddrinfo() cannot be interrupted; the resolver thread keeps it off the caller's path.
+struct SlowDns {
+    explicit SlowDns(unsigned ms)
+    {
+        mw_resolve_set_test_delay(ms);
+    }
+    ~SlowDns()
+    {
+        mw_resolve_set_test_delay(0);
+    }
+};
+
+TEST(NonBlocking, NameResolutionNeverBlocksTheCaller)
+{
+    FakeServer srv;
+    srv.Send("220 resolved\r\n").Start();
+    SlowDns slow(800);
+    TestClient c(0, 5000);
+    auto t0 = Clock::now();
+    ASSERT_EQ(c.StartConnect("localhost", srv.port()), 0u);
+    EXPECT_EQ(mw_session_step(c.session()), MW_STEP_WAIT);
+    EXPECT_LT(MsSince(t0), 300) << "starting and stepping do not wait for DNS";
+    EXPECT_EQ(mw_session_phase(c.session()), MW_PH_RESOLVING);
+    // While resolving, the wait is on the wake-up channel, which the resolver signals.
+    mw_socket_t sock;
+    int want, timeout;
+    mw_session_wait_info(c.session(), &sock, &want, &timeout);
+    ASSERT_NE(sock, MW_INVALID_SOCKET);
+    EXPECT_EQ(want, MW_WANT_READ);
+    pollfd p{sock, POLLIN, 0};
+    EXPECT_EQ(poll(&p, 1, 3000), 1) << "the resolver wakes the caller's poll";
+    EXPECT_GE(MsSince(t0), 700);
+    EXPECT_EQ(mw_session_run(c.session()), 0u) << c.Detail();
+    EXPECT_EQ(c.Replies(), "220 resolved\n");
+}
+
+TEST(Cancel, DuringNameResolutionReturnsAtOnce)
+{
+    SlowDns slow(1000);
+    {
+        TestClient c(0, 20000);
+        HCLIENT h = c.handle();
+        std::thread canceller([h] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            MailwireCancel(h);
+        });
+        auto t0 = Clock::now();
+        EXPECT_EQ(c.Connect("localhost", 25), (unsigned)ST_ERROR_CANCELLED);
+        EXPECT_LT(MsSince(t0), 700) << "the abandoned lookup goes on without the caller";
+        canceller.join();
+    } // the session is freed while its lookup still runs
+    // Let the abandoned thread finish (it must not touch the freed session), so the leak
+    // checker sees its job released.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
 }
 
 TEST(NonBlocking, StepNeverWaitsForTheServer)
