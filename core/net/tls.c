@@ -367,11 +367,7 @@ static unsigned check_ip_peer(mw_tls *t)
 {
     gnutls_session_t session = t->session;
     unsigned status = 0;
-    gnutls_typed_vdata_st v;
-    v.type = GNUTLS_DT_IP_ADDRESS;
-    v.data = t->ip;
-    v.size = (unsigned)t->ip_len;
-    if (gnutls_certificate_verify_peers(session, &v, 1, &status) < 0)
+    if (gnutls_certificate_verify_peers(session, t->vdata, 2, &status) < 0)
         status |= GNUTLS_CERT_INVALID;
     unsigned n = 0;
     const gnutls_datum_t *peers = gnutls_certificate_get_peers(session, &n);
@@ -421,15 +417,29 @@ static unsigned set_peer_name(mw_tls *t, const char *host, char *detail, size_t 
             return ST_ERROR_INVALID_ARGUMENT;
         }
     }
+    if (t->is_ip) {
+        t->vdata[0].type = GNUTLS_DT_IP_ADDRESS;
+        t->vdata[0].data = t->ip;
+        t->vdata[0].size = (unsigned)t->ip_len;
+    } else {
+        t->vdata[0].type = GNUTLS_DT_DNS_HOSTNAME;
+        t->vdata[0].data = (unsigned char *)t->host;
+        t->vdata[0].size = 0;
+    }
+    /* RFC 5280 section 4.2.1.12: a certificate with an EKU must name serverAuth to serve
+     * TLS (security checklist item 15). */
+    t->vdata[1].type = GNUTLS_DT_KEY_PURPOSE_OID;
+    t->vdata[1].data = (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER;
+    t->vdata[1].size = 0;
     if (t->trusted_site)
         return ST_ERROR_NONE;
     if (t->is_ip) {
         /* GnuTLS's automatic verification takes host names only in this version; an IP
-         * literal is verified by our own callback (chain via verify_peers, then the IP SAN
-         * explicitly), which aborts the handshake on any problem. */
+         * literal is verified by our own callback (chain and key purpose via verify_peers,
+         * then the IP SAN explicitly), which aborts the handshake on any problem. */
         gnutls_session_set_verify_function(t->session, verify_ip_literal);
     } else {
-        gnutls_session_set_verify_cert(t->session, t->host, 0);
+        gnutls_session_set_verify_cert2(t->session, t->vdata, 2, 0);
     }
     return ST_ERROR_NONE;
 }
@@ -497,11 +507,7 @@ static int finish_verification(mw_tls *t)
         if (t->is_ip) {
             status = check_ip_peer(t);
         } else {
-            gnutls_typed_vdata_st v;
-            v.type = GNUTLS_DT_DNS_HOSTNAME;
-            v.data = (unsigned char *)t->host;
-            v.size = 0;
-            if (gnutls_certificate_verify_peers(t->session, &v, 1, &status) < 0)
+            if (gnutls_certificate_verify_peers(t->session, t->vdata, 2, &status) < 0)
                 status = GNUTLS_CERT_INVALID;
         }
     }

@@ -20,6 +20,9 @@ typedef struct mw_tls {
     unsigned char ip[16];
     size_t ip_len;
     unsigned ip_status; /* GnuTLS status found by the IP-literal verify callback */
+    /* What the peer certificate is checked against: its name or address, and the TLS
+     * server key purpose (GnuTLS does not require serverAuth unless asked). */
+    gnutls_typed_vdata_st vdata[2];
     int has_pin;
     unsigned char pin[32];
     unsigned cert_status; /* SECURITY_CERT_* bits */

@@ -85,6 +85,17 @@ TEST(Tls, IpLiteralNotInTheCertificateIsRejected)
     EXPECT_TRUE(c.Security().dwCertStatus & SECURITY_CERT_UNEXPECTED_OWNER);
 }
 
+TEST(Tls, IpLiteralStillNeedsTheServerKeyPurpose)
+{
+    FakeServer srv(Tls("noserverauth"));
+    srv.Send("220 hi\r\n").Stall().Start();
+    TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
+    Creds cr;
+    c.SetCredentials(cr.get());
+    EXPECT_EQ(c.Connect("127.0.0.1", srv.port()), (unsigned)ST_ERROR_CERTIFICATE_REJECTED);
+    EXPECT_TRUE(c.Security().dwCertStatus & SECURITY_CERT_PURPOSE_MISMATCH);
+}
+
 struct BadCert {
     const char *leaf;
     unsigned bit;
@@ -121,9 +132,13 @@ TEST_P(BadCertificate, FailsWithTheReasonAndSendsNothing)
 
 INSTANTIATE_TEST_SUITE_P(Matrix, BadCertificate,
                          ::testing::Values(BadCert{"expired", SECURITY_CERT_EXPIRED},
+                                           BadCert{"notyetvalid", SECURITY_CERT_NOT_ACTIVATED},
                                            BadCert{"wronghost", SECURITY_CERT_UNEXPECTED_OWNER},
                                            BadCert{"selfsigned", SECURITY_CERT_SIGNER_NOT_FOUND},
-                                           BadCert{"unknownca", SECURITY_CERT_SIGNER_NOT_FOUND}),
+                                           BadCert{"unknownca", SECURITY_CERT_SIGNER_NOT_FOUND},
+                                           BadCert{"noserverauth", SECURITY_CERT_PURPOSE_MISMATCH},
+                                           BadCert{"weakkey", SECURITY_CERT_INSECURE_ALGORITHM},
+                                           BadCert{"sha1", SECURITY_CERT_INSECURE_ALGORITHM}),
                          [](const auto &info) { return std::string(info.param.leaf); });
 
 class TrustedSite : public ::testing::TestWithParam<BadCert>
