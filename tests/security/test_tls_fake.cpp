@@ -3,6 +3,8 @@
 // injection, truncation, plaintext instead of a ServerHello, and the trace redaction.
 #include <gtest/gtest.h>
 
+#include <gnutls/gnutls.h>
+
 #include <string>
 
 #include "common/test_client.hpp"
@@ -334,6 +336,43 @@ TEST(Tls, AlertDuringHandshakeNamesTheAlert)
     c.SetCredentials(cr.get());
     EXPECT_EQ(c.Connect("localhost", srv.port()), (unsigned)ST_ERROR_TLS_HANDSHAKE_FAILED);
     EXPECT_NE(c.Detail().find("alert"), std::string::npos) << c.Detail();
+}
+
+TEST(Tls, ResetDuringTheHandshakeIsAnError)
+{
+    FakeServer srv;
+    srv.ReadBytes(5).Reset().Start();
+    TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
+    Creds cr;
+    c.SetCredentials(cr.get());
+    unsigned err = c.Connect("localhost", srv.port());
+    EXPECT_TRUE(err == ST_ERROR_CONNECTION_CLOSED || err == ST_ERROR_TLS_HANDSHAKE_FAILED)
+        << MailwireGetErrorString(err) << ": " << c.Detail();
+    EXPECT_EQ(c.Replies(), "");
+}
+
+TEST(Tls, RenegotiationRequestIsRefusedAndTheSessionGoesOn)
+{
+    // TLS 1.2 only: TLS 1.3 has no renegotiation (security checklist item 22).
+    FakeServerOptions o = Tls("valid");
+    o.tls.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+    FakeServer srv(o);
+    srv.Send("220-first half\r\n")
+        .Call([](mwtest::Conn &conn) {
+            int rc = gnutls_rehandshake(conn.tls_session());
+            if (rc < 0)
+                conn.Fail(std::string("gnutls_rehandshake: ") + gnutls_strerror(rc));
+        })
+        .Sleep(100)
+        .Send("220 second half\r\n")
+        .Start();
+    TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
+    Creds cr;
+    c.SetCredentials(cr.get());
+    ASSERT_EQ(c.Connect("localhost", srv.port()), 0u) << c.Detail();
+    EXPECT_EQ(c.Replies(), "220-first half\n220 second half\n");
+    EXPECT_EQ(c.Security().dwProtocol, (uint32_t)SECURITY_PROTOCOL_TLS12);
+    EXPECT_EQ(srv.error(), "");
 }
 
 TEST(Tls, TruncationWithoutCloseNotifyIsAnError)
