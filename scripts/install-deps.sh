@@ -21,6 +21,7 @@ esac
 
 missing=()
 for p in "${want[@]}"; do
+    [[ " ${missing[*]} " == *" $p "* ]] && continue # listed in both groups
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     [[ $status == "install ok installed" ]] || missing+=("$p")
 done
