@@ -31,24 +31,25 @@ struct Creds : mwtest::Creds {
     Creds() : mwtest::Creds(Cert("ca.pem")) {}
 };
 
-std::string FileFingerprint(const std::string &pem_file)
+// Trust the fixture's CA, nothing else (the session copies the strings).
+void TrustTestCa(TestClient &c)
 {
-    return mwtest::Fingerprint(pem_file);
+    Creds cr;
+    ASSERT_EQ(c.SetCredentials(cr.get()), 0u);
 }
 
 TEST(RealTls, PostfixImplicitTlsWithTheValidCertificate)
 {
     for (const char *host : {"localhost", "127.0.0.1"}) {
         TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-        Creds cr;
-        c.SetCredentials(cr.get());
+        TrustTestCa(c);
         ASSERT_EQ(c.Connect(host, Fixture::Get().Port("MW_SMTPS_PORT")), 0u)
             << host << ": " << c.Detail();
         EXPECT_EQ(c.Replies().rfind("220 ", 0), 0u) << c.Replies();
         SECURITYINFO si = c.Security();
         EXPECT_TRUE(si.bVerified) << host;
         EXPECT_GE(si.dwProtocol, (uint32_t)SECURITY_PROTOCOL_TLS12);
-        EXPECT_EQ(si.szFingerprint, FileFingerprint(Cert("valid.pem")));
+        EXPECT_EQ(si.szFingerprint, mwtest::Fingerprint(Cert("valid.pem")));
     }
 }
 
@@ -70,8 +71,7 @@ class RealBadCertificate : public ::testing::TestWithParam<BadPort>
 TEST_P(RealBadCertificate, IsRejectedWithTheReason)
 {
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     EXPECT_EQ(c.Connect("localhost", Fixture::Get().Port(GetParam().port_key)),
               (unsigned)ST_ERROR_CERTIFICATE_REJECTED);
     EXPECT_TRUE(c.Security().dwCertStatus & GetParam().bit)
@@ -82,13 +82,12 @@ TEST_P(RealBadCertificate, IsRejectedWithTheReason)
 TEST_P(RealBadCertificate, TrustedSiteConnectsAndReportsTheFingerprint)
 {
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT | MAILWIRE_OPTION_TRUSTEDSITE);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("localhost", Fixture::Get().Port(GetParam().port_key)), 0u) << c.Detail();
     EXPECT_EQ(c.Replies().rfind("220 ", 0), 0u);
     SECURITYINFO si = c.Security();
     EXPECT_TRUE(si.bTrustedSite);
-    EXPECT_EQ(si.szFingerprint, FileFingerprint(Cert(std::string(GetParam().leaf) + ".pem")));
+    EXPECT_EQ(si.szFingerprint, mwtest::Fingerprint(Cert(std::string(GetParam().leaf) + ".pem")));
     EXPECT_TRUE(si.dwCertStatus & GetParam().bit);
 }
 
@@ -116,8 +115,7 @@ TEST(RealTls, ClientCertificateIsAcceptedByAServerThatRequiresOne)
 TEST(RealTls, ServerRequiringAClientCertificateRefusesOneWithout)
 {
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT, 5000);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     // Postfix completes the handshake and then refuses in place of the greeting.
     ASSERT_EQ(c.Connect("localhost", Fixture::Get().Port("MW_SMTPS_CLIENTCERT_PORT")), 0u)
         << c.Detail();
@@ -128,8 +126,7 @@ TEST(RealTls, ServerRequiringAClientCertificateRefusesOneWithout)
 TEST(RealTls, PostfixStartTlsUpgradesInPlaceAndEhloIsRepeated)
 {
     TestClient c(MAILWIRE_OPTION_SECURE);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("localhost", Fixture::Get().Port("MW_SMTP_PORT")), 0u) << c.Detail();
     ASSERT_EQ(c.Command("EHLO client.example\r\n"), 0u);
     EXPECT_NE(c.Replies().find("STARTTLS"), std::string::npos) << c.Replies();
@@ -146,8 +143,7 @@ TEST(RealTls, PostfixStartTlsUpgradesInPlaceAndEhloIsRepeated)
 TEST(RealTls, SubmissionOffersAuthOnlyAfterStartTls)
 {
     TestClient c(MAILWIRE_OPTION_SECURE);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("localhost", Fixture::Get().Port("MW_SUBMISSION_PORT")), 0u) << c.Detail();
     ASSERT_EQ(c.Command("EHLO client.example\r\n"), 0u);
     std::string before = c.Replies();
@@ -161,19 +157,17 @@ TEST(RealTls, SubmissionOffersAuthOnlyAfterStartTls)
 TEST(RealTls, DovecotImapsGreeting)
 {
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT, 5000, MWT_LE_LINES);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("localhost", Fixture::Get().Port("MW_IMAPS_PORT")), 0u) << c.Detail();
     EXPECT_EQ(c.Replies().rfind("* OK", 0), 0u) << c.Replies();
     EXPECT_TRUE(c.Security().bVerified);
-    EXPECT_EQ(c.Security().szFingerprint, FileFingerprint(Cert("valid.pem")));
+    EXPECT_EQ(c.Security().szFingerprint, mwtest::Fingerprint(Cert("valid.pem")));
 }
 
 TEST(RealTls, DovecotImapStartTls)
 {
     TestClient c(MAILWIRE_OPTION_SECURE, 5000, MWT_LE_LINES);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("localhost", Fixture::Get().Port("MW_IMAP_PORT")), 0u) << c.Detail();
     EXPECT_NE(c.Replies().find("STARTTLS"), std::string::npos) << c.Replies();
     ASSERT_EQ(c.StartTls("a1 STARTTLS\r\n"), 0u) << c.Detail();

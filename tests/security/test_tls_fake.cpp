@@ -41,13 +41,19 @@ struct Creds : mwtest::Creds {
 
 using mwtest::Fingerprint;
 
+// The common case: trust the test CA, nothing else (the session copies the strings).
+void TrustTestCa(TestClient &c)
+{
+    Creds cr;
+    ASSERT_EQ(c.SetCredentials(cr.get()), 0u);
+}
+
 TEST(Tls, ValidCertificateConnectsAndReportsTheSession)
 {
     FakeServer srv(Tls("valid"));
     srv.Send("220 tls greeting\r\n").Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-    Creds cr;
-    ASSERT_EQ(c.SetCredentials(cr.get()), 0u);
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("localhost", srv.port()), 0u) << c.Detail();
     EXPECT_EQ(c.Replies(), "220 tls greeting\n");
     SECURITYINFO si = c.Security();
@@ -69,8 +75,7 @@ TEST(Tls, IpLiteralIsCheckedAgainstTheIpSan)
     FakeServer srv(Tls("valid"));
     srv.Send("220 hi\r\n").Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("127.0.0.1", srv.port()), 0u) << c.Detail();
     EXPECT_TRUE(c.Security().bVerified);
 }
@@ -81,8 +86,7 @@ TEST(Tls, IpLiteralNotInTheCertificateIsRejected)
     FakeServer srv(Tls("wronghost"));
     srv.Send("220 hi\r\n").Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     EXPECT_EQ(c.Connect("127.0.0.1", srv.port()), (unsigned)ST_ERROR_CERTIFICATE_REJECTED);
     EXPECT_TRUE(c.Security().dwCertStatus & SECURITY_CERT_UNEXPECTED_OWNER);
 }
@@ -92,8 +96,7 @@ TEST(Tls, IpLiteralStillNeedsTheServerKeyPurpose)
     FakeServer srv(Tls("noserverauth"));
     srv.Send("220 hi\r\n").Stall().Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     EXPECT_EQ(c.Connect("127.0.0.1", srv.port()), (unsigned)ST_ERROR_CERTIFICATE_REJECTED);
     EXPECT_TRUE(c.Security().dwCertStatus & SECURITY_CERT_PURPOSE_MISMATCH);
 }
@@ -117,8 +120,7 @@ TEST_P(BadCertificate, FailsWithTheReasonAndSendsNothing)
     FakeServer srv(Tls(GetParam().leaf));
     srv.Send("220 must never be seen\r\n").Stall().Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     EXPECT_EQ(c.Connect("localhost", srv.port()), (unsigned)ST_ERROR_CERTIFICATE_REJECTED);
     EXPECT_EQ(MailwireGetLastError(), (unsigned)ST_ERROR_CERTIFICATE_REJECTED);
     SECURITYINFO si = c.Security();
@@ -152,8 +154,7 @@ TEST_P(TrustedSite, ConnectsEncryptedAndReportsFingerprintAndStatus)
     FakeServer srv(Tls(GetParam().leaf));
     srv.Send("220 trusted\r\n").Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT | MAILWIRE_OPTION_TRUSTEDSITE);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("localhost", srv.port()), 0u) << c.Detail();
     SECURITYINFO si = c.Security();
     EXPECT_TRUE(si.bTrustedSite);
@@ -221,16 +222,14 @@ TEST(Tls, Tls10OnlyServerFailsByDefaultAndWorksWithFallback)
         FakeServer srv(o);
         srv.Send("220 legacy\r\n").Start();
         TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-        Creds cr;
-        c.SetCredentials(cr.get());
+        TrustTestCa(c);
         EXPECT_EQ(c.Connect("localhost", srv.port()), (unsigned)ST_ERROR_TLS_HANDSHAKE_FAILED)
             << c.Detail();
     }
     FakeServer srv(o);
     srv.Send("220 legacy\r\n").Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT | MAILWIRE_OPTION_SECURE_FALLBACK);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     unsigned err = c.Connect("localhost", srv.port());
     if (!mw_tls_legacy_available()) {
         // The system's GnuTLS policy removed TLS 1.0: the error says so.
@@ -247,8 +246,7 @@ TEST(Tls, FallbackStillRejectsBadCertificates)
     FakeServer srv(Tls("expired"));
     srv.Send("220 x\r\n").Stall().Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT | MAILWIRE_OPTION_SECURE_FALLBACK);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     EXPECT_EQ(c.Connect("localhost", srv.port()), (unsigned)ST_ERROR_CERTIFICATE_REJECTED);
 }
 
@@ -305,8 +303,7 @@ TEST(Tls, ServerRequiringACertificateRefusesAClientWithout)
     FakeServer srv(ClientCertServer());
     srv.Send("220 never\r\n").Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     unsigned err = c.Connect("localhost", srv.port());
     // TLS 1.3 reports the refusal after the client's Finished, as an alert or a close.
     EXPECT_TRUE(err == ST_ERROR_TLS_HANDSHAKE_FAILED || err == ST_ERROR_PROTOCOL_VIOLATION ||
@@ -321,8 +318,7 @@ TEST(Tls, PlaintextInsteadOfServerHelloFails)
     FakeServer srv(o);
     srv.SendRaw("220 plaintext greeting where a ServerHello belongs\r\n").Stall().Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     EXPECT_EQ(c.Connect("localhost", srv.port()), (unsigned)ST_ERROR_TLS_HANDSHAKE_FAILED);
     EXPECT_EQ(c.Replies(), "");
 }
@@ -332,8 +328,7 @@ TEST(Tls, AlertDuringHandshakeNamesTheAlert)
     FakeServer srv;
     srv.ReadBytes(5).SendTlsAlert(40).Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     EXPECT_EQ(c.Connect("localhost", srv.port()), (unsigned)ST_ERROR_TLS_HANDSHAKE_FAILED);
     EXPECT_NE(c.Detail().find("alert"), std::string::npos) << c.Detail();
 }
@@ -343,8 +338,7 @@ TEST(Tls, ResetDuringTheHandshakeIsAnError)
     FakeServer srv;
     srv.ReadBytes(5).Reset().Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     unsigned err = c.Connect("localhost", srv.port());
     EXPECT_TRUE(err == ST_ERROR_CONNECTION_CLOSED || err == ST_ERROR_TLS_HANDSHAKE_FAILED)
         << MailwireGetErrorString(err) << ": " << c.Detail();
@@ -367,8 +361,7 @@ TEST(Tls, RenegotiationRequestIsRefusedAndTheSessionGoesOn)
         .Send("220 second half\r\n")
         .Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("localhost", srv.port()), 0u) << c.Detail();
     EXPECT_EQ(c.Replies(), "220-first half\n220 second half\n");
     EXPECT_EQ(c.Security().dwProtocol, (uint32_t)SECURITY_PROTOCOL_TLS12);
@@ -380,8 +373,7 @@ TEST(Tls, TruncationWithoutCloseNotifyIsAnError)
     FakeServer srv(Tls("valid"));
     srv.Send("220-first line of a reply that never ends\r\n").CloseWithoutCloseNotify().Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     EXPECT_EQ(c.Connect("localhost", srv.port()), (unsigned)ST_ERROR_TLS_TRUNCATED) << c.Detail();
     EXPECT_TRUE(c.SawEvent(MAILWIRE_EVENT_DISCONNECT, ST_ERROR_TLS_TRUNCATED));
 }
@@ -391,8 +383,7 @@ TEST(Tls, CloseNotifyMidReplyIsAClosedConnectionNotSuccess)
     FakeServer srv(Tls("valid"));
     srv.Send("220-partial\r\n").Close().Start();
     TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     EXPECT_EQ(c.Connect("localhost", srv.port()), (unsigned)ST_ERROR_CONNECTION_CLOSED);
 }
 
@@ -415,8 +406,7 @@ TEST(StartTls, UpgradesTheSameConnectionAndForgetsPlaintextState)
         .Send("250 protected\r\n")
         .Start();
     TestClient c(MAILWIRE_OPTION_SECURE);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("localhost", srv.port()), 0u) << c.Detail();
     EXPECT_FALSE(mw_session_is_tls(c.session()));
     ASSERT_EQ(c.StartTls(), 0u) << c.Detail();
@@ -439,8 +429,7 @@ TEST(StartTls, BytesInjectedAfterTheGoAheadInOneSegmentAreAViolation)
         .Stall()
         .Start();
     TestClient c(MAILWIRE_OPTION_SECURE);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("localhost", srv.port()), 0u);
     EXPECT_EQ(c.StartTls(), (unsigned)ST_ERROR_PROTOCOL_VIOLATION);
     EXPECT_NE(c.Detail().find("STARTTLS"), std::string::npos) << c.Detail();
@@ -462,8 +451,7 @@ TEST(StartTls, BytesInjectedInALaterSegmentBreakTheHandshake)
         .Stall()
         .Start();
     TestClient c(MAILWIRE_OPTION_SECURE);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("localhost", srv.port()), 0u);
     EXPECT_EQ(c.StartTls(), (unsigned)ST_ERROR_TLS_HANDSHAKE_FAILED) << c.Detail();
     EXPECT_EQ(c.Replies().find("injected"), std::string::npos);
@@ -479,8 +467,7 @@ TEST(StartTls, GoAheadSplitByteByByteStillWorks)
         .Send("220 tls\r\n")
         .Start();
     TestClient c(MAILWIRE_OPTION_SECURE);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("localhost", srv.port()), 0u);
     ASSERT_EQ(c.StartTls(), 0u) << c.Detail();
     mwt_le_expect(&c.engine(), 1);
@@ -494,8 +481,7 @@ TEST(StartTls, BadCertificateAfterStartTlsIsRejected)
     FakeServer srv(Tls("wronghost", false));
     srv.Send("220 plain\r\n").ExpectLine("STARTTLS").Send("220 go\r\n").StartTls().Stall().Start();
     TestClient c(MAILWIRE_OPTION_SECURE);
-    Creds cr;
-    c.SetCredentials(cr.get());
+    TrustTestCa(c);
     ASSERT_EQ(c.Connect("localhost", srv.port()), 0u);
     EXPECT_EQ(c.StartTls(), (unsigned)ST_ERROR_CERTIFICATE_REJECTED);
     EXPECT_TRUE(c.Security().dwCertStatus & SECURITY_CERT_UNEXPECTED_OWNER);

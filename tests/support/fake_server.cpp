@@ -1234,52 +1234,50 @@ std::size_t FakeServer::connections() const
     return impl_->received.size();
 }
 
-std::string FakeServer::error() const
+template <class T, class C> T FakeServer::Locked(T C::*field) const
 {
     std::lock_guard<std::mutex> lock(impl_->mu);
-    return impl_->error;
+    return (*impl_).*field;
+}
+
+std::string FakeServer::error() const
+{
+    return Locked(&Impl::error);
 }
 
 std::string FakeServer::tls_error() const
 {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    return impl_->tls_error;
+    return Locked(&Impl::tls_error);
 }
 
 int FakeServer::tls_error_code() const
 {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    return impl_->tls_error_code;
+    return Locked(&Impl::tls_error_code);
 }
 
 bool FakeServer::handshake_done() const
 {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    return impl_->handshake_done;
+    return Locked(&Impl::handshake_done);
 }
 
 std::string FakeServer::negotiated_version() const
 {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    return impl_->version;
+    return Locked(&Impl::version);
 }
 
 bool FakeServer::client_cert_seen() const
 {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    return impl_->client_cert_seen;
+    return Locked(&Impl::client_cert_seen);
 }
 
 bool FakeServer::client_hello_seen() const
 {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    return impl_->client_hello_seen;
+    return Locked(&Impl::client_hello_seen);
 }
 
 bool FakeServer::client_close_notify() const
 {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    return impl_->client_close_notify;
+    return Locked(&Impl::client_close_notify);
 }
 
 } // namespace mwtest

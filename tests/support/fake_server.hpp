@@ -239,6 +239,9 @@ class FakeServer
   private:
     struct Impl;
     void AddStep(std::function<void(Conn &)> step);
+    // A copy of one result field of Impl (or its base), read under the lock the server thread
+    // writes it under.
+    template <class T, class C> T Locked(T C::*field) const;
     std::unique_ptr<Impl> impl_;
 };
 
