@@ -137,13 +137,14 @@ static ssize_t pull_fn(gnutls_transport_ptr_t p, void *buf, size_t len)
 }
 
 /* GnuTLS asks this before a read when it needs to know whether data is there (TLS 1.3
- * post-handshake messages); we are non-blocking, so answer from a zero-wait poll. */
+ * post-handshake messages). Whatever wait it asks for, answer from a zero-wait poll: all
+ * waiting happens in the session's loop, where deadlines and cancel apply. */
 static int pull_timeout_fn(gnutls_transport_ptr_t p, unsigned int ms)
 {
     mw_tls *t = p;
     int err = 0;
-    int r = mw_poll2(t->base.sock, MW_WANT_READ, MW_INVALID_SOCKET,
-                     ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms, &err);
+    (void)ms;
+    int r = mw_poll2(t->base.sock, MW_WANT_READ, MW_INVALID_SOCKET, 0, &err);
     if (r < 0) {
         gnutls_transport_set_errno(t->session, EIO);
         return -1;

@@ -24,11 +24,6 @@ void mw_line_reset(mw_line_asm *a)
     a->failed = 0;
 }
 
-size_t mw_line_buffered(const mw_line_asm *a)
-{
-    return a->len;
-}
-
 /* Check a complete line (terminator included, n >= 1, last byte LF) and strip the
  * terminator. */
 static int check_line(const mw_line_asm *a, const char *p, size_t n, size_t *body)

@@ -37,8 +37,6 @@ MW_INTERNAL void mw_line_init(mw_line_asm *a, size_t limit, unsigned flags);
 MW_INTERNAL void mw_line_free(mw_line_asm *a);
 /* Forget a partial line (after a reconnect or STARTTLS). */
 MW_INTERNAL void mw_line_reset(mw_line_asm *a);
-/* Bytes of a partial line held. */
-MW_INTERNAL size_t mw_line_buffered(const mw_line_asm *a);
 
 /* Consume input up to and including the end of the next line. *consumed is how much of data
  * was used (less than len when a line completed early: feed the rest next). On

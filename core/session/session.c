@@ -706,11 +706,6 @@ int mw_session_is_tls(const mw_session *s)
     return s->tr && mw_is_tls(s->tr) && s->phase == MW_PH_OPEN;
 }
 
-unsigned mw_session_error(const mw_session *s)
-{
-    return s->err;
-}
-
 const char *mw_session_error_detail(const mw_session *s)
 {
     return s->detail;
@@ -719,11 +714,6 @@ const char *mw_session_error_detail(const mw_session *s)
 uint32_t mw_session_options(const mw_session *s)
 {
     return s->options;
-}
-
-const char *mw_session_host(const mw_session *s)
-{
-    return s->host ? s->host : "";
 }
 
 int mw_session_peer_is_loopback(const mw_session *s)

@@ -130,10 +130,8 @@ MW_INTERNAL const char *mw_session_reply_text(const mw_session *s);
 /* Accessors. */
 MW_INTERNAL enum mw_phase mw_session_phase(const mw_session *s);
 MW_INTERNAL int mw_session_is_tls(const mw_session *s);
-MW_INTERNAL unsigned mw_session_error(const mw_session *s);
 MW_INTERNAL const char *mw_session_error_detail(const mw_session *s);
 MW_INTERNAL uint32_t mw_session_options(const mw_session *s);
-MW_INTERNAL const char *mw_session_host(const mw_session *s);
 /* Whether the peer is a loopback address (cleartext credentials are allowed there). */
 MW_INTERNAL int mw_session_peer_is_loopback(const mw_session *s);
 

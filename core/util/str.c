@@ -34,14 +34,6 @@ void mw_free_secret(char *s)
     free(s);
 }
 
-int mw_has_ctl_break(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0')
-            return 1;
-    return 0;
-}
-
 size_t mw_strlcpy(char *dst, const char *src, size_t size)
 {
     size_t n = strlen(src);

@@ -15,9 +15,6 @@ MW_INTERNAL void mw_free_secret(char *s);
 /* Zero len bytes in a way the compiler keeps. */
 MW_INTERNAL void mw_wipe(void *p, size_t len);
 
-/* Whether s holds CR, LF or NUL in its first len bytes (injection guard). */
-MW_INTERNAL int mw_has_ctl_break(const char *s, size_t len);
-
 /* Bounded copy that always terminates (dst non-empty). Returns strlen(dst). */
 MW_INTERNAL size_t mw_strlcpy(char *dst, const char *src, size_t size);
 

@@ -149,6 +149,7 @@ TEST(Connect, HostNameIsResolvedOnAHelperThread)
     TestClient c(0, 3000);
     EXPECT_EQ(c.Connect("localhost", srv.port()), 0u) << c.Detail();
     EXPECT_EQ(c.Replies(), "220 named\n");
+    EXPECT_TRUE(mw_session_peer_is_loopback(c.session()));
 }
 
 TEST(Connect, Ipv6Literal)
