@@ -2,7 +2,8 @@
 # install-deps.sh [build|servers|all]  (default: all)
 #
 # Installs the Debian packages mailwire needs, only those missing, non-interactively.
-#   build:   compiler, CMake, pkg-config, GnuTLS, GoogleTest/GoogleMock, certtool
+#   build:   compiler, CMake, pkg-config, GnuTLS + nettle, GoogleTest/GoogleMock, certtool,
+#            python3 (its email package checks composed messages in the tests)
 #   servers: Postfix and Dovecot (IMAP + LMTP) for the integration tests and the demo
 # Package scripts must not configure or start the system's own mail services: Postfix is
 # preseeded to "No configuration" and a temporary policy-rc.d forbids service starts.
@@ -10,7 +11,7 @@
 set -euo pipefail
 
 what=${1:-all}
-build_pkgs=(build-essential cmake pkg-config libgnutls28-dev gnutls-bin libgtest-dev libgmock-dev)
+build_pkgs=(build-essential cmake pkg-config libgnutls28-dev nettle-dev gnutls-bin libgtest-dev libgmock-dev python3)
 server_pkgs=(postfix dovecot-imapd dovecot-lmtpd gnutls-bin)
 case $what in
 build) want=("${build_pkgs[@]}") ;;

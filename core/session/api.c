@@ -155,6 +155,51 @@ void MailwireDeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials)
     free(lpCredentials);
 }
 
+int MailwireExecute(HCLIENT hClient)
+{
+    mw_session *s;
+    if (mw_handle_lookup(hClient, 1, &s))
+        return MAILWIRE_ERROR;
+    if (!mw_session_busy(s)) {
+        unsigned err = mw_session_last_error(s);
+        mw_set_error_text(err, err ? mw_session_error_detail(s) : "");
+        return err ? MAILWIRE_ERROR : 0;
+    }
+    switch (mw_session_step(s)) {
+    case MW_STEP_WAIT:
+        mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
+        return MAILWIRE_IN_PROGRESS;
+    case MW_STEP_DONE:
+        mw_set_error(ST_ERROR_NONE, NULL);
+        return 0;
+    case MW_STEP_FREED:
+        mw_set_error(ST_ERROR_INVALID_HANDLE, "the session was freed by an event callback");
+        return MAILWIRE_ERROR;
+    default:
+        return MAILWIRE_ERROR; /* fail() set the thread error */
+    }
+}
+
+int MailwireGetPollInfo(HCLIENT hClient, MAILWIRE_SOCKET *lpSocket, unsigned *lpEvents,
+                        int *lpTimeout)
+{
+    mw_session *s;
+    if (!lpSocket || !lpEvents || !lpTimeout) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "an output pointer is NULL");
+        return MAILWIRE_ERROR;
+    }
+    if (mw_handle_lookup(hClient, 1, &s))
+        return MAILWIRE_ERROR;
+    mw_socket_t sock;
+    int want, timeout;
+    mw_session_wait_info(s, &sock, &want, &timeout);
+    *lpSocket = (MAILWIRE_SOCKET)sock;
+    *lpEvents = (unsigned)want & (MAILWIRE_POLL_READ | MAILWIRE_POLL_WRITE);
+    *lpTimeout = timeout;
+    mw_set_error(ST_ERROR_NONE, NULL);
+    return 0;
+}
+
 const char *MailwireGetVersion(void)
 {
     return MAILWIRE_VERSION_STRING;

@@ -57,6 +57,12 @@ struct mw_session {
     void *eng;
     unsigned long eng_progress;
 
+    unsigned proto;
+    void *proto_data;
+    void (*proto_destroy)(void *);
+    int async;
+    unsigned op_timeout_ms; /* 0: timeout_ms */
+
     int op_active;    /* an operation is running */
     int op_connect;   /* ... and it is the connect operation */
     int64_t deadline; /* absolute mw_now_ms() time; 0: none */
@@ -94,7 +100,8 @@ static void set_phase(mw_session *s, enum mw_phase ph)
 
 static void arm_deadline(mw_session *s)
 {
-    s->deadline = s->timeout_ms ? mw_now_ms() + (int64_t)s->timeout_ms : 0;
+    unsigned ms = s->op_timeout_ms ? s->op_timeout_ms : s->timeout_ms;
+    s->deadline = ms ? mw_now_ms() + (int64_t)ms : 0;
 }
 
 mw_session *mw_session_new(uint32_t options, unsigned timeout_ms)
@@ -149,6 +156,8 @@ static void really_free(mw_session *s)
     free(s->host);
     free(s->reply_text);
     free(s->rbuf);
+    if (s->proto_destroy)
+        s->proto_destroy(s->proto_data);
     free(s);
 }
 
@@ -261,6 +270,7 @@ static int fail(mw_session *s, unsigned err, int fatal, const char *detail)
     int was_connect = s->op_connect;
     s->op_active = 0;
     s->op_connect = 0;
+    s->op_timeout_ms = 0;
     if (fatal)
         drop_connection(s);
     if (err == ST_ERROR_TIMEOUT)
@@ -286,6 +296,7 @@ static int finish(mw_session *s)
     int was_connect = s->op_connect;
     s->op_active = 0;
     s->op_connect = 0;
+    s->op_timeout_ms = 0;
     s->err = ST_ERROR_NONE;
     s->detail[0] = 0;
     if (was_connect)
@@ -466,6 +477,19 @@ static void note_progress(mw_session *s)
     }
 }
 
+/* Raise the events the engine queued. A callback may free the session: the free is deferred
+ * until the step unwinds (dispatch_depth). */
+static void drain_events(mw_session *s)
+{
+    if (!s->eng_ops || !s->eng_ops->next_event)
+        return;
+    unsigned err = 0, ev;
+    while ((ev = s->eng_ops->next_event(s->eng, &err)) != 0) {
+        mw_session_emit(s, ev, err);
+        err = 0;
+    }
+}
+
 /* Send what the engine lends until it has nothing more or the socket would block.
  * Returns 0, MW_IO_AGAIN, or MW_STEP_FAILED. */
 static int flush_output(mw_session *s)
@@ -487,6 +511,7 @@ static int flush_output(mw_session *s)
             return fail_transport(s, s->tr);
         trace_sent(s, p, (size_t)w, secret);
         s->eng_ops->sent(s->eng, (size_t)w);
+        drain_events(s);
     }
 }
 
@@ -523,6 +548,7 @@ static int step_open(mw_session *s)
             s->rpos += used;
             if (s->rpos == s->rlen)
                 s->rpos = s->rlen = 0;
+            drain_events(s);
             if (used == 0 && engine_status(s, &err, &detail) == MW_OP_RUNNING)
                 return fail(s, ST_ERROR_INTERNAL, 1, "the engine stopped taking input");
             continue;
@@ -555,14 +581,20 @@ int mw_session_step(mw_session *s)
 {
     if (!s->op_active)
         return s->err ? MW_STEP_FAILED : MW_STEP_DONE;
+    s->dispatch_depth++;
+    int r = STEP_NEXT;
     if (atomic_load(&s->cancel)) {
         atomic_store(&s->cancel, 0);
         mw_wakeup_drain(&s->wake);
-        return fail(s, ST_ERROR_CANCELLED, 1, "cancelled by the application");
+        /* An engine in a state it can leave cleanly (IMAP IDLE) ends the operation itself;
+         * anything else is cut off, since the protocol state is unknown mid-exchange. */
+        if (!(s->phase == MW_PH_OPEN && !s->op_connect && s->eng_ops && s->eng_ops->cancel &&
+              s->eng_ops->cancel(s->eng)))
+            r = fail(s, ST_ERROR_CANCELLED, 1, "cancelled by the application");
+        else
+            arm_deadline(s);
     }
-    s->dispatch_depth++;
-    int r;
-    do {
+    while (r == STEP_NEXT) {
         switch (s->phase) {
         case MW_PH_RESOLVING:
             r = step_resolving(s);
@@ -580,7 +612,13 @@ int mw_session_step(mw_session *s)
             r = fail(s, ST_ERROR_NOT_CONNECTED, 0, NULL);
             break;
         }
-    } while (r == STEP_NEXT);
+        if (r == MW_STEP_WAIT && s->deadline && mw_now_ms() >= s->deadline &&
+            s->phase == MW_PH_OPEN && !s->op_connect && s->eng_ops && s->eng_ops->expire &&
+            s->eng_ops->expire(s->eng)) {
+            arm_deadline(s);
+            r = STEP_NEXT; /* the engine queued something: send it */
+        }
+    }
     if (r == MW_STEP_WAIT && s->deadline && mw_now_ms() >= s->deadline) {
         static const char *const what[] = {
             "", "name resolution", "connect", "TLS handshake", "server reply", ""};
@@ -684,6 +722,50 @@ void mw_session_set_reply(mw_session *s, int code, const char *text, size_t len)
     free(s->reply_text);
     s->reply_text = t;
     s->reply_code = code;
+}
+
+void mw_session_set_protocol(mw_session *s, unsigned proto, void *data, void (*destroy)(void *))
+{
+    s->proto = proto;
+    s->proto_data = data;
+    s->proto_destroy = destroy;
+}
+
+void *mw_session_protocol(const mw_session *s, unsigned proto)
+{
+    return s->proto == proto ? s->proto_data : NULL;
+}
+
+void mw_session_set_async(mw_session *s, int async)
+{
+    s->async = async != 0;
+}
+
+int mw_session_is_async(const mw_session *s)
+{
+    return s->async;
+}
+
+void mw_session_set_op_timeout(mw_session *s, unsigned timeout_ms)
+{
+    s->op_timeout_ms = timeout_ms;
+    if (s->op_active)
+        arm_deadline(s);
+}
+
+unsigned mw_session_timeout(const mw_session *s)
+{
+    return s->timeout_ms;
+}
+
+int mw_session_busy(const mw_session *s)
+{
+    return s->op_active;
+}
+
+unsigned mw_session_last_error(const mw_session *s)
+{
+    return s->err;
 }
 
 int mw_session_reply_code(const mw_session *s)

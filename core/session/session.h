@@ -44,7 +44,24 @@ typedef struct mw_engine_ops {
     /* Counter bumped whenever a reply completes or bulk data advances; the session re-arms
      * the per-reply deadline when it changes. May be NULL. */
     unsigned long (*progress)(void *eng);
+    /* Optional (may be NULL). The next event the engine wants raised (MAILWIRE_EVENT_*), 0
+     * when none; *err is the error the event carries. Drained after every feed and send, so
+     * callbacks run while the operation goes on (COMMAND per reply, PROGRESS, UPDATE). */
+    unsigned (*next_event)(void *eng, unsigned *err);
+    /* Optional. The deadline of the operation passed. Return 1 when the engine handled it (it
+     * queued output or changed state, e.g. IMAP IDLE sends DONE): the session re-arms the
+     * deadline and goes on. Return 0 (or leave NULL) to fail with ST_ERROR_TIMEOUT. */
+    int (*expire)(void *eng);
+    /* Optional. Cancellation was requested. Return 1 when the engine ends the operation
+     * itself in an orderly way (it queues what it must send and later reports MW_OP_FAILED
+     * with ST_ERROR_CANCELLED, or MW_OP_DONE); 0 (or NULL): the session fails the operation
+     * with ST_ERROR_CANCELLED and drops the connection. */
+    int (*cancel)(void *eng);
 } mw_engine_ops;
+
+/* Protocol tags for mw_session_set_protocol(): a handle of one protocol passed to the other
+ * protocol's API is ST_ERROR_INVALID_HANDLE. */
+enum { MW_PROTO_NONE = 0, MW_PROTO_SMTP = 1, MW_PROTO_IMAP = 2, MW_PROTO_TEST = 99 };
 
 enum mw_step {
     MW_STEP_WAIT = 0,    /* would block: see mw_session_wait_info() */
@@ -126,6 +143,30 @@ MW_INTERNAL void mw_session_get_security_info(mw_session *s, SECURITYINFO *info)
 MW_INTERNAL void mw_session_set_reply(mw_session *s, int code, const char *text, size_t len);
 MW_INTERNAL int mw_session_reply_code(const mw_session *s);
 MW_INTERNAL const char *mw_session_reply_text(const mw_session *s);
+
+/* Attach protocol state (the API layer's per-handle block, usually holding the engine). The
+ * session owns it from now on: destroy(data) runs when the session is freed, also when an
+ * event callback freed it (deferred free). */
+MW_INTERNAL void mw_session_set_protocol(mw_session *s, unsigned proto, void *data,
+                                         void (*destroy)(void *data));
+/* The protocol state when the session carries proto, else NULL. */
+MW_INTERNAL void *mw_session_protocol(const mw_session *s, unsigned proto);
+
+/* Non-blocking sessions (Smtp/ImapAsyncConnect): operations return "in progress" and the
+ * caller pumps mw_session_step() (MailwireExecute). */
+MW_INTERNAL void mw_session_set_async(mw_session *s, int async);
+MW_INTERNAL int mw_session_is_async(const mw_session *s);
+
+/* Deadline for the replies of the operation in progress, replacing the session timeout until
+ * the operation ends (IMAP IDLE waits longer than a reply). 0 restores the session timeout.
+ * Call after mw_session_begin(); re-arms the deadline from now. */
+MW_INTERNAL void mw_session_set_op_timeout(mw_session *s, unsigned timeout_ms);
+/* The session's configured timeout in milliseconds. */
+MW_INTERNAL unsigned mw_session_timeout(const mw_session *s);
+/* Whether an operation is running (started and not yet finished or failed). */
+MW_INTERNAL int mw_session_busy(const mw_session *s);
+/* The error of the last operation (ST_ERROR_NONE after success). */
+MW_INTERNAL unsigned mw_session_last_error(const mw_session *s);
 
 /* Accessors. */
 MW_INTERNAL enum mw_phase mw_session_phase(const mw_session *s);

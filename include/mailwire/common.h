@@ -251,6 +251,32 @@ typedef struct _SECURITYINFO {
 } SECURITYINFO, *LPSECURITYINFO;
 
 /**
+ * @name Results of int-returning calls
+ * Every int-returning protocol call returns 0 on success and MAILWIRE_ERROR (-1) on failure,
+ * with the reason in the calling thread's last error. On a non-blocking session (the
+ * AsyncConnect functions) a call that has started an operation returns MAILWIRE_IN_PROGRESS
+ * instead and sets the last error to ST_ERROR_IN_PROGRESS: pump MailwireExecute() (or the
+ * protocol's alias) until it returns 0 or MAILWIRE_ERROR; the operation's completion also
+ * raises an event (CONNECT for a connect, COMMAND for a command, ERROR on failure).
+ * @{
+ */
+#define MAILWIRE_ERROR (-1)    /**< The call failed; see the last error. */
+#define MAILWIRE_IN_PROGRESS 1 /**< Non-blocking: the operation started and goes on. */
+/** @} */
+
+/** A socket descriptor as the platform knows it (SOCKET on Windows, int elsewhere). */
+#ifdef _WIN32
+typedef uintptr_t MAILWIRE_SOCKET;
+#else
+typedef int MAILWIRE_SOCKET;
+#endif
+
+/** @name Directions for MailwireGetPollInfo() @{ */
+#define MAILWIRE_POLL_READ 1u  /**< Wait until the socket is readable. */
+#define MAILWIRE_POLL_WRITE 2u /**< Wait until the socket is writable. */
+/** @} */
+
+/**
  * @brief Start using the library in this process.
  *
  * Reference-counted and thread-safe; every call must be paired with
@@ -381,6 +407,38 @@ MAILWIRE_API int MailwireCreateSecurityCredentials(uint32_t dwOptions,
  * @par Blocking: no. @par Thread: any.
  */
 MAILWIRE_API void MailwireDeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials);
+
+/**
+ * @brief Non-blocking sessions: advance the operation in progress without waiting.
+ *
+ * Does all the work possible now (reads, parses, sends) and returns. Call it when the socket
+ * from MailwireGetPollInfo() is ready or its timeout has passed; a deadline that has passed
+ * fails the operation with ST_ERROR_TIMEOUT here. On a blocking session it is a no-op
+ * returning the state of the last operation.
+ * @param hClient a session handle.
+ * @return 0 when the operation finished successfully (or none is running);
+ *         MAILWIRE_IN_PROGRESS while it goes on; MAILWIRE_ERROR on failure (last error set:
+ *         the operation's error, or ST_ERROR_INVALID_HANDLE / ST_ERROR_NOT_OWNER). When an
+ *         event callback disconnected the session during the call, MAILWIRE_ERROR with
+ *         ST_ERROR_INVALID_HANDLE and the handle is gone.
+ * @par Blocking: never. @par Thread: the owner thread (any with FREETHREAD).
+ */
+MAILWIRE_API int MailwireExecute(HCLIENT hClient);
+
+/**
+ * @brief Non-blocking sessions: what to wait for before the next MailwireExecute().
+ * @param hClient   a session handle.
+ * @param lpSocket  receives the socket to poll (while the host name is being resolved, a
+ *                  descriptor that becomes readable when the resolver is done).
+ * @param lpEvents  receives MAILWIRE_POLL_READ and/or MAILWIRE_POLL_WRITE.
+ * @param lpTimeout receives the milliseconds until the operation's deadline: 0 means call
+ *                  MailwireExecute() now (data is already buffered), -1 means no deadline.
+ * @return 0, or MAILWIRE_ERROR (ST_ERROR_INVALID_ARGUMENT, ST_ERROR_INVALID_HANDLE,
+ *         ST_ERROR_NOT_OWNER).
+ * @par Blocking: no. @par Thread: the owner thread (any with FREETHREAD).
+ */
+MAILWIRE_API int MailwireGetPollInfo(HCLIENT hClient, MAILWIRE_SOCKET *lpSocket, unsigned *lpEvents,
+                                     int *lpTimeout);
 
 /**
  * @brief Runtime version of the library.

@@ -123,8 +123,14 @@ static unsigned long le_progress(void *eng)
 }
 
 const mw_engine_ops mwt_line_engine_ops = {
-    "test-lines",  le_feed,   le_output,      le_sent,
-    le_wants_read, le_status, le_tls_started, le_progress,
+    .name = "test-lines",
+    .feed = le_feed,
+    .output = le_output,
+    .sent = le_sent,
+    .wants_read = le_wants_read,
+    .status = le_status,
+    .tls_started = le_tls_started,
+    .progress = le_progress,
 };
 
 void mwt_le_init(mwt_line_engine *e, int mode, size_t line_limit)
