@@ -1,0 +1,39 @@
+/* RFC 5322 address lists as users write them (internal): "a@x, Bee <b@y>; \"Doe, J\" <j@z>".
+ *
+ * Used by the MIME composer (header fields, RFC 2047 display names) and by the SMTP layer
+ * (envelope recipients of SmtpSendMessage() and SmtpSubmitMessage()). */
+#ifndef MW_ADDRESS_H
+#define MW_ADDRESS_H
+
+#include <stddef.h>
+
+#include "../platform/platform.h"
+
+/* One parsed mailbox. Pointers refer into the parsed list string (not NUL-terminated);
+ * display is NULL when there is none; display excludes surrounding quotes but keeps quoted-pair
+ * backslashes as written (display_quoted says whether it was a quoted string). */
+typedef struct mw_addr {
+    const char *display;
+    size_t display_len;
+    int display_quoted;
+    const char *addr; /* addr-spec: local@domain (or a bare local part) */
+    size_t addr_len;
+} mw_addr;
+
+/* Parse a list separated by commas or semicolons; quoted strings, comments "(...)" and
+ * angle brackets are respected, white space around items ignored, empty items skipped.
+ * fn is called once per mailbox in order; a non-zero return from fn stops the parse and is
+ * returned. Returns 0 when the list was parsed, ST_ERROR_INVALID_ARGUMENT (detail set) for CR,
+ * LF or NUL anywhere, an unbalanced quote, comment or bracket, an empty address, or an
+ * address an SMTP envelope cannot carry (RFC 5321 section 4.1.2: white space or controls
+ * in the addr-spec, "<" or ">" inside it); or fn's return value. */
+MW_INTERNAL unsigned mw_addr_list_parse(const char *list, unsigned (*fn)(void *user, const mw_addr *a),
+                                        void *user, char *detail, size_t detail_size);
+
+/* Number of mailboxes in a list, or -1 when it does not parse. */
+MW_INTERNAL long mw_addr_list_count(const char *list);
+
+/* Whether the bytes hold anything outside ASCII (SMTPUTF8 needed for an address, RFC 6531). */
+MW_INTERNAL int mw_addr_is_utf8(const char *s, size_t len);
+
+#endif
