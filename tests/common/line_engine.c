@@ -55,6 +55,8 @@ static size_t le_feed(void *eng, const char *data, size_t len)
         if (!reply_ends(e, line, ll))
             continue;
         e->progress++;
+        if (e->emit_commands)
+            e->pending_events++;
         if (e->awaiting > 0)
             e->awaiting--;
         if (e->tls_next > 0 && e->awaiting == 0) {
@@ -69,10 +71,26 @@ static size_t le_feed(void *eng, const char *data, size_t len)
             }
             break;
         }
-        if (e->awaiting == 0)
+        if (e->awaiting == 0 && e->cancelling) {
+            e->cancelling = 0;
+            e->state = MW_OP_FAILED;
+            e->err = ST_ERROR_CANCELLED;
+            snprintf(e->detail, sizeof e->detail, "cancelled after an orderly exchange");
+        } else if (e->awaiting == 0) {
             e->state = MW_OP_DONE;
+        }
     }
     return used;
+}
+
+/* Queue bytes after whatever is still unsent. */
+static void queue(mwt_line_engine *e, const char *cmd)
+{
+    size_t n = strlen(cmd);
+    if (e->out_len + n > sizeof e->out)
+        n = sizeof e->out - e->out_len;
+    memcpy(e->out + e->out_len, cmd, n);
+    e->out_len += n;
 }
 
 static size_t le_output(void *eng, const char **data, size_t *secret_from)
@@ -122,6 +140,39 @@ static unsigned long le_progress(void *eng)
     return ((mwt_line_engine *)eng)->progress;
 }
 
+static unsigned le_next_event(void *eng, unsigned *err)
+{
+    mwt_line_engine *e = eng;
+    if (!e->pending_events)
+        return 0;
+    e->pending_events--;
+    *err = ST_ERROR_NONE;
+    return MAILWIRE_EVENT_COMMAND;
+}
+
+static int le_expire(void *eng)
+{
+    mwt_line_engine *e = eng;
+    if (!e->expire_cmd || e->state != MW_OP_RUNNING)
+        return 0;
+    /* Like IMAP IDLE's DONE: the command completes the reply already awaited. */
+    e->expire_count++;
+    queue(e, e->expire_cmd);
+    return 1;
+}
+
+static int le_cancel(void *eng)
+{
+    mwt_line_engine *e = eng;
+    if (!e->cancel_cmd || e->state != MW_OP_RUNNING)
+        return 0;
+    e->cancel_count++;
+    queue(e, e->cancel_cmd);
+    e->awaiting = 1;
+    e->cancelling = 1;
+    return 1;
+}
+
 const mw_engine_ops mwt_line_engine_ops = {
     .name = "test-lines",
     .feed = le_feed,
@@ -131,6 +182,9 @@ const mw_engine_ops mwt_line_engine_ops = {
     .status = le_status,
     .tls_started = le_tls_started,
     .progress = le_progress,
+    .next_event = le_next_event,
+    .expire = le_expire,
+    .cancel = le_cancel,
 };
 
 void mwt_le_init(mwt_line_engine *e, int mode, size_t line_limit)

@@ -34,6 +34,14 @@ typedef struct mwt_line_engine {
     int last_code; /* SMTP: code of the last reply */
     unsigned long progress;
     int tls_started_count;
+    /* Optional behaviours for the engine-hook tests. */
+    int emit_commands;       /* raise MAILWIRE_EVENT_COMMAND per complete reply */
+    unsigned pending_events; /* COMMAND events not yet taken by the session */
+    const char *expire_cmd;  /* on a passed deadline: send this and expect one more reply */
+    int expire_count;
+    const char *cancel_cmd; /* on cancel: send this, await its reply, fail CANCELLED */
+    int cancelling;
+    int cancel_count;
 } mwt_line_engine;
 
 extern const mw_engine_ops mwt_line_engine_ops;
