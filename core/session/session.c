@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "session.h"
+#include "trace.h"
 #include "../util/alloc.h"
 
 #include <stdarg.h>
@@ -82,6 +83,8 @@ struct mw_session {
 
     mw_trace_fn trace;
     void *trace_user;
+    MAILWIRE_TRACEPROC ptrace; /* the application's trace (MailwireSetTrace) */
+    void *ptrace_user;
 
     SECURITYINFO sec; /* kept after a certificate rejection, when the transport is gone */
 };
@@ -123,6 +126,7 @@ mw_session *mw_session_new(uint32_t options, unsigned timeout_ms)
     s->tls_cfg.trusted_site = (options & MAILWIRE_OPTION_TRUSTEDSITE) != 0;
     s->tls_cfg.fallback = (options & MAILWIRE_OPTION_SECURE_FALLBACK) != 0;
     atomic_init(&s->cancel, 0);
+    mw_trace_default(&s->ptrace, &s->ptrace_user);
     return s;
 }
 
@@ -219,9 +223,28 @@ void mw_session_set_trace(mw_session *s, mw_trace_fn fn, void *user)
     s->trace_user = user;
 }
 
+void mw_session_set_public_trace(mw_session *s, MAILWIRE_TRACEPROC fn, void *user)
+{
+    s->ptrace = fn;
+    s->ptrace_user = user;
+}
+
+static int tracing(const mw_session *s)
+{
+    return s->trace || s->ptrace;
+}
+
+static void trace_out(mw_session *s, int dir, const char *p, size_t n)
+{
+    if (s->trace)
+        s->trace(s->trace_user, dir, p, n);
+    if (s->ptrace)
+        s->ptrace(s->handle, (unsigned)dir, p, n, s->ptrace_user);
+}
+
 void mw_session_trace_info(mw_session *s, const char *fmt, ...)
 {
-    if (!s->trace)
+    if (!tracing(s))
         return;
     char buf[512];
     va_list ap;
@@ -230,18 +253,17 @@ void mw_session_trace_info(mw_session *s, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return;
-    s->trace(s->trace_user, MW_TRACE_INFO, buf,
-             (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    trace_out(s, MW_TRACE_INFO, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
 /* Trace sent bytes, replacing the secret part (passwords, tokens, AUTH payloads) with a
  * marker so that no credential ever reaches a log. */
 static void trace_sent(mw_session *s, const char *p, size_t n, size_t secret_from)
 {
-    if (!s->trace)
+    if (!tracing(s))
         return;
     if (secret_from >= n) {
-        s->trace(s->trace_user, MW_TRACE_SENT, p, n);
+        trace_out(s, MW_TRACE_SENT, p, n);
         return;
     }
     char buf[256];
@@ -254,7 +276,7 @@ static void trace_sent(mw_session *s, const char *p, size_t n, size_t secret_fro
         buf[len++] = '\r';
         buf[len++] = '\n';
     }
-    s->trace(s->trace_user, MW_TRACE_SENT, buf, len);
+    trace_out(s, MW_TRACE_SENT, buf, len);
 }
 
 /* ---- failure ---------------------------------------------------------------------------- */
@@ -570,8 +592,8 @@ static int step_open(mw_session *s)
         if (n == 0)
             return fail(s, ST_ERROR_CONNECTION_CLOSED, 1,
                         "the server closed the connection while a reply was awaited");
-        if (s->trace)
-            s->trace(s->trace_user, MW_TRACE_RECEIVED, s->rbuf, (size_t)n);
+        if (tracing(s))
+            trace_out(s, MW_TRACE_RECEIVED, s->rbuf, (size_t)n);
         s->rpos = 0;
         s->rlen = (size_t)n;
     }

@@ -134,6 +134,10 @@ MW_INTERNAL int mw_session_register_event(mw_session *s, unsigned event, MAILWIR
 MW_INTERNAL void mw_session_emit(mw_session *s, unsigned event, unsigned err);
 
 MW_INTERNAL void mw_session_set_trace(mw_session *s, mw_trace_fn fn, void *user);
+/* The application's trace callback (MailwireSetTrace); sessions start with the process-wide
+ * default (MailwireSetDefaultTrace / MailwireEnableTrace). Sent secrets are redacted for both
+ * traces alike. */
+MW_INTERNAL void mw_session_set_public_trace(mw_session *s, MAILWIRE_TRACEPROC fn, void *user);
 /* Trace a message about the session itself. */
 MW_INTERNAL void mw_session_trace_info(mw_session *s, const char *fmt, ...) MW_PRINTF(2, 3);
 

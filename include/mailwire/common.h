@@ -408,6 +408,61 @@ MAILWIRE_API int MailwireCreateSecurityCredentials(uint32_t dwOptions,
  */
 MAILWIRE_API void MailwireDeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials);
 
+/** @name Trace directions (the nDirection argument of MAILWIRE_TRACEPROC) @{ */
+#define MAILWIRE_TRACE_SENT 'S'     /**< Bytes sent to the server (secrets redacted). */
+#define MAILWIRE_TRACE_RECEIVED 'R' /**< Bytes received from the server (after TLS). */
+#define MAILWIRE_TRACE_INFO 'I'     /**< A note from the library (connect, TLS, errors). */
+/** @} */
+
+/**
+ * @brief Trace callback: sees the protocol dialogue of a session.
+ *
+ * Passwords, tokens and AUTH payloads never reach it: the secret part of a command is
+ * replaced by "<redacted N bytes>". Called on the thread that drives the session, from
+ * inside library calls; it must not call back into the same session.
+ * @param hClient     the session.
+ * @param nDirection  MAILWIRE_TRACE_SENT, _RECEIVED or _INFO.
+ * @param lpData      the bytes (not NUL-terminated; may hold several lines or part of one).
+ * @param cbData      their length.
+ * @param lpUserData  the pointer given when the trace was set.
+ */
+typedef void(MAILWIRE_CALLBACK *MAILWIRE_TRACEPROC)(HCLIENT hClient, unsigned nDirection,
+                                                    const char *lpData, size_t cbData,
+                                                    void *lpUserData);
+
+/**
+ * @brief Set or clear the trace callback of one session.
+ * @param hClient    a session handle.
+ * @param lpfnTrace  the callback, or NULL to stop tracing this session.
+ * @param lpUserData passed to every call.
+ * @return 0, or MAILWIRE_ERROR (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no. @par Thread: the owner thread (any with FREETHREAD).
+ */
+MAILWIRE_API int MailwireSetTrace(HCLIENT hClient, MAILWIRE_TRACEPROC lpfnTrace, void *lpUserData);
+
+/**
+ * @brief Process-wide default trace: sessions created afterwards start with it.
+ *
+ * Lets an application trace a blocking connect call (the handle does not exist before the
+ * call returns). Replaces any file trace set by MailwireEnableTrace().
+ * @param lpfnTrace  the callback, or NULL for none.
+ * @param lpUserData passed to every call.
+ * @par Blocking: no. @par Thread: any (the callback runs on each session's thread).
+ */
+MAILWIRE_API void MailwireSetDefaultTrace(MAILWIRE_TRACEPROC lpfnTrace, void *lpUserData);
+
+/**
+ * @brief Append the dialogue of every session created afterwards to a file (SocketTools'
+ *        EnableTrace): one line per protocol line, "time handle C: text" (S: for the
+ *        server, *: for notes), secrets redacted.
+ * @param lpszFileName the file to append to; NULL stops file tracing (for every session).
+ * @param dwFlags      reserved; must be 0.
+ * @return 0, or MAILWIRE_ERROR (ST_ERROR_FILE when the file cannot be opened,
+ *         ST_ERROR_INVALID_ARGUMENT for unknown flags).
+ * @par Blocking: opens the file. @par Thread: any.
+ */
+MAILWIRE_API int MailwireEnableTrace(const char *lpszFileName, uint32_t dwFlags);
+
 /**
  * @brief Non-blocking sessions: advance the operation in progress without waiting.
  *

@@ -3,6 +3,12 @@
 // injection, truncation, plaintext instead of a ServerHello, and the trace redaction.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
 #include <gnutls/gnutls.h>
 
 #include <string>
@@ -504,6 +510,81 @@ TEST(Trace, SecretsAreRedactedButSentIntact)
     EXPECT_NE(t.find("S: AUTH PLAIN <redacted"), std::string::npos) << t;
     EXPECT_NE(t.find("R: 235 ok"), std::string::npos) << t;
     EXPECT_NE(t.find("phase CONNECTING -> OPEN"), std::string::npos) << t;
+}
+
+struct PublicTrace {
+    std::string text;
+    HCLIENT handle = INVALID_CLIENT;
+};
+
+void MAILWIRE_CALLBACK RecordTrace(HCLIENT h, unsigned dir, const char *data, size_t len,
+                                   void *user)
+{
+    auto *t = static_cast<PublicTrace *>(user);
+    t->handle = h;
+    t->text += static_cast<char>(dir);
+    t->text += ": ";
+    t->text.append(data, len);
+}
+
+// The application's trace: set on a handle, and as the default a blocking connect inherits.
+// Secrets are redacted for it exactly as for the internal trace.
+TEST(Trace, PublicTraceSeesTheDialogueWithSecretsRedacted)
+{
+    FakeServer srv;
+    srv.Send("220 hi\r\n").ExpectLine("AUTH PLAIN").Send("235 ok\r\n").Start();
+    PublicTrace from_default;
+    MailwireSetDefaultTrace(RecordTrace, &from_default);
+    TestClient c(0);
+    MailwireSetDefaultTrace(nullptr, nullptr);
+    ASSERT_EQ(c.Connect("127.0.0.1", srv.port()), 0u);
+    const std::string cmd = "AUTH PLAIN AGFsaWNlAHMzY3JldC1wYXNzd29yZA==\r\n";
+    ASSERT_EQ(c.Command(cmd, 11), 0u);
+    EXPECT_EQ(from_default.handle, c.handle());
+    EXPECT_NE(from_default.text.find("R: 220 hi"), std::string::npos) << from_default.text;
+    EXPECT_NE(from_default.text.find("S: AUTH PLAIN <redacted"), std::string::npos);
+    EXPECT_EQ(from_default.text.find("AGFsaWNl"), std::string::npos) << from_default.text;
+    // Switched off per handle.
+    ASSERT_EQ(MailwireSetTrace(c.handle(), nullptr, nullptr), 0);
+    size_t before = from_default.text.size();
+    mwt_le_command(&c.engine(), "NOOP\r\n", static_cast<size_t>(-1));
+    EXPECT_EQ(mw_session_begin(c.session()), 0u);
+    mw_session_run(c.session()); // the script has ended: the result does not matter here
+    EXPECT_EQ(from_default.text.size(), before);
+    // A session created after the default was cleared has no trace.
+    EXPECT_EQ(MailwireSetTrace(INVALID_CLIENT, RecordTrace, nullptr), MAILWIRE_ERROR);
+    EXPECT_EQ(MailwireGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE);
+}
+
+TEST(Trace, FileTraceWritesOneLinePerProtocolLine)
+{
+    char path[] = "/tmp/mw-trace-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    FakeServer srv;
+    srv.Send("220-first\r\n220 second\r\n").ExpectLine("AUTH LOGIN").Send("235 ok\r\n").Start();
+    ASSERT_EQ(MailwireEnableTrace(path, 0), 0);
+    {
+        TestClient c(0);
+        ASSERT_EQ(c.Connect("127.0.0.1", srv.port()), 0u);
+        ASSERT_EQ(c.Command("AUTH LOGIN c2VjcmV0\r\n", 11), 0u);
+        ASSERT_EQ(MailwireEnableTrace(nullptr, 0), 0); // closes the file for every session
+        c.Command("NOOP\r\n");                         // not traced any more
+    }
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string t = ss.str();
+    unlink(path);
+    EXPECT_NE(t.find(" S: 220-first\n"), std::string::npos) << t;
+    EXPECT_NE(t.find(" S: 220 second\n"), std::string::npos) << t;
+    EXPECT_NE(t.find(" C: AUTH LOGIN <redacted"), std::string::npos) << t;
+    EXPECT_EQ(t.find("c2VjcmV0"), std::string::npos) << t;
+    EXPECT_EQ(t.find("NOOP"), std::string::npos) << t;
+    EXPECT_EQ(MailwireEnableTrace("/nonexistent-dir/x", 0), MAILWIRE_ERROR);
+    EXPECT_EQ(MailwireGetLastError(), (unsigned)ST_ERROR_FILE);
+    EXPECT_EQ(MailwireEnableTrace(nullptr, 1), MAILWIRE_ERROR);
 }
 
 } // namespace
