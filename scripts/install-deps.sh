@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# install-deps.sh [build|servers|all]  (default: all)
+# install-deps.sh [build|servers|fuzz|all]  (default: all)
 #
 # Installs the Debian packages mailwire needs, only those missing, non-interactively.
 #   build:   compiler, CMake, pkg-config, GnuTLS + nettle, GoogleTest/GoogleMock, certtool,
 #            python3 (its email package checks composed messages in the tests)
 #   servers: Postfix and Dovecot (IMAP + LMTP) for the integration tests and the demo
+#   fuzz:    clang and its libFuzzer runtime for the fuzz stage of scripts/test.sh
 # Package scripts must not configure or start the system's own mail services: Postfix is
 # preseeded to "No configuration" and a temporary policy-rc.d forbids service starts.
 # Exit status: 0 when everything is present; 3 when something is missing and we are not root.
@@ -13,11 +14,13 @@ set -euo pipefail
 what=${1:-all}
 build_pkgs=(build-essential cmake pkg-config libgnutls28-dev nettle-dev gnutls-bin libgtest-dev libgmock-dev python3)
 server_pkgs=(postfix dovecot-imapd dovecot-lmtpd gnutls-bin)
+fuzz_pkgs=(clang libclang-rt-dev)
 case $what in
 build) want=("${build_pkgs[@]}") ;;
 servers) want=("${server_pkgs[@]}") ;;
-all) want=("${build_pkgs[@]}" "${server_pkgs[@]}") ;;
-*) echo "usage: $0 [build|servers|all]" >&2; exit 2 ;;
+fuzz) want=("${fuzz_pkgs[@]}") ;;
+all) want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
+*) echo "usage: $0 [build|servers|fuzz|all]" >&2; exit 2 ;;
 esac
 
 missing=()

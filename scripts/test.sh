@@ -3,7 +3,8 @@
 #   1. install what is missing (apt-get, as root),
 #   2. configure and build with -Werror, run every test with ctest (unit, security against
 #      the scripted fake server, integration against real Postfix and Dovecot, package),
-#   3. build again with ASan+UBSan and run the unit, security and integration tests there.
+#   3. build again with ASan+UBSan and run the unit, security and integration tests there,
+#   4. build the fuzz targets with clang + libFuzzer and fuzz each for MW_FUZZ_SECONDS (20).
 # Exits non-zero on any failure. Build trees go to build/ (override with MW_BUILD_ROOT).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,5 +27,12 @@ cmake --build "$out/asan" -j "$jobs"
 echo "== sanitizer tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$out/asan" --output-on-failure -j "$jobs" -L 'unit|security|integration|support'
+
+echo "== fuzzing (clang, libFuzzer, ASan+UBSan)"
+CC=clang CXX=clang++ cmake -S "$root" -B "$out/fuzz" -DCMAKE_BUILD_TYPE=Debug \
+    -DMAILWIRE_FUZZ=ON -DMAILWIRE_SANITIZE=ON -DMAILWIRE_BUILD_SAMPLES=OFF \
+    -DMAILWIRE_FUZZ_SECONDS="${MW_FUZZ_SECONDS:-20}"
+cmake --build "$out/fuzz" -j "$jobs" --target mailwire_fuzzers
+ctest --test-dir "$out/fuzz" --output-on-failure -j "$jobs" -L fuzz
 
 echo "== all tests passed in $(( $(date +%s) - start )) s"

@@ -29,12 +29,14 @@ void mw_line_reset(mw_line_asm *a)
 static int check_line(const mw_line_asm *a, const char *p, size_t n, size_t *body)
 {
     size_t end = n - 1; /* index of the LF */
+    /* NUL first: a NUL is reported as soon as it arrives (see mw_line_feed), so checking it
+     * first here too makes the verdict independent of how the bytes were split. */
+    if (memchr(p, '\0', end))
+        return MW_LINE_NUL;
     if (end > 0 && p[end - 1] == '\r')
         end--;
     else if (!(a->flags & MW_LINE_LENIENT_EOL))
         return MW_LINE_BAD_EOL;
-    if (memchr(p, '\0', end))
-        return MW_LINE_NUL;
     if (memchr(p, '\r', end))
         return MW_LINE_BAD_EOL;
     *body = end;
@@ -67,8 +69,11 @@ int mw_line_feed(mw_line_asm *a, const char *data, size_t len, size_t *consumed,
     const char *lf = len ? memchr(data, '\n', len) : NULL;
     size_t take = lf ? (size_t)(lf - data) + 1 : len;
     if (a->len + take > a->limit) {
-        /* Report the overlong line as soon as it is known, without buffering it. */
+        /* Report the overlong line as soon as it is known, without buffering it. A NUL
+         * within the limit came first and wins, as it would have in smaller pieces. */
         *consumed = take;
+        if (memchr(data, '\0', a->limit - a->len))
+            return a->failed = MW_LINE_NUL;
         return a->failed = MW_LINE_TOO_LONG;
     }
     if (!lf) {

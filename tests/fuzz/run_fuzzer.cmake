@@ -1,0 +1,16 @@
+# Run one libFuzzer program for SECONDS on a scratch copy of its seed corpus (the committed
+# seeds are never modified). Any crash, leak or sanitizer report fails the test; the crashing
+# input is left in WORK for reproduction.
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK}/corpus)
+file(GLOB seeds ${CORPUS}/*)
+if(seeds)
+  file(COPY ${seeds} DESTINATION ${WORK}/corpus)
+endif()
+execute_process(
+  COMMAND ${PROGRAM} -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=1024
+          -artifact_prefix=${WORK}/ -print_final_stats=1 ${WORK}/corpus
+  RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "fuzzer ${PROGRAM} failed (exit ${rc}); see artifacts in ${WORK}")
+endif()
