@@ -73,7 +73,7 @@ typedef struct mw_sasl mw_sasl;
 MW_INTERNAL unsigned mw_sasl_new(mw_sasl **out, int mech, const char *user, const char *pass,
                                  const char *host, unsigned port, char *detail, size_t detail_size);
 
-/* The initial response (client-first message). Returns MW_SASL_CONTINUE with *resp/*len set
+/* The initial response (client-first message). Returns MW_SASL_CONTINUE with *resp and *len set
  * (len may be 0: send "=" in SASL-IR), or MW_SASL_NO_INITIAL for mechanisms where the server
  * speaks first (LOGIN, CRAM-MD5). Engines that cannot send an initial response call
  * mw_sasl_step() with the (empty) first challenge instead; that yields the same bytes. */
@@ -93,6 +93,15 @@ MW_INTERNAL unsigned mw_sasl_finish(mw_sasl *m, const unsigned char *data, size_
 
 /* Why the last call failed, or the server's error JSON for the token mechanisms. */
 MW_INTERNAL const char *mw_sasl_detail(const mw_sasl *m);
+
+/* The ST_ERROR_* code of the last failure, so that an engine can tell an allocation failure
+ * from a server at fault: ST_ERROR_OUT_OF_MEMORY, ST_ERROR_PROTOCOL_VIOLATION (malformed
+ * challenge, unexpected challenge, unknown mandatory SCRAM extension), ST_ERROR_LIMIT_EXCEEDED
+ * (SCRAM iteration count over 1,000,000 or an oversized server message),
+ * ST_ERROR_AUTHENTICATION_FAILED (SCRAM "e=" error or wrong server signature; the token
+ * mechanisms' error challenge), ST_ERROR_INTERNAL (a GnuTLS primitive failed);
+ * ST_ERROR_NONE when nothing failed. */
+MW_INTERNAL unsigned mw_sasl_error(const mw_sasl *m);
 
 MW_INTERNAL int mw_sasl_mech(const mw_sasl *m);
 
