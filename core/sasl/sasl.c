@@ -377,7 +377,7 @@ static int oauthbearer_initial(mw_sasl *m)
         mw_sasl_buf_str(&b, m->host);
     }
     if (m->port) {
-        char port[16];
+        char port[24]; /* "\x01port=" and up to 10 digits */
         snprintf(port, sizeof port, "\x01port=%u", m->port);
         mw_sasl_buf_str(&b, port);
     }
