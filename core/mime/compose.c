@@ -768,7 +768,7 @@ void mw_mime_set_test_seed(mw_mime *m, const char *date, const char *message_id,
             snprintf(m->msgid, sizeof m->msgid, "<%.300s>", message_id);
     }
     if (boundary)
-        mw_strlcpy(m->bseed, boundary, sizeof m->bseed);
+        mw_strlcpy(m->bseed, boundary, 68); /* "=_m" + 67: the 70 of RFC 2046 section 5.1.1 */
     if (mw_mime_layout(m) != 0) {
         m->failed = 1;
         snprintf(m->detail, sizeof m->detail, "out of memory");

@@ -25,6 +25,8 @@ extern "C" {
 #include <mailwire/common.h>
 
 #include "core/mime/compose.h"
+#include "core/mime/utf8.h"
+#include "core/util/base64.h"
 #include "core/util/alloc.h"
 }
 
@@ -311,6 +313,17 @@ TEST(Compose, NoBodyAtAll)
     NoDefects(j);
     EXPECT_EQ(Structure(j), std::vector<std::string>{"text/plain"});
     EXPECT_EQ(j["parts"][0]["text"].str, "");
+    // An empty Subject is written (empty); a NULL one is left out; Bcc alone means no To.
+    msg.lpszSubject = "";
+    msg.lpszTo = nullptr;
+    msg.lpszBcc = "hidden@example.net";
+    std::string out = Compose(msg);
+    j = Parse(out);
+    NoDefects(j);
+    EXPECT_TRUE(HasHeader(j, "Subject"));
+    EXPECT_EQ(Header(j, "Subject"), "");
+    EXPECT_FALSE(HasHeader(j, "To"));
+    EXPECT_EQ(out.find("hidden"), std::string::npos);
 }
 
 TEST(Compose, TextAndHtmlAlternative)
@@ -477,11 +490,32 @@ TEST(Compose, NonAsciiSubjectAndDisplayNames)
     std::istringstream lines(hs);
     for (std::string line; std::getline(lines, line);)
         EXPECT_LE(line.size(), 79u) << line;
-    // Encoded words are at most 75 characters.
-    std::regex ew("=\\?utf-8\\?[QB]\\?[^?]*\\?=");
+    // Encoded words are at most 75 characters and each holds whole UTF-8 characters.
+    std::regex ew("=\\?utf-8\\?([QB])\\?([^?]*)\\?=");
+    int words = 0;
     for (auto it = std::sregex_iterator(hs.begin(), hs.end(), ew); it != std::sregex_iterator();
-         ++it)
+         ++it) {
+        words++;
         EXPECT_LE(it->str().size(), 75u) << it->str();
+        std::string text = (*it)[2].str(), raw;
+        if ((*it)[1].str() == "B") {
+            std::vector<unsigned char> out(MW_B64_DECODED_MAX(text.size()) + 1);
+            size_t len = 0;
+            ASSERT_EQ(mw_b64_decode(text.data(), text.size(), out.data(), &len), 0) << text;
+            raw.assign(reinterpret_cast<char *>(out.data()), len);
+        } else {
+            for (size_t i = 0; i < text.size(); i++) {
+                if (text[i] == '=' && i + 2 < text.size()) {
+                    raw += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+                    i += 2;
+                } else {
+                    raw += text[i] == '_' ? ' ' : text[i];
+                }
+            }
+        }
+        EXPECT_EQ(mw_utf8_check(raw.data(), raw.size()), raw.size()) << it->str();
+    }
+    EXPECT_GE(words, 5);
 }
 
 TEST(Compose, LongAsciiSubjectFoldsAtWhiteSpace)
@@ -649,6 +683,13 @@ TEST(Compose, GeneratedDateAndMessageId)
     mw_mime_free(m);
     EXPECT_TRUE(std::regex_match(id2, std::regex("<[0-9a-f]{32}@mail\\.example\\.com>"))) << id2;
     EXPECT_NE(id1.substr(0, 33), id2.substr(0, 33));
+    // A caller's Date is used as given.
+    msg.lpszDate = "Mon, 01 Jan 2024 00:00:00 -0500";
+    ASSERT_EQ(mw_mime_new(&m, &msg, nullptr, nullptr, 0), 0u);
+    std::string out3 = ReadAll(m, 4096);
+    EXPECT_NE(out3.find("\r\nDate: Mon, 01 Jan 2024 00:00:00 -0500\r\n"), std::string::npos);
+    EXPECT_EQ(Header(Parse(out3), "Date"), msg.lpszDate);
+    mw_mime_free(m);
 }
 
 TEST(Compose, SeedIsReproducible)
