@@ -1,21 +1,14 @@
 /* MIME composer: validation of SMTPMESSAGE, header fields, the envelope; see compose.h.
- * The message layout and the streaming reader are in compose_plan.c. */
-#ifndef _WIN32
-#define _POSIX_C_SOURCE 200809L /* localtime_r, gmtime_r */
-#endif
+ * Field checks, Date and Message-ID are in compose_fields.c; the message layout and the
+ * streaming reader in compose_plan.c. */
 #include "compose.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <time.h>
-
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
 
 #include "../util/alloc.h"
 #include "../util/str.h"
@@ -24,66 +17,6 @@
 #include "hdrenc.h"
 #include "mimetypes.h"
 #include "utf8.h"
-
-/* Longest line RFC 5322 section 2.1.1 allows, without its CRLF. */
-#define LINE_MAX_OCTETS 998
-
-static unsigned failf(char *detail, size_t size, unsigned code, const char *fmt, ...)
-    MW_PRINTF(4, 5);
-
-static unsigned failf(char *detail, size_t size, unsigned code, const char *fmt, ...)
-{
-    if (detail && size > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(detail, size, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-static int ascii_casecmp(const char *a, const char *b)
-{
-    for (;; a++, b++) {
-        int ca = (unsigned char)*a, cb = (unsigned char)*b;
-        if (ca >= 'A' && ca <= 'Z')
-            ca += 32;
-        if (cb >= 'A' && cb <= 'Z')
-            cb += 32;
-        if (ca != cb || !ca)
-            return ca - cb;
-    }
-}
-
-static char *dup_n(const char *s, size_t n)
-{
-    char *p = mw_malloc(n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = 0;
-    }
-    return p;
-}
-
-/* A single-line field (Subject, Date): UTF-8, no CR, LF or other controls but TAB. */
-static unsigned check_line(const char *field, const char *s, char *detail, size_t size)
-{
-    size_t n = strlen(s);
-    size_t bad = mw_utf8_check(s, n);
-    if (bad != n)
-        return failf(detail, size, ST_ERROR_INVALID_ARGUMENT, "%s: malformed UTF-8 at offset %zu",
-                     field, bad);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '\r' || ch == '\n')
-            return failf(detail, size, ST_ERROR_INVALID_ARGUMENT, "%s: %s at offset %zu", field,
-                         ch == '\r' ? "CR" : "LF", i);
-        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-            return failf(detail, size, ST_ERROR_INVALID_ARGUMENT,
-                         "%s: control character 0x%02X at offset %zu", field, ch, i);
-    }
-    return 0;
-}
 
 /* --- Address fields ---------------------------------------------------------------------- */
 
@@ -148,11 +81,11 @@ static size_t display_text(const mw_addr *a, char *out)
 
 static unsigned add_recipient(mw_mime *m, const char *addr, size_t len)
 {
-    char *copy = dup_n(addr, len);
+    char *copy = mw_mime_strndup(addr, len);
     if (!copy)
         return ST_ERROR_OUT_OF_MEMORY;
     for (size_t i = 0; i < m->nrcpt; i++) {
-        if (ascii_casecmp(m->rcpt[i], copy) == 0) {
+        if (mw_ascii_casecmp(m->rcpt[i], copy) == 0) {
             free(copy);
             return 0;
         }
@@ -237,228 +170,17 @@ static unsigned address_field(mw_mime *m, const char *field, const char *name, c
     if (err) {
         mw_sb_free(&sb);
         if (err == ST_ERROR_OUT_OF_MEMORY)
-            return failf(detail, size, err, "out of memory");
-        return failf(detail, size, err, "%s: %s", field, pd);
+            return mw_mime_fail(detail, size, err, "out of memory");
+        return mw_mime_fail(detail, size, err, "%s: %s", field, pd);
     }
     if (name && c->count > 0) {
         mw_sb_put(&sb, "\r\n", 2);
         *hdr = mw_sb_take(&sb, NULL);
         if (!*hdr)
-            return failf(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
+            return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
     }
     mw_sb_free(&sb);
     return 0;
-}
-
-/* --- Extra header lines -------------------------------------------------------------------- */
-
-/* Fields the composer writes itself (RFC 5322 section 3.6 allows one of each) and Bcc, which
- * must never reach the headers. Content-* fields belong to the MIME structure. */
-static int generated_field(const char *name, size_t n)
-{
-    static const char *const names[] = {"From",    "To",   "Cc",         "Bcc",
-                                        "Subject", "Date", "Message-ID", "MIME-Version"};
-    char buf[16];
-    if (n >= 8) {
-        memcpy(buf, name, 8);
-        buf[8] = 0;
-        if (ascii_casecmp(buf, "Content-") == 0)
-            return 1;
-    }
-    if (n >= sizeof buf)
-        return 0;
-    memcpy(buf, name, n);
-    buf[n] = 0;
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (ascii_casecmp(buf, names[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* Validate "Name: value" lines separated by CRLF, LF or CR (normalised to CRLF); lines that
- * begin with white space continue the previous field (RFC 5322 section 2.2.3). */
-static unsigned extra_headers(mw_mime *m, const char *s, char *detail, size_t size)
-{
-    mw_sb sb;
-    mw_sb_init(&sb);
-    size_t n = strlen(s), i = 0;
-    unsigned lineno = 0;
-    unsigned blank_at = 0; /* line number of a blank line seen, 0: none */
-    while (i < n) {
-        size_t e = i;
-        while (e < n && s[e] != '\r' && s[e] != '\n')
-            e++;
-        lineno++;
-        size_t len = e - i;
-        const char *line = s + i;
-        i = e + ((e < n && s[e] == '\r' && e + 1 < n && s[e + 1] == '\n') ? 2 : 1);
-        if (len == 0) {
-            if (!blank_at)
-                blank_at = lineno;
-            continue;
-        }
-        unsigned code = ST_ERROR_INVALID_ARGUMENT;
-        if (blank_at) {
-            mw_sb_free(&sb);
-            return failf(detail, size, code,
-                         "lpszHeaders: empty line %u would end the header section", blank_at);
-        }
-        if (len > LINE_MAX_OCTETS) {
-            mw_sb_free(&sb);
-            return failf(detail, size, code, "lpszHeaders: line %u is longer than 998 octets",
-                         lineno);
-        }
-        size_t k = 0;
-        if (line[0] == ' ' || line[0] == '\t') {
-            if (sb.len == 0) {
-                mw_sb_free(&sb);
-                return failf(detail, size, code,
-                             "lpszHeaders: line %u continues a field but none precedes it", lineno);
-            }
-            size_t w = 0;
-            while (w < len && (line[w] == ' ' || line[w] == '\t'))
-                w++;
-            if (w == len) {
-                mw_sb_free(&sb);
-                return failf(detail, size, code, "lpszHeaders: line %u holds only white space",
-                             lineno);
-            }
-        } else {
-            /* Field name: printable ASCII except ':' (RFC 5322 section 3.6.8). */
-            while (k < len && line[k] != ':') {
-                unsigned char ch = (unsigned char)line[k];
-                if (ch < 33 || ch > 126) {
-                    mw_sb_free(&sb);
-                    return failf(detail, size, code,
-                                 "lpszHeaders: line %u: invalid character 0x%02X in the field "
-                                 "name (expected \"Name: value\")",
-                                 lineno, ch);
-                }
-                k++;
-            }
-            if (k == len || k == 0) {
-                mw_sb_free(&sb);
-                return failf(detail, size, code,
-                             k == 0 ? "lpszHeaders: line %u has an empty field name"
-                                    : "lpszHeaders: line %u has no ':' (expected \"Name: value\")",
-                             lineno);
-            }
-            if (generated_field(line, k)) {
-                mw_sb_free(&sb);
-                return failf(detail, size, code,
-                             "lpszHeaders: line %u: field \"%.*s\" is generated by the composer "
-                             "(use the SMTPMESSAGE member)",
-                             lineno, (int)k, line);
-            }
-            k++;
-        }
-        for (; k < len; k++) {
-            unsigned char ch = (unsigned char)line[k];
-            if (ch >= 0x80) {
-                mw_sb_free(&sb);
-                return failf(detail, size, code,
-                             "lpszHeaders: line %u: non-ASCII octet at column %zu (encode the "
-                             "value per RFC 2047)",
-                             lineno, k + 1);
-            }
-            if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-                mw_sb_free(&sb);
-                return failf(detail, size, code,
-                             "lpszHeaders: line %u: control character 0x%02X at column %zu", lineno,
-                             ch, k + 1);
-            }
-        }
-        mw_sb_put(&sb, line, len);
-        mw_sb_put(&sb, "\r\n", 2);
-    }
-    if (sb.failed) {
-        mw_sb_free(&sb);
-        return failf(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
-    }
-    if (sb.len > 0) {
-        m->headers = mw_sb_take(&sb, NULL);
-        if (!m->headers)
-            return failf(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
-    }
-    mw_sb_free(&sb);
-    return 0;
-}
-
-/* --- Date and Message-ID ------------------------------------------------------------------- */
-
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static long days_from_civil(long y, long mon, long d)
-{
-    y -= mon <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static long tm_seconds(const struct tm *t)
-{
-    return days_from_civil(t->tm_year + 1900L, t->tm_mon + 1L, t->tm_mday) * 86400L +
-           t->tm_hour * 3600L + t->tm_min * 60L + t->tm_sec;
-}
-
-/* "Sun, 22 Nov 2026 05:06:01 +0100": RFC 5322 section 3.3 with the local numeric zone; names
- * are fixed English (not the locale's). */
-static int date_now(char *out, size_t size)
-{
-    static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static const char *const mo[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    time_t now = time(NULL);
-    struct tm lt, ut;
-#ifdef _WIN32
-    if (localtime_s(&lt, &now) != 0 || gmtime_s(&ut, &now) != 0)
-        return -1;
-#else
-    if (!localtime_r(&now, &lt) || !gmtime_r(&now, &ut))
-        return -1;
-#endif
-    long off = (tm_seconds(&lt) - tm_seconds(&ut)) / 60;
-    char sign = off < 0 ? '-' : '+';
-    if (off < 0)
-        off = -off;
-    snprintf(out, size, "%s, %d %s %04d %02d:%02d:%02d %c%02ld%02ld", wd[lt.tm_wday % 7],
-             lt.tm_mday, mo[lt.tm_mon % 12], lt.tm_year + 1900, lt.tm_hour, lt.tm_min, lt.tm_sec,
-             sign, (off / 60) % 100, off % 60);
-    return 0;
-}
-
-static int random_hex(char *out, size_t bytes)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char r[32];
-    if (bytes > sizeof r || gnutls_rnd(GNUTLS_RND_NONCE, r, bytes) != 0)
-        return -1;
-    for (size_t i = 0; i < bytes; i++) {
-        out[2 * i] = hex[r[i] >> 4];
-        out[2 * i + 1] = hex[r[i] & 15];
-    }
-    out[2 * bytes] = 0;
-    return 0;
-}
-
-/* A Message-ID right-hand side given by the caller: a dot-atom of printable ASCII or a
- * domain literal (RFC 5322 section 3.6.4). */
-static int valid_id_domain(const char *d)
-{
-    size_t n = strlen(d);
-    if (n == 0 || n > 253)
-        return 0;
-    int literal = d[0] == '[';
-    if (literal && (n < 3 || d[n - 1] != ']'))
-        return 0;
-    for (size_t i = literal; i < n - (size_t)literal; i++) {
-        unsigned char ch = (unsigned char)d[i];
-        if (ch < 33 || ch > 126 || strchr(literal ? "[]\\" : "()<>[]:;@\\,\"", ch))
-            return 0;
-    }
-    return 1;
 }
 
 /* --- Attachments --------------------------------------------------------------------------- */
@@ -467,27 +189,27 @@ static unsigned add_attachment(mw_mime *m, const char *path, char *detail, size_
 {
     unsigned code = ST_ERROR_FILE;
     if (!path || !*path)
-        return failf(detail, size, ST_ERROR_INVALID_ARGUMENT, "lpszAttachments[%zu] is empty",
-                     m->natts);
+        return mw_mime_fail(detail, size, ST_ERROR_INVALID_ARGUMENT,
+                            "lpszAttachments[%zu] is empty", m->natts);
     uint64_t fsize;
 #ifdef _WIN32
     struct _stat64 st;
     if (_stat64(path, &st) != 0)
-        return failf(detail, size, code, "attachment \"%s\": %s", path, strerror(errno));
+        return mw_mime_fail(detail, size, code, "attachment \"%s\": %s", path, strerror(errno));
     if (!(st.st_mode & _S_IFREG))
-        return failf(detail, size, code, "attachment \"%s\" is not a regular file", path);
+        return mw_mime_fail(detail, size, code, "attachment \"%s\" is not a regular file", path);
 #else
     struct stat st;
     if (stat(path, &st) != 0)
-        return failf(detail, size, code, "attachment \"%s\": %s", path, strerror(errno));
+        return mw_mime_fail(detail, size, code, "attachment \"%s\": %s", path, strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return failf(detail, size, code, "attachment \"%s\" is not a regular file", path);
+        return mw_mime_fail(detail, size, code, "attachment \"%s\" is not a regular file", path);
 #endif
     fsize = (uint64_t)st.st_size;
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return failf(detail, size, code, "attachment \"%s\" cannot be opened: %s", path,
-                     strerror(errno));
+        return mw_mime_fail(detail, size, code, "attachment \"%s\" cannot be opened: %s", path,
+                            strerror(errno));
     fclose(fp);
     /* The base name: what follows the last '/' or '\\' (both separators on every system, as
      * paths may come from either). */
@@ -497,15 +219,15 @@ static unsigned add_attachment(mw_mime *m, const char *path, char *detail, size_
             base = p + 1;
     size_t bl = strlen(base);
     if (bl == 0)
-        return failf(detail, size, ST_ERROR_INVALID_ARGUMENT, "attachment \"%s\" has no file name",
-                     path);
+        return mw_mime_fail(detail, size, ST_ERROR_INVALID_ARGUMENT,
+                            "attachment \"%s\" has no file name", path);
     if (mw_utf8_check(base, bl) != bl)
-        return failf(detail, size, ST_ERROR_INVALID_ARGUMENT,
-                     "attachment \"%s\": the file name is not UTF-8", path);
+        return mw_mime_fail(detail, size, ST_ERROR_INVALID_ARGUMENT,
+                            "attachment \"%s\": the file name is not UTF-8", path);
     mw_att *a = &m->atts[m->natts];
-    a->path = dup_n(path, strlen(path));
+    a->path = mw_mime_strndup(path, strlen(path));
     if (!a->path)
-        return failf(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
+        return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
     m->natts++;
     a->name = a->path + (base - path);
     a->type = mw_mime_type_for(a->name);
@@ -515,42 +237,34 @@ static unsigned add_attachment(mw_mime *m, const char *path, char *detail, size_
 
 /* --- Construction -------------------------------------------------------------------------- */
 
-static unsigned fill(mw_mime *m, const SMTPMESSAGE *msg, const char *domain, char *detail,
-                     size_t size)
+/* From, To, Cc, Bcc: header fields and the envelope. *sender_domain: the From address's
+ * domain (NULL for a bare local part), for the Message-ID. */
+static unsigned fill_addresses(mw_mime *m, const SMTPMESSAGE *msg, const char **sender_domain,
+                               size_t *sender_domain_len, char *detail, size_t size)
 {
     const unsigned inval = ST_ERROR_INVALID_ARGUMENT;
-    const unsigned oom = ST_ERROR_OUT_OF_MEMORY;
     unsigned err;
-    if (msg->dwSize != sizeof(SMTPMESSAGE))
-        return failf(detail, size, inval,
-                     "SMTPMESSAGE.dwSize is %u, expected sizeof(SMTPMESSAGE) = %zu",
-                     (unsigned)msg->dwSize, sizeof(SMTPMESSAGE));
-    if (msg->dwOptions != 0)
-        return failf(detail, size, inval, "SMTPMESSAGE.dwOptions must be 0");
     if (!msg->lpszFrom || !*msg->lpszFrom)
-        return failf(detail, size, inval, "lpszFrom is required");
-
+        return mw_mime_fail(detail, size, inval, "lpszFrom is required");
     addr_ctx c;
     err = address_field(m, "lpszFrom", "From", msg->lpszFrom, 0, &m->from_hdr, &c, detail, size);
     if (err)
         return err;
     if (c.count != 1)
-        return failf(detail, size, inval, "lpszFrom must hold exactly one mailbox (found %zu)",
-                     c.count);
-    m->env_from = dup_n(c.first->addr, c.first->addr_len);
+        return mw_mime_fail(detail, size, inval,
+                            "lpszFrom must hold exactly one mailbox (found %zu)", c.count);
+    m->env_from = mw_mime_strndup(c.first->addr, c.first->addr_len);
     if (!m->env_from)
-        return failf(detail, size, oom, "out of memory");
-    const char *sender_domain = memchr(c.first->addr, '@', c.first->addr_len);
-    size_t sender_domain_len = 0;
-    if (sender_domain) {
-        /* The domain follows the last '@' (a quoted local part may hold '@'). */
-        const char *end = c.first->addr + c.first->addr_len;
-        for (const char *p = sender_domain; p < end; p++)
-            if (*p == '@')
-                sender_domain = p;
-        sender_domain++;
-        sender_domain_len = (size_t)(end - sender_domain);
+        return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
+    const char *p = m->env_from;
+    if (*p == '"') { /* skip a quoted local part, which may hold '@' */
+        for (p++; *p && *p != '"'; p++)
+            if (*p == '\\' && p[1])
+                p++;
     }
+    const char *at = strchr(p, '@');
+    *sender_domain = at ? at + 1 : NULL;
+    *sender_domain_len = at ? strlen(at + 1) : 0;
 
     if (msg->lpszTo &&
         (err = address_field(m, "lpszTo", "To", msg->lpszTo, 1, &m->to_hdr, &c, detail, size)) != 0)
@@ -562,11 +276,18 @@ static unsigned fill(mw_mime *m, const SMTPMESSAGE *msg, const char *domain, cha
         (err = address_field(m, "lpszBcc", NULL, msg->lpszBcc, 1, NULL, &c, detail, size)) != 0)
         return err;
     if (m->nrcpt == 0)
-        return failf(detail, size, inval,
-                     "no recipient: lpszTo, lpszCc and lpszBcc hold no address");
+        return mw_mime_fail(detail, size, inval,
+                            "no recipient: lpszTo, lpszCc and lpszBcc hold no address");
+    return 0;
+}
 
+/* Subject, Date, extra header lines and the charset. */
+static unsigned fill_fields(mw_mime *m, const SMTPMESSAGE *msg, char *detail, size_t size)
+{
+    const unsigned inval = ST_ERROR_INVALID_ARGUMENT;
+    unsigned err;
     if (msg->lpszSubject) {
-        if ((err = check_line("lpszSubject", msg->lpszSubject, detail, size)) != 0)
+        if ((err = mw_mime_check_line("lpszSubject", msg->lpszSubject, detail, size)) != 0)
             return err;
         mw_sb sb;
         mw_sb_init(&sb);
@@ -575,43 +296,37 @@ static unsigned fill(mw_mime *m, const SMTPMESSAGE *msg, const char *domain, cha
         mw_sb_put(&sb, "\r\n", 2);
         m->subject = mw_sb_take(&sb, NULL);
         if (!m->subject)
-            return failf(detail, size, oom, "out of memory");
+            return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
     }
-
     if (msg->lpszDate) {
-        if ((err = check_line("lpszDate", msg->lpszDate, detail, size)) != 0)
+        if ((err = mw_mime_check_line("lpszDate", msg->lpszDate, detail, size)) != 0)
             return err;
         size_t n = strlen(msg->lpszDate);
         if (n == 0 || n >= sizeof m->date || mw_addr_is_utf8(msg->lpszDate, n))
-            return failf(detail, size, inval,
-                         "lpszDate must be 1 to %zu ASCII characters (RFC 5322 section 3.3)",
-                         sizeof m->date - 1);
+            return mw_mime_fail(detail, size, inval,
+                                "lpszDate must be 1 to %zu ASCII characters (RFC 5322 section "
+                                "3.3)",
+                                sizeof m->date - 1);
         memcpy(m->date, msg->lpszDate, n + 1);
-    } else if (date_now(m->date, sizeof m->date) != 0) {
-        return failf(detail, size, ST_ERROR_INTERNAL, "the local time is not available");
+    } else if (mw_mime_date_now(m->date, sizeof m->date) != 0) {
+        return mw_mime_fail(detail, size, ST_ERROR_INTERNAL, "the local time is not available");
     }
-
-    if (msg->lpszHeaders && (err = extra_headers(m, msg->lpszHeaders, detail, size)) != 0)
+    if (msg->lpszHeaders && (err = mw_mime_extra_headers(m, msg->lpszHeaders, detail, size)) != 0)
         return err;
-
     const char *cs = msg->lpszCharSet ? msg->lpszCharSet : "utf-8";
-    size_t csn = strlen(cs);
-    if (csn == 0 || csn > 64)
-        return failf(detail, size, inval, "lpszCharSet must be 1 to 64 characters");
-    for (size_t i = 0; i < csn; i++) {
-        unsigned char ch = (unsigned char)cs[i];
-        /* token (RFC 2045 section 5.1): no controls, space or tspecials. */
-        if (ch < 33 || ch > 126 || strchr("()<>@,;:\\\"/[]?=", ch))
-            return failf(detail, size, inval,
-                         "lpszCharSet: character 0x%02X at offset %zu is not allowed in a "
-                         "charset name (RFC 2045 section 5.1 token)",
-                         ch, i);
-    }
-    m->charset = dup_n(cs, csn);
+    if ((err = mw_mime_check_charset(cs, detail, size)) != 0)
+        return err;
+    m->charset = mw_mime_strndup(cs, strlen(cs));
     if (!m->charset)
-        return failf(detail, size, oom, "out of memory");
-    int utf8 = ascii_casecmp(cs, "utf-8") == 0 || ascii_casecmp(cs, "utf8") == 0;
+        return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
+    return 0;
+}
 
+/* Copies of the text and HTML bodies; with a UTF-8 charset they must be well-formed UTF-8. */
+static unsigned fill_bodies(mw_mime *m, const SMTPMESSAGE *msg, char *detail, size_t size)
+{
+    int utf8 =
+        mw_ascii_casecmp(m->charset, "utf-8") == 0 || mw_ascii_casecmp(m->charset, "utf8") == 0;
     const char *bodies[2] = {msg->lpszText, msg->lpszHTML};
     const char *names[2] = {"lpszText", "lpszHTML"};
     for (int b = 0; b < 2; b++) {
@@ -620,11 +335,12 @@ static unsigned fill(mw_mime *m, const SMTPMESSAGE *msg, const char *domain, cha
         size_t n = strlen(bodies[b]);
         size_t bad = mw_utf8_check(bodies[b], n);
         if (utf8 && bad != n)
-            return failf(detail, size, inval, "%s: malformed UTF-8 at offset %zu (charset %s)",
-                         names[b], bad, cs);
-        char *copy = dup_n(bodies[b], n);
+            return mw_mime_fail(detail, size, ST_ERROR_INVALID_ARGUMENT,
+                                "%s: malformed UTF-8 at offset %zu (charset %s)", names[b], bad,
+                                m->charset);
+        char *copy = mw_mime_strndup(bodies[b], n);
         if (!copy)
-            return failf(detail, size, oom, "out of memory");
+            return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
         if (b == 0) {
             m->text = copy;
             m->text_len = n;
@@ -633,34 +349,45 @@ static unsigned fill(mw_mime *m, const SMTPMESSAGE *msg, const char *domain, cha
             m->html_len = n;
         }
     }
+    return 0;
+}
 
-    if (msg->lpszAttachments) {
-        size_t n = 0;
-        while (msg->lpszAttachments[n])
-            n++;
-        if (n > 0) {
-            m->atts = mw_calloc(n, sizeof(*m->atts));
-            if (!m->atts)
-                return failf(detail, size, oom, "out of memory");
-            for (size_t i = 0; i < n; i++)
-                if ((err = add_attachment(m, msg->lpszAttachments[i], detail, size)) != 0)
-                    return err;
-            m->fin = mw_malloc(MW_MIME_FILE_CHUNK);
-            mw_b64_stream_init(&m->b64, 76);
-            m->fout = mw_malloc(mw_b64_stream_max(&m->b64, MW_MIME_FILE_CHUNK) + 8);
-            if (!m->fin || !m->fout)
-                return failf(detail, size, oom, "out of memory");
-        }
+/* Check every attachment and allocate the fixed read and encode buffers. */
+static unsigned fill_attachments(mw_mime *m, const char *const *paths, char *detail, size_t size)
+{
+    size_t n = 0;
+    while (paths && paths[n])
+        n++;
+    if (n == 0)
+        return 0;
+    m->atts = mw_calloc(n, sizeof(*m->atts));
+    if (!m->atts)
+        return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        unsigned err = add_attachment(m, paths[i], detail, size);
+        if (err)
+            return err;
     }
+    m->fin = mw_malloc(MW_MIME_FILE_CHUNK);
+    mw_b64_stream_init(&m->b64, 76);
+    m->fout = mw_malloc(mw_b64_stream_max(&m->b64, MW_MIME_FILE_CHUNK) + 8);
+    if (!m->fin || !m->fout)
+        return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
+    return 0;
+}
 
-    /* Message-ID: <random@domain> (RFC 5322 section 3.6.4). */
+/* Message-ID <random@domain> (RFC 5322 section 3.6.4) and the boundary seed. */
+static unsigned fill_ids(mw_mime *m, const char *domain, const char *sender_domain,
+                         size_t sender_domain_len, char *detail, size_t size)
+{
     char rnd[33];
-    if (random_hex(rnd, 16) != 0 || random_hex(m->bseed, 16) != 0)
-        return failf(detail, size, ST_ERROR_INTERNAL, "the random generator failed");
+    if (mw_mime_random_hex(rnd, 16) != 0 || mw_mime_random_hex(m->bseed, 16) != 0)
+        return mw_mime_fail(detail, size, ST_ERROR_INTERNAL, "the random generator failed");
     if (domain) {
-        if (!valid_id_domain(domain))
-            return failf(detail, size, inval,
-                         "domain \"%.100s\" is not a valid Message-ID right-hand side", domain);
+        if (!mw_mime_valid_id_domain(domain))
+            return mw_mime_fail(detail, size, ST_ERROR_INVALID_ARGUMENT,
+                                "domain \"%.100s\" is not a valid Message-ID right-hand side",
+                                domain);
         snprintf(m->msgid, sizeof m->msgid, "<%s@%s>", rnd, domain);
     } else if (sender_domain_len > 0) {
         snprintf(m->msgid, sizeof m->msgid, "<%s@%.*s>", rnd, (int)sender_domain_len,
@@ -668,9 +395,30 @@ static unsigned fill(mw_mime *m, const SMTPMESSAGE *msg, const char *domain, cha
     } else {
         snprintf(m->msgid, sizeof m->msgid, "<%s@localhost.invalid>", rnd);
     }
+    return 0;
+}
 
+static unsigned fill(mw_mime *m, const SMTPMESSAGE *msg, const char *domain, char *detail,
+                     size_t size)
+{
+    const unsigned inval = ST_ERROR_INVALID_ARGUMENT;
+    if (msg->dwSize != sizeof(SMTPMESSAGE))
+        return mw_mime_fail(detail, size, inval,
+                            "SMTPMESSAGE.dwSize is %u, expected sizeof(SMTPMESSAGE) = %zu",
+                            (unsigned)msg->dwSize, sizeof(SMTPMESSAGE));
+    if (msg->dwOptions != 0)
+        return mw_mime_fail(detail, size, inval, "SMTPMESSAGE.dwOptions must be 0");
+    const char *sender_domain = NULL;
+    size_t sender_domain_len = 0;
+    unsigned err;
+    if ((err = fill_addresses(m, msg, &sender_domain, &sender_domain_len, detail, size)) != 0 ||
+        (err = fill_fields(m, msg, detail, size)) != 0 ||
+        (err = fill_bodies(m, msg, detail, size)) != 0 ||
+        (err = fill_attachments(m, msg->lpszAttachments, detail, size)) != 0 ||
+        (err = fill_ids(m, domain, sender_domain, sender_domain_len, detail, size)) != 0)
+        return err;
     if (mw_mime_layout(m) != 0)
-        return failf(detail, size, oom, "out of memory");
+        return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
     return 0;
 }
 
@@ -680,11 +428,11 @@ unsigned mw_mime_new(mw_mime **out, const SMTPMESSAGE *msg, const char *domain, 
     if (detail && detail_size > 0)
         detail[0] = 0;
     if (!out || !msg)
-        return failf(detail, detail_size, ST_ERROR_INVALID_ARGUMENT, "message is NULL");
+        return mw_mime_fail(detail, detail_size, ST_ERROR_INVALID_ARGUMENT, "message is NULL");
     *out = NULL;
     mw_mime *m = mw_calloc(1, sizeof(*m));
     if (!m)
-        return failf(detail, detail_size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
+        return mw_mime_fail(detail, detail_size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
     unsigned err = fill(m, msg, domain, detail, detail_size);
     if (err) {
         mw_mime_free(m);

@@ -79,6 +79,26 @@ struct mw_mime {
     char detail[512];
 };
 
+/* Shared helpers (compose_fields.c). mw_mime_fail formats detail and returns code. */
+MW_INTERNAL unsigned mw_mime_fail(char *detail, size_t size, unsigned code, const char *fmt, ...)
+    MW_PRINTF(4, 5);
+MW_INTERNAL int mw_ascii_casecmp(const char *a, const char *b);
+/* Copy of n bytes plus a terminator (mw_malloc), or NULL. */
+MW_INTERNAL char *mw_mime_strndup(const char *s, size_t n);
+/* A single-line field (Subject, Date): UTF-8, no CR, LF or controls but TAB. */
+MW_INTERNAL unsigned mw_mime_check_line(const char *field, const char *s, char *detail,
+                                        size_t size);
+/* lpszCharSet: an RFC 2045 token of 1 to 64 characters. */
+MW_INTERNAL unsigned mw_mime_check_charset(const char *cs, char *detail, size_t size);
+/* Validate lpszHeaders and keep them in m->headers with CRLF line ends. */
+MW_INTERNAL unsigned mw_mime_extra_headers(mw_mime *m, const char *s, char *detail, size_t size);
+/* The current local time in RFC 5322 section 3.3 form; 0 or -1. */
+MW_INTERNAL int mw_mime_date_now(char *out, size_t size);
+/* 2*bytes random lowercase hex digits plus a terminator (gnutls_rnd); 0 or -1. */
+MW_INTERNAL int mw_mime_random_hex(char *out, size_t bytes);
+/* Whether d can be the right-hand side of a Message-ID (RFC 5322 section 3.6.4). */
+MW_INTERNAL int mw_mime_valid_id_domain(const char *d);
+
 /* Build (or rebuild after a test seed) the segment list and the total size. Returns 0 or
  * ST_ERROR_OUT_OF_MEMORY. */
 MW_INTERNAL unsigned mw_mime_layout(mw_mime *m);

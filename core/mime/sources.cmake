@@ -7,5 +7,6 @@ list(APPEND MAILWIRE_SOURCES
   mime/qp.c
   mime/mimetypes.c
   mime/compose.c
+  mime/compose_fields.c
   mime/compose_plan.c
 )

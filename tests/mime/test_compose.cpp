@@ -361,6 +361,8 @@ TEST(Compose, AttachmentsRoundTrip)
     long_name += ".PNG";
     names.push_back(long_name);
     data.push_back(RandomBytes(300, 98));
+    names.push_back("line\r\nbreak: Bcc.txt"); // percent-encoded, never a raw line break
+    data.push_back("x");
     names.push_back("win\\dir\\say \"hi\".TXT"); // '\\' separates directories too
     data.push_back("just text\r\n");
     for (size_t i = 0; i < names.size(); i++)
@@ -401,7 +403,9 @@ TEST(Compose, AttachmentsRoundTrip)
     EXPECT_EQ(j["parts"][2 + 9]["content_type"].str, "application/pdf");
     EXPECT_EQ(j["parts"][2 + 10]["content_type"].str, "image/png");
     EXPECT_EQ(j["parts"][2 + 11]["content_type"].str, "text/plain");
-    EXPECT_EQ(j["parts"][2 + 12]["content_type"].str, "application/json");
+    EXPECT_EQ(j["parts"][2 + 12]["content_type"].str, "text/plain");
+    EXPECT_NE(out.find("filename*=utf-8''line%0D%0Abreak%3A%20Bcc.txt"), std::string::npos);
+    EXPECT_EQ(j["parts"][2 + 13]["content_type"].str, "application/json");
     // Long and non-ASCII names use RFC 2231 (continuations for the long one).
     EXPECT_NE(out.find("filename*=utf-8''%C3%9Cbersicht%20%E6%97%A5%E6%9C%AC.pdf"),
               std::string::npos);
@@ -690,6 +694,24 @@ TEST(Compose, GeneratedDateAndMessageId)
     EXPECT_NE(out3.find("\r\nDate: Mon, 01 Jan 2024 00:00:00 -0500\r\n"), std::string::npos);
     EXPECT_EQ(Header(Parse(out3), "Date"), msg.lpszDate);
     mw_mime_free(m);
+}
+
+TEST(Compose, MessageIdDomainFromTheSender)
+{
+    const std::vector<std::pair<const char *, const char *>> table = {
+        {"\"odd@local\"@example.com", "@example.com>"},
+        {"Postmaster <postmaster>", "@localhost.invalid>"},
+        {"u@[192.0.2.7]", "@[192.0.2.7]>"},
+    };
+    for (const auto &t : table) {
+        SMTPMESSAGE msg = Blank();
+        msg.lpszFrom = t.first;
+        mw_mime *m = nullptr;
+        ASSERT_EQ(mw_mime_new(&m, &msg, nullptr, nullptr, 0), 0u) << t.first;
+        std::string id = Header(Parse(ReadAll(m, 4096)), "Message-ID");
+        mw_mime_free(m);
+        EXPECT_EQ(id.substr(33), t.second) << t.first;
+    }
 }
 
 TEST(Compose, SeedIsReproducible)
