@@ -512,25 +512,30 @@ static void drain_events(mw_session *s)
     }
 }
 
-/* Send what the engine lends until it has nothing more or the socket would block.
- * Returns 0, MW_IO_AGAIN, or MW_STEP_FAILED. */
+/* Results of flush_output(). Their own values: MW_IO_AGAIN and MW_STEP_FAILED are both -1,
+ * and mixing them up made a send that would block look like a failure without an error. */
+enum { FLUSH_DONE = 0, FLUSH_AGAIN = 1, FLUSH_FAILED = 2 };
+
+/* Send what the engine lends until it has nothing more or the socket would block. */
 static int flush_output(mw_session *s)
 {
     if (!s->eng_ops)
-        return 0;
+        return FLUSH_DONE;
     for (;;) {
         const char *p = NULL;
         size_t secret = (size_t)-1;
         size_t n = s->eng_ops->output(s->eng, &p, &secret);
         if (n == 0)
-            return 0;
+            return FLUSH_DONE;
         long w = s->tr->ops->send(s->tr, p, n);
         if (w == MW_IO_AGAIN) {
             s->want |= s->tr->ops->want(s->tr);
-            return MW_IO_AGAIN;
+            return FLUSH_AGAIN;
         }
-        if (w < 0)
-            return fail_transport(s, s->tr);
+        if (w < 0) {
+            fail_transport(s, s->tr);
+            return FLUSH_FAILED;
+        }
         trace_sent(s, p, (size_t)w, secret);
         s->eng_ops->sent(s->eng, (size_t)w);
         drain_events(s);
@@ -542,17 +547,17 @@ static int step_open(mw_session *s)
     for (;;) {
         s->want = 0;
         int fr = flush_output(s);
-        if (fr == MW_STEP_FAILED)
-            return fr;
+        if (fr == FLUSH_FAILED)
+            return MW_STEP_FAILED;
         unsigned err;
         const char *detail;
         int st = engine_status(s, &err, &detail);
         note_progress(s);
         if (st == MW_OP_FAILED || st == MW_OP_FATAL)
             return fail(s, err ? err : ST_ERROR_INTERNAL, st == MW_OP_FATAL, detail);
-        if (st == MW_OP_DONE && fr == 0)
+        if (st == MW_OP_DONE && fr == FLUSH_DONE)
             return finish(s);
-        if (st == MW_OP_START_TLS && fr == 0) {
+        if (st == MW_OP_START_TLS && fr == FLUSH_DONE) {
             /* Bytes after the go-ahead arrived in plaintext and would be taken as protected
              * once TLS is up: response injection (security checklist item 4). */
             if (s->rpos < s->rlen || s->tr->ops->pending(s->tr)) {
@@ -577,7 +582,7 @@ static int step_open(mw_session *s)
         }
         int reading = st == MW_OP_RUNNING && s->eng_ops && s->eng_ops->wants_read(s->eng);
         if (!reading) {
-            if (fr == MW_IO_AGAIN)
+            if (fr == FLUSH_AGAIN)
                 return MW_STEP_WAIT;
             /* Nothing to read and nothing to send, yet not done: a stuck engine. */
             return fail(s, ST_ERROR_INTERNAL, 1, "the engine neither reads nor finishes");

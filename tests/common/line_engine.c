@@ -93,9 +93,20 @@ static void queue(mwt_line_engine *e, const char *cmd)
     e->out_len += n;
 }
 
+/* 64-byte lines of filler for the bulk mode. */
+static const char filler[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"
+                             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n";
+
 static size_t le_output(void *eng, const char **data, size_t *secret_from)
 {
     mwt_line_engine *e = eng;
+    if (e->bulk_sent < e->bulk) {
+        size_t left = e->bulk - e->bulk_sent, off = e->bulk_sent % 64;
+        size_t n = sizeof filler - 1 - off;
+        *data = filler + off;
+        *secret_from = (size_t)-1;
+        return n < left ? n : left;
+    }
     *data = e->out + e->out_sent;
     *secret_from = e->secret_from == (size_t)-1 || e->secret_from < e->out_sent
                        ? (e->secret_from == (size_t)-1 ? (size_t)-1 : 0)
@@ -106,6 +117,10 @@ static size_t le_output(void *eng, const char **data, size_t *secret_from)
 static void le_sent(void *eng, size_t n)
 {
     mwt_line_engine *e = eng;
+    if (e->bulk_sent < e->bulk) {
+        e->bulk_sent += n;
+        return;
+    }
     e->out_sent += n;
     if (e->out_sent == e->out_len) {
         e->out_sent = e->out_len = 0;

@@ -42,6 +42,8 @@ typedef struct mwt_line_engine {
     const char *cancel_cmd; /* on cancel: send this, await its reply, fail CANCELLED */
     int cancelling;
     int cancel_count;
+    size_t bulk; /* filler bytes ('x' lines) to send before the queued command */
+    size_t bulk_sent;
 } mwt_line_engine;
 
 extern const mw_engine_ops mwt_line_engine_ops;

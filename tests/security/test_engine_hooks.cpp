@@ -197,6 +197,49 @@ TEST(EngineHooks, ExecuteKeepsReportingAFailure)
     EXPECT_NE(std::string(MailwireGetLastErrorDetail()).find("closed"), std::string::npos);
 }
 
+// A send that would block (the server reads nothing for a while, the socket buffers fill) is a
+// wait, never an end of the operation: the blocking loop returns only with the reply, and the
+// non-blocking execute keeps reporting "in progress".
+TEST(EngineHooks, ASendThatWouldBlockIsAWaitNotAnEnd)
+{
+    const size_t bulk = 16 * 1024 * 1024;
+    for (int nonblocking = 0; nonblocking < 2; ++nonblocking) {
+        FakeServer srv;
+        srv.Send("220 hi\r\n")
+            .Sleep(300)
+            .ReadBytes(bulk)
+            .ExpectLine("NOOP")
+            .Send("250 all read\r\n")
+            .Start();
+        TestClient c(0, 10000);
+        ASSERT_EQ(c.Connect("127.0.0.1", srv.port()), 0u);
+        c.engine().bulk = bulk;
+        mwt_le_command(&c.engine(), "NOOP\r\n", static_cast<size_t>(-1));
+        ASSERT_EQ(mw_session_begin(c.session()), 0u);
+        if (!nonblocking) {
+            EXPECT_EQ(mw_session_run(c.session()), 0u) << c.Detail();
+        } else {
+            int r, rounds = 0;
+            while ((r = MailwireExecute(c.handle())) == MAILWIRE_IN_PROGRESS) {
+                MAILWIRE_SOCKET sock;
+                unsigned events = 0;
+                int timeout = 0;
+                ASSERT_EQ(MailwireGetPollInfo(c.handle(), &sock, &events, &timeout), 0);
+                pollfd p{sock,
+                         static_cast<short>(((events & MAILWIRE_POLL_READ) ? POLLIN : 0) |
+                                            ((events & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
+                         0};
+                poll(&p, 1, timeout);
+                ++rounds;
+            }
+            EXPECT_EQ(r, 0) << MailwireGetLastError() << " " << MailwireGetLastErrorDetail();
+            EXPECT_GT(rounds, 1); // it did have to wait for the socket
+        }
+        EXPECT_NE(c.Replies().find("250 all read"), std::string::npos) << c.Replies();
+        EXPECT_EQ(c.engine().bulk_sent, bulk);
+    }
+}
+
 int g_destroyed;
 void Destroy(void *p)
 {
