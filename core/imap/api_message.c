@@ -1,0 +1,774 @@
+/* IMAP API: messages (fetch to a buffer, a file or a callback; metadata; search; store; copy;
+ * move; append) and IDLE, NOOP and raw commands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+
+#include "../util/alloc.h"
+#include "../util/str.h"
+
+/* ---- fetch ------------------------------------------------------------------------------- */
+
+/* A section spec as in RFC 9051 section 6.4.5: part numbers, HEADER, TEXT, MIME,
+ * HEADER.FIELDS[.NOT] (names). Only these characters, balanced parentheses, no brackets. */
+static int valid_section(const char *s)
+{
+    int depth = 0;
+    for (; *s; s++) {
+        char ch = *s;
+        if (ch == '(') {
+            if (++depth > 1)
+                return 0;
+        } else if (ch == ')') {
+            if (--depth < 0)
+                return 0;
+        } else if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                     (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == ' ' ||
+                     ch == '_')) {
+            return 0;
+        }
+    }
+    return depth == 0;
+}
+
+static int fetch_run(HCLIENT h, unsigned id, uint32_t opts, const char *section, uint64_t off,
+                     uint64_t len, IMAPFETCHPROC cb, void *user)
+{
+    imap_client *c;
+    if (!cb || id == 0)
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a message id and a callback are required");
+    if (!section)
+        section = "";
+    if (!valid_section(section) || strlen(section) > 200)
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "invalid section specification");
+    if (imap_enter(h, &c) || imap_need_selected(c))
+        return IMAP_ERROR;
+    imap_engine *e = &c->e;
+    imap_op_begin(e, IMAP_OP_SIMPLE);
+    imap_cmd_begin(e);
+    imap_out_printf(&e->out, "%sFETCH %u (UID BODY%s[", (opts & IMAP_FETCH_UID) ? "UID " : "", id,
+                    (opts & IMAP_FETCH_SEEN) ? "" : ".PEEK");
+    imap_out_puts(&e->out, section);
+    imap_out_puts(&e->out, "]");
+    if (off || len)
+        imap_out_printf(&e->out, "<%llu.%llu>", (unsigned long long)off,
+                        (unsigned long long)(len ? len : 4294967295ull));
+    imap_out_puts(&e->out, ")");
+    imap_cmd_end(e, IMAP_CMD_FETCH);
+    e->sink = cb;
+    e->sink_user = user;
+    e->fetch_active = 1;
+    e->fetch_count = 0;
+    e->info_cb = NULL;
+    int rc = imap_run(c, 0);
+    return rc;
+}
+
+typedef struct fetch_counter {
+    IMAPFETCHPROC cb;
+    void *user;
+    unsigned starts;
+} fetch_counter;
+
+static int MAILWIRE_CALLBACK counting_sink(unsigned id, uint32_t uid, const char *p, size_t n,
+                                           uint64_t total, void *user)
+{
+    fetch_counter *fc = user;
+    if (!p)
+        fc->starts++;
+    return fc->cb(id, uid, p, n, total, fc->user);
+}
+
+/* Fetch and check that the server sent the data: a UID FETCH of a missing UID is an OK with
+ * no data (RFC 9051 section 6.4.8). */
+static int fetch_one(HCLIENT h, unsigned id, uint32_t opts, const char *section, uint64_t off,
+                     uint64_t len, IMAPFETCHPROC cb, void *user)
+{
+    imap_client *c;
+    if (imap_enter_local(h, &c))
+        return IMAP_ERROR;
+    if (mw_session_is_async(c->s)) /* the counter below lives on this stack frame */
+        return fetch_run(h, id, opts, section, off, len, cb, user);
+    fetch_counter fc = {cb, user, 0};
+    int rc = fetch_run(h, id, opts, section, off, len, counting_sink, &fc);
+    if (rc == 0 && fc.starts == 0)
+        return imap_refuse(ST_ERROR_SERVER_PERMANENT, "no such message");
+    return rc;
+}
+
+int ImapFetchMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                     const char *lpszSection, uint64_t nOffset, uint64_t nLength,
+                     IMAPFETCHPROC lpfnCallback, void *lpUserData)
+{
+    return fetch_one(hClient, nMessageId, dwOptions, lpszSection, nOffset, nLength, lpfnCallback,
+                     lpUserData);
+}
+
+typedef struct buf_sink {
+    char *p;
+    size_t cap, len;
+    uint64_t need;
+} buf_sink;
+
+static int MAILWIRE_CALLBACK to_buffer(unsigned id, uint32_t uid, const char *p, size_t n,
+                                       uint64_t total, void *user)
+{
+    buf_sink *b = user;
+    (void)id;
+    (void)uid;
+    if (!p) {
+        b->len = 0;
+        b->need = total;
+        return 0;
+    }
+    if (b->len + n > b->cap) {
+        b->len = b->cap + 1; /* overflow marker; the rest is dropped */
+        return 0;
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+/* Calls whose results land in caller memory on return need a blocking session; on a
+ * non-blocking one ImapFetchMessage() streams to a callback instead. */
+static int blocking_only(HCLIENT h)
+{
+    imap_client *c;
+    if (imap_enter_local(h, &c))
+        return IMAP_ERROR;
+    if (mw_session_is_async(c->s))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                           "this call needs a blocking session; use ImapFetchMessage()");
+    return 0;
+}
+
+static int section_for(unsigned part, uint32_t opts, char *sec, size_t size)
+{
+    if (part == 0) {
+        if (opts & IMAP_SECTION_HEADER)
+            snprintf(sec, size, "HEADER");
+        else if (opts & IMAP_SECTION_BODY)
+            snprintf(sec, size, "TEXT");
+        else
+            sec[0] = 0;
+    } else if (opts & IMAP_SECTION_HEADER) {
+        snprintf(sec, size, "%u.MIME", part);
+    } else {
+        snprintf(sec, size, "%u", part);
+    }
+    return 0;
+}
+
+int ImapGetMessage(HCLIENT hClient, unsigned nMessageId, unsigned nMessagePart, void *lpvBuffer,
+                   size_t *lpdwLength, uint32_t dwOptions)
+{
+    if (!lpvBuffer || !lpdwLength)
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a buffer and its length are required");
+    if (blocking_only(hClient))
+        return IMAP_ERROR;
+    char sec[32];
+    section_for(nMessagePart, dwOptions, sec, sizeof sec);
+    buf_sink b = {lpvBuffer, *lpdwLength, 0, 0};
+    int rc = fetch_one(hClient, nMessageId, dwOptions, sec, 0, 0, to_buffer, &b);
+    if (rc != 0)
+        return rc;
+    if (b.len > b.cap) {
+        *lpdwLength = (size_t)b.need;
+        return imap_refuse(ST_ERROR_LIMIT_EXCEEDED, "the buffer is too small for the message");
+    }
+    *lpdwLength = b.len;
+    return 0;
+}
+
+int ImapGetHeaders(HCLIENT hClient, unsigned nMessageId, void *lpvBuffer, size_t *lpdwLength,
+                   uint32_t dwOptions)
+{
+    return ImapGetMessage(hClient, nMessageId, 0, lpvBuffer, lpdwLength,
+                          (dwOptions & ~(uint32_t)IMAP_SECTION_BODY) | IMAP_SECTION_HEADER);
+}
+
+typedef struct file_sink {
+    FILE *f;
+    int failed;
+} file_sink;
+
+static int MAILWIRE_CALLBACK to_file(unsigned id, uint32_t uid, const char *p, size_t n,
+                                     uint64_t total, void *user)
+{
+    file_sink *fs = user;
+    (void)id;
+    (void)uid;
+    (void)total;
+    if (p && n && fwrite(p, 1, n, fs->f) != n) {
+        fs->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int ImapSaveMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                    const char *lpszFileName)
+{
+    imap_client *c;
+    if (!lpszFileName || !*lpszFileName)
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a file name is required");
+    if (imap_enter_local(hClient, &c) || blocking_only(hClient))
+        return IMAP_ERROR;
+    file_sink fs = {fopen(lpszFileName, "wb"), 0};
+    if (!fs.f) {
+        mw_set_error(ST_ERROR_FILE, "cannot create %s", lpszFileName);
+        return IMAP_ERROR;
+    }
+    int rc = fetch_one(hClient, nMessageId, dwOptions, "", 0, 0, to_file, &fs);
+    if (fclose(fs.f) != 0)
+        fs.failed = 1;
+    if (fs.failed) {
+        mw_set_error(ST_ERROR_FILE, "cannot write %s", lpszFileName);
+        return IMAP_ERROR;
+    }
+    return rc;
+}
+
+int ImapFetchMessages(HCLIENT hClient, unsigned nFirst, unsigned nLast, uint32_t dwOptions,
+                      IMAPFETCHPROC lpfnCallback, void *lpUserData)
+{
+    imap_client *c;
+    (void)dwOptions;
+    if (!lpfnCallback)
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a callback is required");
+    if (imap_enter(hClient, &c) || imap_need_selected(c))
+        return IMAP_ERROR;
+    imap_engine *e = &c->e;
+    if (nFirst == 0)
+        nFirst = 1;
+    if (e->mbox.nMessages == 0 || nFirst > e->mbox.nMessages) {
+        mw_set_error(ST_ERROR_NONE, NULL);
+        return 0;
+    }
+    imap_clear_results(e);
+    imap_op_begin(e, IMAP_OP_FETCH_ALL);
+    /* First the UIDs of the range (one round trip), then UID FETCH batches, all pipelined:
+     * UIDs stay valid whatever another client expunges meanwhile. */
+    imap_cmd_begin(e);
+    if (nLast == 0 || nLast >= e->mbox.nMessages)
+        imap_out_printf(&e->out, "UID SEARCH %u:*", nFirst);
+    else
+        imap_out_printf(&e->out, "UID SEARCH %u:%u", nFirst, nLast);
+    imap_cmd_end(e, IMAP_CMD_SEARCH);
+    size_t n = nLast ? nLast - nFirst + 1 : e->mbox.nMessages - nFirst + 1;
+    e->fetch_batch = n / 64 > 500 ? n / 64 : 500;
+    e->sink = lpfnCallback;
+    e->sink_user = lpUserData;
+    e->fetch_active = 1;
+    e->info_cb = NULL;
+    return imap_run(c, 0);
+}
+
+int ImapGetMessageInfo(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
+                       IMAPMESSAGEPROC lpfnCallback, void *lpUserData)
+{
+    imap_client *c;
+    if (!lpfnCallback || imap_valid_set(lpszSet))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a valid set and a callback are required");
+    if (imap_enter(hClient, &c) || imap_need_selected(c))
+        return IMAP_ERROR;
+    imap_engine *e = &c->e;
+    imap_op_begin(e, IMAP_OP_SIMPLE);
+    imap_cmd_begin(e);
+    imap_out_puts(&e->out, (dwOptions & IMAP_FETCH_UID) ? "UID FETCH " : "FETCH ");
+    imap_out_puts(&e->out, lpszSet);
+    imap_out_puts(&e->out, " (UID FLAGS RFC822.SIZE INTERNALDATE");
+    if (dwOptions & IMAP_INFO_ENVELOPE)
+        imap_out_puts(&e->out, " ENVELOPE");
+    if (dwOptions & IMAP_INFO_BODYSTRUCTURE)
+        imap_out_puts(&e->out, " BODYSTRUCTURE");
+    imap_out_puts(&e->out, ")");
+    imap_cmd_end(e, IMAP_CMD_FETCH);
+    e->sink = NULL;
+    e->info_cb = lpfnCallback;
+    e->info_user = lpUserData;
+    e->fetch_active = 1;
+    int rc = imap_run(c, 0);
+    e->info_cb = NULL;
+    return rc;
+}
+
+/* ---- search ------------------------------------------------------------------------------ */
+
+struct _IMAPSEARCH {
+    char **keys;
+    char **values; /* NULL entries: the key takes no value */
+    size_t n, cap;
+};
+
+IMAPSEARCH *ImapSearchCreate(void)
+{
+    IMAPSEARCH *s = mw_calloc(1, sizeof *s);
+    if (!s)
+        mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
+    return s;
+}
+
+void ImapSearchFree(IMAPSEARCH *lpSearch)
+{
+    if (!lpSearch)
+        return;
+    for (size_t i = 0; i < lpSearch->n; i++) {
+        free(lpSearch->keys[i]);
+        free(lpSearch->values[i]);
+    }
+    free(lpSearch->keys);
+    free(lpSearch->values);
+    free(lpSearch);
+}
+
+int ImapSearchAdd(IMAPSEARCH *lpSearch, const char *lpszKey, const char *lpszValue)
+{
+    if (!lpSearch || !lpszKey || !*lpszKey)
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a builder and a key are required");
+    /* Keys are protocol words (and header names): never a place for user text. */
+    for (const char *p = lpszKey; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '.' || *p == ' ' || *p == ':' || *p == ',' || *p == '*' ||
+              *p == '(' || *p == ')'))
+            return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "invalid character in a search key");
+    if (lpSearch->n == lpSearch->cap) {
+        size_t cap = lpSearch->cap ? lpSearch->cap * 2 : 8;
+        char **nk = mw_realloc(lpSearch->keys, cap * sizeof *nk);
+        if (!nk)
+            return imap_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
+        lpSearch->keys = nk;
+        char **nv = mw_realloc(lpSearch->values, cap * sizeof *nv);
+        if (!nv)
+            return imap_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
+        lpSearch->values = nv;
+        lpSearch->cap = cap;
+    }
+    char *k = NULL, *v = NULL;
+    if (mw_strdup_opt(&k, lpszKey) || mw_strdup_opt(&v, lpszValue)) {
+        free(k);
+        return imap_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
+    }
+    lpSearch->keys[lpSearch->n] = k;
+    lpSearch->values[lpSearch->n] = v;
+    lpSearch->n++;
+    return 0;
+}
+
+static int has_8bit(const char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 1;
+    return 0;
+}
+
+int ImapSearchMailbox(HCLIENT hClient, const IMAPSEARCH *lpSearch, const char *lpszCriteria,
+                      uint32_t dwOptions, uint32_t *lpIds, size_t *lpnCount)
+{
+    imap_client *c;
+    if (!lpnCount || (*lpnCount && !lpIds))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "lpnCount (and lpIds) are required");
+    if (!lpSearch && (!lpszCriteria || !*lpszCriteria))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "no search criteria");
+    if (!lpSearch && strpbrk(lpszCriteria, "\r\n"))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "CR or LF in raw search criteria");
+    if (lpSearch && lpSearch->n == 0)
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "empty search criteria");
+    if (imap_enter(hClient, &c) || imap_need_selected(c))
+        return IMAP_ERROR;
+    imap_engine *e = &c->e;
+    int eight = 0;
+    if (lpSearch) {
+        for (size_t i = 0; i < lpSearch->n; i++)
+            eight |= has_8bit(lpSearch->values[i]);
+    } else {
+        eight = has_8bit(lpszCriteria);
+        if (eight && !e->utf8)
+            return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                               "8-bit raw criteria need UTF-8 enabled; use the builder");
+    }
+    imap_clear_results(e);
+    imap_op_begin(e, IMAP_OP_SIMPLE);
+    uint64_t start = imap_cmd_begin(e);
+    imap_out_puts(&e->out, (dwOptions & IMAP_FETCH_UID) ? "UID SEARCH" : "SEARCH");
+    /* RFC 9051 6.4.4: CHARSET only for IMAP4rev1 without UTF8=ACCEPT. */
+    if (eight && !e->utf8)
+        imap_out_puts(&e->out, " CHARSET UTF-8");
+    unsigned err = 0;
+    if (lpSearch) {
+        for (size_t i = 0; i < lpSearch->n && !err; i++) {
+            imap_out_put(&e->out, " ", 1);
+            imap_out_puts(&e->out, lpSearch->keys[i]);
+            if (lpSearch->values[i]) {
+                imap_out_put(&e->out, " ", 1);
+                err = imap_out_string(&e->out, lpSearch->values[i], strlen(lpSearch->values[i]),
+                                      IMAP_ARG_STRING);
+            }
+        }
+    } else {
+        imap_out_put(&e->out, " ", 1);
+        imap_out_puts(&e->out, lpszCriteria);
+    }
+    if (err) {
+        imap_cmd_abort(e, start);
+        return imap_refuse(err, "a search value cannot be sent");
+    }
+    imap_cmd_end(e, IMAP_CMD_SEARCH);
+    int rc = imap_run(c, 0);
+    if (rc != 0)
+        return rc;
+    size_t n = e->nsearch < *lpnCount ? e->nsearch : *lpnCount;
+    if (n)
+        memcpy(lpIds, e->search, n * sizeof *lpIds);
+    *lpnCount = e->nsearch;
+    return 0;
+}
+
+/* ---- store, copy, move ------------------------------------------------------------------- */
+
+static void put_flags(imap_out *o, uint32_t flags)
+{
+    static const struct {
+        uint32_t bit;
+        const char *name;
+    } f[] = {{IMAP_FLAG_ANSWERED, "\\Answered"},
+             {IMAP_FLAG_DRAFT, "\\Draft"},
+             {IMAP_FLAG_URGENT, "\\Flagged"},
+             {IMAP_FLAG_SEEN, "\\Seen"},
+             {IMAP_FLAG_DELETED, "\\Deleted"}};
+    int first = 1;
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (flags & f[i].bit) {
+            if (!first)
+                imap_out_put(o, " ", 1);
+            imap_out_puts(o, f[i].name);
+            first = 0;
+        }
+}
+
+/* Keywords: atoms only (RFC 9051 flag-keyword), space separated. */
+static int valid_keywords(const char *kw)
+{
+    const char *why;
+    if (!kw)
+        return 1;
+    const char *p = kw;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        const char *q = p;
+        while (*q && *q != ' ')
+            q++;
+        if (q > p && imap_choose(p, (size_t)(q - p), IMAP_ARG_ASTRING, 0, &why) != IMAP_ENC_ATOM)
+            return 0;
+        p = q;
+    }
+    return 1;
+}
+
+int ImapStoreFlags(HCLIENT hClient, const char *lpszSet, uint32_t dwMode, uint32_t dwFlags,
+                   const char *lpszKeywords)
+{
+    imap_client *c;
+    if (imap_valid_set(lpszSet))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "invalid message set");
+    if (!valid_keywords(lpszKeywords))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "keywords must be atoms");
+    if ((dwMode & IMAP_STORE_ADD) && (dwMode & IMAP_STORE_REMOVE))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "add and remove at once");
+    if (imap_enter(hClient, &c) || imap_need_selected(c))
+        return IMAP_ERROR;
+    imap_engine *e = &c->e;
+    imap_op_begin(e, IMAP_OP_SIMPLE);
+    imap_cmd_begin(e);
+    imap_out_puts(&e->out, (dwMode & IMAP_FETCH_UID) ? "UID STORE " : "STORE ");
+    imap_out_puts(&e->out, lpszSet);
+    imap_out_puts(&e->out, (dwMode & IMAP_STORE_ADD)      ? " +FLAGS"
+                           : (dwMode & IMAP_STORE_REMOVE) ? " -FLAGS"
+                                                          : " FLAGS");
+    if (dwMode & IMAP_STORE_SILENT)
+        imap_out_puts(&e->out, ".SILENT");
+    imap_out_puts(&e->out, " (");
+    put_flags(&e->out, dwFlags);
+    if (lpszKeywords && *lpszKeywords) {
+        if (dwFlags & 0x1f)
+            imap_out_put(&e->out, " ", 1);
+        imap_out_puts(&e->out, lpszKeywords);
+    }
+    imap_out_puts(&e->out, ")");
+    imap_cmd_end(e, IMAP_CMD_STORE);
+    /* Our own STORE's FETCH replies are not someone else's change. */
+    e->fetch_active = 1;
+    e->sink = NULL;
+    e->info_cb = NULL;
+    return imap_run(c, 0);
+}
+
+int ImapDeleteMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions)
+{
+    char set[16];
+    snprintf(set, sizeof set, "%u", nMessageId);
+    return ImapStoreFlags(hClient, set,
+                          IMAP_STORE_ADD | IMAP_STORE_SILENT | (dwOptions & IMAP_FETCH_UID),
+                          IMAP_FLAG_DELETED, NULL);
+}
+
+int ImapUndeleteMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions)
+{
+    char set[16];
+    snprintf(set, sizeof set, "%u", nMessageId);
+    return ImapStoreFlags(hClient, set,
+                          IMAP_STORE_REMOVE | IMAP_STORE_SILENT | (dwOptions & IMAP_FETCH_UID),
+                          IMAP_FLAG_DELETED, NULL);
+}
+
+static int copy_or_move(HCLIENT h, const char *set, const char *mbox, uint32_t opts, int move)
+{
+    imap_client *c;
+    if (imap_valid_set(set) || !mbox)
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a valid set and a mailbox are required");
+    if (imap_enter(h, &c) || imap_need_selected(c))
+        return IMAP_ERROR;
+    imap_engine *e = &c->e;
+    int native = !move || (e->caps & (IMAP_CAP_MOVE | IMAP_CAP_IMAP4REV2));
+    if (!native) {
+        char *copy = NULL;
+        if (mw_strdup_opt(&copy, set))
+            return imap_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
+        free(e->move_set);
+        e->move_set = copy;
+        e->move_uid = (opts & IMAP_FETCH_UID) != 0;
+    }
+    imap_op_begin(e, native ? IMAP_OP_SIMPLE : IMAP_OP_MOVE_FALLBACK);
+    uint64_t start = imap_cmd_begin(e);
+    imap_out_puts(&e->out, (opts & IMAP_FETCH_UID) ? "UID " : "");
+    imap_out_puts(&e->out, move && native ? "MOVE " : "COPY ");
+    imap_out_puts(&e->out, set);
+    imap_out_put(&e->out, " ", 1);
+    unsigned err = imap_put_mailbox(e, mbox);
+    if (err) {
+        imap_cmd_abort(e, start);
+        return imap_refuse(err, "the mailbox name cannot be sent");
+    }
+    imap_cmd_end(e, move && native ? IMAP_CMD_MOVE : IMAP_CMD_COPY);
+    return imap_run(c, 0);
+}
+
+int ImapCopyMessage(HCLIENT hClient, const char *lpszSet, const char *lpszMailbox,
+                    uint32_t dwOptions)
+{
+    return copy_or_move(hClient, lpszSet, lpszMailbox, dwOptions, 0);
+}
+
+int ImapMoveMessage(HCLIENT hClient, const char *lpszSet, const char *lpszMailbox,
+                    uint32_t dwOptions)
+{
+    return copy_or_move(hClient, lpszSet, lpszMailbox, dwOptions, 1);
+}
+
+/* ---- append ------------------------------------------------------------------------------ */
+
+static long MAILWIRE_CALLBACK from_memory(char *buf, size_t size, void *user)
+{
+    imap_client *c = user;
+    size_t n = c->mem_left < size ? c->mem_left : size;
+    memcpy(buf, c->mem_p, n);
+    c->mem_p += n;
+    c->mem_left -= n;
+    return (long)n;
+}
+
+static long MAILWIRE_CALLBACK from_file(char *buf, size_t size, void *user)
+{
+    size_t n = fread(buf, 1, size, (FILE *)user);
+    return n ? (long)n : -1;
+}
+
+/* INTERNALDATE: "dd-Mon-yyyy hh:mm:ss +zzzz" (RFC 9051 date-time); checked by shape. */
+static int valid_date(const char *d)
+{
+    size_t n = strlen(d);
+    if (n != 26 && n != 25)
+        return 0;
+    for (const char *p = d; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+              *p == '-' || *p == ' ' || *p == ':' || *p == '+'))
+            return 0;
+    return 1;
+}
+
+static int append_common(HCLIENT h, const char *mbox, uint32_t flags, const char *date,
+                         uint64_t size, IMAPSOURCEPROC src, void *user, uint32_t *uid)
+{
+    imap_client *c;
+    if (uid)
+        *uid = 0;
+    if (!mbox || !*mbox || !src)
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a mailbox and a message are required");
+    if (date && !valid_date(date))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                           "the date must look like \"01-Jan-2026 10:00:00 +0000\"");
+    if (imap_enter(h, &c) || imap_need_auth(c))
+        return IMAP_ERROR;
+    imap_engine *e = &c->e;
+    e->append_uid = 0;
+    imap_op_begin(e, IMAP_OP_SIMPLE);
+    uint64_t start = imap_cmd_begin(e);
+    imap_out_puts(&e->out, "APPEND ");
+    unsigned err = imap_put_mailbox(e, mbox);
+    if (err) {
+        imap_cmd_abort(e, start);
+        return imap_refuse(err, "the mailbox name cannot be sent");
+    }
+    if (flags & 0x1f) {
+        imap_out_puts(&e->out, " (");
+        put_flags(&e->out, flags);
+        imap_out_puts(&e->out, ")");
+    }
+    if (date) {
+        imap_out_puts(&e->out, " ");
+        imap_out_string(&e->out, date, strlen(date), IMAP_ARG_NOLIT);
+    }
+    /* RFC 7888: {n+} with LITERAL+ (or LITERAL- up to 4096); else wait for "+". */
+    if ((e->out.flags & IMAP_ENC_LITERAL_PLUS) ||
+        ((e->out.flags & IMAP_ENC_LITERAL_MINUS) && size <= 4096)) {
+        imap_out_printf(&e->out, " {%llu+}\r\n", (unsigned long long)size);
+    } else {
+        imap_out_printf(&e->out, " {%llu}\r\n", (unsigned long long)size);
+        imap_out_mark(&e->out, IMAP_MARK_SYNC, 0);
+    }
+    imap_out_mark(&e->out, IMAP_MARK_SOURCE, size);
+    e->src = src;
+    e->src_user = user;
+    e->src_left = size;
+    e->chunk_len = e->chunk_off = 0;
+    e->xfer_total = size;
+    imap_cmd_end(e, IMAP_CMD_APPEND);
+    int rc = imap_run(c, 0);
+    if (rc != MAILWIRE_IN_PROGRESS)
+        e->src = NULL;
+    if (rc == 0 && uid)
+        *uid = e->append_uid;
+    return rc;
+}
+
+int ImapCreateMessage(HCLIENT hClient, const char *lpszMailbox, uint32_t dwFlags,
+                      const char *lpszDate, const void *lpvMessage, size_t nLength,
+                      uint32_t *lpdwUID)
+{
+    imap_client *c;
+    if (!lpvMessage && nLength)
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "no message");
+    if (imap_enter_local(hClient, &c))
+        return IMAP_ERROR;
+    if (mw_session_busy(c->s) && c->e.op != IMAP_OP_IDLE)
+        return imap_refuse(ST_ERROR_BUSY, "another operation is still running on this handle");
+    /* On a non-blocking session the caller keeps the message until the operation ends. */
+    c->mem_p = lpvMessage;
+    c->mem_left = nLength;
+    return append_common(hClient, lpszMailbox, dwFlags, lpszDate, nLength, from_memory, c, lpdwUID);
+}
+
+int ImapCreateMessageFromFile(HCLIENT hClient, const char *lpszMailbox, uint32_t dwFlags,
+                              const char *lpszDate, const char *lpszFileName, uint32_t *lpdwUID)
+{
+    if (!lpszFileName)
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a file name is required");
+    FILE *f = fopen(lpszFileName, "rb");
+    if (!f) {
+        mw_set_error(ST_ERROR_FILE, "cannot open %s", lpszFileName);
+        return IMAP_ERROR;
+    }
+    long size = -1;
+    if (fseek(f, 0, SEEK_END) == 0)
+        size = ftell(f);
+    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        mw_set_error(ST_ERROR_FILE, "cannot size %s", lpszFileName);
+        return IMAP_ERROR;
+    }
+    imap_client *c;
+    if (imap_enter_local(hClient, &c) || (mw_session_busy(c->s) && c->e.op != IMAP_OP_IDLE)) {
+        fclose(f);
+        return imap_enter_local(hClient, &c)
+                   ? IMAP_ERROR
+                   : imap_refuse(ST_ERROR_BUSY, "another operation is running");
+    }
+    if (c->append_file)
+        fclose(c->append_file);
+    c->append_file = f; /* closed by the next APPEND from a file or with the handle */
+    int rc = append_common(hClient, lpszMailbox, dwFlags, lpszDate, (uint64_t)size, from_file, f,
+                           lpdwUID);
+    if (rc != MAILWIRE_IN_PROGRESS) {
+        fclose(f);
+        c->append_file = NULL;
+    }
+    return rc;
+}
+
+int ImapCreateMessageEx(HCLIENT hClient, const char *lpszMailbox, uint32_t dwFlags,
+                        const char *lpszDate, uint64_t nLength, IMAPSOURCEPROC lpfnSource,
+                        void *lpUserData, uint32_t *lpdwUID)
+{
+    return append_common(hClient, lpszMailbox, dwFlags, lpszDate, nLength, lpfnSource, lpUserData,
+                         lpdwUID);
+}
+
+/* ---- IDLE, raw commands ------------------------------------------------------------------ */
+
+int ImapIdle(HCLIENT hClient, unsigned nTimeout, uint32_t dwOptions, unsigned *lpnChanges)
+{
+    imap_client *c;
+    if (lpnChanges)
+        *lpnChanges = 0;
+    if (imap_enter(hClient, &c) || imap_need_auth(c))
+        return IMAP_ERROR;
+    imap_engine *e = &c->e;
+    int polling = !(e->caps & (IMAP_CAP_IDLE | IMAP_CAP_IMAP4REV2));
+    unsigned step = polling ? c->poll_interval_ms : c->idle_interval_ms;
+    unsigned intervals = 0;
+    if (!(dwOptions & IMAP_IDLE_NOWAIT)) {
+        uint64_t total = nTimeout ? (uint64_t)nTimeout * 1000u : mw_session_timeout(c->s);
+        if (total < step)
+            step = (unsigned)total;
+        intervals = (unsigned)((total + step - 1) / step);
+        if (intervals == 0)
+            intervals = 1;
+    }
+    imap_op_idle(e, !(dwOptions & IMAP_IDLE_NOWAIT), intervals, polling);
+    int rc = imap_run(c, step);
+    if (lpnChanges)
+        *lpnChanges = e->changes;
+    return rc;
+}
+
+int ImapCommand(HCLIENT hClient, const char *lpszCommand)
+{
+    imap_client *c;
+    if (!lpszCommand || !*lpszCommand || strpbrk(lpszCommand, "\r\n"))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a command without CR or LF is required");
+    /* Commands that change the connection's framing would desynchronise the engine. */
+    static const char *const refused[] = {"STARTTLS", "IDLE",     "AUTHENTICATE",
+                                          "LOGOUT",   "COMPRESS", "APPEND"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        size_t n = strlen(refused[i]);
+        if (strncasecmp(lpszCommand, refused[i], n) == 0 &&
+            (lpszCommand[n] == 0 || lpszCommand[n] == ' '))
+            return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                               "use the dedicated function for this command");
+    }
+    if (strchr(lpszCommand, '{'))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "literals are not allowed in raw commands");
+    if (imap_enter(hClient, &c))
+        return IMAP_ERROR;
+    imap_op_begin(&c->e, IMAP_OP_SIMPLE);
+    imap_cmd_begin(&c->e);
+    imap_out_puts(&c->e.out, lpszCommand);
+    imap_cmd_end(&c->e, IMAP_CMD_OTHER);
+    return imap_run(c, 0);
+}

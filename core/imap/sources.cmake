@@ -1,0 +1,12 @@
+# IMAP client: response reader, argument encoder, modified UTF-7, engine, public API.
+list(APPEND MAILWIRE_SOURCES
+  imap/reader.c
+  imap/encode.c
+  imap/utf7.c
+  imap/engine.c
+  imap/untagged.c
+  imap/auth_pending.c
+  imap/api.c
+  imap/api_mailbox.c
+  imap/api_message.c
+)

@@ -1,0 +1,819 @@
+/* Untagged data and response codes: the mailbox state, capabilities, listings, searches and
+ * fetched messages (RFC 9051 section 7). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine.h"
+#include "utf7.h"
+
+#include "../util/alloc.h"
+
+#define MAX_LIST_ENTRIES 100000
+#define MAX_SEARCH_IDS (16u << 20)
+
+static int pre_tls(const imap_engine *e)
+{
+    return e->tls_required && !e->tls;
+}
+
+/* ---- capabilities ------------------------------------------------------------------------ */
+
+static const struct {
+    const char *name;
+    uint32_t bit;
+} cap_names[] = {
+    {"IMAP4REV1", IMAP_CAP_IMAP4REV1},
+    {"IMAP4REV2", IMAP_CAP_IMAP4REV2},
+    {"STARTTLS", IMAP_CAP_STARTTLS},
+    {"LOGINDISABLED", IMAP_CAP_LOGINDISABLED},
+    {"SASL-IR", IMAP_CAP_SASL_IR},
+    {"LITERAL+", IMAP_CAP_LITERAL_PLUS},
+    {"LITERAL-", IMAP_CAP_LITERAL_MINUS},
+    {"IDLE", IMAP_CAP_IDLE},
+    {"UNSELECT", IMAP_CAP_UNSELECT},
+    {"UIDPLUS", IMAP_CAP_UIDPLUS},
+    {"MOVE", IMAP_CAP_MOVE},
+    {"ID", IMAP_CAP_ID},
+    {"ENABLE", IMAP_CAP_ENABLE},
+    {"CONDSTORE", IMAP_CAP_CONDSTORE},
+    {"UTF8=ACCEPT", IMAP_CAP_UTF8_ACCEPT},
+    {"SPECIAL-USE", IMAP_CAP_SPECIAL_USE},
+    {"LIST-STATUS", IMAP_CAP_LIST_STATUS},
+    {"NAMESPACE", IMAP_CAP_NAMESPACE},
+    {"LIST-EXTENDED", IMAP_CAP_LIST_EXTENDED},
+    {"STATUS=SIZE", IMAP_CAP_STATUS_SIZE},
+};
+
+static void set_enc_flags(imap_engine *e)
+{
+    unsigned f = 0;
+    if (e->caps & IMAP_CAP_LITERAL_PLUS)
+        f |= IMAP_ENC_LITERAL_PLUS;
+    if (e->caps & IMAP_CAP_LITERAL_MINUS)
+        f |= IMAP_ENC_LITERAL_MINUS;
+    if (e->caps & IMAP_CAP_IMAP4REV2)
+        f |= IMAP_ENC_LITERAL_MINUS; /* RFC 9051 includes LITERAL- */
+    if (e->utf8)
+        f |= IMAP_ENC_UTF8;
+    e->out.flags = f;
+}
+
+void imap_parse_caps(imap_engine *e, const char *s, size_t n)
+{
+    char *copy = mw_malloc(n + 1);
+    if (!copy)
+        return;
+    memcpy(copy, s, n);
+    copy[n] = 0;
+    free(e->capstr);
+    e->capstr = copy;
+    e->caps = 0;
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && s[i] == ' ')
+            i++;
+        size_t j = i;
+        while (j < n && s[j] != ' ')
+            j++;
+        for (size_t k = 0; k < sizeof cap_names / sizeof cap_names[0]; k++)
+            if (strlen(cap_names[k].name) == j - i &&
+                strncasecmp(cap_names[k].name, s + i, j - i) == 0)
+                e->caps |= cap_names[k].bit;
+        i = j;
+    }
+    e->caps_known = 1;
+    set_enc_flags(e);
+}
+
+int imap_has_cap(const imap_engine *e, const char *name)
+{
+    if (!e->capstr || !name || !*name)
+        return 0;
+    size_t n = strlen(name);
+    const char *p = e->capstr;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        const char *q = p;
+        while (*q && *q != ' ')
+            q++;
+        if ((size_t)(q - p) == n && strncasecmp(p, name, n) == 0)
+            return 1;
+        p = q;
+    }
+    return 0;
+}
+
+/* ---- flags ------------------------------------------------------------------------------- */
+
+static uint32_t flag_bit(const imap_reader *r, const imap_tok *t)
+{
+    static const struct {
+        const char *name;
+        uint32_t bit;
+    } f[] = {{"\\Answered", IMAP_FLAG_ANSWERED}, {"\\Draft", IMAP_FLAG_DRAFT},
+             {"\\Flagged", IMAP_FLAG_URGENT},    {"\\Seen", IMAP_FLAG_SEEN},
+             {"\\Deleted", IMAP_FLAG_DELETED},   {"\\Recent", IMAP_FLAG_RECENT},
+             {"\\*", IMAP_FLAG_KEYWORDS}};
+    for (size_t k = 0; k < sizeof f / sizeof f[0]; k++)
+        if (imap_tok_is(r, t, f[k].name))
+            return f[k].bit;
+    return 0;
+}
+
+/* Flags of the list starting at token i (an LPAREN); keywords appended to kw when given. */
+static uint32_t parse_flags(const imap_reader *r, size_t i, char *kw, size_t kwsize)
+{
+    uint32_t bits = 0;
+    if (kw && kwsize)
+        kw[0] = 0;
+    if (i >= r->ntok || r->toks[i].type != IMAP_T_LPAREN)
+        return 0;
+    size_t end = imap_tok_skip(r, i) - 1;
+    for (size_t k = i + 1; k < end; k++) {
+        const imap_tok *t = &r->toks[k];
+        uint32_t b = flag_bit(r, t);
+        bits |= b;
+        if (!b && kw && t->type == IMAP_T_ATOM) {
+            size_t used = strlen(kw);
+            if (used + t->len + 2 < kwsize) {
+                if (used)
+                    kw[used++] = ' ';
+                memcpy(kw + used, imap_tok_ptr(r, t), (size_t)t->len);
+                kw[used + t->len] = 0;
+            }
+        }
+    }
+    return bits;
+}
+
+/* ---- response codes ---------------------------------------------------------------------- */
+
+static int code_word(const char *code, size_t len, const char *word, const char **arg,
+                     size_t *arglen)
+{
+    size_t n = strlen(word);
+    if (len < n || strncasecmp(code, word, n) != 0 || (len > n && code[n] != ' '))
+        return 0;
+    *arg = len > n ? code + n + 1 : code + len;
+    *arglen = len > n ? len - n - 1 : 0;
+    return 1;
+}
+
+static int code_u64(const char *s, size_t n, uint64_t *v)
+{
+    size_t i = 0;
+    while (i < n && s[i] != ' ')
+        i++;
+    return imap_parse_u64(s, i, v);
+}
+
+void imap_handle_code(imap_engine *e, const char *code, size_t len, int tagged, int kind)
+{
+    const char *a;
+    size_t al;
+    uint64_t v;
+    (void)tagged;
+    if (code_word(code, len, "CAPABILITY", &a, &al)) {
+        imap_parse_caps(e, a, al);
+        return;
+    }
+    /* Checklist 7 and 8: nothing else learned before TLS is trusted. */
+    if (pre_tls(e))
+        return;
+    if (code_word(code, len, "ALERT", &a, &al)) {
+        const imap_reader *r = &e->rd;
+        size_t n = r->text_len < sizeof e->alert - 1 ? r->text_len : sizeof e->alert - 1;
+        memcpy(e->alert, r->buf + r->text_off, n);
+        e->alert[n] = 0;
+    } else if (code_word(code, len, "UIDVALIDITY", &a, &al)) {
+        if (!code_u64(a, al, &v) && v <= UINT32_MAX)
+            e->mbox.dwMailboxUID = (uint32_t)v;
+    } else if (code_word(code, len, "UIDNEXT", &a, &al)) {
+        if (!code_u64(a, al, &v) && v <= UINT32_MAX)
+            e->mbox.dwNextMessageUID = (uint32_t)v;
+    } else if (code_word(code, len, "UNSEEN", &a, &al)) {
+        if (!code_u64(a, al, &v) && v <= UINT32_MAX)
+            e->mbox.nUnseenMessageId = (unsigned)v;
+    } else if (code_word(code, len, "HIGHESTMODSEQ", &a, &al)) {
+        if (!code_u64(a, al, &v))
+            e->mbox.nHighestModSeq = v;
+    } else if (code_word(code, len, "READ-ONLY", &a, &al)) {
+        if (kind == IMAP_CMD_SELECT || kind == IMAP_CMD_EXAMINE) {
+            e->mbox.bReadOnly = 1;
+            e->mbox.dwAccessMode = IMAP_ACCESS_READONLY;
+        }
+    } else if (code_word(code, len, "READ-WRITE", &a, &al)) {
+        if (kind == IMAP_CMD_SELECT) {
+            e->mbox.bReadOnly = 0;
+            e->mbox.dwAccessMode = IMAP_ACCESS_READWRITE;
+        }
+    } else if (code_word(code, len, "PERMANENTFLAGS", &a, &al)) {
+        uint32_t bits = 0;
+        static const struct {
+            const char *n;
+            uint32_t b;
+        } f[] = {{"\\Answered", IMAP_FLAG_ANSWERED}, {"\\Draft", IMAP_FLAG_DRAFT},
+                 {"\\Flagged", IMAP_FLAG_URGENT},    {"\\Seen", IMAP_FLAG_SEEN},
+                 {"\\Deleted", IMAP_FLAG_DELETED},   {"\\*", IMAP_FLAG_KEYWORDS}};
+        for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+            size_t n = strlen(f[k].n);
+            for (size_t i = 0; i + n <= al; i++)
+                if (strncasecmp(a + i, f[k].n, n) == 0 &&
+                    (i + n == al || a[i + n] == ' ' || a[i + n] == ')'))
+                    bits |= f[k].b;
+        }
+        e->mbox.dwPermanentFlags = bits;
+    } else if (code_word(code, len, "APPENDUID", &a, &al)) {
+        /* APPENDUID uidvalidity uid (RFC 4315) */
+        const char *sp = memchr(a, ' ', al);
+        if (sp && !code_u64(sp + 1, al - (size_t)(sp + 1 - a), &v) && v <= UINT32_MAX)
+            e->append_uid = (uint32_t)v;
+    }
+}
+
+/* ---- address lists and structures for IMAPMESSAGE --------------------------------------- */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *np = mw_realloc(b->p, cap);
+        if (!np) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+/* Append the text of nstring token t. */
+static void sb_tok(sbuf *b, const imap_reader *r, const imap_tok *t)
+{
+    if (t->type == IMAP_T_ATOM || t->type == IMAP_T_STRING)
+        sb_put(b, imap_tok_ptr(r, t), (size_t)t->len);
+}
+
+/* Serialise tokens [i, end) back to IMAP syntax (BODYSTRUCTURE as text). */
+static void sb_tokens(sbuf *b, const imap_reader *r, size_t i, size_t end)
+{
+    int need_space = 0;
+    for (size_t k = i; k < end; k++) {
+        const imap_tok *t = &r->toks[k];
+        if (t->type == IMAP_T_RPAREN) {
+            sb_put(b, ")", 1);
+            need_space = 1;
+            continue;
+        }
+        if (need_space)
+            sb_put(b, " ", 1);
+        need_space = 1;
+        switch (t->type) {
+        case IMAP_T_LPAREN:
+            sb_put(b, "(", 1);
+            need_space = 0;
+            break;
+        case IMAP_T_NIL:
+            sb_put(b, "NIL", 3);
+            break;
+        case IMAP_T_ATOM:
+            sb_tok(b, r, t);
+            break;
+        case IMAP_T_STRING: {
+            sb_put(b, "\"", 1);
+            const char *p = imap_tok_ptr(r, t);
+            for (size_t j = 0; j < t->len; j++) {
+                if (p[j] == '"' || p[j] == '\\')
+                    sb_put(b, "\\", 1);
+                if (p[j] == '\r' || p[j] == '\n')
+                    sb_put(b, " ", 1);
+                else
+                    sb_put(b, p + j, 1);
+            }
+            sb_put(b, "\"", 1);
+            break;
+        }
+        default:
+            sb_put(b, "NIL", 3);
+            break;
+        }
+    }
+}
+
+/* An ENVELOPE address list ((name adl mailbox host) ...) as "Name <mailbox@host>, ...". */
+static void sb_addresses(sbuf *b, const imap_reader *r, size_t i)
+{
+    if (i >= r->ntok || r->toks[i].type != IMAP_T_LPAREN)
+        return;
+    size_t end = imap_tok_skip(r, i) - 1, k = i + 1;
+    int first = 1;
+    while (k < end) {
+        if (r->toks[k].type != IMAP_T_LPAREN)
+            return;
+        size_t next = imap_tok_skip(r, k);
+        if (next - k == 6) {
+            const imap_tok *name = &r->toks[k + 1], *mbox = &r->toks[k + 3],
+                           *host = &r->toks[k + 4];
+            if (mbox->type != IMAP_T_NIL && host->type != IMAP_T_NIL) {
+                if (!first)
+                    sb_put(b, ", ", 2);
+                first = 0;
+                if (name->type == IMAP_T_STRING && name->len) {
+                    sb_tok(b, r, name);
+                    sb_put(b, " <", 2);
+                }
+                sb_tok(b, r, mbox);
+                sb_put(b, "@", 1);
+                sb_tok(b, r, host);
+                if (name->type == IMAP_T_STRING && name->len)
+                    sb_put(b, ">", 1);
+            }
+        }
+        k = next;
+    }
+}
+
+/* ---- FETCH ------------------------------------------------------------------------------- */
+
+static int is_body_item(const imap_reader *r, const imap_tok *t)
+{
+    if (t->type != IMAP_T_ATOM)
+        return 0;
+    const char *p = imap_tok_ptr(r, t);
+    size_t n = (size_t)t->len;
+    return (n >= 5 && strncasecmp(p, "BODY[", 5) == 0) ||
+           (n >= 7 && strncasecmp(p, "BINARY[", 7) == 0) ||
+           (n >= 6 && strncasecmp(p, "RFC822", 6) == 0 &&
+            !(n > 7 && p[6] == '.' && (p[7] | 0x20) == 's'));
+}
+
+/* UID of a FETCH response among the items read so far (0 when not seen yet). */
+static uint32_t fetch_uid_so_far(const imap_reader *r)
+{
+    uint32_t uid = 0;
+    for (size_t k = 4; k + 1 < r->ntok; k = imap_tok_skip(r, k + 1))
+        if (imap_tok_is(r, &r->toks[k], "UID"))
+            imap_tok_u32(r, &r->toks[k + 1], &uid);
+    return uid;
+}
+
+int imap_literal_mode_for(imap_engine *e)
+{
+    const imap_reader *r = &e->rd;
+    if (!e->fetch_active || !e->sink || r->ntok < 5 || r->depth != 1 || pre_tls(e))
+        return IMAP_LIT_MEMORY;
+    uint32_t seq;
+    if (imap_tok_u32(r, &r->toks[1], &seq) || !imap_tok_is(r, &r->toks[2], "FETCH") ||
+        !is_body_item(r, &r->toks[r->ntok - 1]))
+        return IMAP_LIT_MEMORY;
+    e->cur_seq = seq;
+    e->cur_uid = fetch_uid_so_far(r);
+    uint64_t total = imap_reader_literal_size(r);
+    e->xfer_total += total;
+    if (!e->sink_err && e->sink(seq, e->cur_uid, NULL, 0, total, e->sink_user))
+        e->sink_err = ST_ERROR_CANCELLED;
+    return IMAP_LIT_STREAM;
+}
+
+void imap_deliver_chunk(imap_engine *e, const char *p, size_t n)
+{
+    e->xfer_done += n;
+    e->progress++;
+    imap_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
+    if (e->sink_err)
+        return;
+    if (e->sink(e->cur_seq, e->cur_uid, p, n, 0, e->sink_user))
+        e->sink_err = e->sink_err ? e->sink_err : ST_ERROR_CANCELLED;
+}
+
+static void handle_fetch(imap_engine *e, uint32_t seq)
+{
+    const imap_reader *r = &e->rd;
+    if (r->ntok < 4 || r->toks[3].type != IMAP_T_LPAREN) {
+        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed FETCH response");
+        return;
+    }
+    IMAPMESSAGE m;
+    memset(&m, 0, sizeof m);
+    m.nMessageId = seq;
+    char kw[512] = "";
+    sbuf date = {0}, subj = {0}, from = {0}, to = {0}, cc = {0}, msgid = {0}, envdate = {0},
+         bs = {0};
+    int flags_seen = 0, body_seen = 0;
+    size_t end = imap_tok_skip(r, 3) - 1;
+    for (size_t k = 4; k < end;) {
+        const imap_tok *name = &r->toks[k];
+        if (k + 1 >= end) {
+            imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "FETCH item without a value");
+            goto out;
+        }
+        const imap_tok *val = &r->toks[k + 1];
+        size_t next = imap_tok_skip(r, k + 1);
+        if (imap_tok_is(r, name, "UID")) {
+            if (imap_tok_u32(r, val, &m.dwUID)) {
+                imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed UID in FETCH");
+                goto out;
+            }
+        } else if (imap_tok_is(r, name, "FLAGS")) {
+            m.dwFlags = parse_flags(r, k + 1, kw, sizeof kw);
+            flags_seen = 1;
+        } else if (imap_tok_is(r, name, "RFC822.SIZE")) {
+            if (imap_tok_u64(r, val, &m.nSize)) {
+                imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed RFC822.SIZE");
+                goto out;
+            }
+        } else if (imap_tok_is(r, name, "INTERNALDATE")) {
+            sb_tok(&date, r, val);
+        } else if (imap_tok_is(r, name, "ENVELOPE") && val->type == IMAP_T_LPAREN &&
+                   next - (k + 1) >= 12) {
+            size_t f = k + 2; /* date subject from sender reply-to to cc bcc in-reply-to id */
+            size_t fields[10];
+            for (int q = 0; q < 10 && f < next - 1; q++) {
+                fields[q] = f;
+                f = imap_tok_skip(r, f);
+            }
+            sb_tok(&envdate, r, &r->toks[fields[0]]);
+            sb_tok(&subj, r, &r->toks[fields[1]]);
+            sb_addresses(&from, r, fields[2]);
+            sb_addresses(&to, r, fields[5]);
+            sb_addresses(&cc, r, fields[6]);
+            sb_tok(&msgid, r, &r->toks[fields[9]]);
+        } else if (imap_tok_is(r, name, "BODYSTRUCTURE") || imap_tok_is(r, name, "BODY")) {
+            sb_tokens(&bs, r, k + 1, next);
+        } else if (is_body_item(r, name)) {
+            body_seen = 1;
+            /* A body that came as a quoted string, NIL or an in-memory literal. */
+            if (e->fetch_active && e->sink && val->type != IMAP_T_STREAMED && !e->sink_err) {
+                uint64_t len = val->type == IMAP_T_STRING ? val->len : 0;
+                if (e->sink(seq, m.dwUID, NULL, 0, len, e->sink_user) ||
+                    (len &&
+                     e->sink(seq, m.dwUID, imap_tok_ptr(r, val), (size_t)len, 0, e->sink_user)))
+                    e->sink_err = ST_ERROR_CANCELLED;
+                e->xfer_total += len;
+                e->xfer_done += len;
+            }
+        }
+        k = next;
+    }
+    if (date.oom || subj.oom || from.oom || to.oom || cc.oom || msgid.oom || envdate.oom ||
+        bs.oom) {
+        imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+        goto out;
+    }
+    if (e->info_cb && e->fetch_active) {
+        m.lpszDate = date.p ? date.p : "";
+        m.lpszKeywords = kw;
+        m.lpszSubject = subj.p ? subj.p : "";
+        m.lpszFrom = from.p ? from.p : "";
+        m.lpszTo = to.p ? to.p : "";
+        m.lpszCc = cc.p ? cc.p : "";
+        m.lpszMessageId = msgid.p ? msgid.p : "";
+        m.lpszEnvDate = envdate.p ? envdate.p : "";
+        m.lpszBodyStructure = bs.p ? bs.p : "";
+        e->info_cb(&m, e->info_user);
+    } else if (!e->fetch_active && flags_seen && !body_seen) {
+        /* Unsolicited flag change (another client, or during IDLE). */
+        imap_note_change(e);
+    }
+out:
+    free(date.p);
+    free(subj.p);
+    free(from.p);
+    free(to.p);
+    free(cc.p);
+    free(msgid.p);
+    free(envdate.p);
+    free(bs.p);
+}
+
+/* ---- LIST, STATUS, SEARCH, NAMESPACE ----------------------------------------------------- */
+
+static char *mailbox_name(const imap_engine *e, const imap_reader *r, const imap_tok *t)
+{
+    if (t->type != IMAP_T_ATOM && t->type != IMAP_T_STRING)
+        return NULL;
+    const char *p = imap_tok_ptr(r, t);
+    size_t n = (size_t)t->len;
+    if (!e->utf8) {
+        int bad = 0;
+        char *d = imap_utf7_decode(p, n, &bad);
+        if (d || !bad)
+            return d;
+        /* Not valid modified UTF-7: keep the bytes as sent. */
+    }
+    if (memchr(p, 0, n))
+        return NULL;
+    char *c = mw_malloc(n + 1);
+    if (c) {
+        memcpy(c, p, n);
+        c[n] = 0;
+    }
+    return c;
+}
+
+static void handle_list(imap_engine *e)
+{
+    const imap_reader *r = &e->rd;
+    if (r->ntok < 5 || r->toks[2].type != IMAP_T_LPAREN) {
+        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST response");
+        return;
+    }
+    static const struct {
+        const char *n;
+        uint32_t b;
+    } a[] = {{"\\Noinferiors", IMAP_FLAG_NOINFERIORS},
+             {"\\Noselect", IMAP_FLAG_NOSELECT},
+             {"\\Marked", IMAP_FLAG_MARKED},
+             {"\\Unmarked", IMAP_FLAG_UNMARKED},
+             {"\\HasChildren", IMAP_FLAG_HASCHILDREN},
+             {"\\HasNoChildren", IMAP_FLAG_HASNOCHILDREN},
+             {"\\Subscribed", IMAP_FLAG_SUBSCRIBED},
+             {"\\NonExistent", IMAP_FLAG_NONEXISTENT | IMAP_FLAG_NOSELECT},
+             {"\\All", IMAP_SPECIAL_ALL},
+             {"\\Archive", IMAP_SPECIAL_ARCHIVE},
+             {"\\Drafts", IMAP_SPECIAL_DRAFTS},
+             {"\\Flagged", IMAP_SPECIAL_FLAGGED},
+             {"\\Junk", IMAP_SPECIAL_JUNK},
+             {"\\Sent", IMAP_SPECIAL_SENT},
+             {"\\Trash", IMAP_SPECIAL_TRASH}};
+    size_t i = 3, end = imap_tok_skip(r, 2);
+    uint32_t attrs = 0;
+    for (; i + 1 < end; i++)
+        for (size_t k = 0; k < sizeof a / sizeof a[0]; k++)
+            if (imap_tok_is(r, &r->toks[i], a[k].n))
+                attrs |= a[k].b;
+    if (end + 1 >= r->ntok) {
+        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST response");
+        return;
+    }
+    const imap_tok *d = &r->toks[end], *name = &r->toks[end + 1];
+    char delim = 0;
+    if (d->type == IMAP_T_STRING && d->len == 1)
+        delim = imap_tok_ptr(r, d)[0];
+    else if (d->type != IMAP_T_NIL) {
+        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST delimiter");
+        return;
+    }
+    if (e->nlist >= MAX_LIST_ENTRIES) {
+        imap_op_fail(e, ST_ERROR_LIMIT_EXCEEDED, 1, "more than %d mailboxes listed",
+                     MAX_LIST_ENTRIES);
+        return;
+    }
+    char *n = mailbox_name(e, r, name);
+    if (!n) {
+        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST mailbox name");
+        return;
+    }
+    if (e->nlist == e->caplist) {
+        size_t cap = e->caplist ? e->caplist * 2 : 32;
+        imap_list_entry *nl = mw_realloc(e->list, cap * sizeof *nl);
+        if (!nl) {
+            free(n);
+            imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+            return;
+        }
+        e->list = nl;
+        e->caplist = cap;
+    }
+    e->list[e->nlist].name = n;
+    e->list[e->nlist].delim = delim;
+    e->list[e->nlist].attrs = attrs;
+    e->nlist++;
+}
+
+static void handle_status(imap_engine *e)
+{
+    const imap_reader *r = &e->rd;
+    if (r->ntok < 5 || r->toks[3].type != IMAP_T_LPAREN) {
+        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed STATUS response");
+        return;
+    }
+    size_t end = imap_tok_skip(r, 3) - 1;
+    for (size_t k = 4; k + 1 < end + 1 && k < end; k += 2) {
+        uint64_t v;
+        if (imap_tok_u64(r, &r->toks[k + 1], &v)) {
+            imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed STATUS value");
+            return;
+        }
+        const imap_tok *t = &r->toks[k];
+        unsigned u = v > UINT32_MAX ? UINT32_MAX : (unsigned)v;
+        if (imap_tok_is(r, t, "MESSAGES"))
+            e->status.nMessages = u;
+        else if (imap_tok_is(r, t, "RECENT"))
+            e->status.nRecentMessages = u;
+        else if (imap_tok_is(r, t, "UNSEEN"))
+            e->status.nUnseenMessages = u;
+        else if (imap_tok_is(r, t, "UIDVALIDITY"))
+            e->status.dwMailboxUID = u;
+        else if (imap_tok_is(r, t, "UIDNEXT"))
+            e->status.dwNextMessageUID = u;
+        else if (imap_tok_is(r, t, "SIZE"))
+            e->status.nSize = v;
+    }
+}
+
+static int add_id(imap_engine *e, uint32_t id)
+{
+    if (e->nsearch >= MAX_SEARCH_IDS) {
+        imap_op_fail(e, ST_ERROR_LIMIT_EXCEEDED, 1, "search result too large");
+        return -1;
+    }
+    if (e->nsearch == e->capsearch) {
+        size_t cap = e->capsearch ? e->capsearch * 2 : 256;
+        uint32_t *ns = mw_realloc(e->search, cap * sizeof *ns);
+        if (!ns) {
+            imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+            return -1;
+        }
+        e->search = ns;
+        e->capsearch = cap;
+    }
+    e->search[e->nsearch++] = id;
+    return 0;
+}
+
+static void handle_search(imap_engine *e)
+{
+    const imap_reader *r = &e->rd;
+    for (size_t k = 2; k < r->ntok; k++) {
+        uint32_t id;
+        if (r->toks[k].type == IMAP_T_LPAREN) { /* (MODSEQ n) of CONDSTORE */
+            k = imap_tok_skip(r, k) - 1;
+            continue;
+        }
+        if (imap_tok_u32(r, &r->toks[k], &id) || id == 0) {
+            imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed SEARCH response");
+            return;
+        }
+        if (add_id(e, id))
+            return;
+    }
+}
+
+/* ESEARCH (RFC 4731 / RFC 9051): only ALL carries ids; a sequence set is expanded. */
+static void handle_esearch(imap_engine *e)
+{
+    const imap_reader *r = &e->rd;
+    for (size_t k = 2; k < r->ntok; k = imap_tok_skip(r, k)) {
+        if (!imap_tok_is(r, &r->toks[k], "ALL") || k + 1 >= r->ntok)
+            continue;
+        const imap_tok *t = &r->toks[k + 1];
+        if (t->type != IMAP_T_ATOM)
+            break;
+        const char *p = imap_tok_ptr(r, t), *end = p + t->len;
+        while (p < end) {
+            uint64_t a, b;
+            const char *q = p;
+            while (q < end && *q >= '0' && *q <= '9')
+                q++;
+            if (imap_parse_u64(p, (size_t)(q - p), &a) || a == 0 || a > UINT32_MAX)
+                goto bad;
+            b = a;
+            if (q < end && *q == ':') {
+                const char *s = ++q;
+                while (q < end && *q >= '0' && *q <= '9')
+                    q++;
+                if (imap_parse_u64(s, (size_t)(q - s), &b) || b == 0 || b > UINT32_MAX)
+                    goto bad;
+                if (b < a) {
+                    uint64_t t2 = a;
+                    a = b;
+                    b = t2;
+                }
+            }
+            for (uint64_t x = a; x <= b; x++)
+                if (add_id(e, (uint32_t)x))
+                    return;
+            if (q < end && *q != ',')
+                goto bad;
+            p = q < end ? q + 1 : q;
+        }
+        break;
+    }
+    return;
+bad:
+    imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed ESEARCH response");
+}
+
+static void handle_namespace(imap_engine *e)
+{
+    const imap_reader *r = &e->rd;
+    /* * NAMESPACE (("prefix" "delim") ...) other shared */
+    if (r->ntok >= 7 && r->toks[2].type == IMAP_T_LPAREN && r->toks[3].type == IMAP_T_LPAREN) {
+        const imap_tok *p = &r->toks[4], *d = &r->toks[5];
+        char *name = mailbox_name(e, r, p);
+        if (name) {
+            size_t n = strlen(name);
+            if (n >= sizeof e->ns_prefix)
+                n = sizeof e->ns_prefix - 1;
+            memcpy(e->ns_prefix, name, n);
+            e->ns_prefix[n] = 0;
+            free(name);
+        }
+        e->ns_delim = d->type == IMAP_T_STRING && d->len == 1 ? imap_tok_ptr(r, d)[0] : 0;
+    }
+    e->ns_seen = 1;
+}
+
+void imap_handle_data(imap_engine *e)
+{
+    const imap_reader *r = &e->rd;
+    if (r->ntok < 2)
+        goto bad;
+    const imap_tok *t1 = &r->toks[1];
+    uint32_t num;
+    if (!imap_tok_u32(r, t1, &num)) {
+        if (r->ntok < 3)
+            goto bad;
+        const imap_tok *t2 = &r->toks[2];
+        if (pre_tls(e))
+            return; /* checklist 7 */
+        if (imap_tok_is(r, t2, "EXISTS")) {
+            unsigned old = e->mbox.nMessages;
+            e->mbox.nMessages = num;
+            if (num > old && e->selected)
+                imap_note_change(e);
+        } else if (imap_tok_is(r, t2, "RECENT")) {
+            e->mbox.nRecentMessages = num;
+        } else if (imap_tok_is(r, t2, "EXPUNGE")) {
+            if (num == 0 || num > e->mbox.nMessages) {
+                imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "EXPUNGE of message %u of %u", num,
+                             e->mbox.nMessages);
+                return;
+            }
+            e->mbox.nMessages--;
+            imap_note_change(e);
+        } else if (imap_tok_is(r, t2, "FETCH")) {
+            if (num == 0)
+                goto bad;
+            handle_fetch(e, num);
+        }
+        return;
+    }
+    if (imap_tok_is(r, t1, "CAPABILITY")) {
+        /* Rebuild the list from the tokens. */
+        size_t n = 0;
+        for (size_t k = 2; k < r->ntok; k++)
+            n += (size_t)r->toks[k].len + 1;
+        char *s = mw_malloc(n + 1);
+        if (!s) {
+            imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+            return;
+        }
+        size_t w = 0;
+        for (size_t k = 2; k < r->ntok; k++) {
+            if (r->toks[k].type != IMAP_T_ATOM)
+                continue;
+            if (w)
+                s[w++] = ' ';
+            memcpy(s + w, imap_tok_ptr(r, &r->toks[k]), (size_t)r->toks[k].len);
+            w += (size_t)r->toks[k].len;
+        }
+        imap_parse_caps(e, s, w);
+        free(s);
+        return;
+    }
+    if (pre_tls(e))
+        return; /* checklist 7: nothing but capabilities before TLS */
+    if (imap_tok_is(r, t1, "FLAGS")) {
+        e->mbox.dwFlags = parse_flags(r, 2, NULL, 0);
+    } else if (imap_tok_is(r, t1, "LIST") || imap_tok_is(r, t1, "LSUB")) {
+        handle_list(e);
+    } else if (imap_tok_is(r, t1, "STATUS")) {
+        handle_status(e);
+    } else if (imap_tok_is(r, t1, "SEARCH")) {
+        handle_search(e);
+    } else if (imap_tok_is(r, t1, "ESEARCH")) {
+        handle_esearch(e);
+    } else if (imap_tok_is(r, t1, "NAMESPACE")) {
+        handle_namespace(e);
+    } else if (imap_tok_is(r, t1, "ENABLED")) {
+        for (size_t k = 2; k < r->ntok; k++) {
+            if (imap_tok_is(r, &r->toks[k], "IMAP4REV2"))
+                e->rev2 = e->utf8 = 1;
+            else if (imap_tok_is(r, &r->toks[k], "UTF8=ACCEPT"))
+                e->utf8 = 1;
+        }
+        set_enc_flags(e);
+    }
+    /* ID, VANISHED and unknown data are ignored (RFC 9051 section 7). */
+    return;
+bad:
+    imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed untagged response");
+}
