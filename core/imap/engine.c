@@ -445,7 +445,11 @@ static void tagged(imap_engine *e)
     memmove(e->cmds + i, e->cmds + i + 1, (e->ncmd - i - 1) * sizeof *e->cmds);
     e->ncmd--;
     /* A command refused before its literal went out: the literal is never sent (checklist
-     * 35). */
+     * 35). An OK for a command the server cannot have read yet is forged (checklist 3). */
+    if (c.end > e->out.base + e->out.sent && r->cond == IMAP_OK) {
+        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged OK for a command not yet sent");
+        return;
+    }
     if (c.end > e->out.base + e->out.sent) {
         imap_out_cut(&e->out, e->out.base + e->out.sent, c.end);
         e->cont_ok = 0;
