@@ -3,11 +3,11 @@
 unsigned imap_auth_choose(imap_engine *e, unsigned type, int cleartext_ok, int *mech,
                           const char **why)
 {
-    if ((type != IMAP_AUTH_LOGIN && type != IMAP_AUTH_AUTO) || (e->caps & IMAP_CAP_LOGINDISABLED)) {
+    if (type != IMAP_AUTH_LOGIN && type != IMAP_AUTH_AUTO) {
         *why = "SASL not merged yet";
         return ST_ERROR_INVALID_AUTHENTICATION_TYPE;
     }
-    if (!cleartext_ok) {
+    if (!cleartext_ok || (e->caps & IMAP_CAP_LOGINDISABLED)) {
         *why = "cleartext";
         return ST_ERROR_CLEARTEXT_REFUSED;
     }
@@ -22,11 +22,7 @@ unsigned imap_auth_mechs(const imap_engine *e)
 unsigned imap_auth_start(imap_engine *e, int mech, const char *user, const char *pass,
                          const char *host, unsigned port)
 {
-    (void)mech;
-    (void)user;
-    (void)pass;
-    (void)host;
-    (void)port;
+    (void)mech, (void)user, (void)pass, (void)host, (void)port;
     return imap_op_refuse(e, ST_ERROR_INVALID_AUTHENTICATION_TYPE, "SASL not merged");
 }
 void imap_auth_continue(imap_engine *e)
