@@ -73,15 +73,18 @@ typedef struct mw_sasl mw_sasl;
 MW_INTERNAL unsigned mw_sasl_new(mw_sasl **out, int mech, const char *user, const char *pass,
                                  const char *host, unsigned port, char *detail, size_t detail_size);
 
-/* The initial response (client-first message). Returns MW_SASL_CONTINUE with *resp/*len set
+/* The initial response (client-first message). Returns MW_SASL_CONTINUE with *resp and *len set
  * (len may be 0: send "=" in SASL-IR), or MW_SASL_NO_INITIAL for mechanisms where the server
  * speaks first (LOGIN, CRAM-MD5). Engines that cannot send an initial response call
  * mw_sasl_step() with the (empty) first challenge instead; that yields the same bytes. */
 MW_INTERNAL int mw_sasl_initial(mw_sasl *m, const unsigned char **resp, size_t *len);
 
 /* Answer a decoded server challenge. MW_SASL_CONTINUE with the response, or MW_SASL_FAILED
- * (detail in mw_sasl_detail()). For XOAUTH2/OAUTHBEARER an error challenge (JSON) gets the
- * empty response the mechanism requires, and the JSON is kept as the detail. */
+ * (detail in mw_sasl_detail(), code in mw_sasl_error()); after a failure every call fails.
+ * For XOAUTH2 an error challenge (JSON) gets the empty response, for OAUTHBEARER the single
+ * 0x01 byte RFC 7628 section 3.2.3 requires; the JSON is kept as the detail (control bytes
+ * replaced by '?') and a later mw_sasl_finish() fails. For SCRAM the server-final message
+ * ("v=") is verified here and answered with an empty response. */
 MW_INTERNAL int mw_sasl_step(mw_sasl *m, const unsigned char *challenge, size_t clen,
                              const unsigned char **resp, size_t *len);
 
@@ -94,12 +97,23 @@ MW_INTERNAL unsigned mw_sasl_finish(mw_sasl *m, const unsigned char *data, size_
 /* Why the last call failed, or the server's error JSON for the token mechanisms. */
 MW_INTERNAL const char *mw_sasl_detail(const mw_sasl *m);
 
+/* The ST_ERROR_* code of the last failure, so that an engine can tell an allocation failure
+ * from a server at fault: ST_ERROR_OUT_OF_MEMORY, ST_ERROR_PROTOCOL_VIOLATION (malformed
+ * challenge, unexpected challenge, unknown mandatory SCRAM extension), ST_ERROR_LIMIT_EXCEEDED
+ * (SCRAM iteration count over 1,000,000 or an oversized server message),
+ * ST_ERROR_AUTHENTICATION_FAILED (SCRAM "e=" error or wrong server signature; the token
+ * mechanisms' error challenge), ST_ERROR_INTERNAL (a GnuTLS primitive failed);
+ * ST_ERROR_NONE when nothing failed. */
+MW_INTERNAL unsigned mw_sasl_error(const mw_sasl *m);
+
 MW_INTERNAL int mw_sasl_mech(const mw_sasl *m);
 
 /* Wipe every secret and free; NULL is fine. */
 MW_INTERNAL void mw_sasl_free(mw_sasl *m);
 
-/* Tests only: use this client nonce instead of a random one (RFC test vectors). */
+/* Tests only: use this client nonce instead of a random one (RFC test vectors). Call it
+ * before the client-first message. A nonce that is empty, longer than 64 characters, or holds
+ * anything but printable ASCII without ',' (RFC 5802 section 7) is ignored. */
 MW_INTERNAL void mw_sasl_set_test_nonce(mw_sasl *m, const char *nonce);
 
 #endif

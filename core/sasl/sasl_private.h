@@ -1,0 +1,73 @@
+/* Inside the SASL object: shared by sasl.c (object, names, simple and token mechanisms) and
+ * scram.c (SCRAM-SHA-1/256) (internal). */
+#ifndef MW_SASL_PRIVATE_H
+#define MW_SASL_PRIVATE_H
+
+#include <stddef.h>
+
+#include "sasl.h"
+
+/* Longest client nonce we generate or accept from mw_sasl_set_test_nonce(). */
+#define MW_SASL_NONCE_MAX 64
+/* Largest SHA output we use (SHA-256). */
+#define MW_SASL_HASH_MAX 32
+
+/* Where the exchange stands. Changed only by mw_sasl_set_state() (traceable by name). */
+enum mw_sasl_state {
+    MW_SASL_ST_START = 0,      /* nothing sent yet */
+    MW_SASL_ST_SENT_1,         /* first response sent (initial response, LOGIN user name) */
+    MW_SASL_ST_SENT_2,         /* second response sent (LOGIN password, SCRAM client-final) */
+    MW_SASL_ST_VERIFIED,       /* SCRAM: the server signature matched; empty response sent */
+    MW_SASL_ST_ERROR_ANSWERED, /* token mechanisms: the server's error challenge was answered */
+    MW_SASL_ST_FAILED          /* a call failed; every later call fails */
+};
+
+struct mw_sasl {
+    int mech;
+    enum mw_sasl_state state;
+    unsigned error;      /* ST_ERROR_* of the last failure (mw_sasl_error) */
+    char *user;          /* authentication identity (ANONYMOUS: trace, may be "") */
+    char *pass;          /* secret: password (SCRAM: normalised) or bearer token */
+    char *host;          /* OAUTHBEARER host, or NULL */
+    unsigned port;       /* OAUTHBEARER port, or 0 */
+    unsigned char *resp; /* secret: the last response (owned) */
+    size_t resp_len;
+    /* SCRAM */
+    char nonce[MW_SASL_NONCE_MAX + 1]; /* client nonce; "" until the client-first message */
+    char *client_first_bare;           /* kept for the AuthMessage */
+    unsigned char server_sig[MW_SASL_HASH_MAX]; /* secret: expected ServerSignature */
+    int have_server_sig;
+    char detail[512];
+};
+
+/* A growing byte buffer for secrets: growth copies and wipes the old block. */
+typedef struct mw_sasl_buf {
+    unsigned char *p;
+    size_t len, cap;
+    int oom;
+} mw_sasl_buf;
+
+MW_INTERNAL void mw_sasl_buf_add(mw_sasl_buf *b, const void *data, size_t n);
+MW_INTERNAL void mw_sasl_buf_str(mw_sasl_buf *b, const char *s);
+MW_INTERNAL void mw_sasl_buf_wipe(mw_sasl_buf *b);
+
+/* Replace the response with b's bytes (ownership moves; the old response is wiped).
+ * Returns MW_SASL_CONTINUE, or MW_SASL_FAILED (out of memory: b->oom). */
+MW_INTERNAL int mw_sasl_respond(mw_sasl *m, mw_sasl_buf *b);
+
+MW_INTERNAL void mw_sasl_set_state(mw_sasl *m, enum mw_sasl_state st);
+
+/* Record a failure: error code and detail, state FAILED. Returns MW_SASL_FAILED. */
+MW_INTERNAL int mw_sasl_fail(mw_sasl *m, unsigned error, const char *fmt, ...) MW_PRINTF(3, 4);
+
+/* Copy untrusted server text into dst (control bytes become '?'), truncated. */
+MW_INTERNAL void mw_sasl_copy_text(char *dst, size_t size, const unsigned char *src, size_t n);
+
+/* SCRAM (scram.c). */
+MW_INTERNAL unsigned mw_scram_prepare_password(const char *pass, char **out, char *detail,
+                                               size_t detail_size);
+MW_INTERNAL int mw_scram_client_first(mw_sasl *m);
+MW_INTERNAL int mw_scram_step(mw_sasl *m, const unsigned char *c, size_t n);
+MW_INTERNAL unsigned mw_scram_finish(mw_sasl *m, const unsigned char *data, size_t n);
+
+#endif

@@ -1,0 +1,5 @@
+# SASL client mechanisms (see sasl/sasl.h).
+list(APPEND MAILWIRE_SOURCES
+  sasl/sasl.c
+  sasl/scram.c
+)
