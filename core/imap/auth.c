@@ -3,6 +3,7 @@
  * Every response is a secret: the trace redacts it. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine.h"
 
@@ -164,14 +165,15 @@ void imap_auth_continue(imap_engine *e)
     const unsigned char *resp = NULL;
     size_t rlen = 0;
     int rc;
+    rc = MW_SASL_NO_INITIAL;
     if (!e->sasl_initial_sent) {
-        /* No SASL-IR: the first "+" carries an empty challenge; a mechanism with an initial
-         * response sends it now. */
+        /* No SASL-IR: the first "+" is empty; a mechanism with an initial response sends it
+         * now. Mechanisms where the server speaks first (CRAM-MD5, LOGIN) answer the
+         * challenge below. */
         e->sasl_initial_sent = 1;
         rc = mw_sasl_initial(e->sasl, &resp, &rlen);
-        if (rc == MW_SASL_NO_INITIAL)
-            rc = mw_sasl_step(e->sasl, (const unsigned char *)"", 0, &resp, &rlen);
-    } else {
+    }
+    if (rc == MW_SASL_NO_INITIAL) {
         unsigned char *dec = mw_malloc(MW_B64_DECODED_MAX(r->text_len) + 1);
         size_t dlen = 0;
         if (!dec) {
@@ -192,7 +194,8 @@ void imap_auth_continue(imap_engine *e)
     if (rc != MW_SASL_CONTINUE) {
         /* RFC 9051 6.2.2: "*" cancels; the server answers BAD. */
         imap_out_put(&e->out, "*\r\n", 3);
-        imap_op_note(e, ST_ERROR_AUTHENTICATION_FAILED, "%s", mw_sasl_detail(e->sasl));
+        unsigned err = mw_sasl_error(e->sasl);
+        imap_op_note(e, err ? err : ST_ERROR_AUTHENTICATION_FAILED, "%s", mw_sasl_detail(e->sasl));
         return;
     }
     imap_out_mark(&e->out, IMAP_MARK_SECRET_ON, 0);

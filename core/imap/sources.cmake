@@ -5,7 +5,7 @@ list(APPEND MAILWIRE_SOURCES
   imap/utf7.c
   imap/engine.c
   imap/untagged.c
-  imap/auth_pending.c
+  imap/auth.c
   imap/api.c
   imap/api_mailbox.c
   imap/api_message.c

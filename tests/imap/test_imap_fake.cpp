@@ -302,4 +302,127 @@ TEST(ImapFake, MoveFallbackCopiesThenDeletesOnlyAfterTheCopySucceeded)
     ImapDisconnect(h);
 }
 
+// base64 of a string (test side, independent of the library's encoder).
+std::string B64(const std::string &in)
+{
+    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    size_t i = 0;
+    for (; i + 2 < in.size(); i += 3) {
+        unsigned v =
+            (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
+    }
+    if (i + 1 == in.size()) {
+        unsigned v = (unsigned char)in[i] << 16;
+        out += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
+    } else if (i + 2 == in.size()) {
+        unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
+        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
+    }
+    return out;
+}
+
+TEST(ImapFake, Xoauth2WithSaslIr)
+{
+    std::string ir = B64(std::string("user=me@example.org\x01"
+                                     "auth=Bearer tok123\x01\x01"));
+    FakeServer srv;
+    srv.Send("* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2 AUTH=OAUTHBEARER] hi\r\n")
+        .ExpectLine("A1 AUTHENTICATE XOAUTH2 " + ir)
+        .Send("A1 OK [CAPABILITY IMAP4rev1 IDLE] welcome\r\n")
+        .Start();
+    HCLIENT h = ImapConnect("127.0.0.1", srv.port(), 3, 0, nullptr);
+    ASSERT_NE(h, INVALID_CLIENT);
+    mwtest::Trace tr;
+    tr.Attach(h);
+    EXPECT_EQ(ImapLogin(h, IMAP_AUTH_XOAUTH2, "me@example.org", "tok123"), 0)
+        << MailwireGetLastErrorDetail();
+    EXPECT_TRUE(srv.WaitDone());
+    EXPECT_EQ(srv.error(), "");
+    EXPECT_EQ(tr.Sent().find(ir), std::string::npos) << "the token is redacted";
+    EXPECT_TRUE(ImapHasCapability(h, "IDLE"));
+    ImapDisconnect(h);
+}
+
+TEST(ImapFake, Xoauth2ErrorChallengeGetsTheEmptyResponse)
+{
+    std::string err = B64("{\"status\":\"401\",\"schemes\":\"bearer\"}");
+    FakeServer srv;
+    srv.Send("* OK [CAPABILITY IMAP4rev1 AUTH=XOAUTH2] hi\r\n")
+        .ExpectLine("A1 AUTHENTICATE XOAUTH2")
+        .Send("+ \r\n")
+        .ExpectLine("dXNlcj1")
+        .Send("+ " + err + "\r\n")
+        .ExpectLine("") // the empty response
+        .Send("A1 NO [AUTHENTICATIONFAILED] invalid credentials\r\n")
+        .Start();
+    HCLIENT h = ImapConnect("127.0.0.1", srv.port(), 3, 0, nullptr);
+    ASSERT_NE(h, INVALID_CLIENT);
+    EXPECT_EQ(ImapLogin(h, IMAP_AUTH_XOAUTH2, "me@example.org", "expired"), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_AUTHENTICATION_FAILED);
+    EXPECT_TRUE(srv.WaitDone());
+    EXPECT_EQ(srv.error(), "");
+    auto lines = srv.received_lines();
+    ASSERT_GE(lines.size(), 3u);
+    EXPECT_EQ(lines[2], "");
+    ImapDisconnect(h);
+}
+
+TEST(ImapFake, OauthBearerAndPlainWithoutSaslIr)
+{
+    FakeServer srv;
+    srv.Send("* OK [CAPABILITY IMAP4rev1 AUTH=OAUTHBEARER AUTH=PLAIN] hi\r\n")
+        .ExpectLine("A1 AUTHENTICATE OAUTHBEARER")
+        .Send("+ \r\n")
+        .ExpectLine(B64("n,a=me@example.org,\x01host=127.0.0.1\x01").substr(0, 20))
+        .Send("A1 OK [CAPABILITY IMAP4rev1] ok\r\n")
+        .Start();
+    HCLIENT h = ImapConnect("127.0.0.1", srv.port(), 3, 0, nullptr);
+    ASSERT_NE(h, INVALID_CLIENT);
+    EXPECT_EQ(ImapLogin(h, IMAP_AUTH_BEARER, "me@example.org", "tok"), 0)
+        << MailwireGetLastErrorDetail();
+    EXPECT_TRUE(srv.WaitDone());
+    EXPECT_EQ(srv.error(), "");
+    ImapDisconnect(h);
+
+    FakeServer p;
+    p.Send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=ANONYMOUS] hi\r\n")
+        .ExpectLine("A1 AUTHENTICATE PLAIN")
+        .Send("+ \r\n")
+        .ExpectLine(B64(std::string("\0u\0p", 4)))
+        .Send("A1 NO wrong\r\n")
+        .ExpectLine("A2 AUTHENTICATE ANONYMOUS")
+        .Send("+ \r\n")
+        .ExpectLine(B64("trace"))
+        .Send("A2 OK [CAPABILITY IMAP4rev1] anonymous\r\n")
+        .Start();
+    h = ImapConnect("127.0.0.1", p.port(), 3, 0, nullptr);
+    ASSERT_NE(h, INVALID_CLIENT);
+    EXPECT_EQ(ImapLogin(h, IMAP_AUTH_PLAIN, "u", "p"), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_AUTHENTICATION_FAILED);
+    EXPECT_EQ(ImapLogin(h, IMAP_AUTH_ANONYMOUS, "trace", nullptr), 0)
+        << MailwireGetLastErrorDetail();
+    EXPECT_TRUE(p.WaitDone());
+    EXPECT_EQ(p.error(), "");
+    ImapDisconnect(h);
+}
+
+TEST(ImapFake, ScramServerWithoutProofIsRejected)
+{
+    // A server that says OK without sending the SCRAM server-final message has not proved it
+    // knows the password.
+    FakeServer srv;
+    srv.Send("* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256] hi\r\n")
+        .ExpectLine("A1 AUTHENTICATE SCRAM-SHA-256 ")
+        .Send("A1 OK [CAPABILITY IMAP4rev1] trust me\r\n")
+        .Stall()
+        .Start();
+    HCLIENT h = ImapConnect("127.0.0.1", srv.port(), 3, 0, nullptr);
+    ASSERT_NE(h, INVALID_CLIENT);
+    EXPECT_EQ(ImapLogin(h, IMAP_AUTH_SCRAM_SHA256, "u", "p"), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_AUTHENTICATION_FAILED);
+    ImapDisconnect(h);
+}
+
 } // namespace

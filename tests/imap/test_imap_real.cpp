@@ -191,6 +191,48 @@ TEST(ImapReal, LoginQuotedPasswordAndWrongPassword)
     ImapDisconnect(h);
 }
 
+// Every mechanism Dovecot offers after TLS, for the user whose password needs quoting.
+TEST(ImapReal, EachSaslMechanismDovecotOffers)
+{
+    const unsigned types[] = {IMAP_AUTH_PLAIN,        IMAP_AUTH_CRAM_MD5, IMAP_AUTH_SCRAM_SHA1,
+                              IMAP_AUTH_SCRAM_SHA256, IMAP_AUTH_AUTO,     IMAP_AUTH_LOGIN};
+    for (unsigned type : types) {
+        for (int user : {1, 2}) {
+            HCLIENT h = ConnectTls();
+            ASSERT_NE(h, INVALID_CLIENT);
+            mwtest::Trace tr;
+            tr.Attach(h);
+            EXPECT_EQ(ImapLogin(h, type, User(user).c_str(), Pass(user).c_str()), 0)
+                << type << " " << User(user) << ": " << MailwireGetLastErrorDetail();
+            EXPECT_EQ(tr.Sent().find(Pass(user)), std::string::npos);
+            if (type == IMAP_AUTH_PLAIN) {
+                // SASL-IR: the initial response rides on the command, redacted in the trace.
+                EXPECT_NE(tr.Sent().find("AUTHENTICATE PLAIN <redacted"), std::string::npos)
+                    << tr.Sent();
+            }
+            if (type == IMAP_AUTH_AUTO) {
+                EXPECT_NE(tr.Sent().find("AUTHENTICATE SCRAM-SHA-256"), std::string::npos);
+            }
+            IMAPMAILBOX mb{};
+            EXPECT_EQ(ImapExamineMailbox(h, "INBOX", &mb), 0) << MailwireGetLastErrorDetail();
+            ImapDisconnect(h);
+        }
+        HCLIENT h = ConnectTls();
+        ASSERT_NE(h, INVALID_CLIENT);
+        EXPECT_EQ(ImapLogin(h, type, User(2).c_str(), "not the password"), IMAP_ERROR) << type;
+        EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_AUTHENTICATION_FAILED) << type;
+        EXPECT_EQ(ImapLogin(h, type, User(2).c_str(), Pass(2).c_str()), 0)
+            << "the session survives a failed login " << MailwireGetLastErrorDetail();
+        ImapDisconnect(h);
+    }
+    HCLIENT h = ConnectTls();
+    ASSERT_NE(h, INVALID_CLIENT);
+    EXPECT_EQ(ImapLogin(h, IMAP_AUTH_XOAUTH2, User(1).c_str(), "token"), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_INVALID_AUTHENTICATION_TYPE)
+        << "Dovecot does not offer XOAUTH2 here";
+    ImapDisconnect(h);
+}
+
 TEST(ImapReal, MailboxesWithNonAsciiNames)
 {
     HCLIENT h = Session();
