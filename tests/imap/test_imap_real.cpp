@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -525,6 +526,8 @@ TEST(ImapReal, FetchAllIsPipelined)
     ASSERT_EQ(ImapSelectMailbox(h, box.c_str(), nullptr), 0);
     mwtest::Trace tr;
     tr.Attach(h);
+    mwtest::Events ev;
+    ev.Attach(h);
     mwtest::Collect all;
     ASSERT_EQ(ImapFetchMessages(h, 1, 0, 0, mwtest::Collect::Fn, &all), 0)
         << MailwireGetLastErrorDetail();
@@ -537,6 +540,8 @@ TEST(ImapReal, FetchAllIsPipelined)
          p = sent.find("UID FETCH", p + 1))
         batches++;
     EXPECT_EQ(batches, 3u);
+    EXPECT_EQ(ev.Count(IMAP_EVENT_COMMAND), 4u) << "UID SEARCH and three UID FETCH batches";
+    EXPECT_GT(ev.Count(IMAP_EVENT_PROGRESS), 0u);
     uint64_t done = 0, total = 0;
     ImapGetTransferStatus(h, &done, &total);
     EXPECT_EQ(done, expect.size());
@@ -664,6 +669,66 @@ TEST(ImapReal, IdleIsReissuedAfterTheInterval)
         dones++;
     EXPECT_EQ(idles, 3u) << sent;
     EXPECT_EQ(dones, 3u) << sent;
+    ImapDisconnect(h);
+}
+
+// Pump a non-blocking session until its operation ends (or the deadline).
+int Pump(HCLIENT h, std::chrono::milliseconds limit, const std::function<bool()> &stop = nullptr)
+{
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        MAILWIRE_SOCKET sock;
+        unsigned want;
+        int t;
+        ImapGetPollInfo(h, &sock, &want, &t);
+        pollfd p{sock, (short)(((want & MAILWIRE_POLL_READ) ? POLLIN : 0) |
+                               ((want & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
+                 0};
+        poll(&p, 1, t < 0 || t > 50 ? 50 : t);
+        int rc = ImapExecute(h);
+        if (rc != MAILWIRE_IN_PROGRESS)
+            return rc;
+        if (stop && stop())
+            return MAILWIRE_IN_PROGRESS;
+    }
+    return MAILWIRE_IN_PROGRESS;
+}
+
+TEST(ImapReal, NonBlockingIdleRaisesUpdatesAndTheNextCommandEndsIt)
+{
+    Ca ca;
+    HCLIENT h = ImapAsyncConnect(Host().c_str(), ImapPort(), 10, IMAP_OPTION_SECURE, &ca.get());
+    ASSERT_NE(h, INVALID_CLIENT);
+    ASSERT_EQ(Pump(h, std::chrono::seconds(10)), 0) << MailwireGetLastErrorDetail();
+    ASSERT_EQ(ImapLogin(h, IMAP_AUTH_LOGIN, User(3).c_str(), Pass(3).c_str()), MAILWIRE_IN_PROGRESS);
+    ASSERT_EQ(Pump(h, std::chrono::seconds(10)), 0) << MailwireGetLastErrorDetail();
+    ASSERT_EQ(ImapSelectMailbox(h, "INBOX", nullptr), MAILWIRE_IN_PROGRESS);
+    ASSERT_EQ(Pump(h, std::chrono::seconds(10)), 0);
+    IMAPMAILBOX before{};
+    ASSERT_EQ(ImapGetMailboxInfo(h, &before), 0);
+    mwtest::Events ev;
+    ev.Attach(h);
+    mwtest::Trace tr;
+    tr.Attach(h);
+    ASSERT_EQ(ImapIdle(h, 0, IMAP_IDLE_NOWAIT, nullptr), MAILWIRE_IN_PROGRESS);
+    // Let IDLE start, then deliver.
+    Pump(h, std::chrono::milliseconds(300));
+    Deliver("carol@localhost", Message("nowait", "x\r\n"));
+    EXPECT_EQ(Pump(h, std::chrono::seconds(3), [&] { return ev.Count(IMAP_EVENT_UPDATE) > 0; }),
+              MAILWIRE_IN_PROGRESS)
+        << "IDLE goes on after an update";
+    EXPECT_GE(ev.Count(IMAP_EVENT_UPDATE), 1u);
+    IMAPMAILBOX now{};
+    ASSERT_EQ(ImapGetMailboxInfo(h, &now), 0);
+    EXPECT_GT(now.nMessages, before.nMessages);
+    // The next command sends DONE first and then runs.
+    ASSERT_EQ(ImapNoop(h), MAILWIRE_IN_PROGRESS);
+    EXPECT_EQ(Pump(h, std::chrono::seconds(5)), 0) << MailwireGetLastErrorDetail();
+    std::string sent = tr.Sent();
+    size_t idle = sent.find(" IDLE\r\n"), done = sent.find("DONE\r\n"), noop = sent.find(" NOOP\r\n");
+    ASSERT_NE(noop, std::string::npos) << sent;
+    EXPECT_LT(idle, done);
+    EXPECT_LT(done, noop);
     ImapDisconnect(h);
 }
 
