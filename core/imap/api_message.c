@@ -422,10 +422,22 @@ int ImapSearchMailbox(HCLIENT hClient, const IMAPSEARCH *lpSearch, const char *l
     int rc = imap_run(c, 0);
     if (rc != 0)
         return rc;
+    return ImapGetSearchResults(hClient, lpIds, lpnCount);
+}
+
+int ImapGetSearchResults(HCLIENT hClient, uint32_t *lpIds, size_t *lpnCount)
+{
+    imap_client *c;
+    if (!lpnCount || (*lpnCount && !lpIds))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "lpnCount (and lpIds) are required");
+    if (imap_enter_local(hClient, &c))
+        return IMAP_ERROR;
+    const imap_engine *e = &c->e;
     size_t n = e->nsearch < *lpnCount ? e->nsearch : *lpnCount;
     if (n)
         memcpy(lpIds, e->search, n * sizeof *lpIds);
     *lpnCount = e->nsearch;
+    mw_set_error(ST_ERROR_NONE, NULL);
     return 0;
 }
 

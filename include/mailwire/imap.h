@@ -13,6 +13,12 @@
  * CR, LF or NUL can never inject a command (ST_ERROR_INVALID_ARGUMENT where a literal is not
  * allowed).
  *
+ * Output parameters (a mailbox state, search results, an APPENDUID, a fetched buffer) are
+ * filled when the call completes; on a non-blocking session read them afterwards with the
+ * getters (ImapGetMailboxInfo(), ImapGetSearchResults(), ImapGetMessageCount()). Calls that
+ * fill caller memory on return (ImapGetMessage(), ImapGetHeaders(), ImapSaveMessage()) need
+ * a blocking session; ImapFetchMessage() streams to a callback on either.
+ *
  * Threads: a handle belongs to the thread that created it (see ImapAttachThread() and
  * IMAP_OPTION_FREETHREAD); ImapCancel() may be called from any thread.
  *
@@ -398,9 +404,14 @@ MAILWIRE_API int ImapGetMailboxInfo(HCLIENT hClient, IMAPMAILBOX *lpMailbox);
  *  @return 0, or IMAP_ERROR. */
 MAILWIRE_API int ImapGetMessageCount(HCLIENT hClient, unsigned *lpnMessages);
 
-/** @brief Leave the selected mailbox without expunging (UNSELECT, RFC 3691 / RFC 9051;
- *  ST_ERROR_INVALID_AUTHENTICATION_TYPE never; ST_ERROR_SERVER_PERMANENT when the server
- *  lacks UNSELECT: use ImapCloseMailbox() then, which expunges). */
+/**
+ * @brief Leave the selected mailbox without expunging (UNSELECT, RFC 3691 / RFC 9051).
+ * @return 0, or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT when the server lacks UNSELECT (nothing
+ *         is sent; ImapCloseMailbox() leaves the mailbox but expunges, or select another
+ *         mailbox: SELECT never expunges the previous one), ST_ERROR_INVALID_ARGUMENT when
+ *         no mailbox is selected.
+ * @par Blocking: yes. @par Thread: owner.
+ */
 MAILWIRE_API int ImapUnselectMailbox(HCLIENT hClient);
 
 /** @brief CLOSE: expunge \\Deleted messages and leave the mailbox. */
@@ -536,11 +547,21 @@ MAILWIRE_API void ImapSearchFree(IMAPSEARCH *lpSearch);
  * @param lpnCount in: capacity; out: the number of matches (may exceed the capacity: only the
  *                 first ones are stored).
  * @return 0 or IMAP_ERROR. CHARSET UTF-8 is sent when a value holds non-ASCII and the server
- *         has not enabled UTF-8.
+ *         has not enabled UTF-8. On a non-blocking session the call returns
+ *         MAILWIRE_IN_PROGRESS and the results are read with ImapGetSearchResults() once
+ *         the operation has completed.
  */
 MAILWIRE_API int ImapSearchMailbox(HCLIENT hClient, const IMAPSEARCH *lpSearch,
                                    const char *lpszCriteria, uint32_t dwOptions, uint32_t *lpIds,
                                    size_t *lpnCount);
+
+/**
+ * @brief The results of the last completed search (for non-blocking sessions). No I/O.
+ * @param lpIds receives up to *lpnCount ids; lpnCount in: capacity, out: number of matches.
+ * @return 0 or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT).
+ * @par Blocking: no. @par Thread: owner.
+ */
+MAILWIRE_API int ImapGetSearchResults(HCLIENT hClient, uint32_t *lpIds, size_t *lpnCount);
 
 /**
  * @brief STORE flags and keywords on a set of messages.
