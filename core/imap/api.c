@@ -138,6 +138,12 @@ static void client_destroy(void *data)
     free(c);
 }
 
+/* The engine's state changes, by name, in the session trace. */
+static void trace_state(void *user, int from, int to)
+{
+    mw_session_trace_info(user, "imap %s -> %s", imap_state_name(from), imap_state_name(to));
+}
+
 static HCLIENT connect_common(const char *host, unsigned port, unsigned timeout, uint32_t options,
                               const SECURITYCREDENTIALS *cred, int async)
 {
@@ -174,6 +180,8 @@ static HCLIENT connect_common(const char *host, unsigned port, unsigned timeout,
     c->idle_interval_ms = IDLE_REISSUE_MS;
     c->poll_interval_ms = POLL_INTERVAL_MS;
     imap_engine_init(&c->e, options, NULL);
+    c->e.on_state = trace_state;
+    c->e.on_state_user = s;
     mw_session_set_protocol(s, MW_PROTO_IMAP, c, client_destroy);
     mw_session_set_engine(s, &imap_engine_ops, &c->e);
     if (cred && mw_session_set_credentials(s, cred)) {

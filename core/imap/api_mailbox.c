@@ -312,7 +312,6 @@ int ImapGetNamespace(HCLIENT hClient, char *lpszPrefix, size_t nSize, char *lpch
     imap_engine *e = &c->e;
     e->ns_prefix[0] = 0;
     e->ns_delim = 0;
-    e->ns_seen = 0;
     imap_op_begin(e, IMAP_OP_SIMPLE);
     imap_cmd_begin(e);
     imap_out_puts(&e->out, "NAMESPACE");

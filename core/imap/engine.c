@@ -11,8 +11,6 @@
 #include "../util/str.h"
 #include "utf7.h"
 
-#define CHUNK_SIZE 65536
-
 static const imap_limits g_limits = {
     /* line */ 1u << 20, /* response_mem */ 4u << 20, /* lit_mem */ 1u << 20, /* depth */ 32};
 
@@ -34,6 +32,10 @@ const char *imap_state_name(int state)
 /* The one place the protocol state changes. */
 void imap_set_state(imap_engine *e, int state)
 {
+    if (e->state == state)
+        return;
+    if (e->on_state)
+        e->on_state(e->on_state_user, e->state, state);
     e->state = state;
 }
 
@@ -132,7 +134,7 @@ void imap_op_note(imap_engine *e, unsigned err, const char *fmt, ...)
     e->op_err = err;
 }
 
-static size_t live_commands(const imap_engine *e)
+size_t imap_live_commands(const imap_engine *e)
 {
     size_t n = 0;
     for (size_t i = 0; i < e->ncmd; i++)
@@ -140,7 +142,7 @@ static size_t live_commands(const imap_engine *e)
     return n;
 }
 
-static void op_finish(imap_engine *e)
+void imap_op_finish(imap_engine *e)
 {
     if (e->op_status != MW_OP_RUNNING)
         return;
@@ -152,7 +154,7 @@ static void op_finish(imap_engine *e)
     e->fetch_active = 0;
 }
 
-static void queue_simple(imap_engine *e, const char *cmd, int kind)
+void imap_queue_simple(imap_engine *e, const char *cmd, int kind)
 {
     imap_cmd_begin(e);
     imap_out_puts(&e->out, cmd);
@@ -174,14 +176,13 @@ static void queue_enable(imap_engine *e)
 static void queue_id(imap_engine *e)
 {
     /* RFC 2971: a short identification; nothing about the host or the user. */
-    queue_simple(e, "ID (\"name\" \"mailwire\")", IMAP_CMD_ID);
+    imap_queue_simple(e, "ID (\"name\" \"mailwire\")", IMAP_CMD_ID);
     e->id_sent = 1;
 }
 
 static void queue_idle(imap_engine *e)
 {
     imap_cmd_begin(e);
-    e->idle_tag = e->next_tag - 1;
     imap_out_puts(&e->out, "IDLE");
     imap_cmd_end(e, IMAP_CMD_IDLE);
     e->idle_acked = 0;
@@ -189,9 +190,9 @@ static void queue_idle(imap_engine *e)
 }
 
 /* All commands of the operation are complete: queue the next step or finish. */
-static void op_advance(imap_engine *e)
+void imap_op_advance(imap_engine *e)
 {
-    if (e->op_status != MW_OP_RUNNING || live_commands(e) > 0)
+    if (e->op_status != MW_OP_RUNNING || imap_live_commands(e) > 0)
         return;
     switch (e->op) {
     case IMAP_OP_CONNECT:
@@ -203,7 +204,7 @@ static void op_advance(imap_engine *e)
             return;
         }
         if (!e->caps_known) {
-            queue_simple(e, "CAPABILITY", IMAP_CMD_CAPABILITY);
+            imap_queue_simple(e, "CAPABILITY", IMAP_CMD_CAPABILITY);
             return;
         }
         if (e->tls_required && !e->tls) {
@@ -217,7 +218,7 @@ static void op_advance(imap_engine *e)
                              "the server does not offer STARTTLS");
                 return;
             }
-            queue_simple(e, "STARTTLS", IMAP_CMD_STARTTLS);
+            imap_queue_simple(e, "STARTTLS", IMAP_CMD_STARTTLS);
             return;
         }
         if ((e->options & IMAP_OPTION_IDENTIFY) && (e->caps & IMAP_CAP_ID) && !e->id_sent) {
@@ -229,7 +230,7 @@ static void op_advance(imap_engine *e)
         if (e->op_err)
             break;
         if (!e->caps_known) {
-            queue_simple(e, "CAPABILITY", IMAP_CMD_CAPABILITY);
+            imap_queue_simple(e, "CAPABILITY", IMAP_CMD_CAPABILITY);
             return;
         }
         if (!e->enable_sent && (e->caps & IMAP_CAP_ENABLE) &&
@@ -283,7 +284,7 @@ static void op_advance(imap_engine *e)
                 return;
             i = end;
         }
-        if (live_commands(e) > 0)
+        if (imap_live_commands(e) > 0)
             return;
         break;
     case IMAP_OP_IDLE:
@@ -305,7 +306,7 @@ static void op_advance(imap_engine *e)
     default:
         break;
     }
-    op_finish(e);
+    imap_op_finish(e);
 }
 
 void imap_op_connect(imap_engine *e)
@@ -321,7 +322,7 @@ void imap_op_idle(imap_engine *e, int wait, unsigned intervals, int polling)
     e->idle_polling = polling;
     e->idle_cancelled = 0;
     e->changes = 0;
-    op_advance(e);
+    imap_op_advance(e);
 }
 
 void imap_op_detach_idle(imap_engine *e)
@@ -403,502 +404,6 @@ void imap_idle_stop(imap_engine *e)
     imap_out_put(&e->out, "DONE\r\n", 6);
     e->idle_done_queued = 1;
 }
-
-/* ---- tagged responses ------------------------------------------------------------------- */
-
-static void set_result(imap_engine *e, int cond)
-{
-    imap_reader *r = &e->rd;
-    e->result_cond = cond == IMAP_OK ? 0 : cond == IMAP_NO ? 1 : cond == IMAP_BAD ? 2 : 3;
-    size_t n = r->len - (r->has_code ? r->code_off - 1 : r->text_off);
-    const char *p = r->buf + (r->has_code ? r->code_off - 1 : r->text_off);
-    if (n >= sizeof e->result_text)
-        n = sizeof e->result_text - 1;
-    memcpy(e->result_text, p, n);
-    e->result_text[n] = 0;
-}
-
-static void tagged(imap_engine *e)
-{
-    imap_reader *r = &e->rd;
-    const char *tag = r->buf + r->tag_off;
-    unsigned num = 0;
-    size_t i;
-    if (r->tag_len < 2 || tag[0] != 'A') {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged response with an unknown tag");
-        return;
-    }
-    for (i = 1; i < r->tag_len; i++) {
-        if (tag[i] < '0' || tag[i] > '9' || num > 100000000u) {
-            imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged response with an unknown tag");
-            return;
-        }
-        num = num * 10 + (unsigned)(tag[i] - '0');
-    }
-    for (i = 0; i < e->ncmd && e->cmds[i].tag != num; i++)
-        ;
-    if (i == e->ncmd) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged response with an unknown tag");
-        return;
-    }
-    imap_cmd c = e->cmds[i];
-    memmove(e->cmds + i, e->cmds + i + 1, (e->ncmd - i - 1) * sizeof *e->cmds);
-    e->ncmd--;
-    /* A command refused before its literal went out: the literal is never sent (checklist
-     * 35). An OK for a command the server cannot have read yet is forged (checklist 3). */
-    if (c.end > e->out.base + e->out.sent && r->cond == IMAP_OK) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged OK for a command not yet sent");
-        return;
-    }
-    if (c.end > e->out.base + e->out.sent) {
-        imap_out_cut(&e->out, e->out.base + e->out.sent, c.end);
-        e->cont_ok = 0;
-    }
-    int cond = r->cond;
-    set_result(e, cond);
-    if (r->has_code)
-        imap_handle_code(e, r->buf + r->code_off, r->code_len, 1, c.kind);
-    if (c.kind == IMAP_CMD_IDLE && e->idle_done_queued && !e->idle_acked) {
-        /* IDLE refused: the held-back DONE must not go out either. */
-        imap_out_cut(&e->out, e->out.base + e->out.sent, imap_out_end(&e->out));
-        e->cont_ok = 0;
-    }
-    if (!c.detached)
-        imap_push_event(e, MAILWIRE_EVENT_COMMAND, 0);
-    const char *text = e->result_text;
-
-    if (cond != IMAP_OK && cond != IMAP_NO && cond != IMAP_BAD) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged %s response",
-                     cond == IMAP_BYE ? "BYE" : "PREAUTH");
-        return;
-    }
-    switch (c.kind) {
-    case IMAP_CMD_STARTTLS:
-        if (cond != IMAP_OK) {
-            imap_op_fail(e, ST_ERROR_STARTTLS_UNAVAILABLE, 1, "STARTTLS refused: %s", text);
-            return;
-        }
-        /* Stop here: anything after this line is injected (checklist 4). */
-        imap_set_state(e, IMAP_ST_STARTTLS);
-        e->op_status = MW_OP_START_TLS;
-        return;
-    case IMAP_CMD_LOGIN:
-    case IMAP_CMD_AUTHENTICATE:
-        if (c.kind == IMAP_CMD_AUTHENTICATE && cond == IMAP_OK && imap_auth_verify(e))
-            return;
-        imap_auth_free(e);
-        if (cond == IMAP_OK) {
-            imap_set_state(e, IMAP_ST_AUTHENTICATED);
-            /* RFC 9051 6.2.3: capabilities may change after login; a CAPABILITY code in the
-             * OK already refreshed them, otherwise ask. */
-            if (!(r->has_code && r->code_len >= 10 &&
-                  strncasecmp(r->buf + r->code_off, "CAPABILITY", 10) == 0))
-                e->caps_known = 0;
-        } else {
-            imap_set_state(e, IMAP_ST_NOT_AUTHENTICATED);
-            imap_op_note(
-                e, cond == IMAP_NO ? ST_ERROR_AUTHENTICATION_FAILED : ST_ERROR_PROTOCOL_VIOLATION,
-                "login refused: %s", text);
-        }
-        break;
-    case IMAP_CMD_ID:
-    case IMAP_CMD_ENABLE:
-        break; /* optional extras: a refusal changes nothing */
-    case IMAP_CMD_SELECT:
-    case IMAP_CMD_EXAMINE:
-        if (cond == IMAP_OK) {
-            e->selected = 1;
-            if (c.kind == IMAP_CMD_EXAMINE) {
-                e->mbox.bReadOnly = 1;
-                e->mbox.dwAccessMode = IMAP_ACCESS_READONLY;
-            }
-            imap_set_state(e, IMAP_ST_SELECTED);
-        } else {
-            /* RFC 9051 6.3.2: a failed SELECT leaves no mailbox selected. */
-            e->selected = 0;
-            imap_set_state(e, IMAP_ST_AUTHENTICATED);
-            imap_op_note(e,
-                         cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_PROTOCOL_VIOLATION,
-                         "%s", text);
-        }
-        break;
-    case IMAP_CMD_UNSELECT:
-    case IMAP_CMD_CLOSE:
-        if (cond == IMAP_OK) {
-            e->selected = 0;
-            memset(&e->mbox, 0, sizeof e->mbox);
-            imap_set_state(e, IMAP_ST_AUTHENTICATED);
-            break;
-        }
-        imap_op_note(e, cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_PROTOCOL_VIOLATION,
-                     "%s", text);
-        break;
-    case IMAP_CMD_IDLE:
-        if (e->state == IMAP_ST_IDLE)
-            imap_set_state(e, e->selected ? IMAP_ST_SELECTED : IMAP_ST_AUTHENTICATED);
-        if (cond != IMAP_OK && !c.detached)
-            imap_op_note(e,
-                         cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_PROTOCOL_VIOLATION,
-                         "IDLE refused: %s", text);
-        break;
-    case IMAP_CMD_LOGOUT:
-        break;
-    default:
-        if (cond != IMAP_OK && !c.detached)
-            imap_op_note(e,
-                         cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_PROTOCOL_VIOLATION,
-                         "%s", text);
-        break;
-    }
-    if (c.kind == IMAP_CMD_LOGOUT) {
-        op_finish(e);
-        return;
-    }
-    op_advance(e);
-}
-
-/* ---- greeting and untagged status -------------------------------------------------------- */
-
-static int pre_tls(const imap_engine *e)
-{
-    return e->tls_required && !e->tls;
-}
-
-static void greeting(imap_engine *e)
-{
-    imap_reader *r = &e->rd;
-    if (r->cur_kind != IMAP_RESP_STATUS || r->tag_len != 1 || r->buf[0] != '*' ||
-        (r->cond != IMAP_OK && r->cond != IMAP_PREAUTH && r->cond != IMAP_BYE)) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "invalid greeting");
-        return;
-    }
-    set_result(e, r->cond == IMAP_PREAUTH ? IMAP_OK : r->cond);
-    if (r->cond == IMAP_BYE) {
-        imap_op_fail(e, ST_ERROR_CONNECTION_CLOSED, 1, "the server refused the connection: %s",
-                     e->result_text);
-        return;
-    }
-    if (r->has_code)
-        imap_handle_code(e, r->buf + r->code_off, r->code_len, 0, 0);
-    if (r->cond == IMAP_PREAUTH) {
-        /* Checklist 9: PREAUTH on cleartext while TLS is required ends the session. */
-        if (pre_tls(e)) {
-            imap_op_fail(e, ST_ERROR_STARTTLS_UNAVAILABLE, 1,
-                         "PREAUTH greeting on a cleartext connection while TLS is required");
-            return;
-        }
-        imap_set_state(e, IMAP_ST_AUTHENTICATED);
-    } else {
-        imap_set_state(e, IMAP_ST_NOT_AUTHENTICATED);
-    }
-    op_advance(e);
-}
-
-static void untagged_status(imap_engine *e)
-{
-    imap_reader *r = &e->rd;
-    if (r->has_code)
-        imap_handle_code(e, r->buf + r->code_off, r->code_len, 0, 0);
-    if (r->cond == IMAP_BYE) {
-        set_result(e, IMAP_BYE);
-        if (e->op == IMAP_OP_LOGOUT || e->state == IMAP_ST_LOGOUT)
-            return;
-        imap_op_fail(e, ST_ERROR_CONNECTION_CLOSED, 1, "the server ended the session: %s",
-                     e->result_text);
-        return;
-    }
-    if (r->cond == IMAP_PREAUTH)
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "PREAUTH after the greeting");
-}
-
-/* ---- continuation requests --------------------------------------------------------------- */
-
-static void continuation(imap_engine *e)
-{
-    imap_out *o = &e->out;
-    int at_sync =
-        o->nmark > 0 && o->marks[0].kind == IMAP_MARK_SYNC && o->marks[0].at == o->base + o->sent;
-    int idle_waiting = 0;
-    for (size_t i = 0; i < e->ncmd; i++)
-        if (e->cmds[i].kind == IMAP_CMD_IDLE && !e->idle_acked &&
-            o->base + o->sent >= e->cmds[i].end)
-            idle_waiting = 1;
-    if (idle_waiting) {
-        e->idle_acked = 1;
-        imap_set_state(e, IMAP_ST_IDLE);
-        if (at_sync)
-            e->cont_ok = 1; /* releases a DONE queued before the "+" */
-        return;
-    }
-    if (at_sync) {
-        e->cont_ok = 1;
-        return;
-    }
-    for (size_t i = 0; i < e->ncmd; i++)
-        if (e->cmds[i].kind == IMAP_CMD_AUTHENTICATE && e->sasl) {
-            imap_auth_continue(e);
-            return;
-        }
-    imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "unexpected continuation request");
-}
-
-/* ---- mw_engine_ops ----------------------------------------------------------------------- */
-
-static void response(imap_engine *e)
-{
-    imap_reader *r = &e->rd;
-    e->progress++;
-    if (e->state == IMAP_ST_GREETING) {
-        greeting(e);
-        return;
-    }
-    switch (r->cur_kind) {
-    case IMAP_RESP_CONT:
-        continuation(e);
-        break;
-    case IMAP_RESP_STATUS:
-        if (r->tag_len == 1 && r->buf[0] == '*')
-            untagged_status(e);
-        else
-            tagged(e);
-        break;
-    default:
-        imap_handle_data(e);
-        break;
-    }
-}
-
-static size_t eng_feed(void *eng, const char *data, size_t len)
-{
-    imap_engine *e = eng;
-    size_t used = 0;
-    while (used < len && e->op_status == MW_OP_RUNNING) {
-        int ev;
-        used += imap_reader_feed(&e->rd, data + used, len - used, &ev);
-        switch (ev) {
-        case IMAP_RD_NEED_MORE:
-            break;
-        case IMAP_RD_RESPONSE:
-            response(e);
-            continue;
-        case IMAP_RD_LITERAL:
-            imap_reader_literal_mode(&e->rd, imap_literal_mode_for(e));
-            if (!e->rd.failed)
-                continue;
-            /* fall through */
-        case IMAP_RD_ERROR:
-            imap_op_fail(e, e->rd.err, 1, "%s", e->rd.detail);
-            return used;
-        case IMAP_RD_CHUNK:
-            imap_deliver_chunk(e, e->rd.chunk, e->rd.chunk_len);
-            continue;
-        }
-        break;
-    }
-    return used;
-}
-
-/* Fill the APPEND chunk buffer from the source. */
-static size_t source_chunk(imap_engine *e, const char **data)
-{
-    if (e->chunk_off < e->chunk_len) {
-        *data = e->chunk + e->chunk_off;
-        return e->chunk_len - e->chunk_off;
-    }
-    if (e->src_left == 0)
-        return 0;
-    if (!e->chunk && !(e->chunk = mw_malloc(CHUNK_SIZE))) {
-        imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
-        return 0;
-    }
-    size_t want = e->src_left < CHUNK_SIZE ? (size_t)e->src_left : CHUNK_SIZE;
-    long got = e->src ? e->src(e->chunk, want, e->src_user) : -1;
-    if (got <= 0 || (size_t)got > want) {
-        /* The server expects exactly the announced size: the stream cannot be repaired. */
-        imap_op_fail(e, ST_ERROR_FILE, 1, "the message source ended %llu bytes early",
-                     (unsigned long long)e->src_left);
-        return 0;
-    }
-    e->src_left -= (uint64_t)got;
-    e->chunk_len = (size_t)got;
-    e->chunk_off = 0;
-    *data = e->chunk;
-    return e->chunk_len;
-}
-
-static size_t eng_output(void *eng, const char **data, size_t *secret_from)
-{
-    imap_engine *e = eng;
-    imap_out *o = &e->out;
-    *secret_from = (size_t)-1;
-    if (e->op_status == MW_OP_FATAL)
-        return 0;
-    for (;;) {
-        uint64_t pos = o->base + o->sent;
-        if (o->nmark > 0 && o->marks[0].at == pos) {
-            imap_mark *m = &o->marks[0];
-            int pop = 1;
-            switch (m->kind) {
-            case IMAP_MARK_SYNC:
-                if (!e->cont_ok)
-                    return 0; /* wait for "+" */
-                e->cont_ok = 0;
-                break;
-            case IMAP_MARK_SECRET_ON:
-                e->secret = 1;
-                break;
-            case IMAP_MARK_SECRET_OFF:
-                e->secret = 0;
-                break;
-            case IMAP_MARK_SOURCE:
-                if (e->src_left > 0 || e->chunk_off < e->chunk_len) {
-                    size_t n = source_chunk(e, data);
-                    if (n == 0)
-                        return 0;
-                    return n;
-                }
-                break;
-            }
-            if (pop) {
-                memmove(o->marks, o->marks + 1, (o->nmark - 1) * sizeof *o->marks);
-                o->nmark--;
-            }
-            continue;
-        }
-        size_t limit = o->len;
-        if (o->nmark > 0 && o->marks[0].at - o->base < limit)
-            limit = (size_t)(o->marks[0].at - o->base);
-        if (limit <= o->sent)
-            return 0;
-        *data = o->buf + o->sent;
-        if (e->secret)
-            *secret_from = 0;
-        return limit - o->sent;
-    }
-}
-
-static void eng_sent(void *eng, size_t n)
-{
-    imap_engine *e = eng;
-    imap_out *o = &e->out;
-    if (o->nmark > 0 && o->marks[0].at == o->base + o->sent &&
-        o->marks[0].kind == IMAP_MARK_SOURCE) {
-        e->chunk_off += n;
-        e->xfer_done += n;
-        e->progress++;
-        imap_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
-        if (e->chunk_off == e->chunk_len && e->src_left == 0) {
-            /* the literal is complete: drop the SOURCE mark */
-            memmove(o->marks, o->marks + 1, (o->nmark - 1) * sizeof *o->marks);
-            o->nmark--;
-        }
-        return;
-    }
-    /* Credentials do not linger in the queue once sent. */
-    if (e->secret)
-        mw_wipe(o->buf + o->sent, n);
-    o->sent += n;
-    imap_out_compact(o);
-}
-
-static int eng_wants_read(void *eng)
-{
-    imap_engine *e = eng;
-    return e->ncmd > 0 || e->state == IMAP_ST_GREETING || e->op == IMAP_OP_IDLE;
-}
-
-static int eng_status(void *eng, unsigned *err, const char **detail)
-{
-    imap_engine *e = eng;
-    *err = e->op_err;
-    *detail = e->op_detail;
-    return e->op_status;
-}
-
-static void eng_tls_started(void *eng)
-{
-    imap_engine *e = eng;
-    /* Checklist 6 and 7: forget everything learned in cleartext and ask again. */
-    e->tls = 1;
-    e->caps = 0;
-    e->mechs = 0;
-    e->caps_known = 0;
-    free(e->capstr);
-    e->capstr = NULL;
-    e->alert[0] = 0;
-    imap_reader_reset(&e->rd);
-    imap_set_state(e, IMAP_ST_NOT_AUTHENTICATED);
-    e->op_status = MW_OP_RUNNING;
-    queue_simple(e, "CAPABILITY", IMAP_CMD_CAPABILITY);
-}
-
-static unsigned long eng_progress(void *eng)
-{
-    return ((imap_engine *)eng)->progress;
-}
-
-static unsigned eng_next_event(void *eng, unsigned *err)
-{
-    imap_engine *e = eng;
-    while (e->ev_count > 0) {
-        unsigned ev = e->ev[e->ev_head];
-        *err = e->everr[e->ev_head];
-        e->ev_head = (e->ev_head + 1) % IMAP_MAX_EVENTS;
-        e->ev_count--;
-        if (ev)
-            return ev;
-    }
-    return 0;
-}
-
-static int eng_expire(void *eng)
-{
-    imap_engine *e = eng;
-    if (e->op != IMAP_OP_IDLE || e->op_status != MW_OP_RUNNING)
-        return 0;
-    if (e->idle_polling) {
-        /* RFC 2177 absent: poll with NOOP; its untagged data reports the changes. */
-        int noop_pending = 0;
-        for (size_t i = 0; i < e->ncmd; i++)
-            noop_pending |= e->cmds[i].kind == IMAP_CMD_NOOP;
-        if (e->idle_intervals_left == 1) {
-            if (!noop_pending)
-                op_finish(e);
-            return 1;
-        }
-        if (e->idle_intervals_left > 1)
-            e->idle_intervals_left--;
-        if (!noop_pending)
-            queue_simple(e, "NOOP", IMAP_CMD_NOOP);
-        return 1;
-    }
-    /* End this IDLE; op_advance() re-issues it unless the caller's time is up (RFC 2177:
-     * re-issue before 29 minutes). */
-    imap_idle_stop(e);
-    return 1;
-}
-
-static int eng_cancel(void *eng)
-{
-    imap_engine *e = eng;
-    if (e->op != IMAP_OP_IDLE || e->op_status != MW_OP_RUNNING)
-        return 0;
-    e->idle_cancelled = 1;
-    if (e->idle_polling) {
-        if (live_commands(e) == 0) {
-            imap_op_note(e, ST_ERROR_CANCELLED, "IDLE cancelled by the application");
-            op_finish(e);
-        }
-        return 1;
-    }
-    imap_idle_stop(e);
-    return 1;
-}
-
-const mw_engine_ops imap_engine_ops = {
-    "imap",          eng_feed,     eng_output,     eng_sent,   eng_wants_read, eng_status,
-    eng_tls_started, eng_progress, eng_next_event, eng_expire, eng_cancel,
-};
 
 void imap_note_change(imap_engine *e)
 {

@@ -111,6 +111,9 @@ typedef struct imap_list_entry {
 
 typedef struct imap_engine {
     int state;
+    /* Optional: told about every state change (the API layer traces it by name). */
+    void (*on_state)(void *user, int from, int to);
+    void *on_state_user;
     uint32_t options;
     int tls;          /* the transport is TLS */
     int tls_required; /* STARTTLS or implicit TLS was asked for */
@@ -156,7 +159,6 @@ typedef struct imap_engine {
     uint32_t append_uid;
     char ns_prefix[256];
     char ns_delim;
-    int ns_seen;
 
     /* fetch delivery */
     IMAPFETCHPROC sink;
@@ -175,13 +177,11 @@ typedef struct imap_engine {
     uint64_t src_left;
     char *chunk;
     size_t chunk_len, chunk_off;
-    int src_failed;
 
     /* multi-step operations */
-    char *move_set, *move_mbox_wire; /* MOVE fallback: set and encoded mailbox */
+    char *move_set; /* MOVE fallback: the message set */
     int move_uid;
-    size_t fetch_batch;   /* UIDs per UID FETCH of IMAP_OP_FETCH_ALL */
-    unsigned fetch_count; /* bodies delivered to the sink in this operation */
+    size_t fetch_batch; /* UIDs per UID FETCH of IMAP_OP_FETCH_ALL */
 
     /* AUTHENTICATE */
     struct mw_sasl *sasl;
@@ -192,8 +192,7 @@ typedef struct imap_engine {
     int idle_done_queued;
     int idle_wait; /* IMAP_IDLE_WAIT: end at the first change */
     int idle_cancelled;
-    int idle_polling; /* no IDLE capability: NOOP every interval */
-    unsigned idle_tag;
+    int idle_polling;             /* no IDLE capability: NOOP every interval */
     unsigned idle_intervals_left; /* 0: unlimited */
 
     /* events */
@@ -242,6 +241,14 @@ MW_INTERNAL void imap_note_change(imap_engine *e);
 /* Queue the raw line "DONE" that ends IDLE (after the "+" when it has not come yet). */
 MW_INTERNAL void imap_idle_stop(imap_engine *e);
 
+/* Internal steps shared by engine.c, response.c and engine_ops.c. */
+MW_INTERNAL void imap_op_advance(imap_engine *e); /* all commands done: next step or finish */
+MW_INTERNAL void imap_op_finish(imap_engine *e);
+MW_INTERNAL size_t imap_live_commands(const imap_engine *e);
+MW_INTERNAL void imap_queue_simple(imap_engine *e, const char *cmd, int kind);
+/* A complete response from the reader (response.c). */
+MW_INTERNAL void imap_response(imap_engine *e);
+
 /* ---- AUTHENTICATE (auth.c) ---- */
 /* Start AUTHENTICATE with mechanism mech (MW_SASL_*): SASL-IR when offered. */
 MW_INTERNAL unsigned imap_auth_start(imap_engine *e, int mech, const char *user, const char *pass,
@@ -270,5 +277,9 @@ MW_INTERNAL void imap_clear_results(imap_engine *e);
 /* The literal announced now: stream it to the sink or keep it in memory. */
 MW_INTERNAL int imap_literal_mode_for(imap_engine *e);
 MW_INTERNAL void imap_deliver_chunk(imap_engine *e, const char *p, size_t n);
+/* An untagged FETCH response of message seq (fetch.c). */
+MW_INTERNAL void imap_handle_fetch(imap_engine *e, uint32_t seq);
+/* Flags of the parenthesised list at token i; other keywords appended to kw (untagged.c). */
+MW_INTERNAL uint32_t imap_parse_flags(const imap_reader *r, size_t i, char *kw, size_t kwsize);
 
 #endif

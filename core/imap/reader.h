@@ -84,7 +84,7 @@ typedef struct imap_reader {
     /* literal in progress */
     uint64_t lit_left;
     int lit_active, lit_mode, lit_tok;
-    int lit8;          /* ~{n}: binary literal */
+    int lit8;          /* ~{n}: a binary literal (RFC 3516) was announced */
     const char *chunk; /* IMAP_RD_CHUNK */
     size_t chunk_len;
     int failed;
