@@ -2,6 +2,7 @@
 // every chunk size.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -9,6 +10,7 @@
 
 extern "C" {
 #include "core/imap/engine.h"
+#include "core/util/alloc.h"
 }
 
 namespace
@@ -477,6 +479,49 @@ TEST(ImapEngine, ListAndStatusAndSearchParsing)
         EXPECT_EQ(std::vector<uint32_t>(t.e.search, t.e.search + t.e.nsearch),
                   (std::vector<uint32_t>{2, 4, 6, 8, 9, 10, 12}));
     }
+}
+
+// Fail the Nth allocation of a whole exchange (greeting, SELECT, LIST with literals, FETCH
+// with metadata and a streamed body), for every N: each run ends in a clean state (the
+// sanitizer build checks for leaks) until no allocation is left to fail.
+TEST(ImapEngine, EveryAllocationFailureIsClean)
+{
+    const std::string in =
+        "* FLAGS (\\Seen)\r\n* 2 EXISTS\r\nA1 OK [READ-WRITE] done\r\n"
+        "* LIST (\\HasNoChildren) \"/\" {5}\r\na b c\r\nA2 OK\r\n"
+        "* 1 FETCH (UID 4 FLAGS (\\Seen k) ENVELOPE (\"d\" \"s\" ((\"N\" NIL \"a\" \"h\")) NIL NIL "
+        "NIL NIL NIL NIL \"<i>\") BODY[] {3}\r\nxyz)\r\nA3 OK\r\n";
+    bool completed = false;
+    for (long n = 0; n < 400 && !completed; n++) {
+        Engine t;
+        t.Feed(kGreeting, 1000);
+        mw_alloc_fail_at(n);
+        Select(t);
+        imap_cmd_begin(&t.e);
+        imap_out_puts(&t.e.out, "LIST \"\" *");
+        imap_cmd_end(&t.e, IMAP_CMD_LIST);
+        imap_cmd_begin(&t.e);
+        imap_out_puts(&t.e.out, "FETCH 1 (UID FLAGS ENVELOPE BODY[])");
+        imap_cmd_end(&t.e, IMAP_CMD_FETCH);
+        Sink s;
+        t.e.sink = Sink::Fn;
+        t.e.sink_user = &s;
+        t.e.fetch_active = 1;
+        t.e.info_cb = [](const IMAPMESSAGE *, void *) {};
+        t.Flush();
+        t.Feed(in, 7);
+        bool triggered = mw_alloc_fail_at(-1);
+        int st = t.Status();
+        if (!triggered) {
+            EXPECT_EQ(st, MW_OP_DONE) << n << " " << t.e.op_detail;
+            EXPECT_EQ(s.data, "xyz");
+            completed = true;
+            std::printf("[ measure ] %ld allocation failures checked\n", n);
+        } else {
+            EXPECT_TRUE(st == MW_OP_FATAL || st == MW_OP_DONE || st == MW_OP_FAILED) << n;
+        }
+    }
+    EXPECT_TRUE(completed);
 }
 
 } // namespace

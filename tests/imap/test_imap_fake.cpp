@@ -425,4 +425,37 @@ TEST(ImapFake, ScramServerWithoutProofIsRejected)
     ImapDisconnect(h);
 }
 
+TEST(ImapFake, EnabledUtf8SendsMailboxNamesAsUtf8)
+{
+    FakeServer srv;
+    srv.Send("* OK [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT LITERAL+] hi\r\n")
+        .ExpectLine("A1 LOGIN u p")
+        .Send("A1 OK [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT LITERAL+] in\r\n")
+        .ExpectLine("A2 ENABLE UTF8=ACCEPT")
+        .Send("* ENABLED UTF8=ACCEPT\r\nA2 OK\r\n")
+        .ExpectLine("A3 CREATE \"Entw\xc3\xbcrfe\"")
+        .Send("A3 OK\r\n")
+        .Start();
+    HCLIENT h = LoggedIn(srv);
+    ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
+    EXPECT_EQ(ImapCreateMailbox(h, "Entw\xc3\xbcrfe"), 0) << MailwireGetLastErrorDetail();
+    EXPECT_TRUE(srv.WaitDone());
+    EXPECT_EQ(srv.error(), "");
+    ImapDisconnect(h);
+}
+
+TEST(ImapFake, IdentifySendsIdWhenOffered)
+{
+    FakeServer srv;
+    srv.Send("* OK [CAPABILITY IMAP4rev1 ID] hi\r\n")
+        .ExpectLine("A1 ID (\"name\" \"mailwire\")")
+        .Send("* ID (\"name\" \"fake\")\r\nA1 OK\r\n")
+        .Start();
+    HCLIENT h = ImapConnect("127.0.0.1", srv.port(), 3, IMAP_OPTION_IDENTIFY, nullptr);
+    ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
+    EXPECT_TRUE(srv.WaitDone());
+    EXPECT_EQ(srv.error(), "");
+    ImapDisconnect(h);
+}
+
 } // namespace

@@ -681,8 +681,9 @@ int Pump(HCLIENT h, std::chrono::milliseconds limit, const std::function<bool()>
         unsigned want;
         int t;
         ImapGetPollInfo(h, &sock, &want, &t);
-        pollfd p{sock, (short)(((want & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                               ((want & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
+        pollfd p{sock,
+                 (short)(((want & MAILWIRE_POLL_READ) ? POLLIN : 0) |
+                         ((want & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
                  0};
         poll(&p, 1, t < 0 || t > 50 ? 50 : t);
         int rc = ImapExecute(h);
@@ -700,7 +701,8 @@ TEST(ImapReal, NonBlockingIdleRaisesUpdatesAndTheNextCommandEndsIt)
     HCLIENT h = ImapAsyncConnect(Host().c_str(), ImapPort(), 10, IMAP_OPTION_SECURE, &ca.get());
     ASSERT_NE(h, INVALID_CLIENT);
     ASSERT_EQ(Pump(h, std::chrono::seconds(10)), 0) << MailwireGetLastErrorDetail();
-    ASSERT_EQ(ImapLogin(h, IMAP_AUTH_LOGIN, User(3).c_str(), Pass(3).c_str()), MAILWIRE_IN_PROGRESS);
+    ASSERT_EQ(ImapLogin(h, IMAP_AUTH_LOGIN, User(3).c_str(), Pass(3).c_str()),
+              MAILWIRE_IN_PROGRESS);
     ASSERT_EQ(Pump(h, std::chrono::seconds(10)), 0) << MailwireGetLastErrorDetail();
     ASSERT_EQ(ImapSelectMailbox(h, "INBOX", nullptr), MAILWIRE_IN_PROGRESS);
     ASSERT_EQ(Pump(h, std::chrono::seconds(10)), 0);
@@ -725,7 +727,8 @@ TEST(ImapReal, NonBlockingIdleRaisesUpdatesAndTheNextCommandEndsIt)
     ASSERT_EQ(ImapNoop(h), MAILWIRE_IN_PROGRESS);
     EXPECT_EQ(Pump(h, std::chrono::seconds(5)), 0) << MailwireGetLastErrorDetail();
     std::string sent = tr.Sent();
-    size_t idle = sent.find(" IDLE\r\n"), done = sent.find("DONE\r\n"), noop = sent.find(" NOOP\r\n");
+    size_t idle = sent.find(" IDLE\r\n"), done = sent.find("DONE\r\n"),
+           noop = sent.find(" NOOP\r\n");
     ASSERT_NE(noop, std::string::npos) << sent;
     EXPECT_LT(idle, done);
     EXPECT_LT(done, noop);
