@@ -20,6 +20,14 @@
 #include "common/tls_helpers.hpp"
 #include "imap_test_util.hpp"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define MW_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MW_TEST_ASAN 1
+#endif
+#endif
+
 namespace
 {
 
@@ -604,7 +612,13 @@ TEST(ImapReal, FiftyMebibyteMessageStreamsWithBoundedMemory)
     long after = VmHwmKiB();
     std::printf("[ measure ] VmHWM before %ld KiB, after %ld KiB, growth %ld KiB\n", before, after,
                 after - before);
+#ifndef MW_TEST_ASAN
     EXPECT_LT(after - before, 8 * 1024);
+#else
+    // ASan keeps freed blocks in its quarantine (256 MiB), so the peak counts every record
+    // GnuTLS ever allocated; the bound is asserted in the builds without it.
+    std::printf("[ measure ] AddressSanitizer build: peak memory bound not asserted\n");
+#endif
     ImapCloseMailbox(h);
     ImapDeleteMailbox(h, box.c_str());
     ImapDisconnect(h);
