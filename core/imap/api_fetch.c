@@ -290,7 +290,5 @@ int ImapGetMessageInfo(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
     e->info_cb = lpfnCallback;
     e->info_user = lpUserData;
     e->fetch_active = 1;
-    int rc = imap_run(c, 0);
-    e->info_cb = NULL;
-    return rc;
+    return imap_run(c, 0);
 }

@@ -101,6 +101,10 @@ void imap_op_begin(imap_engine *e, int op)
     e->op_detail[0] = 0;
     e->sink_err = 0;
     e->xfer_done = e->xfer_total = 0;
+    /* Collectors belong to one operation; the API sets them after this call. */
+    e->fetch_active = 0;
+    e->sink = NULL;
+    e->info_cb = NULL;
 }
 
 void imap_op_fail(imap_engine *e, unsigned err, int fatal, const char *fmt, ...)
