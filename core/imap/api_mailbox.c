@@ -93,10 +93,12 @@ int ImapGetMessageCount(HCLIENT hClient, unsigned *lpnMessages)
     return 0;
 }
 
-static int plain_command(HCLIENT h, const char *cmd, int kind, int need_selected)
+/* need: 0 any state (NOOP), 1 logged in, 2 a mailbox selected. */
+static int plain_command(HCLIENT h, const char *cmd, int kind, int need)
 {
     imap_client *c;
-    if (imap_enter(h, &c) || imap_need_auth(c) || (need_selected && imap_need_selected(c)))
+    if (imap_enter(h, &c) || (need >= 1 && imap_need_auth(c)) ||
+        (need >= 2 && imap_need_selected(c)))
         return IMAP_ERROR;
     imap_op_begin(&c->e, IMAP_OP_SIMPLE);
     imap_cmd_begin(&c->e);
@@ -114,12 +116,12 @@ int ImapUnselectMailbox(HCLIENT hClient)
         return imap_refuse(ST_ERROR_SERVER_PERMANENT,
                            "the server lacks UNSELECT; ImapCloseMailbox() leaves the mailbox "
                            "but expunges deleted messages");
-    return plain_command(hClient, "UNSELECT", IMAP_CMD_UNSELECT, 1);
+    return plain_command(hClient, "UNSELECT", IMAP_CMD_UNSELECT, 2);
 }
 
 int ImapCloseMailbox(HCLIENT hClient)
 {
-    return plain_command(hClient, "CLOSE", IMAP_CMD_CLOSE, 1);
+    return plain_command(hClient, "CLOSE", IMAP_CMD_CLOSE, 2);
 }
 
 int ImapCheckMailbox(HCLIENT hClient)
@@ -128,7 +130,7 @@ int ImapCheckMailbox(HCLIENT hClient)
     if (imap_enter_local(hClient, &c))
         return IMAP_ERROR;
     /* IMAP4rev2 removed CHECK (RFC 9051 appendix E); NOOP does the same job there. */
-    return plain_command(hClient, c->e.rev2 ? "NOOP" : "CHECK", IMAP_CMD_OTHER, 1);
+    return plain_command(hClient, c->e.rev2 ? "NOOP" : "CHECK", IMAP_CMD_OTHER, 2);
 }
 
 int ImapNoop(HCLIENT hClient)
@@ -138,7 +140,7 @@ int ImapNoop(HCLIENT hClient)
 
 int ImapExpungeMailbox(HCLIENT hClient, IMAPMAILBOX *lpMailbox)
 {
-    int rc = plain_command(hClient, "EXPUNGE", IMAP_CMD_EXPUNGE, 1);
+    int rc = plain_command(hClient, "EXPUNGE", IMAP_CMD_EXPUNGE, 2);
     imap_client *c;
     if (rc == 0 && lpMailbox && imap_enter_local(hClient, &c) == 0)
         *lpMailbox = c->e.mbox;
@@ -159,7 +161,7 @@ int ImapExpungeMessages(HCLIENT hClient, const char *lpszUidSet)
         return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "UID set too long");
     strcpy(cmd, "UID EXPUNGE ");
     strcat(cmd, lpszUidSet);
-    return plain_command(hClient, cmd, IMAP_CMD_EXPUNGE, 1);
+    return plain_command(hClient, cmd, IMAP_CMD_EXPUNGE, 2);
 }
 
 int ImapCreateMailbox(HCLIENT hClient, const char *lpszMailbox)

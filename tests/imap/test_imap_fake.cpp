@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "common/tls_helpers.hpp"
 #include "fake_server.hpp"
@@ -456,6 +457,41 @@ TEST(ImapFake, IdentifySendsIdWhenOffered)
     EXPECT_TRUE(srv.WaitDone());
     EXPECT_EQ(srv.error(), "");
     ImapDisconnect(h);
+}
+
+TEST(ImapFake, HandlesBelongToTheirThreadUnlessFreeThread)
+{
+    for (uint32_t opt : {0u, (uint32_t)IMAP_OPTION_FREETHREAD}) {
+        FakeServer srv;
+        srv.Send("* OK [CAPABILITY IMAP4rev1] hi\r\n")
+            .ExpectLine("A1 NOOP")
+            .Send("A1 OK\r\n")
+            .Start();
+        HCLIENT h = ImapConnect("127.0.0.1", srv.port(), 3, opt, nullptr);
+        ASSERT_NE(h, INVALID_CLIENT);
+        int rc = 0;
+        unsigned err = 0;
+        std::thread t([&] {
+            rc = ImapNoop(h);
+            err = ImapGetLastError();
+        });
+        t.join();
+        if (opt) {
+            EXPECT_EQ(rc, 0) << "FREETHREAD: any thread may call";
+        } else {
+            EXPECT_EQ(rc, IMAP_ERROR);
+            EXPECT_EQ(err, (unsigned)ST_ERROR_NOT_OWNER);
+            // Hand the handle over, use it there, and take it back.
+            std::thread u([&] {
+                ImapAttachThread(h, 0);
+                rc = ImapNoop(h);
+            });
+            u.join();
+            EXPECT_EQ(rc, 0) << MailwireGetLastErrorDetail();
+        }
+        ImapAttachThread(h, 0);
+        ImapDisconnect(h);
+    }
 }
 
 } // namespace
