@@ -34,13 +34,16 @@ static int mailbox_command(HCLIENT h, const char *verb, int kind, const char *na
     return imap_run(c, 0);
 }
 
-static int select_common(HCLIENT h, const char *name, IMAPMAILBOX *mb, int examine)
+static int select_common(HCLIENT h, const char *name, IMAPMAILBOX *mb, uint32_t opts)
 {
     imap_client *c;
-    if (imap_enter(h, &c) || imap_need_auth(c))
-        return IMAP_ERROR;
+    int examine = (opts & IMAP_SELECT_READONLY) != 0;
     if (!name || !*name)
         return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a mailbox name is required");
+    if (imap_enter(h, &c) || imap_need_auth(c))
+        return IMAP_ERROR;
+    if ((opts & IMAP_SELECT_CONDSTORE) && !(c->e.caps & IMAP_CAP_CONDSTORE))
+        return imap_refuse(ST_ERROR_SERVER_PERMANENT, "the server does not offer CONDSTORE");
     imap_engine *e = &c->e;
     imap_op_begin(e, IMAP_OP_SIMPLE);
     uint64_t start = imap_cmd_begin(e);
@@ -50,6 +53,8 @@ static int select_common(HCLIENT h, const char *name, IMAPMAILBOX *mb, int exami
         imap_cmd_abort(e, start);
         return imap_refuse(err, "the mailbox name cannot be sent (NUL or invalid UTF-8)");
     }
+    if (opts & IMAP_SELECT_CONDSTORE)
+        imap_out_puts(&e->out, " (CONDSTORE)"); /* RFC 7162 section 3.1.8 */
     /* The new mailbox's data replaces the old; no change events for its initial EXISTS. */
     e->selected = 0;
     memset(&e->mbox, 0, sizeof e->mbox);
@@ -66,9 +71,15 @@ int ImapSelectMailbox(HCLIENT hClient, const char *lpszMailbox, IMAPMAILBOX *lpM
     return select_common(hClient, lpszMailbox, lpMailbox, 0);
 }
 
+int ImapSelectMailboxEx(HCLIENT hClient, const char *lpszMailbox, uint32_t dwOptions,
+                        IMAPMAILBOX *lpMailbox)
+{
+    return select_common(hClient, lpszMailbox, lpMailbox, dwOptions);
+}
+
 int ImapExamineMailbox(HCLIENT hClient, const char *lpszMailbox, IMAPMAILBOX *lpMailbox)
 {
-    return select_common(hClient, lpszMailbox, lpMailbox, 1);
+    return select_common(hClient, lpszMailbox, lpMailbox, IMAP_SELECT_READONLY);
 }
 
 int ImapGetMailboxInfo(HCLIENT hClient, IMAPMAILBOX *lpMailbox)

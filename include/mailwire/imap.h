@@ -392,6 +392,22 @@ MAILWIRE_API int ImapGetTransferStatus(HCLIENT hClient, uint64_t *lpnDone, uint6
 MAILWIRE_API int ImapSelectMailbox(HCLIENT hClient, const char *lpszMailbox,
                                    IMAPMAILBOX *lpMailbox);
 
+/** @name ImapSelectMailboxEx() options @{ */
+#define IMAP_SELECT_READONLY 0x0001u /**< EXAMINE instead of SELECT. */
+#define IMAP_SELECT_CONDSTORE                                                                      \
+    0x0002u /**< Enable CONDSTORE (RFC 7162): HIGHESTMODSEQ is                                     \
+                 reported; ST_ERROR_SERVER_PERMANENT when the server                               \
+                 does not offer CONDSTORE. */
+/** @} */
+
+/**
+ * @brief SELECT or EXAMINE with options (IMAP_SELECT_*).
+ * @return 0 or IMAP_ERROR, as ImapSelectMailbox().
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS). @par Thread: owner.
+ */
+MAILWIRE_API int ImapSelectMailboxEx(HCLIENT hClient, const char *lpszMailbox, uint32_t dwOptions,
+                                     IMAPMAILBOX *lpMailbox);
+
 /** @brief EXAMINE: like ImapSelectMailbox() but read-only. */
 MAILWIRE_API int ImapExamineMailbox(HCLIENT hClient, const char *lpszMailbox,
                                     IMAPMAILBOX *lpMailbox);

@@ -395,6 +395,9 @@ TEST(ImapReal, AppendSelectAndFetchWholeHeaderPartRangeAndUid)
     EXPECT_NE(info.bs.find("\"mixed\""), std::string::npos) << info.bs;
 
     ASSERT_EQ(ImapUnselectMailbox(h), 0);
+    ASSERT_EQ(ImapSelectMailboxEx(h, box.c_str(), IMAP_SELECT_CONDSTORE, &mb), 0)
+        << MailwireGetLastErrorDetail();
+    EXPECT_GT(mb.nHighestModSeq, 0u) << "CONDSTORE reports HIGHESTMODSEQ";
     ASSERT_EQ(ImapExamineMailbox(h, box.c_str(), &mb), 0);
     EXPECT_TRUE(mb.bReadOnly);
     ASSERT_EQ(ImapCloseMailbox(h), 0);
