@@ -216,6 +216,9 @@ static int next_entry(imap_client *c, IMAPMAILBOXINFO *info)
     memcpy(info->szMailbox, le->name, strlen(le->name) + 1);
     info->chDelimiter = le->delim;
     info->dwAttributes = le->attrs;
+    info->bHasStatus = le->has_status;
+    info->nMessages = le->messages;
+    info->nUnseenMessages = le->unseen;
     mw_set_error(ST_ERROR_NONE, NULL);
     return 0;
 }
@@ -251,9 +254,19 @@ int ImapGetFirstMailbox(HCLIENT hClient, const char *lpszReference, const char *
         imap_cmd_abort(e, start);
         return imap_refuse(err, "the reference or pattern cannot be sent");
     }
-    /* RFC 6154: ask for the special-use attributes when the server can return them. */
-    if (ext && (e->caps & IMAP_CAP_SPECIAL_USE))
-        imap_out_puts(&e->out, " RETURN (SPECIAL-USE)");
+    /* RFC 6154: ask for the special-use attributes when the server can return them; RFC 5819:
+     * the counts in the same round trip. */
+    int special = ext && (e->caps & IMAP_CAP_SPECIAL_USE);
+    int status =
+        (dwOptions & IMAP_LIST_STATUS) && (e->caps & (IMAP_CAP_LIST_STATUS | IMAP_CAP_IMAP4REV2));
+    if (special || status) {
+        imap_out_puts(&e->out, " RETURN (");
+        if (special)
+            imap_out_puts(&e->out, status ? "SPECIAL-USE " : "SPECIAL-USE");
+        if (status)
+            imap_out_puts(&e->out, "STATUS (MESSAGES UNSEEN)");
+        imap_out_puts(&e->out, ")");
+    }
     imap_cmd_end(e, IMAP_CMD_LIST);
     int rc = imap_run(c, 0);
     if (rc != 0)

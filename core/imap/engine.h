@@ -107,6 +107,8 @@ typedef struct imap_list_entry {
     char *name; /* UTF-8 */
     char delim;
     uint32_t attrs;
+    int has_status; /* LIST-STATUS (RFC 5819) data came with it */
+    unsigned messages, unseen;
 } imap_list_entry;
 
 typedef struct imap_engine {

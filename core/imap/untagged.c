@@ -326,6 +326,8 @@ static void handle_list(imap_engine *e)
     e->list[e->nlist].name = n;
     e->list[e->nlist].delim = delim;
     e->list[e->nlist].attrs = attrs;
+    e->list[e->nlist].has_status = 0;
+    e->list[e->nlist].messages = e->list[e->nlist].unseen = 0;
     e->nlist++;
 }
 
@@ -357,6 +359,20 @@ static void handle_status(imap_engine *e)
             e->status.dwNextMessageUID = u;
         else if (imap_tok_is(r, t, "SIZE"))
             e->status.nSize = v;
+    }
+    /* LIST-STATUS (RFC 5819): the STATUS follows the LIST line of its mailbox. */
+    if (e->nlist > 0) {
+        char *name = mailbox_name(e, r, &r->toks[2]);
+        for (size_t i = e->nlist; name && i-- > 0;) {
+            imap_list_entry *le = &e->list[i];
+            if (strcmp(le->name, name) == 0) {
+                le->has_status = 1;
+                le->messages = e->status.nMessages;
+                le->unseen = e->status.nUnseenMessages;
+                break;
+            }
+        }
+        free(name);
     }
 }
 

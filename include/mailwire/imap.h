@@ -159,15 +159,22 @@ typedef struct _IMAPMAILBOXSTATUS {
 
 /** @brief One mailbox of a listing (ImapGetFirstMailbox() / ImapGetNextMailbox()). */
 typedef struct _IMAPMAILBOXINFO {
-    char szMailbox[1024];  /**< Name, UTF-8 (decoded from modified UTF-7 when needed). */
-    char chDelimiter;      /**< Hierarchy delimiter; 0 when the server has none (NIL). */
-    uint32_t dwAttributes; /**< IMAP_FLAG_* attributes and IMAP_SPECIAL_* uses. */
+    char szMailbox[1024];     /**< Name, UTF-8 (decoded from modified UTF-7 when needed). */
+    char chDelimiter;         /**< Hierarchy delimiter; 0 when the server has none (NIL). */
+    uint32_t dwAttributes;    /**< IMAP_FLAG_* attributes and IMAP_SPECIAL_* uses. */
+    int bHasStatus;           /**< Non-zero: nMessages and nUnseenMessages are set
+                                   (IMAP_LIST_STATUS and a server with LIST-STATUS). */
+    unsigned nMessages;       /**< STATUS MESSAGES, with bHasStatus. */
+    unsigned nUnseenMessages; /**< STATUS UNSEEN, with bHasStatus. */
 } IMAPMAILBOXINFO, *LPIMAPMAILBOXINFO;
 
 /** @name ImapGetFirstMailbox() options @{ */
 #define IMAP_LIST_DEFAULT 0x0000u
 #define IMAP_LIST_SUBSCRIBED 0x0001u /**< LSUB-like: only subscribed mailboxes. */
 #define IMAP_LIST_SPECIALUSE 0x0002u /**< Only mailboxes with a special use (RFC 6154). */
+#define IMAP_LIST_STATUS                                                                           \
+    0x0004u /**< Message and unseen counts in the same round trip                                  \
+                 (LIST-STATUS, RFC 5819), when the server offers it. */
 /** @} */
 
 /** @name Fetch and message options @{ */

@@ -276,9 +276,19 @@ TEST(ImapReal, MailboxesWithNonAsciiNames)
         EXPECT_NE(info.dwAttributes & 0x7f00u, 0u) << info.szMailbox;
     while (ImapGetNextMailbox(h, &info) == 0);
 
+    // LIST-STATUS: the counts come with the listing.
+    std::string m = Message("counted", "x\r\n");
+    ASSERT_EQ(ImapCreateMessage(h, name.c_str(), 0, nullptr, m.data(), m.size(), nullptr), 0);
+    ASSERT_EQ(ImapGetFirstMailbox(h, "", name.c_str(), IMAP_LIST_STATUS, &info), 0);
+    EXPECT_EQ(name, info.szMailbox);
+    EXPECT_TRUE(info.bHasStatus);
+    EXPECT_EQ(info.nMessages, 1u);
+    EXPECT_EQ(info.nUnseenMessages, 1u);
+
     IMAPMAILBOXSTATUS st{};
     ASSERT_EQ(ImapGetMailboxStatus(h, name.c_str(), &st), 0) << MailwireGetLastErrorDetail();
-    EXPECT_EQ(st.nMessages, 0u);
+    EXPECT_EQ(st.nMessages, 1u);
+    EXPECT_EQ(st.nUnseenMessages, 1u);
     EXPECT_NE(st.dwMailboxUID, 0u);
 
     std::string renamed = parent + "/日本-neu";
