@@ -109,6 +109,9 @@ int ImapSearchMailbox(HCLIENT hClient, const IMAPSEARCH *lpSearch, const char *l
     imap_op_begin(e, IMAP_OP_SIMPLE);
     uint64_t start = imap_cmd_begin(e);
     imap_out_puts(&e->out, (dwOptions & IMAP_FETCH_UID) ? "UID SEARCH" : "SEARCH");
+    /* RFC 4731 (and IMAP4rev2): the matches as a compact set in one ESEARCH response. */
+    if (e->caps & (IMAP_CAP_ESEARCH | IMAP_CAP_IMAP4REV2))
+        imap_out_puts(&e->out, " RETURN (ALL)");
     /* RFC 9051 6.4.4: CHARSET only for IMAP4rev1 without UTF8=ACCEPT. */
     if (eight && !e->utf8)
         imap_out_puts(&e->out, " CHARSET UTF-8");

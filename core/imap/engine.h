@@ -90,7 +90,8 @@ enum {
     IMAP_CAP_LIST_STATUS = 1u << 16,
     IMAP_CAP_NAMESPACE = 1u << 17,
     IMAP_CAP_LIST_EXTENDED = 1u << 18,
-    IMAP_CAP_STATUS_SIZE = 1u << 19
+    IMAP_CAP_STATUS_SIZE = 1u << 19,
+    IMAP_CAP_ESEARCH = 1u << 20
 };
 
 #define IMAP_MAX_INFLIGHT 128

@@ -354,6 +354,11 @@ TEST(ImapEngine, IdleDoneAndUpdates)
     EXPECT_EQ(t.Flush(), "A1 IDLE\r\n");
     t.Feed("+ idling\r\n", 3);
     EXPECT_EQ(t.e.state, IMAP_ST_IDLE);
+    // Any untagged data moves the progress counter: the session re-arms the keep-alive timer.
+    unsigned long before = imap_engine_ops.progress(&t.e);
+    t.Feed("* OK still here\r\n", 3);
+    EXPECT_GT(imap_engine_ops.progress(&t.e), before);
+    EXPECT_EQ(t.e.changes, 0u);
     t.Feed("* 3 EXISTS\r\n", 3);
     EXPECT_EQ(t.e.changes, 1u);
     EXPECT_EQ(t.sent, "A1 IDLE\r\nDONE\r\n") << "a waiting IDLE ends at the first change";

@@ -473,6 +473,8 @@ TEST(ImapReal, SearchStoreCopyMoveExpunge)
     ASSERT_EQ(n, 1u);
     EXPECT_EQ(ids[0], 1u);
     EXPECT_NE(tr.Sent().find("SUBJECT \"said \\\"hi\\\" \\\\o\""), std::string::npos) << tr.Sent();
+    EXPECT_NE(tr.Sent().find("SEARCH RETURN (ALL)"), std::string::npos) << "ESEARCH is offered";
+    EXPECT_NE(tr.Received().find("* ESEARCH"), std::string::npos);
 
     n = 16;
     q = ImapSearchCreate();
