@@ -681,9 +681,13 @@ TEST(ImapReal, IdleSeesADeliveryAndCancelEndsIt)
 
 TEST(ImapReal, IdleIsReissuedAfterTheInterval)
 {
+    // A mailbox of its own: deliveries of the other IDLE tests (run in parallel) must not end
+    // this wait early.
     HCLIENT h = Session(3);
     ASSERT_NE(h, INVALID_CLIENT);
-    ASSERT_EQ(ImapSelectMailbox(h, "INBOX", nullptr), 0);
+    std::string box = Unique("quiet");
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0);
+    ASSERT_EQ(ImapSelectMailbox(h, box.c_str(), nullptr), 0);
     mwtest::Trace tr;
     tr.Attach(h);
     imap_test_set_intervals(h, 400, 400);
@@ -698,6 +702,8 @@ TEST(ImapReal, IdleIsReissuedAfterTheInterval)
         dones++;
     EXPECT_EQ(idles, 3u) << sent;
     EXPECT_EQ(dones, 3u) << sent;
+    ImapCloseMailbox(h);
+    ImapDeleteMailbox(h, box.c_str());
     ImapDisconnect(h);
 }
 
@@ -726,11 +732,12 @@ int Pump(HCLIENT h, std::chrono::milliseconds limit, const std::function<bool()>
 
 TEST(ImapReal, NonBlockingIdleRaisesUpdatesAndTheNextCommandEndsIt)
 {
+    // bob's INBOX: the blocking IDLE test waits on carol's, in parallel.
     Ca ca;
     HCLIENT h = ImapAsyncConnect(Host().c_str(), ImapPort(), 10, IMAP_OPTION_SECURE, &ca.get());
     ASSERT_NE(h, INVALID_CLIENT);
     ASSERT_EQ(Pump(h, std::chrono::seconds(10)), 0) << MailwireGetLastErrorDetail();
-    ASSERT_EQ(ImapLogin(h, IMAP_AUTH_LOGIN, User(3).c_str(), Pass(3).c_str()),
+    ASSERT_EQ(ImapLogin(h, IMAP_AUTH_LOGIN, User(2).c_str(), Pass(2).c_str()),
               MAILWIRE_IN_PROGRESS);
     ASSERT_EQ(Pump(h, std::chrono::seconds(10)), 0) << MailwireGetLastErrorDetail();
     ASSERT_EQ(ImapSelectMailbox(h, "INBOX", nullptr), MAILWIRE_IN_PROGRESS);
@@ -744,7 +751,7 @@ TEST(ImapReal, NonBlockingIdleRaisesUpdatesAndTheNextCommandEndsIt)
     ASSERT_EQ(ImapIdle(h, 0, IMAP_IDLE_NOWAIT, nullptr), MAILWIRE_IN_PROGRESS);
     // Let IDLE start, then deliver.
     Pump(h, std::chrono::milliseconds(300));
-    Deliver("carol@localhost", Message("nowait", "x\r\n"));
+    Deliver("bob@localhost", Message("nowait", "x\r\n"));
     EXPECT_EQ(Pump(h, std::chrono::seconds(3), [&] { return ev.Count(IMAP_EVENT_UPDATE) > 0; }),
               MAILWIRE_IN_PROGRESS)
         << "IDLE goes on after an update";
