@@ -1,0 +1,251 @@
+/* IMAP command output and argument encoder; see encode.h. */
+#include "encode.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mailwire/common.h>
+
+#include "../util/alloc.h"
+
+void imap_out_init(imap_out *o)
+{
+    memset(o, 0, sizeof *o);
+}
+
+void imap_out_free(imap_out *o)
+{
+    free(o->buf);
+    free(o->marks);
+    memset(o, 0, sizeof *o);
+}
+
+static int reserve(imap_out *o, size_t more)
+{
+    if (o->len + more <= o->cap)
+        return 0;
+    size_t cap = o->cap ? o->cap : 1024;
+    while (cap < o->len + more)
+        cap *= 2;
+    char *nb = mw_realloc(o->buf, cap);
+    if (!nb) {
+        o->oom = 1;
+        return -1;
+    }
+    o->buf = nb;
+    o->cap = cap;
+    return 0;
+}
+
+void imap_out_put(imap_out *o, const char *p, size_t n)
+{
+    if (n == 0 || reserve(o, n))
+        return;
+    memcpy(o->buf + o->len, p, n);
+    o->len += n;
+}
+
+void imap_out_puts(imap_out *o, const char *s)
+{
+    imap_out_put(o, s, strlen(s));
+}
+
+void imap_out_printf(imap_out *o, const char *fmt, ...)
+{
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        o->oom = 1; /* only short, fixed-format pieces go through here */
+        return;
+    }
+    imap_out_put(o, tmp, (size_t)n);
+}
+
+void imap_out_mark(imap_out *o, int kind, uint64_t n)
+{
+    if (o->nmark == o->capmark) {
+        size_t cap = o->capmark ? o->capmark * 2 : 16;
+        imap_mark *nm = mw_realloc(o->marks, cap * sizeof *nm);
+        if (!nm) {
+            o->oom = 1;
+            return;
+        }
+        o->marks = nm;
+        o->capmark = cap;
+    }
+    o->marks[o->nmark].at = imap_out_end(o);
+    o->marks[o->nmark].kind = kind;
+    o->marks[o->nmark].n = n;
+    o->nmark++;
+}
+
+void imap_out_cut(imap_out *o, uint64_t from, uint64_t to)
+{
+    size_t a = (size_t)(from - o->base), b = (size_t)(to - o->base);
+    if (a < o->sent)
+        a = o->sent;
+    if (b > o->len)
+        b = o->len;
+    if (a > b)
+        a = b;
+    size_t gone = b > a ? b - a : 0;
+    memmove(o->buf + a, o->buf + b, o->len - b);
+    o->len -= gone;
+    /* Marks inside the cut go, except SECRET_OFF (its ON may lie before the cut and have
+     * been acted on already); marks behind it move down. */
+    uint64_t abs_a = o->base + a, abs_b = o->base + b;
+    size_t w = 0;
+    for (size_t i = 0; i < o->nmark; i++) {
+        imap_mark m = o->marks[i];
+        if (m.at >= abs_a && m.at < abs_b) {
+            if (m.kind != IMAP_MARK_SECRET_OFF)
+                continue;
+            m.at = abs_a;
+        } else if (m.at >= abs_b) {
+            m.at -= gone;
+        }
+        o->marks[w++] = m;
+    }
+    o->nmark = w;
+}
+
+void imap_out_compact(imap_out *o)
+{
+    if (o->sent == 0)
+        return;
+    if (o->sent == o->len) {
+        o->base += o->len;
+        o->len = o->sent = 0;
+        return;
+    }
+    if (o->sent < 65536)
+        return; /* moving is cheaper later */
+    memmove(o->buf, o->buf + o->sent, o->len - o->sent);
+    o->base += o->sent;
+    o->len -= o->sent;
+    o->sent = 0;
+}
+
+/* ATOM-CHAR: any CHAR except atom-specials (RFC 9051 section 9): ( ) { SP CTL % * " \ ]. */
+static int atom_char(unsigned char c)
+{
+    if (c <= 0x20 || c >= 0x7f)
+        return 0;
+    return !strchr("(){%*\"\\]", c);
+}
+
+int imap_choose(const char *s, size_t n, int kind, unsigned flags, const char **why)
+{
+    int atom = n > 0 && kind == IMAP_ARG_ASTRING, crlf = 0, eight = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0) {
+            *why = "NUL cannot be sent in an IMAP string";
+            return 0;
+        }
+        if (c == '\r' || c == '\n')
+            crlf = 1;
+        else if (c >= 0x80)
+            eight = 1;
+        if (atom && !atom_char(c))
+            atom = 0;
+    }
+    /* "NIL" as an atom would be read as NIL; quote it. */
+    if (atom && n == 3 && (s[0] & ~0x20) == 'N' && (s[1] & ~0x20) == 'I' && (s[2] & ~0x20) == 'L')
+        atom = 0;
+    if (atom)
+        return IMAP_ENC_ATOM;
+    if (!crlf && (!eight || (flags & IMAP_ENC_UTF8)))
+        return IMAP_ENC_QUOTED;
+    if (kind == IMAP_ARG_NOLIT) {
+        *why = crlf ? "CR or LF in a value that cannot be sent as a literal"
+                    : "8-bit characters in a value that cannot be sent as a literal";
+        return 0;
+    }
+    if ((flags & IMAP_ENC_LITERAL_PLUS) || ((flags & IMAP_ENC_LITERAL_MINUS) && n <= 4096))
+        return IMAP_ENC_LITERAL;
+    return IMAP_ENC_SYNC_LITERAL;
+}
+
+unsigned imap_out_string(imap_out *o, const char *s, size_t n, int kind)
+{
+    const char *why = NULL;
+    int how = imap_choose(s, n, kind, o->flags, &why);
+    switch (how) {
+    case IMAP_ENC_ATOM:
+        imap_out_put(o, s, n);
+        break;
+    case IMAP_ENC_QUOTED: {
+        imap_out_put(o, "\"", 1);
+        size_t i = 0;
+        while (i < n) {
+            size_t j = i;
+            while (j < n && s[j] != '"' && s[j] != '\\')
+                j++;
+            imap_out_put(o, s + i, j - i);
+            if (j < n) {
+                char esc[2] = {'\\', s[j]};
+                imap_out_put(o, esc, 2);
+                j++;
+            }
+            i = j;
+        }
+        imap_out_put(o, "\"", 1);
+        break;
+    }
+    case IMAP_ENC_LITERAL:
+        imap_out_printf(o, "{%zu+}\r\n", n);
+        imap_out_put(o, s, n);
+        break;
+    case IMAP_ENC_SYNC_LITERAL:
+        imap_out_printf(o, "{%zu}\r\n", n);
+        imap_out_mark(o, IMAP_MARK_SYNC, 0);
+        imap_out_put(o, s, n);
+        break;
+    default:
+        return ST_ERROR_INVALID_ARGUMENT;
+    }
+    return o->oom ? ST_ERROR_OUT_OF_MEMORY : ST_ERROR_NONE;
+}
+
+int imap_valid_set(const char *s)
+{
+    /* sequence-set = (seq-number / seq-range) ["," sequence-set]; seq-number = nz-number / "*" */
+    if (!s || !*s)
+        return -1;
+    int need_num = 1, in_range = 0;
+    for (const char *p = s; *p;) {
+        if (*p == '*') {
+            p++;
+        } else if (*p >= '1' && *p <= '9') {
+            int d = 0;
+            while (*p >= '0' && *p <= '9') {
+                if (++d > 10)
+                    return -1;
+                p++;
+            }
+        } else {
+            return -1;
+        }
+        need_num = 0;
+        if (*p == ':') {
+            if (in_range)
+                return -1;
+            in_range = 1;
+            need_num = 1;
+            p++;
+        } else if (*p == ',') {
+            in_range = 0;
+            need_num = 1;
+            p++;
+        } else if (*p) {
+            return -1;
+        }
+    }
+    return need_num ? -1 : 0;
+}

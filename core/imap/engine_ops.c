@@ -1,0 +1,249 @@
+/* IMAP engine: the mw_engine_ops the session drives (feed, output, events, expire, cancel).
+ * The output queue lends bytes up to the next mark: a synchronising literal waits for "+",
+ * secret ranges are flagged for the trace, an APPEND source is streamed in chunks. */
+#include "engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../util/alloc.h"
+#include "../util/str.h"
+
+#define CHUNK_SIZE 65536
+
+/* ---- mw_engine_ops ----------------------------------------------------------------------- */
+
+static size_t eng_feed(void *eng, const char *data, size_t len)
+{
+    imap_engine *e = eng;
+    size_t used = 0;
+    while (used < len && e->op_status == MW_OP_RUNNING) {
+        int ev;
+        used += imap_reader_feed(&e->rd, data + used, len - used, &ev);
+        switch (ev) {
+        case IMAP_RD_NEED_MORE:
+            break;
+        case IMAP_RD_RESPONSE:
+            imap_response(e);
+            continue;
+        case IMAP_RD_LITERAL:
+            imap_reader_literal_mode(&e->rd, imap_literal_mode_for(e));
+            if (!e->rd.failed)
+                continue;
+            /* fall through */
+        case IMAP_RD_ERROR:
+            imap_op_fail(e, e->rd.err, 1, "%s", e->rd.detail);
+            return used;
+        case IMAP_RD_CHUNK:
+            imap_deliver_chunk(e, e->rd.chunk, e->rd.chunk_len);
+            continue;
+        }
+        break;
+    }
+    return used;
+}
+
+/* Fill the APPEND chunk buffer from the source. */
+static size_t source_chunk(imap_engine *e, const char **data)
+{
+    if (e->chunk_off < e->chunk_len) {
+        *data = e->chunk + e->chunk_off;
+        return e->chunk_len - e->chunk_off;
+    }
+    if (e->src_left == 0)
+        return 0;
+    if (!e->chunk && !(e->chunk = mw_malloc(CHUNK_SIZE))) {
+        imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+        return 0;
+    }
+    size_t want = e->src_left < CHUNK_SIZE ? (size_t)e->src_left : CHUNK_SIZE;
+    long got = e->src ? e->src(e->chunk, want, e->src_user) : -1;
+    if (got <= 0 || (size_t)got > want) {
+        /* The server expects exactly the announced size: the stream cannot be repaired. */
+        imap_op_fail(e, ST_ERROR_FILE, 1, "the message source ended %llu bytes early",
+                     (unsigned long long)e->src_left);
+        return 0;
+    }
+    e->src_left -= (uint64_t)got;
+    e->chunk_len = (size_t)got;
+    e->chunk_off = 0;
+    *data = e->chunk;
+    return e->chunk_len;
+}
+
+static size_t eng_output(void *eng, const char **data, size_t *secret_from)
+{
+    imap_engine *e = eng;
+    imap_out *o = &e->out;
+    *secret_from = (size_t)-1;
+    if (e->op_status == MW_OP_FATAL)
+        return 0;
+    for (;;) {
+        uint64_t pos = o->base + o->sent;
+        if (o->nmark > 0 && o->marks[0].at == pos) {
+            imap_mark *m = &o->marks[0];
+            int pop = 1;
+            switch (m->kind) {
+            case IMAP_MARK_SYNC:
+                if (!e->cont_ok)
+                    return 0; /* wait for "+" */
+                e->cont_ok = 0;
+                break;
+            case IMAP_MARK_SECRET_ON:
+                e->secret = 1;
+                break;
+            case IMAP_MARK_SECRET_OFF:
+                e->secret = 0;
+                break;
+            case IMAP_MARK_SOURCE:
+                if (e->src_left > 0 || e->chunk_off < e->chunk_len) {
+                    size_t n = source_chunk(e, data);
+                    if (n == 0)
+                        return 0;
+                    return n;
+                }
+                break;
+            }
+            if (pop) {
+                memmove(o->marks, o->marks + 1, (o->nmark - 1) * sizeof *o->marks);
+                o->nmark--;
+            }
+            continue;
+        }
+        size_t limit = o->len;
+        if (o->nmark > 0 && o->marks[0].at - o->base < limit)
+            limit = (size_t)(o->marks[0].at - o->base);
+        if (limit <= o->sent)
+            return 0;
+        *data = o->buf + o->sent;
+        if (e->secret)
+            *secret_from = 0;
+        return limit - o->sent;
+    }
+}
+
+static void eng_sent(void *eng, size_t n)
+{
+    imap_engine *e = eng;
+    imap_out *o = &e->out;
+    if (o->nmark > 0 && o->marks[0].at == o->base + o->sent &&
+        o->marks[0].kind == IMAP_MARK_SOURCE) {
+        e->chunk_off += n;
+        e->xfer_done += n;
+        e->progress++;
+        imap_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
+        if (e->chunk_off == e->chunk_len && e->src_left == 0) {
+            /* the literal is complete: drop the SOURCE mark */
+            memmove(o->marks, o->marks + 1, (o->nmark - 1) * sizeof *o->marks);
+            o->nmark--;
+        }
+        return;
+    }
+    /* Credentials do not linger in the queue once sent. */
+    if (e->secret)
+        mw_wipe(o->buf + o->sent, n);
+    o->sent += n;
+    imap_out_compact(o);
+}
+
+static int eng_wants_read(void *eng)
+{
+    imap_engine *e = eng;
+    return e->ncmd > 0 || e->state == IMAP_ST_GREETING || e->op == IMAP_OP_IDLE;
+}
+
+static int eng_status(void *eng, unsigned *err, const char **detail)
+{
+    imap_engine *e = eng;
+    *err = e->op_err;
+    *detail = e->op_detail;
+    return e->op_status;
+}
+
+static void eng_tls_started(void *eng)
+{
+    imap_engine *e = eng;
+    /* Checklist 6 and 7: forget everything learned in cleartext and ask again. */
+    e->tls = 1;
+    e->caps = 0;
+    e->mechs = 0;
+    e->caps_known = 0;
+    free(e->capstr);
+    e->capstr = NULL;
+    e->alert[0] = 0;
+    imap_reader_reset(&e->rd);
+    imap_set_state(e, IMAP_ST_NOT_AUTHENTICATED);
+    e->op_status = MW_OP_RUNNING;
+    imap_queue_simple(e, "CAPABILITY", IMAP_CMD_CAPABILITY);
+}
+
+static unsigned long eng_progress(void *eng)
+{
+    return ((imap_engine *)eng)->progress;
+}
+
+static unsigned eng_next_event(void *eng, unsigned *err)
+{
+    imap_engine *e = eng;
+    while (e->ev_count > 0) {
+        unsigned ev = e->ev[e->ev_head];
+        *err = e->everr[e->ev_head];
+        e->ev_head = (e->ev_head + 1) % IMAP_MAX_EVENTS;
+        e->ev_count--;
+        if (ev)
+            return ev;
+    }
+    return 0;
+}
+
+static int eng_expire(void *eng)
+{
+    imap_engine *e = eng;
+    if (e->op != IMAP_OP_IDLE || e->op_status != MW_OP_RUNNING)
+        return 0;
+    if (e->idle_polling) {
+        /* RFC 2177 absent: poll with NOOP; its untagged data reports the changes. */
+        int noop_pending = 0;
+        for (size_t i = 0; i < e->ncmd; i++)
+            noop_pending |= e->cmds[i].kind == IMAP_CMD_NOOP;
+        if (e->idle_intervals_left == 1) {
+            if (!noop_pending)
+                imap_op_finish(e);
+            return 1;
+        }
+        if (e->idle_intervals_left > 1)
+            e->idle_intervals_left--;
+        if (!noop_pending)
+            imap_queue_simple(e, "NOOP", IMAP_CMD_NOOP);
+        return 1;
+    }
+    /* End this IDLE; imap_op_advance() re-issues it unless the caller's time is up (RFC 2177:
+     * re-issue before 29 minutes). */
+    imap_idle_stop(e);
+    return 1;
+}
+
+static int eng_cancel(void *eng)
+{
+    imap_engine *e = eng;
+    if (e->op != IMAP_OP_IDLE || e->op_status != MW_OP_RUNNING)
+        return 0;
+    e->idle_cancelled = 1;
+    if (e->idle_polling) {
+        if (imap_live_commands(e) == 0) {
+            imap_op_note(e, ST_ERROR_CANCELLED, "IDLE cancelled by the application");
+            imap_op_finish(e);
+        }
+        return 1;
+    }
+    imap_idle_stop(e);
+    return 1;
+}
+
+const mw_engine_ops imap_engine_ops = {
+    "imap",          eng_feed,     eng_output,     eng_sent,   eng_wants_read, eng_status,
+    eng_tls_started, eng_progress, eng_next_event, eng_expire, eng_cancel,
+};

@@ -1,0 +1,284 @@
+/* Untagged FETCH data: bodies streamed to the caller's sink (never buffered whole), and the
+ * metadata items (FLAGS, UID, RFC822.SIZE, INTERNALDATE, ENVELOPE, BODYSTRUCTURE) turned into
+ * an IMAPMESSAGE (RFC 9051 section 7.5.2). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine.h"
+
+#include "../util/alloc.h"
+
+static int pre_tls(const imap_engine *e)
+{
+    return e->tls_required && !e->tls;
+}
+
+/* ---- address lists and structures for IMAPMESSAGE --------------------------------------- */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *np = mw_realloc(b->p, cap);
+        if (!np) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+/* Append the text of nstring token t. */
+static void sb_tok(sbuf *b, const imap_reader *r, const imap_tok *t)
+{
+    if (t->type == IMAP_T_ATOM || t->type == IMAP_T_STRING)
+        sb_put(b, imap_tok_ptr(r, t), (size_t)t->len);
+}
+
+/* Serialise tokens [i, end) back to IMAP syntax (BODYSTRUCTURE as text). */
+static void sb_tokens(sbuf *b, const imap_reader *r, size_t i, size_t end)
+{
+    int need_space = 0;
+    for (size_t k = i; k < end; k++) {
+        const imap_tok *t = &r->toks[k];
+        if (t->type == IMAP_T_RPAREN) {
+            sb_put(b, ")", 1);
+            need_space = 1;
+            continue;
+        }
+        if (need_space)
+            sb_put(b, " ", 1);
+        need_space = 1;
+        switch (t->type) {
+        case IMAP_T_LPAREN:
+            sb_put(b, "(", 1);
+            need_space = 0;
+            break;
+        case IMAP_T_NIL:
+            sb_put(b, "NIL", 3);
+            break;
+        case IMAP_T_ATOM:
+            sb_tok(b, r, t);
+            break;
+        case IMAP_T_STRING: {
+            sb_put(b, "\"", 1);
+            const char *p = imap_tok_ptr(r, t);
+            for (size_t j = 0; j < t->len; j++) {
+                if (p[j] == '"' || p[j] == '\\')
+                    sb_put(b, "\\", 1);
+                if (p[j] == '\r' || p[j] == '\n')
+                    sb_put(b, " ", 1);
+                else
+                    sb_put(b, p + j, 1);
+            }
+            sb_put(b, "\"", 1);
+            break;
+        }
+        default:
+            sb_put(b, "NIL", 3);
+            break;
+        }
+    }
+}
+
+/* An ENVELOPE address list ((name adl mailbox host) ...) as "Name <mailbox@host>, ...". */
+static void sb_addresses(sbuf *b, const imap_reader *r, size_t i)
+{
+    if (i >= r->ntok || r->toks[i].type != IMAP_T_LPAREN)
+        return;
+    size_t end = imap_tok_skip(r, i) - 1, k = i + 1;
+    int first = 1;
+    while (k < end) {
+        if (r->toks[k].type != IMAP_T_LPAREN)
+            return;
+        size_t next = imap_tok_skip(r, k);
+        if (next - k == 6) {
+            const imap_tok *name = &r->toks[k + 1], *mbox = &r->toks[k + 3],
+                           *host = &r->toks[k + 4];
+            if (mbox->type != IMAP_T_NIL && host->type != IMAP_T_NIL) {
+                if (!first)
+                    sb_put(b, ", ", 2);
+                first = 0;
+                if (name->type == IMAP_T_STRING && name->len) {
+                    sb_tok(b, r, name);
+                    sb_put(b, " <", 2);
+                }
+                sb_tok(b, r, mbox);
+                sb_put(b, "@", 1);
+                sb_tok(b, r, host);
+                if (name->type == IMAP_T_STRING && name->len)
+                    sb_put(b, ">", 1);
+            }
+        }
+        k = next;
+    }
+}
+
+/* ---- FETCH ------------------------------------------------------------------------------- */
+
+static int is_body_item(const imap_reader *r, const imap_tok *t)
+{
+    if (t->type != IMAP_T_ATOM)
+        return 0;
+    const char *p = imap_tok_ptr(r, t);
+    size_t n = (size_t)t->len;
+    return (n >= 5 && strncasecmp(p, "BODY[", 5) == 0) ||
+           (n >= 7 && strncasecmp(p, "BINARY[", 7) == 0) ||
+           (n >= 6 && strncasecmp(p, "RFC822", 6) == 0 &&
+            !(n > 7 && p[6] == '.' && (p[7] | 0x20) == 's'));
+}
+
+/* UID of a FETCH response among the items read so far (0 when not seen yet). */
+static uint32_t fetch_uid_so_far(const imap_reader *r)
+{
+    uint32_t uid = 0;
+    for (size_t k = 4; k + 1 < r->ntok; k = imap_tok_skip(r, k + 1))
+        if (imap_tok_is(r, &r->toks[k], "UID"))
+            imap_tok_u32(r, &r->toks[k + 1], &uid);
+    return uid;
+}
+
+int imap_literal_mode_for(imap_engine *e)
+{
+    const imap_reader *r = &e->rd;
+    if (!e->fetch_active || !e->sink || r->ntok < 5 || r->depth != 1 || pre_tls(e))
+        return IMAP_LIT_MEMORY;
+    uint32_t seq;
+    if (imap_tok_u32(r, &r->toks[1], &seq) || !imap_tok_is(r, &r->toks[2], "FETCH") ||
+        !is_body_item(r, &r->toks[r->ntok - 1]))
+        return IMAP_LIT_MEMORY;
+    e->cur_seq = seq;
+    e->cur_uid = fetch_uid_so_far(r);
+    uint64_t total = imap_reader_literal_size(r);
+    e->xfer_total += total;
+    if (!e->sink_err && e->sink(seq, e->cur_uid, NULL, 0, total, e->sink_user))
+        e->sink_err = ST_ERROR_CANCELLED;
+    return IMAP_LIT_STREAM;
+}
+
+void imap_deliver_chunk(imap_engine *e, const char *p, size_t n)
+{
+    e->xfer_done += n;
+    e->progress++;
+    imap_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
+    if (e->sink_err)
+        return;
+    if (e->sink(e->cur_seq, e->cur_uid, p, n, 0, e->sink_user))
+        e->sink_err = e->sink_err ? e->sink_err : ST_ERROR_CANCELLED;
+}
+
+void imap_handle_fetch(imap_engine *e, uint32_t seq)
+{
+    const imap_reader *r = &e->rd;
+    if (r->ntok < 4 || r->toks[3].type != IMAP_T_LPAREN) {
+        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed FETCH response");
+        return;
+    }
+    IMAPMESSAGE m;
+    memset(&m, 0, sizeof m);
+    m.nMessageId = seq;
+    char kw[512] = "";
+    sbuf date = {0}, subj = {0}, from = {0}, to = {0}, cc = {0}, msgid = {0}, envdate = {0},
+         bs = {0};
+    int flags_seen = 0, body_seen = 0;
+    size_t end = imap_tok_skip(r, 3) - 1;
+    for (size_t k = 4; k < end;) {
+        const imap_tok *name = &r->toks[k];
+        if (k + 1 >= end) {
+            imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "FETCH item without a value");
+            goto out;
+        }
+        const imap_tok *val = &r->toks[k + 1];
+        size_t next = imap_tok_skip(r, k + 1);
+        if (imap_tok_is(r, name, "UID")) {
+            if (imap_tok_u32(r, val, &m.dwUID)) {
+                imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed UID in FETCH");
+                goto out;
+            }
+        } else if (imap_tok_is(r, name, "FLAGS")) {
+            m.dwFlags = imap_parse_flags(r, k + 1, kw, sizeof kw);
+            flags_seen = 1;
+        } else if (imap_tok_is(r, name, "RFC822.SIZE")) {
+            if (imap_tok_u64(r, val, &m.nSize)) {
+                imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed RFC822.SIZE");
+                goto out;
+            }
+        } else if (imap_tok_is(r, name, "INTERNALDATE")) {
+            sb_tok(&date, r, val);
+        } else if (imap_tok_is(r, name, "ENVELOPE") && val->type == IMAP_T_LPAREN &&
+                   next - (k + 1) >= 12) {
+            size_t f = k + 2; /* date subject from sender reply-to to cc bcc in-reply-to id */
+            size_t fields[10];
+            for (int q = 0; q < 10 && f < next - 1; q++) {
+                fields[q] = f;
+                f = imap_tok_skip(r, f);
+            }
+            sb_tok(&envdate, r, &r->toks[fields[0]]);
+            sb_tok(&subj, r, &r->toks[fields[1]]);
+            sb_addresses(&from, r, fields[2]);
+            sb_addresses(&to, r, fields[5]);
+            sb_addresses(&cc, r, fields[6]);
+            sb_tok(&msgid, r, &r->toks[fields[9]]);
+        } else if (imap_tok_is(r, name, "BODYSTRUCTURE") || imap_tok_is(r, name, "BODY")) {
+            sb_tokens(&bs, r, k + 1, next);
+        } else if (is_body_item(r, name)) {
+            body_seen = 1;
+            /* A body that came as a quoted string, NIL or an in-memory literal. */
+            if (e->fetch_active && e->sink && val->type != IMAP_T_STREAMED && !e->sink_err) {
+                uint64_t len = val->type == IMAP_T_STRING ? val->len : 0;
+                if (e->sink(seq, m.dwUID, NULL, 0, len, e->sink_user) ||
+                    (len &&
+                     e->sink(seq, m.dwUID, imap_tok_ptr(r, val), (size_t)len, 0, e->sink_user)))
+                    e->sink_err = ST_ERROR_CANCELLED;
+                e->xfer_total += len;
+                e->xfer_done += len;
+            }
+        }
+        k = next;
+    }
+    if (date.oom || subj.oom || from.oom || to.oom || cc.oom || msgid.oom || envdate.oom ||
+        bs.oom) {
+        imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+        goto out;
+    }
+    if (e->info_cb && e->fetch_active) {
+        m.lpszDate = date.p ? date.p : "";
+        m.lpszKeywords = kw;
+        m.lpszSubject = subj.p ? subj.p : "";
+        m.lpszFrom = from.p ? from.p : "";
+        m.lpszTo = to.p ? to.p : "";
+        m.lpszCc = cc.p ? cc.p : "";
+        m.lpszMessageId = msgid.p ? msgid.p : "";
+        m.lpszEnvDate = envdate.p ? envdate.p : "";
+        m.lpszBodyStructure = bs.p ? bs.p : "";
+        e->info_cb(&m, e->info_user);
+    } else if (!e->fetch_active && flags_seen && !body_seen) {
+        /* Unsolicited flag change (another client, or during IDLE). */
+        imap_note_change(e);
+    }
+out:
+    free(date.p);
+    free(subj.p);
+    free(from.p);
+    free(to.p);
+    free(cc.p);
+    free(msgid.p);
+    free(envdate.p);
+    free(bs.p);
+}

@@ -1,0 +1,16 @@
+# IMAP client: response reader, argument encoder, modified UTF-7, engine, public API.
+list(APPEND MAILWIRE_SOURCES
+  imap/reader.c
+  imap/encode.c
+  imap/utf7.c
+  imap/engine.c
+  imap/engine_ops.c
+  imap/response.c
+  imap/untagged.c
+  imap/fetch.c
+  imap/auth.c
+  imap/api.c
+  imap/api_mailbox.c
+  imap/api_message.c
+  imap/api_fetch.c
+)
