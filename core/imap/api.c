@@ -52,24 +52,6 @@ unsigned imap_enter(HCLIENT h, imap_client **c)
     return ST_ERROR_NONE;
 }
 
-/* WORKAROUND for core/session/session.c (reported to the lead): MW_IO_AGAIN and
- * MW_STEP_FAILED are both -1, so step_open() reports a send that would block as a failure
- * without an error, and mw_session_run() returns ST_ERROR_NONE while the operation still
- * runs. Until that is fixed: wait for the socket and go on. */
-static int wait_op(imap_client *c)
-{
-    int rc = mw_client_wait(c->s);
-    while (rc == 0 && mw_session_busy(c->s)) {
-        mw_socket_t sock;
-        int want, timeout;
-        mw_session_wait_info(c->s, &sock, &want, &timeout);
-        mw_poll2(sock, want ? want : MW_WANT_WRITE, MW_INVALID_SOCKET,
-                 timeout < 0 || timeout > 100 ? 100 : timeout, &want);
-        rc = mw_client_wait(c->s);
-    }
-    return rc;
-}
-
 int imap_run(imap_client *c, unsigned op_timeout_ms)
 {
     imap_engine *e = &c->e;
@@ -80,13 +62,13 @@ int imap_run(imap_client *c, unsigned op_timeout_ms)
     if (mw_session_busy(c->s)) {
         /* The IDLE operation continues as this one (imap_enter() detached it). */
         mw_session_set_op_timeout(c->s, op_timeout_ms);
-        return wait_op(c);
+        return mw_client_wait(c->s);
     }
     if (mw_session_begin(c->s))
         return IMAP_ERROR;
     if (op_timeout_ms)
         mw_session_set_op_timeout(c->s, op_timeout_ms);
-    return wait_op(c);
+    return mw_client_wait(c->s);
 }
 
 int imap_need_auth(imap_client *c)
@@ -212,8 +194,6 @@ static HCLIENT connect_common(const char *host, unsigned port, unsigned timeout,
         return h;
     }
     unsigned err = mw_session_run(s);
-    while (err == ST_ERROR_NONE && mw_session_busy(s)) /* see wait_op() */
-        err = mw_session_run(s);
     if (err) {
         char detail[512];
         mw_strlcpy(detail, mw_get_error_detail(), sizeof detail);
@@ -405,16 +385,7 @@ int ImapGetSecurityInfo(HCLIENT hClient, SECURITYINFO *lpInfo)
 
 int ImapExecute(HCLIENT hClient)
 {
-    int rc = MailwireExecute(hClient);
-    imap_client *c;
-    /* WORKAROUND (see wait_op()): a send that would block comes back as a failure without an
-     * error code while the operation still runs. */
-    if (rc == IMAP_ERROR && mw_get_error() == ST_ERROR_NONE && imap_enter_local(hClient, &c) == 0 &&
-        mw_session_busy(c->s)) {
-        mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
-        return MAILWIRE_IN_PROGRESS;
-    }
-    return rc;
+    return MailwireExecute(hClient);
 }
 
 int ImapGetPollInfo(HCLIENT hClient, MAILWIRE_SOCKET *lpSocket, unsigned *lpEvents, int *lpTimeout)
