@@ -1,0 +1,389 @@
+/* RFC 5322 address lists as users write them; see address.h.
+ *
+ * The list is checked as a whole first (CR, LF, malformed UTF-8), then split into items at
+ * top-level commas and semicolons (outside quoted strings, comments, angle brackets and
+ * domain literals), and each item is parsed as "phrase <addr-spec>", "<addr-spec>" or a bare
+ * addr-spec, comments ignored (RFC 5322 sections 3.2.2, 3.4). The addr-spec must be one an
+ * SMTP envelope can carry (RFC 5321 sections 4.1.2 and 4.5.3.1).
+ *
+ * Group syntax ("undisclosed-recipients:;", RFC 5322 section 3.4) is refused: the parser
+ * reports mailboxes only, a group name could not be carried to the headers, and a stray ':'
+ * would otherwise silently change whom a message goes to. Nothing allocates. */
+#include "address.h"
+
+#include <mailwire/common.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "utf8.h"
+
+/* RFC 5321 section 4.5.3.1.1 (local part) and 4.5.3.1.3 (a path of 256 octets including
+ * the angle brackets leaves 254 for the address). */
+#define LOCAL_MAX 64
+#define ADDR_MAX 254
+
+typedef struct parse_ctx {
+    const char *list;
+    char *detail;
+    size_t detail_size;
+} parse_ctx;
+
+static unsigned fail(parse_ctx *c, const char *what, const char *at)
+{
+    if (c->detail && c->detail_size > 0)
+        snprintf(c->detail, c->detail_size, "%s in address list at offset %zu", what,
+                 (size_t)(at - c->list));
+    return ST_ERROR_INVALID_ARGUMENT;
+}
+
+static int is_wsp(char ch)
+{
+    return ch == ' ' || ch == '\t';
+}
+
+/* End of the quoted string starting at p ('"'), pointing after the closing quote; NULL when it
+ * is not closed before end. Quoted pairs (RFC 5322 section 3.2.1) escape any character. */
+static const char *skip_quoted(const char *p, const char *end)
+{
+    for (p++; p < end; p++) {
+        if (*p == '\\') {
+            if (++p >= end)
+                return NULL;
+        } else if (*p == '"') {
+            return p + 1;
+        }
+    }
+    return NULL;
+}
+
+/* End of the (possibly nested) comment starting at p ('('); NULL when unbalanced. */
+static const char *skip_comment(const char *p, const char *end)
+{
+    size_t depth = 0;
+    for (; p < end; p++) {
+        if (*p == '\\') {
+            if (++p >= end)
+                return NULL;
+        } else if (*p == '(') {
+            depth++;
+        } else if (*p == ')') {
+            if (--depth == 0)
+                return p + 1;
+        }
+    }
+    return NULL;
+}
+
+/* Skip white space and comments (CFWS) forward from p. */
+static const char *skip_cfws(const char *p, const char *end)
+{
+    while (p < end) {
+        if (is_wsp(*p))
+            p++;
+        else if (*p == '(')
+            p = skip_comment(p, end); /* balanced: checked when the item was split */
+        else
+            break;
+    }
+    return p;
+}
+
+/* Trim white space and trailing comments from the end of [p, end). Comments were checked
+ * balanced, so a ')' at the end closes a comment that starts somewhere after p. */
+static const char *trim_cfws_end(const char *p, const char *end)
+{
+    for (;;) {
+        while (end > p && is_wsp(end[-1]))
+            end--;
+        if (end == p || end[-1] != ')')
+            return end;
+        /* Find the comment's start by scanning forward (the forward scan knows quoting). */
+        const char *q = p, *start = NULL;
+        while (q < end) {
+            if (*q == '"') {
+                q = skip_quoted(q, end);
+                if (!q)
+                    return end;
+            } else if (*q == '(') {
+                const char *e = skip_comment(q, end);
+                if (!e)
+                    return end;
+                if (e == end)
+                    start = q;
+                q = e;
+            } else {
+                q++;
+            }
+        }
+        if (!start)
+            return end;
+        end = start;
+    }
+}
+
+/* Find the end of the item starting at p: the next top-level ',' or ';', or the end of the
+ * list. Reports unbalanced quotes, comments and brackets. */
+static unsigned item_end(parse_ctx *c, const char *p, const char *end, const char **out)
+{
+    const char *angle = NULL, *square = NULL;
+    for (; p < end; p++) {
+        switch (*p) {
+        case '"': {
+            const char *e = skip_quoted(p, end);
+            if (!e)
+                return fail(c, "unbalanced quote", p);
+            p = e - 1;
+            break;
+        }
+        case '(': {
+            const char *e = skip_comment(p, end);
+            if (!e)
+                return fail(c, "unbalanced comment", p);
+            p = e - 1;
+            break;
+        }
+        case ')':
+            return fail(c, "unbalanced ')'", p);
+        case '\\':
+            return fail(c, "backslash outside a quoted string", p);
+        case '<':
+            if (angle)
+                return fail(c, "nested '<'", p);
+            angle = p;
+            break;
+        case '>':
+            if (!angle)
+                return fail(c, "unbalanced '>'", p);
+            angle = NULL;
+            break;
+        case '[':
+            if (square)
+                return fail(c, "nested '['", p);
+            square = p;
+            break;
+        case ']':
+            if (!square)
+                return fail(c, "unbalanced ']'", p);
+            square = NULL;
+            break;
+        case ',':
+        case ';':
+            if (!angle && !square) {
+                *out = p;
+                return 0;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    if (angle)
+        return fail(c, "unbalanced '<'", angle);
+    if (square)
+        return fail(c, "unbalanced '['", square);
+    *out = p;
+    return 0;
+}
+
+static int is_special(char ch)
+{
+    return strchr("()<>[]:;,\\\"@", ch) != NULL;
+}
+
+/* Check an addr-spec [p, end) (RFC 5321 section 4.1.2 Mailbox; RFC 6531 allows UTF-8). */
+static unsigned check_addr(parse_ctx *c, const char *p, const char *end)
+{
+    if (p == end)
+        return fail(c, "empty address", p);
+    const char *local_end;
+    if (*p == '"') {
+        local_end = skip_quoted(p, end);
+        if (!local_end)
+            return fail(c, "unbalanced quote", p);
+        for (const char *q = p; q < local_end; q++)
+            if ((unsigned char)*q < 0x20 && *q != '\t')
+                return fail(c, "control character in address", q);
+        if (local_end < end && *local_end != '@')
+            return fail(c, "text after a quoted local part", local_end);
+    } else {
+        local_end = p;
+        while (local_end < end && *local_end != '@')
+            local_end++;
+        for (const char *q = p; q < local_end; q++) {
+            unsigned char ch = (unsigned char)*q;
+            if (ch == ' ' || ch == '\t')
+                return fail(c, "white space in address", q);
+            if (ch < 0x20 || ch == 0x7f)
+                return fail(c, "control character in address", q);
+            if (is_special(*q))
+                return fail(c, "unexpected character in address", q);
+        }
+    }
+    if (local_end == p)
+        return fail(c, "empty local part", p);
+    if ((size_t)(local_end - p) > LOCAL_MAX)
+        return fail(c, "local part longer than 64 octets", p);
+    if ((size_t)(end - p) > ADDR_MAX)
+        return fail(c, "address longer than 254 octets", p);
+    if (local_end == end)
+        return 0; /* a bare local part, e.g. "postmaster" */
+    const char *d = local_end + 1;
+    if (d == end)
+        return fail(c, "empty domain", local_end);
+    if (*d == '[') {
+        /* Domain literal (RFC 5321 section 4.1.3): "[" printable, no brackets or "\" "]". */
+        if (end[-1] != ']' || end - d < 3)
+            return fail(c, "malformed domain literal", d);
+        for (const char *q = d + 1; q < end - 1; q++) {
+            unsigned char ch = (unsigned char)*q;
+            if (ch <= 0x20 || ch == 0x7f || *q == '[' || *q == ']' || *q == '\\')
+                return fail(c, "unexpected character in domain literal", q);
+        }
+        return 0;
+    }
+    for (const char *q = d; q < end; q++) {
+        unsigned char ch = (unsigned char)*q;
+        if (ch == ' ' || ch == '\t')
+            return fail(c, "white space in address", q);
+        if (ch < 0x20 || ch == 0x7f)
+            return fail(c, "control character in address", q);
+        if (is_special(*q))
+            return fail(c, "unexpected character in address", q);
+    }
+    return 0;
+}
+
+/* Parse one non-empty item [p, end) (leading/trailing CFWS already removed). */
+static unsigned parse_item(parse_ctx *c, const char *p, const char *end, mw_addr *a)
+{
+    memset(a, 0, sizeof(*a));
+    /* Top-level '<' (outside quotes and comments) marks an angle-addr; a top-level ':' group
+     * syntax, which is refused (see the file comment). */
+    const char *lt = NULL;
+    for (const char *q = p; q < end && !lt; q++) {
+        if (*q == '"')
+            q = skip_quoted(q, end) - 1;
+        else if (*q == '(')
+            q = skip_comment(q, end) - 1;
+        else if (*q == '[') {
+            const char *rb = memchr(q, ']', (size_t)(end - q)); /* balanced: item_end() */
+            q = rb ? rb : end - 1;
+        } else if (*q == '<')
+            lt = q;
+        else if (*q == ':')
+            return fail(c, "group syntax (':') not supported", q);
+    }
+    if (!lt) {
+        /* Bare addr-spec; a comment inside it is not allowed (it would hide white space). */
+        for (const char *q = p; q < end; q++) {
+            if (*q == '"') {
+                q = skip_quoted(q, end) - 1;
+            } else if (*q == '(') {
+                return fail(c, "comment inside an address", q);
+            }
+        }
+        a->addr = p;
+        a->addr_len = (size_t)(end - p);
+        return check_addr(c, p, end);
+    }
+    const char *gt = lt + 1;
+    while (gt < end && *gt != '>') {
+        if (*gt == '"')
+            gt = skip_quoted(gt, end);
+        else
+            gt++;
+    }
+    /* item_end() saw the brackets balanced; a '>' exists. */
+    const char *after = skip_cfws(gt + 1, end);
+    if (after != end)
+        return fail(c, "unexpected text after '>'", after);
+    const char *as = lt + 1, *ae = gt;
+    while (as < ae && is_wsp(*as))
+        as++;
+    while (ae > as && is_wsp(ae[-1]))
+        ae--;
+    a->addr = as;
+    a->addr_len = (size_t)(ae - as);
+    unsigned err = check_addr(c, as, ae);
+    if (err)
+        return err;
+    const char *de = trim_cfws_end(p, lt);
+    if (de > p) {
+        if (*p == '"' && skip_quoted(p, de) == de) {
+            a->display = p + 1;
+            a->display_len = (size_t)(de - p - 2);
+            a->display_quoted = 1;
+        } else {
+            a->display = p;
+            a->display_len = (size_t)(de - p);
+        }
+    }
+    return 0;
+}
+
+unsigned mw_addr_list_parse(const char *list, unsigned (*fn)(void *user, const mw_addr *a),
+                            void *user, char *detail, size_t detail_size)
+{
+    parse_ctx c = {list, detail, detail_size};
+    if (detail && detail_size > 0)
+        detail[0] = 0;
+    if (!list) {
+        if (detail && detail_size > 0)
+            snprintf(detail, detail_size, "address list is NULL");
+        return ST_ERROR_INVALID_ARGUMENT;
+    }
+    size_t len = strlen(list);
+    for (size_t i = 0; i < len; i++) {
+        if (list[i] == '\r')
+            return fail(&c, "CR", list + i);
+        if (list[i] == '\n')
+            return fail(&c, "LF", list + i);
+    }
+    size_t bad = mw_utf8_check(list, len);
+    if (bad != len)
+        return fail(&c, "malformed UTF-8", list + bad);
+    const char *p = list;
+    for (;;) {
+        const char *e;
+        unsigned err = item_end(&c, p, list + len, &e);
+        if (err)
+            return err;
+        const char *s = skip_cfws(p, e);
+        const char *t = trim_cfws_end(s, e);
+        if (s < t) {
+            mw_addr a;
+            err = parse_item(&c, s, t, &a);
+            if (err)
+                return err;
+            if (fn && (err = fn(user, &a)) != 0)
+                return err;
+        }
+        if (!*e)
+            return 0;
+        p = e + 1;
+    }
+}
+
+static unsigned count_one(void *user, const mw_addr *a)
+{
+    (void)a;
+    ++*(long *)user;
+    return 0;
+}
+
+long mw_addr_list_count(const char *list)
+{
+    long n = 0;
+    if (mw_addr_list_parse(list, count_one, &n, NULL, 0) != 0)
+        return -1;
+    return n;
+}
+
+int mw_addr_is_utf8(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return 1;
+    return 0;
+}

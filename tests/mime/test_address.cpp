@@ -1,0 +1,182 @@
+// Address-list parser: a table of lists users write, with the mailboxes each must give, and a
+// table of malformed lists with the exact error text each must give.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+extern "C" {
+#include <mailwire/common.h>
+
+#include "core/mime/address.h"
+}
+
+namespace
+{
+
+struct Box {
+    std::string display; // as reported (quoted-pair backslashes kept)
+    int quoted;          // display_quoted; -1: no display at all
+    std::string addr;
+    bool operator==(const Box &o) const
+    {
+        return display == o.display && quoted == o.quoted && addr == o.addr;
+    }
+};
+
+std::ostream &operator<<(std::ostream &os, const Box &b)
+{
+    return os << "{" << b.display << "|" << b.quoted << "|" << b.addr << "}";
+}
+
+unsigned Collect(void *user, const mw_addr *a)
+{
+    auto *v = static_cast<std::vector<Box> *>(user);
+    Box b;
+    b.quoted = a->display ? a->display_quoted : -1;
+    if (a->display)
+        b.display.assign(a->display, a->display_len);
+    b.addr.assign(a->addr, a->addr_len);
+    v->push_back(b);
+    return 0;
+}
+
+struct Good {
+    const char *list;
+    std::vector<Box> want;
+};
+
+TEST(Address, GoodLists)
+{
+    const std::vector<Good> table = {
+        {"a@x", {{"", -1, "a@x"}}},
+        {"a@x, b@y", {{"", -1, "a@x"}, {"", -1, "b@y"}}},
+        {"a@x; b@y;c@z", {{"", -1, "a@x"}, {"", -1, "b@y"}, {"", -1, "c@z"}}},
+        {"\"Doe, John\" <j@x>, b@y", {{"Doe, John", 1, "j@x"}, {"", -1, "b@y"}}},
+        {"\"Say \\\"hi\\\"\" <q@x>", {{"Say \\\"hi\\\"", 1, "q@x"}}},
+        {"John Doe <j@x>", {{"John Doe", 0, "j@x"}}},
+        {"  <j@x>  ", {{"", -1, "j@x"}}},
+        {"< j@x >", {{"", -1, "j@x"}}},
+        {"j@x (John (the) \\) Doe)", {{"", -1, "j@x"}}},
+        {"(lead) John <j@x> (trail)", {{"John", 0, "j@x"}}},
+        {"John (work) <j@x>", {{"John", 0, "j@x"}}},
+        {"(c, with; separators) a@x", {{"", -1, "a@x"}}},
+        {"a@x,, ,;  ,b@y,", {{"", -1, "a@x"}, {"", -1, "b@y"}}},
+        {"", {}},
+        {"  ,  ", {}},
+        {"\"a b\"@x", {{"", -1, "\"a b\"@x"}}},
+        {"\"a,b\\\"c\"@x", {{"", -1, "\"a,b\\\"c\"@x"}}},
+        {"Jörg Müller <jörg@bücher.example>", {{"Jörg Müller", 0, "jörg@bücher.example"}}},
+        {"\"日本, 語\" <用户@例子.广告>", {{"日本, 語", 1, "用户@例子.广告"}}},
+        {"postmaster", {{"", -1, "postmaster"}}},
+        {"u@[192.0.2.1]", {{"", -1, "u@[192.0.2.1]"}}},
+        {"u@[IPv6:2001:db8::1], v@y", {{"", -1, "u@[IPv6:2001:db8::1]"}, {"", -1, "v@y"}}},
+        {"\"\" <e@x>", {{"", 1, "e@x"}}},
+        {"\"Q\" Public <qp@x>", {{"\"Q\" Public", 0, "qp@x"}}},
+        {"first.last+tag@sub.example.org", {{"", -1, "first.last+tag@sub.example.org"}}},
+        {"\ta@x\t", {{"", -1, "a@x"}}},
+    };
+    for (const auto &g : table) {
+        std::vector<Box> got;
+        char detail[200] = "unset";
+        unsigned rc = mw_addr_list_parse(g.list, Collect, &got, detail, sizeof detail);
+        EXPECT_EQ(rc, 0u) << g.list << ": " << detail;
+        EXPECT_STREQ(detail, "") << g.list;
+        EXPECT_EQ(got, g.want) << g.list;
+        EXPECT_EQ(mw_addr_list_count(g.list), static_cast<long>(g.want.size())) << g.list;
+    }
+}
+
+struct Bad {
+    std::string list;
+    const char *detail;
+};
+
+TEST(Address, BadLists)
+{
+    const std::string local65(65, 'l');
+    const std::string dom(250, 'd');
+    const std::vector<Bad> table = {
+        {"a@x,\r\nBcc: evil@y", "CR in address list at offset 4"},
+        {"a@x\nb@y", "LF in address list at offset 3"},
+        {"a@x, \"Doe, John <j@x>", "unbalanced quote in address list at offset 5"},
+        {"\"abc\\\"", "unbalanced quote in address list at offset 0"},
+        {"a@x (unclosed (nested) comment", "unbalanced comment in address list at offset 4"},
+        {"a@x) b", "unbalanced ')' in address list at offset 3"},
+        {"John <j@x", "unbalanced '<' in address list at offset 5"},
+        {"j@x>", "unbalanced '>' in address list at offset 3"},
+        {"<a<b@x>>", "nested '<' in address list at offset 2"},
+        {"u@[1.2.3.4", "unbalanced '[' in address list at offset 2"},
+        {"u@1.2.3.4]", "unbalanced ']' in address list at offset 9"},
+        {"John Doe", "white space in address in address list at offset 4"},
+        {"a b@x", "white space in address in address list at offset 1"},
+        {"a@x y", "white space in address in address list at offset 3"},
+        {"<a @x>", "white space in address in address list at offset 2"},
+        {"John <>", "empty address in address list at offset 6"},
+        {"<  >", "empty address in address list at offset 3"},
+        {"@x", "empty local part in address list at offset 0"},
+        {"a@", "empty domain in address list at offset 1"},
+        {"a@b@c", "unexpected character in address in address list at offset 3"},
+        {"John <j@x> extra", "unexpected text after '>' in address list at offset 11"},
+        {"undisclosed-recipients:;",
+         "group syntax (':') not supported in address list at offset 22"},
+        {"a\\b@x", "backslash outside a quoted string in address list at offset 1"},
+        {"a(c)@x", "comment inside an address in address list at offset 1"},
+        {"\"a\"b@x", "text after a quoted local part in address list at offset 3"},
+        {"a\x01@x", "control character in address in address list at offset 1"},
+        {"Bad \xff <a@x>", "malformed UTF-8 in address list at offset 4"},
+        {"\xc3\x28@x", "malformed UTF-8 in address list at offset 0"},
+        {local65 + "@x", "local part longer than 64 octets in address list at offset 0"},
+        {"a@" + dom + ".org", "address longer than 254 octets in address list at offset 0"},
+    };
+    for (const auto &b : table) {
+        char detail[200] = "";
+        std::vector<Box> got;
+        unsigned rc = mw_addr_list_parse(b.list.c_str(), Collect, &got, detail, sizeof detail);
+        EXPECT_EQ(rc, static_cast<unsigned>(ST_ERROR_INVALID_ARGUMENT)) << b.list;
+        EXPECT_STREQ(detail, b.detail) << b.list;
+        EXPECT_EQ(mw_addr_list_count(b.list.c_str()), -1) << b.list;
+    }
+}
+
+TEST(Address, LimitsAreInclusive)
+{
+    const std::string local64(64, 'l');
+    EXPECT_EQ(mw_addr_list_count((local64 + "@x").c_str()), 1);
+    std::string addr = "a@" + std::string(252, 'd');
+    ASSERT_EQ(addr.size(), 254u);
+    EXPECT_EQ(mw_addr_list_count(addr.c_str()), 1);
+}
+
+unsigned StopAtSecond(void *user, const mw_addr *)
+{
+    return ++*static_cast<int *>(user) == 2 ? 4242u : 0u;
+}
+
+TEST(Address, CallbackStopsTheParse)
+{
+    int n = 0;
+    EXPECT_EQ(mw_addr_list_parse("a@x, b@y, c@z", StopAtSecond, &n, nullptr, 0), 4242u);
+    EXPECT_EQ(n, 2);
+}
+
+TEST(Address, NullListAndTinyDetailBuffer)
+{
+    char detail[64];
+    EXPECT_EQ(mw_addr_list_parse(nullptr, Collect, nullptr, detail, sizeof detail),
+              static_cast<unsigned>(ST_ERROR_INVALID_ARGUMENT));
+    EXPECT_STREQ(detail, "address list is NULL");
+    char tiny[8];
+    EXPECT_EQ(mw_addr_list_parse("a@x\r", nullptr, nullptr, tiny, sizeof tiny),
+              static_cast<unsigned>(ST_ERROR_INVALID_ARGUMENT));
+    EXPECT_STREQ(tiny, "CR in a");
+}
+
+TEST(Address, IsUtf8)
+{
+    EXPECT_EQ(mw_addr_is_utf8("plain@x", 7), 0);
+    EXPECT_EQ(mw_addr_is_utf8("jörg@x", 7), 1);
+    EXPECT_EQ(mw_addr_is_utf8("jörg@x", 1), 0); // only the first byte looked at
+}
+
+} // namespace
