@@ -201,8 +201,9 @@ static unsigned check_addr(parse_ctx *c, const char *p, const char *end)
         local_end = skip_quoted(p, end);
         if (!local_end)
             return fail(c, "unbalanced quote", p);
+        /* qtextSMTP and quoted-pairSMTP (RFC 5321 section 4.1.2): printable and space only. */
         for (const char *q = p; q < local_end; q++)
-            if ((unsigned char)*q < 0x20 && *q != '\t')
+            if ((unsigned char)*q < 0x20 || *q == 0x7f)
                 return fail(c, "control character in address", q);
         if (local_end < end && *local_end != '@')
             return fail(c, "text after a quoted local part", local_end);

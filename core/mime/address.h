@@ -26,9 +26,19 @@ typedef struct mw_addr {
  * returned. Returns 0 when the list was parsed, ST_ERROR_INVALID_ARGUMENT (detail set) for CR,
  * LF or NUL anywhere, an unbalanced quote, comment or bracket, an empty address, or an
  * address an SMTP envelope cannot carry (RFC 5321 section 4.1.2: white space or controls
- * in the addr-spec, "<" or ">" inside it); or fn's return value. */
-MW_INTERNAL unsigned mw_addr_list_parse(const char *list, unsigned (*fn)(void *user, const mw_addr *a),
-                                        void *user, char *detail, size_t detail_size);
+ * in the addr-spec, "<" or ">" inside it); or fn's return value.
+ *
+ * Details: the detail text reads "<what> in address list at offset <n>" (n: octets from the
+ * start of list), e.g. "unbalanced quote in address list at offset 12". Besides the cases
+ * above it reports malformed UTF-8 (UTF-8 is otherwise allowed anywhere, RFC 6532), a local
+ * part over 64 octets or an address over 254 (RFC 5321 section 4.5.3.1), and group syntax
+ * ("undisclosed-recipients:;"), which is refused: groups have no mailbox to report and a
+ * stray ':' must not silently change the recipients. A bare local part ("postmaster") and
+ * quoted local parts ("a b"@x, reported as written) are accepted. NUL cannot occur inside a
+ * C string; detail may be NULL. Nothing is allocated; any thread may call. */
+MW_INTERNAL unsigned mw_addr_list_parse(const char *list,
+                                        unsigned (*fn)(void *user, const mw_addr *a), void *user,
+                                        char *detail, size_t detail_size);
 
 /* Number of mailboxes in a list, or -1 when it does not parse. */
 MW_INTERNAL long mw_addr_list_count(const char *list);

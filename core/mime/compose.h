@@ -3,7 +3,14 @@
  * Streaming: the message is produced in pieces on demand, attachments are read from their
  * files as the output is pulled, so memory stays flat whatever the attachment sizes. The
  * output uses CRLF line endings and keeps every line within 998 octets (RFC 5322 section
- * 2.1.1), so the SMTP DATA encoder passes it through unchanged (it still dot-stuffs). */
+ * 2.1.1), so the SMTP DATA encoder passes it through unchanged (it still dot-stuffs).
+ *
+ * Layout: text only -> text/plain; HTML only -> text/html; both -> multipart/alternative
+ * (text first); with attachments -> multipart/mixed, the body (or the alternative) first, then
+ * one base64 part per file. Text parts are 7bit when that is safe, else quoted-printable;
+ * their line breaks (CRLF, LF or CR) become CRLF, nothing else changes. Header fields: From,
+ * To, Cc, Subject, Date, Message-ID, MIME-Version, the caller's extra lines, then the MIME
+ * fields; Bcc never appears. An mw_mime is used by one thread at a time. */
 #ifndef MW_COMPOSE_H
 #define MW_COMPOSE_H
 
@@ -36,8 +43,10 @@ MW_INTERNAL uint64_t mw_mime_size(const mw_mime *m);
 MW_INTERNAL int mw_mime_needs_8bit(const mw_mime *m);
 MW_INTERNAL int mw_mime_needs_smtputf8(const mw_mime *m);
 
-/* Copy up to cap next octets into buf. Returns the count (0 at the end), or -1 on a file
- * error (ST_ERROR_FILE, detail in mw_mime_detail()), e.g. a file that changed size. */
+/* Copy up to cap next octets into buf. Returns the count (0 at the end, or when cap is 0), or
+ * -1 on a file error (ST_ERROR_FILE, detail in mw_mime_detail()), e.g. a file that changed
+ * size since mw_mime_new() or could no longer be opened; after -1 every call returns -1.
+ * Each attachment is opened when its turn comes and read in fixed-size chunks. */
 MW_INTERNAL long mw_mime_read(mw_mime *m, char *buf, size_t cap);
 
 MW_INTERNAL const char *mw_mime_detail(const mw_mime *m);
@@ -50,7 +59,10 @@ MW_INTERNAL const char *mw_mime_recipient(const mw_mime *m, size_t i);
 
 MW_INTERNAL void mw_mime_free(mw_mime *m);
 
-/* Tests only: fixed Date, Message-ID and boundary seed so the output is reproducible. */
+/* Tests only: fixed Date, Message-ID and boundary seed so the output is reproducible. Call
+ * before the first mw_mime_read(); NULL keeps a value. message_id is wrapped in "<>" unless it
+ * starts with '<'; boundary (bchars, RFC 2046 section 5.1.1; cut at 67) follows "=_m" / "=_a".
+ * mw_mime_size() stays exact. If memory runs out, mw_mime_read() returns -1 ("out of memory"). */
 MW_INTERNAL void mw_mime_set_test_seed(mw_mime *m, const char *date, const char *message_id,
                                        const char *boundary);
 

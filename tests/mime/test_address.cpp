@@ -124,6 +124,7 @@ TEST(Address, BadLists)
         {"a(c)@x", "comment inside an address in address list at offset 1"},
         {"\"a\"b@x", "text after a quoted local part in address list at offset 3"},
         {"a\x01@x", "control character in address in address list at offset 1"},
+        {"\"a\tb\"@x", "control character in address in address list at offset 2"},
         {"Bad \xff <a@x>", "malformed UTF-8 in address list at offset 4"},
         {"\xc3\x28@x", "malformed UTF-8 in address list at offset 0"},
         {local65 + "@x", "local part longer than 64 octets in address list at offset 0"},
