@@ -7,4 +7,5 @@ list(APPEND MAILWIRE_SOURCES
   smtp/auth.c
   smtp/source.c
   smtp/api.c
+  smtp/submit.c
 )

@@ -304,6 +304,16 @@ MAILWIRE_API int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const ch
 MAILWIRE_API int SmtpSubmitMessage(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage);
 
 /**
+ * @brief SmtpSubmitMessage() with TLS credentials (client certificate, extra CA file, pinned
+ * fingerprint) for the connection; SmtpSubmitMessage() uses the system trust store only.
+ * @param lpCredentials credentials as for SmtpConnect(), or NULL.
+ * @return 0 or SMTP_ERROR (last error set).
+ * @par Blocking: yes. @par Thread: any.
+ */
+MAILWIRE_API int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage,
+                                     const SECURITYCREDENTIALS *lpCredentials);
+
+/**
  * @brief Start a transaction: MAIL FROM with SIZE (when dwMessageSize is non-zero and the
  * server offers SIZE), BODY=8BITMIME / SMTPUTF8 as dwOptions asks, and the DSN RET/ENVID set
  * with SmtpSetDeliveryOptions().
