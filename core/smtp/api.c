@@ -33,6 +33,9 @@ typedef struct smtp_client {
     unsigned port;
     uint32_t options;
     char *wcopy; /* non-blocking SmtpWrite(): the bytes being sent */
+    SMTPTRACEPROC trace;
+    void *trace_user;
+    HCLIENT handle;
     unsigned timeout_ms;
     unsigned long seen_progress; /* see progressed() */
     int64_t until;
@@ -192,8 +195,16 @@ static void system_name(char *out, size_t size)
         mw_strlcpy(out, host, size);
 }
 
+static void trace_tramp(void *user, int dir, const char *data, size_t len)
+{
+    smtp_client *c = user;
+    if (c->trace)
+        c->trace(c->handle, (unsigned)dir, data, len, c->trace_user);
+}
+
 HCLIENT mw_smtp_connect(const char *host, unsigned port, unsigned timeout, uint32_t options,
-                        const char *local, const SECURITYCREDENTIALS *cred, int async)
+                        const char *local, const SECURITYCREDENTIALS *cred, int async,
+                        SMTPTRACEPROC trace, void *trace_user)
 {
     char name[256];
     if (!host || !*host || bad_text(host) || strchr(host, ' ')) {
@@ -259,6 +270,12 @@ HCLIENT mw_smtp_connect(const char *host, unsigned port, unsigned timeout, uint3
         mw_session_free(s);
         return INVALID_CLIENT;
     }
+    c->handle = h;
+    if (trace) {
+        c->trace = trace;
+        c->trace_user = trace_user;
+        mw_session_set_trace(s, trace_tramp, c);
+    }
     if (mw_smtp_op_connect(e) || mw_session_connect(s, host, (uint16_t)port) ||
         (!async && run_blocking(s, c) != ST_ERROR_NONE)) {
         unsigned err = mw_get_error();
@@ -283,7 +300,7 @@ HCLIENT SmtpConnect(const char *lpszRemoteHost, unsigned nRemotePort, unsigned n
                     const SECURITYCREDENTIALS *lpCredentials)
 {
     return mw_smtp_connect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpszLocalName,
-                           lpCredentials, 0);
+                           lpCredentials, 0, NULL, NULL);
 }
 
 HCLIENT SmtpAsyncConnect(const char *lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
@@ -291,7 +308,7 @@ HCLIENT SmtpAsyncConnect(const char *lpszRemoteHost, unsigned nRemotePort, unsig
                          const SECURITYCREDENTIALS *lpCredentials)
 {
     return mw_smtp_connect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpszLocalName,
-                           lpCredentials, 1);
+                           lpCredentials, 1, NULL, NULL);
 }
 
 int SmtpDisconnect(HCLIENT hClient)
@@ -311,6 +328,19 @@ int SmtpDisconnect(HCLIENT hClient)
     }
     mw_handle_unregister(hClient);
     mw_session_free(s);
+    mw_set_error(ST_ERROR_NONE, NULL);
+    return 0;
+}
+
+int SmtpSetTrace(HCLIENT hClient, SMTPTRACEPROC lpfnTrace, void *lpUserData)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    c->trace = lpfnTrace;
+    c->trace_user = lpUserData;
+    mw_session_set_trace(s, lpfnTrace ? trace_tramp : NULL, c);
     mw_set_error(ST_ERROR_NONE, NULL);
     return 0;
 }

@@ -53,7 +53,8 @@ static int fail_and_quit(HCLIENT h)
 }
 
 int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage,
-                        const SECURITYCREDENTIALS *lpCredentials)
+                        const SECURITYCREDENTIALS *lpCredentials, SMTPTRACEPROC lpfnTrace,
+                        void *lpTraceData)
 {
     if (!lpServer || !lpMessage || !lpServer->lpszHostName || lpServer->dwReserved != 0) {
         mw_set_error(ST_ERROR_INVALID_ARGUMENT, "a server with a host name is required "
@@ -85,7 +86,7 @@ int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage
     /* A user name means AUTH, which needs ESMTP (SocketTools). */
     uint32_t options = lpServer->dwOptions | (auth ? SMTP_OPTION_EXTENDED : 0);
     HCLIENT h = mw_smtp_connect(lpServer->lpszHostName, lpServer->nHostPort, lpServer->nTimeout,
-                                options, NULL, lpCredentials, 0);
+                                options, NULL, lpCredentials, 0, lpfnTrace, lpTraceData);
     if (h == INVALID_CLIENT) {
         mime_close(ms);
         return fail_and_quit(h);
@@ -117,5 +118,5 @@ int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage
 
 int SmtpSubmitMessage(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage)
 {
-    return SmtpSubmitMessageEx(lpServer, lpMessage, NULL);
+    return SmtpSubmitMessageEx(lpServer, lpMessage, NULL, NULL, NULL);
 }

@@ -303,15 +303,40 @@ MAILWIRE_API int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const ch
  */
 MAILWIRE_API int SmtpSubmitMessage(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage);
 
+/** @name Trace directions (SMTPTRACEPROC nDirection) @{ */
+#define SMTP_TRACE_SENT 'S'     /**< bytes sent (AUTH responses replaced by "<redacted n bytes>") */
+#define SMTP_TRACE_RECEIVED 'R' /**< bytes received */
+#define SMTP_TRACE_INFO 'I'     /**< a note about the session (phase changes, TLS, errors) */
+/** @} */
+
+/**
+ * @brief Protocol trace callback: every byte sent and received, and notes about the session.
+ * Passwords, tokens and every AUTH response are never passed: the trace shows a marker
+ * instead. Called on the thread that drives the session.
+ */
+typedef void(MAILWIRE_CALLBACK *SMTPTRACEPROC)(HCLIENT hClient, unsigned nDirection,
+                                               const char *lpData, size_t cbData,
+                                               void *lpUserData);
+
+/**
+ * @brief Set (or with NULL remove) the protocol trace of a session.
+ * @return 0 or SMTP_ERROR (handle errors).
+ * @par Blocking: no. @par Thread: the owner.
+ */
+MAILWIRE_API int SmtpSetTrace(HCLIENT hClient, SMTPTRACEPROC lpfnTrace, void *lpUserData);
+
 /**
  * @brief SmtpSubmitMessage() with TLS credentials (client certificate, extra CA file, pinned
- * fingerprint) for the connection; SmtpSubmitMessage() uses the system trust store only.
+ * fingerprint) and a protocol trace; SmtpSubmitMessage() uses the system trust store only.
  * @param lpCredentials credentials as for SmtpConnect(), or NULL.
+ * @param lpfnTrace     trace of the whole exchange (connect to QUIT), or NULL.
+ * @param lpTraceData   passed to lpfnTrace.
  * @return 0 or SMTP_ERROR (last error set).
  * @par Blocking: yes. @par Thread: any.
  */
 MAILWIRE_API int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage,
-                                     const SECURITYCREDENTIALS *lpCredentials);
+                                     const SECURITYCREDENTIALS *lpCredentials,
+                                     SMTPTRACEPROC lpfnTrace, void *lpTraceData);
 
 /**
  * @brief Start a transaction: MAIL FROM with SIZE (when dwMessageSize is non-zero and the

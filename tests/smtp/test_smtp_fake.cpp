@@ -343,9 +343,9 @@ TEST(SmtpFake, InjectionThroughTheApiSendsNothing)
     EXPECT_EQ(srv.received(), "EHLO client.test\r\nQUIT\r\n");
 }
 
-void Trace(void *user, int dir, const char *data, size_t len)
+void Trace(HCLIENT, unsigned dir, const char *data, size_t len, void *user)
 {
-    if (dir == MW_TRACE_SENT)
+    if (dir == SMTP_TRACE_SENT)
         static_cast<std::string *>(user)->append(data, len);
 }
 
@@ -366,11 +366,8 @@ TEST(SmtpFake, AuthResponsesAreRedactedInTheTrace)
         .Start();
     HCLIENT h = Connect(srv, SMTP_OPTION_EXTENDED);
     ASSERT_NE(h, INVALID_CLIENT);
-    mw_session *s = nullptr;
-    void *data = nullptr;
-    ASSERT_EQ(mw_client_lookup(h, MW_PROTO_SMTP, &s, &data), 0u);
     std::string trace;
-    mw_session_set_trace(s, Trace, &trace);
+    ASSERT_EQ(SmtpSetTrace(h, Trace, &trace), 0);
     // The peer is loopback: cleartext AUTH is allowed there.
     ASSERT_EQ(SmtpAuthenticate(h, SMTP_AUTH_LOGIN, "alice", "s3cret-pw"), 0)
         << MailwireGetLastErrorDetail();

@@ -108,7 +108,22 @@ TEST(SmtpSubmit, ComposedMessageReadsBackInPythonEmail)
     srv.nHostPort = Fx().Port("MW_SUBMISSION_PORT");
     srv.dwOptions = SMTP_OPTION_SECURE;
     CaCreds ca;
-    ASSERT_EQ(SmtpSubmitMessageEx(&srv, &msg, ca.get()), 0) << MailwireGetLastErrorDetail();
+    std::string trace;
+    auto tr = [](HCLIENT, unsigned dir, const char *data, size_t len, void *user) {
+        auto *t = static_cast<std::string *>(user);
+        *t += static_cast<char>(dir);
+        *t += ": ";
+        t->append(data, len);
+    };
+    ASSERT_EQ(SmtpSubmitMessageEx(&srv, &msg, ca.get(), tr, &trace), 0)
+        << MailwireGetLastErrorDetail();
+    // The trace shows the exchange with the AUTH responses redacted (SCRAM-SHA-256 is the
+    // strongest mechanism the fixture offers).
+    EXPECT_NE(trace.find("S: STARTTLS\r\n"), std::string::npos) << trace;
+    EXPECT_NE(trace.find("S: AUTH SCRAM-SHA-256 <redacted"), std::string::npos) << trace;
+    EXPECT_EQ(trace.find("S: AUTH SCRAM-SHA-256 n,"), std::string::npos);
+    EXPECT_NE(trace.find("R: 235 "), std::string::npos);
+    EXPECT_NE(trace.find("S: QUIT"), std::string::npos);
 
     std::string stored = WaitForMessage("carol", token);
     ASSERT_FALSE(stored.empty());
@@ -173,7 +188,7 @@ TEST(SmtpSubmit, ArgumentAndServerErrors)
     srv.lpszPassword = "wrong";
     msg.lpszTo = "carol@localhost";
     CaCreds ca;
-    EXPECT_EQ(SmtpSubmitMessageEx(&srv, &msg, ca.get()), SMTP_ERROR);
+    EXPECT_EQ(SmtpSubmitMessageEx(&srv, &msg, ca.get(), nullptr, nullptr), SMTP_ERROR);
     EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_AUTHENTICATION_FAILED);
 }
 
