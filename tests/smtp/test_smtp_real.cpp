@@ -125,6 +125,11 @@ struct Mech {
     const char *name;
 };
 
+void PrintTo(const Mech &m, std::ostream *os)
+{
+    *os << m.name;
+}
+
 class SmtpRealAuth : public ::testing::TestWithParam<Mech>
 {
 };

@@ -816,3 +816,114 @@ TEST(SmtpEngine, TransactionApiStreamsAcrossWrites)
 }
 
 } // namespace
+
+namespace
+{
+
+// Random bytes into the reply parser at random chunk sizes: it either completes replies or
+// fails cleanly, never reads outside its input, and a failure is sticky.
+TEST(SmtpReply, RandomInputNeverMisbehaves)
+{
+    std::mt19937 rng(99);
+    const char alphabet[] = {'2', '5', '0', ' ', '-', '\r', '\n', 'x', '\0', '4', '.'};
+    for (int round = 0; round < 5000; ++round) {
+        std::string in;
+        size_t n = rng() % 64;
+        for (size_t i = 0; i < n; ++i)
+            in += rng() % 4 ? alphabet[rng() % sizeof alphabet] : static_cast<char>(rng());
+        mw_smtp_reply r;
+        mw_smtp_reply_init(&r, 32, 4, 128);
+        size_t off = 0;
+        bool failed = false;
+        while (off < in.size()) {
+            size_t chunk = 1 + rng() % 8, used = 0;
+            chunk = std::min(chunk, in.size() - off);
+            int rc = mw_smtp_reply_feed(&r, in.data() + off, chunk, &used);
+            ASSERT_LE(used, chunk);
+            off += used;
+            if (rc == MW_SR_ERROR) {
+                failed = true;
+                break;
+            }
+            if (rc == MW_SR_COMPLETE) {
+                ASSERT_GE(r.code, 100);
+                ASSERT_LE(r.code, 599);
+            } else {
+                ASSERT_EQ(used, chunk);
+            }
+        }
+        if (failed) {
+            size_t used = 0;
+            EXPECT_EQ(mw_smtp_reply_feed(&r, "250 ok\r\n", 8, &used), MW_SR_ERROR);
+        }
+        mw_smtp_reply_free(&r);
+    }
+}
+
+} // namespace
+
+extern "C" {
+#include "core/util/alloc.h"
+}
+
+namespace
+{
+
+// Fail each allocation of a whole session in turn (connect, EHLO, AUTH, a pipelined send):
+// every failure ends in a clean error, nothing crashes, nothing leaks (ASan build).
+TEST(SmtpEngine, EveryAllocationFailureIsClean)
+{
+    const std::string ehlo = "250-mx\r\n250-PIPELINING\r\n250-SIZE 100\r\n250 AUTH PLAIN\r\n";
+    int clean_runs = 0;
+    for (long n = 0; n < 400; ++n) {
+        mw_alloc_fail_at(n);
+        mw_smtp *e = mw_smtp_new(SMTP_OPTION_EXTENDED, "client.example");
+        if (!e) {
+            mw_alloc_fail_at(-1);
+            continue;
+        }
+        Driver d(SMTP_OPTION_EXTENDED);
+        mw_smtp_free(d.e);
+        d.e = e;
+        bool ok = mw_smtp_op_connect(e) == 0;
+        if (ok)
+            d.Feed("220 mx\r\n" + ehlo, 64);
+        ok = ok && d.Status() == MW_OP_DONE;
+        if (ok && mw_smtp_op_auth(e, MW_SASL_PLAIN, "u", "p", "h", 25, 1) == 0) {
+            d.Feed("235 ok\r\n", 64);
+            ok = d.Status() == MW_OP_DONE;
+        } else {
+            ok = false;
+        }
+        if (ok) {
+            mw_smtp_source src;
+            const std::string msg = "Subject: x\r\n\r\n.body\r\n";
+            if (mw_smtp_source_memory(&src, msg.data(), msg.size(), 1) == 0) {
+                const char *r[] = {"a@b", "c@d"};
+                mw_smtp_envelope env = {"x@y", r, 2, msg.size(), 0, 0};
+                if (mw_smtp_op_send(e, &env, &src) == 0) {
+                    d.Feed("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n", 64);
+                    ok = d.Status() == MW_OP_DONE;
+                } else {
+                    ok = false;
+                }
+            } else {
+                ok = false;
+            }
+        }
+        bool triggered = mw_alloc_fail_at(-1);
+        if (!triggered) {
+            EXPECT_TRUE(ok) << "with no failure injected the session completes";
+            ++clean_runs;
+            break;
+        }
+        unsigned err = 0;
+        int st = d.Status(&err);
+        if (!ok && st != MW_OP_RUNNING && st != MW_OP_DONE) {
+            EXPECT_NE(err, 0u) << "allocation " << n;
+        }
+    }
+    EXPECT_EQ(clean_runs, 1) << "the loop reached an allocation count with no failure";
+}
+
+} // namespace
