@@ -9,8 +9,8 @@
 /* SmtpConnect() / SmtpAsyncConnect() (async selects the non-blocking session). */
 MW_INTERNAL HCLIENT mw_smtp_connect(const char *host, unsigned port, unsigned timeout,
                                     uint32_t options, const char *local,
-                                    const SECURITYCREDENTIALS *cred, int async,
-                                    SMTPTRACEPROC trace, void *trace_user);
+                                    const SECURITYCREDENTIALS *cred, int async, SMTPTRACEPROC trace,
+                                    void *trace_user);
 /* Send one message from a source to already parsed addresses; src is consumed. */
 MW_INTERNAL int mw_smtp_send_source(HCLIENT h, const char *from, const char *const *rcpts,
                                     size_t nrcpt, mw_smtp_source *src, int need_8bit,

@@ -1,5 +1,5 @@
-/* Inside of the SMTP engine, shared by engine.c (states, envelope, body) and auth.c (the SASL
- * exchange). Nothing else includes it. */
+/* Inside of the SMTP engine, shared by engine.c (states, replies, commands), transaction.c
+ * (envelope and body) and auth.c (the SASL exchange). Nothing else includes it. */
 #ifndef MW_SMTP_ENGINE_PRIV_H
 #define MW_SMTP_ENGINE_PRIV_H
 
@@ -133,6 +133,24 @@ MW_INTERNAL void mw_smtp_fail(mw_smtp *e, unsigned err, int fatal, const char *f
  * out of sync and fatal); what names the command. */
 MW_INTERNAL void mw_smtp_fail_reply(mw_smtp *e, const char *what);
 MW_INTERNAL void mw_smtp_done(mw_smtp *e, enum smtp_state next);
+MW_INTERNAL int mw_smtp_out_printf(mw_smtp *e, const char *fmt, ...) MW_PRINTF(2, 3);
+/* Make room for n more bytes at obuf + olen (an empty buffer is reset to its start). */
+MW_INTERNAL int mw_smtp_out_reserve(mw_smtp *e, size_t n);
+MW_INTERNAL void mw_smtp_push_event(mw_smtp *e, unsigned ev, unsigned err);
+/* ST_ERROR_SERVER_TEMPORARY for 4xx, _PERMANENT for 5xx, else ST_ERROR_OUT_OF_SYNC. */
+MW_INTERNAL unsigned mw_smtp_class_error(int code);
+/* An operation starts in state st. */
+MW_INTERNAL int mw_smtp_begin_op(mw_smtp *e, enum smtp_state st);
+MW_INTERNAL void mw_smtp_close_source(mw_smtp *e);
+MW_INTERNAL void mw_smtp_clear_rcpts(mw_smtp *e);
+/* transaction.c: replies to the envelope and the body, and the body refills */
+MW_INTERNAL void mw_smtp_on_mail(mw_smtp *e);
+MW_INTERNAL void mw_smtp_on_rcpt(mw_smtp *e);
+MW_INTERNAL void mw_smtp_on_data(mw_smtp *e);
+MW_INTERNAL void mw_smtp_on_eod(mw_smtp *e, int abort);
+MW_INTERNAL void mw_smtp_on_bdat(mw_smtp *e);
+MW_INTERNAL void mw_smtp_refill_data(mw_smtp *e);
+MW_INTERNAL void mw_smtp_refill_bdat(mw_smtp *e);
 /* auth.c */
 MW_INTERNAL void mw_smtp_auth_reply(mw_smtp *e);
 

@@ -4,6 +4,7 @@ list(APPEND MAILWIRE_SOURCES
   smtp/caps.c
   smtp/dot.c
   smtp/engine.c
+  smtp/transaction.c
   smtp/auth.c
   smtp/source.c
   smtp/api.c
