@@ -5,6 +5,14 @@
  * Every int-returning call returns 0 on success and SMTP_ERROR on failure (the reason in
  * SmtpGetLastError()); on a non-blocking session a call that started an operation returns
  * MAILWIRE_IN_PROGRESS. See common.h for handles, errors, events and TLS structures.
+ *
+ * Server replies map to errors as in the Treck SMTP client: a 5xx reply is
+ * ST_ERROR_SERVER_PERMANENT and a 4xx reply ST_ERROR_SERVER_TEMPORARY (the session stays
+ * usable); 421 is ST_ERROR_SERVER_TEMPORARY too, but the server closes the channel after it
+ * (RFC 5321 section 3.8), so the session is closed and later calls fail with
+ * ST_ERROR_NOT_CONNECTED; a reply of a class the command cannot have is ST_ERROR_OUT_OF_SYNC
+ * and a malformed reply ST_ERROR_PROTOCOL_VIOLATION (both close the session); AUTH 535 is
+ * ST_ERROR_AUTHENTICATION_FAILED. SmtpGetResultCode() / SmtpGetResultString() give the reply.
  */
 #ifndef MAILWIRE_SMTP_H
 #define MAILWIRE_SMTP_H

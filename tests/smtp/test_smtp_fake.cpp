@@ -307,6 +307,30 @@ TEST(SmtpFake, StallAfterTheMessageTimesOut)
     SmtpDisconnect(h);
 }
 
+TEST(SmtpFake, CancelFromAnotherThreadEndsAStalledSend)
+{
+    FakeServer srv;
+    srv.Send("220 fake\r\n")
+        .ExpectLine("EHLO")
+        .Send("250 fake\r\n")
+        .ExpectLine("MAIL")
+        .Stall()
+        .Start();
+    HCLIENT h = Connect(srv, SMTP_OPTION_EXTENDED, 20);
+    ASSERT_NE(h, INVALID_CLIENT);
+    std::thread t([h] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        EXPECT_EQ(SmtpCancel(h), 0);
+    });
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(SmtpSendMessage(h, "a@example.org", "b@example.org", "m", 1, 0), SMTP_ERROR);
+    EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_CANCELLED);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+    t.join();
+    EXPECT_EQ(SmtpCommand(h, "NOOP"), SMTP_ERROR) << "the session is closed after a cancel";
+    SmtpDisconnect(h);
+}
+
 // CR, LF or NUL in any value: an invalid argument and nothing on the wire (item 31).
 TEST(SmtpFake, InjectionThroughTheApiSendsNothing)
 {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "smtp_test_util.hpp"
@@ -192,6 +193,45 @@ TEST(SmtpReal, BadCertificateIsRejected)
     Conn c(Port("MW_SMTPS_WRONGHOST_PORT"), SMTP_OPTION_SECURE_IMPLICIT);
     EXPECT_EQ(c.h, INVALID_CLIENT);
     EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_CERTIFICATE_REJECTED);
+}
+
+TEST(SmtpReal, TrustedSiteSkipsValidationButKeepsTls)
+{
+    Conn c(Port("MW_SMTPS_WRONGHOST_PORT"), SMTP_OPTION_SECURE_IMPLICIT | SMTP_OPTION_TRUSTEDSITE);
+    ASSERT_NE(c.h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
+    SECURITYINFO si{};
+    si.dwSize = sizeof si;
+    ASSERT_EQ(SmtpGetSecurityInfo(c, &si), 0);
+    EXPECT_TRUE(si.bTrustedSite);
+    EXPECT_FALSE(si.bVerified);
+    EXPECT_GE(si.dwProtocol, (uint32_t)SECURITY_PROTOCOL_TLS12);
+}
+
+TEST(SmtpReal, ThreadOwnershipAndFreeThread)
+{
+    Conn owned(Port("MW_SMTP_PORT"), SMTP_OPTION_EXTENDED | SMTP_OPTION_PREFER_IPV6);
+    Conn shared(Port("MW_SMTP_PORT"), SMTP_OPTION_EXTENDED | SMTP_OPTION_FREETHREAD);
+    ASSERT_NE(owned.h, INVALID_CLIENT);
+    ASSERT_NE(shared.h, INVALID_CLIENT);
+    int owned_rc = 0, shared_rc = 0;
+    unsigned owned_err = 0;
+    std::thread t([&] {
+        owned_rc = SmtpCommand(owned, "NOOP");
+        owned_err = SmtpGetLastError();
+        shared_rc = SmtpCommand(shared, "NOOP");
+    });
+    t.join();
+    EXPECT_EQ(owned_rc, SMTP_ERROR);
+    EXPECT_EQ(owned_err, (unsigned)ST_ERROR_NOT_OWNER);
+    EXPECT_EQ(shared_rc, 250);
+    // Hand the owned handle to another thread, which takes it and sends QUIT.
+    std::thread t2([&] {
+        EXPECT_NE(SmtpAttachThread(owned, 0), 0u);
+        EXPECT_EQ(SmtpCommand(owned, "NOOP"), 250);
+        EXPECT_EQ(SmtpDisconnect(owned), 0);
+    });
+    t2.join();
+    owned.h = INVALID_CLIENT;
 }
 
 // Bodies that need normalisation or dot-stuffing arrive as the RFC says they should.
