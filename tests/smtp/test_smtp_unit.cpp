@@ -547,12 +547,14 @@ mw_smtp_source Mem(const std::string &msg)
     return src;
 }
 
+// size: the SIZE= to declare (-1: the message's size; 0: none).
 Step Send(const std::string &from, std::vector<const char *> rcpts, const std::string &msg,
-          unsigned expect_err = 0)
+          unsigned expect_err = 0, long long size = -1)
 {
     return A([=](Driver &d) {
         mw_smtp_source src = Mem(msg);
-        mw_smtp_envelope env = {from.c_str(), rcpts.data(), rcpts.size(), msg.size(), 0, 0};
+        uint64_t sz = size < 0 ? msg.size() : static_cast<uint64_t>(size);
+        mw_smtp_envelope env = {from.c_str(), rcpts.data(), rcpts.size(), sz, 0, 0};
         EXPECT_EQ(mw_smtp_op_send(d.e, &env, &src), expect_err);
     });
 }
@@ -924,6 +926,76 @@ TEST(SmtpEngine, EveryAllocationFailureIsClean)
         }
     }
     EXPECT_EQ(clean_runs, 1) << "the loop reached an allocation count with no failure";
+}
+
+} // namespace
+
+namespace
+{
+
+bool EndsWith(const std::string &s, const std::string &t)
+{
+    return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
+}
+
+size_t Count(const std::string &hay, const std::string &needle)
+{
+    size_t n = 0;
+    for (size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1))
+        ++n;
+    return n;
+}
+
+// A message of several BDAT chunks: pipelined, they all go out before the replies; a refused
+// chunk fails the send, and without pipelining the rest is not sent and RSET ends the
+// transaction.
+TEST(SmtpEngine, BdatChunksAndARefusedChunk)
+{
+    const std::string msg(600 * 1024, 'x');
+    Replay(SMTP_OPTION_EXTENDED,
+           Session("250 CHUNKING\r\n",
+                   {Send("a@x", {"b@y"}, msg, 0, 0), S("250 ok\r\n250 ok\r\n"), A([&](Driver &d) {
+                        EXPECT_EQ(Count(d.out, "BDAT "), 3u) << "three chunks in flight";
+                        EXPECT_EQ(Count(d.out, " LAST\r\n"), 1u);
+                    }),
+                    S("250 ok\r\n552 5.3.4 too big\r\n552 5.3.4 too big\r\n")}),
+           [](Driver &d) {
+               unsigned e = 0;
+               EXPECT_EQ(d.Status(&e), MW_OP_FAILED);
+               EXPECT_EQ(e, (unsigned)ST_ERROR_SERVER_PERMANENT);
+               EXPECT_STREQ(mw_smtp_state_name(d.e), "READY");
+           });
+    Replay(SMTP_OPTION_EXTENDED | SMTP_OPTION_NOPIPELINING,
+           Session("250 CHUNKING\r\n",
+                   {Send("a@x", {"b@y"}, msg, 0, 0), S("250 ok\r\n"), S("250 ok\r\n"),
+                    A([&](Driver &d) { EXPECT_EQ(Count(d.out, "BDAT "), 1u); }),
+                    S("452 4.3.1 no space\r\n"), A([&](Driver &d) {
+                        EXPECT_EQ(Count(d.out, "BDAT "), 1u) << "nothing more after a refusal";
+                        EXPECT_TRUE(EndsWith(d.out, "RSET\r\n"));
+                    }),
+                    S("250 reset\r\n")}),
+           [](Driver &d) {
+               unsigned e = 0;
+               EXPECT_EQ(d.Status(&e), MW_OP_FAILED);
+               EXPECT_EQ(e, (unsigned)ST_ERROR_SERVER_TEMPORARY);
+           });
+}
+
+// A server that opens DATA although it refused every recipient gets an empty message, which
+// it has nobody to deliver to; the send reports no valid recipients.
+TEST(SmtpEngine, DataOpenedAfterAllRecipientsRefused)
+{
+    Replay(SMTP_OPTION_EXTENDED,
+           Session("",
+                   {Send("a@x", {"b@y"}, "secret body"), S("250 ok\r\n550 no\r\n354 go anyway\r\n"),
+                    C(kHello + "MAIL FROM:<a@x> SIZE=11\r\nRCPT TO:<b@y>\r\nDATA\r\n.\r\n"),
+                    S("554 no valid recipients\r\n")}),
+           [](Driver &d) {
+               unsigned e = 0;
+               EXPECT_EQ(d.Status(&e), MW_OP_FAILED);
+               EXPECT_EQ(e, (unsigned)ST_ERROR_NO_VALID_RECIPIENTS);
+               EXPECT_EQ(d.out.find("secret body"), std::string::npos);
+           });
 }
 
 } // namespace
