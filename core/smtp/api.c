@@ -174,25 +174,44 @@ const char *SmtpGetErrorString(unsigned nError)
 /* ---- connect / disconnect --------------------------------------------------------------- */
 
 /* The name for EHLO when the caller gives none: the host's canonical (fully qualified) name,
- * else its plain name, else "localhost" (RFC 5321 section 4.1.4 asks for the FQDN). */
-static void system_name(char *out, size_t size)
+ * else its plain name, else "localhost" (RFC 5321 section 4.1.4 asks for the FQDN). The
+ * canonical name needs a lookup that may block, so it is done once, by a blocking connect,
+ * and cached; a non-blocking connect never waits for it and uses the plain host name until
+ * the cache is filled. */
+static char g_canon[256];
+
+static void system_name(char *out, size_t size, int may_block)
 {
     char host[256] = "";
     mw_strlcpy(out, "localhost", size);
+    mw_global_lock();
+    if (g_canon[0])
+        mw_strlcpy(out, g_canon, size);
+    mw_global_unlock();
+    if (strcmp(out, "localhost") != 0)
+        return;
     if (gethostname(host, sizeof host - 1) != 0 || !host[0])
         return;
     host[sizeof host - 1] = 0;
-    struct addrinfo hints, *ai = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_flags = AI_CANONNAME;
-    if (!strchr(host, '.') && getaddrinfo(host, NULL, &hints, &ai) == 0 && ai) {
-        if (ai->ai_canonname && strchr(ai->ai_canonname, '.') && !bad_text(ai->ai_canonname) &&
-            !strchr(ai->ai_canonname, ' '))
-            mw_strlcpy(host, ai->ai_canonname, sizeof host);
-        freeaddrinfo(ai);
+    if (may_block && !strchr(host, '.')) {
+        struct addrinfo hints, *ai = NULL;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_flags = AI_CANONNAME;
+        if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai) {
+            if (ai->ai_canonname && strchr(ai->ai_canonname, '.') && !bad_text(ai->ai_canonname) &&
+                !strchr(ai->ai_canonname, ' '))
+                mw_strlcpy(host, ai->ai_canonname, sizeof host);
+            freeaddrinfo(ai);
+        }
     }
-    if (!bad_text(host) && !strchr(host, ' '))
-        mw_strlcpy(out, host, size);
+    if (bad_text(host) || strchr(host, ' '))
+        return;
+    mw_strlcpy(out, host, size);
+    if (may_block) {
+        mw_global_lock();
+        mw_strlcpy(g_canon, host, sizeof g_canon);
+        mw_global_unlock();
+    }
 }
 
 static void trace_tramp(void *user, int dir, const char *data, size_t len)
@@ -224,7 +243,7 @@ HCLIENT mw_smtp_connect(const char *host, unsigned port, unsigned timeout, uint3
         }
         mw_strlcpy(name, local, sizeof name);
     } else {
-        system_name(name, sizeof name);
+        system_name(name, sizeof name, !async);
     }
     if (!(options & SMTP_OPTION_TUNNEL)) {
         /* Port-aware defaults (SocketTools): 465 is implicit TLS (RFC 8314), 587 is
