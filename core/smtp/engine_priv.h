@@ -96,6 +96,7 @@ struct mw_smtp {
     int mail_code;
     int tx_api;        /* the transaction runs through SmtpCreateMessage()/SmtpAddRecipient() */
     int data_in_batch; /* DATA was pipelined with the envelope */
+    int bdat_in_batch; /* BDAT chunks follow the envelope without waiting */
     int use_bdat;
     int pipelining;
     unsigned pend_err; /* failure reported after the RSET that ends the transaction */

@@ -249,6 +249,7 @@ static void reset_transfer(mw_smtp *e)
     e->bdat_failed = 0;
     e->mail_code = 0;
     e->data_in_batch = 0;
+    e->bdat_in_batch = 0;
     e->pend_err = 0;
 }
 
@@ -283,6 +284,9 @@ unsigned mw_smtp_op_send(mw_smtp *e, const mw_smtp_envelope *env, mw_smtp_source
     /* DATA rides in the batch only when a refused recipient cannot stop the send: after a 354
      * the only way out is to send a message (RFC 2920 section 3.1). */
     e->data_in_batch = e->pipelining && !e->use_bdat && !(e->options & SMTP_OPTION_ALLRECIPIENTS);
+    /* BDAT needs no go-ahead: its chunks follow the envelope without waiting (RFC 3030 section
+     * 4.2). A server that accepted no recipient refuses them and discards the data. */
+    e->bdat_in_batch = e->pipelining && e->use_bdat && !(e->options & SMTP_OPTION_ALLRECIPIENTS);
     mw_smtp_dot_init(&e->dot, !e->use_bdat);
     e->body_final = 1;
     for (size_t i = 0; i < env->nrcpt; i++)
@@ -298,7 +302,7 @@ unsigned mw_smtp_op_send(mw_smtp *e, const mw_smtp_envelope *env, mw_smtp_source
         if (e->data_in_batch && (mw_smtp_out_printf(e, "DATA") || mw_smtp_push_exp(e, EXP_DATA)))
             goto nomem;
     }
-    mw_smtp_begin_op(e, SMTP_ST_ENVELOPE);
+    mw_smtp_begin_op(e, e->bdat_in_batch ? SMTP_ST_BDAT : SMTP_ST_ENVELOPE);
     return ST_ERROR_NONE;
 nomem:
     /* Nothing has been lent to the session yet: drop what was queued. */
@@ -388,14 +392,9 @@ unsigned mw_smtp_op_write(mw_smtp *e, const char *data, size_t len, int final)
 /* Send the next RCPT (lock-step), or decide what follows the last recipient reply. */
 static void envelope_next(mw_smtp *e);
 
-static void fail_after_rset(mw_smtp *e, unsigned err, const char *fmt, ...) MW_PRINTF(3, 4);
-static void fail_after_rset(mw_smtp *e, unsigned err, const char *fmt, ...)
+/* Report the stored failure (pend_err, pend_detail) once RSET has been answered. */
+static void rset_then_fail(mw_smtp *e)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->pend_detail, sizeof e->pend_detail, fmt, ap);
-    va_end(ap);
-    e->pend_err = err;
     mw_smtp_close_source(e);
     /* The server keeps the accepted MAIL/RCPTs until RSET (RFC 5321 section 4.1.1.5); clear
      * them so the next transaction starts clean. */
@@ -404,6 +403,25 @@ static void fail_after_rset(mw_smtp *e, unsigned err, const char *fmt, ...)
         return;
     }
     mw_smtp_set_state(e, SMTP_ST_RSET_FAIL);
+}
+
+static void fail_after_rset(mw_smtp *e, unsigned err, const char *fmt, ...) MW_PRINTF(3, 4);
+static void fail_after_rset(mw_smtp *e, unsigned err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->pend_detail, sizeof e->pend_detail, fmt, ap);
+    va_end(ap);
+    e->pend_err = err;
+    rset_then_fail(e);
+}
+
+/* Stop producing BDAT chunks; the ones in flight are still answered. */
+static void stop_bdat(mw_smtp *e)
+{
+    e->bdat_failed = 1;
+    mw_smtp_close_source(e);
+    e->src_end = 1;
 }
 
 static const mw_smtp_rcpt *first_refused(const mw_smtp *e)
@@ -441,6 +459,17 @@ static void envelope_next(mw_smtp *e)
     }
     if (e->data_in_batch)
         return; /* the DATA reply decides */
+    if (e->bdat_in_batch) {
+        /* The chunks already sent will be refused; report the recipients, not them. */
+        if (e->rcpt_ok == 0 && !e->pend_err) {
+            e->pend_err = ST_ERROR_NO_VALID_RECIPIENTS;
+            snprintf(e->pend_detail, sizeof e->pend_detail, "every recipient was refused");
+            stop_bdat(e);
+        }
+        if (e->bdat_out == 0 && e->pend_err)
+            rset_then_fail(e);
+        return; /* otherwise the BDAT replies decide */
+    }
     if (e->rcpt_ok == 0) {
         fail_after_rset(e, ST_ERROR_NO_VALID_RECIPIENTS, "every recipient was refused");
         return;
@@ -475,11 +504,13 @@ void mw_smtp_on_mail(mw_smtp *e)
             mw_smtp_set_state(e, SMTP_ST_READY);
         return;
     }
-    /* Pipelined: the RCPT (and DATA) replies are still on their way; they will be refusals
+    /* Pipelined: the RCPT (and DATA or BDAT) replies are still on their way; they will be refusals
      * too. Collect them, then report the MAIL refusal. */
     unsigned err = mw_smtp_class_error(e->last_code);
     snprintf(e->pend_detail, sizeof e->pend_detail, "MAIL FROM: %d %s", e->last_code, e->last_text);
     e->pend_err = err;
+    if (e->bdat_in_batch)
+        stop_bdat(e); /* no transaction: send no more chunks */
 }
 
 void mw_smtp_on_rcpt(mw_smtp *e)
@@ -584,23 +615,21 @@ void mw_smtp_on_bdat(mw_smtp *e)
         mw_smtp_fail_reply(e, "BDAT");
         return;
     }
-    if (cls != 2 && !e->bdat_failed) {
-        e->bdat_failed = 1;
-        e->pend_err = mw_smtp_class_error(e->last_code);
-        snprintf(e->pend_detail, sizeof e->pend_detail, "BDAT: %d %s", e->last_code, e->last_text);
-        mw_smtp_close_source(e);
-        e->src_end = 1;
-    }
-    if (e->bdat_out > 0)
-        return;
-    if (e->bdat_failed) {
-        if (e->bdat_last) {
-            /* RFC 3030 section 2: a refused LAST chunk ends the transaction. */
-            mw_smtp_fail(e, e->pend_err, 0, "%s", e->pend_detail);
-            mw_smtp_set_state(e, SMTP_ST_READY);
-        } else {
-            fail_after_rset(e, e->pend_err, "%s", e->pend_detail);
+    if (cls != 2) {
+        if (!e->pend_err) {
+            e->pend_err = mw_smtp_class_error(e->last_code);
+            snprintf(e->pend_detail, sizeof e->pend_detail, "BDAT: %d %s", e->last_code,
+                     e->last_text);
         }
+        if (!e->bdat_failed)
+            stop_bdat(e);
+    }
+    if (e->bdat_out > 0 || (e->bdat_in_batch && e->rcpt_replies < e->nrcpt))
+        return;
+    if (e->bdat_failed || e->pend_err) {
+        /* RFC 3030 leaves the state after a refused chunk to the server; RSET makes sure the
+         * next transaction starts clean. */
+        rset_then_fail(e);
         return;
     }
     if (e->bdat_last) {

@@ -638,17 +638,36 @@ TEST(SmtpEngine, LockStepWithoutPipelining)
            });
 }
 
-TEST(SmtpEngine, ChunkingSendsBdat)
+TEST(SmtpEngine, ChunkingSendsBdatRightAfterTheEnvelope)
 {
-    Replay(
-        SMTP_OPTION_EXTENDED,
-        Session(
-            "250 CHUNKING\r\n",
-            {Send("a@x", {"b@y"}, "x\n.y"),
-             C(kHello + "MAIL FROM:<a@x> SIZE=4\r\nRCPT TO:<b@y>\r\n"), S("250 ok\r\n250 ok\r\n"),
-             C(kHello + "MAIL FROM:<a@x> SIZE=4\r\nRCPT TO:<b@y>\r\nBDAT 7 LAST\r\nx\r\n.y\r\n"),
-             S("250 2.0.0 queued\r\n")}),
-        [](Driver &d) { EXPECT_EQ(d.Status(), MW_OP_DONE); });
+    Replay(SMTP_OPTION_EXTENDED,
+           Session(
+               "250 CHUNKING\r\n",
+               {Send("a@x", {"b@y"}, "x\n.y"),
+                C(kHello + "MAIL FROM:<a@x> SIZE=4\r\nRCPT TO:<b@y>\r\nBDAT 7 LAST\r\nx\r\n.y\r\n"),
+                S("250 ok\r\n250 ok\r\n250 2.0.0 queued\r\n")}),
+           [](Driver &d) { EXPECT_EQ(d.Status(), MW_OP_DONE); });
+    // Every recipient refused: the chunk is refused too; the error names the recipients.
+    Replay(SMTP_OPTION_EXTENDED,
+           Session("250 CHUNKING\r\n",
+                   {Send("a@x", {"b@y"}, "m"), S("250 ok\r\n550 5.1.1 no\r\n554 5.5.1 no rcpt\r\n"),
+                    C(kHello +
+                      "MAIL FROM:<a@x> SIZE=1\r\nRCPT TO:<b@y>\r\nBDAT 3 LAST\r\nm\r\nRSET\r\n"),
+                    S("250 ok\r\n")}),
+           [](Driver &d) {
+               unsigned e = 0;
+               EXPECT_EQ(d.Status(&e), MW_OP_FAILED);
+               EXPECT_EQ(e, (unsigned)ST_ERROR_NO_VALID_RECIPIENTS);
+           });
+    // With the strict recipient policy the chunks wait for the recipients' replies.
+    Replay(SMTP_OPTION_EXTENDED | SMTP_OPTION_ALLRECIPIENTS,
+           Session("250 CHUNKING\r\n",
+                   {Send("a@x", {"b@y"}, "m"),
+                    C(kHello + "MAIL FROM:<a@x> SIZE=1\r\nRCPT TO:<b@y>\r\n"),
+                    S("250 ok\r\n250 ok\r\n"),
+                    C(kHello + "MAIL FROM:<a@x> SIZE=1\r\nRCPT TO:<b@y>\r\nBDAT 3 LAST\r\nm\r\n"),
+                    S("250 ok\r\n")}),
+           [](Driver &d) { EXPECT_EQ(d.Status(), MW_OP_DONE); });
 }
 
 TEST(SmtpEngine, DsnParameters)
@@ -916,6 +935,7 @@ TEST(SmtpEngine, EveryAllocationFailureIsClean)
         bool triggered = mw_alloc_fail_at(-1);
         if (!triggered) {
             EXPECT_TRUE(ok) << "with no failure injected the session completes";
+            EXPECT_GT(n, 10) << "the session allocates more than that";
             ++clean_runs;
             break;
         }
@@ -954,11 +974,13 @@ TEST(SmtpEngine, BdatChunksAndARefusedChunk)
     const std::string msg(600 * 1024, 'x');
     Replay(SMTP_OPTION_EXTENDED,
            Session("250 CHUNKING\r\n",
-                   {Send("a@x", {"b@y"}, msg, 0, 0), S("250 ok\r\n250 ok\r\n"), A([&](Driver &d) {
+                   {Send("a@x", {"b@y"}, msg, 0, 0), A([&](Driver &d) {
                         EXPECT_EQ(Count(d.out, "BDAT "), 3u) << "three chunks in flight";
                         EXPECT_EQ(Count(d.out, " LAST\r\n"), 1u);
                     }),
-                    S("250 ok\r\n552 5.3.4 too big\r\n552 5.3.4 too big\r\n")}),
+                    S("250 ok\r\n250 ok\r\n250 ok\r\n552 5.3.4 too big\r\n552 5.3.4 too big\r\n"),
+                    A([&](Driver &d) { EXPECT_TRUE(EndsWith(d.out, "RSET\r\n")); }),
+                    S("250 reset\r\n")}),
            [](Driver &d) {
                unsigned e = 0;
                EXPECT_EQ(d.Status(&e), MW_OP_FAILED);
