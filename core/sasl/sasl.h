@@ -80,8 +80,11 @@ MW_INTERNAL unsigned mw_sasl_new(mw_sasl **out, int mech, const char *user, cons
 MW_INTERNAL int mw_sasl_initial(mw_sasl *m, const unsigned char **resp, size_t *len);
 
 /* Answer a decoded server challenge. MW_SASL_CONTINUE with the response, or MW_SASL_FAILED
- * (detail in mw_sasl_detail()). For XOAUTH2/OAUTHBEARER an error challenge (JSON) gets the
- * empty response the mechanism requires, and the JSON is kept as the detail. */
+ * (detail in mw_sasl_detail(), code in mw_sasl_error()); after a failure every call fails.
+ * For XOAUTH2 an error challenge (JSON) gets the empty response, for OAUTHBEARER the single
+ * 0x01 byte RFC 7628 section 3.2.3 requires; the JSON is kept as the detail (control bytes
+ * replaced by '?') and a later mw_sasl_finish() fails. For SCRAM the server-final message
+ * ("v=") is verified here and answered with an empty response. */
 MW_INTERNAL int mw_sasl_step(mw_sasl *m, const unsigned char *challenge, size_t clen,
                              const unsigned char **resp, size_t *len);
 
@@ -108,7 +111,9 @@ MW_INTERNAL int mw_sasl_mech(const mw_sasl *m);
 /* Wipe every secret and free; NULL is fine. */
 MW_INTERNAL void mw_sasl_free(mw_sasl *m);
 
-/* Tests only: use this client nonce instead of a random one (RFC test vectors). */
+/* Tests only: use this client nonce instead of a random one (RFC test vectors). Call it
+ * before the client-first message. A nonce that is empty, longer than 64 characters, or holds
+ * anything but printable ASCII without ',' (RFC 5802 section 7) is ignored. */
 MW_INTERNAL void mw_sasl_set_test_nonce(mw_sasl *m, const char *nonce);
 
 #endif
