@@ -387,6 +387,9 @@ TEST(Compose, AttachmentsRoundTrip)
     NoDefects(j);
     std::vector<std::string> want = {"multipart/mixed", "multipart/alternative", "text/plain",
                                      "text/html"};
+    std::vector<std::string> got = Structure(j);
+    got.resize(4);
+    EXPECT_EQ(got, want);
     ASSERT_EQ(j["parts"].size(), 2 + names.size());
     EXPECT_EQ(j["parts"][0]["text"].str, "see attached");
     EXPECT_EQ(j["parts"][1]["text"].str, "<p>see attached</p>");
@@ -412,7 +415,6 @@ TEST(Compose, AttachmentsRoundTrip)
     EXPECT_NE(out.find("filename*0*=utf-8''a-very-long"), std::string::npos);
     EXPECT_NE(out.find("filename*1*="), std::string::npos);
     // Header lines stay within 78 characters here (no unbreakable token is that long).
-    std::string prev;
     std::istringstream lines(out.substr(0, out.find("\r\n\r\n--=_a")));
     for (std::string line; std::getline(lines, line);)
         EXPECT_LE(line.size(), 79u) << line; // 78 + the CR getline leaves
@@ -650,6 +652,12 @@ TEST(Compose, TrickyTextBodies)
             ADD_FAILURE() << "lone '.' line at " << pos;
         size_t body_start = out.find("\r\n\r\n") + 4;
         EXPECT_EQ(out.find("\r\n--=_", body_start), std::string::npos);
+        // Quoted-printable lines are at most 76 characters (RFC 2045 section 6.7 rule 5).
+        if (out.find("Content-Transfer-Encoding: quoted-printable\r\n") != std::string::npos) {
+            std::istringstream lines(out.substr(body_start));
+            for (std::string line; std::getline(lines, line);)
+                EXPECT_LE(line.size(), 77u) << line; // 76 + the CR getline leaves
+        }
     }
 }
 
