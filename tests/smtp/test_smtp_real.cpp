@@ -287,6 +287,51 @@ TEST(SmtpReal, TransactionApiWritesInPieces)
     EXPECT_TRUE(EndsWith(got, AsStored(msg))) << got;
 }
 
+// The transaction API on a non-blocking session: every call returns "in progress" and the
+// caller's buffer may be reused at once (SmtpWrite copies it).
+TEST(SmtpReal, NonBlockingTransactionApi)
+{
+    CaCreds ca;
+    HCLIENT h = SmtpAsyncConnect("localhost", Port("MW_SMTP_PORT"), 10, SMTP_OPTION_SECURE, nullptr,
+                                 ca.get());
+    ASSERT_NE(h, INVALID_CLIENT);
+    auto pump = [h]() -> int {
+        int r;
+        while ((r = SmtpExecute(h)) == SMTP_IN_PROGRESS) {
+            MAILWIRE_SOCKET sock;
+            unsigned events;
+            int t;
+            if (SmtpGetPollInfo(h, &sock, &events, &t) != 0)
+                return SMTP_ERROR;
+            pollfd p{sock,
+                     static_cast<short>(((events & MAILWIRE_POLL_READ) ? POLLIN : 0) |
+                                        ((events & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
+                     0};
+            poll(&p, 1, t < 0 ? 10000 : t);
+        }
+        return r;
+    };
+    ASSERT_EQ(pump(), 0) << MailwireGetLastErrorDetail();
+    std::string token = Unique("nbtx");
+    std::string msg = "Subject: " + token + "\r\n\r\n.one\r\ntwo\nthree\r";
+    ASSERT_EQ(SmtpCreateMessage(h, "me@example.org", msg.size(), 0), SMTP_IN_PROGRESS);
+    ASSERT_EQ(pump(), 0) << MailwireGetLastErrorDetail();
+    ASSERT_EQ(SmtpAddRecipient(h, "carol@localhost"), SMTP_IN_PROGRESS);
+    ASSERT_EQ(pump(), 0) << MailwireGetLastErrorDetail();
+    std::string buf;
+    for (size_t off = 0; off < msg.size(); off += 5) {
+        buf = msg.substr(off, 5);
+        ASSERT_EQ(SmtpWrite(h, buf.data(), buf.size()), SMTP_IN_PROGRESS);
+        buf.assign(buf.size(), '#'); // the library must have copied it
+        ASSERT_EQ(pump(), 0) << MailwireGetLastErrorDetail();
+    }
+    ASSERT_EQ(SmtpCloseMessage(h), SMTP_IN_PROGRESS);
+    ASSERT_EQ(pump(), 0) << MailwireGetLastErrorDetail();
+    EXPECT_EQ(SmtpGetResultCode(h), 250);
+    EXPECT_EQ(SmtpDisconnect(h), 0);
+    EXPECT_TRUE(EndsWith(WaitForMessage("carol", token), AsStored(msg)));
+}
+
 TEST(SmtpReal, RefusedRecipientsAreReportedOrFatalOnRequest)
 {
     std::string token = Unique("rcpt");
