@@ -1,0 +1,912 @@
+/* The public SMTP API (include/mailwire/smtp.h): argument checks, one session per handle, and
+ * every operation run by start(): the engine queues the commands, the session loop does the
+ * rest, so blocking and non-blocking calls share one path. */
+#ifndef _WIN32
+#define _GNU_SOURCE
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef _WIN32
+#include <netdb.h>
+#include <unistd.h>
+#endif
+
+#include <mailwire/smtp.h>
+
+#include "../mime/address.h"
+#include "../sasl/sasl.h"
+#include "../session/client.h"
+#include "../session/errors.h"
+#include "../session/handle.h"
+#include "../util/alloc.h"
+#include "../util/str.h"
+#include "api_priv.h"
+#include "engine.h"
+#include "source.h"
+
+/* Per-handle protocol state (owned by the session). */
+typedef struct smtp_client {
+    mw_smtp *eng;
+    char *host;
+    unsigned port;
+    uint32_t options;
+    char *wcopy; /* non-blocking SmtpWrite(): the bytes being sent */
+    SMTPTRACEPROC trace;
+    void *trace_user;
+    HCLIENT handle;
+    unsigned timeout_ms;
+    unsigned long seen_progress; /* see progressed() */
+    int64_t until;
+} smtp_client;
+
+static void client_destroy(void *p)
+{
+    smtp_client *c = p;
+    if (!c)
+        return;
+    mw_smtp_free(c->eng);
+    free(c->host);
+    free(c->wcopy);
+    free(c);
+}
+
+static unsigned lookup(HCLIENT h, mw_session **s, smtp_client **c)
+{
+    void *data = NULL;
+    unsigned err = mw_client_lookup(h, MW_PROTO_SMTP, s, &data);
+    *c = data;
+    return err;
+}
+
+/* The session can start an operation now. */
+static unsigned ready(mw_session *s, smtp_client *c)
+{
+    if (mw_session_busy(s)) {
+        mw_set_error(ST_ERROR_BUSY, "an operation is in progress on this handle");
+        return ST_ERROR_BUSY;
+    }
+    if (mw_session_phase(s) != MW_PH_OPEN || !mw_smtp_usable(c->eng)) {
+        mw_set_error(ST_ERROR_NOT_CONNECTED, NULL);
+        return ST_ERROR_NOT_CONNECTED;
+    }
+    return ST_ERROR_NONE;
+}
+
+/* Workaround for a session bug (reported): step_open() returns flush_output()'s MW_IO_AGAIN
+ * (-1), which equals MW_STEP_FAILED, whenever the socket would block while sending. The
+ * operation is then still running, but mw_session_run() returns the stale thread error and
+ * MailwireExecute() reports a failure. A session that is still busy after such a return was
+ * interrupted by that; these helpers wait for the socket and go on, and keep the reply
+ * deadline themselves (the session skips its deadline check on that path). */
+static int progressed(smtp_client *c)
+{
+    unsigned long p = mw_smtp_engine_ops.progress(c->eng);
+    int64_t now = mw_now_ms();
+    if (p != c->seen_progress || c->until == 0) {
+        c->seen_progress = p;
+        c->until = now + (int64_t)c->timeout_ms;
+    }
+    return now < c->until;
+}
+
+static unsigned spurious_timeout(mw_session *s, smtp_client *c)
+{
+    /* Cancel drops the connection (the protocol state is unknown mid-body); the error the
+     * caller sees is the timeout it is. */
+    mw_session_cancel(s);
+    (void)mw_session_step(s);
+    mw_set_error(ST_ERROR_TIMEOUT, "the server took no data within %u ms", c->timeout_ms);
+    return ST_ERROR_TIMEOUT;
+}
+
+static unsigned run_blocking(mw_session *s, smtp_client *c)
+{
+    c->until = 0;
+    for (;;) {
+        unsigned err = mw_session_run(s);
+        if (err == ST_ERROR_INVALID_HANDLE || !mw_session_busy(s))
+            return err; /* finished, failed, or freed by a callback */
+        if (!progressed(c))
+            return spurious_timeout(s, c);
+        mw_socket_t sock;
+        int want, timeout, perr = 0;
+        mw_session_wait_info(s, &sock, &want, &timeout);
+        int64_t left = c->until - mw_now_ms();
+        if (timeout < 0 || timeout > 100)
+            timeout = 100; /* short slices: a cancel from another thread is seen soon */
+        if (left < timeout)
+            timeout = left < 0 ? 0 : (int)left;
+        if (timeout > 0)
+            (void)mw_poll2(sock, want, MW_INVALID_SOCKET, timeout, &perr);
+    }
+}
+
+/* Start the queued operation: a blocking session runs it to the end; a non-blocking one is
+ * stepped once at once, so the commands go out now and MailwireGetPollInfo() reports what the
+ * operation waits for (before its first step the session has no wanted direction yet). */
+static int start(mw_session *s)
+{
+    smtp_client *c = mw_session_protocol(s, MW_PROTO_SMTP);
+    if (mw_session_begin(s))
+        return MAILWIRE_ERROR;
+    c->until = 0;
+    if (!mw_session_is_async(s))
+        return mw_client_result(run_blocking(s, c));
+    if (mw_session_step(s) != MW_STEP_FREED)
+        (void)progressed(c);
+    mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
+    return MAILWIRE_IN_PROGRESS;
+}
+
+/* No CR, LF or NUL (security checklist item 31), and for protocol words no controls. */
+static int bad_text(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* ---- initialisation and errors ---------------------------------------------------------- */
+
+int SmtpInitialize(void)
+{
+    return MailwireInitialize();
+}
+
+void SmtpUninitialize(void)
+{
+    MailwireUninitialize();
+}
+
+unsigned SmtpGetLastError(void)
+{
+    return MailwireGetLastError();
+}
+
+const char *SmtpGetErrorString(unsigned nError)
+{
+    return MailwireGetErrorString(nError);
+}
+
+/* ---- connect / disconnect --------------------------------------------------------------- */
+
+/* The name for EHLO when the caller gives none: the host's canonical (fully qualified) name,
+ * else its plain name, else "localhost" (RFC 5321 section 4.1.4 asks for the FQDN). The
+ * canonical name needs a lookup that may block, so it is done once, by a blocking connect,
+ * and cached; a non-blocking connect never waits for it and uses the plain host name until
+ * the cache is filled. */
+static char g_canon[256];
+
+static void system_name(char *out, size_t size, int may_block)
+{
+    char host[256] = "";
+    mw_strlcpy(out, "localhost", size);
+    mw_global_lock();
+    if (g_canon[0])
+        mw_strlcpy(out, g_canon, size);
+    mw_global_unlock();
+    if (strcmp(out, "localhost") != 0)
+        return;
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+        return;
+    host[sizeof host - 1] = 0;
+    if (may_block && !strchr(host, '.')) {
+        struct addrinfo hints, *ai = NULL;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_flags = AI_CANONNAME;
+        if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai) {
+            if (ai->ai_canonname && strchr(ai->ai_canonname, '.') && !bad_text(ai->ai_canonname) &&
+                !strchr(ai->ai_canonname, ' '))
+                mw_strlcpy(host, ai->ai_canonname, sizeof host);
+            freeaddrinfo(ai);
+        }
+    }
+    if (bad_text(host) || strchr(host, ' '))
+        return;
+    mw_strlcpy(out, host, size);
+    if (may_block) {
+        mw_global_lock();
+        mw_strlcpy(g_canon, host, sizeof g_canon);
+        mw_global_unlock();
+    }
+}
+
+static void trace_tramp(void *user, int dir, const char *data, size_t len)
+{
+    smtp_client *c = user;
+    if (c->trace)
+        c->trace(c->handle, (unsigned)dir, data, len, c->trace_user);
+}
+
+HCLIENT mw_smtp_connect(const char *host, unsigned port, unsigned timeout, uint32_t options,
+                        const char *local, const SECURITYCREDENTIALS *cred, int async,
+                        SMTPTRACEPROC trace, void *trace_user)
+{
+    char name[256];
+    if (!host || !*host || bad_text(host) || strchr(host, ' ')) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "a valid host name is required");
+        return INVALID_CLIENT;
+    }
+    if (port > 65535) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "port %u out of range", port);
+        return INVALID_CLIENT;
+    }
+    if (local && *local) {
+        if (bad_text(local) || strchr(local, ' ') || strlen(local) > 255) {
+            mw_set_error(ST_ERROR_INVALID_ARGUMENT,
+                         "the local name must be a domain or address literal without spaces "
+                         "or control characters");
+            return INVALID_CLIENT;
+        }
+        mw_strlcpy(name, local, sizeof name);
+    } else {
+        system_name(name, sizeof name, !async);
+    }
+    if (!(options & SMTP_OPTION_TUNNEL)) {
+        /* Port-aware defaults (SocketTools): 465 is implicit TLS (RFC 8314), 587 is
+         * submission, where AUTH needs ESMTP. */
+        if (port == 465)
+            options |= SMTP_OPTION_SECURE_IMPLICIT;
+        if (port == 587)
+            options |= SMTP_OPTION_EXTENDED;
+    }
+    if (port == 0)
+        port = (options & SMTP_OPTION_SECURE_IMPLICIT) ? 465 : 25;
+    unsigned timeout_ms = (timeout ? timeout : 20) * 1000u;
+
+    mw_session *s = mw_session_new(options, timeout_ms);
+    smtp_client *c = mw_calloc(1, sizeof *c);
+    mw_smtp *e = mw_smtp_new(options, name);
+    if (!s || !c || !e || mw_strdup_opt(&c->host, host)) {
+        mw_session_free(s);
+        if (c)
+            free(c->host);
+        free(c);
+        mw_smtp_free(e);
+        mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
+        return INVALID_CLIENT;
+    }
+    c->eng = e;
+    c->timeout_ms = timeout_ms;
+    c->port = port;
+    c->options = options;
+    mw_session_set_protocol(s, MW_PROTO_SMTP, c, client_destroy);
+    mw_session_set_engine(s, &mw_smtp_engine_ops, e);
+    mw_session_set_async(s, async);
+    if (cred && mw_session_set_credentials(s, cred)) {
+        unsigned err = mw_get_error();
+        char d[512];
+        mw_strlcpy(d, mw_get_error_detail(), sizeof d);
+        mw_session_free(s);
+        mw_set_error_text(err, d);
+        return INVALID_CLIENT;
+    }
+    HCLIENT h = mw_handle_register(s);
+    if (h == INVALID_CLIENT) {
+        mw_session_free(s);
+        return INVALID_CLIENT;
+    }
+    c->handle = h;
+    if (trace) {
+        c->trace = trace;
+        c->trace_user = trace_user;
+        mw_session_set_trace(s, trace_tramp, c);
+    }
+    if (mw_smtp_op_connect(e) || mw_session_connect(s, host, (uint16_t)port) ||
+        (!async && run_blocking(s, c) != ST_ERROR_NONE)) {
+        unsigned err = mw_get_error();
+        char d[512];
+        mw_strlcpy(d, mw_get_error_detail(), sizeof d);
+        mw_handle_unregister(h);
+        mw_session_free(s);
+        mw_set_error_text(err, d);
+        return INVALID_CLIENT;
+    }
+    if (async) {
+        (void)mw_session_step(s); /* see start() */
+        mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
+    } else {
+        mw_set_error(ST_ERROR_NONE, NULL);
+    }
+    return h;
+}
+
+HCLIENT SmtpConnect(const char *lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+                    uint32_t dwOptions, const char *lpszLocalName,
+                    const SECURITYCREDENTIALS *lpCredentials)
+{
+    return mw_smtp_connect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpszLocalName,
+                           lpCredentials, 0, NULL, NULL);
+}
+
+HCLIENT SmtpAsyncConnect(const char *lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+                         uint32_t dwOptions, const char *lpszLocalName,
+                         const SECURITYCREDENTIALS *lpCredentials)
+{
+    return mw_smtp_connect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpszLocalName,
+                           lpCredentials, 1, NULL, NULL);
+}
+
+int SmtpDisconnect(HCLIENT hClient)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    if (ready(s, c) == ST_ERROR_NONE && mw_smtp_op_command(c->eng, MW_SMTP_CMD_QUIT, NULL) == 0 &&
+        mw_session_begin(s) == 0) {
+        /* RFC 5321 section 4.1.1.10: QUIT, then the server closes. A non-blocking session
+         * sends it without waiting for the reply. */
+        if (mw_session_is_async(s))
+            (void)mw_session_step(s);
+        else
+            (void)mw_session_run(s);
+    }
+    mw_handle_unregister(hClient);
+    mw_session_free(s);
+    mw_set_error(ST_ERROR_NONE, NULL);
+    return 0;
+}
+
+int SmtpSetTrace(HCLIENT hClient, SMTPTRACEPROC lpfnTrace, void *lpUserData)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    c->trace = lpfnTrace;
+    c->trace_user = lpUserData;
+    mw_session_set_trace(s, lpfnTrace ? trace_tramp : NULL, c);
+    mw_set_error(ST_ERROR_NONE, NULL);
+    return 0;
+}
+
+/* ---- AUTH ------------------------------------------------------------------------------- */
+
+static int mech_of(unsigned type)
+{
+    switch (type) {
+    case SMTP_AUTH_LOGIN:
+        return MW_SASL_LOGIN;
+    case SMTP_AUTH_PLAIN:
+        return MW_SASL_PLAIN;
+    case SMTP_AUTH_XOAUTH2:
+        return MW_SASL_XOAUTH2;
+    case SMTP_AUTH_BEARER:
+        return MW_SASL_OAUTHBEARER;
+    case SMTP_AUTH_CRAMMD5:
+        return MW_SASL_CRAM_MD5;
+    case SMTP_AUTH_SCRAMSHA1:
+        return MW_SASL_SCRAM_SHA1;
+    case SMTP_AUTH_SCRAMSHA256:
+        return MW_SASL_SCRAM_SHA256;
+    case SMTP_AUTH_AUTO:
+        return MW_SASL_NONE;
+    default:
+        return -1;
+    }
+}
+
+int SmtpAuthenticate(HCLIENT hClient, unsigned nAuthType, const char *lpszUserName,
+                     const char *lpszPassword)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    int mech = mech_of(nAuthType);
+    if (mech < 0) {
+        mw_set_error(ST_ERROR_INVALID_AUTHENTICATION_TYPE, "unknown type %u", nAuthType);
+        return SMTP_ERROR;
+    }
+    if (!lpszUserName || !*lpszUserName || !lpszPassword || !*lpszPassword) {
+        /* Treck: a user name with an empty password is an invalid argument. */
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "a user name and a password are required");
+        return SMTP_ERROR;
+    }
+    if (ready(s, c))
+        return SMTP_ERROR;
+    int cleartext_ok =
+        (c->options & SMTP_OPTION_ALLOW_CLEARTEXT_AUTH) || mw_session_peer_is_loopback(s);
+    if (mw_smtp_op_auth(c->eng, mech, lpszUserName, lpszPassword, c->host, c->port, cleartext_ok))
+        return SMTP_ERROR;
+    return start(s);
+}
+
+/* ---- addresses -------------------------------------------------------------------------- */
+
+typedef struct addr_vec {
+    char **v;
+    size_t n, cap;
+} addr_vec;
+
+static void addr_vec_free(addr_vec *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->v[i]);
+    free(a->v);
+    memset(a, 0, sizeof *a);
+}
+
+static unsigned addr_take(void *user, const mw_addr *ad)
+{
+    addr_vec *a = user;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 8;
+        char **v = mw_realloc(a->v, cap * sizeof *v);
+        if (!v)
+            return ST_ERROR_OUT_OF_MEMORY;
+        a->v = v;
+        a->cap = cap;
+    }
+    char *s = mw_malloc(ad->addr_len + 1);
+    if (!s)
+        return ST_ERROR_OUT_OF_MEMORY;
+    memcpy(s, ad->addr, ad->addr_len);
+    s[ad->addr_len] = 0;
+    a->v[a->n++] = s;
+    return ST_ERROR_NONE;
+}
+
+/* Parse a list into addr-specs. Returns ST_ERROR_NONE or an error (thread error set). */
+static unsigned parse_list(const char *list, addr_vec *out, const char *what)
+{
+    char d[200] = "";
+    memset(out, 0, sizeof *out);
+    unsigned err = mw_addr_list_parse(list, addr_take, out, d, sizeof d);
+    if (err) {
+        addr_vec_free(out);
+        if (err == ST_ERROR_OUT_OF_MEMORY)
+            mw_set_error(err, NULL);
+        else
+            mw_set_error(err, "%s: %s", what, d);
+        return err;
+    }
+    return ST_ERROR_NONE;
+}
+
+/* One address ("a@b", "<a@b>", "Name <a@b>"); the null path "" or "<>" when allow_empty. */
+static unsigned parse_one(const char *in, int allow_empty, addr_vec *out, const char *what)
+{
+    if (!in) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "%s is NULL", what);
+        return ST_ERROR_INVALID_ARGUMENT;
+    }
+    if (allow_empty && (!*in || strcmp(in, "<>") == 0)) {
+        memset(out, 0, sizeof *out);
+        mw_addr empty = {NULL, 0, 0, "", 0};
+        return addr_take(out, &empty)
+                   ? (mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL), ST_ERROR_OUT_OF_MEMORY)
+                   : ST_ERROR_NONE;
+    }
+    unsigned err = parse_list(in, out, what);
+    if (err)
+        return err;
+    if (out->n != 1) {
+        addr_vec_free(out);
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "%s must be exactly one address", what);
+        return ST_ERROR_INVALID_ARGUMENT;
+    }
+    return ST_ERROR_NONE;
+}
+
+/* ---- sending ---------------------------------------------------------------------------- */
+
+int mw_smtp_send_source(HCLIENT h, const char *from, const char *const *rcpts, size_t nrcpt,
+                        mw_smtp_source *src, int need_8bit, int need_smtputf8)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(h, &s, &c) || ready(s, c)) {
+        if (src->close)
+            src->close(src->ctx);
+        return SMTP_ERROR;
+    }
+    mw_smtp_envelope env = {from, rcpts, nrcpt, src->total, need_8bit, need_smtputf8};
+    if (mw_smtp_op_send(c->eng, &env, src))
+        return SMTP_ERROR;
+    return start(s);
+}
+
+int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const char *lpszRecipients,
+                    const void *lpvMessage, size_t cbMessage, uint32_t dwOptions)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    if (!lpvMessage || !lpszRecipients || dwOptions > SMTP_MESSAGE_FILE) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "message and recipients are required");
+        return SMTP_ERROR;
+    }
+    if (ready(s, c))
+        return SMTP_ERROR;
+    addr_vec from, to;
+    if (parse_one(lpszFrom, 1, &from, "sender"))
+        return SMTP_ERROR;
+    if (parse_list(lpszRecipients, &to, "recipients")) {
+        addr_vec_free(&from);
+        return SMTP_ERROR;
+    }
+    mw_smtp_scan sc;
+    mw_smtp_source src;
+    unsigned err;
+    if (dwOptions == SMTP_MESSAGE_FILE) {
+        err = mw_smtp_source_file(&src, (const char *)lpvMessage, &sc);
+    } else {
+        const char *p = lpvMessage;
+        size_t n = cbMessage ? cbMessage : strlen(p);
+        mw_smtp_scan_init(&sc);
+        mw_smtp_scan_update(&sc, p, n);
+        err = sc.has_nul ? ST_ERROR_INVALID_ARGUMENT
+                         : mw_smtp_source_memory(&src, p, n, mw_session_is_async(s));
+        if (sc.has_nul)
+            mw_set_error(err, "NUL byte in the message at offset %llu",
+                         (unsigned long long)sc.nul_offset);
+    }
+    if (!err && sc.has_nul) {
+        src.close(src.ctx);
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "NUL byte in the message at offset %llu",
+                     (unsigned long long)sc.nul_offset);
+        err = ST_ERROR_INVALID_ARGUMENT;
+    }
+    int r = SMTP_ERROR;
+    if (!err)
+        r = mw_smtp_send_source(hClient, from.v[0], (const char *const *)to.v, to.n, &src,
+                                sc.has_8bit, sc.header_8bit);
+    addr_vec_free(&from);
+    addr_vec_free(&to);
+    return r;
+}
+
+int SmtpCreateMessage(HCLIENT hClient, const char *lpszFrom, uint64_t dwMessageSize,
+                      uint32_t dwOptions)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c) || ready(s, c))
+        return SMTP_ERROR;
+    addr_vec from;
+    if (parse_one(lpszFrom, 1, &from, "sender"))
+        return SMTP_ERROR;
+    mw_smtp_envelope env = {from.v[0],
+                            NULL,
+                            0,
+                            dwMessageSize,
+                            (dwOptions & SMTP_CONTENT_8BIT) != 0,
+                            (dwOptions & SMTP_CONTENT_SMTPUTF8) != 0};
+    unsigned err = mw_smtp_op_mail(c->eng, &env);
+    addr_vec_free(&from);
+    return err ? SMTP_ERROR : start(s);
+}
+
+int SmtpAddRecipient(HCLIENT hClient, const char *lpszAddress)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c) || ready(s, c))
+        return SMTP_ERROR;
+    addr_vec to;
+    if (parse_one(lpszAddress, 0, &to, "recipient"))
+        return SMTP_ERROR;
+    unsigned err = mw_smtp_op_rcpt(c->eng, to.v[0]);
+    addr_vec_free(&to);
+    return err ? SMTP_ERROR : start(s);
+}
+
+int SmtpWrite(HCLIENT hClient, const void *lpBuffer, size_t cbBuffer)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c) || ready(s, c))
+        return SMTP_ERROR;
+    if (!lpBuffer && cbBuffer) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "lpBuffer is NULL");
+        return SMTP_ERROR;
+    }
+    const char *p = lpBuffer;
+    if (mw_session_is_async(s) && cbBuffer) {
+        /* The caller may reuse its buffer as soon as the call returns. */
+        char *copy = mw_malloc(cbBuffer);
+        if (!copy) {
+            mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
+            return SMTP_ERROR;
+        }
+        memcpy(copy, p, cbBuffer);
+        free(c->wcopy);
+        c->wcopy = copy;
+        p = copy;
+    }
+    if (mw_smtp_op_write(c->eng, p, cbBuffer, 0))
+        return SMTP_ERROR;
+    return start(s);
+}
+
+int SmtpCloseMessage(HCLIENT hClient)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c) || ready(s, c))
+        return SMTP_ERROR;
+    if (mw_smtp_op_write(c->eng, NULL, 0, 1))
+        return SMTP_ERROR;
+    return start(s);
+}
+
+/* ---- capabilities, options, simple commands --------------------------------------------- */
+
+int SmtpGetExtendedOptions(HCLIENT hClient, uint32_t *lpdwOptions)
+{
+    return SmtpGetExtendedOptionsEx(hClient, lpdwOptions, NULL, NULL);
+}
+
+int SmtpGetExtendedOptionsEx(HCLIENT hClient, uint32_t *lpdwOptions, uint64_t *lpqwSizeLimit,
+                             const char **lppszLines)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    const mw_smtp_caps *caps = mw_smtp_caps_of(c->eng);
+    int ext = mw_smtp_is_extended(c->eng);
+    if (lpdwOptions)
+        *lpdwOptions = ext ? caps->flags : 0;
+    if (lpqwSizeLimit)
+        *lpqwSizeLimit = ext ? caps->size_limit : 0;
+    if (lppszLines)
+        *lppszLines = ext && caps->lines ? caps->lines : "";
+    mw_set_error(ST_ERROR_NONE, NULL);
+    return 0;
+}
+
+int SmtpSetDeliveryOptions(HCLIENT hClient, uint32_t dwOptions, const char *lpszEnvelopeId)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    if (dwOptions & ~0x7fu) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "unknown delivery option bits");
+        return SMTP_ERROR;
+    }
+    if (mw_smtp_set_dsn(c->eng, dwOptions, lpszEnvelopeId))
+        return SMTP_ERROR;
+    mw_set_error(ST_ERROR_NONE, NULL);
+    return 0;
+}
+
+static int simple(HCLIENT h, int kind, const char *arg)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(h, &s, &c))
+        return SMTP_ERROR;
+    if (arg && (bad_text(arg) || !*arg)) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "empty argument or control characters in it");
+        return SMTP_ERROR;
+    }
+    if (ready(s, c) || mw_smtp_op_command(c->eng, kind, arg))
+        return SMTP_ERROR;
+    return start(s);
+}
+
+int SmtpReset(HCLIENT hClient)
+{
+    return simple(hClient, MW_SMTP_CMD_RSET, NULL);
+}
+
+int SmtpVerifyAddress(HCLIENT hClient, const char *lpszAddress)
+{
+    if (!lpszAddress) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "lpszAddress is NULL");
+        return SMTP_ERROR;
+    }
+    return simple(hClient, MW_SMTP_CMD_VRFY, lpszAddress);
+}
+
+int SmtpExpandAddress(HCLIENT hClient, const char *lpszAddress, char *lpszBuffer, size_t cbBuffer)
+{
+    if (!lpszAddress) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "lpszAddress is NULL");
+        return SMTP_ERROR;
+    }
+    int r = simple(hClient, MW_SMTP_CMD_EXPN, lpszAddress);
+    if (r == 0 && lpszBuffer && cbBuffer) {
+        mw_session *s;
+        smtp_client *c;
+        if (lookup(hClient, &s, &c) == 0)
+            mw_strlcpy(lpszBuffer, mw_smtp_last_text(c->eng), cbBuffer);
+    }
+    return r;
+}
+
+/* Verbs whose replies change the protocol state beyond one reply: only the dedicated calls
+ * may send them, or the engine would lose track (a raw STARTTLS would also open the door to
+ * the response injection the dedicated path checks for). */
+static int forbidden_verb(const char *cmd)
+{
+    static const char *const verbs[] = {"DATA", "BDAT", "STARTTLS", "AUTH"};
+    size_t n = strcspn(cmd, " ");
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (n == strlen(verbs[i]) && strncasecmp(cmd, verbs[i], n) == 0)
+            return 1;
+    return 0;
+}
+
+int SmtpCommand(HCLIENT hClient, const char *lpszCommand)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    if (!lpszCommand || !*lpszCommand || bad_text(lpszCommand)) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "the command is empty or holds CR, LF, NUL or "
+                                                "another control character");
+        return SMTP_ERROR;
+    }
+    if (forbidden_verb(lpszCommand)) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT,
+                     "DATA, BDAT, STARTTLS and AUTH have dedicated calls");
+        return SMTP_ERROR;
+    }
+    if (ready(s, c) || mw_smtp_op_command(c->eng, MW_SMTP_CMD_RAW, lpszCommand))
+        return SMTP_ERROR;
+    int r = start(s);
+    return r == 0 ? mw_smtp_last_code(c->eng) : r;
+}
+
+/* ---- results ---------------------------------------------------------------------------- */
+
+int SmtpGetResultCode(HCLIENT hClient)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    return mw_smtp_last_code(c->eng);
+}
+
+int SmtpGetResultString(HCLIENT hClient, char *lpszResult, size_t cbResult)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    const char *t = mw_smtp_last_text(c->eng);
+    if (lpszResult && cbResult)
+        mw_strlcpy(lpszResult, t, cbResult);
+    size_t n = strlen(t);
+    return n > 0x7fffffff ? 0x7fffffff : (int)n;
+}
+
+int SmtpGetTransferStatus(HCLIENT hClient, LPSMTPTRANSFERSTATUS lpStatus)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (!lpStatus || lpStatus->dwSize < sizeof *lpStatus) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "dwSize must be sizeof(SMTPTRANSFERSTATUS)");
+        return SMTP_ERROR;
+    }
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    mw_smtp_transfer(c->eng, &lpStatus->qwBytesCopied, &lpStatus->qwBytesTotal);
+    return 0;
+}
+
+int SmtpGetRecipientCount(HCLIENT hClient)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    return (int)mw_smtp_rcpt_count(c->eng);
+}
+
+int SmtpGetRecipientResult(HCLIENT hClient, unsigned nIndex, LPSMTPRECIPIENT lpRecipient)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (!lpRecipient || lpRecipient->dwSize < sizeof *lpRecipient) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "dwSize must be sizeof(SMTPRECIPIENT)");
+        return SMTP_ERROR;
+    }
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    const mw_smtp_rcpt *r = mw_smtp_rcpt_at(c->eng, nIndex);
+    if (!r) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "no recipient %u", nIndex);
+        return SMTP_ERROR;
+    }
+    lpRecipient->nResultCode = r->code;
+    memcpy(lpRecipient->szEnhancedCode, r->enh, sizeof lpRecipient->szEnhancedCode);
+    lpRecipient->lpszAddress = r->addr;
+    lpRecipient->lpszResultString = r->text ? r->text : "";
+    return 0;
+}
+
+/* ---- shared functions under SMTP names -------------------------------------------------- */
+
+int SmtpRegisterEvent(HCLIENT hClient, unsigned nEventId, MAILWIRE_EVENTPROC lpfnProc,
+                      void *lpUserData)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    return MailwireRegisterEvent(hClient, nEventId, lpfnProc, lpUserData);
+}
+
+int SmtpCancel(HCLIENT hClient)
+{
+    return MailwireCancel(hClient);
+}
+
+uint32_t SmtpAttachThread(HCLIENT hClient, uint32_t dwThreadId)
+{
+    return MailwireAttachThread(hClient, dwThreadId);
+}
+
+int SmtpCreateSecurityCredentials(uint32_t dwOptions, const char *lpszCertificateFile,
+                                  const char *lpszPrivateKeyFile, const char *lpszPassword,
+                                  const char *lpszCAFile, LPSECURITYCREDENTIALS *lppCredentials)
+{
+    return MailwireCreateSecurityCredentials(dwOptions, lpszCertificateFile, lpszPrivateKeyFile,
+                                             lpszPassword, lpszCAFile, lppCredentials);
+}
+
+void SmtpDeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials)
+{
+    MailwireDeleteSecurityCredentials(lpCredentials);
+}
+
+int SmtpGetSecurityInfo(HCLIENT hClient, LPSECURITYINFO lpInfo)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    return MailwireGetSecurityInfo(hClient, lpInfo);
+}
+
+int SmtpGetPollInfo(HCLIENT hClient, MAILWIRE_SOCKET *lpSocket, unsigned *lpEvents, int *lpTimeout)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    return MailwireGetPollInfo(hClient, lpSocket, lpEvents, lpTimeout);
+}
+
+int SmtpExecute(HCLIENT hClient)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return SMTP_ERROR;
+    int r = MailwireExecute(hClient);
+    if (r != SMTP_ERROR || mw_get_error() == ST_ERROR_INVALID_HANDLE || !mw_session_busy(s))
+        return r;
+    /* The send would block (see run_blocking()): still in progress, unless the server has
+     * taken nothing for the whole timeout. */
+    if (!progressed(c)) {
+        spurious_timeout(s, c);
+        return SMTP_ERROR;
+    }
+    mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
+    return SMTP_IN_PROGRESS;
+}
+
+MAILWIRE_SOCKET SmtpGetSocket(HCLIENT hClient)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (lookup(hClient, &s, &c))
+        return (MAILWIRE_SOCKET)-1;
+    mw_socket_t sock;
+    int want, timeout;
+    mw_session_wait_info(s, &sock, &want, &timeout);
+    return (MAILWIRE_SOCKET)sock;
+}

@@ -1,0 +1,681 @@
+/* The SMTP engine: states, replies, envelope and body; see engine.h. AUTH is in auth.c. */
+#include "engine_priv.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mailwire/smtp.h>
+
+#include "../session/errors.h"
+#include "../util/alloc.h"
+#include "../util/str.h"
+
+static const char *const state_names[] = {
+    "NONE", "GREETING", "EHLO",      "HELO",      "STARTTLS", "TLS_HANDSHAKE", "READY",
+    "AUTH", "COMMAND",  "ENVELOPE",  "MAIL_OPEN", "DATA_CMD", "BODY",          "DATA_OPEN",
+    "BDAT", "DATA_END", "RSET_FAIL", "QUIT",      "CLOSED"};
+
+void mw_smtp_set_state(mw_smtp *e, enum smtp_state st)
+{
+    /* The single place the state changes; a debugger breakpoint or a trace here shows every
+     * transition by name (state_names). */
+    e->state = st;
+}
+
+const char *mw_smtp_state_name(const mw_smtp *e)
+{
+    return state_names[e->state];
+}
+
+/* ---- life cycle ------------------------------------------------------------------------- */
+
+mw_smtp *mw_smtp_new(uint32_t options, const char *local_name)
+{
+    mw_smtp *e = mw_calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    if (mw_strdup_opt(&e->local_name, local_name ? local_name : "localhost")) {
+        free(e);
+        return NULL;
+    }
+    e->options = options;
+    e->secure = (options & SMTP_OPTION_SECURE) && !(options & SMTP_OPTION_SECURE_IMPLICIT);
+    e->tls = (options & SMTP_OPTION_SECURE_IMPLICIT) != 0;
+    mw_smtp_reply_init(&e->rp, MW_SMTP_REPLY_LINE_MAX, MW_SMTP_REPLY_LINES_MAX,
+                       MW_SMTP_REPLY_TEXT_MAX);
+    e->op = MW_OP_DONE;
+    return e;
+}
+
+void mw_smtp_close_source(mw_smtp *e)
+{
+    if (e->have_src && e->src.close)
+        e->src.close(e->src.ctx);
+    e->have_src = 0;
+    e->sp = NULL;
+    e->sl = 0;
+}
+
+void mw_smtp_clear_rcpts(mw_smtp *e)
+{
+    for (size_t i = 0; i < e->nrcpt; i++) {
+        free(e->rcpt[i].addr);
+        free(e->rcpt[i].text);
+    }
+    e->nrcpt = 0;
+    e->rcpt_sent = e->rcpt_replies = e->rcpt_ok = 0;
+}
+
+void mw_smtp_free(mw_smtp *e)
+{
+    if (!e)
+        return;
+    mw_smtp_close_source(e);
+    mw_smtp_clear_rcpts(e);
+    free(e->rcpt);
+    mw_sasl_free(e->sasl);
+    mw_smtp_reply_free(&e->rp);
+    mw_smtp_caps_clear(&e->caps);
+    if (e->obuf)
+        mw_wipe(e->obuf, e->ocap); /* may hold an AUTH response */
+    free(e->obuf);
+    free(e->exp);
+    free(e->last_text);
+    free(e->local_name);
+    free(e->envid);
+    free(e);
+}
+
+/* ---- output ----------------------------------------------------------------------------- */
+
+/* Make room for n more bytes at obuf + olen. */
+int mw_smtp_out_reserve(mw_smtp *e, size_t n)
+{
+    if (e->opos == e->olen && e->sec_to == 0)
+        e->opos = e->olen = 0;
+    if (e->olen + n <= e->ocap)
+        return 0;
+    if (e->opos > 0) {
+        memmove(e->obuf, e->obuf + e->opos, e->olen - e->opos);
+        e->olen -= e->opos;
+        if (e->sec_to) {
+            e->sec_from -= e->sec_from >= e->opos ? e->opos : e->sec_from;
+            e->sec_to -= e->opos;
+        }
+        e->opos = 0;
+        if (e->olen + n <= e->ocap)
+            return 0;
+    }
+    size_t cap = e->ocap ? e->ocap : 1024;
+    while (cap < e->olen + n)
+        cap *= 2;
+    char *nb = mw_malloc(cap);
+    if (!nb)
+        return -1;
+    if (e->obuf) {
+        memcpy(nb, e->obuf, e->olen);
+        mw_wipe(e->obuf, e->ocap);
+        free(e->obuf);
+    }
+    e->obuf = nb;
+    e->ocap = cap;
+    return 0;
+}
+
+int mw_smtp_out_line(mw_smtp *e, const char *line, size_t len, size_t secret_from)
+{
+    if (mw_smtp_out_reserve(e, len + 2))
+        return -1;
+    if (secret_from < len) {
+        e->sec_from = e->olen + secret_from;
+        e->sec_to = e->olen + len + 2;
+    }
+    memcpy(e->obuf + e->olen, line, len);
+    e->olen += len;
+    e->obuf[e->olen++] = '\r';
+    e->obuf[e->olen++] = '\n';
+    return 0;
+}
+
+int mw_smtp_out_printf(mw_smtp *e, const char *fmt, ...)
+{
+    char buf[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return -1;
+    return mw_smtp_out_line(e, buf, (size_t)n, (size_t)-1);
+}
+
+/* ---- expected replies and events -------------------------------------------------------- */
+
+int mw_smtp_push_exp(mw_smtp *e, enum smtp_expect x)
+{
+    if (e->exp_len == 0)
+        e->exp_head = 0;
+    if (e->exp_head + e->exp_len == e->exp_cap) {
+        if (e->exp_head > 0) {
+            memmove(e->exp, e->exp + e->exp_head, e->exp_len);
+            e->exp_head = 0;
+        } else {
+            size_t cap = e->exp_cap ? e->exp_cap * 2 : 16;
+            unsigned char *n = mw_realloc(e->exp, cap);
+            if (!n)
+                return -1;
+            e->exp = n;
+            e->exp_cap = cap;
+        }
+    }
+    e->exp[e->exp_head + e->exp_len++] = (unsigned char)x;
+    return 0;
+}
+
+void mw_smtp_push_event(mw_smtp *e, unsigned ev, unsigned err)
+{
+    /* A PROGRESS already queued is not repeated: the callback reads the current figures. */
+    for (unsigned i = 0; ev == MAILWIRE_EVENT_PROGRESS && i < e->ev_len; i++)
+        if (e->evq[(e->ev_head + i) % SMTP_EVQ] == ev)
+            return;
+    if (e->ev_len == SMTP_EVQ)
+        return;
+    unsigned at = (e->ev_head + e->ev_len++) % SMTP_EVQ;
+    e->evq[at] = ev;
+    e->everr[at] = err;
+}
+
+/* ---- operation results ------------------------------------------------------------------ */
+
+void mw_smtp_fail(mw_smtp *e, unsigned err, int fatal, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->detail, sizeof e->detail, fmt, ap);
+    va_end(ap);
+    e->err = err;
+    e->op = fatal ? MW_OP_FATAL : MW_OP_FAILED;
+    mw_smtp_close_source(e);
+    if (fatal) {
+        e->exp_len = 0;
+        mw_smtp_set_state(e, SMTP_ST_CLOSED);
+    }
+}
+
+unsigned mw_smtp_class_error(int code)
+{
+    switch (code / 100) {
+    case 4:
+        return ST_ERROR_SERVER_TEMPORARY;
+    case 5:
+        return ST_ERROR_SERVER_PERMANENT;
+    default:
+        return ST_ERROR_OUT_OF_SYNC;
+    }
+}
+
+void mw_smtp_fail_reply(mw_smtp *e, const char *what)
+{
+    unsigned err = mw_smtp_class_error(e->last_code);
+    /* A reply of a class the command cannot have means client and server disagree about
+     * where they are: drop the session (Treck TM_ESERVERSYNC). */
+    mw_smtp_fail(e, err, err == ST_ERROR_OUT_OF_SYNC, "%s: %d %s", what, e->last_code,
+                 e->last_text ? e->last_text : "");
+}
+
+void mw_smtp_done(mw_smtp *e, enum smtp_state next)
+{
+    mw_smtp_set_state(e, next);
+    e->op = MW_OP_DONE;
+}
+
+int mw_smtp_begin_op(mw_smtp *e, enum smtp_state st)
+{
+    e->op = MW_OP_RUNNING;
+    e->err = ST_ERROR_NONE;
+    e->detail[0] = 0;
+    mw_smtp_set_state(e, st);
+    return 0;
+}
+
+static unsigned oom(void)
+{
+    mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
+    return ST_ERROR_OUT_OF_MEMORY;
+}
+
+/* ---- connect, EHLO, STARTTLS ------------------------------------------------------------ */
+
+static int use_ehlo(const mw_smtp *e)
+{
+    return (e->options & (SMTP_OPTION_EXTENDED | SMTP_OPTION_SECURE)) != 0;
+}
+
+static int send_greeting_reply(mw_smtp *e, int ehlo)
+{
+    if (mw_smtp_out_printf(e, "%s %s", ehlo ? "EHLO" : "HELO", e->local_name) ||
+        mw_smtp_push_exp(e, ehlo ? EXP_EHLO : EXP_HELO))
+        return -1;
+    mw_smtp_set_state(e, ehlo ? SMTP_ST_EHLO : SMTP_ST_HELO);
+    return 0;
+}
+
+unsigned mw_smtp_op_connect(mw_smtp *e)
+{
+    mw_smtp_caps_clear(&e->caps);
+    e->ehlo = 0;
+    if (mw_smtp_push_exp(e, EXP_GREETING))
+        return oom();
+    mw_smtp_begin_op(e, SMTP_ST_GREETING);
+    return ST_ERROR_NONE;
+}
+
+static void on_greeting(mw_smtp *e)
+{
+    if (e->last_code == 220) {
+        if (send_greeting_reply(e, use_ehlo(e)))
+            mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+        return;
+    }
+    /* 554 or 421 instead of a greeting: no session (RFC 5321 section 3.1). */
+    unsigned err = mw_smtp_class_error(e->last_code);
+    mw_smtp_fail(e, err, 1, "greeting: %d %s", e->last_code, e->last_text);
+}
+
+/* EHLO accepted: capabilities known; go on with STARTTLS when it is required. */
+static void after_hello(mw_smtp *e)
+{
+    if (e->secure && !e->tls) {
+        if (!(e->caps.flags & SMTP_EXTOPT_STARTTLS)) {
+            /* Security checklist item 1: never a silent cleartext session. */
+            mw_smtp_fail(e, ST_ERROR_STARTTLS_UNAVAILABLE, 1, "the server does not offer STARTTLS");
+            return;
+        }
+        if (mw_smtp_out_printf(e, "STARTTLS") || mw_smtp_push_exp(e, EXP_STARTTLS)) {
+            mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+            return;
+        }
+        mw_smtp_set_state(e, SMTP_ST_STARTTLS);
+        return;
+    }
+    mw_smtp_done(e, SMTP_ST_READY);
+}
+
+static void on_ehlo(mw_smtp *e)
+{
+    if (e->last_code == 250) {
+        if (mw_smtp_caps_parse(&e->caps, e->last_text, strlen(e->last_text))) {
+            mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+            return;
+        }
+        e->ehlo = 1;
+        after_hello(e);
+        return;
+    }
+    if (e->last_code / 100 == 5 && !e->tls) {
+        /* EHLO not understood (RFC 5321 section 4.1.4 allows the fallback). Without ESMTP
+         * there is no STARTTLS. */
+        if (e->secure) {
+            mw_smtp_fail(e, ST_ERROR_STARTTLS_UNAVAILABLE, 1,
+                         "EHLO refused (%d %s); STARTTLS needs ESMTP", e->last_code, e->last_text);
+            return;
+        }
+        if (send_greeting_reply(e, 0))
+            mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+        return;
+    }
+    mw_smtp_fail_reply(e, "EHLO");
+    e->op = MW_OP_FATAL;
+    mw_smtp_set_state(e, SMTP_ST_CLOSED);
+}
+
+static void on_helo(mw_smtp *e)
+{
+    if (e->last_code == 250) {
+        mw_smtp_caps_clear(&e->caps);
+        e->ehlo = 0;
+        mw_smtp_done(e, SMTP_ST_READY);
+        return;
+    }
+    mw_smtp_fail_reply(e, "HELO");
+    e->op = MW_OP_FATAL;
+    mw_smtp_set_state(e, SMTP_ST_CLOSED);
+}
+
+static void on_starttls(mw_smtp *e)
+{
+    if (e->last_code == 220) {
+        /* The session checks that nothing follows the go-ahead (item 4) and runs the
+         * handshake; tls_started() continues. */
+        mw_smtp_set_state(e, SMTP_ST_TLS_HANDSHAKE);
+        e->op = MW_OP_START_TLS;
+        return;
+    }
+    /* Item 2: any other answer ends the session. */
+    mw_smtp_fail(e, ST_ERROR_STARTTLS_UNAVAILABLE, 1, "STARTTLS refused: %d %s", e->last_code,
+                 e->last_text);
+}
+
+static void eng_tls_started(void *p)
+{
+    mw_smtp *e = p;
+    e->tls = 1;
+    if (e->state != SMTP_ST_TLS_HANDSHAKE)
+        return; /* implicit TLS, before the greeting */
+    /* RFC 3207 section 4.2: forget everything learned in clear, ask again. */
+    mw_smtp_caps_clear(&e->caps);
+    mw_smtp_reply_reset(&e->rp);
+    e->ehlo = 0;
+    e->op = MW_OP_RUNNING;
+    if (send_greeting_reply(e, 1))
+        mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+}
+
+/* ---- simple commands -------------------------------------------------------------------- */
+
+unsigned mw_smtp_op_command(mw_smtp *e, int kind, const char *arg)
+{
+    static const char *const verbs[] = {"", "RSET", "NOOP", "VRFY", "EXPN", "QUIT"};
+    int in_tx = e->state == SMTP_ST_MAIL_OPEN;
+    if (e->state != SMTP_ST_READY &&
+        !(in_tx && kind != MW_SMTP_CMD_VRFY && kind != MW_SMTP_CMD_EXPN)) {
+        mw_set_error(e->state == SMTP_ST_CLOSED ? ST_ERROR_NOT_CONNECTED : ST_ERROR_BUSY,
+                     "the session cannot take a command now (state %s)", state_names[e->state]);
+        return e->state == SMTP_ST_CLOSED ? ST_ERROR_NOT_CONNECTED : ST_ERROR_BUSY;
+    }
+    int r;
+    if (kind == MW_SMTP_CMD_RAW)
+        r = mw_smtp_out_line(e, arg, strlen(arg), (size_t)-1);
+    else if (arg)
+        r = mw_smtp_out_printf(e, "%s %s", verbs[kind], arg);
+    else
+        r = mw_smtp_out_printf(e, "%s", verbs[kind]);
+    if (r || mw_smtp_push_exp(e, kind == MW_SMTP_CMD_QUIT ? EXP_QUIT : EXP_CMD))
+        return oom();
+    e->cmd_kind = kind;
+    /* NOOP, VRFY-less commands and raw ones leave an open transaction open; RSET ends it. */
+    e->cmd_back = in_tx && kind != MW_SMTP_CMD_RSET ? SMTP_ST_MAIL_OPEN : SMTP_ST_READY;
+    mw_smtp_begin_op(e, kind == MW_SMTP_CMD_QUIT ? SMTP_ST_QUIT : SMTP_ST_COMMAND);
+    return ST_ERROR_NONE;
+}
+
+static void on_cmd(mw_smtp *e)
+{
+    int cls = e->last_code / 100;
+    enum smtp_state back = (enum smtp_state)e->cmd_back;
+    if (e->cmd_kind == MW_SMTP_CMD_RAW) {
+        /* The caller reads the code; a raw MAIL could open a transaction the engine does not
+         * track, which is the caller's business. */
+        if (cls < 2 || cls == 3) {
+            mw_smtp_fail_reply(e, "command");
+            return;
+        }
+        mw_smtp_done(e, back);
+        return;
+    }
+    if (cls == 2) {
+        mw_smtp_done(e, back);
+        return;
+    }
+    mw_smtp_fail_reply(e, "command");
+    if (e->op != MW_OP_FATAL)
+        mw_smtp_set_state(e, back);
+}
+
+/* ---- replies ---------------------------------------------------------------------------- */
+
+static void keep_reply(mw_smtp *e)
+{
+    e->last_code = e->rp.code;
+    memcpy(e->last_enh, e->rp.enh, sizeof e->last_enh);
+    size_t n = e->rp.len;
+    if (n + 1 > e->last_cap) {
+        char *t = mw_realloc(e->last_text, n + 1);
+        if (!t) {
+            if (e->last_text)
+                e->last_text[0] = 0;
+            return;
+        }
+        e->last_text = t;
+        e->last_cap = n + 1;
+    }
+    if (n)
+        memcpy(e->last_text, e->rp.text, n);
+    e->last_text[n] = 0;
+}
+
+static void on_reply(mw_smtp *e)
+{
+    keep_reply(e);
+    if (!e->last_text) {
+        mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+        return;
+    }
+    if (e->exp_len == 0) {
+        /* A reply nobody asked for. 421 is the server closing (RFC 5321 section 3.8). */
+        mw_smtp_fail(e, e->last_code == 421 ? ST_ERROR_SERVER_TEMPORARY : ST_ERROR_OUT_OF_SYNC, 1,
+                     "unexpected reply: %d %s", e->last_code, e->last_text);
+        return;
+    }
+    enum smtp_expect x = (enum smtp_expect)e->exp[e->exp_head++];
+    e->exp_len--;
+    if (e->last_code == 421 && x != EXP_QUIT) {
+        /* Service closing: the server drops the connection after this reply, so the session
+         * goes too. Reported as temporary (retry later), like the Treck client's 4xx. */
+        mw_smtp_fail(e, ST_ERROR_SERVER_TEMPORARY, 1, "%d %s (the server closed the session)",
+                     e->last_code, e->last_text);
+        return;
+    }
+    switch (x) {
+    case EXP_GREETING:
+        on_greeting(e);
+        break;
+    case EXP_EHLO:
+        on_ehlo(e);
+        break;
+    case EXP_HELO:
+        on_helo(e);
+        break;
+    case EXP_STARTTLS:
+        on_starttls(e);
+        break;
+    case EXP_AUTH:
+        mw_smtp_auth_reply(e);
+        break;
+    case EXP_MAIL:
+        mw_smtp_on_mail(e);
+        break;
+    case EXP_RCPT:
+        mw_smtp_on_rcpt(e);
+        break;
+    case EXP_DATA:
+        mw_smtp_on_data(e);
+        break;
+    case EXP_BDAT:
+        mw_smtp_on_bdat(e);
+        break;
+    case EXP_EOD:
+    case EXP_EOD_ABORT:
+        mw_smtp_on_eod(e, x == EXP_EOD_ABORT);
+        break;
+    case EXP_RSET_FAIL:
+        if (e->last_code / 100 != 2 && e->last_code / 100 != 4 && e->last_code / 100 != 5) {
+            mw_smtp_fail_reply(e, "RSET");
+            break;
+        }
+        mw_smtp_fail(e, e->pend_err, 0, "%s", e->pend_detail);
+        mw_smtp_set_state(e, SMTP_ST_READY);
+        break;
+    case EXP_CMD:
+        on_cmd(e);
+        break;
+    case EXP_QUIT:
+        mw_smtp_done(e, SMTP_ST_CLOSED);
+        break;
+    }
+}
+
+static size_t eng_feed(void *p, const char *data, size_t len)
+{
+    mw_smtp *e = p;
+    size_t used = 0;
+    while (used < len && e->op == MW_OP_RUNNING) {
+        size_t n = 0;
+        int rc = mw_smtp_reply_feed(&e->rp, data + used, len - used, &n);
+        used += n;
+        if (rc == MW_SR_ERROR) {
+            mw_smtp_fail(e, e->rp.err, 1, "%s", e->rp.detail);
+            break;
+        }
+        if (rc == MW_SR_NEED_MORE)
+            break;
+        e->progress++;
+        on_reply(e);
+        int cls = e->last_code / 100;
+        mw_smtp_push_event(e, MAILWIRE_EVENT_COMMAND,
+                           cls == 4 || cls == 5 ? mw_smtp_class_error(e->last_code)
+                                                : ST_ERROR_NONE);
+        /* One reply per call, so the COMMAND callback sees this reply's code and text. */
+        break;
+    }
+    return used;
+}
+
+/* ---- mw_engine_ops ---------------------------------------------------------------------- */
+
+static size_t eng_output(void *p, const char **data, size_t *secret_from)
+{
+    mw_smtp *e = p;
+    *secret_from = (size_t)-1;
+    if (e->opos == e->olen && e->op == MW_OP_RUNNING) {
+        if (e->state == SMTP_ST_BODY)
+            mw_smtp_refill_data(e);
+        else if (e->state == SMTP_ST_BDAT)
+            mw_smtp_refill_bdat(e);
+    }
+    if (e->opos == e->olen)
+        return 0;
+    size_t end = e->olen;
+    if (e->sec_to > e->opos) {
+        /* Lend up to the end of the secret line only, marking where it starts. */
+        end = e->sec_to;
+        *secret_from = e->sec_from > e->opos ? e->sec_from - e->opos : 0;
+    }
+    *data = e->obuf + e->opos;
+    return end - e->opos;
+}
+
+static void eng_sent(void *p, size_t n)
+{
+    mw_smtp *e = p;
+    e->opos += n;
+    if (e->sec_to && e->opos >= e->sec_to) {
+        mw_wipe(e->obuf + e->sec_from, e->sec_to - e->sec_from);
+        e->sec_from = e->sec_to = 0;
+    }
+    if (e->opos == e->olen && e->sec_to == 0)
+        e->opos = e->olen = 0;
+}
+
+static int eng_wants_read(void *p)
+{
+    const mw_smtp *e = p;
+    return e->exp_len > 0;
+}
+
+static int eng_status(void *p, unsigned *err, const char **detail)
+{
+    mw_smtp *e = p;
+    *err = e->err;
+    *detail = e->detail;
+    if (e->op == MW_OP_RUNNING && e->exp_len == 0 && e->opos == e->olen &&
+        e->state != SMTP_ST_BODY && e->state != SMTP_ST_BDAT) {
+        /* Nothing queued, nothing expected, no body to pull: a stuck operation would be a
+         * bug; report it rather than hang. */
+        *err = ST_ERROR_INTERNAL;
+        *detail = "SMTP engine has nothing to do";
+        return MW_OP_FATAL;
+    }
+    return e->op;
+}
+
+static unsigned long eng_progress(void *p)
+{
+    return ((const mw_smtp *)p)->progress;
+}
+
+static unsigned eng_next_event(void *p, unsigned *err)
+{
+    mw_smtp *e = p;
+    if (e->ev_len == 0)
+        return 0;
+    unsigned ev = e->evq[e->ev_head];
+    *err = e->everr[e->ev_head];
+    e->ev_head = (e->ev_head + 1) % SMTP_EVQ;
+    e->ev_len--;
+    return ev;
+}
+
+const mw_engine_ops mw_smtp_engine_ops = {
+    .name = "smtp",
+    .feed = eng_feed,
+    .output = eng_output,
+    .sent = eng_sent,
+    .wants_read = eng_wants_read,
+    .status = eng_status,
+    .tls_started = eng_tls_started,
+    .progress = eng_progress,
+    .next_event = eng_next_event,
+    .expire = NULL,
+    .cancel = NULL,
+};
+
+/* ---- getters ---------------------------------------------------------------------------- */
+
+const mw_smtp_caps *mw_smtp_caps_of(const mw_smtp *e)
+{
+    return &e->caps;
+}
+
+int mw_smtp_last_code(const mw_smtp *e)
+{
+    return e->last_code;
+}
+
+const char *mw_smtp_last_enh(const mw_smtp *e)
+{
+    return e->last_enh;
+}
+
+const char *mw_smtp_last_text(const mw_smtp *e)
+{
+    return e->last_text ? e->last_text : "";
+}
+
+size_t mw_smtp_rcpt_count(const mw_smtp *e)
+{
+    return e->nrcpt;
+}
+
+const mw_smtp_rcpt *mw_smtp_rcpt_at(const mw_smtp *e, size_t i)
+{
+    return i < e->nrcpt ? &e->rcpt[i] : NULL;
+}
+
+void mw_smtp_transfer(const mw_smtp *e, uint64_t *done, uint64_t *total)
+{
+    *done = e->bytes_done;
+    *total = e->bytes_total;
+}
+
+int mw_smtp_is_extended(const mw_smtp *e)
+{
+    return e->ehlo;
+}
+
+int mw_smtp_usable(const mw_smtp *e)
+{
+    return e->state != SMTP_ST_CLOSED && e->state != SMTP_ST_NONE;
+}

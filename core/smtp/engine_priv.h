@@ -1,0 +1,158 @@
+/* Inside of the SMTP engine, shared by engine.c (states, replies, commands), transaction.c
+ * (envelope and body) and auth.c (the SASL exchange). Nothing else includes it. */
+#ifndef MW_SMTP_ENGINE_PRIV_H
+#define MW_SMTP_ENGINE_PRIV_H
+
+#include "../sasl/sasl.h"
+#include "dot.h"
+#include "engine.h"
+#include "reply.h"
+
+/* Protocol states; changed only by set_state() (engine.c). */
+enum smtp_state {
+    SMTP_ST_NONE,          /* no connection yet */
+    SMTP_ST_GREETING,      /* 220 awaited */
+    SMTP_ST_EHLO,          /* EHLO sent */
+    SMTP_ST_HELO,          /* HELO sent (no EXTENDED, or EHLO refused) */
+    SMTP_ST_STARTTLS,      /* STARTTLS sent, 220 awaited */
+    SMTP_ST_TLS_HANDSHAKE, /* go-ahead received; the session runs the handshake */
+    SMTP_ST_READY,         /* idle between operations, no transaction */
+    SMTP_ST_AUTH,          /* AUTH exchange */
+    SMTP_ST_COMMAND,       /* one simple command (RSET, NOOP, VRFY, EXPN, raw) */
+    SMTP_ST_ENVELOPE,      /* MAIL / RCPT (/ DATA) replies awaited */
+    SMTP_ST_MAIL_OPEN,     /* transaction API: MAIL accepted, recipients may follow */
+    SMTP_ST_DATA_CMD,      /* DATA sent, 354 awaited */
+    SMTP_ST_BODY,          /* message bytes flowing after 354 */
+    SMTP_ST_DATA_OPEN,     /* transaction API: inside DATA, waiting for SmtpWrite() */
+    SMTP_ST_BDAT,          /* message flowing as BDAT chunks */
+    SMTP_ST_DATA_END,      /* end of data sent, the verdict awaited */
+    SMTP_ST_RSET_FAIL,     /* RSET after a failed transaction, then report the failure */
+    SMTP_ST_QUIT,          /* QUIT sent */
+    SMTP_ST_CLOSED         /* QUIT done, or a fatal error */
+};
+
+/* What a queued command's reply means. */
+enum smtp_expect {
+    EXP_GREETING,
+    EXP_EHLO,
+    EXP_HELO,
+    EXP_STARTTLS,
+    EXP_AUTH,
+    EXP_MAIL,
+    EXP_RCPT,
+    EXP_DATA,
+    EXP_BDAT,
+    EXP_EOD,       /* reply to the end of the message */
+    EXP_EOD_ABORT, /* reply to an empty message sent to leave DATA after a failed envelope */
+    EXP_RSET_FAIL, /* RSET after a failure; the stored failure is reported afterwards */
+    EXP_CMD,
+    EXP_QUIT
+};
+
+#define SMTP_EVQ 8
+
+struct mw_smtp {
+    enum smtp_state state;
+    uint32_t options;
+    char *local_name;
+    int tls;    /* the transport is TLS */
+    int ehlo;   /* extensions in use (EHLO accepted) */
+    int secure; /* STARTTLS required */
+
+    mw_smtp_reply rp;
+    mw_smtp_caps caps;
+
+    /* output: obuf[opos..olen) is lent to the session; [sec_from, sec_to) is secret */
+    char *obuf;
+    size_t opos, olen, ocap;
+    size_t sec_from, sec_to;
+
+    /* replies expected, in order */
+    unsigned char *exp;
+    size_t exp_head, exp_len, exp_cap;
+
+    /* operation */
+    int op; /* MW_OP_* */
+    unsigned err;
+    char detail[400];
+    unsigned long progress;
+    int cmd_kind; /* MW_SMTP_CMD_* of a simple command */
+    int cmd_back; /* state after it */
+
+    /* last reply */
+    int last_code;
+    char last_enh[16];
+    char *last_text;
+    size_t last_cap;
+
+    /* events for the session */
+    unsigned evq[SMTP_EVQ], everr[SMTP_EVQ];
+    unsigned ev_head, ev_len;
+
+    /* transaction */
+    mw_smtp_rcpt *rcpt;
+    size_t nrcpt, rcpt_cap;
+    size_t rcpt_sent, rcpt_replies, rcpt_ok;
+    int mail_code;
+    int tx_api;        /* the transaction runs through SmtpCreateMessage()/SmtpAddRecipient() */
+    int data_in_batch; /* DATA was pipelined with the envelope */
+    int bdat_in_batch; /* BDAT chunks follow the envelope without waiting */
+    int use_bdat;
+    int pipelining;
+    unsigned pend_err; /* failure reported after the RSET that ends the transaction */
+    char pend_detail[400];
+
+    /* body */
+    mw_smtp_source src;
+    int have_src, src_end, body_final;
+    const char *sp;
+    size_t sl;
+    mw_smtp_dot dot;
+    uint64_t bytes_done, bytes_total;
+    size_t bdat_out; /* BDAT replies outstanding */
+    int bdat_last;   /* the LAST chunk was queued */
+    int bdat_failed;
+
+    /* DSN */
+    uint32_t dsn;
+    char *envid;
+
+    /* AUTH */
+    mw_sasl *sasl;
+    int auth_cancelled;
+};
+
+/* engine.c helpers used by auth.c */
+MW_INTERNAL void mw_smtp_set_state(mw_smtp *e, enum smtp_state st);
+MW_INTERNAL int mw_smtp_push_exp(mw_smtp *e, enum smtp_expect x);
+/* Append a command line (CRLF added). secret_from: offset in the line from which the bytes
+ * are secret, (size_t)-1 for none. Returns 0 or -1 (out of memory). */
+MW_INTERNAL int mw_smtp_out_line(mw_smtp *e, const char *line, size_t len, size_t secret_from);
+MW_INTERNAL void mw_smtp_fail(mw_smtp *e, unsigned err, int fatal, const char *fmt, ...)
+    MW_PRINTF(4, 5);
+/* Fail with the error class of the last reply (4xx temporary, 5xx permanent, anything else
+ * out of sync and fatal); what names the command. */
+MW_INTERNAL void mw_smtp_fail_reply(mw_smtp *e, const char *what);
+MW_INTERNAL void mw_smtp_done(mw_smtp *e, enum smtp_state next);
+MW_INTERNAL int mw_smtp_out_printf(mw_smtp *e, const char *fmt, ...) MW_PRINTF(2, 3);
+/* Make room for n more bytes at obuf + olen (an empty buffer is reset to its start). */
+MW_INTERNAL int mw_smtp_out_reserve(mw_smtp *e, size_t n);
+MW_INTERNAL void mw_smtp_push_event(mw_smtp *e, unsigned ev, unsigned err);
+/* ST_ERROR_SERVER_TEMPORARY for 4xx, _PERMANENT for 5xx, else ST_ERROR_OUT_OF_SYNC. */
+MW_INTERNAL unsigned mw_smtp_class_error(int code);
+/* An operation starts in state st. */
+MW_INTERNAL int mw_smtp_begin_op(mw_smtp *e, enum smtp_state st);
+MW_INTERNAL void mw_smtp_close_source(mw_smtp *e);
+MW_INTERNAL void mw_smtp_clear_rcpts(mw_smtp *e);
+/* transaction.c: replies to the envelope and the body, and the body refills */
+MW_INTERNAL void mw_smtp_on_mail(mw_smtp *e);
+MW_INTERNAL void mw_smtp_on_rcpt(mw_smtp *e);
+MW_INTERNAL void mw_smtp_on_data(mw_smtp *e);
+MW_INTERNAL void mw_smtp_on_eod(mw_smtp *e, int abort);
+MW_INTERNAL void mw_smtp_on_bdat(mw_smtp *e);
+MW_INTERNAL void mw_smtp_refill_data(mw_smtp *e);
+MW_INTERNAL void mw_smtp_refill_bdat(mw_smtp *e);
+/* auth.c */
+MW_INTERNAL void mw_smtp_auth_reply(mw_smtp *e);
+
+#endif

@@ -1,0 +1,33 @@
+/* Message sources for SmtpSendMessage() (internal): a memory buffer or a file, streamed, and
+ * the content scan that decides BODY=8BITMIME and SMTPUTF8. */
+#ifndef MW_SMTP_SOURCE_H
+#define MW_SMTP_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+/* What a message holds that the envelope must announce. */
+typedef struct mw_smtp_scan {
+    int has_8bit;        /* an octet >= 0x80 anywhere: BODY=8BITMIME (RFC 6152) */
+    int header_8bit;     /* ... in the header section: SMTPUTF8 (RFC 6532 section 3.2) */
+    int has_nul;         /* a NUL: refused (RFC 5322 section 2.3) */
+    int in_header;       /* still before the first empty line */
+    int line_empty;      /* the current header line is empty so far */
+    uint64_t nul_offset; /* where the first NUL is */
+    uint64_t offset;
+} mw_smtp_scan;
+
+MW_INTERNAL void mw_smtp_scan_init(mw_smtp_scan *sc);
+MW_INTERNAL void mw_smtp_scan_update(mw_smtp_scan *sc, const char *p, size_t n);
+
+/* A source over p[0..n). With copy the bytes are copied first (non-blocking calls, where the
+ * caller's buffer may go away before the transfer). Returns ST_ERROR_NONE or an error. */
+MW_INTERNAL unsigned mw_smtp_source_memory(mw_smtp_source *src, const char *p, size_t n, int copy);
+/* A source reading the file at path in chunks; scan (may be NULL) receives a scan of the
+ * whole file, made before the transfer. Returns ST_ERROR_NONE or ST_ERROR_FILE (thread error
+ * set). */
+MW_INTERNAL unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, mw_smtp_scan *scan);
+
+#endif

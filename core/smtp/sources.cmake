@@ -1,0 +1,12 @@
+# SMTP client (see include/mailwire/smtp.h, smtp/engine.h).
+list(APPEND MAILWIRE_SOURCES
+  smtp/reply.c
+  smtp/caps.c
+  smtp/dot.c
+  smtp/engine.c
+  smtp/transaction.c
+  smtp/auth.c
+  smtp/source.c
+  smtp/api.c
+  smtp/submit.c
+)
