@@ -68,6 +68,7 @@ struct mw_session {
     int op_connect;   /* ... and it is the connect operation */
     int64_t deadline; /* absolute mw_now_ms() time; 0: none */
     int want;         /* MW_WANT_* bits from the last WAIT */
+    int unstepped;    /* begun but not stepped yet: want says nothing so far */
 
     char *rbuf;
     size_t rpos, rlen;
@@ -376,6 +377,7 @@ unsigned mw_session_begin(mw_session *s)
     mw_wakeup_drain(&s->wake);
     s->op_active = 1;
     s->op_connect = 0;
+    s->unstepped = 1;
     arm_deadline(s);
     return ST_ERROR_NONE;
 }
@@ -609,6 +611,7 @@ int mw_session_step(mw_session *s)
     if (!s->op_active)
         return s->err ? MW_STEP_FAILED : MW_STEP_DONE;
     s->dispatch_depth++;
+    s->unstepped = 0;
     int r = STEP_NEXT;
     if (atomic_load(&s->cancel)) {
         atomic_store(&s->cancel, 0);
@@ -670,7 +673,12 @@ void mw_session_wait_info(mw_session *s, mw_socket_t *sock, int *want, int *time
     *want = s->phase == MW_PH_CONNECTING ? MW_WANT_WRITE : s->want;
     if (s->phase == MW_PH_CONNECTING)
         *sock = s->conn.sock;
-    /* Records GnuTLS already decrypted are invisible to poll(): step again at once. */
+    /* Records GnuTLS already decrypted are invisible to poll(): step again at once. So is an
+     * operation that has not been stepped yet: nothing is known of what it will wait for. */
+    if (s->op_active && s->unstepped) {
+        *timeout_ms = 0;
+        return;
+    }
     if (s->tr && s->phase == MW_PH_OPEN && s->tr->ops->pending(s->tr)) {
         *timeout_ms = 0;
         return;

@@ -33,12 +33,8 @@ typedef struct smtp_client {
     unsigned port;
     uint32_t options;
     char *wcopy; /* non-blocking SmtpWrite(): the bytes being sent */
-    SMTPTRACEPROC trace;
-    void *trace_user;
     HCLIENT handle;
     unsigned timeout_ms;
-    unsigned long seen_progress; /* see progressed() */
-    int64_t until;
 } smtp_client;
 
 static void client_destroy(void *p)
@@ -74,68 +70,16 @@ static unsigned ready(mw_session *s, smtp_client *c)
     return ST_ERROR_NONE;
 }
 
-/* Workaround for a session bug (reported): step_open() returns flush_output()'s MW_IO_AGAIN
- * (-1), which equals MW_STEP_FAILED, whenever the socket would block while sending. The
- * operation is then still running, but mw_session_run() returns the stale thread error and
- * MailwireExecute() reports a failure. A session that is still busy after such a return was
- * interrupted by that; these helpers wait for the socket and go on, and keep the reply
- * deadline themselves (the session skips its deadline check on that path). */
-static int progressed(smtp_client *c)
-{
-    unsigned long p = mw_smtp_engine_ops.progress(c->eng);
-    int64_t now = mw_now_ms();
-    if (p != c->seen_progress || c->until == 0) {
-        c->seen_progress = p;
-        c->until = now + (int64_t)c->timeout_ms;
-    }
-    return now < c->until;
-}
-
-static unsigned spurious_timeout(mw_session *s, smtp_client *c)
-{
-    /* Cancel drops the connection (the protocol state is unknown mid-body); the error the
-     * caller sees is the timeout it is. */
-    mw_session_cancel(s);
-    (void)mw_session_step(s);
-    mw_set_error(ST_ERROR_TIMEOUT, "the server took no data within %u ms", c->timeout_ms);
-    return ST_ERROR_TIMEOUT;
-}
-
-static unsigned run_blocking(mw_session *s, smtp_client *c)
-{
-    c->until = 0;
-    for (;;) {
-        unsigned err = mw_session_run(s);
-        if (err == ST_ERROR_INVALID_HANDLE || !mw_session_busy(s))
-            return err; /* finished, failed, or freed by a callback */
-        if (!progressed(c))
-            return spurious_timeout(s, c);
-        mw_socket_t sock;
-        int want, timeout, perr = 0;
-        mw_session_wait_info(s, &sock, &want, &timeout);
-        int64_t left = c->until - mw_now_ms();
-        if (timeout < 0 || timeout > 100)
-            timeout = 100; /* short slices: a cancel from another thread is seen soon */
-        if (left < timeout)
-            timeout = left < 0 ? 0 : (int)left;
-        if (timeout > 0)
-            (void)mw_poll2(sock, want, MW_INVALID_SOCKET, timeout, &perr);
-    }
-}
-
 /* Start the queued operation: a blocking session runs it to the end; a non-blocking one is
- * stepped once at once, so the commands go out now and MailwireGetPollInfo() reports what the
- * operation waits for (before its first step the session has no wanted direction yet). */
+ * stepped once at once, so the commands go out now rather than at the first execute. */
 static int start(mw_session *s)
 {
-    smtp_client *c = mw_session_protocol(s, MW_PROTO_SMTP);
     if (mw_session_begin(s))
         return MAILWIRE_ERROR;
-    c->until = 0;
     if (!mw_session_is_async(s))
-        return mw_client_result(run_blocking(s, c));
-    if (mw_session_step(s) != MW_STEP_FREED)
-        (void)progressed(c);
+        return mw_client_wait(s);
+    if (mw_session_step(s) == MW_STEP_FAILED)
+        return MAILWIRE_ERROR;
     mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
     return MAILWIRE_IN_PROGRESS;
 }
@@ -214,13 +158,6 @@ static void system_name(char *out, size_t size, int may_block)
     }
 }
 
-static void trace_tramp(void *user, int dir, const char *data, size_t len)
-{
-    smtp_client *c = user;
-    if (c->trace)
-        c->trace(c->handle, (unsigned)dir, data, len, c->trace_user);
-}
-
 HCLIENT mw_smtp_connect(const char *host, unsigned port, unsigned timeout, uint32_t options,
                         const char *local, const SECURITYCREDENTIALS *cred, int async,
                         SMTPTRACEPROC trace, void *trace_user)
@@ -290,13 +227,10 @@ HCLIENT mw_smtp_connect(const char *host, unsigned port, unsigned timeout, uint3
         return INVALID_CLIENT;
     }
     c->handle = h;
-    if (trace) {
-        c->trace = trace;
-        c->trace_user = trace_user;
-        mw_session_set_trace(s, trace_tramp, c);
-    }
+    if (trace)
+        mw_session_set_public_trace(s, trace, trace_user);
     if (mw_smtp_op_connect(e) || mw_session_connect(s, host, (uint16_t)port) ||
-        (!async && run_blocking(s, c) != ST_ERROR_NONE)) {
+        (!async && mw_session_run(s) != ST_ERROR_NONE)) {
         unsigned err = mw_get_error();
         char d[512];
         mw_strlcpy(d, mw_get_error_detail(), sizeof d);
@@ -357,11 +291,7 @@ int SmtpSetTrace(HCLIENT hClient, SMTPTRACEPROC lpfnTrace, void *lpUserData)
     smtp_client *c;
     if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
-    c->trace = lpfnTrace;
-    c->trace_user = lpUserData;
-    mw_session_set_trace(s, lpfnTrace ? trace_tramp : NULL, c);
-    mw_set_error(ST_ERROR_NONE, NULL);
-    return 0;
+    return MailwireSetTrace(hClient, lpfnTrace, lpUserData);
 }
 
 /* ---- AUTH ------------------------------------------------------------------------------- */
@@ -886,17 +816,7 @@ int SmtpExecute(HCLIENT hClient)
     smtp_client *c;
     if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
-    int r = MailwireExecute(hClient);
-    if (r != SMTP_ERROR || mw_get_error() == ST_ERROR_INVALID_HANDLE || !mw_session_busy(s))
-        return r;
-    /* The send would block (see run_blocking()): still in progress, unless the server has
-     * taken nothing for the whole timeout. */
-    if (!progressed(c)) {
-        spurious_timeout(s, c);
-        return SMTP_ERROR;
-    }
-    mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
-    return SMTP_IN_PROGRESS;
+    return MailwireExecute(hClient);
 }
 
 MAILWIRE_SOCKET SmtpGetSocket(HCLIENT hClient)

@@ -312,22 +312,23 @@ MAILWIRE_API int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const ch
 MAILWIRE_API int SmtpSubmitMessage(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage);
 
 /** @name Trace directions (SMTPTRACEPROC nDirection) @{ */
-#define SMTP_TRACE_SENT 'S'     /**< bytes sent (AUTH responses replaced by "<redacted n bytes>") */
-#define SMTP_TRACE_RECEIVED 'R' /**< bytes received */
-#define SMTP_TRACE_INFO 'I'     /**< a note about the session (phase changes, TLS, errors) */
+#define SMTP_TRACE_SENT MAILWIRE_TRACE_SENT         /**< bytes sent (AUTH responses redacted) */
+#define SMTP_TRACE_RECEIVED MAILWIRE_TRACE_RECEIVED /**< bytes received */
+#define SMTP_TRACE_INFO MAILWIRE_TRACE_INFO         /**< a note (phase changes, TLS, errors) */
 /** @} */
 
 /**
- * @brief Protocol trace callback: every byte sent and received, and notes about the session.
- * Passwords, tokens and every AUTH response are never passed: the trace shows a marker
- * instead. Called on the thread that drives the session.
+ * @brief Protocol trace callback (the shared MAILWIRE_TRACEPROC): every byte sent and
+ * received, and notes about the session. Passwords, tokens and every AUTH response are never
+ * passed: the trace shows "<redacted N bytes>" instead. Called on the thread that drives the
+ * session.
  */
-typedef void(MAILWIRE_CALLBACK *SMTPTRACEPROC)(HCLIENT hClient, unsigned nDirection,
-                                               const char *lpData, size_t cbData,
-                                               void *lpUserData);
+typedef MAILWIRE_TRACEPROC SMTPTRACEPROC;
 
 /**
- * @brief Set (or with NULL remove) the protocol trace of a session.
+ * @brief Set (or with NULL remove) the protocol trace of a session; MailwireSetTrace() for an
+ * SMTP handle (an IMAP handle is ST_ERROR_INVALID_HANDLE here). To trace a blocking
+ * SmtpConnect() from its first byte, set MailwireSetDefaultTrace() before the call.
  * @return 0 or SMTP_ERROR (handle errors).
  * @par Blocking: no. @par Thread: the owner.
  */
