@@ -8,5 +8,7 @@
 #include <mailwire/version.h>
 #include <mailwire/export.h>
 #include <mailwire/common.h>
+#include <mailwire/smtp.h>
+#include <mailwire/imap.h>
 
 #endif /* MAILWIRE_MAILWIRE_H */
