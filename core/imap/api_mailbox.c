@@ -124,7 +124,7 @@ int ImapUnselectMailbox(HCLIENT hClient)
     if (imap_enter_local(hClient, &c))
         return IMAP_ERROR;
     if (!(c->e.caps & (IMAP_CAP_UNSELECT | IMAP_CAP_IMAP4REV2)))
-        return imap_refuse(ST_ERROR_SERVER_PERMANENT,
+        return imap_refuse(ST_ERROR_NOT_SUPPORTED,
                            "the server lacks UNSELECT; ImapCloseMailbox() leaves the mailbox "
                            "but expunges deleted messages");
     return plain_command(hClient, "UNSELECT", IMAP_CMD_UNSELECT, 2);

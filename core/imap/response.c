@@ -104,7 +104,7 @@ static void tagged(imap_engine *e)
         } else {
             imap_set_state(e, IMAP_ST_NOT_AUTHENTICATED);
             imap_op_note(
-                e, cond == IMAP_NO ? ST_ERROR_AUTHENTICATION_FAILED : ST_ERROR_PROTOCOL_VIOLATION,
+                e, cond == IMAP_NO ? ST_ERROR_AUTHENTICATION_FAILED : ST_ERROR_COMMAND_REJECTED,
                 "login refused: %s", text);
         }
         break;
@@ -124,8 +124,7 @@ static void tagged(imap_engine *e)
             /* RFC 9051 6.3.2: a failed SELECT leaves no mailbox selected. */
             e->selected = 0;
             imap_set_state(e, IMAP_ST_AUTHENTICATED);
-            imap_op_note(e,
-                         cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_PROTOCOL_VIOLATION,
+            imap_op_note(e, cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
                          "%s", text);
         }
         break;
@@ -137,23 +136,21 @@ static void tagged(imap_engine *e)
             imap_set_state(e, IMAP_ST_AUTHENTICATED);
             break;
         }
-        imap_op_note(e, cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_PROTOCOL_VIOLATION,
+        imap_op_note(e, cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
                      "%s", text);
         break;
     case IMAP_CMD_IDLE:
         if (e->state == IMAP_ST_IDLE)
             imap_set_state(e, e->selected ? IMAP_ST_SELECTED : IMAP_ST_AUTHENTICATED);
         if (cond != IMAP_OK && !c.detached)
-            imap_op_note(e,
-                         cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_PROTOCOL_VIOLATION,
+            imap_op_note(e, cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
                          "IDLE refused: %s", text);
         break;
     case IMAP_CMD_LOGOUT:
         break;
     default:
         if (cond != IMAP_OK && !c.detached)
-            imap_op_note(e,
-                         cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_PROTOCOL_VIOLATION,
+            imap_op_note(e, cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
                          "%s", text);
         break;
     }

@@ -49,6 +49,8 @@ static const char *const texts[ST_ERROR_COUNT] = {
     [ST_ERROR_NO_MORE_MAILBOXES] = "no more mailboxes",
     [ST_ERROR_FILE] = "a file could not be read or written",
     [ST_ERROR_INTERNAL] = "internal error",
+    [ST_ERROR_NOT_SUPPORTED] = "the server does not support what the request needs",
+    [ST_ERROR_COMMAND_REJECTED] = "the server rejected the command",
 };
 
 const char *mw_error_string(unsigned code)

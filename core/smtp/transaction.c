@@ -142,19 +142,19 @@ static unsigned check_envelope(mw_smtp *e, const mw_smtp_envelope *env, int *utf
     }
     uint32_t f = e->ehlo ? e->caps.flags : 0;
     if (*utf8 && !(f & SMTP_EXTOPT_SMTPUTF8)) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT,
+        mw_set_error(ST_ERROR_NOT_SUPPORTED,
                      "the message needs SMTPUTF8 (RFC 6531), which the server does not offer");
-        return ST_ERROR_INVALID_ARGUMENT;
+        return ST_ERROR_NOT_SUPPORTED;
     }
     if (env->need_8bit && !(f & SMTP_EXTOPT_8BITMIME)) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT,
+        mw_set_error(ST_ERROR_NOT_SUPPORTED,
                      "the message has 8-bit content; the server does not offer 8BITMIME");
-        return ST_ERROR_INVALID_ARGUMENT;
+        return ST_ERROR_NOT_SUPPORTED;
     }
     if (want_dsn(e) && !(f & SMTP_EXTOPT_DSN)) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT,
+        mw_set_error(ST_ERROR_NOT_SUPPORTED,
                      "delivery options are set; the server does not offer DSN (RFC 3461)");
-        return ST_ERROR_INVALID_ARGUMENT;
+        return ST_ERROR_NOT_SUPPORTED;
     }
     if (env->size && e->caps.size_limit && (f & SMTP_EXTOPT_SIZE) &&
         env->size > e->caps.size_limit) {
@@ -346,9 +346,9 @@ unsigned mw_smtp_op_rcpt(mw_smtp *e, const char *addr)
         return ST_ERROR_INVALID_ARGUMENT;
     }
     if (!is_ascii(addr) && !(e->caps.flags & SMTP_EXTOPT_SMTPUTF8)) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT,
+        mw_set_error(ST_ERROR_NOT_SUPPORTED,
                      "a non-ASCII address needs SMTPUTF8, which the server does not offer");
-        return ST_ERROR_INVALID_ARGUMENT;
+        return ST_ERROR_NOT_SUPPORTED;
     }
     if (add_rcpt(e, addr))
         return oom();

@@ -104,11 +104,16 @@ typedef enum mw_error {
                                               PREAUTH or an earlier login). */
     ST_ERROR_NO_MORE_MAILBOXES = 33,     /**< IMAP: the mailbox enumeration is finished. */
     ST_ERROR_FILE = 34,                  /**< A local file could not be read or written. */
-    ST_ERROR_INTERNAL = 35               /**< An internal invariant failed; please report it. */
+    ST_ERROR_INTERNAL = 35,              /**< An internal invariant failed; please report it. */
+    ST_ERROR_NOT_SUPPORTED = 36,         /**< The server lacks an extension the request needs
+                                              (SMTPUTF8, 8BITMIME, DSN, IMAP UNSELECT...);
+                                              nothing was sent; the session goes on. */
+    ST_ERROR_COMMAND_REJECTED = 37       /**< The server rejected the command as malformed or
+                                              not valid now (IMAP BAD); the session goes on. */
 } mw_error;
 
 /** One past the highest error code; every code below it has a text. */
-#define ST_ERROR_COUNT 36
+#define ST_ERROR_COUNT 38
 
 /**
  * @name Connection options shared by SMTP and IMAP

@@ -7,6 +7,11 @@
  * with ImapAsyncConnect()) a call that started an operation returns MAILWIRE_IN_PROGRESS and
  * completes through ImapExecute() (COMMAND event on success, ERROR on failure).
  *
+ * Server refusals: a tagged NO is ST_ERROR_SERVER_PERMANENT (ST_ERROR_AUTHENTICATION_FAILED
+ * for a login), a tagged BAD is ST_ERROR_COMMAND_REJECTED; the session stays usable after
+ * both. BYE is ST_ERROR_CONNECTION_CLOSED; a malformed response is ST_ERROR_PROTOCOL_VIOLATION
+ * and drops the session. ImapGetResultString() has the server's text.
+ *
  * Strings are UTF-8. Mailbox names are UTF-8 in the API and modified UTF-7 on the wire when
  * the server speaks neither IMAP4rev2 nor UTF8=ACCEPT (RFC 3501 section 5.1.3). Every
  * caller-supplied string is encoded by one encoder as an atom, a quoted string or a literal;
@@ -429,7 +434,7 @@ MAILWIRE_API int ImapGetMessageCount(HCLIENT hClient, unsigned *lpnMessages);
 
 /**
  * @brief Leave the selected mailbox without expunging (UNSELECT, RFC 3691 / RFC 9051).
- * @return 0, or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT when the server lacks UNSELECT (nothing
+ * @return 0, or IMAP_ERROR: ST_ERROR_NOT_SUPPORTED when the server lacks UNSELECT (nothing
  *         is sent; ImapCloseMailbox() leaves the mailbox but expunges, or select another
  *         mailbox: SELECT never expunges the previous one), ST_ERROR_INVALID_ARGUMENT when
  *         no mailbox is selected.

@@ -283,7 +283,8 @@ MAILWIRE_API int SmtpDisconnect(HCLIENT hClient);
  * with CHUNKING the message goes as BDAT chunks. SIZE= is sent when the size is known, and a
  * message larger than the server's SIZE is refused before anything is sent
  * (ST_ERROR_MESSAGE_TOO_LARGE). BODY=8BITMIME / SMTPUTF8 are added when the content needs
- * them (an error when the server does not offer them). Line endings are normalised to CRLF,
+ * them (ST_ERROR_NOT_SUPPORTED, nothing sent, when the server does not offer them; likewise
+ * DSN options without DSN). Line endings are normalised to CRLF,
  * dots doubled, a final CRLF added. A refused recipient among accepted ones is reported
  * through SmtpGetRecipientResult() and is not an error unless SMTP_OPTION_ALLRECIPIENTS was
  * given at connect; all refused: ST_ERROR_NO_VALID_RECIPIENTS.
@@ -355,7 +356,8 @@ MAILWIRE_API int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSA
  * @param dwMessageSize expected message size, 0 when unknown; larger than the server's
  *                      SIZE: ST_ERROR_MESSAGE_TOO_LARGE and nothing sent.
  * @param dwOptions     0, or SMTP_CONTENT_8BIT / SMTP_CONTENT_SMTPUTF8.
- * @return 0; SMTP_IN_PROGRESS; SMTP_ERROR.
+ * @return 0; SMTP_IN_PROGRESS; SMTP_ERROR (ST_ERROR_NOT_SUPPORTED when the server lacks
+ *         8BITMIME, SMTPUTF8 or DSN that the options need; nothing is sent).
  * @par Blocking: yes (unless non-blocking). @par Thread: the owner.
  */
 MAILWIRE_API int SmtpCreateMessage(HCLIENT hClient, const char *lpszFrom, uint64_t dwMessageSize,

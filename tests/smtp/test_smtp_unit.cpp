@@ -708,15 +708,15 @@ TEST(SmtpEngine, RefusedBeforeSendingWhenTooLargeOrUnsupportedOrInjected)
                 mw_smtp_source src = Mem("m");
                 const char *r[] = {"b@y"};
                 mw_smtp_envelope env = {"a@x", r, 1, 1, 1, 0};
-                EXPECT_EQ(mw_smtp_op_send(d.e, &env, &src), (unsigned)ST_ERROR_INVALID_ARGUMENT);
+                EXPECT_EQ(mw_smtp_op_send(d.e, &env, &src), (unsigned)ST_ERROR_NOT_SUPPORTED);
                 src = Mem("m");
                 const char *u[] = {"\xce\xb4@y"};
                 env = {"a@x", u, 1, 1, 0, 0};
-                EXPECT_EQ(mw_smtp_op_send(d.e, &env, &src), (unsigned)ST_ERROR_INVALID_ARGUMENT);
+                EXPECT_EQ(mw_smtp_op_send(d.e, &env, &src), (unsigned)ST_ERROR_NOT_SUPPORTED);
                 ASSERT_EQ(mw_smtp_set_dsn(d.e, SMTP_NOTIFY_FAILURE, nullptr), 0u);
                 src = Mem("m");
                 env = {"a@x", r, 1, 1, 0, 0};
-                EXPECT_EQ(mw_smtp_op_send(d.e, &env, &src), (unsigned)ST_ERROR_INVALID_ARGUMENT);
+                EXPECT_EQ(mw_smtp_op_send(d.e, &env, &src), (unsigned)ST_ERROR_NOT_SUPPORTED);
             })},
            [](Driver &d) { EXPECT_EQ(d.out, kHello); });
 }
