@@ -1,11 +1,11 @@
 /* smtp_send: compose a message with an attachment and send it in one blocking call
  * (SmtpSubmitMessageEx), printing the protocol trace; AUTH responses appear redacted.
  *
- * usage: smtp_send [host [port [user [password [cafile [from [to [attachment]]]]]]]]
+ * usage: smtp_send [host [port [user [password [cafile [from [to [attachment [subject]]]]]]]]]
  * Each argument falls back to an environment variable: MW_SMTP_HOST (localhost),
  * MW_SMTP_PORT (587), MW_SMTP_USER, MW_SMTP_PASSWORD, MW_SMTP_CA (extra trust anchors, PEM),
  * MW_SMTP_FROM (the user at localhost), MW_SMTP_TO (the sender), MW_SMTP_ATTACH (this
- * program's source file when it exists).
+ * program's source file when it exists), MW_SMTP_SUBJECT.
  * Port 465 uses implicit TLS, any other port STARTTLS (mandatory); an empty user sends without
  * AUTH. Exit status 0 on success, 1 on failure. */
 #include <stdio.h>
@@ -53,6 +53,8 @@ int main(int argc, char **argv)
     const char *from = arg(argc, argv, 6, "MW_SMTP_FROM", from_default);
     const char *to = arg(argc, argv, 7, "MW_SMTP_TO", from);
     const char *attach = arg(argc, argv, 8, "MW_SMTP_ATTACH", __FILE__);
+    const char *subject = arg(argc, argv, 9, "MW_SMTP_SUBJECT",
+                              "mailwire sample: SmtpSubmitMessage with an attachment");
 
     if (!SmtpInitialize()) {
         fprintf(stderr, "SmtpInitialize: %s\n", SmtpGetErrorString(SmtpGetLastError()));
@@ -64,7 +66,7 @@ int main(int argc, char **argv)
     msg.dwSize = sizeof msg;
     msg.lpszFrom = from;
     msg.lpszTo = to;
-    msg.lpszSubject = "mailwire sample: SmtpSubmitMessage with an attachment";
+    msg.lpszSubject = subject;
     msg.lpszText = "Hello,\n\nthis message was composed and sent by samples/c/smtp_send.c.\n";
     msg.lpszHTML = "<p>Hello,</p><p>this message was composed and sent by "
                    "<code>samples/c/smtp_send.c</code>.</p>";
