@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "common/memory.hpp"
 #include "common/fixture_env.hpp"
 #include <mailwire/imap.h>
 
@@ -27,16 +28,6 @@ double CpuSeconds(int who)
     getrusage(who, &ru);
     return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
            (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-long VmHwmKiB()
-{
-    std::ifstream f("/proc/self/status");
-    std::string line;
-    while (std::getline(f, line))
-        if (line.rfind("VmHWM:", 0) == 0)
-            return std::stol(line.substr(6));
-    return -1;
 }
 
 struct Count {
@@ -100,7 +91,7 @@ int main(int argc, char **argv)
     Count warm;
     ImapFetchMessages(h, 1, 0, 0, Sink, &warm);
 
-    long hwm0 = VmHwmKiB();
+    long hwm0 = mwtest::PeakRssKiB();
     double cpu0 = CpuSeconds(RUSAGE_SELF);
     auto t0 = std::chrono::steady_clock::now();
     Count c;
@@ -110,7 +101,7 @@ int main(int argc, char **argv)
     }
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     double cpu = CpuSeconds(RUSAGE_SELF) - cpu0;
-    long hwm = VmHwmKiB();
+    long hwm = mwtest::PeakRssKiB();
     ImapDisconnect(h);
     printf("mailwire: %u messages, %llu bytes in %.3f s wall, %.3f s CPU; VmHWM %ld KiB "
            "(+%ld KiB during the fetch)\n",

@@ -15,6 +15,7 @@
 
 #include <poll.h>
 
+#include "common/memory.hpp"
 #include "common/fixture_env.hpp"
 #include "common/test_client.hpp"
 #include "common/tls_helpers.hpp"
@@ -103,16 +104,6 @@ void Deliver(const std::string &rcpt, const std::string &msg)
     ASSERT_EQ(smtp.Command(msg + ".\r\n"), 0u);
     ASSERT_NE(smtp.Replies().find("\n250 "), std::string::npos) << smtp.Replies();
     smtp.Command("QUIT\r\n");
-}
-
-long VmHwmKiB()
-{
-    std::ifstream f("/proc/self/status");
-    std::string line;
-    while (std::getline(f, line))
-        if (line.rfind("VmHWM:", 0) == 0)
-            return std::stol(line.substr(6));
-    return -1;
 }
 
 TEST(ImapReal, ConnectsWithStartTlsAndImplicitTls)
@@ -578,7 +569,7 @@ TEST(ImapReal, FetchAllIsPipelined)
 TEST(ImapReal, FiftyMebibyteMessageStreamsWithBoundedMemory)
 {
     const uint64_t size = 50ull << 20;
-    long before = VmHwmKiB();
+    long before = mwtest::PeakRssKiB();
     HCLIENT h = Session();
     ASSERT_NE(h, INVALID_CLIENT);
     std::string box = Unique("big");
@@ -624,7 +615,7 @@ TEST(ImapReal, FiftyMebibyteMessageStreamsWithBoundedMemory)
     EXPECT_EQ(sink.total, size);
     EXPECT_EQ(sink.bytes, size);
     EXPECT_GT(sink.chunks, 100u);
-    long after = VmHwmKiB();
+    long after = mwtest::PeakRssKiB();
     std::printf("[ measure ] VmHWM before %ld KiB, after %ld KiB, growth %ld KiB\n", before, after,
                 after - before);
 #ifndef MW_TEST_ASAN

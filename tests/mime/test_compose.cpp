@@ -19,6 +19,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "common/memory.hpp"
 #include "json_mini.hpp"
 
 extern "C" {
@@ -731,16 +732,6 @@ TEST(Compose, SeedIsReproducible)
 }
 
 #ifdef __linux__
-long HighWaterKiB()
-{
-    std::ifstream f("/proc/self/status");
-    std::string line;
-    while (std::getline(f, line))
-        if (line.rfind("VmHWM:", 0) == 0)
-            return std::stol(line.substr(6));
-    return -1;
-}
-
 // Runs in a fresh child process (this program re-executed with a filter): in a process that
 // already ran other tests, freed but resident heap would hide any growth.
 TEST(Compose, FiftyMegabyteAttachmentKeepsMemoryFlat)
@@ -775,7 +766,7 @@ TEST(Compose, FiftyMegabyteAttachmentKeepsMemoryFlat)
         std::ofstream cr("/proc/self/clear_refs");
         cr << "5";
     }
-    long before = HighWaterKiB();
+    long before = mwtest::PeakRssKiB();
     ASSERT_GT(before, 0);
     const char *atts[] = {path.c_str(), nullptr};
     SMTPMESSAGE msg = Blank();
@@ -792,7 +783,7 @@ TEST(Compose, FiftyMegabyteAttachmentKeepsMemoryFlat)
     EXPECT_EQ(total, mw_mime_size(m));
     EXPECT_GT(total, 50u * 1024 * 1024 * 4 / 3);
     mw_mime_free(m);
-    long after = HighWaterKiB();
+    long after = mwtest::PeakRssKiB();
     std::printf("peak RSS growth composing a 50 MiB attachment: %ld KiB (message %llu octets)\n",
                 after - before, static_cast<unsigned long long>(total));
     EXPECT_LT(after - before, 8 * 1024);
