@@ -287,6 +287,14 @@ int ImapDisconnect(HCLIENT hClient)
         return IMAP_ERROR;
     mw_session *s = c->s;
     imap_engine *e = &c->e;
+    if (mw_session_used_elsewhere(s)) {
+        /* FREETHREAD: another thread is inside a call on this handle; freeing the session
+         * now would pull it from under that thread. End that call instead. */
+        mw_session_cancel(s);
+        mw_set_error(ST_ERROR_BUSY, "another thread is inside a call on this handle; it was "
+                                    "cancelled: disconnect once that call has returned");
+        return IMAP_ERROR;
+    }
     if (mw_session_phase(s) == MW_PH_OPEN && e->state != IMAP_ST_CLOSED &&
         e->state != IMAP_ST_GREETING && e->state != IMAP_ST_STARTTLS) {
         int can = 1;

@@ -221,13 +221,20 @@ void imap_handle_fetch(imap_engine *e, uint32_t seq)
             }
         } else if (imap_tok_is(r, name, "INTERNALDATE")) {
             sb_tok(&date, r, val);
-        } else if (imap_tok_is(r, name, "ENVELOPE") && val->type == IMAP_T_LPAREN &&
-                   next - (k + 1) >= 12) {
-            size_t f = k + 2; /* date subject from sender reply-to to cc bcc in-reply-to id */
-            size_t fields[10];
-            for (int q = 0; q < 10 && f < next - 1; q++) {
-                fields[q] = f;
-                f = imap_tok_skip(r, f);
+        } else if (imap_tok_is(r, name, "ENVELOPE")) {
+            /* RFC 9051 section 7.5.2: exactly ten members, date subject from sender reply-to
+             * to cc bcc in-reply-to message-id. Anything else is refused rather than read
+             * (a short list once made the fields past its end uninitialised). */
+            size_t f = k + 2, fields[10];
+            int nf = 0;
+            if (val->type == IMAP_T_LPAREN)
+                for (; nf < 10 && f < next - 1; nf++) {
+                    fields[nf] = f;
+                    f = imap_tok_skip(r, f);
+                }
+            if (val->type != IMAP_T_LPAREN || nf != 10 || f != next - 1) {
+                imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed ENVELOPE in FETCH");
+                goto out;
             }
             sb_tok(&envdate, r, &r->toks[fields[0]]);
             sb_tok(&subj, r, &r->toks[fields[1]]);

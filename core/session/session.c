@@ -53,6 +53,7 @@ struct mw_session {
     mw_transport *tr;
     mw_wakeup wake;
     atomic_int cancel;
+    atomic_uint runner; /* thread inside run/step (FREETHREAD misuse check), 0: none */
 
     const mw_engine_ops *eng_ops;
     void *eng;
@@ -606,7 +607,28 @@ static int step_open(mw_session *s)
     }
 }
 
+static int session_step(mw_session *s);
+
 int mw_session_step(mw_session *s)
+{
+    /* Record the thread while it works on s, so a Disconnect from another thread can refuse
+     * to free s under it. Nested calls (from callbacks) keep the outer record. */
+    unsigned me = mw_thread_id(), prev = atomic_load(&s->runner);
+    if (prev == 0)
+        atomic_store(&s->runner, me);
+    int r = session_step(s);
+    if (r != MW_STEP_FREED && prev == 0)
+        atomic_store(&s->runner, 0);
+    return r;
+}
+
+int mw_session_used_elsewhere(const mw_session *s)
+{
+    unsigned r = atomic_load(&s->runner);
+    return r != 0 && r != mw_thread_id();
+}
+
+static int session_step(mw_session *s)
 {
     if (!s->op_active)
         return s->err ? MW_STEP_FAILED : MW_STEP_DONE;
@@ -691,7 +713,22 @@ void mw_session_wait_info(mw_session *s, mw_socket_t *sock, int *want, int *time
     *timeout_ms = left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
 }
 
+static unsigned session_run(mw_session *s, int *freed);
+
 unsigned mw_session_run(mw_session *s)
+{
+    /* The whole loop, waits included, counts as "inside a call" (see mw_session_step). */
+    unsigned me = mw_thread_id(), prev = atomic_load(&s->runner);
+    if (prev == 0)
+        atomic_store(&s->runner, me);
+    int freed = 0;
+    unsigned err = session_run(s, &freed);
+    if (!freed && prev == 0)
+        atomic_store(&s->runner, 0);
+    return err;
+}
+
+static unsigned session_run(mw_session *s, int *freed)
 {
     for (;;) {
         int r = mw_session_step(s);
@@ -703,6 +740,7 @@ unsigned mw_session_run(mw_session *s)
             return mw_get_error();
         if (r == MW_STEP_FREED) {
             mw_set_error(ST_ERROR_INVALID_HANDLE, "the session was freed by an event callback");
+            *freed = 1;
             return ST_ERROR_INVALID_HANDLE;
         }
         mw_socket_t sock;

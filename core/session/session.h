@@ -167,6 +167,9 @@ MW_INTERNAL int mw_session_is_async(const mw_session *s);
 MW_INTERNAL void mw_session_set_op_timeout(mw_session *s, unsigned timeout_ms);
 /* The session's configured timeout in milliseconds. */
 MW_INTERNAL unsigned mw_session_timeout(const mw_session *s);
+/* Whether another thread is inside mw_session_run() or mw_session_step() on s right now
+ * (possible with FREETHREAD): freeing s then would pull it from under that thread. */
+MW_INTERNAL int mw_session_used_elsewhere(const mw_session *s);
 /* Whether an operation is running (started and not yet finished or failed). */
 MW_INTERNAL int mw_session_busy(const mw_session *s);
 /* The error of the last operation (ST_ERROR_NONE after success). */

@@ -270,6 +270,14 @@ int SmtpDisconnect(HCLIENT hClient)
     smtp_client *c;
     if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
+    if (mw_session_used_elsewhere(s)) {
+        /* FREETHREAD: another thread is inside a call on this handle; freeing the session
+         * now would pull it from under that thread. End that call instead. */
+        mw_session_cancel(s);
+        mw_set_error(ST_ERROR_BUSY, "another thread is inside a call on this handle; it was "
+                                    "cancelled: disconnect once that call has returned");
+        return SMTP_ERROR;
+    }
     if (ready(s, c) == ST_ERROR_NONE && mw_smtp_op_command(c->eng, MW_SMTP_CMD_QUIT, NULL) == 0 &&
         mw_session_begin(s) == 0) {
         /* RFC 5321 section 4.1.1.10: QUIT, then the server closes. A non-blocking session

@@ -139,7 +139,10 @@ typedef enum mw_error {
 #define MAILWIRE_OPTION_SECURE_FALLBACK 0x00008000u
 /** Try IPv6 addresses before IPv4 ones (default: IPv4 first); every address is tried. */
 #define MAILWIRE_OPTION_PREFER_IPV6 0x00010000u
-/** The handle may be used from any thread; the caller serialises access. */
+/** The handle may be used from any thread. Calls on one handle must not overlap, except
+ *  MailwireCancel(); a Disconnect while another thread is inside a call on the handle
+ *  cancels that call and fails with ST_ERROR_BUSY (disconnect again once it returned),
+ *  instead of freeing a session still in use. */
 #define MAILWIRE_OPTION_FREETHREAD 0x00080000u
 /** Allow credentials (AUTH PLAIN/LOGIN, IMAP LOGIN) on an unencrypted connection to a host
  *  that is not a loopback address. Off by default (RFC 8314). */

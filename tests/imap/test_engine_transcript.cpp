@@ -529,4 +529,32 @@ TEST(ImapEngine, EveryAllocationFailureIsClean)
     EXPECT_TRUE(completed);
 }
 
+// Checklist item 28: an ENVELOPE of the wrong shape is a protocol violation, never read past
+// its end (a four-member list once left six fields uninitialised and crashed the client).
+TEST(ImapEngine, MalformedEnvelopeIsAViolationAtEveryChunkSize)
+{
+    const char *bad[] = {
+        "* 1 FETCH (ENVELOPE ((\"a\") (\"b\") (\"c\") (\"d\")))\r\nA2 OK\r\n",
+        "* 1 FETCH (ENVELOPE (\"d\" \"s\" NIL NIL NIL NIL NIL NIL NIL NIL NIL))\r\nA2 OK\r\n",
+        "* 1 FETCH (ENVELOPE \"not a list\")\r\nA2 OK\r\n",
+        "* 1 FETCH (ENVELOPE ())\r\nA2 OK\r\n",
+    };
+    for (const char *in : bad) {
+        for (size_t chunk : {size_t(1), size_t(5), size_t(1000)}) {
+            Engine t;
+            t.Feed(kGreeting, 1000);
+            Select(t);
+            imap_cmd_begin(&t.e);
+            imap_out_puts(&t.e.out, "FETCH 1 (ENVELOPE)");
+            imap_cmd_end(&t.e, IMAP_CMD_FETCH);
+            t.e.fetch_active = 1;
+            t.e.info_cb = [](const IMAPMESSAGE *, void *) {};
+            t.Flush();
+            t.Feed(in, chunk);
+            EXPECT_EQ(t.Status(), MW_OP_FATAL) << in;
+            EXPECT_EQ(t.Err(), (unsigned)ST_ERROR_PROTOCOL_VIOLATION) << in;
+        }
+    }
+}
+
 } // namespace

@@ -331,6 +331,35 @@ TEST(SmtpFake, CancelFromAnotherThreadEndsAStalledSend)
     SmtpDisconnect(h);
 }
 
+// FREETHREAD: a Disconnect from another thread while a call is blocked on the handle must not
+// free the session under that call (it would be a use-after-free, seen by ASan). It cancels
+// the call and fails with ST_ERROR_BUSY; once the call has returned, Disconnect works.
+TEST(SmtpFake, DisconnectDuringACallOnAnotherThreadIsRefused)
+{
+    FakeServer srv;
+    srv.Send("220 fake\r\n")
+        .ExpectLine("EHLO")
+        .Send("250 fake\r\n")
+        .ExpectLine("NOOP")
+        .Stall()
+        .Start();
+    HCLIENT h = Connect(srv, SMTP_OPTION_EXTENDED | SMTP_OPTION_FREETHREAD, 20);
+    ASSERT_NE(h, INVALID_CLIENT);
+    unsigned call_error = 0;
+    std::thread t([h, &call_error] {
+        EXPECT_EQ(SmtpCommand(h, "NOOP"), SMTP_ERROR);
+        call_error = SmtpGetLastError();
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(SmtpDisconnect(h), SMTP_ERROR);
+    EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_BUSY);
+    t.join();
+    EXPECT_EQ(call_error, (unsigned)ST_ERROR_CANCELLED);
+    EXPECT_EQ(SmtpDisconnect(h), 0);
+    EXPECT_EQ(SmtpCommand(h, "NOOP"), SMTP_ERROR);
+    EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE);
+}
+
 // CR, LF or NUL in any value: an invalid argument and nothing on the wire (item 31).
 TEST(SmtpFake, InjectionThroughTheApiSendsNothing)
 {
