@@ -480,9 +480,12 @@ int ImapCommand(HCLIENT hClient, const char *lpszCommand)
     imap_client *c;
     if (!lpszCommand || !*lpszCommand || strpbrk(lpszCommand, "\r\n"))
         return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a command without CR or LF is required");
-    /* Commands that change the connection's framing would desynchronise the engine. */
-    static const char *const refused[] = {"STARTTLS", "IDLE",     "AUTHENTICATE",
-                                          "LOGOUT",   "COMPRESS", "APPEND"};
+    /* Commands that change the connection's framing or the session state the engine tracks
+     * would desynchronise it; LOGIN would also bypass the cleartext-credential check and the
+     * trace redaction (security checklist item 13). Each has its own function. */
+    static const char *const refused[] = {"STARTTLS", "IDLE",     "AUTHENTICATE", "LOGIN",
+                                          "LOGOUT",   "COMPRESS", "APPEND",       "SELECT",
+                                          "EXAMINE",  "CLOSE",    "UNSELECT",     "ENABLE"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         size_t n = strlen(refused[i]);
         if (strncasecmp(lpszCommand, refused[i], n) == 0 &&

@@ -665,8 +665,13 @@ MAILWIRE_API int ImapNoop(HCLIENT hClient);
 
 /**
  * @brief Send a raw command (without tag and CRLF) and wait for its tagged response.
- * @param lpszCommand the command; CR, LF or NUL are refused (ST_ERROR_INVALID_ARGUMENT).
- * @return 0 on OK; IMAP_ERROR on NO/BAD (ImapGetResultString() has the text).
+ * @param lpszCommand the command; CR, LF or NUL are refused (ST_ERROR_INVALID_ARGUMENT), and
+ *        so are literals and the commands that have their own function because the engine
+ *        tracks their effect or they carry credentials: STARTTLS, LOGIN, AUTHENTICATE,
+ *        LOGOUT, SELECT, EXAMINE, CLOSE, UNSELECT, ENABLE, IDLE, APPEND, COMPRESS.
+ * @return 0 on OK; IMAP_ERROR: ST_ERROR_SERVER_PERMANENT on NO, ST_ERROR_COMMAND_REJECTED on
+ *         BAD (ImapGetResultString() has the text); the session stays usable.
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS). @par Thread: owner.
  */
 MAILWIRE_API int ImapCommand(HCLIENT hClient, const char *lpszCommand);
 

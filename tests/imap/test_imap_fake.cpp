@@ -251,6 +251,14 @@ TEST(ImapFake, InjectionThroughArgumentsIsImpossible)
     EXPECT_EQ(ImapSearchMailbox(h, nullptr, "ALL\r\nA5 DELETE INBOX", 0, ids, &n), IMAP_ERROR);
     EXPECT_EQ(ImapCommand(h, "NOOP\r\nA5 DELETE INBOX"), IMAP_ERROR);
     EXPECT_EQ(ImapCommand(h, "STARTTLS"), IMAP_ERROR);
+    // Raw commands that would bypass the credential rules and the trace redaction, or move
+    // the selected-mailbox state behind the engine's back, have their own functions.
+    for (const char *cmd :
+         {"LOGIN alice secret", "login alice secret", "AUTHENTICATE PLAIN", "SELECT INBOX",
+          "EXAMINE INBOX", "CLOSE", "UNSELECT", "ENABLE UTF8=ACCEPT"}) {
+        EXPECT_EQ(ImapCommand(h, cmd), IMAP_ERROR) << cmd;
+        EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_INVALID_ARGUMENT) << cmd;
+    }
     EXPECT_EQ(ImapStoreFlags(h, "1\r\n", IMAP_STORE_ADD, IMAP_FLAG_SEEN, nullptr), IMAP_ERROR);
     EXPECT_EQ(ImapStoreFlags(h, "1", IMAP_STORE_ADD, 0, "a\r\nb"), IMAP_ERROR);
     EXPECT_EQ(ImapFetchMessage(h, 1, 0, "]\r\nA5 X", 0, 0, mwtest::Collect::Fn, nullptr),
