@@ -107,8 +107,8 @@ static void command(imap_engine *e, int op, const char *text, int kind, fz_buf *
 static const char *script[] = {
     "* OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE UIDPLUS] ready\r\n",
     "A1 OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE UIDPLUS MOVE] logged in\r\n",
-    "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n* 3 EXISTS\r\n"
-    "* OK [UIDVALIDITY 3857529045] UIDs valid\r\nA2 OK [READ-WRITE] SELECT completed\r\n",
+    ("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n* 3 EXISTS\r\n"
+     "* OK [UIDVALIDITY 3857529045] UIDs valid\r\nA2 OK [READ-WRITE] SELECT completed\r\n"),
 };
 
 static void run(unsigned step, const char *d, size_t n, unsigned seed, run_result *res)
