@@ -33,6 +33,7 @@ typedef struct smtp_client {
     unsigned port;
     uint32_t options;
     char *wcopy; /* non-blocking SmtpWrite(): the bytes being sent */
+    mw_smtp_scan wscan; /* SmtpWrite(): NUL and line lengths of the message so far */
     HCLIENT handle;
     unsigned timeout_ms;
 } smtp_client;
@@ -491,6 +492,14 @@ int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const char *lpszRecip
                      (unsigned long long)sc.nul_offset);
         err = ST_ERROR_INVALID_ARGUMENT;
     }
+    if (!err && sc.has_long_line) {
+        src.close(src.ctx);
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT,
+                     "the line at offset %llu is longer than %d octets (RFC 5321 section "
+                     "4.5.3.1.6); encode the content (quoted-printable or base64)",
+                     (unsigned long long)sc.long_line_offset, MW_SMTP_MAX_LINE);
+        err = ST_ERROR_INVALID_ARGUMENT;
+    }
     int r = SMTP_ERROR;
     if (!err)
         r = mw_smtp_send_source(hClient, from.v[0], (const char *const *)to.v, to.n, &src,
@@ -507,6 +516,7 @@ int SmtpCreateMessage(HCLIENT hClient, const char *lpszFrom, uint64_t dwMessageS
     smtp_client *c;
     if (lookup(hClient, &s, &c) || ready(s, c))
         return SMTP_ERROR;
+    mw_smtp_scan_init(&c->wscan);
     addr_vec from;
     if (parse_one(lpszFrom, 1, &from, "sender"))
         return SMTP_ERROR;
@@ -546,6 +556,23 @@ int SmtpWrite(HCLIENT hClient, const void *lpBuffer, size_t cbBuffer)
         return SMTP_ERROR;
     }
     const char *p = lpBuffer;
+    /* Checked before anything of this piece is queued, so a refusal leaves the message as
+     * it was: the caller may go on with a line break (security checklist item 39). */
+    mw_smtp_scan next = c->wscan;
+    mw_smtp_scan_update(&next, p, cbBuffer);
+    if (next.has_nul && !c->wscan.has_nul) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "NUL byte in the message at offset %llu",
+                     (unsigned long long)next.nul_offset);
+        return SMTP_ERROR;
+    }
+    if (next.has_long_line && !c->wscan.has_long_line) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT,
+                     "the line at offset %llu would be longer than %d octets (RFC 5321 section "
+                     "4.5.3.1.6); nothing of this piece was sent",
+                     (unsigned long long)next.long_line_offset, MW_SMTP_MAX_LINE);
+        return SMTP_ERROR;
+    }
+    c->wscan = next;
     if (mw_session_is_async(s) && cbBuffer) {
         /* The caller may reuse its buffer as soon as the call returns. */
         char *copy = mw_malloc(cbBuffer);

@@ -24,6 +24,21 @@ void mw_smtp_scan_init(mw_smtp_scan *sc)
     sc->line_empty = 1;
 }
 
+/* Line lengths: a line ends at CR or LF (the DATA encoder makes either a CRLF), so a bare CR
+ * cannot hide a long line. Over-long lines are refused, not wrapped: the message is the
+ * caller's and wrapping would change it silently (security checklist item 39). */
+static void scan_line(mw_smtp_scan *sc, unsigned char c, uint64_t at)
+{
+    if (c == '\r' || c == '\n') {
+        sc->line_len = 0;
+        return;
+    }
+    if (++sc->line_len == MW_SMTP_MAX_LINE + 1 && !sc->has_long_line) {
+        sc->has_long_line = 1;
+        sc->long_line_offset = at + 1 - sc->line_len;
+    }
+}
+
 void mw_smtp_scan_update(mw_smtp_scan *sc, const char *p, size_t n)
 {
     const unsigned char *u = (const unsigned char *)p;
@@ -44,9 +59,10 @@ void mw_smtp_scan_update(mw_smtp_scan *sc, const char *p, size_t n)
             sc->has_nul = 1;
             sc->nul_offset = sc->offset + i;
         }
+        scan_line(sc, c, sc->offset + i);
     }
-    /* Body: only 8-bit and NUL matter. */
-    for (; i < n && !(sc->has_8bit && sc->has_nul); i++) {
+    /* Body: 8-bit, NUL and line lengths matter. */
+    for (; i < n && !(sc->has_8bit && sc->has_nul && sc->has_long_line); i++) {
         unsigned char c = u[i];
         if (c >= 0x80)
             sc->has_8bit = 1;
@@ -54,6 +70,7 @@ void mw_smtp_scan_update(mw_smtp_scan *sc, const char *p, size_t n)
             sc->has_nul = 1;
             sc->nul_offset = sc->offset + i;
         }
+        scan_line(sc, c, sc->offset + i);
     }
     sc->offset += n;
 }

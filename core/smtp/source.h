@@ -10,14 +10,20 @@
 
 /* What a message holds that the envelope must announce. */
 typedef struct mw_smtp_scan {
-    int has_8bit;        /* an octet >= 0x80 anywhere: BODY=8BITMIME (RFC 6152) */
-    int header_8bit;     /* ... in the header section: SMTPUTF8 (RFC 6532 section 3.2) */
-    int has_nul;         /* a NUL: refused (RFC 5322 section 2.3) */
-    int in_header;       /* still before the first empty line */
-    int line_empty;      /* the current header line is empty so far */
-    uint64_t nul_offset; /* where the first NUL is */
+    int has_8bit;              /* an octet >= 0x80 anywhere: BODY=8BITMIME (RFC 6152) */
+    int header_8bit;           /* ... in the header section: SMTPUTF8 (RFC 6532 section 3.2) */
+    int has_nul;               /* a NUL: refused (RFC 5322 section 2.3) */
+    int in_header;             /* still before the first empty line */
+    int line_empty;            /* the current header line is empty so far */
+    uint64_t nul_offset;       /* where the first NUL is */
+    int has_long_line;         /* a line over 998 octets: refused (RFC 5321 section 4.5.3.1.6) */
+    uint64_t long_line_offset; /* where that line starts */
+    uint64_t line_len;         /* octets of the current line so far (CR and LF end lines) */
     uint64_t offset;
 } mw_smtp_scan;
+
+/* Longest text line SMTP carries, without its CRLF (RFC 5321 section 4.5.3.1.6). */
+#define MW_SMTP_MAX_LINE 998
 
 MW_INTERNAL void mw_smtp_scan_init(mw_smtp_scan *sc);
 MW_INTERNAL void mw_smtp_scan_update(mw_smtp_scan *sc, const char *p, size_t n);

@@ -284,10 +284,11 @@ MAILWIRE_API int SmtpDisconnect(HCLIENT hClient);
  * message larger than the server's SIZE is refused before anything is sent
  * (ST_ERROR_MESSAGE_TOO_LARGE). BODY=8BITMIME / SMTPUTF8 are added when the content needs
  * them (ST_ERROR_NOT_SUPPORTED, nothing sent, when the server does not offer them; likewise
- * DSN options without DSN). Line endings are normalised to CRLF,
- * dots doubled, a final CRLF added. A refused recipient among accepted ones is reported
- * through SmtpGetRecipientResult() and is not an error unless SMTP_OPTION_ALLRECIPIENTS was
- * given at connect; all refused: ST_ERROR_NO_VALID_RECIPIENTS.
+ * DSN options without DSN). A NUL byte or a line over 998 octets (RFC 5321 section
+ * 4.5.3.1.6) is ST_ERROR_INVALID_ARGUMENT before anything is sent: encode such content. Line
+ * endings are normalised to CRLF, dots doubled, a final CRLF added. A refused recipient among
+ * accepted ones is reported through SmtpGetRecipientResult() and is not an error unless
+ * SMTP_OPTION_ALLRECIPIENTS was given at connect; all refused: ST_ERROR_NO_VALID_RECIPIENTS.
  * @param lpszFrom       envelope sender (addr-spec, optionally in <>; "" for the null path).
  * @param lpszRecipients addresses separated by commas or semicolons (display names allowed).
  * @param lpvMessage     the message, or with SMTP_MESSAGE_FILE a file path.
@@ -378,8 +379,10 @@ MAILWIRE_API int SmtpAddRecipient(HCLIENT hClient, const char *lpszAddress);
 /**
  * @brief Append message bytes. The first call sends DATA and waits for 354. Line endings are
  * normalised to CRLF and line-initial dots doubled, across calls (a CR at the end of one
- * buffer and an LF at the start of the next are one line ending). A NUL byte is
- * ST_ERROR_INVALID_ARGUMENT (nothing of the buffer is sent).
+ * buffer and an LF at the start of the next are one line ending). A NUL byte, or a buffer
+ * that would make a line longer than 998 octets (RFC 5321 section 4.5.3.1.6; lines are never
+ * wrapped silently), is ST_ERROR_INVALID_ARGUMENT and nothing of the buffer is sent: the
+ * message so far stays intact and the caller may go on (e.g. with a line break).
  * @return 0 once all bytes are handed to the connection; SMTP_IN_PROGRESS; SMTP_ERROR.
  * @par Blocking: yes (unless non-blocking; the bytes are copied). @par Thread: the owner.
  */
@@ -419,7 +422,7 @@ MAILWIRE_API int SmtpGetExtendedOptionsEx(HCLIENT hClient, uint32_t *lpdwOptions
  *                        NOTIFY bits; HEADERS excludes FULL.
  * @param lpszEnvelopeId  ENVID (sent xtext-encoded), or NULL.
  * @return 0 or SMTP_ERROR (ST_ERROR_INVALID_ARGUMENT). When the server does not offer DSN,
- *         the next transaction fails with ST_ERROR_INVALID_ARGUMENT (nothing is silently
+ *         the next transaction fails with ST_ERROR_NOT_SUPPORTED (nothing is silently
  *         dropped).
  * @par Blocking: no. @par Thread: the owner.
  */

@@ -360,6 +360,35 @@ TEST(SmtpFake, DisconnectDuringACallOnAnotherThreadIsRefused)
     EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE);
 }
 
+// Checklist item 39: a ready message with a line over 998 octets (also one hidden behind a
+// bare CR) is refused before the envelope goes out; nothing is wrapped or sent.
+TEST(SmtpFake, OverlongLinesAreRefusedBeforeTheEnvelope)
+{
+    FakeServer srv;
+    srv.Send("220 fake\r\n")
+        .ExpectLine("EHLO")
+        .Send("250-fake\r\n250 PIPELINING\r\n")
+        .ExpectLine("QUIT")
+        .Send("221 bye\r\n")
+        .Start();
+    HCLIENT h = Connect(srv, SMTP_OPTION_EXTENDED);
+    ASSERT_NE(h, INVALID_CLIENT);
+    const std::string bodies[] = {
+        "Subject: x\r\n\r\n" + std::string(999, 'x') + "\r\n",
+        "Subject: x\r\n\r\nshort\r" + std::string(999, 'y'),
+        "Subject: " + std::string(999, 'z') + "\r\n\r\nbody\r\n",
+    };
+    for (const auto &m : bodies) {
+        EXPECT_EQ(SmtpSendMessage(h, "a@example.org", "b@example.org", m.data(), m.size(), 0),
+                  SMTP_ERROR);
+        EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_INVALID_ARGUMENT);
+        EXPECT_NE(std::string(MailwireGetLastErrorDetail()).find("998"), std::string::npos);
+    }
+    EXPECT_EQ(SmtpDisconnect(h), 0);
+    EXPECT_TRUE(srv.WaitDone());
+    EXPECT_EQ(srv.received().find("MAIL"), std::string::npos) << srv.received();
+}
+
 // CR, LF or NUL in any value: an invalid argument and nothing on the wire (item 31).
 TEST(SmtpFake, InjectionThroughTheApiSendsNothing)
 {

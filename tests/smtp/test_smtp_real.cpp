@@ -244,7 +244,7 @@ TEST(SmtpReal, BodiesReadBackFromTheMaildir)
         "no final CRLF",
         "8-bit: gr\xc3\xbc\xc3\x9f"
         "e \xe2\x82\xac\r\n",
-        std::string(3000, 'L') + "\r\n" + std::string(999, 'M') + "\r\n",
+        std::string(998, 'L') + "\r\n" + std::string(997, 'M') + "\r\n", // the longest lines
         "mixed\r\n\n\r\r\n.\r\n..\r\n",
     };
     for (uint32_t opts : {SMTP_OPTION_EXTENDED, SMTP_OPTION_EXTENDED | SMTP_OPTION_NOCHUNKING |
@@ -285,6 +285,28 @@ TEST(SmtpReal, TransactionApiWritesInPieces)
     }
     std::string got = WaitForMessage("carol", token);
     EXPECT_TRUE(EndsWith(got, AsStored(msg))) << got;
+}
+
+// Checklist item 39: a piece that would make a line longer than 998 octets is refused before
+// any of it is sent, so the message stays intact; the caller can end the line and go on.
+TEST(SmtpReal, TransactionApiRefusesAnOverlongLineAndGoesOn)
+{
+    Conn c(Port("MW_SMTP_PORT"), SMTP_OPTION_EXTENDED);
+    ASSERT_NE(c.h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
+    std::string token = Unique("long");
+    std::string head = "Subject: " + token + "\r\n\r\n";
+    ASSERT_EQ(SmtpCreateMessage(c, "me@example.org", 0, 0), 0) << c.Result();
+    ASSERT_EQ(SmtpAddRecipient(c, "carol@localhost"), 0) << c.Result();
+    ASSERT_EQ(SmtpWrite(c, head.data(), head.size()), 0);
+    std::string a(600, 'a'), b(400, 'b'), end = "\r\nend\r\n";
+    ASSERT_EQ(SmtpWrite(c, a.data(), a.size()), 0);
+    EXPECT_EQ(SmtpWrite(c, b.data(), b.size()), SMTP_ERROR); // 1000 octets on one line
+    EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(MailwireGetLastErrorDetail()).find("998"), std::string::npos);
+    ASSERT_EQ(SmtpWrite(c, end.data(), end.size()), 0);
+    ASSERT_EQ(SmtpCloseMessage(c), 0) << c.Result();
+    std::string got = WaitForMessage("carol", token);
+    EXPECT_TRUE(EndsWith(got, AsStored(head + a + end))) << got;
 }
 
 // The transaction API on a non-blocking session: every call returns "in progress" and the
