@@ -245,7 +245,9 @@ void imap_op_advance(imap_engine *e)
         break;
     case IMAP_OP_MOVE_FALLBACK:
         /* RFC 6851 section 3.3 without MOVE: only after COPY succeeded are the originals
-         * marked \Deleted and expunged (just those with UID EXPUNGE when UIDPLUS allows). */
+         * marked \Deleted, and expunged only with UID EXPUNGE of exactly them (UIDPLUS and a
+         * UID set). A plain EXPUNGE would also remove every other message someone marked
+         * \Deleted, so without UIDPLUS the originals stay marked and the caller expunges. */
         if (e->op_err || e->step == 1)
             break;
         e->step = 1;
@@ -254,14 +256,12 @@ void imap_op_advance(imap_engine *e)
         imap_out_puts(&e->out, e->move_set);
         imap_out_puts(&e->out, " +FLAGS.SILENT (\\Deleted)");
         imap_cmd_end(e, IMAP_CMD_STORE);
-        imap_cmd_begin(e);
         if (e->move_uid && (e->caps & (IMAP_CAP_UIDPLUS | IMAP_CAP_IMAP4REV2))) {
+            imap_cmd_begin(e);
             imap_out_puts(&e->out, "UID EXPUNGE ");
             imap_out_puts(&e->out, e->move_set);
-        } else {
-            imap_out_puts(&e->out, "EXPUNGE");
+            imap_cmd_end(e, IMAP_CMD_EXPUNGE);
         }
-        imap_cmd_end(e, IMAP_CMD_EXPUNGE);
         return;
     case IMAP_OP_FETCH_ALL:
         /* The UIDs are known: fetch them in pipelined batches, no round trip per message. */

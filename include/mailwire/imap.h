@@ -610,8 +610,20 @@ MAILWIRE_API int ImapUndeleteMessage(HCLIENT hClient, unsigned nMessageId, uint3
 MAILWIRE_API int ImapCopyMessage(HCLIENT hClient, const char *lpszSet, const char *lpszMailbox,
                                  uint32_t dwOptions);
 
-/** @brief MOVE a set of messages (RFC 6851); without MOVE: COPY, STORE +FLAGS \\Deleted,
- *  then UID EXPUNGE of exactly those (UIDPLUS) or EXPUNGE. */
+/**
+ * @brief MOVE a set of messages to another mailbox (RFC 6851).
+ *
+ * Without MOVE: COPY, then (only when the copy succeeded) STORE +FLAGS \\Deleted on the
+ * originals, then UID EXPUNGE of exactly those when the server has UIDPLUS and lpszSet is a
+ * UID set. Otherwise the originals are left marked \\Deleted: a plain EXPUNGE would also
+ * remove every other message marked \\Deleted; call ImapExpungeMailbox() when that is meant.
+ * @param lpszSet     sequence set, or UID set with IMAP_FETCH_UID; validated.
+ * @param lpszMailbox target mailbox (UTF-8).
+ * @param dwOptions   IMAP_FETCH_UID or 0.
+ * @return 0, or IMAP_ERROR (ST_ERROR_SERVER_PERMANENT when the server refuses, e.g. the
+ *         mailbox does not exist: nothing was deleted; ST_ERROR_INVALID_ARGUMENT).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS). @par Thread: owner.
+ */
 MAILWIRE_API int ImapMoveMessage(HCLIENT hClient, const char *lpszSet, const char *lpszMailbox,
                                  uint32_t dwOptions);
 

@@ -311,6 +311,33 @@ TEST(ImapFake, MoveFallbackCopiesThenDeletesOnlyAfterTheCopySucceeded)
     ImapDisconnect(h);
 }
 
+// Without UIDPLUS the fallback must not EXPUNGE: that would also remove other messages that
+// are marked \Deleted. The originals stay marked; the next command is the caller's NOOP.
+TEST(ImapFake, MoveFallbackWithoutUidplusNeverExpungesOtherMessages)
+{
+    FakeServer srv;
+    Greet(srv, "IMAP4rev1")
+        .ExpectLine("A2 SELECT INBOX")
+        .Send("* 3 EXISTS\r\nA2 OK [READ-WRITE] sel\r\n")
+        .ExpectLine("A3 UID COPY 7 Archive")
+        .Send("A3 OK done\r\n")
+        .ExpectLine("A4 UID STORE 7 +FLAGS.SILENT (\\Deleted)")
+        .Send("A4 OK\r\n")
+        .ExpectLine("A5 NOOP")
+        .Send("A5 OK\r\n")
+        .Start();
+    HCLIENT h = LoggedIn(srv);
+    ASSERT_NE(h, INVALID_CLIENT);
+    ASSERT_EQ(ImapSelectMailbox(h, "INBOX", nullptr), 0);
+    EXPECT_EQ(ImapMoveMessage(h, "7", "Archive", IMAP_FETCH_UID), 0)
+        << MailwireGetLastErrorDetail();
+    EXPECT_EQ(ImapNoop(h), 0);
+    EXPECT_TRUE(srv.WaitDone());
+    EXPECT_EQ(srv.error(), "");
+    EXPECT_EQ(srv.received().find("EXPUNGE"), std::string::npos) << srv.received();
+    ImapDisconnect(h);
+}
+
 // base64 of a string (test side, independent of the library's encoder).
 std::string B64(const std::string &in)
 {
