@@ -95,6 +95,7 @@ struct mw_smtp {
     size_t rcpt_sent, rcpt_replies, rcpt_ok;
     int mail_code;
     int tx_api;        /* the transaction runs through SmtpCreateMessage()/SmtpAddRecipient() */
+    int tx_utf8;       /* the open transaction's MAIL FROM carried SMTPUTF8 */
     int data_in_batch; /* DATA was pipelined with the envelope */
     int bdat_in_batch; /* BDAT chunks follow the envelope without waiting */
     int use_bdat;

@@ -325,6 +325,7 @@ unsigned mw_smtp_op_mail(mw_smtp *e, const mw_smtp_envelope *env)
     reset_transfer(e);
     mw_smtp_clear_rcpts(e);
     e->tx_api = 1;
+    e->tx_utf8 = utf8;
     e->bytes_total = env->size;
     e->pipelining = 0;
     e->use_bdat = 0;
@@ -349,6 +350,14 @@ unsigned mw_smtp_op_rcpt(mw_smtp *e, const char *addr)
         mw_set_error(ST_ERROR_NOT_SUPPORTED,
                      "a non-ASCII address needs SMTPUTF8, which the server does not offer");
         return ST_ERROR_NOT_SUPPORTED;
+    }
+    /* RFC 6531 section 3.4: a UTF-8 address is only allowed in a transaction whose MAIL FROM
+     * announced SMTPUTF8, which cannot be added afterwards. */
+    if (!is_ascii(addr) && !e->tx_utf8) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT,
+                     "a non-ASCII recipient needs a transaction started with "
+                     "SMTP_CONTENT_SMTPUTF8 (RFC 6531 section 3.4)");
+        return ST_ERROR_INVALID_ARGUMENT;
     }
     if (add_rcpt(e, addr))
         return oom();

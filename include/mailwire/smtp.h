@@ -370,8 +370,12 @@ MAILWIRE_API int SmtpCreateMessage(HCLIENT hClient, const char *lpszFrom, uint64
 
 /**
  * @brief Add one envelope recipient (RCPT TO, with DSN NOTIFY/ORCPT when set).
+ * @param lpszAddress the address (display name allowed); a non-ASCII address needs a
+ *        transaction started with SMTP_CONTENT_SMTPUTF8 (RFC 6531 section 3.4).
  * @return 0 when accepted; SMTP_ERROR with the reply's class when refused (the transaction
- *         goes on; the result is also in SmtpGetRecipientResult()); SMTP_IN_PROGRESS.
+ *         goes on; the result is also in SmtpGetRecipientResult()); SMTP_IN_PROGRESS;
+ *         ST_ERROR_INVALID_ARGUMENT (CR/LF/NUL, a malformed address, a UTF-8 address in a
+ *         transaction without SMTPUTF8), ST_ERROR_NOT_SUPPORTED (server lacks SMTPUTF8).
  * @par Blocking: yes (unless non-blocking). @par Thread: the owner.
  */
 MAILWIRE_API int SmtpAddRecipient(HCLIENT hClient, const char *lpszAddress);

@@ -721,6 +721,36 @@ TEST(SmtpEngine, RefusedBeforeSendingWhenTooLargeOrUnsupportedOrInjected)
            [](Driver &d) { EXPECT_EQ(d.out, kHello); });
 }
 
+// RFC 6531 section 3.4: a UTF-8 recipient belongs only in a transaction whose MAIL FROM said
+// SMTPUTF8; the transaction API cannot add the parameter afterwards, so it refuses.
+TEST(SmtpEngine, Utf8RecipientNeedsAnSmtputf8Transaction)
+{
+    for (int smtputf8 = 0; smtputf8 < 2; ++smtputf8) {
+        Replay(SMTP_OPTION_EXTENDED,
+               {Connect(), S("220 mx\r\n"), S("250-mx\r\n250 SMTPUTF8\r\n"),
+                A([smtputf8](Driver &d) {
+                    mw_smtp_envelope env = {"a@x", nullptr, 0, 0, 0, smtputf8};
+                    ASSERT_EQ(mw_smtp_op_mail(d.e, &env), 0u);
+                }),
+                S("250 ok\r\n"), A([smtputf8](Driver &d) {
+                    unsigned want = smtputf8 ? 0u : (unsigned)ST_ERROR_INVALID_ARGUMENT;
+                    EXPECT_EQ(mw_smtp_op_rcpt(d.e, "\xce\xb4@y"), want);
+                    if (!smtputf8) {
+                        EXPECT_NE(std::string(MailwireGetLastErrorDetail()).find("SMTPUTF8"),
+                                  std::string::npos);
+                    }
+                })},
+               [smtputf8](Driver &d) {
+                   EXPECT_EQ(d.out.find("RCPT") != std::string::npos, smtputf8 == 1) << d.out;
+                   if (smtputf8) {
+                       EXPECT_NE(d.out.find("MAIL FROM:<a@x> SMTPUTF8\r\nRCPT TO:<\xce\xb4@y>\r\n"),
+                                 std::string::npos)
+                           << d.out;
+                   }
+               });
+    }
+}
+
 TEST(SmtpEngine, ServiceClosingMidSessionDropsIt)
 {
     Replay(SMTP_OPTION_EXTENDED,
