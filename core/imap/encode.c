@@ -9,14 +9,19 @@
 #include <mailwire/common.h>
 
 #include "../util/alloc.h"
+#include "../util/str.h"
 
 void imap_out_init(imap_out *o)
 {
     memset(o, 0, sizeof *o);
 }
 
+/* The queue carries passwords and AUTHENTICATE responses: every byte that leaves it (freed,
+ * moved, cut) is wiped, so no copy of a secret stays behind in freed memory. */
 void imap_out_free(imap_out *o)
 {
+    if (o->buf)
+        mw_wipe(o->buf, o->cap);
     free(o->buf);
     free(o->marks);
     memset(o, 0, sizeof *o);
@@ -29,10 +34,16 @@ static int reserve(imap_out *o, size_t more)
     size_t cap = o->cap ? o->cap : 1024;
     while (cap < o->len + more)
         cap *= 2;
-    char *nb = mw_realloc(o->buf, cap);
+    /* Not realloc: it may leave the old block, secrets included, unwiped in the heap. */
+    char *nb = mw_malloc(cap);
     if (!nb) {
         o->oom = 1;
         return -1;
+    }
+    if (o->buf) {
+        memcpy(nb, o->buf, o->len);
+        mw_wipe(o->buf, o->cap);
+        free(o->buf);
     }
     o->buf = nb;
     o->cap = cap;
@@ -96,6 +107,8 @@ void imap_out_cut(imap_out *o, uint64_t from, uint64_t to)
     size_t gone = b > a ? b - a : 0;
     memmove(o->buf + a, o->buf + b, o->len - b);
     o->len -= gone;
+    if (gone)
+        mw_wipe(o->buf + o->len, gone);
     /* Marks inside the cut go, except SECRET_OFF (its ON may lie before the cut and have
      * been acted on already); marks behind it move down. */
     uint64_t abs_a = o->base + a, abs_b = o->base + b;
@@ -119,6 +132,7 @@ void imap_out_compact(imap_out *o)
     if (o->sent == 0)
         return;
     if (o->sent == o->len) {
+        mw_wipe(o->buf, o->len);
         o->base += o->len;
         o->len = o->sent = 0;
         return;
@@ -126,6 +140,7 @@ void imap_out_compact(imap_out *o)
     if (o->sent < 65536)
         return; /* moving is cheaper later */
     memmove(o->buf, o->buf + o->sent, o->len - o->sent);
+    mw_wipe(o->buf + (o->len - o->sent), o->sent);
     o->base += o->sent;
     o->len -= o->sent;
     o->sent = 0;

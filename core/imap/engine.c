@@ -368,6 +368,8 @@ void imap_cmd_abort(imap_engine *e, uint64_t start)
 {
     imap_out *o = &e->out;
     size_t keep = (size_t)(start - o->base);
+    if (o->len > keep)
+        mw_wipe(o->buf + keep, o->len - keep); /* the aborted command may hold a secret */
     o->len = keep;
     while (o->nmark > 0 && o->marks[o->nmark - 1].at > start)
         o->nmark--;
