@@ -500,11 +500,14 @@ void imap_handle_data(imap_engine *e)
         } else if (imap_tok_is(r, t2, "RECENT")) {
             e->mbox.nRecentMessages = num;
         } else if (imap_tok_is(r, t2, "EXPUNGE")) {
-            if (num == 0 || num > e->mbox.nMessages) {
-                imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "EXPUNGE of message %u of %u", num,
-                             e->mbox.nMessages);
+            if (num == 0) {
+                imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "EXPUNGE of message 0");
                 return;
             }
+            /* Beyond the count it can only concern the mailbox being left: an EXPUNGE still
+             * on its way when a pipelined SELECT reset the state. Nothing to count down. */
+            if (num > e->mbox.nMessages)
+                return;
             e->mbox.nMessages--;
             imap_note_change(e);
         } else if (imap_tok_is(r, t2, "FETCH")) {

@@ -436,13 +436,24 @@ TEST(ImapEngine, UntaggedUpdatesReachTheMailboxAnyTime)
     EXPECT_EQ(t.e.mbox.nMessages, 9u);
     EXPECT_EQ(t.e.changes, 3u);
     EXPECT_STREQ(t.e.alert, "disk full");
-    // An EXPUNGE of a message that does not exist is malformed.
+    // An EXPUNGE beyond the count belongs to a mailbox being left (a pipelined SELECT reset
+    // the state before it arrived): it changes nothing and ends nothing.
     imap_op_begin(&t.e, IMAP_OP_SIMPLE);
     imap_cmd_begin(&t.e);
     imap_out_puts(&t.e.out, "NOOP");
     imap_cmd_end(&t.e, IMAP_CMD_NOOP);
     t.Flush();
-    t.Feed("* 10 EXPUNGE\r\n", 7);
+    t.Feed("* 10 EXPUNGE\r\nA2 OK\r\n", 7);
+    EXPECT_EQ(t.Status(), MW_OP_DONE);
+    EXPECT_EQ(t.e.mbox.nMessages, 9u);
+    EXPECT_EQ(t.e.changes, 3u);
+    // EXPUNGE of message 0 cannot be: malformed.
+    imap_op_begin(&t.e, IMAP_OP_SIMPLE);
+    imap_cmd_begin(&t.e);
+    imap_out_puts(&t.e.out, "NOOP");
+    imap_cmd_end(&t.e, IMAP_CMD_NOOP);
+    t.Flush();
+    t.Feed("* 0 EXPUNGE\r\n", 7);
     EXPECT_EQ(t.Err(), (unsigned)ST_ERROR_PROTOCOL_VIOLATION);
 }
 
