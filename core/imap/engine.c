@@ -229,6 +229,13 @@ void imap_op_advance(imap_engine *e)
             queue_id(e);
             return;
         }
+        /* PREAUTH: there is no login to follow, so ENABLE (IMAP4rev2, UTF8=ACCEPT) is sent
+         * here, as ImapLogin() would after authenticating (RFC 5161 section 3.1). */
+        if (e->state == IMAP_ST_AUTHENTICATED && !e->enable_sent && (e->caps & IMAP_CAP_ENABLE) &&
+            (e->caps & (IMAP_CAP_IMAP4REV2 | IMAP_CAP_UTF8_ACCEPT))) {
+            queue_enable(e);
+            return;
+        }
         break;
     case IMAP_OP_LOGIN:
         if (e->op_err)

@@ -138,6 +138,25 @@ TEST(ImapFake, PreauthWithoutTlsRequirementIsAuthenticated)
     ImapDisconnect(h);
 }
 
+// A PREAUTH session gets no login, so ENABLE goes out right after the greeting when the
+// server offers it: UTF-8 mailbox names work there too (RFC 5161, RFC 6855).
+TEST(ImapFake, PreauthSessionEnablesUtf8)
+{
+    FakeServer srv;
+    srv.Send("* PREAUTH [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT] hello\r\n")
+        .ExpectLine("A1 ENABLE UTF8=ACCEPT")
+        .Send("* ENABLED UTF8=ACCEPT\r\nA1 OK enabled\r\n")
+        .ExpectLine("A2 CREATE \"Entw\xc3\xbcrfe\"")
+        .Send("A2 OK\r\n")
+        .Start();
+    HCLIENT h = ImapConnect("127.0.0.1", srv.port(), 3, 0, nullptr);
+    ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
+    EXPECT_EQ(ImapCreateMailbox(h, "Entw\xc3\xbcrfe"), 0) << MailwireGetLastErrorDetail();
+    EXPECT_TRUE(srv.WaitDone());
+    EXPECT_EQ(srv.error(), "");
+    ImapDisconnect(h);
+}
+
 TEST(ImapFake, ByeGreetingAndByeMidCommand)
 {
     {
