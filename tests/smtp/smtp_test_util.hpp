@@ -80,6 +80,24 @@ inline std::string WaitForMessage(const std::string &user, const std::string &to
     return "";
 }
 
+// Waits until `user` holds `count` messages whose text contains `token` (or the time is up);
+// returns the number found. Each message is counted once, whatever else it holds.
+inline size_t WaitForMessageCount(const std::string &user, const std::string &token, size_t count,
+                                  int timeout_ms = 60000)
+{
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    size_t found = 0;
+    do {
+        found = 0;
+        for (const auto &f : MaildirFiles(user))
+            found += ReadFile(f).find(token) != std::string::npos;
+        if (found >= count)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    } while (std::chrono::steady_clock::now() < until);
+    return found;
+}
+
 // What the wire carries for a body (every CR, LF and CRLF becomes CRLF, a final CRLF added),
 // as the Maildir stores it (LF line endings).
 inline std::string AsStored(const std::string &in)
