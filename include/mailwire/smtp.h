@@ -3,8 +3,10 @@
  * @brief mailwire SMTP client API (SocketTools-style).
  *
  * Every int-returning call returns 0 on success and SMTP_ERROR on failure (the reason in
- * SmtpGetLastError()); on a non-blocking session a call that started an operation returns
- * MAILWIRE_IN_PROGRESS. See common.h for handles, errors, events and TLS structures.
+ * SmtpGetLastError() and MailwireGetLastErrorDetail()); on a non-blocking session (opened with
+ * SmtpAsyncConnect()) a call that started an operation returns SMTP_IN_PROGRESS (last error
+ * ST_ERROR_IN_PROGRESS) and completes through SmtpExecute() (COMMAND event on success, ERROR
+ * on failure). See common.h for handles, errors, events and TLS structures.
  *
  * Server replies map to errors as in the Treck SMTP client: a 5xx reply is
  * ST_ERROR_SERVER_PERMANENT and a 4xx reply ST_ERROR_SERVER_TEMPORARY (the session stays
@@ -13,6 +15,25 @@
  * ST_ERROR_NOT_CONNECTED; a reply of a class the command cannot have is ST_ERROR_OUT_OF_SYNC
  * and a malformed reply ST_ERROR_PROTOCOL_VIOLATION (both close the session); AUTH 535 is
  * ST_ERROR_AUTHENTICATION_FAILED. SmtpGetResultCode() / SmtpGetResultString() give the reply.
+ *
+ * Error groups named in the function comments:
+ * - the handle errors: ST_ERROR_INVALID_HANDLE (not a live SMTP session; an IMAP handle
+ *   too), ST_ERROR_NOT_OWNER (another thread owns the handle and it was not opened with
+ *   SMTP_OPTION_FREETHREAD);
+ * - the state errors: ST_ERROR_NOT_CONNECTED (the session was closed: after 421, a fatal
+ *   error, a timeout or a cancel), ST_ERROR_BUSY (a non-blocking operation is still running,
+ *   or the transaction is not in a phase where the call fits);
+ * - the exchange errors, which close the session: ST_ERROR_TIMEOUT (no reply within the
+ *   session timeout), ST_ERROR_CANCELLED (SmtpCancel()), ST_ERROR_CONNECTION_CLOSED,
+ *   ST_ERROR_TLS_TRUNCATED, ST_ERROR_SOCKET, ST_ERROR_PROTOCOL_VIOLATION, ST_ERROR_OUT_OF_SYNC,
+ *   ST_ERROR_LIMIT_EXCEEDED (a reply line, its text or its line count over the limit),
+ *   ST_ERROR_OUT_OF_MEMORY.
+ * On a non-blocking session the exchange and server-reply errors are normally reported by
+ * SmtpExecute() rather than by the call that started the operation.
+ *
+ * Threads: a handle belongs to the thread that created it (the owner) unless it was opened
+ * with SMTP_OPTION_FREETHREAD; SmtpAttachThread() hands it over; SmtpCancel() may be called
+ * from any thread. "Blocking: yes" calls wait at most the session timeout for each reply.
  */
 #ifndef MAILWIRE_SMTP_H
 #define MAILWIRE_SMTP_H
@@ -192,16 +213,23 @@ typedef struct _SMTPRECIPIENT {
 } SMTPRECIPIENT, *LPSMTPRECIPIENT;
 
 /**
- * @brief Start using the SMTP API (reference-counted, thread-safe).
- * @return non-zero on success (as SocketTools' BOOL), 0 on failure (last error set).
+ * @brief Start using the SMTP API; forwards to MailwireInitialize().
+ *
+ * Reference-counted and thread-safe; pair every successful call with SmtpUninitialize().
  * Optional: the library initialises itself on first use.
- * @par Blocking: no. @par Thread: any.
+ * @return non-zero on success (a BOOL, as in SocketTools); 0 on failure, with the last error
+ *         ST_ERROR_INTERNAL (the library could not be initialised).
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API int SmtpInitialize(void);
 
 /**
- * @brief Release one reference taken by SmtpInitialize().
- * @par Blocking: no. @par Thread: any.
+ * @brief Release one reference taken by SmtpInitialize(); forwards to MailwireUninitialize().
+ *
+ * Open handles are not closed by it: disconnect them first.
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API void SmtpUninitialize(void);
 
@@ -209,24 +237,34 @@ MAILWIRE_API void SmtpUninitialize(void);
  * @brief Connect to an SMTP server: greeting, EHLO (or HELO), STARTTLS when asked.
  *
  * Port 0 picks 25, or 465 with SMTP_OPTION_SECURE_IMPLICIT. Unless SMTP_OPTION_TUNNEL is
- * given, port 465 implies implicit TLS and 587 implies SMTP_OPTION_EXTENDED. With
- * SMTP_OPTION_SECURE the upgrade is mandatory: no STARTTLS offered, or a refusal, fails with
- * ST_ERROR_STARTTLS_UNAVAILABLE; after TLS every capability is forgotten and EHLO is sent
- * again (RFC 3207 section 4.2). Bytes after the server's 220 go-ahead are a protocol
- * violation (response injection). When EHLO is refused the client falls back to HELO (no
- * extensions; an error with SECURE).
- * @param lpszRemoteHost host name or IP address (required; verified in the certificate).
- * @param nRemotePort    port, 0 for the default.
+ * given, port 465 implies implicit TLS (RFC 8314 section 3.3) and 587 implies
+ * SMTP_OPTION_EXTENDED. With SMTP_OPTION_SECURE the upgrade is mandatory: no STARTTLS offered,
+ * or a refusal, fails with ST_ERROR_STARTTLS_UNAVAILABLE; after TLS every capability is
+ * forgotten and EHLO is sent again (RFC 3207 section 4.2). Bytes after the server's 220
+ * go-ahead are a protocol violation (response injection). When EHLO is refused the client
+ * falls back to HELO (no extensions; an error with SECURE).
+ * @param lpszRemoteHost host name or IP address (required; no spaces or control characters;
+ *                       verified in the certificate and sent as SNI). Copied.
+ * @param nRemotePort    port (0..65535), 0 for the default.
  * @param nTimeout       seconds to wait for each step (connect, handshake, each reply);
- *                       0 means 20.
+ *                       0 means 20. Kept as the session timeout for every later call.
  * @param dwOptions      SMTP_OPTION_* bits.
- * @param lpszLocalName  name announced in EHLO/HELO; NULL or "" for the system's fully
- *                       qualified name. CR, LF, NUL, space: ST_ERROR_INVALID_ARGUMENT.
- * @param lpCredentials  TLS client credentials and extra CA file, or NULL (copied).
- * @return a handle, or INVALID_CLIENT (last error: resolve/connect/TLS/certificate codes,
- *         ST_ERROR_SERVER_PERMANENT / _TEMPORARY for a refusing greeting, ...).
- * @par Blocking: yes, up to the timeout per step. @par Thread: any; the handle belongs to
- * the calling thread (see SMTP_OPTION_FREETHREAD, SmtpAttachThread()).
+ * @param lpszLocalName  name announced in EHLO/HELO (RFC 5321 section 4.1.1.1), at most 255
+ *                       bytes; NULL or "" for the system's fully qualified name. Control
+ *                       characters or spaces: ST_ERROR_INVALID_ARGUMENT. Copied.
+ * @param lpCredentials  TLS client credentials, extra CA file and pin, or NULL. Copied: the
+ *                       structure may be freed when the call returns.
+ * @return a handle, or INVALID_CLIENT with the last error: ST_ERROR_INVALID_ARGUMENT (host,
+ *         port or local name), ST_ERROR_OUT_OF_MEMORY, ST_ERROR_CREDENTIALS,
+ *         ST_ERROR_RESOLVE_FAILED, ST_ERROR_CONNECT_REFUSED, ST_ERROR_CONNECT_FAILED,
+ *         ST_ERROR_TLS_HANDSHAKE_FAILED, ST_ERROR_CERTIFICATE_REJECTED,
+ *         ST_ERROR_TLS_LEGACY_UNAVAILABLE, ST_ERROR_STARTTLS_UNAVAILABLE,
+ *         ST_ERROR_SERVER_PERMANENT / ST_ERROR_SERVER_TEMPORARY (a refusing greeting or EHLO
+ *         reply), ST_ERROR_TIMEOUT, or an exchange error (see the file comment).
+ * @par Blocking: yes, up to nTimeout per step; a NULL local name may also wait for one DNS
+ *      lookup of the system's own name (done once per process, then cached).
+ * @par Thread: any; the handle belongs to the calling thread (see SMTP_OPTION_FREETHREAD and
+ *      SmtpAttachThread()).
  */
 MAILWIRE_API HCLIENT SmtpConnect(const char *lpszRemoteHost, unsigned nRemotePort,
                                  unsigned nTimeout, uint32_t dwOptions, const char *lpszLocalName,
@@ -235,12 +273,24 @@ MAILWIRE_API HCLIENT SmtpConnect(const char *lpszRemoteHost, unsigned nRemotePor
 /**
  * @brief Start a non-blocking connection (same arguments and rules as SmtpConnect()).
  *
- * Returns at once. Every later call on the handle that starts an operation returns
- * SMTP_IN_PROGRESS; drive it with SmtpGetPollInfo() + poll + SmtpExecute() until SmtpExecute()
- * returns 0 (done) or SMTP_ERROR. SMTP_EVENT_CONNECT fires when the connection is ready (its
- * error argument says whether it failed).
- * @return a handle, or INVALID_CLIENT on an immediate failure (invalid argument, no memory).
- * @par Blocking: no (the name is resolved on a helper thread). @par Thread: any.
+ * Returns at once with the last error ST_ERROR_IN_PROGRESS. The handle is a non-blocking
+ * session: every later call on it that starts an operation returns SMTP_IN_PROGRESS; drive it
+ * with SmtpGetPollInfo() + poll + SmtpExecute() until SmtpExecute() returns 0 (done) or
+ * SMTP_ERROR. SMTP_EVENT_CONNECT fires when the connection is ready (its error argument says
+ * whether it failed); a failed connect leaves a closed session that must still be freed with
+ * SmtpDisconnect(). With a NULL local name the plain host name is used unless a blocking
+ * connect has already cached the fully qualified one.
+ * @param lpszRemoteHost as SmtpConnect(); copied.
+ * @param nRemotePort    as SmtpConnect().
+ * @param nTimeout       as SmtpConnect().
+ * @param dwOptions      as SmtpConnect().
+ * @param lpszLocalName  as SmtpConnect(); copied.
+ * @param lpCredentials  as SmtpConnect(); copied.
+ * @return a handle, or INVALID_CLIENT on an immediate failure (ST_ERROR_INVALID_ARGUMENT,
+ *         ST_ERROR_OUT_OF_MEMORY, ST_ERROR_CREDENTIALS). Network, TLS and server errors
+ *         arrive later through SmtpExecute() and the CONNECT event.
+ * @par Blocking: no (the name is resolved on a helper thread).
+ * @par Thread: any; the handle belongs to the calling thread.
  */
 MAILWIRE_API HCLIENT SmtpAsyncConnect(const char *lpszRemoteHost, unsigned nRemotePort,
                                       unsigned nTimeout, uint32_t dwOptions,
@@ -252,25 +302,41 @@ MAILWIRE_API HCLIENT SmtpAsyncConnect(const char *lpszRemoteHost, unsigned nRemo
  *
  * Credentials are refused on an unencrypted connection to a non-loopback host unless the
  * session was opened with SMTP_OPTION_ALLOW_CLEARTEXT_AUTH (ST_ERROR_CLEARTEXT_REFUSED;
- * nothing is sent). The mechanism must be among those the server offers (after TLS).
- * @param nAuthType SMTP_AUTH_* (SMTP_AUTH_AUTO picks the strongest offered).
- * @param lpszUserName user name (for the OAuth types the account address).
- * @param lpszPassword password, or the OAuth 2.0 access token for XOAUTH2 / BEARER. An empty
- *                     password with a user name is ST_ERROR_INVALID_ARGUMENT (Treck).
- * @return 0; SMTP_IN_PROGRESS (non-blocking); SMTP_ERROR: ST_ERROR_AUTHENTICATION_FAILED
- *         (535), ST_ERROR_INVALID_AUTHENTICATION_TYPE, ST_ERROR_CLEARTEXT_REFUSED,
- *         ST_ERROR_INVALID_ARGUMENT, server reply classes.
- * @par Blocking: yes (unless non-blocking). @par Thread: the owner.
+ * nothing is sent; RFC 8314 section 3). The mechanism must be among those the server offers
+ * (after TLS). The secrets are encoded into the outgoing command before the call returns; the
+ * library keeps no copy of them, and the trace shows "<redacted N bytes>".
+ * @param hClient      a connected SMTP session.
+ * @param nAuthType    SMTP_AUTH_* (SMTP_AUTH_AUTO picks the strongest offered).
+ * @param lpszUserName user name (for the OAuth types the account address); required.
+ * @param lpszPassword password, or the OAuth 2.0 access token for XOAUTH2 / BEARER; required.
+ *                     An empty user name or password is ST_ERROR_INVALID_ARGUMENT (Treck).
+ * @return 0 when the server accepted (235); SMTP_IN_PROGRESS (non-blocking); SMTP_ERROR:
+ *         ST_ERROR_AUTHENTICATION_FAILED (535, or 534 mechanism too weak),
+ *         ST_ERROR_INVALID_AUTHENTICATION_TYPE (unknown type, not offered, or 504),
+ *         ST_ERROR_CLEARTEXT_REFUSED (refused locally, or 538 from the server),
+ *         ST_ERROR_INVALID_ARGUMENT, ST_ERROR_SERVER_PERMANENT / ST_ERROR_SERVER_TEMPORARY
+ *         (other 5xx / 4xx), ST_ERROR_PROTOCOL_VIOLATION (malformed challenge), the handle
+ *         and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes, up to the session timeout per reply (non-blocking session: no).
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpAuthenticate(HCLIENT hClient, unsigned nAuthType, const char *lpszUserName,
                                   const char *lpszPassword);
 
 /**
- * @brief Send QUIT (when connected), close the connection and free the handle.
- * @return 0, or SMTP_ERROR with ST_ERROR_INVALID_HANDLE / ST_ERROR_NOT_OWNER. The handle is
- *         invalid afterwards even when QUIT failed.
+ * @brief Send QUIT (when connected and idle), close the connection and free the handle.
+ *
+ * RFC 5321 section 4.1.1.10. When an operation is still running on a non-blocking session,
+ * QUIT is skipped and the connection is simply closed.
+ * @param hClient the session; invalid after a successful call.
+ * @return 0 (also when QUIT failed or was skipped: the handle is freed in any case), or
+ *         SMTP_ERROR with ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER, or ST_ERROR_BUSY
+ *         (FREETHREAD: another thread is inside a call on the handle; that call is cancelled
+ *         and the handle stays valid: disconnect again once it has returned).
  * @par Blocking: a blocking session waits for the QUIT reply (up to its timeout); a
- * non-blocking one sends QUIT without waiting. @par Thread: the owner.
+ *      non-blocking one sends QUIT without waiting.
+ * @par Thread: the owner; may also be called from an event callback of the session (the free
+ *      is then deferred until the callback returns).
  */
 MAILWIRE_API int SmtpDisconnect(HCLIENT hClient);
 
@@ -279,24 +345,38 @@ MAILWIRE_API int SmtpDisconnect(HCLIENT hClient);
  * BDAT, the message (streamed), and the final reply.
  *
  * The recipients are never taken from the message headers (Bcc works by listing addresses
- * that are not in the headers). With PIPELINING, MAIL, all RCPTs and DATA go out in one write;
- * with CHUNKING the message goes as BDAT chunks. SIZE= is sent when the size is known, and a
- * message larger than the server's SIZE is refused before anything is sent
- * (ST_ERROR_MESSAGE_TOO_LARGE). BODY=8BITMIME / SMTPUTF8 are added when the content needs
- * them (ST_ERROR_NOT_SUPPORTED, nothing sent, when the server does not offer them; likewise
- * DSN options without DSN). A NUL byte or a line over 998 octets (RFC 5321 section
- * 4.5.3.1.6) is ST_ERROR_INVALID_ARGUMENT before anything is sent: encode such content. Line
- * endings are normalised to CRLF, dots doubled, a final CRLF added. A refused recipient among
- * accepted ones is reported through SmtpGetRecipientResult() and is not an error unless
- * SMTP_OPTION_ALLRECIPIENTS was given at connect; all refused: ST_ERROR_NO_VALID_RECIPIENTS.
- * @param lpszFrom       envelope sender (addr-spec, optionally in <>; "" for the null path).
- * @param lpszRecipients addresses separated by commas or semicolons (display names allowed).
- * @param lpvMessage     the message, or with SMTP_MESSAGE_FILE a file path.
+ * that are not in the headers). With PIPELINING (RFC 2920), MAIL, all RCPTs and DATA go out
+ * in one write; with CHUNKING the message goes as BDAT chunks (RFC 3030). SIZE= is sent when
+ * the size is known, and a message larger than the server's SIZE is refused before anything
+ * is sent (ST_ERROR_MESSAGE_TOO_LARGE; RFC 1870). BODY=8BITMIME / SMTPUTF8 are added when the
+ * content needs them (ST_ERROR_NOT_SUPPORTED, nothing sent, when the server does not offer
+ * them; likewise DSN options without DSN). A NUL byte or a line over 998 octets (RFC 5321
+ * section 4.5.3.1.6) is ST_ERROR_INVALID_ARGUMENT before anything is sent: encode such
+ * content. Line endings are normalised to CRLF, dots doubled (RFC 5321 section 4.5.2), a final
+ * CRLF added. A refused recipient among accepted ones is reported through
+ * SmtpGetRecipientResult() and is not an error unless SMTP_OPTION_ALLRECIPIENTS was given at
+ * connect; all refused: ST_ERROR_NO_VALID_RECIPIENTS (the transaction is reset with RSET).
+ * @param hClient        a connected SMTP session with no transaction open.
+ * @param lpszFrom       envelope sender (addr-spec, optionally in <>; "" or "<>" for the null
+ *                       reverse path). Copied.
+ * @param lpszRecipients addresses separated by commas or semicolons (display names allowed);
+ *                       at least one. Copied.
+ * @param lpvMessage     the message, or with SMTP_MESSAGE_FILE a file path (UTF-8). A memory
+ *                       message on a non-blocking session is copied, so the caller may free
+ *                       it on return; a file is read once to scan it and again while it is
+ *                       sent, and stays open until the transfer ends.
  * @param cbMessage      its size; 0 with SMTP_MESSAGE_MEMORY: a NUL-terminated string.
- * @param dwOptions      SMTP_MESSAGE_MEMORY or SMTP_MESSAGE_FILE.
- * @return 0; SMTP_IN_PROGRESS; SMTP_ERROR (ST_ERROR_INVALID_ARGUMENT for CR/LF/NUL in an
- *         address or a NUL in the message, ST_ERROR_FILE, server classes ...).
- * @par Blocking: yes (unless non-blocking; then a memory message is copied first).
+ * @param dwOptions      SMTP_MESSAGE_MEMORY or SMTP_MESSAGE_FILE (other values:
+ *                       ST_ERROR_INVALID_ARGUMENT).
+ * @return 0 when the server accepted the message (250); SMTP_IN_PROGRESS (non-blocking);
+ *         SMTP_ERROR: ST_ERROR_INVALID_ARGUMENT (NULL message or recipients, a malformed
+ *         address or one with control characters, a NUL or over-long line in the message),
+ *         ST_ERROR_FILE (the file cannot be opened or read), ST_ERROR_MESSAGE_TOO_LARGE,
+ *         ST_ERROR_NOT_SUPPORTED, ST_ERROR_NO_VALID_RECIPIENTS, ST_ERROR_SERVER_PERMANENT /
+ *         ST_ERROR_SERVER_TEMPORARY (MAIL, a recipient with SMTP_OPTION_ALLRECIPIENTS, DATA
+ *         or the final reply), ST_ERROR_BUSY (a transaction from SmtpCreateMessage() is
+ *         open), the handle and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes, up to the session timeout per reply (non-blocking session: no).
  * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const char *lpszRecipients,
@@ -305,11 +385,17 @@ MAILWIRE_API int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const ch
 /**
  * @brief Compose and send a message in one call: connect (EXTENDED implied when a user name
  * is given), authenticate (SMTP_AUTH_AUTO), compose RFC 5322 + MIME from lpMessage, send,
- * quit.
- * @param lpServer  where to connect (nTimeout 0 means 20 s; dwReserved must be 0).
- * @param lpMessage the message (dwSize must be sizeof(SMTPMESSAGE)).
- * @return 0 or SMTP_ERROR (last error set).
- * @par Blocking: yes. @par Thread: any.
+ * quit. SmtpSubmitMessageEx() without credentials and trace (system trust store only).
+ * @param lpServer  where to connect (nTimeout 0 means 20 s; dwReserved must be 0; a user name
+ *                  needs a non-empty password). Read during the call only.
+ * @param lpMessage the message (dwSize must be sizeof(SMTPMESSAGE)); its strings and the
+ *                  attachment files are read during the call only.
+ * @return 0 when the server accepted the message, or SMTP_ERROR with the last error of the
+ *         step that failed: ST_ERROR_INVALID_ARGUMENT (structures, addresses, headers),
+ *         ST_ERROR_FILE (an attachment), ST_ERROR_OUT_OF_MEMORY, the errors of SmtpConnect(),
+ *         SmtpAuthenticate() and SmtpSendMessage(). The connection is closed in every case.
+ * @par Blocking: yes (connect, authentication and transfer, each reply up to nTimeout).
+ * @par Thread: any (no handle is exposed).
  */
 MAILWIRE_API int SmtpSubmitMessage(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage);
 
@@ -329,21 +415,29 @@ typedef MAILWIRE_TRACEPROC SMTPTRACEPROC;
 
 /**
  * @brief Set (or with NULL remove) the protocol trace of a session; MailwireSetTrace() for an
- * SMTP handle (an IMAP handle is ST_ERROR_INVALID_HANDLE here). To trace a blocking
- * SmtpConnect() from its first byte, set MailwireSetDefaultTrace() before the call.
- * @return 0 or SMTP_ERROR (handle errors).
- * @par Blocking: no. @par Thread: the owner.
+ * SMTP handle. To trace a blocking SmtpConnect() from its first byte, set
+ * MailwireSetDefaultTrace() before the call.
+ * @param hClient    an SMTP session (an IMAP handle is ST_ERROR_INVALID_HANDLE here).
+ * @param lpfnTrace  the callback, or NULL to stop tracing; must stay callable while set.
+ * @param lpUserData passed unchanged to every call of lpfnTrace; not dereferenced.
+ * @return 0, or SMTP_ERROR (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpSetTrace(HCLIENT hClient, SMTPTRACEPROC lpfnTrace, void *lpUserData);
 
 /**
  * @brief SmtpSubmitMessage() with TLS credentials (client certificate, extra CA file, pinned
  * fingerprint) and a protocol trace; SmtpSubmitMessage() uses the system trust store only.
- * @param lpCredentials credentials as for SmtpConnect(), or NULL.
- * @param lpfnTrace     trace of the whole exchange (connect to QUIT), or NULL.
- * @param lpTraceData   passed to lpfnTrace.
- * @return 0 or SMTP_ERROR (last error set).
- * @par Blocking: yes. @par Thread: any.
+ * @param lpServer      as SmtpSubmitMessage().
+ * @param lpMessage     as SmtpSubmitMessage().
+ * @param lpCredentials credentials as for SmtpConnect(), or NULL; copied.
+ * @param lpfnTrace     trace of the whole exchange (connect to QUIT), or NULL; called on the
+ *                      calling thread during the call only.
+ * @param lpTraceData   passed to lpfnTrace; not dereferenced.
+ * @return 0 or SMTP_ERROR, as SmtpSubmitMessage() (plus ST_ERROR_CREDENTIALS).
+ * @par Blocking: yes.
+ * @par Thread: any (no handle is exposed).
  */
 MAILWIRE_API int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage,
                                      const SECURITYCREDENTIALS *lpCredentials,
@@ -352,14 +446,24 @@ MAILWIRE_API int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSA
 /**
  * @brief Start a transaction: MAIL FROM with SIZE (when dwMessageSize is non-zero and the
  * server offers SIZE), BODY=8BITMIME / SMTPUTF8 as dwOptions asks, and the DSN RET/ENVID set
- * with SmtpSetDeliveryOptions().
- * @param lpszFrom      envelope sender ("" for the null reverse path).
+ * with SmtpSetDeliveryOptions() (RFC 5321 section 3.3).
+ *
+ * Continue with SmtpAddRecipient(), SmtpWrite() and SmtpCloseMessage(); SmtpReset()
+ * abandons the transaction.
+ * @param hClient       a connected SMTP session with no transaction open.
+ * @param lpszFrom      envelope sender, one address ("" or "<>" for the null reverse path).
+ *                      Copied.
  * @param dwMessageSize expected message size, 0 when unknown; larger than the server's
- *                      SIZE: ST_ERROR_MESSAGE_TOO_LARGE and nothing sent.
+ *                      SIZE: ST_ERROR_MESSAGE_TOO_LARGE and nothing sent (RFC 1870).
  * @param dwOptions     0, or SMTP_CONTENT_8BIT / SMTP_CONTENT_SMTPUTF8.
- * @return 0; SMTP_IN_PROGRESS; SMTP_ERROR (ST_ERROR_NOT_SUPPORTED when the server lacks
- *         8BITMIME, SMTPUTF8 or DSN that the options need; nothing is sent).
- * @par Blocking: yes (unless non-blocking). @par Thread: the owner.
+ * @return 0 when MAIL was accepted; SMTP_IN_PROGRESS (non-blocking); SMTP_ERROR:
+ *         ST_ERROR_INVALID_ARGUMENT (NULL, not exactly one address, control characters),
+ *         ST_ERROR_NOT_SUPPORTED (the server lacks 8BITMIME, SMTPUTF8 or DSN that the options
+ *         need; nothing is sent), ST_ERROR_MESSAGE_TOO_LARGE, ST_ERROR_BUSY (a transaction is
+ *         already open), ST_ERROR_SERVER_PERMANENT / ST_ERROR_SERVER_TEMPORARY (MAIL refused),
+ *         the handle and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes, up to the session timeout (non-blocking session: no).
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpCreateMessage(HCLIENT hClient, const char *lpszFrom, uint64_t dwMessageSize,
                                    uint32_t dwOptions);
@@ -369,179 +473,358 @@ MAILWIRE_API int SmtpCreateMessage(HCLIENT hClient, const char *lpszFrom, uint64
 /** @} */
 
 /**
- * @brief Add one envelope recipient (RCPT TO, with DSN NOTIFY/ORCPT when set).
- * @param lpszAddress the address (display name allowed); a non-ASCII address needs a
+ * @brief Add one envelope recipient (RCPT TO, with DSN NOTIFY/ORCPT when set; RFC 5321
+ * section 4.1.1.3) to the transaction opened by SmtpCreateMessage().
+ * @param hClient     a session with an open transaction.
+ * @param lpszAddress one address (display name allowed); copied. A non-ASCII address needs a
  *        transaction started with SMTP_CONTENT_SMTPUTF8 (RFC 6531 section 3.4).
- * @return 0 when accepted; SMTP_ERROR with the reply's class when refused (the transaction
- *         goes on; the result is also in SmtpGetRecipientResult()); SMTP_IN_PROGRESS;
- *         ST_ERROR_INVALID_ARGUMENT (CR/LF/NUL, a malformed address, a UTF-8 address in a
- *         transaction without SMTPUTF8), ST_ERROR_NOT_SUPPORTED (server lacks SMTPUTF8).
- * @par Blocking: yes (unless non-blocking). @par Thread: the owner.
+ * @return 0 when accepted; SMTP_IN_PROGRESS (non-blocking); SMTP_ERROR:
+ *         ST_ERROR_SERVER_PERMANENT / ST_ERROR_SERVER_TEMPORARY when refused (the transaction
+ *         goes on; the result is also in SmtpGetRecipientResult()),
+ *         ST_ERROR_INVALID_ARGUMENT (NULL, control characters, not exactly one address, a
+ *         UTF-8 address in a transaction without SMTPUTF8), ST_ERROR_NOT_SUPPORTED (server
+ *         lacks SMTPUTF8), ST_ERROR_BUSY (no transaction open, or the message has started),
+ *         the handle and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes, up to the session timeout (non-blocking session: no).
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpAddRecipient(HCLIENT hClient, const char *lpszAddress);
 
 /**
- * @brief Append message bytes. The first call sends DATA and waits for 354. Line endings are
- * normalised to CRLF and line-initial dots doubled, across calls (a CR at the end of one
- * buffer and an LF at the start of the next are one line ending). A NUL byte, or a buffer
- * that would make a line longer than 998 octets (RFC 5321 section 4.5.3.1.6; lines are never
- * wrapped silently), is ST_ERROR_INVALID_ARGUMENT and nothing of the buffer is sent: the
- * message so far stays intact and the caller may go on (e.g. with a line break).
- * @return 0 once all bytes are handed to the connection; SMTP_IN_PROGRESS; SMTP_ERROR.
- * @par Blocking: yes (unless non-blocking; the bytes are copied). @par Thread: the owner.
+ * @brief Append message bytes. The first call sends DATA (or starts BDAT) and waits for 354.
+ *
+ * Line endings are normalised to CRLF and line-initial dots doubled (RFC 5321 section 4.5.2),
+ * across calls (a CR at the end of one buffer and an LF at the start of the next are one line
+ * ending). A NUL byte, or a buffer that would make a line longer than 998 octets (RFC 5321
+ * section 4.5.3.1.6; lines are never wrapped silently), is ST_ERROR_INVALID_ARGUMENT and
+ * nothing of the buffer is sent: the message so far stays intact and the caller may go on
+ * (e.g. with a line break).
+ * @param hClient  a session with an open transaction (after SmtpCreateMessage() and
+ *                 SmtpAddRecipient()).
+ * @param lpBuffer the bytes; NULL only with cbBuffer 0. On a non-blocking session they are
+ *                 copied, so the buffer may be reused on return; a blocking call is done
+ *                 with them when it returns.
+ * @param cbBuffer the number of bytes (0 is allowed).
+ * @return 0 once all bytes are handed to the connection; SMTP_IN_PROGRESS (non-blocking);
+ *         SMTP_ERROR: ST_ERROR_INVALID_ARGUMENT, ST_ERROR_BUSY (no transaction open),
+ *         ST_ERROR_NO_VALID_RECIPIENTS (every recipient was refused; the transaction is
+ *         reset), ST_ERROR_SERVER_PERMANENT / ST_ERROR_SERVER_TEMPORARY (DATA refused),
+ *         ST_ERROR_OUT_OF_MEMORY, the handle and state errors and the exchange errors.
+ * @par Blocking: yes, while the bytes are sent (non-blocking session: no).
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpWrite(HCLIENT hClient, const void *lpBuffer, size_t cbBuffer);
 
 /**
- * @brief End the message (final CRLF when missing, then CRLF.CRLF) and wait for the server to
- * accept it.
- * @return 0; SMTP_IN_PROGRESS; SMTP_ERROR (server classes).
- * @par Blocking: yes (unless non-blocking). @par Thread: the owner.
+ * @brief End the message (final CRLF when missing, then CRLF.CRLF, or the last BDAT chunk)
+ * and wait for the server to accept it (RFC 5321 section 4.1.1.4).
+ * @param hClient a session with an open transaction.
+ * @return 0 when the server accepted the message (250); SMTP_IN_PROGRESS (non-blocking);
+ *         SMTP_ERROR: ST_ERROR_SERVER_PERMANENT / ST_ERROR_SERVER_TEMPORARY (message refused),
+ *         ST_ERROR_NO_VALID_RECIPIENTS, ST_ERROR_BUSY (no transaction open), the handle and
+ *         state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes, up to the session timeout (non-blocking session: no).
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpCloseMessage(HCLIENT hClient);
 
 /**
- * @brief Server capabilities as SMTP_EXTOPT_* bits (learned from EHLO, after TLS when used).
- * @param lpdwOptions receives the bits (0 after HELO).
- * @return 0 or SMTP_ERROR (ST_ERROR_INVALID_ARGUMENT, handle errors).
- * @par Blocking: no. @par Thread: the owner.
+ * @brief Server capabilities as SMTP_EXTOPT_* bits (learned from EHLO, after TLS when used);
+ * SmtpGetExtendedOptionsEx() without the size limit and lines.
+ * @param hClient     an SMTP session (connected or not; no I/O).
+ * @param lpdwOptions receives the bits (0 after HELO); NULL is accepted and stores nothing.
+ * @return 0, or SMTP_ERROR (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpGetExtendedOptions(HCLIENT hClient, uint32_t *lpdwOptions);
 
 /**
- * @brief Capabilities with the SIZE limit and the raw EHLO keyword lines.
- * @param lpdwOptions   receives SMTP_EXTOPT_* bits (may be NULL).
+ * @brief Capabilities with the SIZE limit and the raw EHLO keyword lines. No I/O.
+ * @param hClient       an SMTP session.
+ * @param lpdwOptions   receives SMTP_EXTOPT_* bits (0 after HELO); may be NULL.
  * @param lpqwSizeLimit receives the SIZE limit in octets, 0 when none (may be NULL).
- * @param lppszLines    receives the EHLO lines after the greeting line, LF-separated, valid
- *                      until the next call on the handle (may be NULL).
- * @return 0 or SMTP_ERROR.
- * @par Blocking: no. @par Thread: the owner.
+ * @param lppszLines    receives the EHLO lines after the greeting line, LF-separated ("" after
+ *                      HELO), owned by the session and valid until the next call on the
+ *                      handle (may be NULL).
+ * @return 0, or SMTP_ERROR (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpGetExtendedOptionsEx(HCLIENT hClient, uint32_t *lpdwOptions,
                                           uint64_t *lpqwSizeLimit, const char **lppszLines);
 
 /**
- * @brief DSN options (RFC 3461) for the following transactions.
- * @param dwOptions       SMTP_NOTIFY_* | SMTP_RETURN_* (0 clears). NEVER excludes the other
- *                        NOTIFY bits; HEADERS excludes FULL.
- * @param lpszEnvelopeId  ENVID (sent xtext-encoded), or NULL.
- * @return 0 or SMTP_ERROR (ST_ERROR_INVALID_ARGUMENT). When the server does not offer DSN,
- *         the next transaction fails with ST_ERROR_NOT_SUPPORTED (nothing is silently
- *         dropped).
- * @par Blocking: no. @par Thread: the owner.
+ * @brief DSN options (RFC 3461) for the following transactions. No I/O.
+ * @param hClient         an SMTP session.
+ * @param dwOptions       SMTP_NOTIFY_* | SMTP_RETURN_* | SMTP_NOTIFY_ORCPT (0 clears). NEVER
+ *                        excludes the other NOTIFY bits (RFC 3461 section 4.1); HEADERS
+ *                        excludes FULL.
+ * @param lpszEnvelopeId  ENVID (printable ASCII, at most 100 characters, sent xtext-encoded;
+ *                        RFC 3461 section 4.4), or NULL. Copied.
+ * @return 0 or SMTP_ERROR (ST_ERROR_INVALID_ARGUMENT for unknown bits, conflicting bits or an
+ *         invalid ENVID; ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER). When the server does
+ *         not offer DSN, the next transaction fails with ST_ERROR_NOT_SUPPORTED (nothing is
+ *         silently dropped).
+ * @par Blocking: no.
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpSetDeliveryOptions(HCLIENT hClient, uint32_t dwOptions,
                                         const char *lpszEnvelopeId);
 
 /**
- * @brief RSET: abandon the transaction in progress.
- * @return 0; SMTP_IN_PROGRESS; SMTP_ERROR.
- * @par Blocking: yes (unless non-blocking). @par Thread: the owner.
+ * @brief RSET: abandon the transaction in progress (RFC 5321 section 4.1.1.5).
+ * @param hClient a connected SMTP session (with or without an open transaction).
+ * @return 0; SMTP_IN_PROGRESS (non-blocking); SMTP_ERROR: ST_ERROR_SERVER_PERMANENT /
+ *         ST_ERROR_SERVER_TEMPORARY, ST_ERROR_BUSY (the message transfer has started), the
+ *         handle and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes, up to the session timeout (non-blocking session: no).
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpReset(HCLIENT hClient);
 
 /**
  * @brief VRFY (RFC 5321 section 3.5): 0 when the server confirms the address (250/251) or
  * will accept it without verifying (252).
- * @return 0; SMTP_IN_PROGRESS; SMTP_ERROR (server classes).
- * @par Blocking: yes (unless non-blocking). @par Thread: the owner.
+ * @param hClient     a connected SMTP session with no transaction open.
+ * @param lpszAddress the address or name to verify (non-empty, no control characters); sent
+ *                    as given after "VRFY ".
+ * @return 0; SMTP_IN_PROGRESS (non-blocking); SMTP_ERROR: ST_ERROR_INVALID_ARGUMENT,
+ *         ST_ERROR_SERVER_PERMANENT (e.g. 550, or 502 when VRFY is disabled) /
+ *         ST_ERROR_SERVER_TEMPORARY, ST_ERROR_BUSY (a transaction is open), the handle and
+ *         state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes, up to the session timeout (non-blocking session: no).
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpVerifyAddress(HCLIENT hClient, const char *lpszAddress);
 
 /**
  * @brief EXPN (RFC 5321 section 3.5): expand a mailing list.
- * @param lpszBuffer receives the reply lines (LF-separated, truncated to cbBuffer - 1), may be
- *                   NULL; SmtpGetResultString() returns the same.
- * @return 0; SMTP_IN_PROGRESS; SMTP_ERROR (server classes; most servers answer 502).
- * @par Blocking: yes (unless non-blocking). @par Thread: the owner.
+ * @param hClient     a connected SMTP session with no transaction open.
+ * @param lpszAddress the list name (non-empty, no control characters).
+ * @param lpszBuffer  receives the reply lines (LF-separated, truncated to cbBuffer - 1,
+ *                    NUL-terminated), may be NULL. Filled by a blocking call only; on a
+ *                    non-blocking session read SmtpGetResultString() once the operation
+ *                    has completed.
+ * @param cbBuffer    size of lpszBuffer in bytes.
+ * @return 0; SMTP_IN_PROGRESS (non-blocking); SMTP_ERROR: ST_ERROR_INVALID_ARGUMENT,
+ *         ST_ERROR_SERVER_PERMANENT (most servers answer 502) / ST_ERROR_SERVER_TEMPORARY,
+ *         ST_ERROR_BUSY (a transaction is open), the handle and state errors and the
+ *         exchange errors (see the file comment).
+ * @par Blocking: yes, up to the session timeout (non-blocking session: no).
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpExpandAddress(HCLIENT hClient, const char *lpszAddress, char *lpszBuffer,
                                    size_t cbBuffer);
 
 /**
- * @brief Send one raw command line (without CRLF) and wait for its reply, whatever its class.
- * CR, LF or NUL in the line: ST_ERROR_INVALID_ARGUMENT. Commands that change the protocol
- * state (DATA, BDAT, STARTTLS, AUTH) are refused: use the dedicated calls.
- * @return the reply code (200-599); SMTP_IN_PROGRESS; SMTP_ERROR.
- * @par Blocking: yes (unless non-blocking). @par Thread: the owner.
+ * @brief Send one raw command line (without CRLF) and wait for its reply.
+ *
+ * Commands that change the protocol state (DATA, BDAT, STARTTLS, AUTH) are refused: use the
+ * dedicated calls. A raw MAIL or RCPT is sent but not tracked by the library.
+ * @param hClient     a connected SMTP session.
+ * @param lpszCommand the line; copied into the output before the call returns. Empty, or
+ *                    holding CR, LF, NUL or another control character:
+ *                    ST_ERROR_INVALID_ARGUMENT.
+ * @return the reply code (2xx, 4xx or 5xx: a negative reply is not an error here);
+ *         SMTP_IN_PROGRESS (non-blocking: read the code with SmtpGetResultCode() once the
+ *         operation has completed); SMTP_ERROR: ST_ERROR_INVALID_ARGUMENT, ST_ERROR_OUT_OF_SYNC
+ *         for a 1xx or 3xx reply (the session is closed), ST_ERROR_SERVER_TEMPORARY for 421
+ *         (the session is closed), the handle and state errors and the exchange errors.
+ * @par Blocking: yes, up to the session timeout (non-blocking session: no).
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpCommand(HCLIENT hClient, const char *lpszCommand);
 
 /**
- * @brief Code of the last server reply (0 when none yet).
- * @par Blocking: no. @par Thread: the owner; also from an event callback.
+ * @brief Code of the last server reply. No I/O.
+ * @param hClient an SMTP session.
+ * @return the reply code (200-599, also of a negative reply), 0 when no reply has come yet,
+ *         or SMTP_ERROR (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER). The last error is not
+ *         changed on success.
+ * @par Blocking: no.
+ * @par Thread: the owner; also from an event callback.
  */
 MAILWIRE_API int SmtpGetResultCode(HCLIENT hClient);
 
 /**
- * @brief Text of the last reply (lines joined by LF, without the codes).
- * @param lpszResult receives it (truncated, NUL-terminated); may be NULL to get the length.
- * @return the full length of the text, or SMTP_ERROR.
- * @par Blocking: no. @par Thread: the owner; also from an event callback.
+ * @brief Text of the last reply (lines joined by LF, without the codes). No I/O.
+ * @param hClient    an SMTP session.
+ * @param lpszResult receives it (truncated to cbResult - 1 bytes, NUL-terminated); may be NULL
+ *                   to get the length only.
+ * @param cbResult   size of lpszResult in bytes (0: nothing is stored).
+ * @return the full length of the text in bytes (without the NUL), or SMTP_ERROR
+ *         (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: the owner; also from an event callback.
  */
 MAILWIRE_API int SmtpGetResultString(HCLIENT hClient, char *lpszResult, size_t cbResult);
 
 /**
  * @brief Progress of the transfer in progress or the last one; readable from the
- * SMTP_EVENT_PROGRESS callback.
- * @return 0 or SMTP_ERROR.
- * @par Blocking: no. @par Thread: the owner.
+ * SMTP_EVENT_PROGRESS callback. No I/O.
+ * @param hClient  an SMTP session.
+ * @param lpStatus receives the figures; set lpStatus->dwSize to sizeof(SMTPTRANSFERSTATUS)
+ *                 first.
+ * @return 0, or SMTP_ERROR (ST_ERROR_INVALID_ARGUMENT for NULL or a small dwSize, checked
+ *         before the handle; ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: the owner; also from an event callback.
  */
 MAILWIRE_API int SmtpGetTransferStatus(HCLIENT hClient, LPSMTPTRANSFERSTATUS lpStatus);
 
 /**
- * @brief Number of recipients of the last transaction (for SmtpGetRecipientResult()).
- * @return the count, or SMTP_ERROR.
- * @par Blocking: no. @par Thread: the owner.
+ * @brief Number of recipients of the last transaction (for SmtpGetRecipientResult()). No I/O.
+ * @param hClient an SMTP session.
+ * @return the count (0 or more), or SMTP_ERROR (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpGetRecipientCount(HCLIENT hClient);
 
 /**
- * @brief The server's answer to recipient nIndex (0-based) of the last transaction.
- * @return 0 or SMTP_ERROR (ST_ERROR_INVALID_ARGUMENT for a bad index or dwSize).
- * @par Blocking: no. @par Thread: the owner.
+ * @brief The server's answer to recipient nIndex of the last transaction. No I/O.
+ * @param hClient     an SMTP session.
+ * @param nIndex      0-based, below SmtpGetRecipientCount().
+ * @param lpRecipient receives the result; set lpRecipient->dwSize to sizeof(SMTPRECIPIENT)
+ *                    first. Its string members point into the session and stay valid until
+ *                    the next call on the handle.
+ * @return 0 or SMTP_ERROR (ST_ERROR_INVALID_ARGUMENT for a bad index, NULL or a small dwSize;
+ *         ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpGetRecipientResult(HCLIENT hClient, unsigned nIndex,
                                         LPSMTPRECIPIENT lpRecipient);
 
-/** @brief MailwireRegisterEvent() for an SMTP handle (SMTP_EVENT_*). */
+/**
+ * @brief Register (or with NULL remove) the callback of one event; MailwireRegisterEvent()
+ * for an SMTP handle.
+ * @param hClient    an SMTP session (an IMAP handle is ST_ERROR_INVALID_HANDLE here).
+ * @param nEventId   an SMTP_EVENT_* value.
+ * @param lpfnProc   the callback, or NULL to remove it; called on the thread that drives the
+ *                   session and must stay callable while registered.
+ * @param lpUserData passed back unchanged; not dereferenced by the library.
+ * @return 0, or SMTP_ERROR (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER,
+ *         ST_ERROR_INVALID_ARGUMENT for an unknown event).
+ * @par Blocking: no.
+ * @par Thread: the owner.
+ */
 MAILWIRE_API int SmtpRegisterEvent(HCLIENT hClient, unsigned nEventId, MAILWIRE_EVENTPROC lpfnProc,
                                    void *lpUserData);
-/** @brief MailwireCancel() for an SMTP handle; any thread. */
+/**
+ * @brief Cancel the operation running on a session; forwards to MailwireCancel().
+ *
+ * A blocking call in progress on another thread fails promptly with ST_ERROR_CANCELLED; a
+ * non-blocking operation fails with it at the next SmtpExecute(). The connection is closed
+ * afterwards, as the protocol state is unknown; the handle stays valid until SmtpDisconnect().
+ * @param hClient the session. MailwireCancel() does not check the protocol, so an IMAP
+ *                handle is accepted too.
+ * @return 0, or SMTP_ERROR (ST_ERROR_INVALID_HANDLE).
+ * @par Blocking: no.
+ * @par Thread: any; the one call exempt from the owner check.
+ */
 MAILWIRE_API int SmtpCancel(HCLIENT hClient);
-/** @brief MailwireAttachThread() for an SMTP handle. */
+/**
+ * @brief Transfer ownership of a session to another thread; forwards to
+ * MailwireAttachThread().
+ * @param hClient    the session (the protocol is not checked).
+ * @param dwThreadId the new owner (MailwireGetCurrentThreadId() of that thread), or 0 for the
+ *                   calling thread. Not validated.
+ * @return the previous owner's thread id, or 0 on failure (ST_ERROR_INVALID_HANDLE).
+ * @par Blocking: no.
+ * @par Thread: any; never while the handle is inside a blocking call (cancel it first).
+ */
 MAILWIRE_API uint32_t SmtpAttachThread(HCLIENT hClient, uint32_t dwThreadId);
-/** @brief The calling thread's last error (MailwireGetLastError()). */
+/**
+ * @brief The calling thread's last error; forwards to MailwireGetLastError().
+ * @return an ST_ERROR_* value (ST_ERROR_NONE after a call that succeeded and reset it). The
+ *         detail text is in MailwireGetLastErrorDetail().
+ * @par Blocking: no.
+ * @par Thread: any; each thread has its own value.
+ */
 MAILWIRE_API unsigned SmtpGetLastError(void);
-/** @brief Fixed text of an error code; never NULL (MailwireGetErrorString()). */
+/**
+ * @brief Fixed English text of an error code; forwards to MailwireGetErrorString().
+ * @param nError any value.
+ * @return a static string, never NULL ("unknown error" for an unknown code); do not free.
+ * @par Blocking: no.
+ * @par Thread: any.
+ */
 MAILWIRE_API const char *SmtpGetErrorString(unsigned nError);
-/** @brief MailwireCreateSecurityCredentials() under the SMTP name. */
+/**
+ * @brief Allocate a SECURITYCREDENTIALS block holding copies of the given strings; forwards
+ * to MailwireCreateSecurityCredentials(). The files are only read at connect time.
+ * @param dwOptions           SECURITY_CREDENTIAL_* flags.
+ * @param lpszCertificateFile client certificate (PEM or PKCS#12), or NULL. Copied.
+ * @param lpszPrivateKeyFile  PEM key, or NULL. Copied.
+ * @param lpszPassword        key or PKCS#12 password, or NULL. Copied (wiped when freed).
+ * @param lpszCAFile          extra trust anchors (PEM), or NULL. Copied.
+ * @param lppCredentials      receives the block; the caller frees it with
+ *                            SmtpDeleteSecurityCredentials().
+ * @return 0, or SMTP_ERROR (ST_ERROR_INVALID_ARGUMENT, ST_ERROR_OUT_OF_MEMORY).
+ * @par Blocking: no.
+ * @par Thread: any.
+ */
 MAILWIRE_API int SmtpCreateSecurityCredentials(uint32_t dwOptions, const char *lpszCertificateFile,
                                                const char *lpszPrivateKeyFile,
                                                const char *lpszPassword, const char *lpszCAFile,
                                                LPSECURITYCREDENTIALS *lppCredentials);
-/** @brief MailwireDeleteSecurityCredentials() under the SMTP name. */
+/**
+ * @brief Free a block from SmtpCreateSecurityCredentials(); the password is wiped. Forwards
+ * to MailwireDeleteSecurityCredentials().
+ * @param lpCredentials the block, or NULL (no effect). Sessions connected with it keep their
+ *                      own copy.
+ * @par Blocking: no.
+ * @par Thread: any.
+ */
 MAILWIRE_API void SmtpDeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials);
-/** @brief MailwireGetSecurityInfo() for an SMTP handle. */
+/**
+ * @brief Describe the TLS state of a session; MailwireGetSecurityInfo() for an SMTP handle.
+ * @param hClient an SMTP session (an IMAP handle is ST_ERROR_INVALID_HANDLE here).
+ * @param lpInfo  receives the information; set lpInfo->dwSize to sizeof(SECURITYINFO) first.
+ * @return 0 (on a cleartext session dwProtocol is SECURITY_PROTOCOL_NONE), or SMTP_ERROR
+ *         (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER, ST_ERROR_INVALID_ARGUMENT).
+ * @par Blocking: no.
+ * @par Thread: the owner.
+ */
 MAILWIRE_API int SmtpGetSecurityInfo(HCLIENT hClient, LPSECURITYINFO lpInfo);
 
 /**
  * @brief Non-blocking sessions: what to wait for before the next SmtpExecute()
  * (MailwireGetPollInfo() for an SMTP handle).
- * @par Blocking: no. @par Thread: the owner.
+ * @param hClient   an SMTP session (an IMAP handle is ST_ERROR_INVALID_HANDLE here).
+ * @param lpSocket  receives the descriptor to poll.
+ * @param lpEvents  receives MAILWIRE_POLL_READ and/or MAILWIRE_POLL_WRITE.
+ * @param lpTimeout receives the milliseconds until the deadline (0: call SmtpExecute() now;
+ *                  -1: none).
+ * @return 0, or SMTP_ERROR (ST_ERROR_INVALID_ARGUMENT for a NULL pointer,
+ *         ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpGetPollInfo(HCLIENT hClient, MAILWIRE_SOCKET *lpSocket, unsigned *lpEvents,
                                  int *lpTimeout);
 /**
  * @brief Non-blocking sessions: advance the operation (MailwireExecute() for an SMTP handle).
- * @return 0 done, SMTP_IN_PROGRESS, or SMTP_ERROR.
- * @par Blocking: never. @par Thread: the owner.
+ *
+ * Event callbacks of the session run inside this call.
+ * @param hClient an SMTP session (an IMAP handle is ST_ERROR_INVALID_HANDLE here).
+ * @return 0 when the operation finished successfully (or none is running), SMTP_IN_PROGRESS
+ *         while it goes on, or SMTP_ERROR with the operation's error (any code listed for
+ *         the call that started it), ST_ERROR_INVALID_HANDLE or ST_ERROR_NOT_OWNER.
+ * @par Blocking: never.
+ * @par Thread: the owner.
  */
 MAILWIRE_API int SmtpExecute(HCLIENT hClient);
 /**
- * @brief The socket of the session (MAILWIRE_SOCKET; invalid before the TCP connection).
- * @return the socket, or (MAILWIRE_SOCKET)-1 (last error set).
- * @par Blocking: no. @par Thread: the owner.
+ * @brief The socket of the session, for the caller's own poll loop. Do not read, write or
+ * close it: it belongs to the session (and carries TLS).
+ * @param hClient an SMTP session.
+ * @return the socket the session currently waits on (invalid before the TCP connection
+ *         exists), or (MAILWIRE_SOCKET)-1 with ST_ERROR_INVALID_HANDLE / ST_ERROR_NOT_OWNER.
+ * @par Blocking: no.
+ * @par Thread: the owner.
  */
 MAILWIRE_API MAILWIRE_SOCKET SmtpGetSocket(HCLIENT hClient);
 
