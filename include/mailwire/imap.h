@@ -24,6 +24,24 @@
  * fill caller memory on return (ImapGetMessage(), ImapGetHeaders(), ImapSaveMessage()) need
  * a blocking session; ImapFetchMessage() streams to a callback on either.
  *
+ * Error groups named in the function comments:
+ * - the handle errors: ST_ERROR_INVALID_HANDLE (not a live IMAP session; an SMTP handle
+ *   too, except for the calls that forward to common.h without a protocol check),
+ *   ST_ERROR_NOT_OWNER (another thread owns the handle and it was not opened with
+ *   IMAP_OPTION_FREETHREAD);
+ * - the state errors: ST_ERROR_NOT_CONNECTED (the session was closed: BYE, a fatal error, a
+ *   timeout or a cancel), ST_ERROR_BUSY (an operation is still running on a non-blocking
+ *   session; a running IDLE is not an error: it is ended with DONE first, RFC 2177), and
+ *   ST_ERROR_INVALID_ARGUMENT with the detail "not logged in" or "no mailbox is selected"
+ *   when the call needs that state;
+ * - the exchange errors, which close the session: ST_ERROR_TIMEOUT (no response within the
+ *   session timeout), ST_ERROR_CANCELLED (ImapCancel(), except during IDLE),
+ *   ST_ERROR_CONNECTION_CLOSED (also BYE), ST_ERROR_TLS_TRUNCATED, ST_ERROR_SOCKET,
+ *   ST_ERROR_PROTOCOL_VIOLATION, ST_ERROR_LIMIT_EXCEEDED (a response line, literal or nesting
+ *   depth over the reader's limits), ST_ERROR_OUT_OF_MEMORY.
+ * On a non-blocking session the exchange errors and server refusals are normally reported by
+ * ImapExecute() rather than by the call that started the operation.
+ *
  * Threads: a handle belongs to the thread that created it (see ImapAttachThread() and
  * IMAP_OPTION_FREETHREAD); ImapCancel() may be called from any thread.
  *
@@ -147,7 +165,11 @@ typedef struct _IMAPMAILBOX {
     uint32_t dwFlags;          /**< IMAP_FLAG_* of the FLAGS response. */
     uint32_t dwPermanentFlags; /**< IMAP_FLAG_* of [PERMANENTFLAGS]. */
     uint32_t dwAccessMode;     /**< IMAP_ACCESS_*. */
-    unsigned nUnseenMessages;  /**< Unseen count (STATUS UNSEEN), when the server said it. */
+    unsigned nUnseenMessages;  /**< Always 0: SELECT and EXAMINE report no unseen count
+                                    (RFC 9051 section 6.3.2; [UNSEEN n] of RFC 3501 is
+                                    nUnseenMessageId) and this implementation never fills
+                                    it. Use ImapGetMailboxStatus() (STATUS UNSEEN) or
+                                    IMAP_LIST_STATUS for the count. */
     uint64_t nHighestModSeq;   /**< [HIGHESTMODSEQ] with CONDSTORE; 0 otherwise. */
     int bReadOnly;             /**< Non-zero after EXAMINE or [READ-ONLY]. */
 } IMAPMAILBOX, *LPIMAPMAILBOX;
@@ -260,30 +282,47 @@ typedef void(MAILWIRE_CALLBACK *IMAPMESSAGEPROC)(const IMAPMESSAGE *lpMessage, v
 typedef struct _IMAPSEARCH IMAPSEARCH;
 
 /**
- * @brief Start using the IMAP API in this process (reference-counted, thread-safe).
- * @return non-zero on success; 0 on failure (last error set).
- * @par Blocking: no. @par Thread: any.
+ * @brief Start using the IMAP API in this process; forwards to MailwireInitialize().
+ *
+ * Reference-counted and thread-safe; pair every successful call with ImapUninitialize().
+ * Optional: the library initialises itself on first use.
+ * @return non-zero on success (a BOOL, as in SocketTools); 0 on failure, with the last error
+ *         ST_ERROR_INTERNAL (the library could not be initialised).
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API int ImapInitialize(void);
 
-/** @brief Release one reference taken by ImapInitialize(). @par Blocking: no. @par Thread: any. */
+/**
+ * @brief Release one reference taken by ImapInitialize(); forwards to MailwireUninitialize().
+ *
+ * Open handles are not closed by it: disconnect them first.
+ * @par Blocking: no.
+ * @par Thread: any.
+ */
 MAILWIRE_API void ImapUninitialize(void);
 
 /**
  * @brief Connect to an IMAP server: greeting, CAPABILITY, STARTTLS when requested (then
- * CAPABILITY again over TLS), ID with IMAP_OPTION_IDENTIFY.
- * @param lpszHostName  host name or IPv4/IPv6 literal.
- * @param nRemotePort   port; 0 picks 143, or 993 with IMAP_OPTION_SECURE_IMPLICIT. Port 993
- *                      implies implicit TLS unless IMAP_OPTION_TUNNEL is given.
- * @param nTimeout      seconds to wait for each step; 0 means 20.
+ * CAPABILITY again over TLS, RFC 9051 section 6.2.1), ID (RFC 2971) with IMAP_OPTION_IDENTIFY.
+ * @param lpszHostName  host name or IPv4/IPv6 literal (required; verified in the certificate
+ *                      and sent as SNI). Copied.
+ * @param nRemotePort   port (0..65535); 0 picks 143, or 993 with IMAP_OPTION_SECURE_IMPLICIT.
+ *                      Port 993 implies implicit TLS unless IMAP_OPTION_TUNNEL is given.
+ * @param nTimeout      seconds to wait for each step and, later, for each response; 0 means
+ *                      20; more than 86400 is ST_ERROR_INVALID_ARGUMENT.
  * @param dwOptions     IMAP_OPTION_* flags.
- * @param lpCredentials client certificate and extra CA, or NULL; copied.
- * @return a handle, or INVALID_CLIENT (last error: ST_ERROR_RESOLVE_FAILED,
- *         ST_ERROR_CONNECT_REFUSED, ST_ERROR_TLS_HANDSHAKE_FAILED,
- *         ST_ERROR_CERTIFICATE_REJECTED, ST_ERROR_STARTTLS_UNAVAILABLE (also for a PREAUTH
- *         greeting on cleartext while TLS is required), ST_ERROR_CONNECTION_CLOSED (BYE
- *         greeting), ST_ERROR_PROTOCOL_VIOLATION, ST_ERROR_TIMEOUT ...).
- * @par Blocking: yes. @par Thread: any; the calling thread owns the handle.
+ * @param lpCredentials client certificate, extra CA and pin, or NULL. Copied: the structure
+ *                      may be freed when the call returns.
+ * @return a handle, or INVALID_CLIENT (last error: ST_ERROR_INVALID_ARGUMENT,
+ *         ST_ERROR_OUT_OF_MEMORY, ST_ERROR_CREDENTIALS, ST_ERROR_RESOLVE_FAILED,
+ *         ST_ERROR_CONNECT_REFUSED, ST_ERROR_CONNECT_FAILED, ST_ERROR_TLS_HANDSHAKE_FAILED,
+ *         ST_ERROR_CERTIFICATE_REJECTED, ST_ERROR_TLS_LEGACY_UNAVAILABLE,
+ *         ST_ERROR_STARTTLS_UNAVAILABLE (also for a PREAUTH greeting on cleartext while TLS is
+ *         required), ST_ERROR_CONNECTION_CLOSED (BYE greeting), ST_ERROR_PROTOCOL_VIOLATION,
+ *         ST_ERROR_TIMEOUT, or another exchange error; see the file comment).
+ * @par Blocking: yes, up to nTimeout per step.
+ * @par Thread: any; the calling thread owns the handle.
  */
 MAILWIRE_API HCLIENT ImapConnect(const char *lpszHostName, unsigned nRemotePort, unsigned nTimeout,
                                  uint32_t dwOptions, const SECURITYCREDENTIALS *lpCredentials);
@@ -291,115 +330,254 @@ MAILWIRE_API HCLIENT ImapConnect(const char *lpszHostName, unsigned nRemotePort,
 /**
  * @brief Start connecting without blocking; the handle is a non-blocking session.
  *
- * Every later call on it returns MAILWIRE_IN_PROGRESS when it starts an operation; drive it
- * with ImapGetPollInfo() and ImapExecute(). The CONNECT event reports the outcome.
- * @return a handle, or INVALID_CLIENT when the arguments are invalid (nothing started).
- * @par Blocking: never (DNS runs on a resolver thread). @par Thread: any.
+ * Same arguments and rules as ImapConnect(). Returns at once with the last error
+ * ST_ERROR_IN_PROGRESS. Every later call on the handle returns MAILWIRE_IN_PROGRESS when it
+ * starts an operation; drive it with ImapGetPollInfo() and ImapExecute(). The CONNECT event
+ * reports the outcome; a failed connect leaves a closed session that must still be freed with
+ * ImapDisconnect().
+ * @param lpszHostName  as ImapConnect(); copied.
+ * @param nRemotePort   as ImapConnect().
+ * @param nTimeout      as ImapConnect().
+ * @param dwOptions     as ImapConnect().
+ * @param lpCredentials as ImapConnect(); copied.
+ * @return a handle, or INVALID_CLIENT when nothing could be started
+ *         (ST_ERROR_INVALID_ARGUMENT, ST_ERROR_OUT_OF_MEMORY, ST_ERROR_CREDENTIALS). Network,
+ *         TLS and server errors arrive later through ImapExecute() and the CONNECT event.
+ * @par Blocking: never (DNS runs on a resolver thread).
+ * @par Thread: any; the calling thread owns the handle.
  */
 MAILWIRE_API HCLIENT ImapAsyncConnect(const char *lpszHostName, unsigned nRemotePort,
                                       unsigned nTimeout, uint32_t dwOptions,
                                       const SECURITYCREDENTIALS *lpCredentials);
 
 /**
- * @brief Authenticate.
- * @param nAuthType IMAP_AUTH_*.
- * @param lpszUserName user name (for ANONYMOUS an optional trace string).
- * @param lpszPassword password or OAuth 2.0 token; copied and wiped after use.
- * @return 0, or IMAP_ERROR: ST_ERROR_AUTHENTICATION_FAILED (tagged NO),
+ * @brief Authenticate (LOGIN, RFC 9051 section 6.2.3, or AUTHENTICATE with SASL, section
+ * 6.2.2).
+ *
+ * After success the capabilities are refreshed and IMAP4rev2 / UTF8=ACCEPT are enabled when
+ * offered. Credentials are refused on a cleartext connection to a non-loopback host unless
+ * IMAP_OPTION_ALLOW_CLEARTEXT_AUTH was given (RFC 8314). The trace never shows the password.
+ * @param hClient      a connected, not yet authenticated IMAP session.
+ * @param nAuthType    IMAP_AUTH_* (IMAP_AUTH_AUTO picks the strongest offered).
+ * @param lpszUserName user name (for ANONYMOUS an optional trace string); required otherwise.
+ *                     Encoded into the command before the call returns; not kept.
+ * @param lpszPassword password or OAuth 2.0 token; required except for ANONYMOUS. Encoded or
+ *                     copied before the call returns (a SASL exchange keeps a copy until it
+ *                     ends) and wiped after use.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR:
+ *         ST_ERROR_AUTHENTICATION_FAILED (tagged NO), ST_ERROR_COMMAND_REJECTED (tagged BAD),
  *         ST_ERROR_ALREADY_AUTHENTICATED (PREAUTH or an earlier login),
  *         ST_ERROR_CLEARTEXT_REFUSED (credentials would cross cleartext, or LOGINDISABLED),
- *         ST_ERROR_INVALID_AUTHENTICATION_TYPE (mechanism not offered),
- *         ST_ERROR_INVALID_ARGUMENT (NUL in a value, empty password with a user name).
- * After success the capabilities are refreshed and IMAP4rev2 / UTF8=ACCEPT are enabled
- * when offered. The trace never shows the password.
- * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS). @par Thread: owner.
+ *         ST_ERROR_INVALID_AUTHENTICATION_TYPE (unknown type or mechanism not offered),
+ *         ST_ERROR_INVALID_ARGUMENT (a value that cannot be encoded, an empty user name or
+ *         password), ST_ERROR_PROTOCOL_VIOLATION (a bad SASL challenge or server proof), the
+ *         handle and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapLogin(HCLIENT hClient, unsigned nAuthType, const char *lpszUserName,
                            const char *lpszPassword);
 
 /**
- * @brief LOGOUT (bounded by the session timeout), close the connection and free the handle.
- * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER). The handle is
- *         invalid afterwards in any case when it was valid.
- * @par Blocking: yes, at most one timeout. @par Thread: owner.
+ * @brief LOGOUT (RFC 9051 section 6.1.3, bounded by the session timeout), close the
+ * connection and free the handle.
+ *
+ * A running IDLE is ended with DONE first; while another operation runs on a non-blocking
+ * session LOGOUT is skipped and the connection simply closed.
+ * @param hClient the session; invalid after a successful call.
+ * @return 0 (also when LOGOUT failed or was skipped), or IMAP_ERROR: ST_ERROR_INVALID_HANDLE,
+ *         ST_ERROR_NOT_OWNER, ST_ERROR_BUSY (FREETHREAD: another thread is inside a call on
+ *         the handle; that call is cancelled and the handle stays valid: disconnect again once
+ *         it has returned).
+ * @par Blocking: yes, at most one timeout (also on a non-blocking session).
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapDisconnect(HCLIENT hClient);
 
-/** @brief The calling thread's last error. @par Thread: any. */
+/**
+ * @brief The calling thread's last error (as MailwireGetLastError()).
+ * @return an ST_ERROR_* value; the detail text is in MailwireGetLastErrorDetail().
+ * @par Blocking: no.
+ * @par Thread: any; each thread has its own value.
+ */
 MAILWIRE_API unsigned ImapGetLastError(void);
 
-/** @brief Fixed description of an error code; never NULL. @par Thread: any. */
+/**
+ * @brief Fixed English description of an error code (as MailwireGetErrorString()).
+ * @param nError any value.
+ * @return a static string, never NULL ("unknown error" for an unknown code); do not free.
+ * @par Blocking: no.
+ * @par Thread: any.
+ */
 MAILWIRE_API const char *ImapGetErrorString(unsigned nError);
 
 /**
- * @brief Result of the last completed command: 0 OK, 1 NO, 2 BAD, 3 BYE, -1 none yet.
- * @par Blocking: no. @par Thread: owner.
+ * @brief Result of the last completed command. No I/O.
+ * @param hClient an IMAP session.
+ * @return 0 OK, 1 NO, 2 BAD, 3 BYE, or -1 when no command has completed yet or the handle is
+ *         invalid (ST_ERROR_INVALID_HANDLE / ST_ERROR_NOT_OWNER then set).
+ * @par Blocking: no.
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapGetResultCode(HCLIENT hClient);
 
 /**
  * @brief Text of the last tagged (or BYE) response, response code included ("[...] text").
- * @return a pointer valid until the next call on the handle; "" when none or on error.
- * @par Blocking: no. @par Thread: owner.
+ * No I/O.
+ * @param hClient an IMAP session.
+ * @return a string owned by the session, valid until the next call on the handle; "" when
+ *         none or when the handle is invalid (last error set then).
+ * @par Blocking: no.
+ * @par Thread: owner.
  */
 MAILWIRE_API const char *ImapGetResultString(HCLIENT hClient);
 
 /**
  * @brief The last [ALERT] text the server sent over a protected connection (alerts before
- * STARTTLS are dropped: they could be forged). "" when none.
- * @par Blocking: no. @par Thread: owner.
+ * STARTTLS are dropped: they could be forged; RFC 9051 section 7.1). No I/O.
+ * @param hClient an IMAP session.
+ * @return a string owned by the session, valid until the next call on the handle; "" when
+ *         none or when the handle is invalid (last error set then).
+ * @par Blocking: no.
+ * @par Thread: owner.
  */
 MAILWIRE_API const char *ImapGetAlert(HCLIENT hClient);
 
 /**
- * @brief Whether the server announced a capability (case-insensitive, e.g. "IDLE",
- * "AUTH=PLAIN").
- * @return 1 yes, 0 no or an invalid handle.
- * @par Blocking: no. @par Thread: owner.
+ * @brief Whether the server announced a capability (the last CAPABILITY list). No I/O.
+ * @param hClient        an IMAP session.
+ * @param lpszCapability the capability, case-insensitive (e.g. "IDLE", "AUTH=PLAIN"); NULL or
+ *                       "" gives 0.
+ * @return 1 yes; 0 no, or an invalid handle (last error ST_ERROR_INVALID_HANDLE /
+ *         ST_ERROR_NOT_OWNER then).
+ * @par Blocking: no.
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapHasCapability(HCLIENT hClient, const char *lpszCapability);
 
 /**
- * @brief The capability list, space separated, into a caller buffer.
- * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT when the buffer is too small).
- * @par Blocking: no. @par Thread: owner.
+ * @brief The capability list, space separated, into a caller buffer. No I/O.
+ * @param hClient    an IMAP session.
+ * @param lpszBuffer receives the NUL-terminated list ("" before the first CAPABILITY).
+ * @param nSize      size of lpszBuffer in bytes.
+ * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT for a NULL or too small buffer: nothing
+ *         is stored; ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapGetCapabilities(HCLIENT hClient, char *lpszBuffer, size_t nSize);
 
-/** @brief Cancel the running operation (IDLE ends with DONE; anything else closes the
- *  connection). @return 0 or IMAP_ERROR. @par Thread: any. */
+/**
+ * @brief Cancel the running operation; forwards to MailwireCancel().
+ *
+ * IDLE ends cleanly with DONE (the IDLE call fails with ST_ERROR_CANCELLED and the session
+ * stays usable); any other operation fails with ST_ERROR_CANCELLED and the connection is
+ * closed, as its protocol state is unknown. The handle stays valid until ImapDisconnect().
+ * @param hClient the session. MailwireCancel() does not check the protocol, so an SMTP
+ *                handle is accepted too.
+ * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_HANDLE).
+ * @par Blocking: no.
+ * @par Thread: any; the one call exempt from the owner check.
+ */
 MAILWIRE_API int ImapCancel(HCLIENT hClient);
 
-/** @brief See MailwireAttachThread(). */
+/**
+ * @brief Transfer ownership of a session to another thread; forwards to
+ * MailwireAttachThread().
+ * @param hClient    the session (the protocol is not checked).
+ * @param dwThreadId the new owner (MailwireGetCurrentThreadId() of that thread), or 0 for the
+ *                   calling thread. Not validated.
+ * @return the previous owner's thread id, or 0 on failure (ST_ERROR_INVALID_HANDLE).
+ * @par Blocking: no.
+ * @par Thread: any; never while the handle is inside a blocking call (cancel it first).
+ */
 MAILWIRE_API uint32_t ImapAttachThread(HCLIENT hClient, uint32_t dwThreadId);
 
-/** @brief See MailwireRegisterEvent(); IMAP_EVENT_* ids. */
+/**
+ * @brief Register (or with NULL remove) the callback of one event; forwards to
+ * MailwireRegisterEvent() (the protocol of the handle is not checked).
+ * @param hClient    the session.
+ * @param nEventId   an IMAP_EVENT_* value.
+ * @param lpfnProc   the callback, or NULL to remove it; called on the thread that drives the
+ *                   session and must stay callable while registered.
+ * @param lpUserData passed back unchanged; not dereferenced by the library.
+ * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER,
+ *         ST_ERROR_INVALID_ARGUMENT for an unknown event).
+ * @par Blocking: no.
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapRegisterEvent(HCLIENT hClient, unsigned nEventId, MAILWIRE_EVENTPROC lpfnProc,
                                    void *lpUserData);
 
-/** @brief See MailwireGetSecurityInfo(). */
+/**
+ * @brief Describe the TLS state of a session; forwards to MailwireGetSecurityInfo().
+ * @param hClient the session.
+ * @param lpInfo  receives the information; set lpInfo->dwSize to sizeof(SECURITYINFO) first.
+ * @return 0 (on a cleartext session dwProtocol is SECURITY_PROTOCOL_NONE), or IMAP_ERROR
+ *         (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER, ST_ERROR_INVALID_ARGUMENT).
+ * @par Blocking: no.
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapGetSecurityInfo(HCLIENT hClient, SECURITYINFO *lpInfo);
 
-/** @brief Non-blocking sessions: see MailwireExecute(). */
+/**
+ * @brief Non-blocking sessions: advance the operation; forwards to MailwireExecute().
+ *
+ * Event callbacks (and fetch, source and message-info callbacks) run inside this call.
+ * @param hClient the session.
+ * @return 0 when the operation finished successfully (or none is running),
+ *         MAILWIRE_IN_PROGRESS while it goes on, or IMAP_ERROR with the operation's error
+ *         (any code listed for the call that started it), ST_ERROR_INVALID_HANDLE or
+ *         ST_ERROR_NOT_OWNER.
+ * @par Blocking: never.
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapExecute(HCLIENT hClient);
 
-/** @brief Non-blocking sessions: see MailwireGetPollInfo(). */
+/**
+ * @brief Non-blocking sessions: what to wait for before the next ImapExecute(); forwards to
+ * MailwireGetPollInfo().
+ * @param hClient   the session.
+ * @param lpSocket  receives the descriptor to poll.
+ * @param lpEvents  receives MAILWIRE_POLL_READ and/or MAILWIRE_POLL_WRITE.
+ * @param lpTimeout receives the milliseconds until the deadline (0: call ImapExecute() now;
+ *                  -1: none).
+ * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT for a NULL pointer,
+ *         ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapGetPollInfo(HCLIENT hClient, MAILWIRE_SOCKET *lpSocket, unsigned *lpEvents,
                                  int *lpTimeout);
 
 /**
- * @brief Bytes moved by the running or last fetch/append and the expected total.
- * @return 0, or IMAP_ERROR. @par Blocking: no. @par Thread: owner (or from its callbacks).
+ * @brief Bytes moved by the running or last fetch/append and the expected total. No I/O.
+ * @param hClient  an IMAP session.
+ * @param lpnDone  receives the bytes moved so far; may be NULL.
+ * @param lpnTotal receives the expected total (0 when unknown); may be NULL.
+ * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: owner (or from its callbacks).
  */
 MAILWIRE_API int ImapGetTransferStatus(HCLIENT hClient, uint64_t *lpnDone, uint64_t *lpnTotal);
 
 /**
- * @brief SELECT a mailbox (read-write) and report its state.
- * @param lpszMailbox UTF-8 name ("INBOX" is case-insensitive).
- * @param lpMailbox   receives the mailbox state, or NULL.
- * @return 0, or IMAP_ERROR (ST_ERROR_SERVER_PERMANENT for NO, e.g. no such mailbox).
- * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS, then
- *      ImapGetMailboxInfo()). @par Thread: owner.
+ * @brief SELECT a mailbox (read-write) and report its state (RFC 9051 section 6.3.2).
+ *
+ * The previous mailbox is left without expunging. If the server refuses, no mailbox is
+ * selected afterwards (RFC 9051 section 6.3.2).
+ * @param hClient     an authenticated IMAP session.
+ * @param lpszMailbox UTF-8 name ("INBOX" is case-insensitive); required, non-empty. Encoded
+ *                    into the command before the call returns.
+ * @param lpMailbox   receives the mailbox state on success of a blocking call, or NULL. On a
+ *                    non-blocking session it is not written: read ImapGetMailboxInfo() once
+ *                    the operation has completed.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
+ *         (NO, e.g. no such mailbox), ST_ERROR_COMMAND_REJECTED (BAD),
+ *         ST_ERROR_INVALID_ARGUMENT (no name, a name that cannot be encoded, not logged in),
+ *         the handle and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapSelectMailbox(HCLIENT hClient, const char *lpszMailbox,
                                    IMAPMAILBOX *lpMailbox);
@@ -414,133 +592,333 @@ MAILWIRE_API int ImapSelectMailbox(HCLIENT hClient, const char *lpszMailbox,
 
 /**
  * @brief SELECT or EXAMINE with options (IMAP_SELECT_*).
- * @return 0 or IMAP_ERROR, as ImapSelectMailbox().
- * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS). @par Thread: owner.
+ * @param hClient     an authenticated IMAP session.
+ * @param lpszMailbox as ImapSelectMailbox().
+ * @param dwOptions   IMAP_SELECT_READONLY and/or IMAP_SELECT_CONDSTORE (RFC 7162 section
+ *                    3.1.8: "(CONDSTORE)" is added to the command).
+ * @param lpMailbox   as ImapSelectMailbox().
+ * @return 0, MAILWIRE_IN_PROGRESS or IMAP_ERROR, as ImapSelectMailbox(); with
+ *         IMAP_SELECT_CONDSTORE and a server without CONDSTORE: ST_ERROR_SERVER_PERMANENT and
+ *         nothing is sent.
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapSelectMailboxEx(HCLIENT hClient, const char *lpszMailbox, uint32_t dwOptions,
                                      IMAPMAILBOX *lpMailbox);
 
-/** @brief EXAMINE: like ImapSelectMailbox() but read-only. */
+/**
+ * @brief EXAMINE: like ImapSelectMailbox() but read-only (RFC 9051 section 6.3.3);
+ * IMAPMAILBOX.bReadOnly is set.
+ * @param hClient     an authenticated IMAP session.
+ * @param lpszMailbox as ImapSelectMailbox().
+ * @param lpMailbox   as ImapSelectMailbox().
+ * @return 0, MAILWIRE_IN_PROGRESS or IMAP_ERROR, as ImapSelectMailbox().
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapExamineMailbox(HCLIENT hClient, const char *lpszMailbox,
                                     IMAPMAILBOX *lpMailbox);
 
-/** @brief The selected mailbox's current state (updated by untagged data). No I/O.
- *  @return 0, or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT when none is selected). */
+/**
+ * @brief The selected mailbox's current state (updated by untagged data). No I/O.
+ * @param hClient   an IMAP session.
+ * @param lpMailbox receives a copy of the state; required.
+ * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT for NULL or when no mailbox is
+ *         selected; ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: owner (also from event callbacks).
+ */
 MAILWIRE_API int ImapGetMailboxInfo(HCLIENT hClient, IMAPMAILBOX *lpMailbox);
 
-/** @brief Number of messages in the selected mailbox (EXISTS as last reported). No I/O.
- *  @return 0, or IMAP_ERROR. */
+/**
+ * @brief Number of messages in the selected mailbox (EXISTS as last reported). No I/O.
+ * @param hClient     an IMAP session.
+ * @param lpnMessages receives the count; required.
+ * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT for NULL or when no mailbox is
+ *         selected; ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: owner (also from event callbacks).
+ */
 MAILWIRE_API int ImapGetMessageCount(HCLIENT hClient, unsigned *lpnMessages);
 
 /**
- * @brief Leave the selected mailbox without expunging (UNSELECT, RFC 3691 / RFC 9051).
- * @return 0, or IMAP_ERROR: ST_ERROR_NOT_SUPPORTED when the server lacks UNSELECT (nothing
- *         is sent; ImapCloseMailbox() leaves the mailbox but expunges, or select another
- *         mailbox: SELECT never expunges the previous one), ST_ERROR_INVALID_ARGUMENT when
- *         no mailbox is selected.
- * @par Blocking: yes. @par Thread: owner.
+ * @brief Leave the selected mailbox without expunging (UNSELECT, RFC 3691 / RFC 9051
+ * section 6.4.2).
+ * @param hClient an IMAP session with a mailbox selected.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_NOT_SUPPORTED when
+ *         the server lacks UNSELECT (nothing is sent; ImapCloseMailbox() leaves the mailbox
+ *         but expunges, or select another mailbox: SELECT never expunges the previous one),
+ *         ST_ERROR_INVALID_ARGUMENT when no mailbox is selected, ST_ERROR_SERVER_PERMANENT
+ *         (NO), ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the
+ *         exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapUnselectMailbox(HCLIENT hClient);
 
-/** @brief CLOSE: expunge \\Deleted messages and leave the mailbox. */
+/**
+ * @brief CLOSE: permanently remove the messages marked \\Deleted and leave the mailbox (RFC
+ * 9051 section 6.4.1; nothing is removed in a mailbox opened read-only).
+ * @param hClient an IMAP session with a mailbox selected.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT
+ *         (no mailbox selected), ST_ERROR_SERVER_PERMANENT (NO), ST_ERROR_COMMAND_REJECTED
+ *         (BAD), the handle and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapCloseMailbox(HCLIENT hClient);
 
-/** @brief CHECK (IMAP4rev1; under IMAP4rev2 a NOOP is sent). */
+/**
+ * @brief CHECK (RFC 3501 section 6.4.1); under IMAP4rev2, which removed CHECK (RFC 9051
+ * appendix E), a NOOP is sent instead.
+ * @param hClient an IMAP session with a mailbox selected.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT
+ *         (no mailbox selected), ST_ERROR_SERVER_PERMANENT (NO), ST_ERROR_COMMAND_REJECTED
+ *         (BAD), the handle and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapCheckMailbox(HCLIENT hClient);
 
-/** @brief CREATE a mailbox (UTF-8 name). @return 0 or IMAP_ERROR. */
+/**
+ * @brief CREATE a mailbox (RFC 9051 section 6.3.4).
+ * @param hClient     an authenticated IMAP session.
+ * @param lpszMailbox UTF-8 name, required and non-empty; encoded (modified UTF-7 where
+ *                    needed) into the command before the call returns.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
+ *         (NO, e.g. it exists), ST_ERROR_COMMAND_REJECTED (BAD), ST_ERROR_INVALID_ARGUMENT
+ *         (no name, a name that cannot be encoded, not logged in), the handle and state
+ *         errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapCreateMailbox(HCLIENT hClient, const char *lpszMailbox);
 
-/** @brief DELETE a mailbox. @return 0 or IMAP_ERROR. */
+/**
+ * @brief DELETE a mailbox (RFC 9051 section 6.3.5).
+ * @param hClient     an authenticated IMAP session.
+ * @param lpszMailbox UTF-8 name, required and non-empty; encoded before the call returns.
+ * @return 0, MAILWIRE_IN_PROGRESS or IMAP_ERROR, as ImapCreateMailbox().
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapDeleteMailbox(HCLIENT hClient, const char *lpszMailbox);
 
-/** @brief RENAME a mailbox. @return 0 or IMAP_ERROR. */
+/**
+ * @brief RENAME a mailbox (RFC 9051 section 6.3.6).
+ * @param hClient     an authenticated IMAP session.
+ * @param lpszOldName existing UTF-8 name, required and non-empty.
+ * @param lpszNewName new UTF-8 name, required (NULL: ST_ERROR_INVALID_ARGUMENT, checked
+ *                    before the handle). Both are encoded before the call returns.
+ * @return 0, MAILWIRE_IN_PROGRESS or IMAP_ERROR, as ImapCreateMailbox().
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapRenameMailbox(HCLIENT hClient, const char *lpszOldName,
                                    const char *lpszNewName);
 
-/** @brief SUBSCRIBE. @return 0 or IMAP_ERROR. */
+/**
+ * @brief SUBSCRIBE (RFC 9051 section 6.3.7).
+ * @param hClient     an authenticated IMAP session.
+ * @param lpszMailbox UTF-8 name, required and non-empty; encoded before the call returns.
+ * @return 0, MAILWIRE_IN_PROGRESS or IMAP_ERROR, as ImapCreateMailbox().
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapSubscribeMailbox(HCLIENT hClient, const char *lpszMailbox);
 
-/** @brief UNSUBSCRIBE. @return 0 or IMAP_ERROR. */
+/**
+ * @brief UNSUBSCRIBE (RFC 9051 section 6.3.8).
+ * @param hClient     an authenticated IMAP session.
+ * @param lpszMailbox UTF-8 name, required and non-empty; encoded before the call returns.
+ * @return 0, MAILWIRE_IN_PROGRESS or IMAP_ERROR, as ImapCreateMailbox().
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapUnsubscribeMailbox(HCLIENT hClient, const char *lpszMailbox);
 
 /**
- * @brief List mailboxes (LIST with RETURN (SPECIAL-USE SUBSCRIBED) when offered) and return
- * the first.
+ * @brief List mailboxes and return the first (RFC 9051 section 6.3.9).
+ *
+ * With LIST-EXTENDED or IMAP4rev2, IMAP_LIST_SUBSCRIBED sends LIST (SUBSCRIBED), else LSUB;
+ * RETURN (SPECIAL-USE) is asked for when the server has SPECIAL-USE (RFC 6154) and RETURN
+ * (STATUS (MESSAGES UNSEEN)) with IMAP_LIST_STATUS when it has LIST-STATUS (RFC 5819) or
+ * IMAP4rev2. With IMAP_LIST_SPECIALUSE only mailboxes with a special-use attribute are kept.
+ * @param hClient       an authenticated IMAP session.
  * @param lpszReference reference name, or NULL for "".
  * @param lpszPattern   pattern with % and * wildcards, or NULL for "*".
  * @param dwOptions     IMAP_LIST_*.
- * @param lpInfo        receives the first mailbox.
- * @return 0, or IMAP_ERROR (ST_ERROR_NO_MORE_MAILBOXES when the list is empty).
- * @par Blocking: yes. @par Thread: owner.
+ * @param lpInfo        receives the first mailbox (blocking session); required.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking: lpInfo is not written, the listing is read
+ *         from its first entry with ImapGetNextMailbox() once the operation has completed,
+ *         and IMAP_LIST_SPECIALUSE does not filter it), or IMAP_ERROR:
+ *         ST_ERROR_NO_MORE_MAILBOXES (the list is empty), ST_ERROR_LIMIT_EXCEEDED (the first
+ *         name does not fit szMailbox), ST_ERROR_INVALID_ARGUMENT (NULL lpInfo, a reference or
+ *         pattern that cannot be encoded, not logged in), ST_ERROR_SERVER_PERMANENT (NO),
+ *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
+ *         errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapGetFirstMailbox(HCLIENT hClient, const char *lpszReference,
                                      const char *lpszPattern, uint32_t dwOptions,
                                      IMAPMAILBOXINFO *lpInfo);
 
-/** @brief The next mailbox of the last listing. No I/O.
- *  @return 0, or IMAP_ERROR with ST_ERROR_NO_MORE_MAILBOXES at the end. */
+/**
+ * @brief The next mailbox of the last listing. No I/O.
+ * @param hClient an IMAP session.
+ * @param lpInfo  receives the mailbox; required.
+ * @return 0, or IMAP_ERROR: ST_ERROR_NO_MORE_MAILBOXES at the end, ST_ERROR_LIMIT_EXCEEDED
+ *         (the name does not fit szMailbox; the entry is skipped), ST_ERROR_INVALID_ARGUMENT
+ *         (NULL), ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER.
+ * @par Blocking: no.
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapGetNextMailbox(HCLIENT hClient, IMAPMAILBOXINFO *lpInfo);
 
-/** @brief STATUS of a mailbox (MESSAGES UIDNEXT UIDVALIDITY UNSEEN, RECENT or SIZE).
- *  @return 0 or IMAP_ERROR. */
+/**
+ * @brief STATUS of a mailbox (RFC 9051 section 6.3.11): MESSAGES UIDNEXT UIDVALIDITY UNSEEN,
+ * plus RECENT under IMAP4rev1 and SIZE when offered (STATUS=SIZE, RFC 8438, or IMAP4rev2).
+ * @param hClient     an authenticated IMAP session.
+ * @param lpszMailbox UTF-8 name; required. Encoded before the call returns.
+ * @param lpStatus    receives the values on success of a blocking call (items the server did
+ *                    not return are 0); required. On a non-blocking session it is not written
+ *                    and no getter returns the values.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
+ *         (NO, e.g. no such mailbox), ST_ERROR_COMMAND_REJECTED (BAD),
+ *         ST_ERROR_INVALID_ARGUMENT (NULL, a name that cannot be encoded, not logged in), the
+ *         handle and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapGetMailboxStatus(HCLIENT hClient, const char *lpszMailbox,
                                       IMAPMAILBOXSTATUS *lpStatus);
 
 /**
- * @brief NAMESPACE (RFC 2342): the first personal namespace's prefix and delimiter.
- * @param lpszPrefix buffer for the prefix (UTF-8), nSize bytes.
+ * @brief NAMESPACE (RFC 2342, RFC 9051 section 6.3.10): the first personal namespace's prefix
+ * and delimiter.
+ * @param hClient       an authenticated IMAP session.
+ * @param lpszPrefix    buffer for the NUL-terminated prefix (UTF-8; "" when none); required.
+ * @param nSize         size of lpszPrefix in bytes (0: ST_ERROR_INVALID_ARGUMENT).
  * @param lpchDelimiter receives the delimiter (0 when none); may be NULL.
- * @return 0 or IMAP_ERROR.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking: nothing is written and no getter returns
+ *         the values), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT (no buffer, not logged in, or
+ *         the prefix does not fit: checked after the command ran), ST_ERROR_SERVER_PERMANENT
+ *         (NO), ST_ERROR_COMMAND_REJECTED (BAD, e.g. no NAMESPACE support), the handle and
+ *         state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapGetNamespace(HCLIENT hClient, char *lpszPrefix, size_t nSize,
                                   char *lpchDelimiter);
 
 /**
- * @brief Fetch a message, its header or one MIME part into a caller buffer.
- * @param nMessageId sequence number (or UID with IMAP_FETCH_UID in dwOptions).
- * @param nMessagePart 0 for the whole message, else the 1-based part number ("1", "2"...).
- * @param lpvBuffer  receives the bytes (not NUL-terminated).
- * @param lpdwLength in: the buffer size; out: the bytes stored.
- * @param dwOptions  IMAP_FETCH_* and IMAP_SECTION_*.
- * @return 0, or IMAP_ERROR (ST_ERROR_LIMIT_EXCEEDED when the data does not fit: *lpdwLength
- *         is then the size needed; ST_ERROR_SERVER_PERMANENT when the message does not exist).
- * @par Blocking: yes. @par Thread: owner.
+ * @brief Fetch a message, its header or one MIME part into a caller buffer (FETCH
+ * BODY.PEEK[section], RFC 9051 section 6.4.5; BODY[] with IMAP_FETCH_SEEN).
+ * @param hClient      an IMAP session with a mailbox selected; blocking sessions only.
+ * @param nMessageId   sequence number (or UID with IMAP_FETCH_UID in dwOptions); not 0.
+ * @param nMessagePart 0 for the whole message, else the 1-based top-level part number.
+ * @param lpvBuffer    receives the bytes (not NUL-terminated); required.
+ * @param lpdwLength   in: the buffer size; out: the bytes stored; required.
+ * @param dwOptions    IMAP_FETCH_* and IMAP_SECTION_* (HEADER: the header, or part.MIME for a
+ *                     part; BODY: TEXT for the whole message).
+ * @return 0, or IMAP_ERROR: ST_ERROR_LIMIT_EXCEEDED when the data does not fit (*lpdwLength
+ *         is then the size the server announced; the buffer may hold part of the data),
+ *         ST_ERROR_SERVER_PERMANENT (NO, or no data came back: the message does not exist),
+ *         ST_ERROR_INVALID_ARGUMENT (NULL buffer or length, id 0, no mailbox selected, or a
+ *         non-blocking session), ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors
+ *         and the exchange errors (see the file comment).
+ * @par Blocking: yes; refused on a non-blocking session.
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapGetMessage(HCLIENT hClient, unsigned nMessageId, unsigned nMessagePart,
                                 void *lpvBuffer, size_t *lpdwLength, uint32_t dwOptions);
 
-/** @brief The header block of a message (ImapGetMessage() with IMAP_SECTION_HEADER). */
+/**
+ * @brief The header block of a message: ImapGetMessage() of part 0 with IMAP_SECTION_HEADER
+ * (BODY.PEEK[HEADER]).
+ * @param hClient    as ImapGetMessage().
+ * @param nMessageId as ImapGetMessage().
+ * @param lpvBuffer  as ImapGetMessage().
+ * @param lpdwLength as ImapGetMessage().
+ * @param dwOptions  IMAP_FETCH_UID and/or IMAP_FETCH_SEEN (IMAP_SECTION_BODY is ignored).
+ * @return 0 or IMAP_ERROR, as ImapGetMessage().
+ * @par Blocking: yes; refused on a non-blocking session.
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapGetHeaders(HCLIENT hClient, unsigned nMessageId, void *lpvBuffer,
                                 size_t *lpdwLength, uint32_t dwOptions);
 
 /**
  * @brief Fetch any section of a message, or a byte range of it, to a streaming callback;
- * memory use does not depend on the message size.
- * @param nMessageId sequence number or UID (IMAP_FETCH_UID).
- * @param lpszSection section spec as in RFC 9051 BODY[...] ("" whole message, "HEADER",
- *                    "TEXT", "1", "1.2.MIME", "HEADER.FIELDS (SUBJECT)"); validated.
- * @param nOffset, nLength byte range (partial fetch); nLength 0 means to the end.
- * @param lpfnCallback receives the bytes in chunks.
- * @return 0, or IMAP_ERROR (ST_ERROR_SERVER_PERMANENT when the message is missing,
- *         ST_ERROR_CANCELLED when the callback stopped).
- * @par Blocking: yes. @par Thread: owner.
+ * memory use does not depend on the message size (RFC 9051 section 6.4.5).
+ * @param hClient      an IMAP session with a mailbox selected.
+ * @param nMessageId   sequence number or UID (IMAP_FETCH_UID); not 0.
+ * @param dwOptions    IMAP_FETCH_UID, IMAP_FETCH_SEEN (default BODY.PEEK: \\Seen unchanged).
+ * @param lpszSection  section spec as in RFC 9051 BODY[...] ("" or NULL whole message,
+ *                     "HEADER", "TEXT", "1", "1.2.MIME", "HEADER.FIELDS (SUBJECT)"); at most
+ *                     200 characters of letters, digits, '.', '-', '_', space and one level
+ *                     of parentheses. Copied into the command before the call returns.
+ * @param nOffset      first byte of a partial fetch (0: from the start).
+ * @param nLength      bytes of a partial fetch; 0 means to the end.
+ * @param lpfnCallback receives the bytes in chunks; required. It (and lpUserData) must stay
+ *                     valid until the operation completes: on a non-blocking session it is
+ *                     called from ImapExecute().
+ * @param lpUserData   passed to lpfnCallback; not dereferenced by the library.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
+ *         (NO, or on a blocking session no data came back: the message does not exist, RFC
+ *         9051 section 6.4.8; a non-blocking session does not detect this and completes with
+ *         0 and no callback), ST_ERROR_CANCELLED (the callback returned non-zero; the session
+ *         stays usable), ST_ERROR_INVALID_ARGUMENT (no callback, id 0, an invalid section, no
+ *         mailbox selected), ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and
+ *         the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner; the callback runs on the thread that drives the session.
  */
 MAILWIRE_API int ImapFetchMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
                                   const char *lpszSection, uint64_t nOffset, uint64_t nLength,
                                   IMAPFETCHPROC lpfnCallback, void *lpUserData);
 
-/** @brief Fetch a whole message into a file (created or truncated). ST_ERROR_FILE when the
- *  file cannot be written. */
+/**
+ * @brief Fetch a whole message (BODY.PEEK[], or BODY[] with IMAP_FETCH_SEEN) into a file.
+ *
+ * The file is created or truncated before the fetch and left in place (possibly empty or
+ * partial) when the fetch fails.
+ * @param hClient       an IMAP session with a mailbox selected; blocking sessions only.
+ * @param nMessageId    sequence number or UID (IMAP_FETCH_UID); not 0.
+ * @param dwOptions     IMAP_FETCH_UID, IMAP_FETCH_SEEN.
+ * @param lpszFileName  path of the file to write; required, non-empty.
+ * @return 0, or IMAP_ERROR: ST_ERROR_FILE (the file cannot be created or written),
+ *         ST_ERROR_SERVER_PERMANENT (NO, or the message does not exist),
+ *         ST_ERROR_INVALID_ARGUMENT (no file name, id 0, no mailbox selected, a non-blocking
+ *         session), ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the
+ *         exchange errors (see the file comment).
+ * @par Blocking: yes; refused on a non-blocking session.
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapSaveMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
                                  const char *lpszFileName);
 
 /**
- * @brief Fetch every message of the sequence range nFirst..nLast (nLast 0: to the last) of
- * the selected mailbox to a callback, as pipelined batched UID FETCH commands (no round trip
- * per message).
- * @return 0 or IMAP_ERROR.
- * @par Blocking: yes. @par Thread: owner.
+ * @brief Fetch every message of the sequence range nFirst..nLast of the selected mailbox to
+ * a callback, as pipelined batched UID FETCH BODY.PEEK[] commands (no round trip per
+ * message): first UID SEARCH of the range, then the batches, so an expunge by another client
+ * meanwhile cannot shift the range.
+ * @param hClient      an IMAP session with a mailbox selected.
+ * @param nFirst       first sequence number (0 is taken as 1).
+ * @param nLast        last sequence number; 0 (or at least the message count): to the last.
+ * @param dwOptions    not used (currently ignored; \\Seen is never set by this call).
+ * @param lpfnCallback receives each message in chunks; required. It (and lpUserData) must
+ *                     stay valid until the operation completes.
+ * @param lpUserData   passed to lpfnCallback; not dereferenced by the library.
+ * @return 0 (also at once, without I/O, when nFirst is beyond the last message or the
+ *         mailbox is empty), MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR:
+ *         ST_ERROR_CANCELLED (the callback returned non-zero), ST_ERROR_INVALID_ARGUMENT (no
+ *         callback, no mailbox selected), ST_ERROR_SERVER_PERMANENT (NO),
+ *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
+ *         errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner; the callback runs on the thread that drives the session.
  */
 MAILWIRE_API int ImapFetchMessages(HCLIENT hClient, unsigned nFirst, unsigned nLast,
                                    uint32_t dwOptions, IMAPFETCHPROC lpfnCallback,
@@ -548,36 +926,87 @@ MAILWIRE_API int ImapFetchMessages(HCLIENT hClient, unsigned nFirst, unsigned nL
 
 /**
  * @brief FLAGS, UID, RFC822.SIZE, INTERNALDATE and (with IMAP_INFO_*) ENVELOPE and
- * BODYSTRUCTURE of a set of messages.
- * @param lpszSet sequence set ("1:*", "3,5:7") or UID set with IMAP_FETCH_UID; validated.
- * @return 0 or IMAP_ERROR.
+ * BODYSTRUCTURE of a set of messages (FETCH, RFC 9051 section 6.4.5).
+ * @param hClient      an IMAP session with a mailbox selected.
+ * @param lpszSet      sequence set ("1:*", "3,5:7") or UID set with IMAP_FETCH_UID; validated
+ *                     against the sequence-set grammar (RFC 9051 section 9). Copied into the
+ *                     command before the call returns.
+ * @param dwOptions    IMAP_FETCH_UID, IMAP_INFO_ENVELOPE, IMAP_INFO_BODYSTRUCTURE.
+ * @param lpfnCallback called once per message; required. The IMAPMESSAGE and its strings are
+ *                     valid during the callback only. It (and lpUserData) must stay valid
+ *                     until the operation completes.
+ * @param lpUserData   passed to lpfnCallback; not dereferenced by the library.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT
+ *         (no callback, an invalid set, no mailbox selected), ST_ERROR_SERVER_PERMANENT (NO),
+ *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
+ *         errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner; the callback runs on the thread that drives the session.
  */
 MAILWIRE_API int ImapGetMessageInfo(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
                                     IMAPMESSAGEPROC lpfnCallback, void *lpUserData);
 
-/** @brief A new, empty criteria builder (NULL when out of memory). @par Thread: any. */
+/**
+ * @brief A new, empty criteria builder for ImapSearchMailbox(). No handle, no I/O.
+ * @return the builder, owned by the caller (free it with ImapSearchFree()); NULL when out of
+ *         memory (last error ST_ERROR_OUT_OF_MEMORY).
+ * @par Blocking: no.
+ * @par Thread: any (a builder must not be used by two threads at once).
+ */
 MAILWIRE_API IMAPSEARCH *ImapSearchCreate(void);
 /**
- * @brief Append a criterion: a search key ("SUBJECT", "FROM", "HEADER Message-ID", "UNSEEN",
- * "SINCE", "NOT", "OR" ...: letters, digits, '-', '.' and spaces only) and, when the key takes
- * one, a value that is encoded as quoted string or literal when the search is sent.
- * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT, ST_ERROR_OUT_OF_MEMORY).
+ * @brief Append a criterion: a search key and, when the key takes one, a value (RFC 9051
+ * section 6.4.4).
+ *
+ * The key is sent verbatim, so it may only hold ASCII letters, digits, space and the
+ * characters '-' '.' ':' ',' '*' '(' ')': enough for keys ("SUBJECT", "FROM", "UNSEEN",
+ * "SINCE", "NOT", "OR"), header names ("HEADER Message-ID"), sequence and UID sets
+ * ("UID 1:5,7") and parentheses for grouping (their balance is not checked; a server
+ * answers BAD). The value is never sent verbatim: it is always a quoted string, or a literal
+ * when it holds CR or LF, or 8-bit characters while UTF-8 is not enabled (then CHARSET UTF-8
+ * is also sent), never an atom, so it cannot add search keys. No I/O.
+ * @param lpSearch  the builder; required.
+ * @param lpszKey   the key; required, non-empty. Copied.
+ * @param lpszValue the value, or NULL when the key takes none. Copied. A value given to a key
+ *                  that takes none is still sent (the server answers BAD).
+ * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT for a NULL builder, an empty key or a
+ *         character outside the set above; ST_ERROR_OUT_OF_MEMORY).
+ * @par Blocking: no.
+ * @par Thread: any (one thread at a time per builder).
  */
 MAILWIRE_API int ImapSearchAdd(IMAPSEARCH *lpSearch, const char *lpszKey, const char *lpszValue);
-/** @brief Free a builder (NULL is fine). */
+/**
+ * @brief Free a builder and the copies it holds.
+ * @param lpSearch the builder, or NULL (no effect). Must not be in use by a call.
+ * @par Blocking: no.
+ * @par Thread: any.
+ */
 MAILWIRE_API void ImapSearchFree(IMAPSEARCH *lpSearch);
 
 /**
- * @brief SEARCH (UID SEARCH with IMAP_FETCH_UID) with a builder or raw criteria.
- * @param lpSearch criteria from the builder, or NULL to use lpszCriteria.
- * @param lpszCriteria raw criteria in IMAP syntax (no CR/LF/NUL), used when lpSearch is NULL.
- * @param lpIds   receives the matching ids (ascending), up to *lpnCount.
- * @param lpnCount in: capacity; out: the number of matches (may exceed the capacity: only the
- *                 first ones are stored).
- * @return 0 or IMAP_ERROR. CHARSET UTF-8 is sent when a value holds non-ASCII and the server
- *         has not enabled UTF-8. On a non-blocking session the call returns
- *         MAILWIRE_IN_PROGRESS and the results are read with ImapGetSearchResults() once
- *         the operation has completed.
+ * @brief SEARCH (UID SEARCH with IMAP_FETCH_UID) with a builder or raw criteria (RFC 9051
+ * section 6.4.4); RETURN (ALL) is added when the server has ESEARCH (RFC 4731) or IMAP4rev2.
+ * @param hClient      an IMAP session with a mailbox selected.
+ * @param lpSearch     criteria from the builder (at least one), or NULL to use lpszCriteria.
+ *                     Encoded into the command before the call returns: the builder may be
+ *                     freed afterwards.
+ * @param lpszCriteria raw criteria in IMAP syntax (no CR/LF; 8-bit only when UTF-8 is
+ *                     enabled), used when lpSearch is NULL; sent verbatim.
+ * @param dwOptions    IMAP_FETCH_UID for UIDs.
+ * @param lpIds        receives the matching ids (ascending), up to *lpnCount; may be NULL
+ *                     when *lpnCount is 0.
+ * @param lpnCount     in: capacity; out: the number of matches (may exceed the capacity: only
+ *                     the first ones are stored). Required. Written by a blocking call only.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking: the results are read with
+ *         ImapGetSearchResults() once the operation has completed), or IMAP_ERROR:
+ *         ST_ERROR_INVALID_ARGUMENT (no criteria, an empty builder, CR or LF in raw criteria,
+ *         8-bit raw criteria without UTF-8, a value that cannot be encoded, no mailbox
+ *         selected), ST_ERROR_SERVER_PERMANENT (NO, e.g. an unsupported charset),
+ *         ST_ERROR_COMMAND_REJECTED (BAD, e.g. a malformed key), the handle and state errors
+ *         and the exchange errors (see the file comment). CHARSET UTF-8 is sent when a value
+ *         holds non-ASCII and the server has not enabled UTF-8 (RFC 9051 section 6.4.4).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapSearchMailbox(HCLIENT hClient, const IMAPSEARCH *lpSearch,
                                    const char *lpszCriteria, uint32_t dwOptions, uint32_t *lpIds,
@@ -585,105 +1014,269 @@ MAILWIRE_API int ImapSearchMailbox(HCLIENT hClient, const IMAPSEARCH *lpSearch,
 
 /**
  * @brief The results of the last completed search (for non-blocking sessions). No I/O.
- * @param lpIds receives up to *lpnCount ids; lpnCount in: capacity, out: number of matches.
- * @return 0 or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT).
- * @par Blocking: no. @par Thread: owner.
+ * @param hClient  an IMAP session.
+ * @param lpIds    receives up to *lpnCount ids; may be NULL when *lpnCount is 0.
+ * @param lpnCount in: capacity; out: the number of matches (may exceed the capacity).
+ * @return 0 or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT for NULL lpnCount, or NULL lpIds with a
+ *         non-zero capacity; ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapGetSearchResults(HCLIENT hClient, uint32_t *lpIds, size_t *lpnCount);
 
 /**
- * @brief STORE flags and keywords on a set of messages.
- * @param lpszSet sequence or UID set (IMAP_FETCH_UID).
- * @param dwMode IMAP_STORE_* (plus IMAP_FETCH_UID).
- * @param dwFlags IMAP_FLAG_* system flags.
- * @param lpszKeywords extra keywords, space separated atoms, or NULL.
+ * @brief STORE flags and keywords on a set of messages (RFC 9051 section 6.4.6).
+ * @param hClient      an IMAP session with a mailbox selected.
+ * @param lpszSet      sequence set, or UID set with IMAP_FETCH_UID in dwMode; validated
+ *                     against the sequence-set grammar. Copied into the command.
+ * @param dwMode       IMAP_STORE_REPLACE, _ADD or _REMOVE (ADD with REMOVE:
+ *                     ST_ERROR_INVALID_ARGUMENT), optionally | IMAP_STORE_SILENT and
+ *                     IMAP_FETCH_UID.
+ * @param dwFlags      IMAP_FLAG_ANSWERED, _DRAFT, _URGENT (\\Flagged), _SEEN, _DELETED; other
+ *                     bits are ignored (\\Recent cannot be stored).
+ * @param lpszKeywords extra keywords, space separated atoms (RFC 9051 flag-keyword), or NULL.
+ *                     Copied into the command.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT
+ *         (invalid set, a keyword that is not an atom, ADD with REMOVE, no mailbox selected),
+ *         ST_ERROR_SERVER_PERMANENT (NO, e.g. a read-only mailbox), ST_ERROR_COMMAND_REJECTED
+ *         (BAD), the handle and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapStoreFlags(HCLIENT hClient, const char *lpszSet, uint32_t dwMode,
                                 uint32_t dwFlags, const char *lpszKeywords);
 
-/** @brief Set \\Deleted on a message (sequence number, or UID with IMAP_FETCH_UID). */
+/**
+ * @brief Set \\Deleted on one message: ImapStoreFlags() with IMAP_STORE_ADD |
+ * IMAP_STORE_SILENT (STORE +FLAGS.SILENT (\\Deleted)). The message is removed by a later
+ * expunge (ImapExpungeMailbox(), ImapExpungeMessages(), ImapCloseMailbox()).
+ * @param hClient    an IMAP session with a mailbox selected.
+ * @param nMessageId sequence number, or UID with IMAP_FETCH_UID; 0 is
+ *                   ST_ERROR_INVALID_ARGUMENT.
+ * @param dwOptions  IMAP_FETCH_UID or 0 (other bits ignored).
+ * @return 0, MAILWIRE_IN_PROGRESS or IMAP_ERROR, as ImapStoreFlags().
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapDeleteMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions);
-/** @brief Clear \\Deleted on a message. */
+/**
+ * @brief Clear \\Deleted on one message: ImapStoreFlags() with IMAP_STORE_REMOVE |
+ * IMAP_STORE_SILENT.
+ * @param hClient    an IMAP session with a mailbox selected.
+ * @param nMessageId sequence number, or UID with IMAP_FETCH_UID; 0 is
+ *                   ST_ERROR_INVALID_ARGUMENT.
+ * @param dwOptions  IMAP_FETCH_UID or 0 (other bits ignored).
+ * @return 0, MAILWIRE_IN_PROGRESS or IMAP_ERROR, as ImapStoreFlags().
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapUndeleteMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions);
 
-/** @brief COPY a set of messages to another mailbox. */
+/**
+ * @brief COPY a set of messages to another mailbox (RFC 9051 section 6.4.7).
+ * @param hClient     an IMAP session with a mailbox selected.
+ * @param lpszSet     sequence set, or UID set with IMAP_FETCH_UID; validated. Copied.
+ * @param lpszMailbox target mailbox (UTF-8); required. Encoded before the call returns.
+ * @param dwOptions   IMAP_FETCH_UID or 0.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
+ *         (NO, e.g. the target does not exist), ST_ERROR_COMMAND_REJECTED (BAD),
+ *         ST_ERROR_INVALID_ARGUMENT (invalid set, no mailbox name, a name that cannot be
+ *         encoded, no mailbox selected), the handle and state errors and the exchange errors
+ *         (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapCopyMessage(HCLIENT hClient, const char *lpszSet, const char *lpszMailbox,
                                  uint32_t dwOptions);
 
 /**
- * @brief MOVE a set of messages to another mailbox (RFC 6851).
+ * @brief MOVE a set of messages to another mailbox (RFC 6851, RFC 9051 section 6.4.8).
  *
  * Without MOVE: COPY, then (only when the copy succeeded) STORE +FLAGS \\Deleted on the
  * originals, then UID EXPUNGE of exactly those when the server has UIDPLUS and lpszSet is a
  * UID set. Otherwise the originals are left marked \\Deleted: a plain EXPUNGE would also
  * remove every other message marked \\Deleted; call ImapExpungeMailbox() when that is meant.
- * @param lpszSet     sequence set, or UID set with IMAP_FETCH_UID; validated.
- * @param lpszMailbox target mailbox (UTF-8).
+ * @param hClient     an IMAP session with a mailbox selected.
+ * @param lpszSet     sequence set, or UID set with IMAP_FETCH_UID; validated. Copied (the
+ *                    fallback keeps its own copy for the later steps).
+ * @param lpszMailbox target mailbox (UTF-8); required. Encoded before the call returns.
  * @param dwOptions   IMAP_FETCH_UID or 0.
- * @return 0, or IMAP_ERROR (ST_ERROR_SERVER_PERMANENT when the server refuses, e.g. the
- *         mailbox does not exist: nothing was deleted; ST_ERROR_INVALID_ARGUMENT).
- * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS). @par Thread: owner.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
+ *         when the server refuses, e.g. the mailbox does not exist (nothing was deleted),
+ *         ST_ERROR_COMMAND_REJECTED (BAD), ST_ERROR_INVALID_ARGUMENT (as ImapCopyMessage()),
+ *         the handle and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapMoveMessage(HCLIENT hClient, const char *lpszSet, const char *lpszMailbox,
                                  uint32_t dwOptions);
 
-/** @brief EXPUNGE; lpMailbox (may be NULL) receives the refreshed state. */
+/**
+ * @brief EXPUNGE: permanently remove every message marked \\Deleted in the selected mailbox
+ * (RFC 9051 section 6.4.3).
+ * @param hClient   an IMAP session with a mailbox selected.
+ * @param lpMailbox receives the refreshed state on success of a blocking call; may be NULL.
+ *                  On a non-blocking session read ImapGetMailboxInfo() once the operation has
+ *                  completed.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT
+ *         (no mailbox selected), ST_ERROR_SERVER_PERMANENT (NO, e.g. read-only),
+ *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
+ *         errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapExpungeMailbox(HCLIENT hClient, IMAPMAILBOX *lpMailbox);
 
-/** @brief UID EXPUNGE of a UID set (UIDPLUS, RFC 4315 / RFC 9051). */
+/**
+ * @brief UID EXPUNGE of a UID set: only those messages, and only if marked \\Deleted
+ * (UIDPLUS, RFC 4315 section 2.1 / RFC 9051 section 6.4.9).
+ * @param hClient    an IMAP session with a mailbox selected.
+ * @param lpszUidSet UID set ("7", "3:5,9"); validated, at most 48 characters. Copied.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
+ *         when the server lacks UIDPLUS (nothing is sent) or answers NO,
+ *         ST_ERROR_INVALID_ARGUMENT (invalid or too long set, no mailbox selected),
+ *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
+ *         errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapExpungeMessages(HCLIENT hClient, const char *lpszUidSet);
 
 /**
- * @brief APPEND a message from memory.
- * @param lpszMailbox target mailbox (UTF-8).
- * @param dwFlags IMAP_FLAG_* to set.
- * @param lpszDate INTERNALDATE ("dd-Mon-yyyy hh:mm:ss +zzzz") or NULL.
- * @param lpvMessage, nLength the message (RFC 5322, CRLF line ends).
- * @param lpdwUID receives the APPENDUID (UIDPLUS), or 0 when the server did not say; may be NULL.
+ * @brief APPEND a message from memory (RFC 9051 section 6.3.12).
+ *
+ * The message goes as a literal: non-synchronizing ({n+}) with LITERAL+, or with LITERAL-
+ * up to 4096 bytes (RFC 7888); else synchronizing, after the server's "+" go-ahead.
+ * @param hClient     an authenticated IMAP session.
+ * @param lpszMailbox target mailbox (UTF-8); required, non-empty. Encoded before the call
+ *                    returns.
+ * @param dwFlags     IMAP_FLAG_ANSWERED, _DRAFT, _URGENT, _SEEN, _DELETED to set; other bits
+ *                    are ignored.
+ * @param lpszDate    INTERNALDATE ("dd-Mon-yyyy hh:mm:ss +zzzz", checked by shape only), or
+ *                    NULL for the server's time. Copied.
+ * @param lpvMessage  the message (RFC 5322, CRLF line ends; sent as given). NOT copied: on a
+ *                    non-blocking session the library keeps this pointer and reads from it
+ *                    until the operation completes (ImapExecute() returns 0 or IMAP_ERROR),
+ *                    so the buffer must stay valid and unchanged until then. A blocking call
+ *                    is done with it when it returns. NULL only with nLength 0.
+ * @param nLength     the message size in bytes.
+ * @param lpdwUID     receives the APPENDUID UID (UIDPLUS, RFC 4315), or 0 when the server did
+ *                    not say; may be NULL. Written by a blocking call only (set to 0 first).
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
+ *         (NO, e.g. [TRYCREATE] no such mailbox, or over quota), ST_ERROR_COMMAND_REJECTED
+ *         (BAD), ST_ERROR_INVALID_ARGUMENT (no mailbox, NULL message with a length, a
+ *         malformed date, a name that cannot be encoded, not logged in), ST_ERROR_BUSY, the
+ *         handle and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapCreateMessage(HCLIENT hClient, const char *lpszMailbox, uint32_t dwFlags,
                                    const char *lpszDate, const void *lpvMessage, size_t nLength,
                                    uint32_t *lpdwUID);
 
-/** @brief APPEND from a file (streamed, bounded memory). */
+/**
+ * @brief APPEND from a file (streamed, bounded memory); otherwise as ImapCreateMessage().
+ *
+ * The file is opened and sized before anything else is checked; its bytes are sent as they
+ * are. On a non-blocking session the library keeps the file open until the next APPEND from
+ * a file on the handle or ImapDisconnect(); the file must not change meanwhile (a short read
+ * fails the operation with ST_ERROR_FILE).
+ * @param hClient      an authenticated IMAP session.
+ * @param lpszMailbox  as ImapCreateMessage().
+ * @param dwFlags      as ImapCreateMessage().
+ * @param lpszDate     as ImapCreateMessage().
+ * @param lpszFileName path of the message file; required.
+ * @param lpdwUID      as ImapCreateMessage().
+ * @return 0, MAILWIRE_IN_PROGRESS or IMAP_ERROR as ImapCreateMessage(), plus ST_ERROR_FILE
+ *         (the file cannot be opened, sized or read).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapCreateMessageFromFile(HCLIENT hClient, const char *lpszMailbox,
                                            uint32_t dwFlags, const char *lpszDate,
                                            const char *lpszFileName, uint32_t *lpdwUID);
 
-/** @brief APPEND from a source callback providing exactly nLength bytes (streamed). */
+/**
+ * @brief APPEND from a source callback providing exactly nLength bytes (streamed); otherwise
+ * as ImapCreateMessage().
+ * @param hClient     an authenticated IMAP session.
+ * @param lpszMailbox as ImapCreateMessage().
+ * @param dwFlags     as ImapCreateMessage().
+ * @param lpszDate    as ImapCreateMessage().
+ * @param nLength     the size announced to the server; the source is called until it is
+ *                    reached.
+ * @param lpfnSource  supplies the bytes; required. It (and lpUserData) must stay valid until
+ *                    the operation completes: on a non-blocking session it is called from
+ *                    ImapExecute(). Returning -1 fails the call with ST_ERROR_FILE.
+ * @param lpUserData  passed to lpfnSource; not dereferenced by the library.
+ * @param lpdwUID     as ImapCreateMessage().
+ * @return 0, MAILWIRE_IN_PROGRESS or IMAP_ERROR as ImapCreateMessage(), plus ST_ERROR_FILE
+ *         (the source failed) and ST_ERROR_INVALID_ARGUMENT for a NULL source.
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner; the source runs on the thread that drives the session.
+ */
 MAILWIRE_API int ImapCreateMessageEx(HCLIENT hClient, const char *lpszMailbox, uint32_t dwFlags,
                                      const char *lpszDate, uint64_t nLength,
                                      IMAPSOURCEPROC lpfnSource, void *lpUserData,
                                      uint32_t *lpdwUID);
 
 /**
- * @brief IDLE (RFC 2177): wait for mailbox changes.
+ * @brief IDLE (RFC 2177, RFC 9051 section 6.3.13): wait for mailbox changes.
  *
  * IMAP_IDLE_WAIT blocks until the first change (EXISTS, EXPUNGE, FETCH), nTimeout seconds
  * (0: the session timeout) or ImapCancel(); IDLE is then ended with DONE and the call returns
  * 0 (*lpnChanges tells whether anything changed). With IMAP_IDLE_NOWAIT on a non-blocking
  * session the call returns MAILWIRE_IN_PROGRESS and IDLE goes on (UPDATE events; re-issued
- * every 29 minutes) until ImapCancel() or the next command (DONE is sent first). Without the
- * IDLE capability NOOP polling (every 30 s, or nTimeout when shorter) stands in.
- * @return 0, MAILWIRE_IN_PROGRESS, or IMAP_ERROR (ST_ERROR_CANCELLED after ImapCancel(): the
- *         session stays usable).
- * @par Blocking: with IMAP_IDLE_WAIT. @par Thread: owner; ImapCancel() from any.
+ * every 29 minutes as RFC 2177 advises) until ImapCancel() or the next command (DONE is sent
+ * first). IMAP_IDLE_NOWAIT on a blocking session does not return until ImapCancel() from
+ * another thread or a failure. Without the IDLE capability NOOP polling (every 30 s, or
+ * nTimeout when shorter) stands in.
+ * @param hClient    an authenticated IMAP session.
+ * @param nTimeout   seconds to wait with IMAP_IDLE_WAIT (0: the session timeout); ignored
+ *                   with IMAP_IDLE_NOWAIT.
+ * @param dwOptions  IMAP_IDLE_WAIT or IMAP_IDLE_NOWAIT.
+ * @param lpnChanges receives the number of changes seen (set to 0 first); may be NULL.
+ *                   Written when the call returns; after a non-blocking IDLE it holds 0.
+ * @return 0, MAILWIRE_IN_PROGRESS, or IMAP_ERROR: ST_ERROR_CANCELLED after ImapCancel() (the
+ *         session stays usable), ST_ERROR_INVALID_ARGUMENT (not logged in),
+ *         ST_ERROR_SERVER_PERMANENT / ST_ERROR_COMMAND_REJECTED (IDLE refused), the handle
+ *         and state errors and the exchange errors (see the file comment).
+ * @par Blocking: with IMAP_IDLE_WAIT (at most nTimeout).
+ * @par Thread: owner; ImapCancel() from any.
  */
 MAILWIRE_API int ImapIdle(HCLIENT hClient, unsigned nTimeout, uint32_t dwOptions,
                           unsigned *lpnChanges);
 
-/** @brief NOOP (also collects pending untagged updates). */
+/**
+ * @brief NOOP (RFC 9051 section 6.1.2); also collects pending untagged updates (EXISTS,
+ * EXPUNGE, FETCH), which raise UPDATE events and refresh ImapGetMailboxInfo().
+ * @param hClient a connected IMAP session, in any state (login not needed).
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
+ *         (NO), ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
+ *         errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
 MAILWIRE_API int ImapNoop(HCLIENT hClient);
 
 /**
  * @brief Send a raw command (without tag and CRLF) and wait for its tagged response.
- * @param lpszCommand the command; CR, LF or NUL are refused (ST_ERROR_INVALID_ARGUMENT), and
- *        so are literals and the commands that have their own function because the engine
- *        tracks their effect or they carry credentials: STARTTLS, LOGIN, AUTHENTICATE,
- *        LOGOUT, SELECT, EXAMINE, CLOSE, UNSELECT, ENABLE, IDLE, APPEND, COMPRESS.
- * @return 0 on OK; IMAP_ERROR: ST_ERROR_SERVER_PERMANENT on NO, ST_ERROR_COMMAND_REJECTED on
- *         BAD (ImapGetResultString() has the text); the session stays usable.
- * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS). @par Thread: owner.
+ *
+ * Untagged data the engine understands (EXISTS, EXPUNGE, FETCH flags, CAPABILITY...) is
+ * processed as usual; the rest is ignored.
+ * @param hClient     a connected IMAP session.
+ * @param lpszCommand the command, sent verbatim; copied into the output before the call
+ *        returns. Empty, CR or LF are refused (ST_ERROR_INVALID_ARGUMENT), and so are
+ *        literals ('{' anywhere) and the commands that have their own function because the
+ *        engine tracks their effect or they carry credentials: STARTTLS, LOGIN,
+ *        AUTHENTICATE, LOGOUT, SELECT, EXAMINE, CLOSE, UNSELECT, ENABLE, IDLE, APPEND,
+ *        COMPRESS (matched case-insensitively as the first word).
+ * @return 0 on OK, MAILWIRE_IN_PROGRESS (non-blocking); IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
+ *         on NO, ST_ERROR_COMMAND_REJECTED on BAD (ImapGetResultString() has the text; the
+ *         session stays usable), ST_ERROR_INVALID_ARGUMENT, the handle and state errors and
+ *         the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
  */
 MAILWIRE_API int ImapCommand(HCLIENT hClient, const char *lpszCommand);
 
