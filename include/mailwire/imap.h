@@ -360,10 +360,10 @@ MAILWIRE_API HCLIENT ImapAsyncConnect(const char *lpszHostName, unsigned nRemote
  * @param hClient      a connected, not yet authenticated IMAP session.
  * @param nAuthType    IMAP_AUTH_* (IMAP_AUTH_AUTO picks the strongest offered).
  * @param lpszUserName user name (for ANONYMOUS an optional trace string); required otherwise.
- *                     Encoded into the command before the call returns; not kept.
- * @param lpszPassword password or OAuth 2.0 token; required except for ANONYMOUS. Encoded or
- *                     copied before the call returns (a SASL exchange keeps a copy until it
- *                     ends) and wiped after use.
+ * @param lpszPassword password or OAuth 2.0 token; required except for ANONYMOUS.
+ *                     Both strings are encoded into the command (LOGIN) or copied into the
+ *                     SASL state before the call returns, so the caller may free them at
+ *                     once; the SASL copy is wiped when the exchange ends.
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR:
  *         ST_ERROR_AUTHENTICATION_FAILED (tagged NO), ST_ERROR_COMMAND_REJECTED (tagged BAD),
  *         ST_ERROR_ALREADY_AUTHENTICATED (PREAUTH or an earlier login),

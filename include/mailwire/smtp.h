@@ -259,8 +259,8 @@ MAILWIRE_API void SmtpUninitialize(void);
  *         ST_ERROR_RESOLVE_FAILED, ST_ERROR_CONNECT_REFUSED, ST_ERROR_CONNECT_FAILED,
  *         ST_ERROR_TLS_HANDSHAKE_FAILED, ST_ERROR_CERTIFICATE_REJECTED,
  *         ST_ERROR_TLS_LEGACY_UNAVAILABLE, ST_ERROR_STARTTLS_UNAVAILABLE,
- *         ST_ERROR_SERVER_PERMANENT / ST_ERROR_SERVER_TEMPORARY (a refusing greeting or EHLO
- *         reply), ST_ERROR_TIMEOUT, or an exchange error (see the file comment).
+ *         ST_ERROR_SERVER_PERMANENT / ST_ERROR_SERVER_TEMPORARY (a refusing greeting, or
+ *         HELO refused after EHLO), ST_ERROR_TIMEOUT, or an exchange error (see the file comment).
  * @par Blocking: yes, up to nTimeout per step; a NULL local name may also wait for one DNS
  *      lookup of the system's own name (done once per process, then cached).
  * @par Thread: any; the handle belongs to the calling thread (see SMTP_OPTION_FREETHREAD and
@@ -303,8 +303,9 @@ MAILWIRE_API HCLIENT SmtpAsyncConnect(const char *lpszRemoteHost, unsigned nRemo
  * Credentials are refused on an unencrypted connection to a non-loopback host unless the
  * session was opened with SMTP_OPTION_ALLOW_CLEARTEXT_AUTH (ST_ERROR_CLEARTEXT_REFUSED;
  * nothing is sent; RFC 8314 section 3). The mechanism must be among those the server offers
- * (after TLS). The secrets are encoded into the outgoing command before the call returns; the
- * library keeps no copy of them, and the trace shows "<redacted N bytes>".
+ * (after TLS). Both strings are copied into the SASL state before the call returns (the
+ * caller may free them at once); the copy is wiped when the exchange ends, and the trace
+ * shows "<redacted N bytes>" for every AUTH response.
  * @param hClient      a connected SMTP session.
  * @param nAuthType    SMTP_AUTH_* (SMTP_AUTH_AUTO picks the strongest offered).
  * @param lpszUserName user name (for the OAuth types the account address); required.
