@@ -1,6 +1,7 @@
 # Run one libFuzzer program for SECONDS on a scratch copy of its seed corpus (the committed
 # seeds are never modified). Any crash, leak or sanitizer report fails the test; the crashing
-# input is left in WORK for reproduction.
+# input is left in WORK for reproduction. A single allocation over 64 MiB also fails it: no parser
+# may allocate what the peer merely announces (an IMAP literal size, a SIZE value).
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK}/corpus)
 file(GLOB seeds ${CORPUS}/*)
@@ -8,7 +9,7 @@ if(seeds)
   file(COPY ${seeds} DESTINATION ${WORK}/corpus)
 endif()
 execute_process(
-  COMMAND ${PROGRAM} -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=1024
+  COMMAND ${PROGRAM} -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=64
           -artifact_prefix=${WORK}/ -print_final_stats=1 ${WORK}/corpus
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
