@@ -235,9 +235,10 @@ int ImapFetchMessages(HCLIENT hClient, unsigned nFirst, unsigned nLast, uint32_t
                       IMAPFETCHPROC lpfnCallback, void *lpUserData)
 {
     imap_client *c;
-    (void)dwOptions;
     if (!lpfnCallback)
         return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a callback is required");
+    if (nLast != 0 && nLast < (nFirst ? nFirst : 1))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "nLast is below nFirst");
     if (imap_enter(hClient, &c) || imap_need_selected(c))
         return IMAP_ERROR;
     imap_engine *e = &c->e;
@@ -262,6 +263,7 @@ int ImapFetchMessages(HCLIENT hClient, unsigned nFirst, unsigned nLast, uint32_t
     e->sink = lpfnCallback;
     e->sink_user = lpUserData;
     e->fetch_active = 1;
+    e->fetch_seen = (dwOptions & IMAP_FETCH_SEEN) != 0;
     e->info_cb = NULL;
     return imap_run(c, 0);
 }

@@ -43,7 +43,7 @@ static int select_common(HCLIENT h, const char *name, IMAPMAILBOX *mb, uint32_t 
     if (imap_enter(h, &c) || imap_need_auth(c))
         return IMAP_ERROR;
     if ((opts & IMAP_SELECT_CONDSTORE) && !(c->e.caps & IMAP_CAP_CONDSTORE))
-        return imap_refuse(ST_ERROR_SERVER_PERMANENT, "the server does not offer CONDSTORE");
+        return imap_refuse(ST_ERROR_NOT_SUPPORTED, "the server does not offer CONDSTORE");
     imap_engine *e = &c->e;
     imap_op_begin(e, IMAP_OP_SIMPLE);
     uint64_t start = imap_cmd_begin(e);
@@ -166,7 +166,7 @@ int ImapExpungeMessages(HCLIENT hClient, const char *lpszUidSet)
     if (imap_enter_local(hClient, &c))
         return IMAP_ERROR;
     if (!(c->e.caps & (IMAP_CAP_UIDPLUS | IMAP_CAP_IMAP4REV2)))
-        return imap_refuse(ST_ERROR_SERVER_PERMANENT, "the server lacks UIDPLUS (UID EXPUNGE)");
+        return imap_refuse(ST_ERROR_NOT_SUPPORTED, "the server lacks UIDPLUS (UID EXPUNGE)");
     char cmd[64];
     if (strlen(lpszUidSet) > sizeof cmd - 16)
         return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "UID set too long");

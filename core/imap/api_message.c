@@ -72,6 +72,15 @@ int ImapSearchAdd(IMAPSEARCH *lpSearch, const char *lpszKey, const char *lpszVal
     return 0;
 }
 
+/* Any CTL (RFC 9051 section 9: %x00-1F / %x7F) in a string sent as written. */
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
 static int has_8bit(const char *s)
 {
     for (; s && *s; s++)
@@ -88,8 +97,12 @@ int ImapSearchMailbox(HCLIENT hClient, const IMAPSEARCH *lpSearch, const char *l
         return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "lpnCount (and lpIds) are required");
     if (!lpSearch && (!lpszCriteria || !*lpszCriteria))
         return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "no search criteria");
-    if (!lpSearch && strpbrk(lpszCriteria, "\r\n"))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "CR or LF in raw search criteria");
+    /* Raw criteria go out as written: a control character could inject a command, and a
+     * "{n}" would announce a literal the engine does not send (use the builder for values
+     * that need one). */
+    if (!lpSearch && (has_control(lpszCriteria) || strchr(lpszCriteria, '{')))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                           "control characters or a literal in raw search criteria");
     if (lpSearch && lpSearch->n == 0)
         return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "empty search criteria");
     if (imap_enter(hClient, &c) || imap_need_selected(c))
@@ -456,6 +469,10 @@ int ImapIdle(HCLIENT hClient, unsigned nTimeout, uint32_t dwOptions, unsigned *l
         *lpnChanges = 0;
     if (imap_enter(hClient, &c) || imap_need_auth(c))
         return IMAP_ERROR;
+    if ((dwOptions & IMAP_IDLE_NOWAIT) && !mw_session_is_async(c->s))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                           "IMAP_IDLE_NOWAIT needs a non-blocking session (ImapAsyncConnect); "
+                           "a blocking one would never return");
     imap_engine *e = &c->e;
     int polling = !(e->caps & (IMAP_CAP_IDLE | IMAP_CAP_IMAP4REV2));
     unsigned step = polling ? c->poll_interval_ms : c->idle_interval_ms;
@@ -478,8 +495,9 @@ int ImapIdle(HCLIENT hClient, unsigned nTimeout, uint32_t dwOptions, unsigned *l
 int ImapCommand(HCLIENT hClient, const char *lpszCommand)
 {
     imap_client *c;
-    if (!lpszCommand || !*lpszCommand || strpbrk(lpszCommand, "\r\n"))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a command without CR or LF is required");
+    if (!lpszCommand || !*lpszCommand || has_control(lpszCommand))
+        return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                           "a command without control characters (CR, LF, TAB...) is required");
     /* Commands that change the connection's framing or the session state the engine tracks
      * would desynchronise it; LOGIN would also bypass the cleartext-credential check and the
      * trace redaction (security checklist item 13). Each has its own function. */

@@ -290,7 +290,7 @@ void imap_op_advance(imap_engine *e)
                     imap_out_printf(&e->out, "%s%u", k > i ? "," : "", e->search[k]);
                 k = run + 1;
             }
-            imap_out_puts(&e->out, " (UID BODY.PEEK[])");
+            imap_out_puts(&e->out, e->fetch_seen ? " (UID BODY[])" : " (UID BODY.PEEK[])");
             if (imap_cmd_end(e, IMAP_CMD_FETCH))
                 return;
             i = end;

@@ -170,6 +170,7 @@ typedef struct imap_engine {
     unsigned cur_seq;
     uint32_t cur_uid;
     int fetch_active; /* untagged FETCH bodies of this operation go to the sink */
+    int fetch_seen;   /* ImapFetchMessages(): BODY[] (sets \\Seen) instead of BODY.PEEK[] */
     IMAPMESSAGEPROC info_cb;
     void *info_user;
     uint64_t xfer_done, xfer_total;

@@ -598,7 +598,7 @@ MAILWIRE_API int ImapSelectMailbox(HCLIENT hClient, const char *lpszMailbox,
  *                    3.1.8: "(CONDSTORE)" is added to the command).
  * @param lpMailbox   as ImapSelectMailbox().
  * @return 0, MAILWIRE_IN_PROGRESS or IMAP_ERROR, as ImapSelectMailbox(); with
- *         IMAP_SELECT_CONDSTORE and a server without CONDSTORE: ST_ERROR_SERVER_PERMANENT and
+ *         IMAP_SELECT_CONDSTORE and a server without CONDSTORE: ST_ERROR_NOT_SUPPORTED and
  *         nothing is sent.
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
  * @par Thread: owner.
@@ -901,20 +901,20 @@ MAILWIRE_API int ImapSaveMessage(HCLIENT hClient, unsigned nMessageId, uint32_t 
 
 /**
  * @brief Fetch every message of the sequence range nFirst..nLast of the selected mailbox to
- * a callback, as pipelined batched UID FETCH BODY.PEEK[] commands (no round trip per
+ * a callback, as pipelined batched UID FETCH BODY.PEEK[] (or BODY[]) commands (no round trip per
  * message): first UID SEARCH of the range, then the batches, so an expunge by another client
  * meanwhile cannot shift the range.
  * @param hClient      an IMAP session with a mailbox selected.
  * @param nFirst       first sequence number (0 is taken as 1).
  * @param nLast        last sequence number; 0 (or at least the message count): to the last.
- * @param dwOptions    not used (currently ignored; \\Seen is never set by this call).
+ * @param dwOptions    IMAP_FETCH_SEEN: BODY[] (sets \\Seen) instead of BODY.PEEK[].
  * @param lpfnCallback receives each message in chunks; required. It (and lpUserData) must
  *                     stay valid until the operation completes.
  * @param lpUserData   passed to lpfnCallback; not dereferenced by the library.
  * @return 0 (also at once, without I/O, when nFirst is beyond the last message or the
  *         mailbox is empty), MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR:
  *         ST_ERROR_CANCELLED (the callback returned non-zero), ST_ERROR_INVALID_ARGUMENT (no
- *         callback, no mailbox selected), ST_ERROR_SERVER_PERMANENT (NO),
+ *         callback, no mailbox selected, nLast below nFirst), ST_ERROR_SERVER_PERMANENT (NO),
  *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
  *         errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
@@ -990,8 +990,9 @@ MAILWIRE_API void ImapSearchFree(IMAPSEARCH *lpSearch);
  * @param lpSearch     criteria from the builder (at least one), or NULL to use lpszCriteria.
  *                     Encoded into the command before the call returns: the builder may be
  *                     freed afterwards.
- * @param lpszCriteria raw criteria in IMAP syntax (no CR/LF; 8-bit only when UTF-8 is
- *                     enabled), used when lpSearch is NULL; sent verbatim.
+ * @param lpszCriteria raw criteria in IMAP syntax (no control characters and no literal
+ *                     "{": ST_ERROR_INVALID_ARGUMENT; 8-bit only when UTF-8 is enabled),
+ *                     used when lpSearch is NULL; sent verbatim.
  * @param dwOptions    IMAP_FETCH_UID for UIDs.
  * @param lpIds        receives the matching ids (ascending), up to *lpnCount; may be NULL
  *                     when *lpnCount is 0.
@@ -1132,8 +1133,8 @@ MAILWIRE_API int ImapExpungeMailbox(HCLIENT hClient, IMAPMAILBOX *lpMailbox);
  * (UIDPLUS, RFC 4315 section 2.1 / RFC 9051 section 6.4.9).
  * @param hClient    an IMAP session with a mailbox selected.
  * @param lpszUidSet UID set ("7", "3:5,9"); validated, at most 48 characters. Copied.
- * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
- *         when the server lacks UIDPLUS (nothing is sent) or answers NO,
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_NOT_SUPPORTED
+ *         when the server lacks UIDPLUS (nothing is sent), ST_ERROR_SERVER_PERMANENT on NO,
  *         ST_ERROR_INVALID_ARGUMENT (invalid or too long set, no mailbox selected),
  *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
  *         errors (see the file comment).
@@ -1228,9 +1229,9 @@ MAILWIRE_API int ImapCreateMessageEx(HCLIENT hClient, const char *lpszMailbox, u
  * 0 (*lpnChanges tells whether anything changed). With IMAP_IDLE_NOWAIT on a non-blocking
  * session the call returns MAILWIRE_IN_PROGRESS and IDLE goes on (UPDATE events; re-issued
  * every 29 minutes as RFC 2177 advises) until ImapCancel() or the next command (DONE is sent
- * first). IMAP_IDLE_NOWAIT on a blocking session does not return until ImapCancel() from
- * another thread or a failure. Without the IDLE capability NOOP polling (every 30 s, or
- * nTimeout when shorter) stands in.
+ * first). IMAP_IDLE_NOWAIT on a blocking session is refused (ST_ERROR_INVALID_ARGUMENT): it
+ * could never return. Without the IDLE capability NOOP polling (every 30 s, or nTimeout when
+ * shorter) stands in.
  * @param hClient    an authenticated IMAP session.
  * @param nTimeout   seconds to wait with IMAP_IDLE_WAIT (0: the session timeout); ignored
  *                   with IMAP_IDLE_NOWAIT.
@@ -1238,7 +1239,8 @@ MAILWIRE_API int ImapCreateMessageEx(HCLIENT hClient, const char *lpszMailbox, u
  * @param lpnChanges receives the number of changes seen (set to 0 first); may be NULL.
  *                   Written when the call returns; after a non-blocking IDLE it holds 0.
  * @return 0, MAILWIRE_IN_PROGRESS, or IMAP_ERROR: ST_ERROR_CANCELLED after ImapCancel() (the
- *         session stays usable), ST_ERROR_INVALID_ARGUMENT (not logged in),
+ *         session stays usable), ST_ERROR_INVALID_ARGUMENT (not logged in; NOWAIT on a
+ *         blocking session),
  *         ST_ERROR_SERVER_PERMANENT / ST_ERROR_COMMAND_REJECTED (IDLE refused), the handle
  *         and state errors and the exchange errors (see the file comment).
  * @par Blocking: with IMAP_IDLE_WAIT (at most nTimeout).
@@ -1266,7 +1268,8 @@ MAILWIRE_API int ImapNoop(HCLIENT hClient);
  * processed as usual; the rest is ignored.
  * @param hClient     a connected IMAP session.
  * @param lpszCommand the command, sent verbatim; copied into the output before the call
- *        returns. Empty, CR or LF are refused (ST_ERROR_INVALID_ARGUMENT), and so are
+ *        returns. Empty, or any control character (CR, LF, TAB...), is refused
+ *        (ST_ERROR_INVALID_ARGUMENT), and so are
  *        literals ('{' anywhere) and the commands that have their own function because the
  *        engine tracks their effect or they carry credentials: STARTTLS, LOGIN,
  *        AUTHENTICATE, LOGOUT, SELECT, EXAMINE, CLOSE, UNSELECT, ENABLE, IDLE, APPEND,

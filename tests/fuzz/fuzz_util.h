@@ -15,6 +15,10 @@ typedef struct fz_buf {
 
 static inline void fz_put(fz_buf *b, const void *p, size_t n)
 {
+    /* Digests stay far below this; the bound also tells an optimising compiler so (gcc -O2
+     * otherwise warns about an impossible SIZE_MAX-byte memcpy). */
+    if (n > ((size_t)1 << 30) || b->len > ((size_t)1 << 30))
+        abort();
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + n + 1)

@@ -278,6 +278,18 @@ TEST(ImapFake, InjectionThroughArgumentsIsImpossible)
         EXPECT_EQ(ImapCommand(h, cmd), IMAP_ERROR) << cmd;
         EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_INVALID_ARGUMENT) << cmd;
     }
+    // Any control character, not only CR and LF; a literal in raw criteria would announce
+    // bytes the engine never sends.
+    EXPECT_EQ(ImapCommand(h, "SELECT\tINBOX"), IMAP_ERROR);
+    EXPECT_EQ(ImapCommand(h, "NOOP\x7f"), IMAP_ERROR);
+    n = 4;
+    EXPECT_EQ(ImapSearchMailbox(h, nullptr, "SUBJECT {3}", 0, ids, &n), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_INVALID_ARGUMENT);
+    // Calls that could never return or make no sense are refused before any I/O.
+    EXPECT_EQ(ImapIdle(h, 0, IMAP_IDLE_NOWAIT, nullptr), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(ImapFetchMessages(h, 5, 2, 0, mwtest::Collect::Fn, nullptr), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_INVALID_ARGUMENT);
     EXPECT_EQ(ImapStoreFlags(h, "1\r\n", IMAP_STORE_ADD, IMAP_FLAG_SEEN, nullptr), IMAP_ERROR);
     EXPECT_EQ(ImapStoreFlags(h, "1", IMAP_STORE_ADD, 0, "a\r\nb"), IMAP_ERROR);
     EXPECT_EQ(ImapFetchMessage(h, 1, 0, "]\r\nA5 X", 0, 0, mwtest::Collect::Fn, nullptr),
