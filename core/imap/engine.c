@@ -111,10 +111,14 @@ void imap_op_fail(imap_engine *e, unsigned err, int fatal, const char *fmt, ...)
 {
     if (e->op_status == MW_OP_FATAL)
         return;
+    /* Formatted into a copy first: an argument may be e->op_detail itself (overlapping
+     * vsnprintf arguments are undefined behaviour; the fuzzer saw the text lost). */
+    char detail[sizeof e->op_detail];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->op_detail, sizeof e->op_detail, fmt, ap);
+    vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
+    memcpy(e->op_detail, detail, sizeof detail);
     e->op_err = err;
     e->op_status = fatal ? MW_OP_FATAL : MW_OP_FAILED;
     if (fatal)

@@ -65,7 +65,7 @@ char *imap_utf7_encode(const char *utf8, size_t n, int *bad)
         out[o++] = '&';
         while (i < n && !(s[i] >= 0x20 && s[i] <= 0x7e)) {
             long cp = next_cp(s, n, &i);
-            if (cp < 0) {
+            if (cp <= 0) { /* malformed, or U+0000: no mailbox name holds a NUL */
                 free(out);
                 *bad = 1;
                 return NULL;
@@ -174,8 +174,9 @@ char *imap_utf7_decode(const char *s, size_t n, int *bad)
                 } else if (u >= 0xdc00 && u <= 0xdfff) {
                     goto invalid;
                 } else {
-                    /* Printable ASCII must not be base64-encoded (RFC 3501 5.1.3). */
-                    if (u >= 0x20 && u <= 0x7e)
+                    /* Printable ASCII must not be base64-encoded (RFC 3501 5.1.3), and a
+                     * NUL would cut the name short in C: "a&AAA-b" must not read as "a". */
+                    if ((u >= 0x20 && u <= 0x7e) || u == 0)
                         goto invalid;
                     o += put_utf8(out + o, u);
                 }

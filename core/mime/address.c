@@ -261,25 +261,42 @@ static unsigned parse_item(parse_ctx *c, const char *p, const char *end, mw_addr
     memset(a, 0, sizeof(*a));
     /* Top-level '<' (outside quotes and comments) marks an angle-addr; a top-level ':' group
      * syntax, which is refused (see the file comment). */
+    /* Quotes and comments are skipped exactly as item_end() skips them, also inside "[...]"
+     * (a different rule here once let a quote end past the item: the fuzzer found it), and
+     * every skip is checked. */
     const char *lt = NULL;
+    int square = 0;
     for (const char *q = p; q < end && !lt; q++) {
-        if (*q == '"')
-            q = skip_quoted(q, end) - 1;
-        else if (*q == '(')
-            q = skip_comment(q, end) - 1;
-        else if (*q == '[') {
-            const char *rb = memchr(q, ']', (size_t)(end - q)); /* balanced: item_end() */
-            q = rb ? rb : end - 1;
-        } else if (*q == '<')
+        if (*q == '"') {
+            const char *e = skip_quoted(q, end);
+            if (!e)
+                return fail(c, "unbalanced quote", q);
+            q = e - 1;
+        } else if (*q == '(') {
+            const char *e = skip_comment(q, end);
+            if (!e)
+                return fail(c, "unbalanced comment", q);
+            q = e - 1;
+        } else if (*q == '[') {
+            square = 1;
+        } else if (*q == ']') {
+            square = 0;
+        } else if (square) {
+            continue; /* a domain literal: '<' and ':' are plain characters there */
+        } else if (*q == '<') {
             lt = q;
-        else if (*q == ':')
+        } else if (*q == ':') {
             return fail(c, "group syntax (':') not supported", q);
+        }
     }
     if (!lt) {
         /* Bare addr-spec; a comment inside it is not allowed (it would hide white space). */
         for (const char *q = p; q < end; q++) {
             if (*q == '"') {
-                q = skip_quoted(q, end) - 1;
+                const char *e = skip_quoted(q, end);
+                if (!e)
+                    return fail(c, "unbalanced quote", q);
+                q = e - 1;
             } else if (*q == '(') {
                 return fail(c, "comment inside an address", q);
             }
@@ -290,12 +307,17 @@ static unsigned parse_item(parse_ctx *c, const char *p, const char *end, mw_addr
     }
     const char *gt = lt + 1;
     while (gt < end && *gt != '>') {
-        if (*gt == '"')
-            gt = skip_quoted(gt, end);
-        else
+        if (*gt == '"') {
+            const char *e = skip_quoted(gt, end);
+            if (!e)
+                return fail(c, "unbalanced quote", gt);
+            gt = e;
+        } else {
             gt++;
+        }
     }
-    /* item_end() saw the brackets balanced; a '>' exists. */
+    if (gt >= end)
+        return fail(c, "unbalanced '<'", lt);
     const char *after = skip_cfws(gt + 1, end);
     if (after != end)
         return fail(c, "unexpected text after '>'", after);

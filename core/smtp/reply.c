@@ -66,7 +66,10 @@ static int append(mw_smtp_reply *r, const char *p, size_t n)
         r->text = t;
         r->cap = cap;
     }
-    if (r->len)
+    /* A separator before every line but the first, also after an empty first line: an empty
+     * "250-" line must not make the next line look like the first (the fuzzer found EHLO
+     * losing SIZE that way). r->lines already counts this line. */
+    if (r->lines > 1)
         r->text[r->len++] = '\n';
     memcpy(r->text + r->len, p, n);
     r->len += n;

@@ -135,7 +135,7 @@ TEST(ImapUtf7, RoundTripsAndRfcExamples)
 TEST(ImapUtf7, DecoderRejectsMalformedNames)
 {
     for (const char *bad : {"&", "&APw", "&AGE-" /* 'a' must not be encoded */, "&2D3-", "&3gA-",
-                            "&A-", "a\x80", "&APw!-"})
+                            "&A-", "a\x80", "&APw!-", "a&AAA-b" /* U+0000 cuts the name */})
         EXPECT_EQ(U8(bad), "<bad>") << bad;
     EXPECT_EQ(U8("&-"), "&");
 }

@@ -126,6 +126,10 @@ TEST(Address, BadLists)
         {"a\x01@x", "control character in address in address list at offset 1"},
         {"\"a\tb\"@x", "control character in address in address list at offset 2"},
         {"Bad \xff <a@x>", "malformed UTF-8 in address list at offset 4"},
+        // Found by fuzz_address: a quote that only closes past the item once made the parser
+        // follow a NULL pointer.
+        {"<(\")>", "unbalanced quote in address list at offset 2"},
+        {"[\"]\"]", "unexpected character in address in address list at offset 0"},
         {"\xc3\x28@x", "malformed UTF-8 in address list at offset 0"},
         {local65 + "@x", "local part longer than 64 octets in address list at offset 0"},
         {"a@" + dom + ".org", "address longer than 254 octets in address list at offset 0"},

@@ -109,6 +109,22 @@ TEST(SmtpReply, MalformedRepliesAreErrors)
 
 // ---- capabilities -------------------------------------------------------------------------
 
+// Found by fuzz_smtp_reply: an empty first line must not make the second line the greeting.
+TEST(SmtpCaps, EmptyGreetingLineKeepsTheFirstCapability)
+{
+    mw_smtp_reply r;
+    mw_smtp_reply_init(&r, 512, 100, 65536);
+    const std::string in = "250-\r\n250-SIZE 1000\r\n250 AUTH PLAIN\r\n";
+    size_t used = 0;
+    ASSERT_EQ(mw_smtp_reply_feed(&r, in.data(), in.size(), &used), MW_SR_COMPLETE);
+    mw_smtp_caps c{};
+    ASSERT_EQ(mw_smtp_caps_parse(&c, r.text, r.len), 0);
+    EXPECT_TRUE(c.flags & SMTP_EXTOPT_SIZE);
+    EXPECT_EQ(c.size_limit, 1000u);
+    EXPECT_TRUE(c.flags & SMTP_EXTOPT_AUTHPLAIN);
+    mw_smtp_reply_free(&r);
+}
+
 TEST(SmtpCaps, PostfixEhloReply)
 {
     const std::string t = "mx.example.org\nPIPELINING\nSIZE 104857600\nVRFY\nETRN\nSTARTTLS\n"
