@@ -122,6 +122,7 @@ TEST(SmtpCaps, EmptyGreetingLineKeepsTheFirstCapability)
     EXPECT_TRUE(c.flags & SMTP_EXTOPT_SIZE);
     EXPECT_EQ(c.size_limit, 1000u);
     EXPECT_TRUE(c.flags & SMTP_EXTOPT_AUTHPLAIN);
+    mw_smtp_caps_clear(&c);
     mw_smtp_reply_free(&r);
 }
 
