@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../session/errors.h"
 #include "../util/alloc.h"
 #include "../util/str.h"
 #include "utf7.h"
@@ -118,6 +119,8 @@ void imap_op_fail(imap_engine *e, unsigned err, int fatal, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
+    if (!detail[0]) /* e.g. "A3 BAD" with an empty text: still say what failed */
+        snprintf(detail, sizeof detail, "%s", mw_error_string(err));
     memcpy(e->op_detail, detail, sizeof detail);
     e->op_err = err;
     e->op_status = fatal ? MW_OP_FATAL : MW_OP_FAILED;
@@ -139,6 +142,8 @@ void imap_op_note(imap_engine *e, unsigned err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(e->op_detail, sizeof e->op_detail, fmt, ap);
     va_end(ap);
+    if (!e->op_detail[0])
+        snprintf(e->op_detail, sizeof e->op_detail, "%s", mw_error_string(err));
     e->op_err = err;
 }
 

@@ -75,14 +75,16 @@ static const char *skip_comment(const char *p, const char *end)
     return NULL;
 }
 
-/* Skip white space and comments (CFWS) forward from p. */
+/* Skip white space and comments (CFWS) forward from p; NULL when a comment does not close
+ * before end (never trusted to have been checked elsewhere: the fuzzer found a path where
+ * it had not). */
 static const char *skip_cfws(const char *p, const char *end)
 {
-    while (p < end) {
+    while (p && p < end) {
         if (is_wsp(*p))
             p++;
         else if (*p == '(')
-            p = skip_comment(p, end); /* balanced: checked when the item was split */
+            p = skip_comment(p, end);
         else
             break;
     }
@@ -233,12 +235,16 @@ static unsigned check_addr(parse_ctx *c, const char *p, const char *end)
     if (d == end)
         return fail(c, "empty domain", local_end);
     if (*d == '[') {
-        /* Domain literal (RFC 5321 section 4.1.3): "[" printable, no brackets or "\" "]". */
+        /* Address literal (RFC 5321 section 4.1.3): an IPv4 address, "IPv6:" and an IPv6
+         * address, or a standardized tag (an Ldh-str) ":" and content. Every form in use is
+         * letters, digits, '.', ':' and '-'; anything else ('<', ',', quotes...) is refused
+         * rather than carried into an envelope where it could be read differently. */
         if (end[-1] != ']' || end - d < 3)
             return fail(c, "malformed domain literal", d);
         for (const char *q = d + 1; q < end - 1; q++) {
             unsigned char ch = (unsigned char)*q;
-            if (ch <= 0x20 || ch == 0x7f || *q == '[' || *q == ']' || *q == '\\')
+            if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+                  (ch >= 'A' && ch <= 'Z') || ch == '.' || ch == ':' || ch == '-'))
                 return fail(c, "unexpected character in domain literal", q);
         }
         return 0;
@@ -312,6 +318,11 @@ static unsigned parse_item(parse_ctx *c, const char *p, const char *end, mw_addr
             if (!e)
                 return fail(c, "unbalanced quote", gt);
             gt = e;
+        } else if (*gt == '(') { /* as item_end() does: a comment may hold '"' or '>' */
+            const char *e = skip_comment(gt, end);
+            if (!e)
+                return fail(c, "unbalanced comment", gt);
+            gt = e;
         } else {
             gt++;
         }
@@ -319,6 +330,8 @@ static unsigned parse_item(parse_ctx *c, const char *p, const char *end, mw_addr
     if (gt >= end)
         return fail(c, "unbalanced '<'", lt);
     const char *after = skip_cfws(gt + 1, end);
+    if (!after)
+        return fail(c, "unbalanced comment", gt + 1);
     if (after != end)
         return fail(c, "unexpected text after '>'", after);
     const char *as = lt + 1, *ae = gt;
@@ -373,6 +386,8 @@ unsigned mw_addr_list_parse(const char *list, unsigned (*fn)(void *user, const m
         if (err)
             return err;
         const char *s = skip_cfws(p, e);
+        if (!s)
+            return fail(&c, "unbalanced comment", p);
         const char *t = trim_cfws_end(s, e);
         if (s < t) {
             mw_addr a;
