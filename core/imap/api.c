@@ -372,32 +372,44 @@ int ImapGetCapabilities(HCLIENT hClient, char *lpszBuffer, size_t nSize)
 
 int ImapCancel(HCLIENT hClient)
 {
+    if (mw_client_check(hClient, MW_PROTO_IMAP))
+        return IMAP_ERROR;
     return MailwireCancel(hClient);
 }
 
 uint32_t ImapAttachThread(HCLIENT hClient, uint32_t dwThreadId)
 {
+    if (mw_client_check(hClient, MW_PROTO_IMAP))
+        return 0;
     return MailwireAttachThread(hClient, dwThreadId);
 }
 
 int ImapRegisterEvent(HCLIENT hClient, unsigned nEventId, MAILWIRE_EVENTPROC lpfnProc,
                       void *lpUserData)
 {
+    if (mw_client_check(hClient, MW_PROTO_IMAP))
+        return IMAP_ERROR;
     return MailwireRegisterEvent(hClient, nEventId, lpfnProc, lpUserData);
 }
 
 int ImapGetSecurityInfo(HCLIENT hClient, SECURITYINFO *lpInfo)
 {
+    if (mw_client_check(hClient, MW_PROTO_IMAP))
+        return IMAP_ERROR;
     return MailwireGetSecurityInfo(hClient, lpInfo);
 }
 
 int ImapExecute(HCLIENT hClient)
 {
+    if (mw_client_check(hClient, MW_PROTO_IMAP))
+        return IMAP_ERROR;
     return MailwireExecute(hClient);
 }
 
 int ImapGetPollInfo(HCLIENT hClient, MAILWIRE_SOCKET *lpSocket, unsigned *lpEvents, int *lpTimeout)
 {
+    if (mw_client_check(hClient, MW_PROTO_IMAP))
+        return IMAP_ERROR;
     return MailwireGetPollInfo(hClient, lpSocket, lpEvents, lpTimeout);
 }
 

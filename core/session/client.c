@@ -18,6 +18,19 @@ unsigned mw_client_lookup(HCLIENT h, unsigned proto, mw_session **s, void **data
     return ST_ERROR_NONE;
 }
 
+unsigned mw_client_check(HCLIENT h, unsigned proto)
+{
+    mw_session *s;
+    unsigned err = mw_handle_lookup(h, 0, &s);
+    if (err)
+        return err;
+    if (!mw_session_protocol(s, proto)) {
+        mw_set_error(ST_ERROR_INVALID_HANDLE, "the handle belongs to another protocol");
+        return ST_ERROR_INVALID_HANDLE;
+    }
+    return ST_ERROR_NONE;
+}
+
 int mw_client_result(unsigned err)
 {
     if (err == ST_ERROR_NONE)

@@ -12,6 +12,11 @@
  * protocol state. Returns ST_ERROR_NONE or the error (thread error set). */
 MW_INTERNAL unsigned mw_client_lookup(HCLIENT h, unsigned proto, mw_session **s, void **data);
 
+/* Whether h is a live handle of protocol proto, without the owner check (for the calls any
+ * thread may make: cancel, attach). ST_ERROR_NONE or ST_ERROR_INVALID_HANDLE (thread error
+ * set). */
+MW_INTERNAL unsigned mw_client_check(HCLIENT h, unsigned proto);
+
 /* The operation has been started (mw_session_connect() or mw_session_begin() succeeded).
  * Blocking session: run it to the end and return 0, or MAILWIRE_ERROR with the thread error
  * set. Non-blocking session: return MAILWIRE_IN_PROGRESS with the thread error

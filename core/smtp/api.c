@@ -32,7 +32,7 @@ typedef struct smtp_client {
     char *host;
     unsigned port;
     uint32_t options;
-    char *wcopy; /* non-blocking SmtpWrite(): the bytes being sent */
+    char *wcopy;        /* non-blocking SmtpWrite(): the bytes being sent */
     mw_smtp_scan wscan; /* SmtpWrite(): NUL and line lengths of the message so far */
     HCLIENT handle;
     unsigned timeout_ms;
@@ -806,11 +806,15 @@ int SmtpRegisterEvent(HCLIENT hClient, unsigned nEventId, MAILWIRE_EVENTPROC lpf
 
 int SmtpCancel(HCLIENT hClient)
 {
+    if (mw_client_check(hClient, MW_PROTO_SMTP))
+        return SMTP_ERROR;
     return MailwireCancel(hClient);
 }
 
 uint32_t SmtpAttachThread(HCLIENT hClient, uint32_t dwThreadId)
 {
+    if (mw_client_check(hClient, MW_PROTO_SMTP))
+        return 0;
     return MailwireAttachThread(hClient, dwThreadId);
 }
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <thread>
 
+#include <mailwire/smtp.h>
+
 #include "common/tls_helpers.hpp"
 #include "fake_server.hpp"
 #include "imap_test_util.hpp"
@@ -155,6 +157,59 @@ TEST(ImapFake, PreauthSessionEnablesUtf8)
     EXPECT_TRUE(srv.WaitDone());
     EXPECT_EQ(srv.error(), "");
     ImapDisconnect(h);
+}
+
+// A handle of one protocol given to the other protocol's calls is not a valid handle there,
+// also for the calls any thread may make (cancel, attach), so nothing acts on the wrong
+// session.
+TEST(ImapFake, AnImapHandleIsNotAnSmtpHandleAndViceVersa)
+{
+    FakeServer srv;
+    srv.Send("* PREAUTH [CAPABILITY IMAP4rev1] hello\r\n")
+        .ExpectLine("A1 LOGOUT")
+        .Send("* BYE bye\r\nA1 OK\r\n")
+        .Start();
+    HCLIENT h = ImapConnect("127.0.0.1", srv.port(), 3, 0, nullptr);
+    ASSERT_NE(h, INVALID_CLIENT);
+    EXPECT_EQ(SmtpCancel(h), SMTP_ERROR);
+    EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE);
+    EXPECT_EQ(SmtpAttachThread(h, 0), 0u);
+    EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE);
+    EXPECT_EQ(SmtpRegisterEvent(h, MAILWIRE_EVENT_COMMAND, nullptr, nullptr), SMTP_ERROR);
+    EXPECT_EQ(SmtpExecute(h), SMTP_ERROR);
+    EXPECT_EQ(SmtpDisconnect(h), SMTP_ERROR);
+    EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE);
+
+    FakeServer smtp;
+    smtp.Send("220 fake\r\n")
+        .ExpectLine("HELO")
+        .Send("250 fake\r\n")
+        .ExpectLine("QUIT")
+        .Send("221 bye\r\n")
+        .Start();
+    HCLIENT s = SmtpConnect("127.0.0.1", smtp.port(), 3, SMTP_OPTION_NONE, "client.test", nullptr);
+    ASSERT_NE(s, INVALID_CLIENT) << MailwireGetLastErrorDetail();
+    EXPECT_EQ(ImapCancel(s), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE);
+    EXPECT_EQ(ImapAttachThread(s, 0), 0u);
+    EXPECT_EQ(ImapRegisterEvent(s, MAILWIRE_EVENT_COMMAND, nullptr, nullptr), IMAP_ERROR);
+    SECURITYINFO si{};
+    si.dwSize = sizeof si;
+    EXPECT_EQ(ImapGetSecurityInfo(s, &si), IMAP_ERROR);
+    EXPECT_EQ(ImapExecute(s), IMAP_ERROR);
+    MAILWIRE_SOCKET sock;
+    unsigned ev;
+    int t;
+    EXPECT_EQ(ImapGetPollInfo(s, &sock, &ev, &t), IMAP_ERROR);
+    EXPECT_EQ(ImapDisconnect(s), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE);
+    // Each still works with its own calls.
+    EXPECT_EQ(ImapDisconnect(h), 0);
+    EXPECT_EQ(SmtpDisconnect(s), 0);
+    EXPECT_TRUE(srv.WaitDone());
+    EXPECT_TRUE(smtp.WaitDone());
+    EXPECT_EQ(srv.error(), "");
+    EXPECT_EQ(smtp.error(), "");
 }
 
 TEST(ImapFake, ByeGreetingAndByeMidCommand)
