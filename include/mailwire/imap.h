@@ -475,7 +475,7 @@ MAILWIRE_API int ImapGetCapabilities(HCLIENT hClient, char *lpszBuffer, size_t n
  * closed, as its protocol state is unknown. The handle stays valid until ImapDisconnect().
  * @param hClient the session. MailwireCancel() does not check the protocol, so an SMTP
  *                handle is accepted too.
- * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_HANDLE).
+ * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_HANDLE, also for an SMTP handle).
  * @par Blocking: no.
  * @par Thread: any; the one call exempt from the owner check.
  */
@@ -487,7 +487,8 @@ MAILWIRE_API int ImapCancel(HCLIENT hClient);
  * @param hClient    the session (the protocol is not checked).
  * @param dwThreadId the new owner (MailwireGetCurrentThreadId() of that thread), or 0 for the
  *                   calling thread. Not validated.
- * @return the previous owner's thread id, or 0 on failure (ST_ERROR_INVALID_HANDLE).
+ * @return the previous owner's thread id, or 0 on failure (ST_ERROR_INVALID_HANDLE, also for a
+ *         handle of the other protocol).
  * @par Blocking: no.
  * @par Thread: any; never while the handle is inside a blocking call (cancel it first).
  */

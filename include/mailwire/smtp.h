@@ -721,7 +721,7 @@ MAILWIRE_API int SmtpRegisterEvent(HCLIENT hClient, unsigned nEventId, MAILWIRE_
  * afterwards, as the protocol state is unknown; the handle stays valid until SmtpDisconnect().
  * @param hClient the session. MailwireCancel() does not check the protocol, so an IMAP
  *                handle is accepted too.
- * @return 0, or SMTP_ERROR (ST_ERROR_INVALID_HANDLE).
+ * @return 0, or SMTP_ERROR (ST_ERROR_INVALID_HANDLE, also for an IMAP handle).
  * @par Blocking: no.
  * @par Thread: any; the one call exempt from the owner check.
  */
@@ -732,7 +732,8 @@ MAILWIRE_API int SmtpCancel(HCLIENT hClient);
  * @param hClient    the session (the protocol is not checked).
  * @param dwThreadId the new owner (MailwireGetCurrentThreadId() of that thread), or 0 for the
  *                   calling thread. Not validated.
- * @return the previous owner's thread id, or 0 on failure (ST_ERROR_INVALID_HANDLE).
+ * @return the previous owner's thread id, or 0 on failure (ST_ERROR_INVALID_HANDLE, also for a
+ *         handle of the other protocol).
  * @par Blocking: no.
  * @par Thread: any; never while the handle is inside a blocking call (cancel it first).
  */
