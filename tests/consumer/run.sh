@@ -20,7 +20,10 @@ for exe in consumer_c consumer_static consumer_cpp; do
   case $out in *"mailwire "[0-9]*.*) ;; *) echo "unexpected output from $exe"; exit 1;; esac
 done
 # The shared consumer really uses the shared library.
-ldd "$work/cmake-build/consumer_c" | grep -q "$libdir/libmailwire.so" || {
+# Not "ldd | grep -q": grep -q exits at the first match, ldd may then die of SIGPIPE, and
+# with pipefail that reads as "not linked" now and then.
+libs=$(ldd "$work/cmake-build/consumer_c")
+grep -q "$libdir/libmailwire.so" <<<"$libs" || {
   echo "consumer_c is not linked against the installed libmailwire.so"; exit 1; }
 
 echo "== pkg-config"
