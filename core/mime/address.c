@@ -261,51 +261,55 @@ static unsigned check_addr(parse_ctx *c, const char *p, const char *end)
     return 0;
 }
 
+/* At a quote or comment opening at *q: move *q past it, or fail when it does not close
+ * before end. Both loops of parse_item() skip exactly as item_end() does through this. */
+static unsigned skip_checked(parse_ctx *c, const char **q, const char *end)
+{
+    const char *e = **q == '"' ? skip_quoted(*q, end) : skip_comment(*q, end);
+    if (!e)
+        return fail(c, **q == '"' ? "unbalanced quote" : "unbalanced comment", *q);
+    *q = e;
+    return 0;
+}
+
 /* Parse one non-empty item [p, end) (leading/trailing CFWS already removed). */
 static unsigned parse_item(parse_ctx *c, const char *p, const char *end, mw_addr *a)
 {
     memset(a, 0, sizeof(*a));
-    /* Top-level '<' (outside quotes and comments) marks an angle-addr; a top-level ':' group
-     * syntax, which is refused (see the file comment). */
-    /* Quotes and comments are skipped exactly as item_end() skips them, also inside "[...]"
-     * (a different rule here once let a quote end past the item: the fuzzer found it), and
-     * every skip is checked. */
+    /* Top-level '<' marks an angle-addr; a top-level ':' group syntax, which is refused (see
+     * the file comment). Quotes and comments are skipped as item_end() skips them, also
+     * inside "[...]" (a different rule here once let a quote end past the item). */
     const char *lt = NULL;
     int square = 0;
-    for (const char *q = p; q < end && !lt; q++) {
-        if (*q == '"') {
-            const char *e = skip_quoted(q, end);
-            if (!e)
-                return fail(c, "unbalanced quote", q);
-            q = e - 1;
-        } else if (*q == '(') {
-            const char *e = skip_comment(q, end);
-            if (!e)
-                return fail(c, "unbalanced comment", q);
-            q = e - 1;
-        } else if (*q == '[') {
-            square = 1;
-        } else if (*q == ']') {
-            square = 0;
-        } else if (square) {
-            continue; /* a domain literal: '<' and ':' are plain characters there */
-        } else if (*q == '<') {
-            lt = q;
-        } else if (*q == ':') {
-            return fail(c, "group syntax (':') not supported", q);
+    for (const char *q = p; q < end && !lt;) {
+        if (*q == '"' || *q == '(') {
+            unsigned err = skip_checked(c, &q, end);
+            if (err)
+                return err;
+            continue;
         }
+        if (*q == '[')
+            square = 1;
+        else if (*q == ']')
+            square = 0;
+        else if (!square && *q == '<') /* in a domain literal '<' and ':' are plain */
+            lt = q;
+        else if (!square && *q == ':')
+            return fail(c, "group syntax (':') not supported", q);
+        q++;
     }
     if (!lt) {
         /* Bare addr-spec; a comment inside it is not allowed (it would hide white space). */
-        for (const char *q = p; q < end; q++) {
-            if (*q == '"') {
-                const char *e = skip_quoted(q, end);
-                if (!e)
-                    return fail(c, "unbalanced quote", q);
-                q = e - 1;
-            } else if (*q == '(') {
+        for (const char *q = p; q < end;) {
+            if (*q == '(')
                 return fail(c, "comment inside an address", q);
+            if (*q != '"') {
+                q++;
+                continue;
             }
+            unsigned err = skip_checked(c, &q, end);
+            if (err)
+                return err;
         }
         a->addr = p;
         a->addr_len = (size_t)(end - p);
@@ -313,16 +317,10 @@ static unsigned parse_item(parse_ctx *c, const char *p, const char *end, mw_addr
     }
     const char *gt = lt + 1;
     while (gt < end && *gt != '>') {
-        if (*gt == '"') {
-            const char *e = skip_quoted(gt, end);
-            if (!e)
-                return fail(c, "unbalanced quote", gt);
-            gt = e;
-        } else if (*gt == '(') { /* as item_end() does: a comment may hold '"' or '>' */
-            const char *e = skip_comment(gt, end);
-            if (!e)
-                return fail(c, "unbalanced comment", gt);
-            gt = e;
+        if (*gt == '"' || *gt == '(') { /* a comment may hold '"' or '>' as well */
+            unsigned err = skip_checked(c, &gt, end);
+            if (err)
+                return err;
         } else {
             gt++;
         }
