@@ -108,12 +108,15 @@ typedef enum mw_error {
     ST_ERROR_NOT_SUPPORTED = 36,         /**< The server lacks an extension the request needs
                                               (SMTPUTF8, 8BITMIME, DSN, IMAP UNSELECT...);
                                               nothing was sent; the session goes on. */
-    ST_ERROR_COMMAND_REJECTED = 37       /**< The server rejected the command as malformed or
+    ST_ERROR_COMMAND_REJECTED = 37,      /**< The server rejected the command as malformed or
                                               not valid now (IMAP BAD); the session goes on. */
+    ST_ERROR_CALLBACK_FAILED = 38        /**< An application callback failed (the C++ layer:
+                                              it threw); the operation was cancelled. The
+                                              detail holds the exception's text. */
 } mw_error;
 
 /** One past the highest error code; every code below it has a text. */
-#define ST_ERROR_COUNT 38
+#define ST_ERROR_COUNT 39
 
 /**
  * @name Connection options shared by SMTP and IMAP

@@ -67,6 +67,78 @@ inline std::string GetVersion()
     return MailwireGetVersion();
 }
 
+/**
+ * @brief RAII owner of a SECURITYCREDENTIALS block made by MailwireCreateSecurityCredentials()
+ *        (client certificate and key, extra CA file), for the Connect() calls.
+ *
+ * Move-only. Set a pinned server fingerprint with the C structure directly if needed.
+ */
+class CSecurityCredentials
+{
+  public:
+    /**
+     * @brief Load nothing yet; Get() returns nullptr until Create() succeeds.
+     * @par Blocking: no. @par Thread: any.
+     */
+    CSecurityCredentials() noexcept = default;
+    ~CSecurityCredentials()
+    {
+        if (m_p)
+            MailwireDeleteSecurityCredentials(m_p);
+    }
+    CSecurityCredentials(const CSecurityCredentials &) = delete;
+    CSecurityCredentials &operator=(const CSecurityCredentials &) = delete;
+    /** Take over another object's block; the other is left empty. */
+    CSecurityCredentials(CSecurityCredentials &&o) noexcept : m_p(o.m_p)
+    {
+        o.m_p = nullptr;
+    }
+    /** Free the held block and take over another object's; the other is left empty. */
+    CSecurityCredentials &operator=(CSecurityCredentials &&o) noexcept
+    {
+        if (this != &o) {
+            if (m_p)
+                MailwireDeleteSecurityCredentials(m_p);
+            m_p = o.m_p;
+            o.m_p = nullptr;
+        }
+        return *this;
+    }
+
+    /**
+     * @brief Build the block (MailwireCreateSecurityCredentials()); replaces any held one.
+     * @param dwOptions           SECURITY_CREDENTIAL_* flags.
+     * @param lpszCertificateFile client certificate (PEM or PKCS#12), or nullptr.
+     * @param lpszPrivateKeyFile  PEM key, or nullptr.
+     * @param lpszPassword        key or PKCS#12 password, or nullptr.
+     * @param lpszCAFile          extra trust anchors (PEM), or nullptr.
+     * @return true on success; false with mailwire::GetLastError() set
+     *         (ST_ERROR_INVALID_ARGUMENT, ST_ERROR_OUT_OF_MEMORY). The strings are copied.
+     * @par Blocking: no. @par Thread: any.
+     */
+    bool Create(uint32_t dwOptions, const char *lpszCertificateFile, const char *lpszPrivateKeyFile,
+                const char *lpszPassword, const char *lpszCAFile)
+    {
+        LPSECURITYCREDENTIALS p = nullptr;
+        if (MailwireCreateSecurityCredentials(dwOptions, lpszCertificateFile, lpszPrivateKeyFile,
+                                              lpszPassword, lpszCAFile, &p) != 0)
+            return false;
+        if (m_p)
+            MailwireDeleteSecurityCredentials(m_p);
+        m_p = p;
+        return true;
+    }
+
+    /** @return the block for a Connect() call, or nullptr when none was created. */
+    const SECURITYCREDENTIALS *Get() const noexcept
+    {
+        return m_p;
+    }
+
+  private:
+    LPSECURITYCREDENTIALS m_p = nullptr;
+};
+
 } // namespace mailwire
 
 #endif // MAILWIRE_MAILWIRE_HPP

@@ -1,0 +1,622 @@
+/**
+ * @file ClientBase.hpp
+ * @brief What CSmtpClient and CImapClient share: the handle, the last error, event handlers
+ *        that may be any callable, tracing, threads and the non-blocking calls.
+ *
+ * The class is a template over the client class (for handlers that take the client) and over
+ * a protocol table `Api` of static functions wrapping the protocol's C calls, so that
+ * CSmtpClient::Cancel() calls SmtpCancel() and CImapClient::Cancel() calls ImapCancel().
+ */
+#ifndef MAILWIRE_DETAIL_CLIENTBASE_HPP
+#define MAILWIRE_DETAIL_CLIENTBASE_HPP
+
+#include <mailwire/Mailwire.hpp>
+#include <mailwire/detail/CallbackFailure.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace mailwire
+{
+
+/** What a non-blocking session waits for before the next Execute() (see GetPollInfo()). */
+struct PollInfo {
+    MAILWIRE_SOCKET socket = 0; /**< The socket (or resolver descriptor) to poll. */
+    unsigned events = 0;        /**< MAILWIRE_POLL_READ and/or MAILWIRE_POLL_WRITE. */
+    int timeout = -1;           /**< Milliseconds until the deadline; 0: now; -1: none. */
+};
+
+namespace detail
+{
+
+/**
+ * Handlers and the callback failure of one client object. Lives on the heap so that its
+ * address, which C holds as user data, survives moves of the client object.
+ */
+struct EventSink {
+    using Handler = std::function<void(unsigned, unsigned)>;
+    using TraceHandler = std::function<void(unsigned, std::string_view)>;
+
+    std::array<std::shared_ptr<const Handler>, MAILWIRE_EVENT_MAX> handlers;
+    std::shared_ptr<const TraceHandler> trace;
+    CallbackFailure failure;
+    void *owner = nullptr; // the client object, for handlers that take it; null while dying
+
+    static void MAILWIRE_CALLBACK OnEvent(HCLIENT hClient, unsigned nEventId, unsigned nError,
+                                          void *lpUserData) noexcept
+    {
+        auto *self = static_cast<EventSink *>(lpUserData);
+        if (!self->owner || nEventId >= MAILWIRE_EVENT_MAX)
+            return;
+        // A copy of the pointer keeps the handler alive if it replaces itself while running.
+        std::shared_ptr<const Handler> handler = self->handlers[nEventId];
+        if (!handler)
+            return;
+        try {
+            (*handler)(nEventId, nError);
+        } catch (...) {
+            self->failure.Capture();
+            // Stop the operation: the application asked to leave it by throwing.
+            MailwireCancel(hClient);
+        }
+    }
+
+    static void MAILWIRE_CALLBACK OnTrace(HCLIENT hClient, unsigned nDirection, const char *lpData,
+                                          std::size_t cbData, void *lpUserData) noexcept
+    {
+        auto *self = static_cast<EventSink *>(lpUserData);
+        std::shared_ptr<const TraceHandler> trace = self->trace;
+        if (!trace)
+            return;
+        try {
+            (*trace)(nDirection, std::string_view(lpData, cbData));
+        } catch (...) {
+            self->failure.Capture();
+            MailwireCancel(hClient);
+        }
+    }
+};
+
+/**
+ * Base of the client classes. @tparam Derived the client class; @tparam Api a table of
+ * static functions: Disconnect, Cancel, AttachThread, RegisterEvent, SetTrace,
+ * GetSecurityInfo, Execute, GetPollInfo, GetSocket and IsOwnHandle (true when a handle belongs
+ * to this protocol).
+ */
+template <class Derived, class Api> class ClientBase
+{
+  public:
+    ClientBase(const ClientBase &) = delete;
+    ClientBase &operator=(const ClientBase &) = delete;
+
+    /**
+     * @brief The C handle of the session, for code that mixes the C API with the class.
+     * @return the handle, or INVALID_CLIENT when the object holds no session. The object keeps
+     *         ownership: do not disconnect the handle through C (use Detach() to take it).
+     * @par Blocking: no. @par Thread: any.
+     */
+    HCLIENT GetHandle() const noexcept
+    {
+        return m_hClient;
+    }
+
+    /** @return true when the object holds a session handle (which the server may have closed
+     *          since; the next call reports that). @par Blocking: no. @par Thread: any. */
+    bool IsConnected() const noexcept
+    {
+        return m_hClient != INVALID_CLIENT;
+    }
+
+    /**
+     * @brief Take ownership of a session opened through the C API.
+     * @param hClient a live handle of this protocol.
+     * @return true on success: the object now disconnects the handle when destroyed, and the
+     *         event handlers and trace registered on the object are installed on it. false
+     *         with ST_ERROR_ALREADY_CONNECTED when the object already holds a session, or
+     *         ST_ERROR_INVALID_HANDLE when the handle is not a live session of this protocol.
+     * @par Blocking: no. @par Thread: the handle's owner (or any with FREETHREAD).
+     */
+    bool Attach(HCLIENT hClient)
+    {
+        if (m_hClient != INVALID_CLIENT)
+            return Fail(ST_ERROR_ALREADY_CONNECTED, "the object already holds a session");
+        if (hClient == INVALID_CLIENT || !Api::IsOwnHandle(hClient))
+            return Fail(ST_ERROR_INVALID_HANDLE, "not a live session of this protocol");
+        m_hClient = hClient;
+        return InstallHandlers();
+    }
+
+    /**
+     * @brief Give up ownership of the session without disconnecting it.
+     *
+     * The object's event handlers and trace are removed from the handle (the object may go
+     * away; the C callbacks must not point into it) but stay registered on the object for its
+     * next session.
+     * @return the handle (now the caller's to disconnect), or INVALID_CLIENT when the object
+     *         held none.
+     * @par Blocking: no. @par Thread: the handle's owner (or any with FREETHREAD).
+     */
+    HCLIENT Detach() noexcept
+    {
+        HCLIENT h = std::exchange(m_hClient, INVALID_CLIENT);
+        if (h != INVALID_CLIENT && m_pSink) {
+            for (unsigned ev = 1; ev < MAILWIRE_EVENT_MAX; ++ev)
+                if (m_pSink->handlers[ev])
+                    Api::RegisterEvent(h, ev, nullptr, nullptr);
+            if (m_pSink->trace)
+                Api::SetTrace(h, nullptr, nullptr);
+        }
+        return h;
+    }
+
+    /**
+     * @brief Error code of the last call made through this object.
+     * @return an ST_ERROR_* value: ST_ERROR_NONE after a call that succeeded,
+     *         ST_ERROR_IN_PROGRESS after a call that started a non-blocking operation,
+     *         ST_ERROR_CALLBACK_FAILED when an event handler, trace or data callback threw.
+     *         Cancel() does not change it (it may run on another thread).
+     * @par Blocking: no. @par Thread: the thread that made the call.
+     */
+    unsigned GetLastError() const noexcept
+    {
+        return m_nLastError;
+    }
+
+    /**
+     * @brief The cause of the last failure: the server's reply, the certificate's rejection
+     *        reasons, the socket error, or the text of the exception a callback threw.
+     * @return the text; empty when the last call succeeded.
+     * @par Blocking: no. @par Thread: the thread that made the call.
+     */
+    const std::string &GetLastErrorDetail() const noexcept
+    {
+        return m_strLastErrorDetail;
+    }
+
+    /**
+     * @brief Description of an error code.
+     * @param nError an ST_ERROR_* value.
+     * @return a fixed English text ("unknown error" for an unknown code).
+     * @par Blocking: no. @par Thread: any.
+     */
+    static std::string GetErrorString(unsigned nError)
+    {
+        return MailwireGetErrorString(nError);
+    }
+
+    /** @return the description of this object's last error (see GetLastError()). */
+    std::string GetErrorString() const
+    {
+        return MailwireGetErrorString(m_nLastError);
+    }
+
+    /**
+     * @brief True when the last call started a non-blocking operation that is still running:
+     *        pump Execute() until it returns 0 or MAILWIRE_ERROR.
+     * @par Blocking: no. @par Thread: the thread that made the call.
+     */
+    bool IsInProgress() const noexcept
+    {
+        return m_nLastError == ST_ERROR_IN_PROGRESS;
+    }
+
+    /**
+     * @brief Install a handler for one event (MAILWIRE_EVENT_*, the protocol's *_EVENT_*).
+     *
+     * @p handler may be any copyable callable: a lambda, a std::function, a functor, or a
+     * member function wrapped in a lambda. It is called on the thread that drives the session,
+     * from inside the library, with one of these parameter lists:
+     * `(Derived &client, unsigned nEventId, unsigned nError)`, `(unsigned nEventId,
+     * unsigned nError)`, `(unsigned nEventId)` or `()`. nError is ST_ERROR_NONE or the error
+     * the event reports. The handler may call any method of the client, including
+     * Disconnect().
+     *
+     * An exception thrown by the handler never reaches the C library: it is caught, the
+     * operation in progress is cancelled (the session is then closed, as after Cancel()),
+     * and the method that was running returns failure with ST_ERROR_CALLBACK_FAILED and the
+     * exception's what() in GetLastErrorDetail().
+     *
+     * Handlers belong to the object: registered before Connect(), they are installed when a
+     * session opens (a blocking Connect() raises no events of its own; AsyncConnect() does),
+     * and they stay across Disconnect() for the next session.
+     * @param nEventId the event, 1 to MAILWIRE_EVENT_MAX - 1.
+     * @param handler  the callable; it replaces any handler registered for the event.
+     * @return true on success; false with ST_ERROR_INVALID_ARGUMENT for an unknown event, or
+     *         the C call's error (ST_ERROR_NOT_OWNER).
+     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     */
+    template <class F> bool RegisterEvent(unsigned nEventId, F &&handler)
+    {
+        if (nEventId == 0 || nEventId >= MAILWIRE_EVENT_MAX)
+            return Fail(ST_ERROR_INVALID_ARGUMENT, "unknown event identifier");
+        return SetHandler(
+            nEventId, std::make_shared<const EventSink::Handler>(Adapt(std::forward<F>(handler))));
+    }
+
+    /**
+     * @brief Remove the handler of one event.
+     * @param nEventId the event, 1 to MAILWIRE_EVENT_MAX - 1.
+     * @return true on success; false with ST_ERROR_INVALID_ARGUMENT for an unknown event.
+     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     */
+    bool RegisterEvent(unsigned nEventId, std::nullptr_t)
+    {
+        if (nEventId == 0 || nEventId >= MAILWIRE_EVENT_MAX)
+            return Fail(ST_ERROR_INVALID_ARGUMENT, "unknown event identifier");
+        return SetHandler(nEventId, nullptr);
+    }
+
+    /**
+     * @brief Watch the protocol dialogue.
+     *
+     * @p trace is called as `trace(unsigned nDirection, std::string_view data)` with
+     * MAILWIRE_TRACE_SENT, _RECEIVED or _INFO and the bytes (secrets already redacted). It
+     * must not call back into the client. Exceptions are handled as for RegisterEvent().
+     * Like handlers, the trace belongs to the object and is installed on each new session
+     * (after a blocking Connect() has returned).
+     * @param trace any copyable callable, or nullptr to stop tracing.
+     * @return true on success; false with the C call's error (ST_ERROR_NOT_OWNER).
+     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     */
+    template <class F> bool SetTrace(F &&trace)
+    {
+        std::shared_ptr<const EventSink::TraceHandler> fn;
+        if constexpr (!std::is_same_v<std::decay_t<F>, std::nullptr_t>)
+            fn = std::make_shared<const EventSink::TraceHandler>(std::forward<F>(trace));
+        EventSink &sink = Sink();
+        if (m_hClient != INVALID_CLIENT &&
+            !Check(
+                Api::SetTrace(m_hClient, fn ? &EventSink::OnTrace : nullptr, fn ? &sink : nullptr)))
+            return false;
+        sink.trace = std::move(fn);
+        return true;
+    }
+
+    /**
+     * @brief Cancel the operation in progress (another thread's blocking call, or the
+     *        non-blocking operation). The call ends with ST_ERROR_CANCELLED and the session
+     *        is closed (IMAP IDLE ends cleanly instead).
+     * @return true on success; false when the object holds no session. GetLastError() is
+     *         not changed (the error is in the calling thread's mailwire::GetLastError()).
+     * @par Blocking: no. @par Thread: any; the one call that needs no ownership.
+     */
+    bool Cancel() const noexcept
+    {
+        return Api::Cancel(m_hClient) == 0;
+    }
+
+    /**
+     * @brief Hand the session to another thread (SocketTools' AttachThread).
+     *
+     * A session belongs to the thread that opened it; other threads' calls fail with
+     * ST_ERROR_NOT_OWNER unless it was opened with the FREETHREAD option.
+     * @param dwThreadId the new owner's id (see mailwire's MailwireGetCurrentThreadId());
+     *                   0, the default, means the calling thread.
+     * @return the previous owner's id, or 0 on failure (ST_ERROR_INVALID_HANDLE).
+     * @par Blocking: no. @par Thread: any; never while another thread is inside a call.
+     */
+    uint32_t AttachThread(uint32_t dwThreadId = 0)
+    {
+        uint32_t previous = Api::AttachThread(m_hClient, dwThreadId);
+        Check(previous != 0 ? 0 : MAILWIRE_ERROR);
+        return previous;
+    }
+
+    /**
+     * @brief What TLS negotiated and what is known of the server's certificate.
+     * @param info receives it (dwSize is set by the method).
+     * @return true on success (a cleartext session reports SECURITY_PROTOCOL_NONE); false
+     *         with ST_ERROR_INVALID_HANDLE or ST_ERROR_NOT_OWNER.
+     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     */
+    bool GetSecurityInfo(SECURITYINFO &info)
+    {
+        info = SECURITYINFO{};
+        info.dwSize = sizeof info;
+        return Check(Api::GetSecurityInfo(m_hClient, &info));
+    }
+
+    /** @return the security information, zeroed on failure (see GetLastError()). */
+    SECURITYINFO GetSecurityInfo()
+    {
+        SECURITYINFO info{};
+        GetSecurityInfo(info);
+        return info;
+    }
+
+    /**
+     * @brief Non-blocking sessions: what to wait for before the next Execute().
+     * @param socket  receives the socket to poll.
+     * @param events  receives MAILWIRE_POLL_READ and/or MAILWIRE_POLL_WRITE.
+     * @param timeout receives the milliseconds until the deadline (0: call Execute() now,
+     *                -1: none).
+     * @return true on success; false with ST_ERROR_INVALID_HANDLE or ST_ERROR_NOT_OWNER.
+     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     */
+    bool GetPollInfo(MAILWIRE_SOCKET &socket, unsigned &events, int &timeout)
+    {
+        return Check(Api::GetPollInfo(m_hClient, &socket, &events, &timeout));
+    }
+
+    /** @return the poll information as a struct (events 0 on failure). */
+    PollInfo GetPollInfo()
+    {
+        PollInfo p;
+        GetPollInfo(p.socket, p.events, p.timeout);
+        return p;
+    }
+
+    /**
+     * @brief Non-blocking sessions: advance the operation in progress without waiting.
+     *        Event handlers run inside this call.
+     * @return 0 when the operation has finished successfully (or none is running);
+     *         MAILWIRE_IN_PROGRESS while it goes on; MAILWIRE_ERROR on failure (see
+     *         GetLastError(); ST_ERROR_CALLBACK_FAILED when a handler threw). When a handler
+     *         disconnected the session, MAILWIRE_ERROR and the object is empty.
+     * @par Blocking: never. @par Thread: the session's owner (or any with FREETHREAD).
+     */
+    int Execute()
+    {
+        return CallInt([this] { return Api::Execute(m_hClient); }, true);
+    }
+
+    /**
+     * @brief The socket the session waits on, for an application's own event loop.
+     * @return the socket; an invalid value (-1, or INVALID_SOCKET on Windows) before the TCP
+     *         connection exists or without a session.
+     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     */
+    MAILWIRE_SOCKET GetSocket() const noexcept
+    {
+        return Api::GetSocket(m_hClient);
+    }
+
+  protected:
+    ClientBase() noexcept = default;
+
+    ClientBase(ClientBase &&other) noexcept
+        : m_hClient(std::exchange(other.m_hClient, INVALID_CLIENT)),
+          m_nLastError(std::exchange(other.m_nLastError, 0u)),
+          m_strLastErrorDetail(std::move(other.m_strLastErrorDetail)),
+          m_pSink(std::move(other.m_pSink))
+    {
+        other.m_strLastErrorDetail.clear();
+        if (m_pSink)
+            m_pSink->owner = static_cast<Derived *>(this);
+    }
+
+    ClientBase &operator=(ClientBase &&other) noexcept
+    {
+        if (this != &other) {
+            Close();
+            m_hClient = std::exchange(other.m_hClient, INVALID_CLIENT);
+            m_nLastError = std::exchange(other.m_nLastError, 0u);
+            m_strLastErrorDetail = std::move(other.m_strLastErrorDetail);
+            other.m_strLastErrorDetail.clear();
+            m_pSink = std::move(other.m_pSink);
+            if (m_pSink)
+                m_pSink->owner = static_cast<Derived *>(this);
+        }
+        return *this;
+    }
+
+    ~ClientBase()
+    {
+        Close();
+    }
+
+    /** Adopt a handle returned by a connect call, or record the connect call's failure. */
+    bool Open(HCLIENT hClient)
+    {
+        if (hClient == INVALID_CLIENT)
+            return Check(MAILWIRE_ERROR);
+        m_hClient = hClient;
+        return InstallHandlers();
+    }
+
+    /** Refuse a connect call while a session is held. */
+    bool RefuseIfConnected()
+    {
+        if (m_hClient == INVALID_CLIENT)
+            return true;
+        Fail(ST_ERROR_ALREADY_CONNECTED, "the object already holds a session; Disconnect first");
+        return false;
+    }
+
+    /** The protocol's disconnect: frees the handle when C did. */
+    bool DoDisconnect()
+    {
+        Guard guard(*this);
+        int rc = Api::Disconnect(m_hClient);
+        if (rc == 0)
+            m_hClient = INVALID_CLIENT;
+        return guard.Finish(rc, false) >= 0;
+    }
+
+    /** Run a C call returning 0 / MAILWIRE_IN_PROGRESS / MAILWIRE_ERROR; true unless it
+     *  failed or a callback threw during it. */
+    template <class Fn> bool Call(Fn &&fn)
+    {
+        Guard guard(*this);
+        return guard.Finish(fn(), true) >= 0;
+    }
+
+    /** Run a C call returning a count, a length or a reply code (MAILWIRE_ERROR on failure);
+     *  the value, or MAILWIRE_ERROR when a callback threw. @p inProgress: the call may also
+     *  return MAILWIRE_IN_PROGRESS (a reply code or a status, never a count). */
+    template <class Fn> int CallInt(Fn &&fn, bool inProgress = false)
+    {
+        Guard guard(*this);
+        return guard.Finish(fn(), inProgress);
+    }
+
+    /** As Call(), also failing when a per-call data callback recorded in @p extra threw. */
+    template <class Fn> bool CallWith(CallbackFailure &extra, Fn &&fn)
+    {
+        Guard guard(*this, &extra);
+        return guard.Finish(fn(), true) >= 0;
+    }
+
+    /** Record the outcome of a C call that raises no callbacks. */
+    bool Check(int rc)
+    {
+        return Record(rc, nullptr, false) >= 0;
+    }
+
+    /** Record a failure detected by the class itself (also as the thread's last error). */
+    bool Fail(unsigned nError, const char *detail)
+    {
+        m_nLastError = nError;
+        m_strLastErrorDetail = detail ? detail : "";
+        MailwireSetLastError(nError);
+        return false;
+    }
+
+    HCLIENT m_hClient = INVALID_CLIENT;
+
+  private:
+    // Callbacks run inside C calls, and handlers may call methods of the client: only the
+    // outermost call resets and reports a callback failure, so a nested call cannot hide it.
+    class Guard
+    {
+      public:
+        explicit Guard(ClientBase &c, CallbackFailure *extra = nullptr) noexcept
+            : m_c(c), m_extra(extra)
+        {
+            if (c.m_nDepth++ == 0 && c.m_pSink)
+                c.m_pSink->failure.Reset();
+            if (m_extra)
+                m_extra->Reset();
+        }
+        ~Guard()
+        {
+            --m_c.m_nDepth;
+        }
+        Guard(const Guard &) = delete;
+        Guard &operator=(const Guard &) = delete;
+        int Finish(int rc, bool inProgress)
+        {
+            const CallbackFailure *failure = m_extra && m_extra->Failed() ? m_extra : nullptr;
+            if (!failure && m_c.m_nDepth == 1 && m_c.m_pSink && m_c.m_pSink->failure.Failed())
+                failure = &m_c.m_pSink->failure;
+            return m_c.Record(rc, failure, inProgress);
+        }
+
+      private:
+        ClientBase &m_c;
+        CallbackFailure *m_extra;
+    };
+
+    int Record(int rc, const CallbackFailure *failure, bool inProgress)
+    {
+        if (failure) {
+            std::string detail = "a callback threw: ";
+            detail += failure->What();
+            detail += rc < 0 ? "; the operation was cancelled"
+                             : "; the operation itself had already completed";
+            Fail(ST_ERROR_CALLBACK_FAILED, detail.c_str());
+            if (m_pSink && failure == &m_pSink->failure)
+                m_pSink->failure.Reset();
+            return MAILWIRE_ERROR;
+        }
+        if (rc < 0) {
+            m_nLastError = MailwireGetLastError();
+            m_strLastErrorDetail = MailwireGetLastErrorDetail();
+            // A handler may have disconnected the session during the call.
+            if (m_nLastError == ST_ERROR_INVALID_HANDLE && m_hClient != INVALID_CLIENT &&
+                !Api::IsOwnHandle(m_hClient))
+                m_hClient = INVALID_CLIENT;
+            return rc;
+        }
+        m_nLastError =
+            inProgress && rc == MAILWIRE_IN_PROGRESS ? ST_ERROR_IN_PROGRESS : ST_ERROR_NONE;
+        m_strLastErrorDetail.clear();
+        return rc;
+    }
+
+    EventSink &Sink()
+    {
+        if (!m_pSink) {
+            m_pSink = std::make_unique<EventSink>();
+            m_pSink->owner = static_cast<Derived *>(this);
+        }
+        return *m_pSink;
+    }
+
+    bool SetHandler(unsigned nEventId, std::shared_ptr<const EventSink::Handler> handler)
+    {
+        EventSink &sink = Sink();
+        if (m_hClient != INVALID_CLIENT &&
+            !Check(Api::RegisterEvent(m_hClient, nEventId, handler ? &EventSink::OnEvent : nullptr,
+                                      handler ? &sink : nullptr)))
+            return false;
+        sink.handlers[nEventId] = std::move(handler);
+        return true;
+    }
+
+    bool InstallHandlers()
+    {
+        if (!m_pSink)
+            return Check(0);
+        for (unsigned ev = 1; ev < MAILWIRE_EVENT_MAX; ++ev)
+            if (m_pSink->handlers[ev] &&
+                !Check(Api::RegisterEvent(m_hClient, ev, &EventSink::OnEvent, m_pSink.get())))
+                return false;
+        if (m_pSink->trace && !Check(Api::SetTrace(m_hClient, &EventSink::OnTrace, m_pSink.get())))
+            return false;
+        return Check(0);
+    }
+
+    template <class F> EventSink::Handler Adapt(F &&f)
+    {
+        using Fn = std::decay_t<F>;
+        EventSink *sink = &Sink();
+        if constexpr (std::is_invocable_v<Fn &, Derived &, unsigned, unsigned>) {
+            return [sink, fn = Fn(std::forward<F>(f))](unsigned ev, unsigned err) mutable {
+                fn(*static_cast<Derived *>(sink->owner), ev, err);
+            };
+        } else if constexpr (std::is_invocable_v<Fn &, unsigned, unsigned>) {
+            return
+                [fn = Fn(std::forward<F>(f))](unsigned ev, unsigned err) mutable { fn(ev, err); };
+        } else if constexpr (std::is_invocable_v<Fn &, unsigned>) {
+            return [fn = Fn(std::forward<F>(f))](unsigned ev, unsigned) mutable { fn(ev); };
+        } else {
+            static_assert(std::is_invocable_v<Fn &>,
+                          "an event handler takes (client&, unsigned event, unsigned error), "
+                          "(unsigned event, unsigned error), (unsigned event) or ()");
+            return [fn = Fn(std::forward<F>(f))](unsigned, unsigned) mutable { fn(); };
+        }
+    }
+
+    // The destructor and move assignment: handlers must not see a dying object, the trace may
+    // still watch QUIT or LOGOUT go out.
+    void Close() noexcept
+    {
+        if (m_pSink)
+            m_pSink->owner = nullptr;
+        if (m_hClient != INVALID_CLIENT) {
+            // Disconnect can fail (another thread's call, another owner): the handle is then
+            // detached from this object rather than left pointing into it.
+            if (Api::Disconnect(m_hClient) != 0)
+                Detach();
+            m_hClient = INVALID_CLIENT;
+        }
+    }
+
+    unsigned m_nLastError = 0;
+    std::string m_strLastErrorDetail;
+    std::unique_ptr<EventSink> m_pSink;
+    int m_nDepth = 0;
+};
+
+} // namespace detail
+} // namespace mailwire
+
+#endif // MAILWIRE_DETAIL_CLIENTBASE_HPP
