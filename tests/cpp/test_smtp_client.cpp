@@ -596,6 +596,17 @@ TEST(CppSmtp, AttachAndDetachMixWithTheCApi)
     ASSERT_TRUE(adopted.RegisterEvent(SMTP_EVENT_COMMAND, [&calls] { ++calls; }));
     EXPECT_EQ(adopted.Command("NOOP"), 250);
     EXPECT_EQ(calls, 1);
+    // Only the owner can take the callbacks off: another thread's Detach is refused and the
+    // object keeps the session.
+    HCLIENT stolen = INVALID_CLIENT;
+    unsigned stolenErr = 0;
+    std::thread([&] {
+        stolen = adopted.Detach();
+        stolenErr = adopted.GetLastError();
+    }).join();
+    EXPECT_EQ(stolen, INVALID_CLIENT);
+    EXPECT_EQ(stolenErr, (unsigned)ST_ERROR_NOT_OWNER);
+    EXPECT_TRUE(adopted.IsConnected());
     HCLIENT back = adopted.Detach();
     EXPECT_EQ(SmtpCommand(back, "NOOP"), 250);
     EXPECT_EQ(calls, 1);

@@ -14,6 +14,7 @@
 #include <mailwire/detail/CallbackFailure.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -47,13 +48,15 @@ struct EventSink {
     std::array<std::shared_ptr<const Handler>, MAILWIRE_EVENT_MAX> handlers;
     std::shared_ptr<const TraceHandler> trace;
     CallbackFailure failure;
-    void *owner = nullptr; // the client object, for handlers that take it; null while dying
+    // The client object, for handlers that take it; null while it dies. Atomic because a
+    // FREETHREAD session may be dispatching on another thread when the object is destroyed.
+    std::atomic<void *> owner{nullptr};
 
     static void MAILWIRE_CALLBACK OnEvent(HCLIENT hClient, unsigned nEventId, unsigned nError,
                                           void *lpUserData) noexcept
     {
         auto *self = static_cast<EventSink *>(lpUserData);
-        if (!self->owner || nEventId >= MAILWIRE_EVENT_MAX)
+        if (!self->owner.load() || nEventId >= MAILWIRE_EVENT_MAX)
             return;
         // A copy of the pointer keeps the handler alive if it replaces itself while running.
         std::shared_ptr<const Handler> handler = self->handlers[nEventId];
@@ -140,19 +143,16 @@ template <class Derived, class Api> class ClientBase
      * away; the C callbacks must not point into it) but stay registered on the object for its
      * next session.
      * @return the handle (now the caller's to disconnect), or INVALID_CLIENT when the object
-     *         held none.
+     *         held none, or when the handlers could not be removed (another thread owns the
+     *         session: ST_ERROR_NOT_OWNER); the object keeps the session then.
      * @par Blocking: no. @par Thread: the handle's owner (or any with FREETHREAD).
      */
     HCLIENT Detach() noexcept
     {
-        HCLIENT h = std::exchange(m_hClient, INVALID_CLIENT);
-        if (h != INVALID_CLIENT && m_pSink) {
-            for (unsigned ev = 1; ev < MAILWIRE_EVENT_MAX; ++ev)
-                if (m_pSink->handlers[ev])
-                    Api::RegisterEvent(h, ev, nullptr, nullptr);
-            if (m_pSink->trace)
-                Api::SetTrace(h, nullptr, nullptr);
-        }
+        HCLIENT h = m_hClient;
+        if (h == INVALID_CLIENT || !Unhook(h))
+            return INVALID_CLIENT;
+        m_hClient = INVALID_CLIENT;
         return h;
     }
 
@@ -389,7 +389,7 @@ template <class Derived, class Api> class ClientBase
     {
         other.m_strLastErrorDetail.clear();
         if (m_pSink)
-            m_pSink->owner = static_cast<Derived *>(this);
+            m_pSink->owner.store(static_cast<Derived *>(this));
     }
 
     ClientBase &operator=(ClientBase &&other) noexcept
@@ -402,7 +402,7 @@ template <class Derived, class Api> class ClientBase
             other.m_strLastErrorDetail.clear();
             m_pSink = std::move(other.m_pSink);
             if (m_pSink)
-                m_pSink->owner = static_cast<Derived *>(this);
+                m_pSink->owner.store(static_cast<Derived *>(this));
         }
         return *this;
     }
@@ -471,10 +471,14 @@ template <class Derived, class Api> class ClientBase
     }
 
     /** Record a failure detected by the class itself (also as the thread's last error). */
-    bool Fail(unsigned nError, const char *detail)
+    bool Fail(unsigned nError, const char *detail) noexcept
     {
         m_nLastError = nError;
-        m_strLastErrorDetail = detail ? detail : "";
+        try {
+            m_strLastErrorDetail = detail ? detail : "";
+        } catch (...) {
+            m_strLastErrorDetail.clear(); // no memory for the text; the code is kept
+        }
         MailwireSetLastError(nError);
         return false;
     }
@@ -545,7 +549,7 @@ template <class Derived, class Api> class ClientBase
     {
         if (!m_pSink) {
             m_pSink = std::make_unique<EventSink>();
-            m_pSink->owner = static_cast<Derived *>(this);
+            m_pSink->owner.store(static_cast<Derived *>(this));
         }
         return *m_pSink;
     }
@@ -580,7 +584,7 @@ template <class Derived, class Api> class ClientBase
         EventSink *sink = &Sink();
         if constexpr (std::is_invocable_v<Fn &, Derived &, unsigned, unsigned>) {
             return [sink, fn = Fn(std::forward<F>(f))](unsigned ev, unsigned err) mutable {
-                fn(*static_cast<Derived *>(sink->owner), ev, err);
+                fn(*static_cast<Derived *>(sink->owner.load()), ev, err);
             };
         } else if constexpr (std::is_invocable_v<Fn &, unsigned, unsigned>) {
             return
@@ -600,14 +604,32 @@ template <class Derived, class Api> class ClientBase
     void Close() noexcept
     {
         if (m_pSink)
-            m_pSink->owner = nullptr;
+            m_pSink->owner.store(nullptr);
         if (m_hClient != INVALID_CLIENT) {
-            // Disconnect can fail (another thread's call, another owner): the handle is then
-            // detached from this object rather than left pointing into it.
-            if (Api::Disconnect(m_hClient) != 0)
-                Detach();
+            // Disconnect can fail (another thread owns the session or is inside a call on
+            // it): the handle is left to that thread. If the callbacks cannot be taken off
+            // it either, the sink they point to is deliberately leaked rather than freed
+            // under them.
+            if (Api::Disconnect(m_hClient) != 0 && !Unhook(m_hClient))
+                (void)m_pSink.release();
             m_hClient = INVALID_CLIENT;
         }
+    }
+
+    // Remove this object's callbacks from a handle; false when C refused (not the owner).
+    bool Unhook(HCLIENT h) noexcept
+    {
+        bool ok = true;
+        if (m_pSink) {
+            for (unsigned ev = 1; ev < MAILWIRE_EVENT_MAX; ++ev)
+                if (m_pSink->handlers[ev] && Api::RegisterEvent(h, ev, nullptr, nullptr) != 0)
+                    ok = false;
+            if (m_pSink->trace && Api::SetTrace(h, nullptr, nullptr) != 0)
+                ok = false;
+        }
+        if (!ok)
+            Fail(ST_ERROR_NOT_OWNER, "the session's callbacks could not be removed");
+        return ok;
     }
 
     unsigned m_nLastError = 0;
