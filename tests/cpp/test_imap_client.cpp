@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -659,14 +660,13 @@ TEST(CppImap, IdleRunsTheUpdateHandler)
     ASSERT_TRUE(c.SelectMailbox("INBOX"));
     std::atomic<int> updates{0};
     CImapClient *seen = nullptr;
-    unsigned countInHandler = 0;
+    unsigned maxCount = 0;
     ASSERT_TRUE(c.RegisterEvent(MAILWIRE_EVENT_UPDATE, [&](CImapClient &cl, unsigned ev, unsigned) {
         EXPECT_EQ(ev, (unsigned)MAILWIRE_EVENT_UPDATE);
         ++updates;
         seen = &cl;
-        countInHandler = cl.GetMessageCount();
+        maxCount = std::max(maxCount, cl.GetMessageCount());
     }));
-    const unsigned before = c.GetMessageCount();
     const std::string token = Unique("cpp-idle");
     std::thread t([&] {
         std::this_thread::sleep_for(300ms);
@@ -686,8 +686,10 @@ TEST(CppImap, IdleRunsTheUpdateHandler)
     ASSERT_EQ(ids.size(), 1u);
     EXPECT_GE(updates.load(), 1);
     EXPECT_EQ(seen, &c);
-    EXPECT_GT(countInHandler, before);
-    EXPECT_GT(c.GetMessageCount(), before);
+    // Other tests expunge their own mail from dave's INBOX meanwhile, so counts may also go
+    // down; but the handler saw the mailbox holding our message.
+    EXPECT_GE(maxCount, ids[0]);
+    EXPECT_GE(c.GetMessageCount(), ids[0]);
     std::string m = c.GetMessage(ids[0]);
     EXPECT_NE(m.find("wake up"), std::string::npos);
     uint32_t uid = c.GetMessageInfo(std::to_string(ids[0]).c_str(), 0).at(0).uid;
