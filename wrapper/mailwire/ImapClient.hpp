@@ -130,6 +130,7 @@ class CImapSearch
   public:
     /** @brief Empty criteria; allocates nothing. @par Blocking: no. @par Thread: any. */
     CImapSearch() noexcept = default;
+    /** @brief Frees the criteria (ImapSearchFree()). */
     ~CImapSearch()
     {
         ImapSearchFree(m_p);
