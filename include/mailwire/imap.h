@@ -231,7 +231,8 @@ typedef int(MAILWIRE_CALLBACK *IMAPFETCHPROC)(unsigned nMessageId, uint32_t dwUI
 /**
  * @brief Supplies message bytes for ImapCreateMessageEx(): fill up to nSize bytes and return
  * how many; return -1 to abort (the call fails with ST_ERROR_FILE). Called until the size
- * announced to the server is reached.
+ * announced to the server is reached. An abort closes the connection: the literal has been
+ * announced, and IMAP has no way to end it short (RFC 9051 section 4.3).
  */
 typedef long(MAILWIRE_CALLBACK *IMAPSOURCEPROC)(char *lpBuffer, size_t nSize, void *lpUserData);
 

@@ -390,7 +390,11 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *         are not called any more; the trace still sees LOGOUT. If the disconnect is
      *         refused (another thread owns the session or is inside a call on it) the handle
      *         is detached and left to that thread. */
-    ~CImapClient() = default;
+    ~CImapClient()
+    {
+        // Before m_pPending goes: a running non-blocking operation may still point to it.
+        CloseSession();
+    }
     /** @brief Take over another client's session, handlers, pending callbacks and last
      *         error; the other is left empty. */
     CImapClient(CImapClient &&) noexcept = default;
@@ -1573,15 +1577,6 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         if (rc == MAILWIRE_IN_PROGRESS)
             m_pPending = std::move(state);
         return ok;
-    }
-
-    void ReportCallbackFailure(const detail::CallbackFailure &failure, int rc)
-    {
-        std::string detail = "a callback threw: ";
-        detail += failure.What();
-        detail += rc < 0 ? "; the operation was cancelled"
-                         : "; the operation itself had already completed";
-        Fail(ST_ERROR_CALLBACK_FAILED, detail.c_str());
     }
 
     // The C two-call pattern of ImapGetMessage(): too small a buffer reports the size needed.

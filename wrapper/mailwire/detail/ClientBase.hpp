@@ -369,8 +369,9 @@ template <class Derived, class Api> class ClientBase
 
     /**
      * @brief The socket the session waits on, for an application's own event loop.
-     * @return the socket; an invalid value (-1, or INVALID_SOCKET on Windows) before the TCP
-     *         connection exists or without a session.
+     * @return the socket; while the host name is being resolved, a descriptor that becomes
+     *         readable when the resolver is done; an invalid value (-1, or INVALID_SOCKET on
+     *         Windows) without a session.
      * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
      */
     MAILWIRE_SOCKET GetSocket() const noexcept
@@ -483,6 +484,24 @@ template <class Derived, class Api> class ClientBase
         return false;
     }
 
+    /** Disconnect for a destructor: a derived class whose members the C library may still
+     *  point to (a pending callable) calls it first, while those members are alive. */
+    void CloseSession() noexcept
+    {
+        Close();
+    }
+
+    /** Record ST_ERROR_CALLBACK_FAILED for a callable that threw during a C call that
+     *  returned @p rc. */
+    void ReportCallbackFailure(const CallbackFailure &failure, int rc)
+    {
+        std::string detail = "a callback threw: ";
+        detail += failure.What();
+        detail += rc < 0 ? "; the operation was cancelled"
+                         : "; the operation itself had already completed";
+        Fail(ST_ERROR_CALLBACK_FAILED, detail.c_str());
+    }
+
     HCLIENT m_hClient = INVALID_CLIENT;
 
   private:
@@ -521,11 +540,7 @@ template <class Derived, class Api> class ClientBase
     int Record(int rc, const CallbackFailure *failure, bool inProgress)
     {
         if (failure) {
-            std::string detail = "a callback threw: ";
-            detail += failure->What();
-            detail += rc < 0 ? "; the operation was cancelled"
-                             : "; the operation itself had already completed";
-            Fail(ST_ERROR_CALLBACK_FAILED, detail.c_str());
+            ReportCallbackFailure(*failure, rc);
             if (m_pSink && failure == &m_pSink->failure)
                 m_pSink->failure.Reset();
             return MAILWIRE_ERROR;
