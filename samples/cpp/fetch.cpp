@@ -2,9 +2,9 @@
 //
 //   cpp_fetch HOST PORT USER PASSWORD [CAFILE] [COUNT]
 //
-// An argument left out (or given as "") is read from the environment: IMAP_HOST, IMAP_PORT,
-// IMAP_USER, IMAP_PASSWORD, IMAP_CAFILE, IMAP_COUNT. Connects with STARTTLS (implicit TLS on
-// port 993), logs in with the strongest mechanism the server offers, opens INBOX read-only,
+// An argument left out (or given as "") is read from the environment: MW_IMAP_HOST, MW_IMAP_PORT,
+// MW_IMAP_USER, MW_IMAP_PASSWORD, MW_IMAP_CAFILE, MW_IMAP_COUNT. Connects with STARTTLS (implicit
+// TLS on port 993), logs in with the strongest mechanism the server offers, opens INBOX read-only,
 // lists the last COUNT messages (default 10: date, sender, subject) and writes the newest
 // one to stdout. CAFILE adds a trust anchor (e.g. a test CA).
 #include <mailwire/ImapClient.hpp>
@@ -38,13 +38,13 @@ int Fail(const CImapClient &imap, const char *what)
 
 int main(int argc, char **argv)
 {
-    const std::string host = Arg(argc, argv, 1, "IMAP_HOST");
-    const std::string port = Arg(argc, argv, 2, "IMAP_PORT", "143");
-    const std::string user = Arg(argc, argv, 3, "IMAP_USER");
-    const std::string password = Arg(argc, argv, 4, "IMAP_PASSWORD");
-    const std::string caFile = Arg(argc, argv, 5, "IMAP_CAFILE");
+    const std::string host = Arg(argc, argv, 1, "MW_IMAP_HOST");
+    const std::string port = Arg(argc, argv, 2, "MW_IMAP_PORT", "143");
+    const std::string user = Arg(argc, argv, 3, "MW_IMAP_USER");
+    const std::string password = Arg(argc, argv, 4, "MW_IMAP_PASSWORD");
+    const std::string caFile = Arg(argc, argv, 5, "MW_IMAP_CAFILE");
     const unsigned long count =
-        std::strtoul(Arg(argc, argv, 6, "IMAP_COUNT", "10").c_str(), nullptr, 10);
+        std::strtoul(Arg(argc, argv, 6, "MW_IMAP_COUNT", "10").c_str(), nullptr, 10);
     if (host.empty() || user.empty()) {
         std::cerr << "usage: " << argv[0] << " HOST PORT USER PASSWORD [CAFILE] [COUNT]\n";
         return 2;

@@ -3,9 +3,9 @@
 //
 //   cpp_idle HOST PORT USER PASSWORD [CAFILE] [UPDATES] [SECONDS]
 //
-// An argument left out (or given as "") is read from the environment: IMAP_HOST, IMAP_PORT,
-// IMAP_USER, IMAP_PASSWORD, IMAP_CAFILE, IMAP_UPDATES, IMAP_SECONDS. The program ends after
-// UPDATES mailbox changes (default 1) or SECONDS seconds (default 300), whichever comes
+// An argument left out (or given as "") is read from the environment: MW_IMAP_HOST, MW_IMAP_PORT,
+// MW_IMAP_USER, MW_IMAP_PASSWORD, MW_IMAP_CAFILE, MW_IMAP_UPDATES, MW_IMAP_SECONDS. The program
+// ends after UPDATES mailbox changes (default 1) or SECONDS seconds (default 300), whichever comes
 // first. Another thread could end a wait at once with CImapClient::Cancel().
 #include <mailwire/ImapClient.hpp>
 
@@ -41,13 +41,13 @@ int Fail(const CImapClient &imap, const char *what)
 
 int main(int argc, char **argv)
 {
-    const std::string host = Arg(argc, argv, 1, "IMAP_HOST");
-    const unsigned port = Number(Arg(argc, argv, 2, "IMAP_PORT", "143"));
-    const std::string user = Arg(argc, argv, 3, "IMAP_USER");
-    const std::string password = Arg(argc, argv, 4, "IMAP_PASSWORD");
-    const std::string caFile = Arg(argc, argv, 5, "IMAP_CAFILE");
-    const unsigned maxUpdates = Number(Arg(argc, argv, 6, "IMAP_UPDATES", "1"));
-    const unsigned seconds = Number(Arg(argc, argv, 7, "IMAP_SECONDS", "300"));
+    const std::string host = Arg(argc, argv, 1, "MW_IMAP_HOST");
+    const unsigned port = Number(Arg(argc, argv, 2, "MW_IMAP_PORT", "143"));
+    const std::string user = Arg(argc, argv, 3, "MW_IMAP_USER");
+    const std::string password = Arg(argc, argv, 4, "MW_IMAP_PASSWORD");
+    const std::string caFile = Arg(argc, argv, 5, "MW_IMAP_CAFILE");
+    const unsigned maxUpdates = Number(Arg(argc, argv, 6, "MW_IMAP_UPDATES", "1"));
+    const unsigned seconds = Number(Arg(argc, argv, 7, "MW_IMAP_SECONDS", "300"));
     if (host.empty() || user.empty()) {
         std::cerr << "usage: " << argv[0]
                   << " HOST PORT USER PASSWORD [CAFILE] [UPDATES] [SECONDS]\n";
