@@ -502,6 +502,12 @@ static void note_progress(mw_session *s)
     }
 }
 
+/* A Cancel is pending: from a callback on this thread, or from another thread. */
+static int cancel_requested(mw_session *s)
+{
+    return atomic_load(&s->cancel) != 0;
+}
+
 /* Raise the events the engine queued. A callback may free the session: the free is deferred
  * until the step unwinds (dispatch_depth). */
 static void drain_events(mw_session *s)
@@ -517,7 +523,7 @@ static void drain_events(mw_session *s)
 
 /* Results of flush_output(). Their own values: MW_IO_AGAIN and MW_STEP_FAILED are both -1,
  * and mixing them up made a send that would block look like a failure without an error. */
-enum { FLUSH_DONE = 0, FLUSH_AGAIN = 1, FLUSH_FAILED = 2 };
+enum { FLUSH_DONE = 0, FLUSH_AGAIN = 1, FLUSH_FAILED = 2, FLUSH_CANCELLED = 3 };
 
 /* Send what the engine lends until it has nothing more or the socket would block. */
 static int flush_output(mw_session *s)
@@ -542,16 +548,22 @@ static int flush_output(mw_session *s)
         trace_sent(s, p, (size_t)w, secret);
         s->eng_ops->sent(s->eng, (size_t)w);
         drain_events(s);
+        if (cancel_requested(s))
+            return FLUSH_CANCELLED; /* nothing more goes out; session_step() acts on it */
     }
 }
 
 static int step_open(mw_session *s)
 {
     for (;;) {
+        if (cancel_requested(s))
+            return STEP_NEXT; /* a callback (or the trace) cancelled: session_step() acts */
         s->want = 0;
         int fr = flush_output(s);
         if (fr == FLUSH_FAILED)
             return MW_STEP_FAILED;
+        if (fr == FLUSH_CANCELLED)
+            return STEP_NEXT;
         unsigned err;
         const char *detail;
         int st = engine_status(s, &err, &detail);
@@ -579,6 +591,8 @@ static int step_open(mw_session *s)
             if (s->rpos == s->rlen)
                 s->rpos = s->rlen = 0;
             drain_events(s);
+            if (cancel_requested(s))
+                return STEP_NEXT;
             if (used == 0 && engine_status(s, &err, &detail) == MW_OP_RUNNING)
                 return fail(s, ST_ERROR_INTERNAL, 1, "the engine stopped taking input");
             continue;
@@ -609,6 +623,21 @@ static int step_open(mw_session *s)
 
 static int session_step(mw_session *s);
 
+/* Act on a pending cancel. An engine in a state it can leave cleanly (IMAP IDLE) ends the
+ * operation itself and the step goes on; anything else is cut off, since the protocol state
+ * is unknown mid-exchange. */
+static int take_cancel(mw_session *s)
+{
+    atomic_store(&s->cancel, 0);
+    mw_wakeup_drain(&s->wake);
+    if (s->phase == MW_PH_OPEN && !s->op_connect && s->eng_ops && s->eng_ops->cancel &&
+        s->eng_ops->cancel(s->eng)) {
+        arm_deadline(s);
+        return STEP_NEXT;
+    }
+    return fail(s, ST_ERROR_CANCELLED, 1, "cancelled by the application");
+}
+
 int mw_session_step(mw_session *s)
 {
     /* Record the thread while it works on s, so a Disconnect from another thread can refuse
@@ -635,18 +664,12 @@ static int session_step(mw_session *s)
     s->dispatch_depth++;
     s->unstepped = 0;
     int r = STEP_NEXT;
-    if (atomic_load(&s->cancel)) {
-        atomic_store(&s->cancel, 0);
-        mw_wakeup_drain(&s->wake);
-        /* An engine in a state it can leave cleanly (IMAP IDLE) ends the operation itself;
-         * anything else is cut off, since the protocol state is unknown mid-exchange. */
-        if (!(s->phase == MW_PH_OPEN && !s->op_connect && s->eng_ops && s->eng_ops->cancel &&
-              s->eng_ops->cancel(s->eng)))
-            r = fail(s, ST_ERROR_CANCELLED, 1, "cancelled by the application");
-        else
-            arm_deadline(s);
-    }
     while (r == STEP_NEXT) {
+        /* Checked on every pass, not once per step: a callback that cancels (or a thread that
+         * does while this one runs) must stop the operation before the next byte goes out,
+         * even when the socket never blocks and the whole exchange fits in one step. */
+        if (cancel_requested(s) && (r = take_cancel(s)) != STEP_NEXT)
+            break;
         switch (s->phase) {
         case MW_PH_RESOLVING:
             r = step_resolving(s);

@@ -363,7 +363,10 @@ MAILWIRE_API uint32_t MailwireAttachThread(HCLIENT hClient, uint32_t dwThreadId)
  *
  * A blocking call in progress on another thread returns ST_ERROR_CANCELLED promptly (its
  * wait is woken); a non-blocking operation fails with ST_ERROR_CANCELLED at the next execute.
- * The session is closed afterwards, as its protocol state is unknown.
+ * Called from an event callback or the trace of the running operation, it takes effect
+ * before anything more is sent: a message being transferred is never completed after it.
+ * The session is closed afterwards, as its protocol state is unknown (an IMAP IDLE ends
+ * cleanly instead).
  * @return 0 on success; -1 when the handle is invalid (last error set).
  * @par Blocking: no. @par Thread: any; this is the one call exempt from the owner check.
  */

@@ -717,8 +717,10 @@ MAILWIRE_API int SmtpRegisterEvent(HCLIENT hClient, unsigned nEventId, MAILWIRE_
  * @brief Cancel the operation running on a session; forwards to MailwireCancel().
  *
  * A blocking call in progress on another thread fails promptly with ST_ERROR_CANCELLED; a
- * non-blocking operation fails with it at the next SmtpExecute(). The connection is closed
- * afterwards, as the protocol state is unknown; the handle stays valid until SmtpDisconnect().
+ * non-blocking operation fails with it at the next SmtpExecute(). From a callback of the
+ * running call (PROGRESS, say) it stops the transfer before the next byte: the end of data is
+ * never sent, so the server discards the message. The connection is closed afterwards, as
+ * the protocol state is unknown; the handle stays valid until SmtpDisconnect().
  * @param hClient the session. MailwireCancel() does not check the protocol, so an IMAP
  *                handle is accepted too.
  * @return 0, or SMTP_ERROR (ST_ERROR_INVALID_HANDLE, also for an IMAP handle).

@@ -615,4 +615,35 @@ TEST(ImapFake, HandlesBelongToTheirThreadUnlessFreeThread)
     }
 }
 
+// A Cancel from a PROGRESS callback stops an APPEND where it is, even when the socket takes
+// everything at once: the line ending that would complete the command never goes out, so the
+// server appends nothing.
+void MAILWIRE_CALLBACK CancelOnProgress(HCLIENT h, unsigned ev, unsigned, void *)
+{
+    if (ev == IMAP_EVENT_PROGRESS)
+        ImapCancel(h);
+}
+
+TEST(ImapFake, CancelFromAProgressCallbackLeavesTheAppendIncomplete)
+{
+    FakeServer srv;
+    Greet(srv, "IMAP4rev1 LITERAL+").ExpectLine("A2 APPEND").Stall().Start();
+    HCLIENT h = LoggedIn(srv);
+    ASSERT_NE(h, INVALID_CLIENT);
+    ASSERT_EQ(ImapRegisterEvent(h, IMAP_EVENT_PROGRESS, CancelOnProgress, nullptr), 0);
+    std::string msg = "Subject: cancel\r\n\r\n";
+    for (int i = 0; i < 600 * 1024 / 64; i++)
+        msg += std::string(62, 'x') + "\r\n";
+    EXPECT_EQ(ImapCreateMessage(h, "INBOX", 0, nullptr, msg.data(), msg.size(), nullptr),
+              IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_CANCELLED);
+    ImapDisconnect(h);
+    ASSERT_TRUE(srv.WaitDone());
+    std::string got = srv.received();
+    size_t at = got.find("A2 APPEND");
+    ASSERT_NE(at, std::string::npos);
+    size_t literal = got.find("\r\n", at) + 2;
+    EXPECT_LE(got.size() - literal, msg.size()) << "the APPEND was completed after a cancel";
+}
+
 } // namespace

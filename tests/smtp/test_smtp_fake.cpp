@@ -331,6 +331,56 @@ TEST(SmtpFake, CancelFromAnotherThreadEndsAStalledSend)
     SmtpDisconnect(h);
 }
 
+// A Cancel from a callback on the calling thread must stop the message where it is, even when
+// the socket never blocks: the server then sees no end of data and delivers nothing. (The
+// whole rest of a message used to go out, end-of-data included, before the cancel was acted
+// on: the server had the message and the caller was told it was cancelled.)
+static void MAILWIRE_CALLBACK CancelOnProgress(HCLIENT h, unsigned ev, unsigned, void *)
+{
+    if (ev == SMTP_EVENT_PROGRESS)
+        SmtpCancel(h);
+}
+
+static void ExpectCancelledMidMessage(const char *ehlo, const char *end_marker)
+{
+    FakeServer srv;
+    srv.Send("220 fake\r\n")
+        .ExpectLine("EHLO")
+        .Send(ehlo)
+        .ExpectLine("MAIL")
+        .Send("250 ok\r\n")
+        .ExpectLine("RCPT")
+        .Send("250 ok\r\n");
+    if (std::string(end_marker) == "\r\n.\r\n")
+        srv.ExpectLine("DATA").Send("354 go\r\n");
+    srv.Stall().Start();
+    HCLIENT h = Connect(srv, SMTP_OPTION_EXTENDED, 20);
+    ASSERT_NE(h, INVALID_CLIENT);
+    ASSERT_EQ(SmtpRegisterEvent(h, SMTP_EVENT_PROGRESS, CancelOnProgress, nullptr), 0);
+    // 600 KiB: three body pieces, small enough for loopback socket buffers to take at once.
+    std::string msg = "Subject: cancel\r\n\r\n";
+    for (int i = 0; i < 600 * 1024 / 64; i++)
+        msg += std::string(62, 'x') + "\r\n";
+    EXPECT_EQ(SmtpSendMessage(h, "a@example.org", "b@example.org", msg.data(), msg.size(), 0),
+              SMTP_ERROR);
+    EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_CANCELLED);
+    SmtpDisconnect(h);
+    ASSERT_TRUE(srv.WaitDone());
+    std::string got = srv.received();
+    EXPECT_EQ(got.find(end_marker), std::string::npos) << "the message was ended after a cancel";
+    EXPECT_LT(got.size(), msg.size() / 2) << "the message went on after the cancel";
+}
+
+TEST(SmtpFake, CancelFromAProgressCallbackStopsDataBeforeItsEnd)
+{
+    ExpectCancelledMidMessage("250 fake\r\n", "\r\n.\r\n");
+}
+
+TEST(SmtpFake, CancelFromAProgressCallbackStopsBdatBeforeTheLastChunk)
+{
+    ExpectCancelledMidMessage("250-fake\r\n250-PIPELINING\r\n250 CHUNKING\r\n", " LAST");
+}
+
 // FREETHREAD: a Disconnect from another thread while a call is blocked on the handle must not
 // free the session under that call (it would be a use-after-free, seen by ASan). It cancels
 // the call and fails with ST_ERROR_BUSY; once the call has returned, Disconnect works.
