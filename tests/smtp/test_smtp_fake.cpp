@@ -318,7 +318,10 @@ TEST(SmtpFake, CancelFromAnotherThreadEndsAStalledSend)
         .Start();
     HCLIENT h = Connect(srv, SMTP_OPTION_EXTENDED, 20);
     ASSERT_NE(h, INVALID_CLIENT);
-    std::thread t([h] {
+    // Once the server has the MAIL command the send is blocked on its reply; a cancel sent
+    // before the call began would be void, so a fixed sleep could race a slow start.
+    std::thread t([h, &srv] {
+        EXPECT_TRUE(srv.WaitReceived("MAIL"));
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         EXPECT_EQ(SmtpCancel(h), 0);
     });
@@ -400,7 +403,7 @@ TEST(SmtpFake, DisconnectDuringACallOnAnotherThreadIsRefused)
         EXPECT_EQ(SmtpCommand(h, "NOOP"), SMTP_ERROR);
         call_error = SmtpGetLastError();
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_TRUE(srv.WaitReceived("NOOP")); // the call is now waiting for the reply
     EXPECT_EQ(SmtpDisconnect(h), SMTP_ERROR);
     EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_BUSY);
     t.join();
