@@ -557,7 +557,7 @@ static int step_open(mw_session *s)
 {
     for (;;) {
         if (cancel_requested(s))
-            return STEP_NEXT; /* a callback (or the trace) cancelled: session_step() acts */
+            return STEP_NEXT; /* an event callback or the trace cancelled: session_step() acts */
         s->want = 0;
         int fr = flush_output(s);
         if (fr == FLUSH_FAILED)
@@ -591,8 +591,6 @@ static int step_open(mw_session *s)
             if (s->rpos == s->rlen)
                 s->rpos = s->rlen = 0;
             drain_events(s);
-            if (cancel_requested(s))
-                return STEP_NEXT;
             if (used == 0 && engine_status(s, &err, &detail) == MW_OP_RUNNING)
                 return fail(s, ST_ERROR_INTERNAL, 1, "the engine stopped taking input");
             continue;
