@@ -13,13 +13,13 @@
 #define IDLE_REISSUE_MS (29u * 60u * 1000u - 30000u) /* RFC 2177: before 29 minutes */
 #define POLL_INTERVAL_MS 30000u
 
-int imap_refuse(unsigned err, const char *detail)
+int mw_imap_refuse(unsigned err, const char *detail)
 {
     mw_set_error_text(err, detail);
     return IMAP_ERROR;
 }
 
-unsigned imap_enter_local(HCLIENT h, imap_client **c)
+unsigned mw_imap_enter_local(HCLIENT h, mw_imap_client **c)
 {
     mw_session *s;
     void *data;
@@ -30,12 +30,12 @@ unsigned imap_enter_local(HCLIENT h, imap_client **c)
     return ST_ERROR_NONE;
 }
 
-unsigned imap_enter(HCLIENT h, imap_client **c)
+unsigned mw_imap_enter(HCLIENT h, mw_imap_client **c)
 {
-    unsigned err = imap_enter_local(h, c);
+    unsigned err = mw_imap_enter_local(h, c);
     if (err)
         return err;
-    imap_client *cl = *c;
+    mw_imap_client *cl = *c;
     if (mw_session_phase(cl->s) != MW_PH_OPEN || cl->e.state == IMAP_ST_CLOSED ||
         cl->e.state == IMAP_ST_GREETING) {
         mw_set_error(ST_ERROR_NOT_CONNECTED, NULL);
@@ -47,20 +47,20 @@ unsigned imap_enter(HCLIENT h, imap_client **c)
             return ST_ERROR_BUSY;
         }
         /* The next command ends IDLE: DONE goes out first (RFC 2177). */
-        imap_op_detach_idle(&cl->e);
+        mw_imap_op_detach_idle(&cl->e);
     }
     return ST_ERROR_NONE;
 }
 
-int imap_run(imap_client *c, unsigned op_timeout_ms)
+int mw_imap_run(mw_imap_client *c, unsigned op_timeout_ms)
 {
-    imap_engine *e = &c->e;
+    mw_imap_engine *e = &c->e;
     if (e->op_status != MW_OP_RUNNING) {
         mw_set_error_text(e->op_err ? e->op_err : ST_ERROR_INTERNAL, e->op_detail);
         return IMAP_ERROR;
     }
     if (mw_session_busy(c->s)) {
-        /* The IDLE operation continues as this one (imap_enter() detached it). */
+        /* The IDLE operation continues as this one (mw_imap_enter() detached it). */
         mw_session_set_op_timeout(c->s, op_timeout_ms);
         return mw_client_wait(c->s);
     }
@@ -71,19 +71,19 @@ int imap_run(imap_client *c, unsigned op_timeout_ms)
     return mw_client_wait(c->s);
 }
 
-int imap_need_auth(imap_client *c)
+int mw_imap_need_auth(mw_imap_client *c)
 {
     int st = c->e.state;
     if (st == IMAP_ST_AUTHENTICATED || st == IMAP_ST_SELECTED || st == IMAP_ST_IDLE)
         return 0;
-    return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "not logged in");
+    return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "not logged in");
 }
 
-int imap_need_selected(imap_client *c)
+int mw_imap_need_selected(mw_imap_client *c)
 {
     if (c->e.selected)
         return 0;
-    return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "no mailbox is selected");
+    return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "no mailbox is selected");
 }
 
 /* ---- library ----------------------------------------------------------------------------- */
@@ -112,10 +112,10 @@ const char *ImapGetErrorString(unsigned nError)
 
 static void client_destroy(void *data)
 {
-    imap_client *c = data;
+    mw_imap_client *c = data;
     if (c->append_file)
         fclose(c->append_file);
-    imap_engine_free(&c->e);
+    mw_imap_engine_free(&c->e);
     free(c->host);
     free(c);
 }
@@ -123,7 +123,7 @@ static void client_destroy(void *data)
 /* The engine's state changes, by name, in the session trace. */
 static void trace_state(void *user, int from, int to)
 {
-    mw_session_trace_info(user, "imap %s -> %s", imap_state_name(from), imap_state_name(to));
+    mw_session_trace_info(user, "imap %s -> %s", mw_imap_state_name(from), mw_imap_state_name(to));
 }
 
 static HCLIENT connect_common(const char *host, unsigned port, unsigned timeout, uint32_t options,
@@ -148,7 +148,7 @@ static HCLIENT connect_common(const char *host, unsigned port, unsigned timeout,
         return INVALID_CLIENT;
     }
     mw_session *s = mw_session_new(options, timeout * 1000u);
-    imap_client *c = mw_calloc(1, sizeof *c);
+    mw_imap_client *c = mw_calloc(1, sizeof *c);
     if (!s || !c || mw_strdup_opt(&c->host, host)) {
         if (c)
             free(c->host);
@@ -161,11 +161,11 @@ static HCLIENT connect_common(const char *host, unsigned port, unsigned timeout,
     c->port = port;
     c->idle_interval_ms = IDLE_REISSUE_MS;
     c->poll_interval_ms = POLL_INTERVAL_MS;
-    imap_engine_init(&c->e, options, NULL);
+    mw_imap_engine_init(&c->e, options, NULL);
     c->e.on_state = trace_state;
     c->e.on_state_user = s;
     mw_session_set_protocol(s, MW_PROTO_IMAP, c, client_destroy);
-    mw_session_set_engine(s, &imap_engine_ops, &c->e);
+    mw_session_set_engine(s, &mw_imap_engine_ops, &c->e);
     if (cred && mw_session_set_credentials(s, cred)) {
         unsigned err = mw_get_error();
         char detail[512];
@@ -181,7 +181,7 @@ static HCLIENT connect_common(const char *host, unsigned port, unsigned timeout,
         return INVALID_CLIENT;
     }
     mw_session_set_async(s, async);
-    imap_op_connect(&c->e);
+    mw_imap_op_connect(&c->e);
     if (mw_session_connect(s, host, (uint16_t)port)) {
         unsigned err = mw_get_error();
         mw_handle_unregister(h);
@@ -219,74 +219,74 @@ HCLIENT ImapAsyncConnect(const char *lpszHostName, unsigned nRemotePort, unsigne
 
 /* ---- login ------------------------------------------------------------------------------- */
 
-static int login_command(imap_client *c, const char *user, const char *pass)
+static int login_command(mw_imap_client *c, const char *user, const char *pass)
 {
-    imap_engine *e = &c->e;
+    mw_imap_engine *e = &c->e;
     if (e->caps & IMAP_CAP_LOGINDISABLED)
-        return imap_refuse(ST_ERROR_CLEARTEXT_REFUSED,
-                           "the server disabled LOGIN (LOGINDISABLED) on this connection");
-    imap_op_begin(e, IMAP_OP_LOGIN);
-    uint64_t start = imap_cmd_begin(e);
-    imap_out_puts(&e->out, "LOGIN ");
-    unsigned err = imap_out_string(&e->out, user, strlen(user), IMAP_ARG_ASTRING);
+        return mw_imap_refuse(ST_ERROR_CLEARTEXT_REFUSED,
+                              "the server disabled LOGIN (LOGINDISABLED) on this connection");
+    mw_imap_op_begin(e, IMAP_OP_LOGIN);
+    uint64_t start = mw_imap_cmd_begin(e);
+    mw_imap_out_puts(&e->out, "LOGIN ");
+    unsigned err = mw_imap_out_string(&e->out, user, strlen(user), IMAP_ARG_ASTRING);
     if (!err) {
-        imap_out_put(&e->out, " ", 1);
-        imap_out_mark(&e->out, IMAP_MARK_SECRET_ON, 0);
-        err = imap_out_string(&e->out, pass, strlen(pass), IMAP_ARG_ASTRING);
+        mw_imap_out_put(&e->out, " ", 1);
+        mw_imap_out_mark(&e->out, IMAP_MARK_SECRET_ON, 0);
+        err = mw_imap_out_string(&e->out, pass, strlen(pass), IMAP_ARG_ASTRING);
     }
     if (err) {
-        imap_cmd_abort(e, start);
-        return imap_refuse(err, "the user name or password cannot be sent");
+        mw_imap_cmd_abort(e, start);
+        return mw_imap_refuse(err, "the user name or password cannot be sent");
     }
-    if (imap_cmd_end(e, IMAP_CMD_LOGIN))
-        return imap_run(c, 0);
-    imap_out_mark(&e->out, IMAP_MARK_SECRET_OFF, 0);
-    imap_set_state(e, IMAP_ST_AUTHENTICATING);
-    return imap_run(c, 0);
+    if (mw_imap_cmd_end(e, IMAP_CMD_LOGIN))
+        return mw_imap_run(c, 0);
+    mw_imap_out_mark(&e->out, IMAP_MARK_SECRET_OFF, 0);
+    mw_imap_set_state(e, IMAP_ST_AUTHENTICATING);
+    return mw_imap_run(c, 0);
 }
 
 int ImapLogin(HCLIENT hClient, unsigned nAuthType, const char *lpszUserName,
               const char *lpszPassword)
 {
-    imap_client *c;
-    if (imap_enter(hClient, &c))
+    mw_imap_client *c;
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
-    imap_engine *e = &c->e;
+    mw_imap_engine *e = &c->e;
     if (e->state == IMAP_ST_AUTHENTICATED || e->state == IMAP_ST_SELECTED ||
         e->state == IMAP_ST_IDLE)
-        return imap_refuse(ST_ERROR_ALREADY_AUTHENTICATED,
-                           "the session is already authenticated (PREAUTH or an earlier login)");
+        return mw_imap_refuse(ST_ERROR_ALREADY_AUTHENTICATED,
+                              "the session is already authenticated (PREAUTH or an earlier login)");
     if (nAuthType > IMAP_AUTH_AUTO)
-        return imap_refuse(ST_ERROR_INVALID_AUTHENTICATION_TYPE, "unknown authentication type");
+        return mw_imap_refuse(ST_ERROR_INVALID_AUTHENTICATION_TYPE, "unknown authentication type");
     const char *user = lpszUserName ? lpszUserName : "";
     const char *pass = lpszPassword ? lpszPassword : "";
     if (nAuthType != IMAP_AUTH_ANONYMOUS && (!*user || !*pass))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a user name and a password are required");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a user name and a password are required");
     e->loopback = mw_session_peer_is_loopback(c->s);
     int cleartext_ok = e->tls || e->loopback || (e->options & IMAP_OPTION_ALLOW_CLEARTEXT_AUTH);
     int mech = 0;
     const char *why = "";
-    unsigned err = imap_auth_choose(e, nAuthType, cleartext_ok, &mech, &why);
+    unsigned err = mw_imap_auth_choose(e, nAuthType, cleartext_ok, &mech, &why);
     if (err)
-        return imap_refuse(err, why);
+        return mw_imap_refuse(err, why);
     if (mech == IMAP_MECH_LOGIN_COMMAND)
         return login_command(c, user, pass);
-    imap_op_begin(e, IMAP_OP_LOGIN);
-    if (imap_auth_start(e, mech, user, pass, c->host, c->port))
+    mw_imap_op_begin(e, IMAP_OP_LOGIN);
+    if (mw_imap_auth_start(e, mech, user, pass, c->host, c->port))
         return IMAP_ERROR;
-    imap_set_state(e, IMAP_ST_AUTHENTICATING);
-    return imap_run(c, 0);
+    mw_imap_set_state(e, IMAP_ST_AUTHENTICATING);
+    return mw_imap_run(c, 0);
 }
 
 /* ---- disconnect -------------------------------------------------------------------------- */
 
 int ImapDisconnect(HCLIENT hClient)
 {
-    imap_client *c;
-    if (imap_enter_local(hClient, &c))
+    mw_imap_client *c;
+    if (mw_imap_enter_local(hClient, &c))
         return IMAP_ERROR;
     mw_session *s = c->s;
-    imap_engine *e = &c->e;
+    mw_imap_engine *e = &c->e;
     if (mw_session_used_elsewhere(s)) {
         /* FREETHREAD: another thread is inside a call on this handle; freeing the session
          * now would pull it from under that thread. End that call instead. */
@@ -300,16 +300,16 @@ int ImapDisconnect(HCLIENT hClient)
         int can = 1;
         if (mw_session_busy(s)) {
             if (e->op == IMAP_OP_IDLE)
-                imap_op_detach_idle(e);
+                mw_imap_op_detach_idle(e);
             else
                 can = 0;
         }
         if (can) {
-            imap_op_begin(e, IMAP_OP_LOGOUT);
-            imap_cmd_begin(e);
-            imap_out_puts(&e->out, "LOGOUT");
-            imap_cmd_end(e, IMAP_CMD_LOGOUT);
-            imap_set_state(e, IMAP_ST_LOGOUT);
+            mw_imap_op_begin(e, IMAP_OP_LOGOUT);
+            mw_imap_cmd_begin(e);
+            mw_imap_out_puts(&e->out, "LOGOUT");
+            mw_imap_cmd_end(e, IMAP_CMD_LOGOUT);
+            mw_imap_set_state(e, IMAP_ST_LOGOUT);
             /* Best effort, bounded by the timeout; the connection goes either way. */
             if (mw_session_busy(s) || mw_session_begin(s) == ST_ERROR_NONE)
                 mw_session_run(s);
@@ -325,46 +325,46 @@ int ImapDisconnect(HCLIENT hClient)
 
 int ImapGetResultCode(HCLIENT hClient)
 {
-    imap_client *c;
-    if (imap_enter_local(hClient, &c))
+    mw_imap_client *c;
+    if (mw_imap_enter_local(hClient, &c))
         return -1;
     return c->e.result_cond;
 }
 
 const char *ImapGetResultString(HCLIENT hClient)
 {
-    imap_client *c;
-    if (imap_enter_local(hClient, &c))
+    mw_imap_client *c;
+    if (mw_imap_enter_local(hClient, &c))
         return "";
     return c->e.result_text;
 }
 
 const char *ImapGetAlert(HCLIENT hClient)
 {
-    imap_client *c;
-    if (imap_enter_local(hClient, &c))
+    mw_imap_client *c;
+    if (mw_imap_enter_local(hClient, &c))
         return "";
     return c->e.alert;
 }
 
 int ImapHasCapability(HCLIENT hClient, const char *lpszCapability)
 {
-    imap_client *c;
-    if (imap_enter_local(hClient, &c))
+    mw_imap_client *c;
+    if (mw_imap_enter_local(hClient, &c))
         return 0;
-    return imap_has_cap(&c->e, lpszCapability);
+    return mw_imap_has_cap(&c->e, lpszCapability);
 }
 
 int ImapGetCapabilities(HCLIENT hClient, char *lpszBuffer, size_t nSize)
 {
-    imap_client *c;
+    mw_imap_client *c;
     if (!lpszBuffer || nSize == 0)
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "no buffer");
-    if (imap_enter_local(hClient, &c))
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "no buffer");
+    if (mw_imap_enter_local(hClient, &c))
         return IMAP_ERROR;
     const char *caps = c->e.capstr ? c->e.capstr : "";
     if (strlen(caps) >= nSize)
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "the buffer is too small");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "the buffer is too small");
     memcpy(lpszBuffer, caps, strlen(caps) + 1);
     mw_set_error(ST_ERROR_NONE, NULL);
     return 0;
@@ -415,8 +415,8 @@ int ImapGetPollInfo(HCLIENT hClient, MAILWIRE_SOCKET *lpSocket, unsigned *lpEven
 
 int ImapGetTransferStatus(HCLIENT hClient, uint64_t *lpnDone, uint64_t *lpnTotal)
 {
-    imap_client *c;
-    if (imap_enter_local(hClient, &c))
+    mw_imap_client *c;
+    if (mw_imap_enter_local(hClient, &c))
         return IMAP_ERROR;
     if (lpnDone)
         *lpnDone = c->e.xfer_done;
@@ -426,11 +426,11 @@ int ImapGetTransferStatus(HCLIENT hClient, uint64_t *lpnDone, uint64_t *lpnTotal
 }
 
 /* Tests: shorten the IDLE re-issue and NOOP polling intervals (internal). */
-MW_INTERNAL void imap_test_set_intervals(HCLIENT h, unsigned idle_ms, unsigned poll_ms);
-void imap_test_set_intervals(HCLIENT h, unsigned idle_ms, unsigned poll_ms)
+MW_INTERNAL void mw_imap_test_set_intervals(HCLIENT h, unsigned idle_ms, unsigned poll_ms);
+void mw_imap_test_set_intervals(HCLIENT h, unsigned idle_ms, unsigned poll_ms)
 {
-    imap_client *c;
-    if (imap_enter_local(h, &c))
+    mw_imap_client *c;
+    if (mw_imap_enter_local(h, &c))
         return;
     c->idle_interval_ms = idle_ms;
     c->poll_interval_ms = poll_ms;

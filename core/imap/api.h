@@ -10,8 +10,8 @@
 #include "../session/session.h"
 #include "engine.h"
 
-typedef struct imap_client {
-    imap_engine e;
+typedef struct mw_imap_client {
+    mw_imap_engine e;
     mw_session *s;
     char *host;
     unsigned port;
@@ -21,21 +21,21 @@ typedef struct imap_client {
     const char *mem_p;
     size_t mem_left;
     void *append_file; /* FILE *, closed when the next APPEND starts or the handle goes */
-} imap_client;
+} mw_imap_client;
 
 /* Find the client of h for a call that runs a command: connected, not busy (a running
  * non-blocking IDLE is ended with DONE first). Returns ST_ERROR_NONE or the error (thread
  * error set). */
-MW_INTERNAL unsigned imap_enter(HCLIENT h, imap_client **c);
-/* Like imap_enter() but no connection is needed (getters). */
-MW_INTERNAL unsigned imap_enter_local(HCLIENT h, imap_client **c);
+MW_INTERNAL unsigned mw_imap_enter(HCLIENT h, mw_imap_client **c);
+/* Like mw_imap_enter() but no connection is needed (getters). */
+MW_INTERNAL unsigned mw_imap_enter_local(HCLIENT h, mw_imap_client **c);
 /* Start the operation the engine has queued and wait for it (blocking) or return
  * MAILWIRE_IN_PROGRESS. op_timeout_ms: 0 for the session timeout. */
-MW_INTERNAL int imap_run(imap_client *c, unsigned op_timeout_ms);
+MW_INTERNAL int mw_imap_run(mw_imap_client *c, unsigned op_timeout_ms);
 /* Fail a call before anything was queued: sets the thread error, returns IMAP_ERROR. */
-MW_INTERNAL int imap_refuse(unsigned err, const char *detail);
+MW_INTERNAL int mw_imap_refuse(unsigned err, const char *detail);
 /* The logged-in / selected checks. */
-MW_INTERNAL int imap_need_auth(imap_client *c);
-MW_INTERNAL int imap_need_selected(imap_client *c);
+MW_INTERNAL int mw_imap_need_auth(mw_imap_client *c);
+MW_INTERNAL int mw_imap_need_selected(mw_imap_client *c);
 
 #endif

@@ -36,32 +36,33 @@ static int valid_section(const char *s)
 static int fetch_run(HCLIENT h, unsigned id, uint32_t opts, const char *section, uint64_t off,
                      uint64_t len, IMAPFETCHPROC cb, void *user)
 {
-    imap_client *c;
+    mw_imap_client *c;
     if (!cb || id == 0)
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a message id and a callback are required");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                              "a message id and a callback are required");
     if (!section)
         section = "";
     if (!valid_section(section) || strlen(section) > 200)
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "invalid section specification");
-    if (imap_enter(h, &c) || imap_need_selected(c))
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "invalid section specification");
+    if (mw_imap_enter(h, &c) || mw_imap_need_selected(c))
         return IMAP_ERROR;
-    imap_engine *e = &c->e;
-    imap_op_begin(e, IMAP_OP_SIMPLE);
-    imap_cmd_begin(e);
-    imap_out_printf(&e->out, "%sFETCH %u (UID BODY%s[", (opts & IMAP_FETCH_UID) ? "UID " : "", id,
-                    (opts & IMAP_FETCH_SEEN) ? "" : ".PEEK");
-    imap_out_puts(&e->out, section);
-    imap_out_puts(&e->out, "]");
+    mw_imap_engine *e = &c->e;
+    mw_imap_op_begin(e, IMAP_OP_SIMPLE);
+    mw_imap_cmd_begin(e);
+    mw_imap_out_printf(&e->out, "%sFETCH %u (UID BODY%s[", (opts & IMAP_FETCH_UID) ? "UID " : "",
+                       id, (opts & IMAP_FETCH_SEEN) ? "" : ".PEEK");
+    mw_imap_out_puts(&e->out, section);
+    mw_imap_out_puts(&e->out, "]");
     if (off || len)
-        imap_out_printf(&e->out, "<%llu.%llu>", (unsigned long long)off,
-                        (unsigned long long)(len ? len : 4294967295ull));
-    imap_out_puts(&e->out, ")");
-    imap_cmd_end(e, IMAP_CMD_FETCH);
+        mw_imap_out_printf(&e->out, "<%llu.%llu>", (unsigned long long)off,
+                           (unsigned long long)(len ? len : 4294967295ull));
+    mw_imap_out_puts(&e->out, ")");
+    mw_imap_cmd_end(e, IMAP_CMD_FETCH);
     e->sink = cb;
     e->sink_user = user;
     e->fetch_active = 1;
     e->info_cb = NULL;
-    int rc = imap_run(c, 0);
+    int rc = mw_imap_run(c, 0);
     return rc;
 }
 
@@ -85,15 +86,15 @@ static int MAILWIRE_CALLBACK counting_sink(unsigned id, uint32_t uid, const char
 static int fetch_one(HCLIENT h, unsigned id, uint32_t opts, const char *section, uint64_t off,
                      uint64_t len, IMAPFETCHPROC cb, void *user)
 {
-    imap_client *c;
-    if (imap_enter_local(h, &c))
+    mw_imap_client *c;
+    if (mw_imap_enter_local(h, &c))
         return IMAP_ERROR;
     if (mw_session_is_async(c->s)) /* the counter below lives on this stack frame */
         return fetch_run(h, id, opts, section, off, len, cb, user);
     fetch_counter fc = {cb, user, 0};
     int rc = fetch_run(h, id, opts, section, off, len, counting_sink, &fc);
     if (rc == 0 && fc.starts == 0)
-        return imap_refuse(ST_ERROR_SERVER_PERMANENT, "no such message");
+        return mw_imap_refuse(ST_ERROR_SERVER_PERMANENT, "no such message");
     return rc;
 }
 
@@ -135,12 +136,12 @@ static int MAILWIRE_CALLBACK to_buffer(unsigned id, uint32_t uid, const char *p,
  * non-blocking one ImapFetchMessage() streams to a callback instead. */
 static int blocking_only(HCLIENT h)
 {
-    imap_client *c;
-    if (imap_enter_local(h, &c))
+    mw_imap_client *c;
+    if (mw_imap_enter_local(h, &c))
         return IMAP_ERROR;
     if (mw_session_is_async(c->s))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
-                           "this call needs a blocking session; use ImapFetchMessage()");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                              "this call needs a blocking session; use ImapFetchMessage()");
     return 0;
 }
 
@@ -165,7 +166,7 @@ int ImapGetMessage(HCLIENT hClient, unsigned nMessageId, unsigned nMessagePart, 
                    size_t *lpdwLength, uint32_t dwOptions)
 {
     if (!lpvBuffer || !lpdwLength)
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a buffer and its length are required");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a buffer and its length are required");
     if (blocking_only(hClient))
         return IMAP_ERROR;
     char sec[32];
@@ -176,7 +177,7 @@ int ImapGetMessage(HCLIENT hClient, unsigned nMessageId, unsigned nMessagePart, 
         return rc;
     if (b.len > b.cap) {
         *lpdwLength = (size_t)b.need;
-        return imap_refuse(ST_ERROR_LIMIT_EXCEEDED, "the buffer is too small for the message");
+        return mw_imap_refuse(ST_ERROR_LIMIT_EXCEEDED, "the buffer is too small for the message");
     }
     *lpdwLength = b.len;
     return 0;
@@ -211,10 +212,10 @@ static int MAILWIRE_CALLBACK to_file(unsigned id, uint32_t uid, const char *p, s
 int ImapSaveMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
                     const char *lpszFileName)
 {
-    imap_client *c;
+    mw_imap_client *c;
     if (!lpszFileName || !*lpszFileName)
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a file name is required");
-    if (imap_enter_local(hClient, &c) || blocking_only(hClient))
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a file name is required");
+    if (mw_imap_enter_local(hClient, &c) || blocking_only(hClient))
         return IMAP_ERROR;
     file_sink fs = {fopen(lpszFileName, "wb"), 0};
     if (!fs.f) {
@@ -234,30 +235,30 @@ int ImapSaveMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
 int ImapFetchMessages(HCLIENT hClient, unsigned nFirst, unsigned nLast, uint32_t dwOptions,
                       IMAPFETCHPROC lpfnCallback, void *lpUserData)
 {
-    imap_client *c;
+    mw_imap_client *c;
     if (!lpfnCallback)
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a callback is required");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a callback is required");
     if (nLast != 0 && nLast < (nFirst ? nFirst : 1))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "nLast is below nFirst");
-    if (imap_enter(hClient, &c) || imap_need_selected(c))
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "nLast is below nFirst");
+    if (mw_imap_enter(hClient, &c) || mw_imap_need_selected(c))
         return IMAP_ERROR;
-    imap_engine *e = &c->e;
+    mw_imap_engine *e = &c->e;
     if (nFirst == 0)
         nFirst = 1;
     if (e->mbox.nMessages == 0 || nFirst > e->mbox.nMessages) {
         mw_set_error(ST_ERROR_NONE, NULL);
         return 0;
     }
-    imap_clear_results(e);
-    imap_op_begin(e, IMAP_OP_FETCH_ALL);
+    mw_imap_clear_results(e);
+    mw_imap_op_begin(e, IMAP_OP_FETCH_ALL);
     /* First the UIDs of the range (one round trip), then UID FETCH batches, all pipelined:
      * UIDs stay valid whatever another client expunges meanwhile. */
-    imap_cmd_begin(e);
+    mw_imap_cmd_begin(e);
     if (nLast == 0 || nLast >= e->mbox.nMessages)
-        imap_out_printf(&e->out, "UID SEARCH %u:*", nFirst);
+        mw_imap_out_printf(&e->out, "UID SEARCH %u:*", nFirst);
     else
-        imap_out_printf(&e->out, "UID SEARCH %u:%u", nFirst, nLast);
-    imap_cmd_end(e, IMAP_CMD_SEARCH);
+        mw_imap_out_printf(&e->out, "UID SEARCH %u:%u", nFirst, nLast);
+    mw_imap_cmd_end(e, IMAP_CMD_SEARCH);
     size_t n = nLast ? nLast - nFirst + 1 : e->mbox.nMessages - nFirst + 1;
     e->fetch_batch = n / 64 > 500 ? n / 64 : 500;
     e->sink = lpfnCallback;
@@ -265,32 +266,32 @@ int ImapFetchMessages(HCLIENT hClient, unsigned nFirst, unsigned nLast, uint32_t
     e->fetch_active = 1;
     e->fetch_seen = (dwOptions & IMAP_FETCH_SEEN) != 0;
     e->info_cb = NULL;
-    return imap_run(c, 0);
+    return mw_imap_run(c, 0);
 }
 
 int ImapGetMessageInfo(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
                        IMAPMESSAGEPROC lpfnCallback, void *lpUserData)
 {
-    imap_client *c;
-    if (!lpfnCallback || imap_valid_set(lpszSet))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a valid set and a callback are required");
-    if (imap_enter(hClient, &c) || imap_need_selected(c))
+    mw_imap_client *c;
+    if (!lpfnCallback || mw_imap_valid_set(lpszSet))
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a valid set and a callback are required");
+    if (mw_imap_enter(hClient, &c) || mw_imap_need_selected(c))
         return IMAP_ERROR;
-    imap_engine *e = &c->e;
-    imap_op_begin(e, IMAP_OP_SIMPLE);
-    imap_cmd_begin(e);
-    imap_out_puts(&e->out, (dwOptions & IMAP_FETCH_UID) ? "UID FETCH " : "FETCH ");
-    imap_out_puts(&e->out, lpszSet);
-    imap_out_puts(&e->out, " (UID FLAGS RFC822.SIZE INTERNALDATE");
+    mw_imap_engine *e = &c->e;
+    mw_imap_op_begin(e, IMAP_OP_SIMPLE);
+    mw_imap_cmd_begin(e);
+    mw_imap_out_puts(&e->out, (dwOptions & IMAP_FETCH_UID) ? "UID FETCH " : "FETCH ");
+    mw_imap_out_puts(&e->out, lpszSet);
+    mw_imap_out_puts(&e->out, " (UID FLAGS RFC822.SIZE INTERNALDATE");
     if (dwOptions & IMAP_INFO_ENVELOPE)
-        imap_out_puts(&e->out, " ENVELOPE");
+        mw_imap_out_puts(&e->out, " ENVELOPE");
     if (dwOptions & IMAP_INFO_BODYSTRUCTURE)
-        imap_out_puts(&e->out, " BODYSTRUCTURE");
-    imap_out_puts(&e->out, ")");
-    imap_cmd_end(e, IMAP_CMD_FETCH);
+        mw_imap_out_puts(&e->out, " BODYSTRUCTURE");
+    mw_imap_out_puts(&e->out, ")");
+    mw_imap_cmd_end(e, IMAP_CMD_FETCH);
     e->sink = NULL;
     e->info_cb = lpfnCallback;
     e->info_user = lpUserData;
     e->fetch_active = 1;
-    return imap_run(c, 0);
+    return mw_imap_run(c, 0);
 }

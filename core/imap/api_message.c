@@ -42,29 +42,29 @@ void ImapSearchFree(IMAPSEARCH *lpSearch)
 int ImapSearchAdd(IMAPSEARCH *lpSearch, const char *lpszKey, const char *lpszValue)
 {
     if (!lpSearch || !lpszKey || !*lpszKey)
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a builder and a key are required");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a builder and a key are required");
     /* Keys are protocol words (and header names): never a place for user text. */
     for (const char *p = lpszKey; *p; p++)
         if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '.' || *p == ' ' || *p == ':' || *p == ',' || *p == '*' ||
               *p == '(' || *p == ')'))
-            return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "invalid character in a search key");
+            return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "invalid character in a search key");
     if (lpSearch->n == lpSearch->cap) {
         size_t cap = lpSearch->cap ? lpSearch->cap * 2 : 8;
         char **nk = mw_realloc(lpSearch->keys, cap * sizeof *nk);
         if (!nk)
-            return imap_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
+            return mw_imap_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
         lpSearch->keys = nk;
         char **nv = mw_realloc(lpSearch->values, cap * sizeof *nv);
         if (!nv)
-            return imap_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
+            return mw_imap_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
         lpSearch->values = nv;
         lpSearch->cap = cap;
     }
     char *k = NULL, *v = NULL;
     if (mw_strdup_opt(&k, lpszKey) || mw_strdup_opt(&v, lpszValue)) {
         free(k);
-        return imap_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
+        return mw_imap_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
     }
     lpSearch->keys[lpSearch->n] = k;
     lpSearch->values[lpSearch->n] = v;
@@ -92,22 +92,22 @@ static int has_8bit(const char *s)
 int ImapSearchMailbox(HCLIENT hClient, const IMAPSEARCH *lpSearch, const char *lpszCriteria,
                       uint32_t dwOptions, uint32_t *lpIds, size_t *lpnCount)
 {
-    imap_client *c;
+    mw_imap_client *c;
     if (!lpnCount || (*lpnCount && !lpIds))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "lpnCount (and lpIds) are required");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "lpnCount (and lpIds) are required");
     if (!lpSearch && (!lpszCriteria || !*lpszCriteria))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "no search criteria");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "no search criteria");
     /* Raw criteria go out as written: a control character could inject a command, and a
      * "{n}" would announce a literal the engine does not send (use the builder for values
      * that need one). */
     if (!lpSearch && (has_control(lpszCriteria) || strchr(lpszCriteria, '{')))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
-                           "control characters or a literal in raw search criteria");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                              "control characters or a literal in raw search criteria");
     if (lpSearch && lpSearch->n == 0)
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "empty search criteria");
-    if (imap_enter(hClient, &c) || imap_need_selected(c))
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "empty search criteria");
+    if (mw_imap_enter(hClient, &c) || mw_imap_need_selected(c))
         return IMAP_ERROR;
-    imap_engine *e = &c->e;
+    mw_imap_engine *e = &c->e;
     int eight = 0;
     if (lpSearch) {
         for (size_t i = 0; i < lpSearch->n; i++)
@@ -115,40 +115,40 @@ int ImapSearchMailbox(HCLIENT hClient, const IMAPSEARCH *lpSearch, const char *l
     } else {
         eight = has_8bit(lpszCriteria);
         if (eight && !e->utf8)
-            return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
-                               "8-bit raw criteria need UTF-8 enabled; use the builder");
+            return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                                  "8-bit raw criteria need UTF-8 enabled; use the builder");
     }
-    imap_clear_results(e);
-    imap_op_begin(e, IMAP_OP_SIMPLE);
-    uint64_t start = imap_cmd_begin(e);
-    imap_out_puts(&e->out, (dwOptions & IMAP_FETCH_UID) ? "UID SEARCH" : "SEARCH");
+    mw_imap_clear_results(e);
+    mw_imap_op_begin(e, IMAP_OP_SIMPLE);
+    uint64_t start = mw_imap_cmd_begin(e);
+    mw_imap_out_puts(&e->out, (dwOptions & IMAP_FETCH_UID) ? "UID SEARCH" : "SEARCH");
     /* RFC 4731 (and IMAP4rev2): the matches as a compact set in one ESEARCH response. */
     if (e->caps & (IMAP_CAP_ESEARCH | IMAP_CAP_IMAP4REV2))
-        imap_out_puts(&e->out, " RETURN (ALL)");
+        mw_imap_out_puts(&e->out, " RETURN (ALL)");
     /* RFC 9051 6.4.4: CHARSET only for IMAP4rev1 without UTF8=ACCEPT. */
     if (eight && !e->utf8)
-        imap_out_puts(&e->out, " CHARSET UTF-8");
+        mw_imap_out_puts(&e->out, " CHARSET UTF-8");
     unsigned err = 0;
     if (lpSearch) {
         for (size_t i = 0; i < lpSearch->n && !err; i++) {
-            imap_out_put(&e->out, " ", 1);
-            imap_out_puts(&e->out, lpSearch->keys[i]);
+            mw_imap_out_put(&e->out, " ", 1);
+            mw_imap_out_puts(&e->out, lpSearch->keys[i]);
             if (lpSearch->values[i]) {
-                imap_out_put(&e->out, " ", 1);
-                err = imap_out_string(&e->out, lpSearch->values[i], strlen(lpSearch->values[i]),
-                                      IMAP_ARG_STRING);
+                mw_imap_out_put(&e->out, " ", 1);
+                err = mw_imap_out_string(&e->out, lpSearch->values[i], strlen(lpSearch->values[i]),
+                                         IMAP_ARG_STRING);
             }
         }
     } else {
-        imap_out_put(&e->out, " ", 1);
-        imap_out_puts(&e->out, lpszCriteria);
+        mw_imap_out_put(&e->out, " ", 1);
+        mw_imap_out_puts(&e->out, lpszCriteria);
     }
     if (err) {
-        imap_cmd_abort(e, start);
-        return imap_refuse(err, "a search value cannot be sent");
+        mw_imap_cmd_abort(e, start);
+        return mw_imap_refuse(err, "a search value cannot be sent");
     }
-    imap_cmd_end(e, IMAP_CMD_SEARCH);
-    int rc = imap_run(c, 0);
+    mw_imap_cmd_end(e, IMAP_CMD_SEARCH);
+    int rc = mw_imap_run(c, 0);
     if (rc != 0)
         return rc;
     return ImapGetSearchResults(hClient, lpIds, lpnCount);
@@ -156,12 +156,12 @@ int ImapSearchMailbox(HCLIENT hClient, const IMAPSEARCH *lpSearch, const char *l
 
 int ImapGetSearchResults(HCLIENT hClient, uint32_t *lpIds, size_t *lpnCount)
 {
-    imap_client *c;
+    mw_imap_client *c;
     if (!lpnCount || (*lpnCount && !lpIds))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "lpnCount (and lpIds) are required");
-    if (imap_enter_local(hClient, &c))
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "lpnCount (and lpIds) are required");
+    if (mw_imap_enter_local(hClient, &c))
         return IMAP_ERROR;
-    const imap_engine *e = &c->e;
+    const mw_imap_engine *e = &c->e;
     size_t n = e->nsearch < *lpnCount ? e->nsearch : *lpnCount;
     if (n)
         memcpy(lpIds, e->search, n * sizeof *lpIds);
@@ -172,7 +172,7 @@ int ImapGetSearchResults(HCLIENT hClient, uint32_t *lpIds, size_t *lpnCount)
 
 /* ---- store, copy, move ------------------------------------------------------------------- */
 
-static void put_flags(imap_out *o, uint32_t flags)
+static void put_flags(mw_imap_out *o, uint32_t flags)
 {
     static const struct {
         uint32_t bit;
@@ -186,8 +186,8 @@ static void put_flags(imap_out *o, uint32_t flags)
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         if (flags & f[i].bit) {
             if (!first)
-                imap_out_put(o, " ", 1);
-            imap_out_puts(o, f[i].name);
+                mw_imap_out_put(o, " ", 1);
+            mw_imap_out_puts(o, f[i].name);
             first = 0;
         }
 }
@@ -205,7 +205,7 @@ static int valid_keywords(const char *kw)
         const char *q = p;
         while (*q && *q != ' ')
             q++;
-        if (q > p && imap_choose(p, (size_t)(q - p), IMAP_ARG_ASTRING, 0, &why) != IMAP_ENC_ATOM)
+        if (q > p && mw_imap_choose(p, (size_t)(q - p), IMAP_ARG_ASTRING, 0, &why) != IMAP_ENC_ATOM)
             return 0;
         p = q;
     }
@@ -215,39 +215,39 @@ static int valid_keywords(const char *kw)
 int ImapStoreFlags(HCLIENT hClient, const char *lpszSet, uint32_t dwMode, uint32_t dwFlags,
                    const char *lpszKeywords)
 {
-    imap_client *c;
-    if (imap_valid_set(lpszSet))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "invalid message set");
+    mw_imap_client *c;
+    if (mw_imap_valid_set(lpszSet))
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "invalid message set");
     if (!valid_keywords(lpszKeywords))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "keywords must be atoms");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "keywords must be atoms");
     if ((dwMode & IMAP_STORE_ADD) && (dwMode & IMAP_STORE_REMOVE))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "add and remove at once");
-    if (imap_enter(hClient, &c) || imap_need_selected(c))
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "add and remove at once");
+    if (mw_imap_enter(hClient, &c) || mw_imap_need_selected(c))
         return IMAP_ERROR;
-    imap_engine *e = &c->e;
-    imap_op_begin(e, IMAP_OP_SIMPLE);
-    imap_cmd_begin(e);
-    imap_out_puts(&e->out, (dwMode & IMAP_FETCH_UID) ? "UID STORE " : "STORE ");
-    imap_out_puts(&e->out, lpszSet);
-    imap_out_puts(&e->out, (dwMode & IMAP_STORE_ADD)      ? " +FLAGS"
-                           : (dwMode & IMAP_STORE_REMOVE) ? " -FLAGS"
-                                                          : " FLAGS");
+    mw_imap_engine *e = &c->e;
+    mw_imap_op_begin(e, IMAP_OP_SIMPLE);
+    mw_imap_cmd_begin(e);
+    mw_imap_out_puts(&e->out, (dwMode & IMAP_FETCH_UID) ? "UID STORE " : "STORE ");
+    mw_imap_out_puts(&e->out, lpszSet);
+    mw_imap_out_puts(&e->out, (dwMode & IMAP_STORE_ADD)      ? " +FLAGS"
+                              : (dwMode & IMAP_STORE_REMOVE) ? " -FLAGS"
+                                                             : " FLAGS");
     if (dwMode & IMAP_STORE_SILENT)
-        imap_out_puts(&e->out, ".SILENT");
-    imap_out_puts(&e->out, " (");
+        mw_imap_out_puts(&e->out, ".SILENT");
+    mw_imap_out_puts(&e->out, " (");
     put_flags(&e->out, dwFlags);
     if (lpszKeywords && *lpszKeywords) {
         if (dwFlags & 0x1f)
-            imap_out_put(&e->out, " ", 1);
-        imap_out_puts(&e->out, lpszKeywords);
+            mw_imap_out_put(&e->out, " ", 1);
+        mw_imap_out_puts(&e->out, lpszKeywords);
     }
-    imap_out_puts(&e->out, ")");
-    imap_cmd_end(e, IMAP_CMD_STORE);
+    mw_imap_out_puts(&e->out, ")");
+    mw_imap_cmd_end(e, IMAP_CMD_STORE);
     /* Our own STORE's FETCH replies are not someone else's change. */
     e->fetch_active = 1;
     e->sink = NULL;
     e->info_cb = NULL;
-    return imap_run(c, 0);
+    return mw_imap_run(c, 0);
 }
 
 int ImapDeleteMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions)
@@ -270,34 +270,34 @@ int ImapUndeleteMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions
 
 static int copy_or_move(HCLIENT h, const char *set, const char *mbox, uint32_t opts, int move)
 {
-    imap_client *c;
-    if (imap_valid_set(set) || !mbox)
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a valid set and a mailbox are required");
-    if (imap_enter(h, &c) || imap_need_selected(c))
+    mw_imap_client *c;
+    if (mw_imap_valid_set(set) || !mbox)
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a valid set and a mailbox are required");
+    if (mw_imap_enter(h, &c) || mw_imap_need_selected(c))
         return IMAP_ERROR;
-    imap_engine *e = &c->e;
+    mw_imap_engine *e = &c->e;
     int native = !move || (e->caps & (IMAP_CAP_MOVE | IMAP_CAP_IMAP4REV2));
     if (!native) {
         char *copy = NULL;
         if (mw_strdup_opt(&copy, set))
-            return imap_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
+            return mw_imap_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
         free(e->move_set);
         e->move_set = copy;
         e->move_uid = (opts & IMAP_FETCH_UID) != 0;
     }
-    imap_op_begin(e, native ? IMAP_OP_SIMPLE : IMAP_OP_MOVE_FALLBACK);
-    uint64_t start = imap_cmd_begin(e);
-    imap_out_puts(&e->out, (opts & IMAP_FETCH_UID) ? "UID " : "");
-    imap_out_puts(&e->out, move && native ? "MOVE " : "COPY ");
-    imap_out_puts(&e->out, set);
-    imap_out_put(&e->out, " ", 1);
-    unsigned err = imap_put_mailbox(e, mbox);
+    mw_imap_op_begin(e, native ? IMAP_OP_SIMPLE : IMAP_OP_MOVE_FALLBACK);
+    uint64_t start = mw_imap_cmd_begin(e);
+    mw_imap_out_puts(&e->out, (opts & IMAP_FETCH_UID) ? "UID " : "");
+    mw_imap_out_puts(&e->out, move && native ? "MOVE " : "COPY ");
+    mw_imap_out_puts(&e->out, set);
+    mw_imap_out_put(&e->out, " ", 1);
+    unsigned err = mw_imap_put_mailbox(e, mbox);
     if (err) {
-        imap_cmd_abort(e, start);
-        return imap_refuse(err, "the mailbox name cannot be sent");
+        mw_imap_cmd_abort(e, start);
+        return mw_imap_refuse(err, "the mailbox name cannot be sent");
     }
-    imap_cmd_end(e, move && native ? IMAP_CMD_MOVE : IMAP_CMD_COPY);
-    return imap_run(c, 0);
+    mw_imap_cmd_end(e, move && native ? IMAP_CMD_MOVE : IMAP_CMD_COPY);
+    return mw_imap_run(c, 0);
 }
 
 int ImapCopyMessage(HCLIENT hClient, const char *lpszSet, const char *lpszMailbox,
@@ -316,7 +316,7 @@ int ImapMoveMessage(HCLIENT hClient, const char *lpszSet, const char *lpszMailbo
 
 static long MAILWIRE_CALLBACK from_memory(char *buf, size_t size, void *user)
 {
-    imap_client *c = user;
+    mw_imap_client *c = user;
     size_t n = c->mem_left < size ? c->mem_left : size;
     memcpy(buf, c->mem_p, n);
     c->mem_p += n;
@@ -346,51 +346,51 @@ static int valid_date(const char *d)
 static int append_common(HCLIENT h, const char *mbox, uint32_t flags, const char *date,
                          uint64_t size, IMAPSOURCEPROC src, void *user, uint32_t *uid)
 {
-    imap_client *c;
+    mw_imap_client *c;
     if (uid)
         *uid = 0;
     if (!mbox || !*mbox || !src)
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a mailbox and a message are required");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a mailbox and a message are required");
     if (date && !valid_date(date))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
-                           "the date must look like \"01-Jan-2026 10:00:00 +0000\"");
-    if (imap_enter(h, &c) || imap_need_auth(c))
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                              "the date must look like \"01-Jan-2026 10:00:00 +0000\"");
+    if (mw_imap_enter(h, &c) || mw_imap_need_auth(c))
         return IMAP_ERROR;
-    imap_engine *e = &c->e;
+    mw_imap_engine *e = &c->e;
     e->append_uid = 0;
-    imap_op_begin(e, IMAP_OP_SIMPLE);
-    uint64_t start = imap_cmd_begin(e);
-    imap_out_puts(&e->out, "APPEND ");
-    unsigned err = imap_put_mailbox(e, mbox);
+    mw_imap_op_begin(e, IMAP_OP_SIMPLE);
+    uint64_t start = mw_imap_cmd_begin(e);
+    mw_imap_out_puts(&e->out, "APPEND ");
+    unsigned err = mw_imap_put_mailbox(e, mbox);
     if (err) {
-        imap_cmd_abort(e, start);
-        return imap_refuse(err, "the mailbox name cannot be sent");
+        mw_imap_cmd_abort(e, start);
+        return mw_imap_refuse(err, "the mailbox name cannot be sent");
     }
     if (flags & 0x1f) {
-        imap_out_puts(&e->out, " (");
+        mw_imap_out_puts(&e->out, " (");
         put_flags(&e->out, flags);
-        imap_out_puts(&e->out, ")");
+        mw_imap_out_puts(&e->out, ")");
     }
     if (date) {
-        imap_out_puts(&e->out, " ");
-        imap_out_string(&e->out, date, strlen(date), IMAP_ARG_NOLIT);
+        mw_imap_out_puts(&e->out, " ");
+        mw_imap_out_string(&e->out, date, strlen(date), IMAP_ARG_NOLIT);
     }
     /* RFC 7888: {n+} with LITERAL+ (or LITERAL- up to 4096); else wait for "+". */
     if ((e->out.flags & IMAP_ENC_LITERAL_PLUS) ||
         ((e->out.flags & IMAP_ENC_LITERAL_MINUS) && size <= 4096)) {
-        imap_out_printf(&e->out, " {%llu+}\r\n", (unsigned long long)size);
+        mw_imap_out_printf(&e->out, " {%llu+}\r\n", (unsigned long long)size);
     } else {
-        imap_out_printf(&e->out, " {%llu}\r\n", (unsigned long long)size);
-        imap_out_mark(&e->out, IMAP_MARK_SYNC, 0);
+        mw_imap_out_printf(&e->out, " {%llu}\r\n", (unsigned long long)size);
+        mw_imap_out_mark(&e->out, IMAP_MARK_SYNC, 0);
     }
-    imap_out_mark(&e->out, IMAP_MARK_SOURCE, size);
+    mw_imap_out_mark(&e->out, IMAP_MARK_SOURCE, size);
     e->src = src;
     e->src_user = user;
     e->src_left = size;
     e->chunk_len = e->chunk_off = 0;
     e->xfer_total = size;
-    imap_cmd_end(e, IMAP_CMD_APPEND);
-    int rc = imap_run(c, 0);
+    mw_imap_cmd_end(e, IMAP_CMD_APPEND);
+    int rc = mw_imap_run(c, 0);
     if (rc != MAILWIRE_IN_PROGRESS)
         e->src = NULL;
     if (rc == 0 && uid)
@@ -402,13 +402,13 @@ int ImapCreateMessage(HCLIENT hClient, const char *lpszMailbox, uint32_t dwFlags
                       const char *lpszDate, const void *lpvMessage, size_t nLength,
                       uint32_t *lpdwUID)
 {
-    imap_client *c;
+    mw_imap_client *c;
     if (!lpvMessage && nLength)
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "no message");
-    if (imap_enter_local(hClient, &c))
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "no message");
+    if (mw_imap_enter_local(hClient, &c))
         return IMAP_ERROR;
     if (mw_session_busy(c->s) && c->e.op != IMAP_OP_IDLE)
-        return imap_refuse(ST_ERROR_BUSY, "another operation is still running on this handle");
+        return mw_imap_refuse(ST_ERROR_BUSY, "another operation is still running on this handle");
     /* On a non-blocking session the caller keeps the message until the operation ends. */
     c->mem_p = lpvMessage;
     c->mem_left = nLength;
@@ -419,7 +419,7 @@ int ImapCreateMessageFromFile(HCLIENT hClient, const char *lpszMailbox, uint32_t
                               const char *lpszDate, const char *lpszFileName, uint32_t *lpdwUID)
 {
     if (!lpszFileName)
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a file name is required");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT, "a file name is required");
     FILE *f = fopen(lpszFileName, "rb");
     if (!f) {
         mw_set_error(ST_ERROR_FILE, "cannot open %s", lpszFileName);
@@ -433,12 +433,12 @@ int ImapCreateMessageFromFile(HCLIENT hClient, const char *lpszMailbox, uint32_t
         mw_set_error(ST_ERROR_FILE, "cannot size %s", lpszFileName);
         return IMAP_ERROR;
     }
-    imap_client *c;
-    if (imap_enter_local(hClient, &c) || (mw_session_busy(c->s) && c->e.op != IMAP_OP_IDLE)) {
+    mw_imap_client *c;
+    if (mw_imap_enter_local(hClient, &c) || (mw_session_busy(c->s) && c->e.op != IMAP_OP_IDLE)) {
         fclose(f);
-        return imap_enter_local(hClient, &c)
+        return mw_imap_enter_local(hClient, &c)
                    ? IMAP_ERROR
-                   : imap_refuse(ST_ERROR_BUSY, "another operation is running");
+                   : mw_imap_refuse(ST_ERROR_BUSY, "another operation is running");
     }
     if (c->append_file)
         fclose(c->append_file);
@@ -464,16 +464,16 @@ int ImapCreateMessageEx(HCLIENT hClient, const char *lpszMailbox, uint32_t dwFla
 
 int ImapIdle(HCLIENT hClient, unsigned nTimeout, uint32_t dwOptions, unsigned *lpnChanges)
 {
-    imap_client *c;
+    mw_imap_client *c;
     if (lpnChanges)
         *lpnChanges = 0;
-    if (imap_enter(hClient, &c) || imap_need_auth(c))
+    if (mw_imap_enter(hClient, &c) || mw_imap_need_auth(c))
         return IMAP_ERROR;
     if ((dwOptions & IMAP_IDLE_NOWAIT) && !mw_session_is_async(c->s))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
-                           "IMAP_IDLE_NOWAIT needs a non-blocking session (ImapAsyncConnect); "
-                           "a blocking one would never return");
-    imap_engine *e = &c->e;
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                              "IMAP_IDLE_NOWAIT needs a non-blocking session (ImapAsyncConnect); "
+                              "a blocking one would never return");
+    mw_imap_engine *e = &c->e;
     int polling = !(e->caps & (IMAP_CAP_IDLE | IMAP_CAP_IMAP4REV2));
     unsigned step = polling ? c->poll_interval_ms : c->idle_interval_ms;
     unsigned intervals = 0;
@@ -485,8 +485,8 @@ int ImapIdle(HCLIENT hClient, unsigned nTimeout, uint32_t dwOptions, unsigned *l
         if (intervals == 0)
             intervals = 1;
     }
-    imap_op_idle(e, !(dwOptions & IMAP_IDLE_NOWAIT), intervals, polling);
-    int rc = imap_run(c, step);
+    mw_imap_op_idle(e, !(dwOptions & IMAP_IDLE_NOWAIT), intervals, polling);
+    int rc = mw_imap_run(c, step);
     if (lpnChanges)
         *lpnChanges = e->changes;
     return rc;
@@ -494,10 +494,10 @@ int ImapIdle(HCLIENT hClient, unsigned nTimeout, uint32_t dwOptions, unsigned *l
 
 int ImapCommand(HCLIENT hClient, const char *lpszCommand)
 {
-    imap_client *c;
+    mw_imap_client *c;
     if (!lpszCommand || !*lpszCommand || has_control(lpszCommand))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
-                           "a command without control characters (CR, LF, TAB...) is required");
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                              "a command without control characters (CR, LF, TAB...) is required");
     /* Commands that change the connection's framing or the session state the engine tracks
      * would desynchronise it; LOGIN would also bypass the cleartext-credential check and the
      * trace redaction (security checklist item 13). Each has its own function. */
@@ -508,16 +508,17 @@ int ImapCommand(HCLIENT hClient, const char *lpszCommand)
         size_t n = strlen(refused[i]);
         if (strncasecmp(lpszCommand, refused[i], n) == 0 &&
             (lpszCommand[n] == 0 || lpszCommand[n] == ' '))
-            return imap_refuse(ST_ERROR_INVALID_ARGUMENT,
-                               "use the dedicated function for this command");
+            return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                                  "use the dedicated function for this command");
     }
     if (strchr(lpszCommand, '{'))
-        return imap_refuse(ST_ERROR_INVALID_ARGUMENT, "literals are not allowed in raw commands");
-    if (imap_enter(hClient, &c))
+        return mw_imap_refuse(ST_ERROR_INVALID_ARGUMENT,
+                              "literals are not allowed in raw commands");
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
-    imap_op_begin(&c->e, IMAP_OP_SIMPLE);
-    imap_cmd_begin(&c->e);
-    imap_out_puts(&c->e.out, lpszCommand);
-    imap_cmd_end(&c->e, IMAP_CMD_OTHER);
-    return imap_run(c, 0);
+    mw_imap_op_begin(&c->e, IMAP_OP_SIMPLE);
+    mw_imap_cmd_begin(&c->e);
+    mw_imap_out_puts(&c->e.out, lpszCommand);
+    mw_imap_cmd_end(&c->e, IMAP_CMD_OTHER);
+    return mw_imap_run(c, 0);
 }

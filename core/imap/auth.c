@@ -13,7 +13,7 @@
 #include "../util/base64.h"
 #include "../util/str.h"
 
-unsigned imap_auth_mechs(const imap_engine *e)
+unsigned mw_imap_auth_mechs(const mw_imap_engine *e)
 {
     unsigned bits = 0;
     const char *p = e->capstr;
@@ -57,12 +57,12 @@ static int sasl_mech_of(unsigned type)
     }
 }
 
-unsigned imap_auth_choose(imap_engine *e, unsigned type, int cleartext_ok, int *mech,
-                          const char **why)
+unsigned mw_imap_auth_choose(mw_imap_engine *e, unsigned type, int cleartext_ok, int *mech,
+                             const char **why)
 {
     static const char cleartext[] = "the password would cross an unencrypted connection; use "
                                     "TLS or IMAP_OPTION_ALLOW_CLEARTEXT_AUTH";
-    unsigned offered = imap_auth_mechs(e);
+    unsigned offered = mw_imap_auth_mechs(e);
     if (type == IMAP_AUTH_LOGIN) {
         if (!cleartext_ok) {
             *why = cleartext;
@@ -111,10 +111,10 @@ unsigned imap_auth_choose(imap_engine *e, unsigned type, int cleartext_ok, int *
 }
 
 /* Queue one response line (base64, or "=" for empty in SASL-IR), as a secret. */
-static void put_response(imap_engine *e, const unsigned char *resp, size_t len, int ir)
+static void put_response(mw_imap_engine *e, const unsigned char *resp, size_t len, int ir)
 {
     if (len == 0) {
-        imap_out_puts(&e->out, ir ? "=" : "");
+        mw_imap_out_puts(&e->out, ir ? "=" : "");
         return;
     }
     char *b64 = mw_b64_encode_alloc(resp, len, NULL);
@@ -122,46 +122,46 @@ static void put_response(imap_engine *e, const unsigned char *resp, size_t len, 
         e->out.oom = 1;
         return;
     }
-    imap_out_puts(&e->out, b64);
+    mw_imap_out_puts(&e->out, b64);
     mw_free_secret(b64);
 }
 
-unsigned imap_auth_start(imap_engine *e, int mech, const char *user, const char *pass,
-                         const char *host, unsigned port)
+unsigned mw_imap_auth_start(mw_imap_engine *e, int mech, const char *user, const char *pass,
+                            const char *host, unsigned port)
 {
     char detail[256] = "";
     mw_sasl_free(e->sasl);
     e->sasl = NULL;
     unsigned err = mw_sasl_new(&e->sasl, mech, user, pass, host, port, detail, sizeof detail);
     if (err)
-        return imap_op_refuse(e, err, detail);
+        return mw_imap_op_refuse(e, err, detail);
     e->sasl_initial_sent = 0;
-    uint64_t start = imap_cmd_begin(e);
-    imap_out_puts(&e->out, "AUTHENTICATE ");
-    imap_out_puts(&e->out, mw_sasl_mech_name(mech));
+    uint64_t start = mw_imap_cmd_begin(e);
+    mw_imap_out_puts(&e->out, "AUTHENTICATE ");
+    mw_imap_out_puts(&e->out, mw_sasl_mech_name(mech));
     if (e->caps & IMAP_CAP_SASL_IR) {
         const unsigned char *resp = NULL;
         size_t len = 0;
         if (mw_sasl_initial(e->sasl, &resp, &len) == MW_SASL_CONTINUE) {
             e->sasl_initial_sent = 1;
-            imap_out_put(&e->out, " ", 1);
-            imap_out_mark(&e->out, IMAP_MARK_SECRET_ON, 0);
+            mw_imap_out_put(&e->out, " ", 1);
+            mw_imap_out_mark(&e->out, IMAP_MARK_SECRET_ON, 0);
             put_response(e, resp, len, 1);
-            if (imap_cmd_end(e, IMAP_CMD_AUTHENTICATE))
+            if (mw_imap_cmd_end(e, IMAP_CMD_AUTHENTICATE))
                 return e->op_err;
-            imap_out_mark(&e->out, IMAP_MARK_SECRET_OFF, 0);
+            mw_imap_out_mark(&e->out, IMAP_MARK_SECRET_OFF, 0);
             return ST_ERROR_NONE;
         }
     }
     (void)start;
-    if (imap_cmd_end(e, IMAP_CMD_AUTHENTICATE))
+    if (mw_imap_cmd_end(e, IMAP_CMD_AUTHENTICATE))
         return e->op_err;
     return ST_ERROR_NONE;
 }
 
-void imap_auth_continue(imap_engine *e)
+void mw_imap_auth_continue(mw_imap_engine *e)
 {
-    imap_reader *r = &e->rd;
+    mw_imap_reader *r = &e->rd;
     const unsigned char *resp = NULL;
     size_t rlen = 0;
     int rc;
@@ -177,14 +177,14 @@ void imap_auth_continue(imap_engine *e)
         unsigned char *dec = mw_malloc(MW_B64_DECODED_MAX(r->text_len) + 1);
         size_t dlen = 0;
         if (!dec) {
-            imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+            mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
             return;
         }
         if (mw_b64_decode(r->buf + r->text_off, r->text_len, dec, &dlen)) {
             free(dec);
-            imap_out_put(&e->out, "*\r\n", 3);
+            mw_imap_out_put(&e->out, "*\r\n", 3);
             /* the tagged BAD that follows the "*" ends the operation */
-            imap_op_note(e, ST_ERROR_PROTOCOL_VIOLATION, "invalid base64 in a SASL challenge");
+            mw_imap_op_note(e, ST_ERROR_PROTOCOL_VIOLATION, "invalid base64 in a SASL challenge");
             return;
         }
         rc = mw_sasl_step(e->sasl, dec, dlen, &resp, &rlen);
@@ -193,28 +193,29 @@ void imap_auth_continue(imap_engine *e)
     }
     if (rc != MW_SASL_CONTINUE) {
         /* RFC 9051 6.2.2: "*" cancels; the server answers BAD. */
-        imap_out_put(&e->out, "*\r\n", 3);
+        mw_imap_out_put(&e->out, "*\r\n", 3);
         unsigned err = mw_sasl_error(e->sasl);
-        imap_op_note(e, err ? err : ST_ERROR_AUTHENTICATION_FAILED, "%s", mw_sasl_detail(e->sasl));
+        mw_imap_op_note(e, err ? err : ST_ERROR_AUTHENTICATION_FAILED, "%s",
+                        mw_sasl_detail(e->sasl));
         return;
     }
-    imap_out_mark(&e->out, IMAP_MARK_SECRET_ON, 0);
+    mw_imap_out_mark(&e->out, IMAP_MARK_SECRET_ON, 0);
     put_response(e, resp, rlen, 0);
-    imap_out_put(&e->out, "\r\n", 2);
-    imap_out_mark(&e->out, IMAP_MARK_SECRET_OFF, 0);
+    mw_imap_out_put(&e->out, "\r\n", 2);
+    mw_imap_out_mark(&e->out, IMAP_MARK_SECRET_OFF, 0);
 }
 
-int imap_auth_verify(imap_engine *e)
+int mw_imap_auth_verify(mw_imap_engine *e)
 {
     if (!e->sasl)
         return 0;
     if (mw_sasl_finish(e->sasl, NULL, 0) == ST_ERROR_NONE)
         return 0;
-    imap_op_fail(e, ST_ERROR_AUTHENTICATION_FAILED, 1, "%s", mw_sasl_detail(e->sasl));
+    mw_imap_op_fail(e, ST_ERROR_AUTHENTICATION_FAILED, 1, "%s", mw_sasl_detail(e->sasl));
     return 1;
 }
 
-void imap_auth_free(imap_engine *e)
+void mw_imap_auth_free(mw_imap_engine *e)
 {
     mw_sasl_free(e->sasl);
     e->sasl = NULL;

@@ -11,14 +11,14 @@
 #include "../util/alloc.h"
 #include "../util/str.h"
 
-void imap_out_init(imap_out *o)
+void mw_imap_out_init(mw_imap_out *o)
 {
     memset(o, 0, sizeof *o);
 }
 
 /* The queue carries passwords and AUTHENTICATE responses: every byte that leaves it (freed,
  * moved, cut) is wiped, so no copy of a secret stays behind in freed memory. */
-void imap_out_free(imap_out *o)
+void mw_imap_out_free(mw_imap_out *o)
 {
     if (o->buf)
         mw_wipe(o->buf, o->cap);
@@ -27,7 +27,7 @@ void imap_out_free(imap_out *o)
     memset(o, 0, sizeof *o);
 }
 
-static int reserve(imap_out *o, size_t more)
+static int reserve(mw_imap_out *o, size_t more)
 {
     if (o->len + more <= o->cap)
         return 0;
@@ -50,7 +50,7 @@ static int reserve(imap_out *o, size_t more)
     return 0;
 }
 
-void imap_out_put(imap_out *o, const char *p, size_t n)
+void mw_imap_out_put(mw_imap_out *o, const char *p, size_t n)
 {
     if (n == 0 || reserve(o, n))
         return;
@@ -58,12 +58,12 @@ void imap_out_put(imap_out *o, const char *p, size_t n)
     o->len += n;
 }
 
-void imap_out_puts(imap_out *o, const char *s)
+void mw_imap_out_puts(mw_imap_out *o, const char *s)
 {
-    imap_out_put(o, s, strlen(s));
+    mw_imap_out_put(o, s, strlen(s));
 }
 
-void imap_out_printf(imap_out *o, const char *fmt, ...)
+void mw_imap_out_printf(mw_imap_out *o, const char *fmt, ...)
 {
     char tmp[256];
     va_list ap;
@@ -74,14 +74,14 @@ void imap_out_printf(imap_out *o, const char *fmt, ...)
         o->oom = 1; /* only short, fixed-format pieces go through here */
         return;
     }
-    imap_out_put(o, tmp, (size_t)n);
+    mw_imap_out_put(o, tmp, (size_t)n);
 }
 
-void imap_out_mark(imap_out *o, int kind, uint64_t n)
+void mw_imap_out_mark(mw_imap_out *o, int kind, uint64_t n)
 {
     if (o->nmark == o->capmark) {
         size_t cap = o->capmark ? o->capmark * 2 : 16;
-        imap_mark *nm = mw_realloc(o->marks, cap * sizeof *nm);
+        mw_imap_mark *nm = mw_realloc(o->marks, cap * sizeof *nm);
         if (!nm) {
             o->oom = 1;
             return;
@@ -89,13 +89,13 @@ void imap_out_mark(imap_out *o, int kind, uint64_t n)
         o->marks = nm;
         o->capmark = cap;
     }
-    o->marks[o->nmark].at = imap_out_end(o);
+    o->marks[o->nmark].at = mw_imap_out_end(o);
     o->marks[o->nmark].kind = kind;
     o->marks[o->nmark].n = n;
     o->nmark++;
 }
 
-void imap_out_cut(imap_out *o, uint64_t from, uint64_t to)
+void mw_imap_out_cut(mw_imap_out *o, uint64_t from, uint64_t to)
 {
     size_t a = (size_t)(from - o->base), b = (size_t)(to - o->base);
     if (a < o->sent)
@@ -114,7 +114,7 @@ void imap_out_cut(imap_out *o, uint64_t from, uint64_t to)
     uint64_t abs_a = o->base + a, abs_b = o->base + b;
     size_t w = 0;
     for (size_t i = 0; i < o->nmark; i++) {
-        imap_mark m = o->marks[i];
+        mw_imap_mark m = o->marks[i];
         if (m.at >= abs_a && m.at < abs_b) {
             if (m.kind != IMAP_MARK_SECRET_OFF)
                 continue;
@@ -127,7 +127,7 @@ void imap_out_cut(imap_out *o, uint64_t from, uint64_t to)
     o->nmark = w;
 }
 
-void imap_out_compact(imap_out *o)
+void mw_imap_out_compact(mw_imap_out *o)
 {
     if (o->sent == 0)
         return;
@@ -154,7 +154,7 @@ static int atom_char(unsigned char c)
     return !strchr("(){%*\"\\]", c);
 }
 
-int imap_choose(const char *s, size_t n, int kind, unsigned flags, const char **why)
+int mw_imap_choose(const char *s, size_t n, int kind, unsigned flags, const char **why)
 {
     int atom = n > 0 && kind == IMAP_ARG_ASTRING, crlf = 0, eight = 0;
     for (size_t i = 0; i < n; i++) {
@@ -187,40 +187,40 @@ int imap_choose(const char *s, size_t n, int kind, unsigned flags, const char **
     return IMAP_ENC_SYNC_LITERAL;
 }
 
-unsigned imap_out_string(imap_out *o, const char *s, size_t n, int kind)
+unsigned mw_imap_out_string(mw_imap_out *o, const char *s, size_t n, int kind)
 {
     const char *why = NULL;
-    int how = imap_choose(s, n, kind, o->flags, &why);
+    int how = mw_imap_choose(s, n, kind, o->flags, &why);
     switch (how) {
     case IMAP_ENC_ATOM:
-        imap_out_put(o, s, n);
+        mw_imap_out_put(o, s, n);
         break;
     case IMAP_ENC_QUOTED: {
-        imap_out_put(o, "\"", 1);
+        mw_imap_out_put(o, "\"", 1);
         size_t i = 0;
         while (i < n) {
             size_t j = i;
             while (j < n && s[j] != '"' && s[j] != '\\')
                 j++;
-            imap_out_put(o, s + i, j - i);
+            mw_imap_out_put(o, s + i, j - i);
             if (j < n) {
                 char esc[2] = {'\\', s[j]};
-                imap_out_put(o, esc, 2);
+                mw_imap_out_put(o, esc, 2);
                 j++;
             }
             i = j;
         }
-        imap_out_put(o, "\"", 1);
+        mw_imap_out_put(o, "\"", 1);
         break;
     }
     case IMAP_ENC_LITERAL:
-        imap_out_printf(o, "{%zu+}\r\n", n);
-        imap_out_put(o, s, n);
+        mw_imap_out_printf(o, "{%zu+}\r\n", n);
+        mw_imap_out_put(o, s, n);
         break;
     case IMAP_ENC_SYNC_LITERAL:
-        imap_out_printf(o, "{%zu}\r\n", n);
-        imap_out_mark(o, IMAP_MARK_SYNC, 0);
-        imap_out_put(o, s, n);
+        mw_imap_out_printf(o, "{%zu}\r\n", n);
+        mw_imap_out_mark(o, IMAP_MARK_SYNC, 0);
+        mw_imap_out_put(o, s, n);
         break;
     default:
         return ST_ERROR_INVALID_ARGUMENT;
@@ -228,7 +228,7 @@ unsigned imap_out_string(imap_out *o, const char *s, size_t n, int kind)
     return o->oom ? ST_ERROR_OUT_OF_MEMORY : ST_ERROR_NONE;
 }
 
-int imap_valid_set(const char *s)
+int mw_imap_valid_set(const char *s)
 {
     /* sequence-set = (seq-number / seq-range) ["," sequence-set]; seq-number = nz-number / "*" */
     if (!s || !*s)

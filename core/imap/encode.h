@@ -17,18 +17,18 @@
 
 #include "../platform/platform.h"
 
-enum imap_mark_kind {
+enum mw_imap_mark_kind {
     IMAP_MARK_SYNC = 1,
     IMAP_MARK_SECRET_ON,
     IMAP_MARK_SECRET_OFF,
     IMAP_MARK_SOURCE
 };
 
-typedef struct imap_mark {
+typedef struct mw_imap_mark {
     uint64_t at; /* absolute offset */
     int kind;
     uint64_t n; /* SOURCE: byte count */
-} imap_mark;
+} mw_imap_mark;
 
 /* Encoder flags, from the server's capabilities. */
 enum {
@@ -37,40 +37,40 @@ enum {
     IMAP_ENC_UTF8 = 4           /* UTF-8 allowed in quoted strings (IMAP4rev2, UTF8=ACCEPT) */
 };
 
-/* Argument kinds for imap_out_string(). */
+/* Argument kinds for mw_imap_out_string(). */
 enum {
     IMAP_ARG_ASTRING = 0, /* atom, quoted or literal (user names, mailbox names, criteria) */
     IMAP_ARG_STRING = 1,  /* quoted or literal, never an atom (SEARCH strings, dates) */
     IMAP_ARG_NOLIT = 2    /* quoted only: the grammar allows no literal here */
 };
 
-typedef struct imap_out {
+typedef struct mw_imap_out {
     char *buf;
     size_t len, cap;
     size_t sent;   /* index of the next byte to lend */
     uint64_t base; /* absolute offset of buf[0] */
-    imap_mark *marks;
+    mw_imap_mark *marks;
     size_t nmark, capmark;
     unsigned flags; /* IMAP_ENC_* */
     int oom;        /* an append failed: the command must be abandoned */
-} imap_out;
+} mw_imap_out;
 
-MW_INTERNAL void imap_out_init(imap_out *o);
-MW_INTERNAL void imap_out_free(imap_out *o);
+MW_INTERNAL void mw_imap_out_init(mw_imap_out *o);
+MW_INTERNAL void mw_imap_out_free(mw_imap_out *o);
 /* Absolute offset of the end of the queue. */
-static inline uint64_t imap_out_end(const imap_out *o)
+static inline uint64_t mw_imap_out_end(const mw_imap_out *o)
 {
     return o->base + o->len;
 }
-MW_INTERNAL void imap_out_put(imap_out *o, const char *p, size_t n);
-MW_INTERNAL void imap_out_puts(imap_out *o, const char *s);
-MW_INTERNAL void imap_out_printf(imap_out *o, const char *fmt, ...) MW_PRINTF(2, 3);
-MW_INTERNAL void imap_out_mark(imap_out *o, int kind, uint64_t n);
+MW_INTERNAL void mw_imap_out_put(mw_imap_out *o, const char *p, size_t n);
+MW_INTERNAL void mw_imap_out_puts(mw_imap_out *o, const char *s);
+MW_INTERNAL void mw_imap_out_printf(mw_imap_out *o, const char *fmt, ...) MW_PRINTF(2, 3);
+MW_INTERNAL void mw_imap_out_mark(mw_imap_out *o, int kind, uint64_t n);
 /* Drop the unsent bytes in [from, to) (absolute) and their marks: a command refused before
  * its literal was sent. Later bytes move down. */
-MW_INTERNAL void imap_out_cut(imap_out *o, uint64_t from, uint64_t to);
+MW_INTERNAL void mw_imap_out_cut(mw_imap_out *o, uint64_t from, uint64_t to);
 /* Release sent bytes at the front. */
-MW_INTERNAL void imap_out_compact(imap_out *o);
+MW_INTERNAL void mw_imap_out_compact(mw_imap_out *o);
 
 /* How a string would be sent; for tests. */
 enum { IMAP_ENC_ATOM = 1, IMAP_ENC_QUOTED = 2, IMAP_ENC_LITERAL = 3, IMAP_ENC_SYNC_LITERAL = 4 };
@@ -80,13 +80,13 @@ enum { IMAP_ENC_ATOM = 1, IMAP_ENC_QUOTED = 2, IMAP_ENC_LITERAL = 3, IMAP_ENC_SY
  * escaped) when it has no CR, LF or (without UTF-8 permission) 8-bit byte, else a literal
  * ({n+} when LITERAL+/LITERAL- allow it). NUL is never encodable; CR/LF where no literal is
  * allowed is an error. Returns IMAP_ENC_* or 0 with *why set. */
-MW_INTERNAL int imap_choose(const char *s, size_t n, int kind, unsigned flags, const char **why);
+MW_INTERNAL int mw_imap_choose(const char *s, size_t n, int kind, unsigned flags, const char **why);
 
-/* Append one argument, encoded as imap_choose() decided. Returns 0, or an ST_ERROR_* code
+/* Append one argument, encoded as mw_imap_choose() decided. Returns 0, or an ST_ERROR_* code
  * (ST_ERROR_INVALID_ARGUMENT: nothing was appended). */
-MW_INTERNAL unsigned imap_out_string(imap_out *o, const char *s, size_t n, int kind);
+MW_INTERNAL unsigned mw_imap_out_string(mw_imap_out *o, const char *s, size_t n, int kind);
 
 /* Validate a sequence set or UID set given as text (digits, ':', ',', '*'); 0 when valid. */
-MW_INTERNAL int imap_valid_set(const char *s);
+MW_INTERNAL int mw_imap_valid_set(const char *s);
 
 #endif

@@ -17,7 +17,7 @@
 #include "encode.h"
 #include "reader.h"
 
-enum imap_state {
+enum mw_imap_state {
     IMAP_ST_GREETING = 0,      /* waiting for the server greeting */
     IMAP_ST_NOT_AUTHENTICATED, /* connected, not logged in */
     IMAP_ST_STARTTLS,          /* STARTTLS go-ahead received: the session upgrades */
@@ -30,7 +30,7 @@ enum imap_state {
 };
 
 /* Command kinds (what a tagged completion means). */
-enum imap_cmd_kind {
+enum mw_imap_cmd_kind {
     IMAP_CMD_CAPABILITY = 1,
     IMAP_CMD_STARTTLS,
     IMAP_CMD_ID,
@@ -58,7 +58,7 @@ enum imap_cmd_kind {
 };
 
 /* Operations. */
-enum imap_op {
+enum mw_imap_op {
     IMAP_OP_NONE = 0,
     IMAP_OP_CONNECT,
     IMAP_OP_LOGIN,
@@ -97,22 +97,22 @@ enum {
 #define IMAP_MAX_INFLIGHT 128
 #define IMAP_MAX_EVENTS 64
 
-typedef struct imap_cmd {
+typedef struct mw_imap_cmd {
     unsigned tag;
     int kind;
     uint64_t end; /* absolute output offset just after the command's last byte */
     int detached; /* its result does not count for the running operation */
-} imap_cmd;
+} mw_imap_cmd;
 
-typedef struct imap_list_entry {
+typedef struct mw_imap_list_entry {
     char *name; /* UTF-8 */
     char delim;
     uint32_t attrs;
     int has_status; /* LIST-STATUS (RFC 5819) data came with it */
     unsigned messages, unseen;
-} imap_list_entry;
+} mw_imap_list_entry;
 
-typedef struct imap_engine {
+typedef struct mw_imap_engine {
     int state;
     /* Optional: told about every state change (the API layer traces it by name). */
     void (*on_state)(void *user, int from, int to);
@@ -121,10 +121,10 @@ typedef struct imap_engine {
     int tls;          /* the transport is TLS */
     int tls_required; /* STARTTLS or implicit TLS was asked for */
     int loopback;     /* the peer is a loopback address */
-    imap_reader rd;
-    imap_out out;
+    mw_imap_reader rd;
+    mw_imap_out out;
     unsigned next_tag;
-    imap_cmd cmds[IMAP_MAX_INFLIGHT];
+    mw_imap_cmd cmds[IMAP_MAX_INFLIGHT];
     size_t ncmd;
     int cont_ok; /* "+" received for the synchronising literal at the send position */
     int secret;  /* the send position is inside a secret range */
@@ -154,7 +154,7 @@ typedef struct imap_engine {
     unsigned changes; /* mailbox changes seen (EXISTS up, EXPUNGE, FETCH flags) */
 
     /* collectors for the running operation */
-    imap_list_entry *list;
+    mw_imap_list_entry *list;
     size_t nlist, caplist, list_pos;
     IMAPMAILBOXSTATUS status;
     uint32_t *search;
@@ -203,87 +203,90 @@ typedef struct imap_engine {
     unsigned ev[IMAP_MAX_EVENTS], everr[IMAP_MAX_EVENTS];
     size_t ev_head, ev_count;
     unsigned long progress;
-} imap_engine;
+} mw_imap_engine;
 
-extern MW_INTERNAL const mw_engine_ops imap_engine_ops;
+extern MW_INTERNAL const mw_engine_ops mw_imap_engine_ops;
 
-MW_INTERNAL const imap_limits *imap_default_limits(void);
-MW_INTERNAL unsigned imap_engine_init(imap_engine *e, uint32_t options, const imap_limits *lim);
-MW_INTERNAL void imap_engine_free(imap_engine *e);
-MW_INTERNAL const char *imap_state_name(int state);
+MW_INTERNAL const mw_imap_limits *mw_imap_default_limits(void);
+MW_INTERNAL unsigned mw_imap_engine_init(mw_imap_engine *e, uint32_t options,
+                                         const mw_imap_limits *lim);
+MW_INTERNAL void mw_imap_engine_free(mw_imap_engine *e);
+MW_INTERNAL const char *mw_imap_state_name(int state);
 
 /* ---- building commands (engine.c) ---- */
-/* Start a tagged command: writes "A<n> ". Returns its start offset for imap_cmd_abort(). */
-MW_INTERNAL uint64_t imap_cmd_begin(imap_engine *e);
+/* Start a tagged command: writes "A<n> ". Returns its start offset for mw_imap_cmd_abort(). */
+MW_INTERNAL uint64_t mw_imap_cmd_begin(mw_imap_engine *e);
 /* End it (CRLF) and put it in flight. ST_ERROR_NONE, or an error (command dropped). */
-MW_INTERNAL unsigned imap_cmd_end(imap_engine *e, int kind);
+MW_INTERNAL unsigned mw_imap_cmd_end(mw_imap_engine *e, int kind);
 /* Drop a command being built (an argument could not be encoded). */
-MW_INTERNAL void imap_cmd_abort(imap_engine *e, uint64_t start);
+MW_INTERNAL void mw_imap_cmd_abort(mw_imap_engine *e, uint64_t start);
 /* A mailbox name argument: modified UTF-7 unless UTF-8 is enabled. */
-MW_INTERNAL unsigned imap_put_mailbox(imap_engine *e, const char *name);
+MW_INTERNAL unsigned mw_imap_put_mailbox(mw_imap_engine *e, const char *name);
 
 /* ---- operations (engine.c) ---- */
-MW_INTERNAL void imap_op_begin(imap_engine *e, int op);
+MW_INTERNAL void mw_imap_op_begin(mw_imap_engine *e, int op);
 /* Fail the operation before anything was sent (argument errors): returns err. */
-MW_INTERNAL unsigned imap_op_refuse(imap_engine *e, unsigned err, const char *detail);
-MW_INTERNAL void imap_op_connect(imap_engine *e);
-MW_INTERNAL void imap_set_state(imap_engine *e, int state);
+MW_INTERNAL unsigned mw_imap_op_refuse(mw_imap_engine *e, unsigned err, const char *detail);
+MW_INTERNAL void mw_imap_op_connect(mw_imap_engine *e);
+MW_INTERNAL void mw_imap_set_state(mw_imap_engine *e, int state);
 /* End an operation with an error (fatal: the connection must go). */
-MW_INTERNAL void imap_op_fail(imap_engine *e, unsigned err, int fatal, const char *fmt, ...)
+MW_INTERNAL void mw_imap_op_fail(mw_imap_engine *e, unsigned err, int fatal, const char *fmt, ...)
     MW_PRINTF(4, 5);
 /* Record a failure reported once every command of the operation has completed. */
-MW_INTERNAL void imap_op_note(imap_engine *e, unsigned err, const char *fmt, ...) MW_PRINTF(3, 4);
-MW_INTERNAL void imap_push_event(imap_engine *e, unsigned ev, unsigned err);
+MW_INTERNAL void mw_imap_op_note(mw_imap_engine *e, unsigned err, const char *fmt, ...)
+    MW_PRINTF(3, 4);
+MW_INTERNAL void mw_imap_push_event(mw_imap_engine *e, unsigned ev, unsigned err);
 /* IDLE: wait (end at the first change), intervals of the operation timeout before it ends
  * (0: until cancelled), NOOP polling instead of IDLE. */
-MW_INTERNAL void imap_op_idle(imap_engine *e, int wait, unsigned intervals, int polling);
+MW_INTERNAL void mw_imap_op_idle(mw_imap_engine *e, int wait, unsigned intervals, int polling);
 /* A new operation starts while IDLE runs: DONE is queued and the IDLE's completion no longer
  * counts for any operation. */
-MW_INTERNAL void imap_op_detach_idle(imap_engine *e);
+MW_INTERNAL void mw_imap_op_detach_idle(mw_imap_engine *e);
 /* A mailbox change (UPDATE event; ends a waiting IDLE). */
-MW_INTERNAL void imap_note_change(imap_engine *e);
+MW_INTERNAL void mw_imap_note_change(mw_imap_engine *e);
 /* Queue the raw line "DONE" that ends IDLE (after the "+" when it has not come yet). */
-MW_INTERNAL void imap_idle_stop(imap_engine *e);
+MW_INTERNAL void mw_imap_idle_stop(mw_imap_engine *e);
 
 /* Internal steps shared by engine.c, response.c and engine_ops.c. */
-MW_INTERNAL void imap_op_advance(imap_engine *e); /* all commands done: next step or finish */
-MW_INTERNAL void imap_op_finish(imap_engine *e);
-MW_INTERNAL size_t imap_live_commands(const imap_engine *e);
-MW_INTERNAL void imap_queue_simple(imap_engine *e, const char *cmd, int kind);
+MW_INTERNAL void mw_imap_op_advance(mw_imap_engine *e); /* all commands done: next step or finish */
+MW_INTERNAL void mw_imap_op_finish(mw_imap_engine *e);
+MW_INTERNAL size_t mw_imap_live_commands(const mw_imap_engine *e);
+MW_INTERNAL void mw_imap_queue_simple(mw_imap_engine *e, const char *cmd, int kind);
 /* A complete response from the reader (response.c). */
-MW_INTERNAL void imap_response(imap_engine *e);
+MW_INTERNAL void mw_imap_response(mw_imap_engine *e);
 
 /* ---- AUTHENTICATE (auth.c) ---- */
 /* Start AUTHENTICATE with mechanism mech (MW_SASL_*): SASL-IR when offered. */
-MW_INTERNAL unsigned imap_auth_start(imap_engine *e, int mech, const char *user, const char *pass,
-                                     const char *host, unsigned port);
+MW_INTERNAL unsigned mw_imap_auth_start(mw_imap_engine *e, int mech, const char *user,
+                                        const char *pass, const char *host, unsigned port);
 /* A "+" challenge during AUTHENTICATE: answer it (or cancel with "*"). */
-MW_INTERNAL void imap_auth_continue(imap_engine *e);
+MW_INTERNAL void mw_imap_auth_continue(mw_imap_engine *e);
 /* Tagged OK: the mechanism must agree (SCRAM server proof). Non-zero: the op failed. */
-MW_INTERNAL int imap_auth_verify(imap_engine *e);
-MW_INTERNAL void imap_auth_free(imap_engine *e);
+MW_INTERNAL int mw_imap_auth_verify(mw_imap_engine *e);
+MW_INTERNAL void mw_imap_auth_free(mw_imap_engine *e);
 /* The mechanism for an IMAP_AUTH_* type: checks what the server offers and whether the
  * secret may cross this connection (cleartext_ok). *mech is an MW_SASL_* value, or
  * IMAP_MECH_LOGIN_COMMAND for the LOGIN command. ST_ERROR_NONE or the error with *why. */
 #define IMAP_MECH_LOGIN_COMMAND (-1)
-MW_INTERNAL unsigned imap_auth_choose(imap_engine *e, unsigned type, int cleartext_ok, int *mech,
-                                      const char **why);
+MW_INTERNAL unsigned mw_imap_auth_choose(mw_imap_engine *e, unsigned type, int cleartext_ok,
+                                         int *mech, const char **why);
 /* The mechanisms of the AUTH= capabilities, as MW_SASL_BIT bits. */
-MW_INTERNAL unsigned imap_auth_mechs(const imap_engine *e);
+MW_INTERNAL unsigned mw_imap_auth_mechs(const mw_imap_engine *e);
 
 /* ---- responses (untagged.c) ---- */
-MW_INTERNAL void imap_handle_data(imap_engine *e);
-MW_INTERNAL void imap_handle_code(imap_engine *e, const char *code, size_t len, int tagged,
-                                  int kind);
-MW_INTERNAL void imap_parse_caps(imap_engine *e, const char *s, size_t n);
-MW_INTERNAL int imap_has_cap(const imap_engine *e, const char *name);
-MW_INTERNAL void imap_clear_results(imap_engine *e);
+MW_INTERNAL void mw_imap_handle_data(mw_imap_engine *e);
+MW_INTERNAL void mw_imap_handle_code(mw_imap_engine *e, const char *code, size_t len, int tagged,
+                                     int kind);
+MW_INTERNAL void mw_imap_parse_caps(mw_imap_engine *e, const char *s, size_t n);
+MW_INTERNAL int mw_imap_has_cap(const mw_imap_engine *e, const char *name);
+MW_INTERNAL void mw_imap_clear_results(mw_imap_engine *e);
 /* The literal announced now: stream it to the sink or keep it in memory. */
-MW_INTERNAL int imap_literal_mode_for(imap_engine *e);
-MW_INTERNAL void imap_deliver_chunk(imap_engine *e, const char *p, size_t n);
+MW_INTERNAL int mw_imap_literal_mode_for(mw_imap_engine *e);
+MW_INTERNAL void mw_imap_deliver_chunk(mw_imap_engine *e, const char *p, size_t n);
 /* An untagged FETCH response of message seq (fetch.c). */
-MW_INTERNAL void imap_handle_fetch(imap_engine *e, uint32_t seq);
+MW_INTERNAL void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq);
 /* Flags of the parenthesised list at token i; other keywords appended to kw (untagged.c). */
-MW_INTERNAL uint32_t imap_parse_flags(const imap_reader *r, size_t i, char *kw, size_t kwsize);
+MW_INTERNAL uint32_t mw_imap_parse_flags(const mw_imap_reader *r, size_t i, char *kw,
+                                         size_t kwsize);
 
 #endif

@@ -18,27 +18,27 @@
 
 static size_t eng_feed(void *eng, const char *data, size_t len)
 {
-    imap_engine *e = eng;
+    mw_imap_engine *e = eng;
     size_t used = 0;
     while (used < len && e->op_status == MW_OP_RUNNING) {
         int ev;
-        used += imap_reader_feed(&e->rd, data + used, len - used, &ev);
+        used += mw_imap_reader_feed(&e->rd, data + used, len - used, &ev);
         switch (ev) {
         case IMAP_RD_NEED_MORE:
             break;
         case IMAP_RD_RESPONSE:
-            imap_response(e);
+            mw_imap_response(e);
             continue;
         case IMAP_RD_LITERAL:
-            imap_reader_literal_mode(&e->rd, imap_literal_mode_for(e));
+            mw_imap_reader_literal_mode(&e->rd, mw_imap_literal_mode_for(e));
             if (!e->rd.failed)
                 continue;
             /* fall through */
         case IMAP_RD_ERROR:
-            imap_op_fail(e, e->rd.err, 1, "%s", e->rd.detail);
+            mw_imap_op_fail(e, e->rd.err, 1, "%s", e->rd.detail);
             return used;
         case IMAP_RD_CHUNK:
-            imap_deliver_chunk(e, e->rd.chunk, e->rd.chunk_len);
+            mw_imap_deliver_chunk(e, e->rd.chunk, e->rd.chunk_len);
             continue;
         }
         break;
@@ -47,7 +47,7 @@ static size_t eng_feed(void *eng, const char *data, size_t len)
 }
 
 /* Fill the APPEND chunk buffer from the source. */
-static size_t source_chunk(imap_engine *e, const char **data)
+static size_t source_chunk(mw_imap_engine *e, const char **data)
 {
     if (e->chunk_off < e->chunk_len) {
         *data = e->chunk + e->chunk_off;
@@ -56,15 +56,15 @@ static size_t source_chunk(imap_engine *e, const char **data)
     if (e->src_left == 0)
         return 0;
     if (!e->chunk && !(e->chunk = mw_malloc(CHUNK_SIZE))) {
-        imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+        mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
         return 0;
     }
     size_t want = e->src_left < CHUNK_SIZE ? (size_t)e->src_left : CHUNK_SIZE;
     long got = e->src ? e->src(e->chunk, want, e->src_user) : -1;
     if (got <= 0 || (size_t)got > want) {
         /* The server expects exactly the announced size: the stream cannot be repaired. */
-        imap_op_fail(e, ST_ERROR_FILE, 1, "the message source ended %llu bytes early",
-                     (unsigned long long)e->src_left);
+        mw_imap_op_fail(e, ST_ERROR_FILE, 1, "the message source ended %llu bytes early",
+                        (unsigned long long)e->src_left);
         return 0;
     }
     e->src_left -= (uint64_t)got;
@@ -76,15 +76,15 @@ static size_t source_chunk(imap_engine *e, const char **data)
 
 static size_t eng_output(void *eng, const char **data, size_t *secret_from)
 {
-    imap_engine *e = eng;
-    imap_out *o = &e->out;
+    mw_imap_engine *e = eng;
+    mw_imap_out *o = &e->out;
     *secret_from = (size_t)-1;
     if (e->op_status == MW_OP_FATAL)
         return 0;
     for (;;) {
         uint64_t pos = o->base + o->sent;
         if (o->nmark > 0 && o->marks[0].at == pos) {
-            imap_mark *m = &o->marks[0];
+            mw_imap_mark *m = &o->marks[0];
             int pop = 1;
             switch (m->kind) {
             case IMAP_MARK_SYNC:
@@ -127,14 +127,14 @@ static size_t eng_output(void *eng, const char **data, size_t *secret_from)
 
 static void eng_sent(void *eng, size_t n)
 {
-    imap_engine *e = eng;
-    imap_out *o = &e->out;
+    mw_imap_engine *e = eng;
+    mw_imap_out *o = &e->out;
     if (o->nmark > 0 && o->marks[0].at == o->base + o->sent &&
         o->marks[0].kind == IMAP_MARK_SOURCE) {
         e->chunk_off += n;
         e->xfer_done += n;
         e->progress++;
-        imap_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
+        mw_imap_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
         if (e->chunk_off == e->chunk_len && e->src_left == 0) {
             /* the literal is complete: drop the SOURCE mark */
             memmove(o->marks, o->marks + 1, (o->nmark - 1) * sizeof *o->marks);
@@ -146,18 +146,18 @@ static void eng_sent(void *eng, size_t n)
     if (e->secret)
         mw_wipe(o->buf + o->sent, n);
     o->sent += n;
-    imap_out_compact(o);
+    mw_imap_out_compact(o);
 }
 
 static int eng_wants_read(void *eng)
 {
-    imap_engine *e = eng;
+    mw_imap_engine *e = eng;
     return e->ncmd > 0 || e->state == IMAP_ST_GREETING || e->op == IMAP_OP_IDLE;
 }
 
 static int eng_status(void *eng, unsigned *err, const char **detail)
 {
-    imap_engine *e = eng;
+    mw_imap_engine *e = eng;
     *err = e->op_err;
     *detail = e->op_detail;
     return e->op_status;
@@ -165,7 +165,7 @@ static int eng_status(void *eng, unsigned *err, const char **detail)
 
 static void eng_tls_started(void *eng)
 {
-    imap_engine *e = eng;
+    mw_imap_engine *e = eng;
     /* Checklist 6 and 7: forget everything learned in cleartext and ask again. */
     e->tls = 1;
     e->caps = 0;
@@ -174,20 +174,20 @@ static void eng_tls_started(void *eng)
     free(e->capstr);
     e->capstr = NULL;
     e->alert[0] = 0;
-    imap_reader_reset(&e->rd);
-    imap_set_state(e, IMAP_ST_NOT_AUTHENTICATED);
+    mw_imap_reader_reset(&e->rd);
+    mw_imap_set_state(e, IMAP_ST_NOT_AUTHENTICATED);
     e->op_status = MW_OP_RUNNING;
-    imap_queue_simple(e, "CAPABILITY", IMAP_CMD_CAPABILITY);
+    mw_imap_queue_simple(e, "CAPABILITY", IMAP_CMD_CAPABILITY);
 }
 
 static unsigned long eng_progress(void *eng)
 {
-    return ((imap_engine *)eng)->progress;
+    return ((mw_imap_engine *)eng)->progress;
 }
 
 static unsigned eng_next_event(void *eng, unsigned *err)
 {
-    imap_engine *e = eng;
+    mw_imap_engine *e = eng;
     while (e->ev_count > 0) {
         unsigned ev = e->ev[e->ev_head];
         *err = e->everr[e->ev_head];
@@ -201,7 +201,7 @@ static unsigned eng_next_event(void *eng, unsigned *err)
 
 static int eng_expire(void *eng)
 {
-    imap_engine *e = eng;
+    mw_imap_engine *e = eng;
     if (e->op != IMAP_OP_IDLE || e->op_status != MW_OP_RUNNING)
         return 0;
     if (e->idle_polling) {
@@ -211,39 +211,39 @@ static int eng_expire(void *eng)
             noop_pending |= e->cmds[i].kind == IMAP_CMD_NOOP;
         if (e->idle_intervals_left == 1) {
             if (!noop_pending)
-                imap_op_finish(e);
+                mw_imap_op_finish(e);
             return 1;
         }
         if (e->idle_intervals_left > 1)
             e->idle_intervals_left--;
         if (!noop_pending)
-            imap_queue_simple(e, "NOOP", IMAP_CMD_NOOP);
+            mw_imap_queue_simple(e, "NOOP", IMAP_CMD_NOOP);
         return 1;
     }
-    /* End this IDLE; imap_op_advance() re-issues it unless the caller's time is up (RFC 2177:
+    /* End this IDLE; mw_imap_op_advance() re-issues it unless the caller's time is up (RFC 2177:
      * re-issue before 29 minutes). */
-    imap_idle_stop(e);
+    mw_imap_idle_stop(e);
     return 1;
 }
 
 static int eng_cancel(void *eng)
 {
-    imap_engine *e = eng;
+    mw_imap_engine *e = eng;
     if (e->op != IMAP_OP_IDLE || e->op_status != MW_OP_RUNNING)
         return 0;
     e->idle_cancelled = 1;
     if (e->idle_polling) {
-        if (imap_live_commands(e) == 0) {
-            imap_op_note(e, ST_ERROR_CANCELLED, "IDLE cancelled by the application");
-            imap_op_finish(e);
+        if (mw_imap_live_commands(e) == 0) {
+            mw_imap_op_note(e, ST_ERROR_CANCELLED, "IDLE cancelled by the application");
+            mw_imap_op_finish(e);
         }
         return 1;
     }
-    imap_idle_stop(e);
+    mw_imap_idle_stop(e);
     return 1;
 }
 
-const mw_engine_ops imap_engine_ops = {
+const mw_engine_ops mw_imap_engine_ops = {
     "imap",          eng_feed,     eng_output,     eng_sent,   eng_wants_read, eng_status,
     eng_tls_started, eng_progress, eng_next_event, eng_expire, eng_cancel,
 };

@@ -10,7 +10,7 @@
 
 #include "../util/alloc.h"
 
-static int pre_tls(const imap_engine *e)
+static int pre_tls(const mw_imap_engine *e)
 {
     return e->tls_required && !e->tls;
 }
@@ -45,18 +45,18 @@ static void sb_put(sbuf *b, const char *s, size_t n)
 }
 
 /* Append the text of nstring token t. */
-static void sb_tok(sbuf *b, const imap_reader *r, const imap_tok *t)
+static void sb_tok(sbuf *b, const mw_imap_reader *r, const mw_imap_tok *t)
 {
     if (t->type == IMAP_T_ATOM || t->type == IMAP_T_STRING)
-        sb_put(b, imap_tok_ptr(r, t), (size_t)t->len);
+        sb_put(b, mw_imap_tok_ptr(r, t), (size_t)t->len);
 }
 
 /* Serialise tokens [i, end) back to IMAP syntax (BODYSTRUCTURE as text). */
-static void sb_tokens(sbuf *b, const imap_reader *r, size_t i, size_t end)
+static void sb_tokens(sbuf *b, const mw_imap_reader *r, size_t i, size_t end)
 {
     int need_space = 0;
     for (size_t k = i; k < end; k++) {
-        const imap_tok *t = &r->toks[k];
+        const mw_imap_tok *t = &r->toks[k];
         if (t->type == IMAP_T_RPAREN) {
             sb_put(b, ")", 1);
             need_space = 1;
@@ -78,7 +78,7 @@ static void sb_tokens(sbuf *b, const imap_reader *r, size_t i, size_t end)
             break;
         case IMAP_T_STRING: {
             sb_put(b, "\"", 1);
-            const char *p = imap_tok_ptr(r, t);
+            const char *p = mw_imap_tok_ptr(r, t);
             for (size_t j = 0; j < t->len; j++) {
                 if (p[j] == '"' || p[j] == '\\')
                     sb_put(b, "\\", 1);
@@ -98,19 +98,19 @@ static void sb_tokens(sbuf *b, const imap_reader *r, size_t i, size_t end)
 }
 
 /* An ENVELOPE address list ((name adl mailbox host) ...) as "Name <mailbox@host>, ...". */
-static void sb_addresses(sbuf *b, const imap_reader *r, size_t i)
+static void sb_addresses(sbuf *b, const mw_imap_reader *r, size_t i)
 {
     if (i >= r->ntok || r->toks[i].type != IMAP_T_LPAREN)
         return;
-    size_t end = imap_tok_skip(r, i) - 1, k = i + 1;
+    size_t end = mw_imap_tok_skip(r, i) - 1, k = i + 1;
     int first = 1;
     while (k < end) {
         if (r->toks[k].type != IMAP_T_LPAREN)
             return;
-        size_t next = imap_tok_skip(r, k);
+        size_t next = mw_imap_tok_skip(r, k);
         if (next - k == 6) {
-            const imap_tok *name = &r->toks[k + 1], *mbox = &r->toks[k + 3],
-                           *host = &r->toks[k + 4];
+            const mw_imap_tok *name = &r->toks[k + 1], *mbox = &r->toks[k + 3],
+                              *host = &r->toks[k + 4];
             if (mbox->type != IMAP_T_NIL && host->type != IMAP_T_NIL) {
                 if (!first)
                     sb_put(b, ", ", 2);
@@ -132,11 +132,11 @@ static void sb_addresses(sbuf *b, const imap_reader *r, size_t i)
 
 /* ---- FETCH ------------------------------------------------------------------------------- */
 
-static int is_body_item(const imap_reader *r, const imap_tok *t)
+static int is_body_item(const mw_imap_reader *r, const mw_imap_tok *t)
 {
     if (t->type != IMAP_T_ATOM)
         return 0;
-    const char *p = imap_tok_ptr(r, t);
+    const char *p = mw_imap_tok_ptr(r, t);
     size_t n = (size_t)t->len;
     return (n >= 5 && strncasecmp(p, "BODY[", 5) == 0) ||
            (n >= 7 && strncasecmp(p, "BINARY[", 7) == 0) ||
@@ -145,49 +145,49 @@ static int is_body_item(const imap_reader *r, const imap_tok *t)
 }
 
 /* UID of a FETCH response among the items read so far (0 when not seen yet). */
-static uint32_t fetch_uid_so_far(const imap_reader *r)
+static uint32_t fetch_uid_so_far(const mw_imap_reader *r)
 {
     uint32_t uid = 0;
-    for (size_t k = 4; k + 1 < r->ntok; k = imap_tok_skip(r, k + 1))
-        if (imap_tok_is(r, &r->toks[k], "UID"))
-            imap_tok_u32(r, &r->toks[k + 1], &uid);
+    for (size_t k = 4; k + 1 < r->ntok; k = mw_imap_tok_skip(r, k + 1))
+        if (mw_imap_tok_is(r, &r->toks[k], "UID"))
+            mw_imap_tok_u32(r, &r->toks[k + 1], &uid);
     return uid;
 }
 
-int imap_literal_mode_for(imap_engine *e)
+int mw_imap_literal_mode_for(mw_imap_engine *e)
 {
-    const imap_reader *r = &e->rd;
+    const mw_imap_reader *r = &e->rd;
     if (!e->fetch_active || !e->sink || r->ntok < 5 || r->depth != 1 || pre_tls(e))
         return IMAP_LIT_MEMORY;
     uint32_t seq;
-    if (imap_tok_u32(r, &r->toks[1], &seq) || !imap_tok_is(r, &r->toks[2], "FETCH") ||
+    if (mw_imap_tok_u32(r, &r->toks[1], &seq) || !mw_imap_tok_is(r, &r->toks[2], "FETCH") ||
         !is_body_item(r, &r->toks[r->ntok - 1]))
         return IMAP_LIT_MEMORY;
     e->cur_seq = seq;
     e->cur_uid = fetch_uid_so_far(r);
-    uint64_t total = imap_reader_literal_size(r);
+    uint64_t total = mw_imap_reader_literal_size(r);
     e->xfer_total += total;
     if (!e->sink_err && e->sink(seq, e->cur_uid, NULL, 0, total, e->sink_user))
         e->sink_err = ST_ERROR_CANCELLED;
     return IMAP_LIT_STREAM;
 }
 
-void imap_deliver_chunk(imap_engine *e, const char *p, size_t n)
+void mw_imap_deliver_chunk(mw_imap_engine *e, const char *p, size_t n)
 {
     e->xfer_done += n;
     e->progress++;
-    imap_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
+    mw_imap_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
     if (e->sink_err)
         return;
     if (e->sink(e->cur_seq, e->cur_uid, p, n, 0, e->sink_user))
         e->sink_err = e->sink_err ? e->sink_err : ST_ERROR_CANCELLED;
 }
 
-void imap_handle_fetch(imap_engine *e, uint32_t seq)
+void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq)
 {
-    const imap_reader *r = &e->rd;
+    const mw_imap_reader *r = &e->rd;
     if (r->ntok < 4 || r->toks[3].type != IMAP_T_LPAREN) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed FETCH response");
+        mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed FETCH response");
         return;
     }
     IMAPMESSAGE m;
@@ -197,31 +197,31 @@ void imap_handle_fetch(imap_engine *e, uint32_t seq)
     sbuf date = {0}, subj = {0}, from = {0}, to = {0}, cc = {0}, msgid = {0}, envdate = {0},
          bs = {0};
     int flags_seen = 0, body_seen = 0;
-    size_t end = imap_tok_skip(r, 3) - 1;
+    size_t end = mw_imap_tok_skip(r, 3) - 1;
     for (size_t k = 4; k < end;) {
-        const imap_tok *name = &r->toks[k];
+        const mw_imap_tok *name = &r->toks[k];
         if (k + 1 >= end) {
-            imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "FETCH item without a value");
+            mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "FETCH item without a value");
             goto out;
         }
-        const imap_tok *val = &r->toks[k + 1];
-        size_t next = imap_tok_skip(r, k + 1);
-        if (imap_tok_is(r, name, "UID")) {
-            if (imap_tok_u32(r, val, &m.dwUID)) {
-                imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed UID in FETCH");
+        const mw_imap_tok *val = &r->toks[k + 1];
+        size_t next = mw_imap_tok_skip(r, k + 1);
+        if (mw_imap_tok_is(r, name, "UID")) {
+            if (mw_imap_tok_u32(r, val, &m.dwUID)) {
+                mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed UID in FETCH");
                 goto out;
             }
-        } else if (imap_tok_is(r, name, "FLAGS")) {
-            m.dwFlags = imap_parse_flags(r, k + 1, kw, sizeof kw);
+        } else if (mw_imap_tok_is(r, name, "FLAGS")) {
+            m.dwFlags = mw_imap_parse_flags(r, k + 1, kw, sizeof kw);
             flags_seen = 1;
-        } else if (imap_tok_is(r, name, "RFC822.SIZE")) {
-            if (imap_tok_u64(r, val, &m.nSize)) {
-                imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed RFC822.SIZE");
+        } else if (mw_imap_tok_is(r, name, "RFC822.SIZE")) {
+            if (mw_imap_tok_u64(r, val, &m.nSize)) {
+                mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed RFC822.SIZE");
                 goto out;
             }
-        } else if (imap_tok_is(r, name, "INTERNALDATE")) {
+        } else if (mw_imap_tok_is(r, name, "INTERNALDATE")) {
             sb_tok(&date, r, val);
-        } else if (imap_tok_is(r, name, "ENVELOPE")) {
+        } else if (mw_imap_tok_is(r, name, "ENVELOPE")) {
             /* RFC 9051 section 7.5.2: exactly ten members, date subject from sender reply-to
              * to cc bcc in-reply-to message-id. Anything else is refused rather than read
              * (a short list once made the fields past its end uninitialised). */
@@ -230,10 +230,10 @@ void imap_handle_fetch(imap_engine *e, uint32_t seq)
             if (val->type == IMAP_T_LPAREN)
                 for (; nf < 10 && f < next - 1; nf++) {
                     fields[nf] = f;
-                    f = imap_tok_skip(r, f);
+                    f = mw_imap_tok_skip(r, f);
                 }
             if (val->type != IMAP_T_LPAREN || nf != 10 || f != next - 1) {
-                imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed ENVELOPE in FETCH");
+                mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed ENVELOPE in FETCH");
                 goto out;
             }
             sb_tok(&envdate, r, &r->toks[fields[0]]);
@@ -242,7 +242,7 @@ void imap_handle_fetch(imap_engine *e, uint32_t seq)
             sb_addresses(&to, r, fields[5]);
             sb_addresses(&cc, r, fields[6]);
             sb_tok(&msgid, r, &r->toks[fields[9]]);
-        } else if (imap_tok_is(r, name, "BODYSTRUCTURE") || imap_tok_is(r, name, "BODY")) {
+        } else if (mw_imap_tok_is(r, name, "BODYSTRUCTURE") || mw_imap_tok_is(r, name, "BODY")) {
             sb_tokens(&bs, r, k + 1, next);
         } else if (is_body_item(r, name)) {
             body_seen = 1;
@@ -251,7 +251,7 @@ void imap_handle_fetch(imap_engine *e, uint32_t seq)
                 uint64_t len = val->type == IMAP_T_STRING ? val->len : 0;
                 if (e->sink(seq, m.dwUID, NULL, 0, len, e->sink_user) ||
                     (len &&
-                     e->sink(seq, m.dwUID, imap_tok_ptr(r, val), (size_t)len, 0, e->sink_user)))
+                     e->sink(seq, m.dwUID, mw_imap_tok_ptr(r, val), (size_t)len, 0, e->sink_user)))
                     e->sink_err = ST_ERROR_CANCELLED;
                 e->xfer_total += len;
                 e->xfer_done += len;
@@ -261,7 +261,7 @@ void imap_handle_fetch(imap_engine *e, uint32_t seq)
     }
     if (date.oom || subj.oom || from.oom || to.oom || cc.oom || msgid.oom || envdate.oom ||
         bs.oom) {
-        imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+        mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
         goto out;
     }
     if (e->info_cb && e->fetch_active) {
@@ -277,7 +277,7 @@ void imap_handle_fetch(imap_engine *e, uint32_t seq)
         e->info_cb(&m, e->info_user);
     } else if (!e->fetch_active && flags_seen && !body_seen) {
         /* Unsolicited flag change (another client, or during IDLE). */
-        imap_note_change(e);
+        mw_imap_note_change(e);
     }
 out:
     free(date.p);

@@ -11,14 +11,14 @@
 
 #include "../util/alloc.h"
 
-void imap_reader_init(imap_reader *r, const imap_limits *lim)
+void mw_imap_reader_init(mw_imap_reader *r, const mw_imap_limits *lim)
 {
     memset(r, 0, sizeof *r);
     r->lim = *lim;
     mw_line_init(&r->la, lim->line, 0);
 }
 
-void imap_reader_free(imap_reader *r)
+void mw_imap_reader_free(mw_imap_reader *r)
 {
     mw_line_free(&r->la);
     free(r->buf);
@@ -26,7 +26,7 @@ void imap_reader_free(imap_reader *r)
     memset(r, 0, sizeof *r);
 }
 
-void imap_reader_reset(imap_reader *r)
+void mw_imap_reader_reset(mw_imap_reader *r)
 {
     mw_line_reset(&r->la);
     r->len = r->ntok = 0;
@@ -39,9 +39,9 @@ void imap_reader_reset(imap_reader *r)
     r->detail[0] = 0;
 }
 
-static size_t fail(imap_reader *r, int *ev, unsigned err, const char *fmt, ...) MW_PRINTF(4, 5);
+static size_t fail(mw_imap_reader *r, int *ev, unsigned err, const char *fmt, ...) MW_PRINTF(4, 5);
 
-static size_t fail(imap_reader *r, int *ev, unsigned err, const char *fmt, ...)
+static size_t fail(mw_imap_reader *r, int *ev, unsigned err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -54,14 +54,14 @@ static size_t fail(imap_reader *r, int *ev, unsigned err, const char *fmt, ...)
 }
 
 /* Memory held for the current response, checked against the limit before every growth. */
-static int fits(const imap_reader *r, size_t more_bytes, size_t more_toks)
+static int fits(const mw_imap_reader *r, size_t more_bytes, size_t more_toks)
 {
-    size_t have = r->len + r->ntok * sizeof(imap_tok);
-    size_t add = more_bytes + more_toks * sizeof(imap_tok);
+    size_t have = r->len + r->ntok * sizeof(mw_imap_tok);
+    size_t add = more_bytes + more_toks * sizeof(mw_imap_tok);
     return add <= r->lim.response_mem && have <= r->lim.response_mem - add;
 }
 
-static int buf_append(imap_reader *r, const char *p, size_t n)
+static int buf_append(mw_imap_reader *r, const char *p, size_t n)
 {
     if (r->len + n > r->cap) {
         size_t cap = r->cap ? r->cap : 512;
@@ -79,13 +79,13 @@ static int buf_append(imap_reader *r, const char *p, size_t n)
 }
 
 /* 0, or an error code (limit, memory). */
-static unsigned push_tok(imap_reader *r, int type, size_t off, uint64_t len)
+static unsigned push_tok(mw_imap_reader *r, int type, size_t off, uint64_t len)
 {
     if (!fits(r, 0, 1))
         return ST_ERROR_LIMIT_EXCEEDED;
     if (r->ntok == r->captok) {
         size_t cap = r->captok ? r->captok * 2 : 64;
-        imap_tok *nt = mw_realloc(r->toks, cap * sizeof *nt);
+        mw_imap_tok *nt = mw_realloc(r->toks, cap * sizeof *nt);
         if (!nt)
             return ST_ERROR_OUT_OF_MEMORY;
         r->toks = nt;
@@ -98,7 +98,7 @@ static unsigned push_tok(imap_reader *r, int type, size_t off, uint64_t len)
     return 0;
 }
 
-int imap_parse_u64(const char *s, size_t n, uint64_t *out)
+int mw_imap_parse_u64(const char *s, size_t n, uint64_t *out)
 {
     uint64_t v = 0;
     if (n == 0 || n > 19)
@@ -139,7 +139,7 @@ static int is_cond(const char *w, size_t n, int *cond)
 
 /* Status or continuation text: the line is copied whole into buf. RFC 9051 section 7.1:
  * resp-text = ["[" resp-text-code "]" SP] text. */
-static void parse_text(imap_reader *r, size_t start)
+static void parse_text(mw_imap_reader *r, size_t start)
 {
     size_t i = start;
     r->has_code = 0;
@@ -162,7 +162,7 @@ static void parse_text(imap_reader *r, size_t start)
 enum { SEG_DONE = 0, SEG_LITERAL = 1, SEG_ERROR = -1 };
 
 /* Tokenize one segment of a data response. */
-static int tokenize(imap_reader *r, const char *s, size_t n, int *ev)
+static int tokenize(mw_imap_reader *r, const char *s, size_t n, int *ev)
 {
     size_t i = 0;
     unsigned e;
@@ -241,7 +241,7 @@ static int tokenize(imap_reader *r, const char *s, size_t n, int *ev)
             if (j < n && s[j] == '+')
                 j++;
             uint64_t v;
-            if (j + 1 != n || s[j] != '}' || imap_parse_u64(s + d, dend - d, &v) ||
+            if (j + 1 != n || s[j] != '}' || mw_imap_parse_u64(s + d, dend - d, &v) ||
                 v > (UINT64_C(1) << 62)) {
                 fail(r, ev, ST_ERROR_PROTOCOL_VIOLATION, "malformed literal announcement");
                 return SEG_ERROR;
@@ -294,7 +294,7 @@ limit:
 }
 
 /* The first segment of a response decides its kind. */
-static int first_segment(imap_reader *r, const char *s, size_t n, int *ev)
+static int first_segment(mw_imap_reader *r, const char *s, size_t n, int *ev)
 {
     r->len = r->ntok = 0;
     r->depth = 0;
@@ -337,7 +337,7 @@ static int first_segment(imap_reader *r, const char *s, size_t n, int *ev)
     return tokenize(r, s, n, ev);
 }
 
-size_t imap_reader_feed(imap_reader *r, const char *data, size_t len, int *ev)
+size_t mw_imap_reader_feed(mw_imap_reader *r, const char *data, size_t len, int *ev)
 {
     size_t used = 0;
     *ev = IMAP_RD_NEED_MORE;
@@ -405,7 +405,7 @@ size_t imap_reader_feed(imap_reader *r, const char *data, size_t len, int *ev)
     return used;
 }
 
-void imap_reader_literal_mode(imap_reader *r, int mode)
+void mw_imap_reader_literal_mode(mw_imap_reader *r, int mode)
 {
     int ev;
     if (r->failed)
@@ -433,12 +433,12 @@ void imap_reader_literal_mode(imap_reader *r, int mode)
         r->lit_active = 0;
 }
 
-uint64_t imap_reader_literal_size(const imap_reader *r)
+uint64_t mw_imap_reader_literal_size(const mw_imap_reader *r)
 {
     return r->lit_left;
 }
 
-int imap_tok_is(const imap_reader *r, const imap_tok *t, const char *word)
+int mw_imap_tok_is(const mw_imap_reader *r, const mw_imap_tok *t, const char *word)
 {
     if (t->type != IMAP_T_ATOM && t->type != IMAP_T_STRING)
         return 0;
@@ -458,23 +458,23 @@ int imap_tok_is(const imap_reader *r, const imap_tok *t, const char *word)
     return 1;
 }
 
-int imap_tok_u64(const imap_reader *r, const imap_tok *t, uint64_t *out)
+int mw_imap_tok_u64(const mw_imap_reader *r, const mw_imap_tok *t, uint64_t *out)
 {
     if (t->type != IMAP_T_ATOM)
         return -1;
-    return imap_parse_u64(r->buf + t->off, (size_t)t->len, out);
+    return mw_imap_parse_u64(r->buf + t->off, (size_t)t->len, out);
 }
 
-int imap_tok_u32(const imap_reader *r, const imap_tok *t, uint32_t *out)
+int mw_imap_tok_u32(const mw_imap_reader *r, const mw_imap_tok *t, uint32_t *out)
 {
     uint64_t v;
-    if (imap_tok_u64(r, t, &v) || v > UINT32_MAX)
+    if (mw_imap_tok_u64(r, t, &v) || v > UINT32_MAX)
         return -1;
     *out = (uint32_t)v;
     return 0;
 }
 
-size_t imap_tok_skip(const imap_reader *r, size_t i)
+size_t mw_imap_tok_skip(const mw_imap_reader *r, size_t i)
 {
     if (i >= r->ntok)
         return r->ntok;

@@ -6,7 +6,7 @@
  * arrived and it reports one event at a time:
  *   - IMAP_RD_RESPONSE: a whole response is parsed (tokens or status text, see below);
  *   - IMAP_RD_LITERAL: a literal was announced; the tokens so far are readable and the
- *     caller chooses with imap_reader_literal_mode() whether its bytes are kept in memory
+ *     caller chooses with mw_imap_reader_literal_mode() whether its bytes are kept in memory
  *     (bounded by lit_mem_limit) or streamed out in chunks (never buffered whole);
  *   - IMAP_RD_CHUNK: chunk/chunk_len point at streamed literal bytes inside the input;
  *   - IMAP_RD_ERROR: malformed input or a limit was hit (err, detail); the reader is stuck.
@@ -26,7 +26,7 @@
 #include "../platform/platform.h"
 #include "../proto/line.h"
 
-enum imap_tok_type {
+enum mw_imap_tok_type {
     IMAP_T_ATOM = 1,    /* atom or number (bytes in buf) */
     IMAP_T_STRING = 2,  /* quoted string or in-memory literal (bytes in buf) */
     IMAP_T_NIL = 3,     /* NIL */
@@ -35,22 +35,22 @@ enum imap_tok_type {
     IMAP_T_STREAMED = 6 /* a literal passed to the caller in chunks; len is its size */
 };
 
-typedef struct imap_tok {
+typedef struct mw_imap_tok {
     int type;
     size_t off;   /* bytes at buf + off (not for STREAMED) */
     uint64_t len; /* length of the bytes, or of the streamed literal */
-} imap_tok;
+} mw_imap_tok;
 
-enum imap_resp_kind {
+enum mw_imap_resp_kind {
     IMAP_RESP_NONE = 0,
     IMAP_RESP_CONT = 1,   /* "+ text" */
     IMAP_RESP_STATUS = 2, /* tagged or untagged OK/NO/BAD/BYE/PREAUTH with text */
     IMAP_RESP_DATA = 3    /* untagged data, tokenized (tokens start with "*") */
 };
 
-enum imap_status_cond { IMAP_OK = 1, IMAP_NO = 2, IMAP_BAD = 3, IMAP_BYE = 4, IMAP_PREAUTH = 5 };
+enum mw_imap_status_cond { IMAP_OK = 1, IMAP_NO = 2, IMAP_BAD = 3, IMAP_BYE = 4, IMAP_PREAUTH = 5 };
 
-enum imap_rd_event {
+enum mw_imap_rd_event {
     IMAP_RD_NEED_MORE = 0,
     IMAP_RD_RESPONSE = 1,
     IMAP_RD_LITERAL = 2,
@@ -58,24 +58,24 @@ enum imap_rd_event {
     IMAP_RD_ERROR = -1
 };
 
-enum imap_lit_mode { IMAP_LIT_MEMORY = 0, IMAP_LIT_STREAM = 1 };
+enum mw_imap_lit_mode { IMAP_LIT_MEMORY = 0, IMAP_LIT_STREAM = 1 };
 
-typedef struct imap_limits {
+typedef struct mw_imap_limits {
     size_t line;         /* one segment, CRLF included */
     size_t response_mem; /* bytes of strings plus tokens held for one response */
     size_t lit_mem;      /* one literal kept in memory */
     unsigned depth;      /* parenthesis nesting */
-} imap_limits;
+} mw_imap_limits;
 
-typedef struct imap_reader {
-    imap_limits lim;
+typedef struct mw_imap_reader {
+    mw_imap_limits lim;
     mw_line_asm la;
     char *buf; /* atoms and strings of the current response */
     size_t len, cap;
-    imap_tok *toks;
+    mw_imap_tok *toks;
     size_t ntok, captok;
     unsigned depth;
-    int kind;     /* enum imap_resp_kind of the response being read (NONE between them) */
+    int kind;     /* enum mw_imap_resp_kind of the response being read (NONE between them) */
     int cur_kind; /* kind of the response just completed (IMAP_RD_RESPONSE) */
     /* status responses */
     int cond;
@@ -90,36 +90,36 @@ typedef struct imap_reader {
     int failed;
     unsigned err;
     char detail[160];
-} imap_reader;
+} mw_imap_reader;
 
-MW_INTERNAL void imap_reader_init(imap_reader *r, const imap_limits *lim);
-MW_INTERNAL void imap_reader_free(imap_reader *r);
+MW_INTERNAL void mw_imap_reader_init(mw_imap_reader *r, const mw_imap_limits *lim);
+MW_INTERNAL void mw_imap_reader_free(mw_imap_reader *r);
 /* Forget everything (a new connection or STARTTLS). */
-MW_INTERNAL void imap_reader_reset(imap_reader *r);
+MW_INTERNAL void mw_imap_reader_reset(mw_imap_reader *r);
 
 /* Consume input up to the next event; returns the bytes used and the event in *ev. After
  * IMAP_RD_RESPONSE the response stays readable until the next call. */
-MW_INTERNAL size_t imap_reader_feed(imap_reader *r, const char *data, size_t len, int *ev);
+MW_INTERNAL size_t mw_imap_reader_feed(mw_imap_reader *r, const char *data, size_t len, int *ev);
 /* After IMAP_RD_LITERAL: where the literal's bytes go (default: memory). */
-MW_INTERNAL void imap_reader_literal_mode(imap_reader *r, int mode);
+MW_INTERNAL void mw_imap_reader_literal_mode(mw_imap_reader *r, int mode);
 
 /* The announced size of the literal of the last IMAP_RD_LITERAL event. */
-MW_INTERNAL uint64_t imap_reader_literal_size(const imap_reader *r);
+MW_INTERNAL uint64_t mw_imap_reader_literal_size(const mw_imap_reader *r);
 
 /* Token access. */
-static inline const char *imap_tok_ptr(const imap_reader *r, const imap_tok *t)
+static inline const char *mw_imap_tok_ptr(const mw_imap_reader *r, const mw_imap_tok *t)
 {
     return r->buf + t->off;
 }
 /* Case-insensitive comparison of an atom (or string) with a NUL-terminated word. */
-MW_INTERNAL int imap_tok_is(const imap_reader *r, const imap_tok *t, const char *word);
+MW_INTERNAL int mw_imap_tok_is(const mw_imap_reader *r, const mw_imap_tok *t, const char *word);
 /* Parse a token as an unsigned 32-bit (or, with big, 63-bit) number; -1 when not one. */
-MW_INTERNAL int imap_tok_u32(const imap_reader *r, const imap_tok *t, uint32_t *out);
-MW_INTERNAL int imap_tok_u64(const imap_reader *r, const imap_tok *t, uint64_t *out);
+MW_INTERNAL int mw_imap_tok_u32(const mw_imap_reader *r, const mw_imap_tok *t, uint32_t *out);
+MW_INTERNAL int mw_imap_tok_u64(const mw_imap_reader *r, const mw_imap_tok *t, uint64_t *out);
 /* Index of the token after the value that starts at i (skips a whole parenthesised list). */
-MW_INTERNAL size_t imap_tok_skip(const imap_reader *r, size_t i);
+MW_INTERNAL size_t mw_imap_tok_skip(const mw_imap_reader *r, size_t i);
 
 /* Parse a decimal number from s[0..n): 0 on success. */
-MW_INTERNAL int imap_parse_u64(const char *s, size_t n, uint64_t *out);
+MW_INTERNAL int mw_imap_parse_u64(const char *s, size_t n, uint64_t *out);
 
 #endif

@@ -13,9 +13,9 @@
 
 /* ---- tagged responses ------------------------------------------------------------------- */
 
-static void set_result(imap_engine *e, int cond)
+static void set_result(mw_imap_engine *e, int cond)
 {
-    imap_reader *r = &e->rd;
+    mw_imap_reader *r = &e->rd;
     e->result_cond = cond == IMAP_OK ? 0 : cond == IMAP_NO ? 1 : cond == IMAP_BAD ? 2 : 3;
     size_t n = r->len - (r->has_code ? r->code_off - 1 : r->text_off);
     const char *p = r->buf + (r->has_code ? r->code_off - 1 : r->text_off);
@@ -25,19 +25,20 @@ static void set_result(imap_engine *e, int cond)
     e->result_text[n] = 0;
 }
 
-static void tagged(imap_engine *e)
+static void tagged(mw_imap_engine *e)
 {
-    imap_reader *r = &e->rd;
+    mw_imap_reader *r = &e->rd;
     const char *tag = r->buf + r->tag_off;
     unsigned num = 0;
     size_t i;
     if (r->tag_len < 2 || tag[0] != 'A') {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged response with an unknown tag");
+        mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged response with an unknown tag");
         return;
     }
     for (i = 1; i < r->tag_len; i++) {
         if (tag[i] < '0' || tag[i] > '9' || num > 100000000u) {
-            imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged response with an unknown tag");
+            mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1,
+                            "tagged response with an unknown tag");
             return;
         }
         num = num * 10 + (unsigned)(tag[i] - '0');
@@ -45,65 +46,65 @@ static void tagged(imap_engine *e)
     for (i = 0; i < e->ncmd && e->cmds[i].tag != num; i++)
         ;
     if (i == e->ncmd) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged response with an unknown tag");
+        mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged response with an unknown tag");
         return;
     }
-    imap_cmd c = e->cmds[i];
+    mw_imap_cmd c = e->cmds[i];
     memmove(e->cmds + i, e->cmds + i + 1, (e->ncmd - i - 1) * sizeof *e->cmds);
     e->ncmd--;
     /* A command refused before its literal went out: the literal is never sent (checklist
      * 35). An OK for a command the server cannot have read yet is forged (checklist 3). */
     if (c.end > e->out.base + e->out.sent && r->cond == IMAP_OK) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged OK for a command not yet sent");
+        mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged OK for a command not yet sent");
         return;
     }
     if (c.end > e->out.base + e->out.sent) {
-        imap_out_cut(&e->out, e->out.base + e->out.sent, c.end);
+        mw_imap_out_cut(&e->out, e->out.base + e->out.sent, c.end);
         e->cont_ok = 0;
     }
     int cond = r->cond;
     set_result(e, cond);
     if (r->has_code)
-        imap_handle_code(e, r->buf + r->code_off, r->code_len, 1, c.kind);
+        mw_imap_handle_code(e, r->buf + r->code_off, r->code_len, 1, c.kind);
     if (c.kind == IMAP_CMD_IDLE && e->idle_done_queued && !e->idle_acked) {
         /* IDLE refused: the held-back DONE must not go out either. */
-        imap_out_cut(&e->out, e->out.base + e->out.sent, imap_out_end(&e->out));
+        mw_imap_out_cut(&e->out, e->out.base + e->out.sent, mw_imap_out_end(&e->out));
         e->cont_ok = 0;
     }
     if (!c.detached)
-        imap_push_event(e, MAILWIRE_EVENT_COMMAND, 0);
+        mw_imap_push_event(e, MAILWIRE_EVENT_COMMAND, 0);
     const char *text = e->result_text;
 
     if (cond != IMAP_OK && cond != IMAP_NO && cond != IMAP_BAD) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged %s response",
-                     cond == IMAP_BYE ? "BYE" : "PREAUTH");
+        mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged %s response",
+                        cond == IMAP_BYE ? "BYE" : "PREAUTH");
         return;
     }
     switch (c.kind) {
     case IMAP_CMD_STARTTLS:
         if (cond != IMAP_OK) {
-            imap_op_fail(e, ST_ERROR_STARTTLS_UNAVAILABLE, 1, "STARTTLS refused: %s", text);
+            mw_imap_op_fail(e, ST_ERROR_STARTTLS_UNAVAILABLE, 1, "STARTTLS refused: %s", text);
             return;
         }
         /* Stop here: anything after this line is injected (checklist 4). */
-        imap_set_state(e, IMAP_ST_STARTTLS);
+        mw_imap_set_state(e, IMAP_ST_STARTTLS);
         e->op_status = MW_OP_START_TLS;
         return;
     case IMAP_CMD_LOGIN:
     case IMAP_CMD_AUTHENTICATE:
-        if (c.kind == IMAP_CMD_AUTHENTICATE && cond == IMAP_OK && imap_auth_verify(e))
+        if (c.kind == IMAP_CMD_AUTHENTICATE && cond == IMAP_OK && mw_imap_auth_verify(e))
             return;
-        imap_auth_free(e);
+        mw_imap_auth_free(e);
         if (cond == IMAP_OK) {
-            imap_set_state(e, IMAP_ST_AUTHENTICATED);
+            mw_imap_set_state(e, IMAP_ST_AUTHENTICATED);
             /* RFC 9051 6.2.3: capabilities may change after login; a CAPABILITY code in the
              * OK already refreshed them, otherwise ask. */
             if (!(r->has_code && r->code_len >= 10 &&
                   strncasecmp(r->buf + r->code_off, "CAPABILITY", 10) == 0))
                 e->caps_known = 0;
         } else {
-            imap_set_state(e, IMAP_ST_NOT_AUTHENTICATED);
-            imap_op_note(
+            mw_imap_set_state(e, IMAP_ST_NOT_AUTHENTICATED);
+            mw_imap_op_note(
                 e, cond == IMAP_NO ? ST_ERROR_AUTHENTICATION_FAILED : ST_ERROR_COMMAND_REJECTED,
                 "login refused: %s", text);
         }
@@ -119,13 +120,14 @@ static void tagged(imap_engine *e)
                 e->mbox.bReadOnly = 1;
                 e->mbox.dwAccessMode = IMAP_ACCESS_READONLY;
             }
-            imap_set_state(e, IMAP_ST_SELECTED);
+            mw_imap_set_state(e, IMAP_ST_SELECTED);
         } else {
             /* RFC 9051 6.3.2: a failed SELECT leaves no mailbox selected. */
             e->selected = 0;
-            imap_set_state(e, IMAP_ST_AUTHENTICATED);
-            imap_op_note(e, cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
-                         "%s", text);
+            mw_imap_set_state(e, IMAP_ST_AUTHENTICATED);
+            mw_imap_op_note(e,
+                            cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
+                            "%s", text);
         }
         break;
     case IMAP_CMD_UNSELECT:
@@ -133,93 +135,95 @@ static void tagged(imap_engine *e)
         if (cond == IMAP_OK) {
             e->selected = 0;
             memset(&e->mbox, 0, sizeof e->mbox);
-            imap_set_state(e, IMAP_ST_AUTHENTICATED);
+            mw_imap_set_state(e, IMAP_ST_AUTHENTICATED);
             break;
         }
-        imap_op_note(e, cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
-                     "%s", text);
+        mw_imap_op_note(e, cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
+                        "%s", text);
         break;
     case IMAP_CMD_IDLE:
         if (e->state == IMAP_ST_IDLE)
-            imap_set_state(e, e->selected ? IMAP_ST_SELECTED : IMAP_ST_AUTHENTICATED);
+            mw_imap_set_state(e, e->selected ? IMAP_ST_SELECTED : IMAP_ST_AUTHENTICATED);
         if (cond != IMAP_OK && !c.detached)
-            imap_op_note(e, cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
-                         "IDLE refused: %s", text);
+            mw_imap_op_note(e,
+                            cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
+                            "IDLE refused: %s", text);
         break;
     case IMAP_CMD_LOGOUT:
         break;
     default:
         if (cond != IMAP_OK && !c.detached)
-            imap_op_note(e, cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
-                         "%s", text);
+            mw_imap_op_note(e,
+                            cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
+                            "%s", text);
         break;
     }
     if (c.kind == IMAP_CMD_LOGOUT) {
-        imap_op_finish(e);
+        mw_imap_op_finish(e);
         return;
     }
-    imap_op_advance(e);
+    mw_imap_op_advance(e);
 }
 
 /* ---- greeting and untagged status -------------------------------------------------------- */
 
-static int pre_tls(const imap_engine *e)
+static int pre_tls(const mw_imap_engine *e)
 {
     return e->tls_required && !e->tls;
 }
 
-static void greeting(imap_engine *e)
+static void greeting(mw_imap_engine *e)
 {
-    imap_reader *r = &e->rd;
+    mw_imap_reader *r = &e->rd;
     if (r->cur_kind != IMAP_RESP_STATUS || r->tag_len != 1 || r->buf[0] != '*' ||
         (r->cond != IMAP_OK && r->cond != IMAP_PREAUTH && r->cond != IMAP_BYE)) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "invalid greeting");
+        mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "invalid greeting");
         return;
     }
     set_result(e, r->cond == IMAP_PREAUTH ? IMAP_OK : r->cond);
     if (r->cond == IMAP_BYE) {
-        imap_op_fail(e, ST_ERROR_CONNECTION_CLOSED, 1, "the server refused the connection: %s",
-                     e->result_text);
+        mw_imap_op_fail(e, ST_ERROR_CONNECTION_CLOSED, 1, "the server refused the connection: %s",
+                        e->result_text);
         return;
     }
     if (r->has_code)
-        imap_handle_code(e, r->buf + r->code_off, r->code_len, 0, 0);
+        mw_imap_handle_code(e, r->buf + r->code_off, r->code_len, 0, 0);
     if (r->cond == IMAP_PREAUTH) {
         /* Checklist 9: PREAUTH on cleartext while TLS is required ends the session. */
         if (pre_tls(e)) {
-            imap_op_fail(e, ST_ERROR_STARTTLS_UNAVAILABLE, 1,
-                         "PREAUTH greeting on a cleartext connection while TLS is required");
+            mw_imap_op_fail(e, ST_ERROR_STARTTLS_UNAVAILABLE, 1,
+                            "PREAUTH greeting on a cleartext connection while TLS is required");
             return;
         }
-        imap_set_state(e, IMAP_ST_AUTHENTICATED);
+        mw_imap_set_state(e, IMAP_ST_AUTHENTICATED);
     } else {
-        imap_set_state(e, IMAP_ST_NOT_AUTHENTICATED);
+        mw_imap_set_state(e, IMAP_ST_NOT_AUTHENTICATED);
     }
-    imap_op_advance(e);
+    mw_imap_op_advance(e);
 }
 
-static void untagged_status(imap_engine *e)
+static void untagged_status(mw_imap_engine *e)
 {
-    imap_reader *r = &e->rd;
+    mw_imap_reader *r = &e->rd;
     if (r->has_code)
-        imap_handle_code(e, r->buf + r->code_off, r->code_len, 0, 0);
+        mw_imap_handle_code(e, r->buf + r->code_off, r->code_len, 0, 0);
     if (r->cond == IMAP_BYE) {
         set_result(e, IMAP_BYE);
         if (e->op == IMAP_OP_LOGOUT || e->state == IMAP_ST_LOGOUT)
             return;
-        imap_op_fail(e, ST_ERROR_CONNECTION_CLOSED, 1, "the server ended the session: %s",
-                     e->result_text);
+        mw_imap_op_fail(e, ST_ERROR_CONNECTION_CLOSED, 1, "the server ended the session: %s",
+                        e->result_text);
         return;
     }
     if (r->cond == IMAP_PREAUTH)
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "PREAUTH after the greeting");
+        mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "PREAUTH after the greeting");
 }
 
 /* ---- continuation requests --------------------------------------------------------------- */
 
-static void continuation(imap_engine *e)
+static void continuation(mw_imap_engine *e)
 {
-    imap_out *o = &e->out;
+    mw_imap_out *o = &e->out;
     int at_sync =
         o->nmark > 0 && o->marks[0].kind == IMAP_MARK_SYNC && o->marks[0].at == o->base + o->sent;
     int idle_waiting = 0;
@@ -229,7 +233,7 @@ static void continuation(imap_engine *e)
             idle_waiting = 1;
     if (idle_waiting) {
         e->idle_acked = 1;
-        imap_set_state(e, IMAP_ST_IDLE);
+        mw_imap_set_state(e, IMAP_ST_IDLE);
         if (at_sync)
             e->cont_ok = 1; /* releases a DONE queued before the "+" */
         return;
@@ -240,15 +244,15 @@ static void continuation(imap_engine *e)
     }
     for (size_t i = 0; i < e->ncmd; i++)
         if (e->cmds[i].kind == IMAP_CMD_AUTHENTICATE && e->sasl) {
-            imap_auth_continue(e);
+            mw_imap_auth_continue(e);
             return;
         }
-    imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "unexpected continuation request");
+    mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "unexpected continuation request");
 }
 
-void imap_response(imap_engine *e)
+void mw_imap_response(mw_imap_engine *e)
 {
-    imap_reader *r = &e->rd;
+    mw_imap_reader *r = &e->rd;
     e->progress++;
     if (e->state == IMAP_ST_GREETING) {
         greeting(e);
@@ -265,7 +269,7 @@ void imap_response(imap_engine *e)
             tagged(e);
         break;
     default:
-        imap_handle_data(e);
+        mw_imap_handle_data(e);
         break;
     }
 }

@@ -13,7 +13,7 @@
 #define MAX_LIST_ENTRIES 100000
 #define MAX_SEARCH_IDS (16u << 20)
 
-static int pre_tls(const imap_engine *e)
+static int pre_tls(const mw_imap_engine *e)
 {
     return e->tls_required && !e->tls;
 }
@@ -47,7 +47,7 @@ static const struct {
     {"STATUS=SIZE", IMAP_CAP_STATUS_SIZE},
 };
 
-static void set_enc_flags(imap_engine *e)
+static void set_enc_flags(mw_imap_engine *e)
 {
     unsigned f = 0;
     if (e->caps & IMAP_CAP_LITERAL_PLUS)
@@ -61,7 +61,7 @@ static void set_enc_flags(imap_engine *e)
     e->out.flags = f;
 }
 
-void imap_parse_caps(imap_engine *e, const char *s, size_t n)
+void mw_imap_parse_caps(mw_imap_engine *e, const char *s, size_t n)
 {
     char *copy = mw_malloc(n + 1);
     if (!copy)
@@ -88,7 +88,7 @@ void imap_parse_caps(imap_engine *e, const char *s, size_t n)
     set_enc_flags(e);
 }
 
-int imap_has_cap(const imap_engine *e, const char *name)
+int mw_imap_has_cap(const mw_imap_engine *e, const char *name)
 {
     if (!e->capstr || !name || !*name)
         return 0;
@@ -109,7 +109,7 @@ int imap_has_cap(const imap_engine *e, const char *name)
 
 /* ---- flags ------------------------------------------------------------------------------- */
 
-static uint32_t flag_bit(const imap_reader *r, const imap_tok *t)
+static uint32_t flag_bit(const mw_imap_reader *r, const mw_imap_tok *t)
 {
     static const struct {
         const char *name;
@@ -119,22 +119,22 @@ static uint32_t flag_bit(const imap_reader *r, const imap_tok *t)
              {"\\Deleted", IMAP_FLAG_DELETED},   {"\\Recent", IMAP_FLAG_RECENT},
              {"\\*", IMAP_FLAG_KEYWORDS}};
     for (size_t k = 0; k < sizeof f / sizeof f[0]; k++)
-        if (imap_tok_is(r, t, f[k].name))
+        if (mw_imap_tok_is(r, t, f[k].name))
             return f[k].bit;
     return 0;
 }
 
 /* Flags of the list starting at token i (an LPAREN); keywords appended to kw when given. */
-uint32_t imap_parse_flags(const imap_reader *r, size_t i, char *kw, size_t kwsize)
+uint32_t mw_imap_parse_flags(const mw_imap_reader *r, size_t i, char *kw, size_t kwsize)
 {
     uint32_t bits = 0;
     if (kw && kwsize)
         kw[0] = 0;
     if (i >= r->ntok || r->toks[i].type != IMAP_T_LPAREN)
         return 0;
-    size_t end = imap_tok_skip(r, i) - 1;
+    size_t end = mw_imap_tok_skip(r, i) - 1;
     for (size_t k = i + 1; k < end; k++) {
-        const imap_tok *t = &r->toks[k];
+        const mw_imap_tok *t = &r->toks[k];
         uint32_t b = flag_bit(r, t);
         bits |= b;
         if (!b && kw && t->type == IMAP_T_ATOM) {
@@ -142,7 +142,7 @@ uint32_t imap_parse_flags(const imap_reader *r, size_t i, char *kw, size_t kwsiz
             if (used + t->len + 2 < kwsize) {
                 if (used)
                     kw[used++] = ' ';
-                memcpy(kw + used, imap_tok_ptr(r, t), (size_t)t->len);
+                memcpy(kw + used, mw_imap_tok_ptr(r, t), (size_t)t->len);
                 kw[used + t->len] = 0;
             }
         }
@@ -168,24 +168,24 @@ static int code_u64(const char *s, size_t n, uint64_t *v)
     size_t i = 0;
     while (i < n && s[i] != ' ')
         i++;
-    return imap_parse_u64(s, i, v);
+    return mw_imap_parse_u64(s, i, v);
 }
 
-void imap_handle_code(imap_engine *e, const char *code, size_t len, int tagged, int kind)
+void mw_imap_handle_code(mw_imap_engine *e, const char *code, size_t len, int tagged, int kind)
 {
     const char *a;
     size_t al;
     uint64_t v;
     (void)tagged;
     if (code_word(code, len, "CAPABILITY", &a, &al)) {
-        imap_parse_caps(e, a, al);
+        mw_imap_parse_caps(e, a, al);
         return;
     }
     /* Checklist 7 and 8: nothing else learned before TLS is trusted. */
     if (pre_tls(e))
         return;
     if (code_word(code, len, "ALERT", &a, &al)) {
-        const imap_reader *r = &e->rd;
+        const mw_imap_reader *r = &e->rd;
         size_t n = r->text_len < sizeof e->alert - 1 ? r->text_len : sizeof e->alert - 1;
         memcpy(e->alert, r->buf + r->text_off, n);
         e->alert[n] = 0;
@@ -237,15 +237,15 @@ void imap_handle_code(imap_engine *e, const char *code, size_t len, int tagged, 
 
 /* ---- LIST, STATUS, SEARCH, NAMESPACE ----------------------------------------------------- */
 
-static char *mailbox_name(const imap_engine *e, const imap_reader *r, const imap_tok *t)
+static char *mailbox_name(const mw_imap_engine *e, const mw_imap_reader *r, const mw_imap_tok *t)
 {
     if (t->type != IMAP_T_ATOM && t->type != IMAP_T_STRING)
         return NULL;
-    const char *p = imap_tok_ptr(r, t);
+    const char *p = mw_imap_tok_ptr(r, t);
     size_t n = (size_t)t->len;
     if (!e->utf8) {
         int bad = 0;
-        char *d = imap_utf7_decode(p, n, &bad);
+        char *d = mw_imap_utf7_decode(p, n, &bad);
         if (d || !bad)
             return d;
         /* Not valid modified UTF-7: keep the bytes as sent. */
@@ -260,11 +260,11 @@ static char *mailbox_name(const imap_engine *e, const imap_reader *r, const imap
     return c;
 }
 
-static void handle_list(imap_engine *e)
+static void handle_list(mw_imap_engine *e)
 {
-    const imap_reader *r = &e->rd;
+    const mw_imap_reader *r = &e->rd;
     if (r->ntok < 5 || r->toks[2].type != IMAP_T_LPAREN) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST response");
+        mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST response");
         return;
     }
     static const struct {
@@ -285,40 +285,40 @@ static void handle_list(imap_engine *e)
              {"\\Junk", IMAP_SPECIAL_JUNK},
              {"\\Sent", IMAP_SPECIAL_SENT},
              {"\\Trash", IMAP_SPECIAL_TRASH}};
-    size_t i = 3, end = imap_tok_skip(r, 2);
+    size_t i = 3, end = mw_imap_tok_skip(r, 2);
     uint32_t attrs = 0;
     for (; i + 1 < end; i++)
         for (size_t k = 0; k < sizeof a / sizeof a[0]; k++)
-            if (imap_tok_is(r, &r->toks[i], a[k].n))
+            if (mw_imap_tok_is(r, &r->toks[i], a[k].n))
                 attrs |= a[k].b;
     if (end + 1 >= r->ntok) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST response");
+        mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST response");
         return;
     }
-    const imap_tok *d = &r->toks[end], *name = &r->toks[end + 1];
+    const mw_imap_tok *d = &r->toks[end], *name = &r->toks[end + 1];
     char delim = 0;
     if (d->type == IMAP_T_STRING && d->len == 1)
-        delim = imap_tok_ptr(r, d)[0];
+        delim = mw_imap_tok_ptr(r, d)[0];
     else if (d->type != IMAP_T_NIL) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST delimiter");
+        mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST delimiter");
         return;
     }
     if (e->nlist >= MAX_LIST_ENTRIES) {
-        imap_op_fail(e, ST_ERROR_LIMIT_EXCEEDED, 1, "more than %d mailboxes listed",
-                     MAX_LIST_ENTRIES);
+        mw_imap_op_fail(e, ST_ERROR_LIMIT_EXCEEDED, 1, "more than %d mailboxes listed",
+                        MAX_LIST_ENTRIES);
         return;
     }
     char *n = mailbox_name(e, r, name);
     if (!n) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST mailbox name");
+        mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST mailbox name");
         return;
     }
     if (e->nlist == e->caplist) {
         size_t cap = e->caplist ? e->caplist * 2 : 32;
-        imap_list_entry *nl = mw_realloc(e->list, cap * sizeof *nl);
+        mw_imap_list_entry *nl = mw_realloc(e->list, cap * sizeof *nl);
         if (!nl) {
             free(n);
-            imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+            mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
             return;
         }
         e->list = nl;
@@ -332,40 +332,40 @@ static void handle_list(imap_engine *e)
     e->nlist++;
 }
 
-static void handle_status(imap_engine *e)
+static void handle_status(mw_imap_engine *e)
 {
-    const imap_reader *r = &e->rd;
+    const mw_imap_reader *r = &e->rd;
     if (r->ntok < 5 || r->toks[3].type != IMAP_T_LPAREN) {
-        imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed STATUS response");
+        mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed STATUS response");
         return;
     }
-    size_t end = imap_tok_skip(r, 3) - 1;
+    size_t end = mw_imap_tok_skip(r, 3) - 1;
     for (size_t k = 4; k + 1 < end + 1 && k < end; k += 2) {
         uint64_t v;
-        if (imap_tok_u64(r, &r->toks[k + 1], &v)) {
-            imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed STATUS value");
+        if (mw_imap_tok_u64(r, &r->toks[k + 1], &v)) {
+            mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed STATUS value");
             return;
         }
-        const imap_tok *t = &r->toks[k];
+        const mw_imap_tok *t = &r->toks[k];
         unsigned u = v > UINT32_MAX ? UINT32_MAX : (unsigned)v;
-        if (imap_tok_is(r, t, "MESSAGES"))
+        if (mw_imap_tok_is(r, t, "MESSAGES"))
             e->status.nMessages = u;
-        else if (imap_tok_is(r, t, "RECENT"))
+        else if (mw_imap_tok_is(r, t, "RECENT"))
             e->status.nRecentMessages = u;
-        else if (imap_tok_is(r, t, "UNSEEN"))
+        else if (mw_imap_tok_is(r, t, "UNSEEN"))
             e->status.nUnseenMessages = u;
-        else if (imap_tok_is(r, t, "UIDVALIDITY"))
+        else if (mw_imap_tok_is(r, t, "UIDVALIDITY"))
             e->status.dwMailboxUID = u;
-        else if (imap_tok_is(r, t, "UIDNEXT"))
+        else if (mw_imap_tok_is(r, t, "UIDNEXT"))
             e->status.dwNextMessageUID = u;
-        else if (imap_tok_is(r, t, "SIZE"))
+        else if (mw_imap_tok_is(r, t, "SIZE"))
             e->status.nSize = v;
     }
     /* LIST-STATUS (RFC 5819): the STATUS follows the LIST line of its mailbox. */
     if (e->nlist > 0) {
         char *name = mailbox_name(e, r, &r->toks[2]);
         for (size_t i = e->nlist; name && i-- > 0;) {
-            imap_list_entry *le = &e->list[i];
+            mw_imap_list_entry *le = &e->list[i];
             if (strcmp(le->name, name) == 0) {
                 le->has_status = 1;
                 le->messages = e->status.nMessages;
@@ -377,17 +377,17 @@ static void handle_status(imap_engine *e)
     }
 }
 
-static int add_id(imap_engine *e, uint32_t id)
+static int add_id(mw_imap_engine *e, uint32_t id)
 {
     if (e->nsearch >= MAX_SEARCH_IDS) {
-        imap_op_fail(e, ST_ERROR_LIMIT_EXCEEDED, 1, "search result too large");
+        mw_imap_op_fail(e, ST_ERROR_LIMIT_EXCEEDED, 1, "search result too large");
         return -1;
     }
     if (e->nsearch == e->capsearch) {
         size_t cap = e->capsearch ? e->capsearch * 2 : 256;
         uint32_t *ns = mw_realloc(e->search, cap * sizeof *ns);
         if (!ns) {
-            imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+            mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
             return -1;
         }
         e->search = ns;
@@ -397,17 +397,17 @@ static int add_id(imap_engine *e, uint32_t id)
     return 0;
 }
 
-static void handle_search(imap_engine *e)
+static void handle_search(mw_imap_engine *e)
 {
-    const imap_reader *r = &e->rd;
+    const mw_imap_reader *r = &e->rd;
     for (size_t k = 2; k < r->ntok; k++) {
         uint32_t id;
         if (r->toks[k].type == IMAP_T_LPAREN) { /* (MODSEQ n) of CONDSTORE */
-            k = imap_tok_skip(r, k) - 1;
+            k = mw_imap_tok_skip(r, k) - 1;
             continue;
         }
-        if (imap_tok_u32(r, &r->toks[k], &id) || id == 0) {
-            imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed SEARCH response");
+        if (mw_imap_tok_u32(r, &r->toks[k], &id) || id == 0) {
+            mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed SEARCH response");
             return;
         }
         if (add_id(e, id))
@@ -416,29 +416,29 @@ static void handle_search(imap_engine *e)
 }
 
 /* ESEARCH (RFC 4731 / RFC 9051): only ALL carries ids; a sequence set is expanded. */
-static void handle_esearch(imap_engine *e)
+static void handle_esearch(mw_imap_engine *e)
 {
-    const imap_reader *r = &e->rd;
-    for (size_t k = 2; k < r->ntok; k = imap_tok_skip(r, k)) {
-        if (!imap_tok_is(r, &r->toks[k], "ALL") || k + 1 >= r->ntok)
+    const mw_imap_reader *r = &e->rd;
+    for (size_t k = 2; k < r->ntok; k = mw_imap_tok_skip(r, k)) {
+        if (!mw_imap_tok_is(r, &r->toks[k], "ALL") || k + 1 >= r->ntok)
             continue;
-        const imap_tok *t = &r->toks[k + 1];
+        const mw_imap_tok *t = &r->toks[k + 1];
         if (t->type != IMAP_T_ATOM)
             break;
-        const char *p = imap_tok_ptr(r, t), *end = p + t->len;
+        const char *p = mw_imap_tok_ptr(r, t), *end = p + t->len;
         while (p < end) {
             uint64_t a, b;
             const char *q = p;
             while (q < end && *q >= '0' && *q <= '9')
                 q++;
-            if (imap_parse_u64(p, (size_t)(q - p), &a) || a == 0 || a > UINT32_MAX)
+            if (mw_imap_parse_u64(p, (size_t)(q - p), &a) || a == 0 || a > UINT32_MAX)
                 goto bad;
             b = a;
             if (q < end && *q == ':') {
                 const char *s = ++q;
                 while (q < end && *q >= '0' && *q <= '9')
                     q++;
-                if (imap_parse_u64(s, (size_t)(q - s), &b) || b == 0 || b > UINT32_MAX)
+                if (mw_imap_parse_u64(s, (size_t)(q - s), &b) || b == 0 || b > UINT32_MAX)
                     goto bad;
                 if (b < a) {
                     uint64_t t2 = a;
@@ -457,15 +457,15 @@ static void handle_esearch(imap_engine *e)
     }
     return;
 bad:
-    imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed ESEARCH response");
+    mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed ESEARCH response");
 }
 
-static void handle_namespace(imap_engine *e)
+static void handle_namespace(mw_imap_engine *e)
 {
-    const imap_reader *r = &e->rd;
+    const mw_imap_reader *r = &e->rd;
     /* * NAMESPACE (("prefix" "delim") ...) other shared */
     if (r->ntok >= 7 && r->toks[2].type == IMAP_T_LPAREN && r->toks[3].type == IMAP_T_LPAREN) {
-        const imap_tok *p = &r->toks[4], *d = &r->toks[5];
+        const mw_imap_tok *p = &r->toks[4], *d = &r->toks[5];
         char *name = mailbox_name(e, r, p);
         if (name) {
             size_t n = strlen(name);
@@ -475,33 +475,33 @@ static void handle_namespace(imap_engine *e)
             e->ns_prefix[n] = 0;
             free(name);
         }
-        e->ns_delim = d->type == IMAP_T_STRING && d->len == 1 ? imap_tok_ptr(r, d)[0] : 0;
+        e->ns_delim = d->type == IMAP_T_STRING && d->len == 1 ? mw_imap_tok_ptr(r, d)[0] : 0;
     }
 }
 
-void imap_handle_data(imap_engine *e)
+void mw_imap_handle_data(mw_imap_engine *e)
 {
-    const imap_reader *r = &e->rd;
+    const mw_imap_reader *r = &e->rd;
     if (r->ntok < 2)
         goto bad;
-    const imap_tok *t1 = &r->toks[1];
+    const mw_imap_tok *t1 = &r->toks[1];
     uint32_t num;
-    if (!imap_tok_u32(r, t1, &num)) {
+    if (!mw_imap_tok_u32(r, t1, &num)) {
         if (r->ntok < 3)
             goto bad;
-        const imap_tok *t2 = &r->toks[2];
+        const mw_imap_tok *t2 = &r->toks[2];
         if (pre_tls(e))
             return; /* checklist 7 */
-        if (imap_tok_is(r, t2, "EXISTS")) {
+        if (mw_imap_tok_is(r, t2, "EXISTS")) {
             unsigned old = e->mbox.nMessages;
             e->mbox.nMessages = num;
             if (num > old && e->selected)
-                imap_note_change(e);
-        } else if (imap_tok_is(r, t2, "RECENT")) {
+                mw_imap_note_change(e);
+        } else if (mw_imap_tok_is(r, t2, "RECENT")) {
             e->mbox.nRecentMessages = num;
-        } else if (imap_tok_is(r, t2, "EXPUNGE")) {
+        } else if (mw_imap_tok_is(r, t2, "EXPUNGE")) {
             if (num == 0) {
-                imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "EXPUNGE of message 0");
+                mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "EXPUNGE of message 0");
                 return;
             }
             /* Beyond the count it can only concern the mailbox being left: an EXPUNGE still
@@ -509,22 +509,22 @@ void imap_handle_data(imap_engine *e)
             if (num > e->mbox.nMessages)
                 return;
             e->mbox.nMessages--;
-            imap_note_change(e);
-        } else if (imap_tok_is(r, t2, "FETCH")) {
+            mw_imap_note_change(e);
+        } else if (mw_imap_tok_is(r, t2, "FETCH")) {
             if (num == 0)
                 goto bad;
-            imap_handle_fetch(e, num);
+            mw_imap_handle_fetch(e, num);
         }
         return;
     }
-    if (imap_tok_is(r, t1, "CAPABILITY")) {
+    if (mw_imap_tok_is(r, t1, "CAPABILITY")) {
         /* Rebuild the list from the tokens. */
         size_t n = 0;
         for (size_t k = 2; k < r->ntok; k++)
             n += (size_t)r->toks[k].len + 1;
         char *s = mw_malloc(n + 1);
         if (!s) {
-            imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+            mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
             return;
         }
         size_t w = 0;
@@ -533,32 +533,32 @@ void imap_handle_data(imap_engine *e)
                 continue;
             if (w)
                 s[w++] = ' ';
-            memcpy(s + w, imap_tok_ptr(r, &r->toks[k]), (size_t)r->toks[k].len);
+            memcpy(s + w, mw_imap_tok_ptr(r, &r->toks[k]), (size_t)r->toks[k].len);
             w += (size_t)r->toks[k].len;
         }
-        imap_parse_caps(e, s, w);
+        mw_imap_parse_caps(e, s, w);
         free(s);
         return;
     }
     if (pre_tls(e))
         return; /* checklist 7: nothing but capabilities before TLS */
-    if (imap_tok_is(r, t1, "FLAGS")) {
-        e->mbox.dwFlags = imap_parse_flags(r, 2, NULL, 0);
-    } else if (imap_tok_is(r, t1, "LIST") || imap_tok_is(r, t1, "LSUB")) {
+    if (mw_imap_tok_is(r, t1, "FLAGS")) {
+        e->mbox.dwFlags = mw_imap_parse_flags(r, 2, NULL, 0);
+    } else if (mw_imap_tok_is(r, t1, "LIST") || mw_imap_tok_is(r, t1, "LSUB")) {
         handle_list(e);
-    } else if (imap_tok_is(r, t1, "STATUS")) {
+    } else if (mw_imap_tok_is(r, t1, "STATUS")) {
         handle_status(e);
-    } else if (imap_tok_is(r, t1, "SEARCH")) {
+    } else if (mw_imap_tok_is(r, t1, "SEARCH")) {
         handle_search(e);
-    } else if (imap_tok_is(r, t1, "ESEARCH")) {
+    } else if (mw_imap_tok_is(r, t1, "ESEARCH")) {
         handle_esearch(e);
-    } else if (imap_tok_is(r, t1, "NAMESPACE")) {
+    } else if (mw_imap_tok_is(r, t1, "NAMESPACE")) {
         handle_namespace(e);
-    } else if (imap_tok_is(r, t1, "ENABLED")) {
+    } else if (mw_imap_tok_is(r, t1, "ENABLED")) {
         for (size_t k = 2; k < r->ntok; k++) {
-            if (imap_tok_is(r, &r->toks[k], "IMAP4REV2"))
+            if (mw_imap_tok_is(r, &r->toks[k], "IMAP4REV2"))
                 e->rev2 = e->utf8 = 1;
-            else if (imap_tok_is(r, &r->toks[k], "UTF8=ACCEPT"))
+            else if (mw_imap_tok_is(r, &r->toks[k], "UTF8=ACCEPT"))
                 e->utf8 = 1;
         }
         set_enc_flags(e);
@@ -566,5 +566,5 @@ void imap_handle_data(imap_engine *e)
     /* ID, VANISHED and unknown data are ignored (RFC 9051 section 7). */
     return;
 bad:
-    imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed untagged response");
+    mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed untagged response");
 }

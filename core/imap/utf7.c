@@ -41,7 +41,7 @@ static long next_cp(const unsigned char *s, size_t n, size_t *i)
     return cp;
 }
 
-char *imap_utf7_encode(const char *utf8, size_t n, int *bad)
+char *mw_imap_utf7_encode(const char *utf8, size_t n, int *bad)
 {
     const unsigned char *s = (const unsigned char *)utf8;
     *bad = 0;
@@ -128,7 +128,7 @@ static size_t put_utf8(char *out, uint32_t cp)
     return 4;
 }
 
-char *imap_utf7_decode(const char *s, size_t n, int *bad)
+char *mw_imap_utf7_decode(const char *s, size_t n, int *bad)
 {
     *bad = 0;
     /* Every input byte yields at most 3 output bytes (2 bytes of UTF-16 need 8/3 chars). */

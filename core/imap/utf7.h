@@ -9,10 +9,10 @@
 
 /* UTF-8 -> modified UTF-7. Returns a new NUL-terminated string (mw_malloc), or NULL when the
  * input is not valid UTF-8 (*bad set) or memory ran out (*bad clear). */
-MW_INTERNAL char *imap_utf7_encode(const char *utf8, size_t n, int *bad);
+MW_INTERNAL char *mw_imap_utf7_encode(const char *utf8, size_t n, int *bad);
 
 /* Modified UTF-7 -> UTF-8. NULL when the input is not valid modified UTF-7 (*bad set; the
  * caller may then show the name as received) or memory ran out. */
-MW_INTERNAL char *imap_utf7_decode(const char *s, size_t n, int *bad);
+MW_INTERNAL char *mw_imap_utf7_decode(const char *s, size_t n, int *bad);
 
 #endif

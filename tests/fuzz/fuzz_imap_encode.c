@@ -3,7 +3,7 @@
  *   - a string with NUL is refused with ST_ERROR_INVALID_ARGUMENT and nothing is queued; so is
  *     CR/LF or (without UTF-8 permission) 8-bit data where no literal is allowed;
  *   - otherwise the queued bytes are exactly one atom, quoted string or literal, matching
- *     imap_choose(); CR and LF never occur outside the literal's data (the CRLF that ends a
+ *     mw_imap_choose(); CR and LF never occur outside the literal's data (the CRLF that ends a
  *     literal announcement is part of the literal syntax, RFC 9051 section 4.3);
  *   - an atom only for IMAP_ARG_ASTRING, made of ATOM-CHARs, never "NIL"; a quoted string
  *     holds no 8-bit byte without IMAP_ENC_UTF8 and escapes only '"' and '\';
@@ -39,17 +39,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         crlf |= c == '\r' || c == '\n';
         eight |= c >= 0x80;
     }
-    imap_out o;
-    imap_out_init(&o);
+    mw_imap_out o;
+    mw_imap_out_init(&o);
     o.flags = flags;
     const char *why = NULL;
-    int how = imap_choose(s, n, kind, flags, &why);
-    unsigned rc = imap_out_string(&o, s, n, kind);
+    int how = mw_imap_choose(s, n, kind, flags, &why);
+    unsigned rc = mw_imap_out_string(&o, s, n, kind);
     int refuse = nul || (kind == IMAP_ARG_NOLIT && (crlf || (eight && !(flags & IMAP_ENC_UTF8))));
     if (refuse) {
         if (rc != ST_ERROR_INVALID_ARGUMENT || how != 0 || !why || o.len != 0 || o.nmark != 0)
             abort();
-        imap_out_free(&o);
+        mw_imap_out_free(&o);
         return 0;
     }
     if (rc != ST_ERROR_NONE || how == 0 || o.oom)
@@ -115,6 +115,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (back.len != n || (n && memcmp(back.p, s, n) != 0))
         abort(); /* decoding does not give the original */
     fz_free(&back);
-    imap_out_free(&o);
+    mw_imap_out_free(&o);
     return 0;
 }

@@ -40,11 +40,11 @@ static int sink_fn(unsigned seq, uint32_t uid, const char *p, size_t n, uint64_t
     return 0;
 }
 
-static int status_of(imap_engine *e, unsigned *err)
+static int status_of(mw_imap_engine *e, unsigned *err)
 {
     const char *detail = NULL;
     *err = 0;
-    int st = imap_engine_ops.status(e, err, &detail);
+    int st = mw_imap_engine_ops.status(e, err, &detail);
     if (st < MW_OP_RUNNING || st > MW_OP_FATAL)
         abort();
     if ((st == MW_OP_FAILED || st == MW_OP_FATAL) && (*err == 0 || !detail || !detail[0]))
@@ -52,30 +52,30 @@ static int status_of(imap_engine *e, unsigned *err)
     return st;
 }
 
-static void flush(imap_engine *e, fz_buf *sent)
+static void flush(mw_imap_engine *e, fz_buf *sent)
 {
     const char *p;
     size_t secret, n;
-    while ((n = imap_engine_ops.output(e, &p, &secret)) > 0) {
+    while ((n = mw_imap_engine_ops.output(e, &p, &secret)) > 0) {
         if (memchr(p, 0, n))
             abort(); /* NUL on the wire */
         fz_put(sent, p, n);
-        imap_engine_ops.sent(e, n);
+        mw_imap_engine_ops.sent(e, n);
     }
     unsigned err;
-    while (imap_engine_ops.next_event(e, &err) != 0) {
+    while (mw_imap_engine_ops.next_event(e, &err) != 0) {
     }
 }
 
 /* Feed in chunks while the operation runs; returns the bytes consumed. */
-static size_t feed(imap_engine *e, const char *d, size_t n, unsigned seed, fz_buf *sent)
+static size_t feed(mw_imap_engine *e, const char *d, size_t n, unsigned seed, fz_buf *sent)
 {
     size_t off = 0;
     unsigned err;
     while (off < n && status_of(e, &err) == MW_OP_RUNNING) {
         size_t chunk = fz_chunk(seed, off, n - off), used = 0;
         while (used < chunk && status_of(e, &err) == MW_OP_RUNNING) {
-            size_t u = imap_engine_ops.feed(e, d + off + used, chunk - used);
+            size_t u = mw_imap_engine_ops.feed(e, d + off + used, chunk - used);
             if (u > chunk - used)
                 abort();
             flush(e, sent);
@@ -94,12 +94,12 @@ static size_t feed(imap_engine *e, const char *d, size_t n, unsigned seed, fz_bu
     return off;
 }
 
-static void command(imap_engine *e, int op, const char *text, int kind, fz_buf *sent)
+static void command(mw_imap_engine *e, int op, const char *text, int kind, fz_buf *sent)
 {
-    imap_op_begin(e, op);
-    imap_cmd_begin(e);
-    imap_out_puts(&e->out, text);
-    if (imap_cmd_end(e, kind) != ST_ERROR_NONE)
+    mw_imap_op_begin(e, op);
+    mw_imap_cmd_begin(e);
+    mw_imap_out_puts(&e->out, text);
+    if (mw_imap_cmd_end(e, kind) != ST_ERROR_NONE)
         abort();
     flush(e, sent);
 }
@@ -113,10 +113,10 @@ static const char *script[] = {
 
 static void run(unsigned step, const char *d, size_t n, unsigned seed, run_result *res)
 {
-    imap_engine e;
-    if (imap_engine_init(&e, 0, NULL) != ST_ERROR_NONE)
+    mw_imap_engine e;
+    if (mw_imap_engine_init(&e, 0, NULL) != ST_ERROR_NONE)
         abort();
-    imap_op_connect(&e);
+    mw_imap_op_connect(&e);
     flush(&e, &res->sent);
     unsigned err;
     for (unsigned s = 0; s < step; s++) {
@@ -143,7 +143,7 @@ static void run(unsigned step, const char *d, size_t n, unsigned seed, run_resul
     res->status = status_of(&e, &res->err);
     if (res->sink.len > n)
         abort(); /* body bytes the server never sent */
-    imap_engine_free(&e);
+    mw_imap_engine_free(&e);
 }
 
 /* Every line the client starts is a tagged command or DONE; literal data (after "{n}" or

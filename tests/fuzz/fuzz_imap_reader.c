@@ -24,7 +24,7 @@ static size_t bigger(size_t a, size_t b)
     return a > b ? a : b;
 }
 
-static void check_response(const imap_reader *r, uint64_t streamed)
+static void check_response(const mw_imap_reader *r, uint64_t streamed)
 {
     if (r->len > r->cap && r->len)
         abort();
@@ -35,7 +35,7 @@ static void check_response(const imap_reader *r, uint64_t streamed)
             r->buf[r->toks[0].off] != '*')
             abort();
         for (size_t i = 0; i < r->ntok; i++) {
-            const imap_tok *t = &r->toks[i];
+            const mw_imap_tok *t = &r->toks[i];
             switch (t->type) {
             case IMAP_T_LPAREN:
                 if (++depth > (long)r->lim.depth)
@@ -75,19 +75,19 @@ static void check_response(const imap_reader *r, uint64_t streamed)
     }
 }
 
-static void digest_response(const imap_reader *r, fz_buf *out)
+static void digest_response(const mw_imap_reader *r, fz_buf *out)
 {
     fz_putc(out, 'R');
     fz_putu(out, (uint64_t)r->cur_kind);
     if (r->cur_kind == IMAP_RESP_DATA) {
         fz_putu(out, r->ntok);
         for (size_t i = 0; i < r->ntok; i++) {
-            const imap_tok *t = &r->toks[i];
+            const mw_imap_tok *t = &r->toks[i];
             fz_putu(out, (uint64_t)t->type);
             if (t->type == IMAP_T_STREAMED)
                 fz_putu(out, t->len);
             else if (t->type != IMAP_T_LPAREN && t->type != IMAP_T_RPAREN)
-                fz_puts(out, imap_tok_ptr(r, t), (size_t)t->len);
+                fz_puts(out, mw_imap_tok_ptr(r, t), (size_t)t->len);
         }
     } else {
         fz_putu(out, (uint64_t)r->cond);
@@ -101,25 +101,25 @@ static void digest_response(const imap_reader *r, fz_buf *out)
 }
 
 /* seed 0: whole; ~0u: one byte at a time; else input-derived chunks. */
-static void run(const char *d, size_t n, const imap_limits *lim, unsigned modes, unsigned seed,
+static void run(const char *d, size_t n, const mw_imap_limits *lim, unsigned modes, unsigned seed,
                 fz_buf *out)
 {
-    imap_reader r;
-    imap_reader_init(&r, lim);
+    mw_imap_reader r;
+    mw_imap_reader_init(&r, lim);
     fz_buf stream = {0}; /* streamed bytes of the current response */
     uint64_t streamed = 0, lit_left = 0;
     unsigned nlit = 0;
     int dead = 0;
-    size_t limit_mem = bigger(2 * lim->response_mem, 64 * sizeof(imap_tok) + 512);
+    size_t limit_mem = bigger(2 * lim->response_mem, 64 * sizeof(mw_imap_tok) + 512);
     for (size_t pos = 0; pos < n && !dead;) {
         size_t chunk = seed == ~0u ? 1 : fz_chunk(seed, pos, n - pos), used = 0;
         const char *p = d + pos;
         while (used < chunk && !dead) {
             int ev;
-            size_t u = imap_reader_feed(&r, p + used, chunk - used, &ev);
+            size_t u = mw_imap_reader_feed(&r, p + used, chunk - used, &ev);
             if (u > chunk - used)
                 abort();
-            if (r.cap > limit_mem || r.captok * sizeof(imap_tok) > limit_mem)
+            if (r.cap > limit_mem || r.captok * sizeof(mw_imap_tok) > limit_mem)
                 abort(); /* memory beyond the response limit */
             switch (ev) {
             case IMAP_RD_NEED_MORE:
@@ -134,12 +134,12 @@ static void run(const char *d, size_t n, const imap_limits *lim, unsigned modes,
                 streamed = 0;
                 break;
             case IMAP_RD_LITERAL: {
-                lit_left = imap_reader_literal_size(&r);
+                lit_left = mw_imap_reader_literal_size(&r);
                 fz_putc(out, 'L');
                 fz_putu(out, lit_left);
                 fz_putu(out, r.ntok);
                 int mode = (modes >> (nlit++ % 8)) & 1 ? IMAP_LIT_STREAM : IMAP_LIT_MEMORY;
-                imap_reader_literal_mode(&r, mode);
+                mw_imap_reader_literal_mode(&r, mode);
                 if (r.failed) {
                     fz_putc(out, 'E');
                     fz_putu(out, r.err);
@@ -176,21 +176,21 @@ static void run(const char *d, size_t n, const imap_limits *lim, unsigned modes,
     }
     if (dead) {
         int ev;
-        if (imap_reader_feed(&r, "* OK\r\n", 6, &ev) != 0 || ev != IMAP_RD_ERROR)
+        if (mw_imap_reader_feed(&r, "* OK\r\n", 6, &ev) != 0 || ev != IMAP_RD_ERROR)
             abort(); /* errors are sticky */
     }
     /* Streamed bytes of an unfinished response (identical however the input was cut). */
     fz_putc(out, 'S');
     fz_puts(out, stream.p ? stream.p : "", stream.len);
     fz_free(&stream);
-    imap_reader_free(&r);
+    mw_imap_reader_free(&r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 4)
         return 0;
-    imap_limits lim;
+    mw_imap_limits lim;
     lim.line = 16 + (size_t)data[1] * 4;
     lim.depth = 1 + data[3] % 10;
     lim.response_mem = 64 + (size_t)(data[3] >> 4) * 512;

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int bad = 0;
 
     /* UTF-8 -> UTF-7 -> UTF-8. */
-    char *enc = imap_utf7_encode(in, size, &bad);
+    char *enc = mw_imap_utf7_encode(in, size, &bad);
     /* A NUL is refused too: a mailbox name is a C string, and "&AAA-" does not decode. */
     int valid = mw_utf8_check(in, size) == size && !memchr(in, 0, size);
     if (!enc) {
@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* invalid UTF-8 accepted */
         check_printable(enc);
         size_t el = strlen(enc);
-        char *dec = imap_utf7_decode(enc, el, &bad);
+        char *dec = mw_imap_utf7_decode(enc, el, &bad);
         if (!dec || bad)
             abort(); /* our own encoding does not decode */
         if (memcmp(dec, in, size) != 0 || dec[size] != 0)
@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* Arbitrary UTF-7 -> UTF-8 -> UTF-7 -> UTF-8. */
-    char *dec = imap_utf7_decode(in, size, &bad);
+    char *dec = mw_imap_utf7_decode(in, size, &bad);
     if (!dec) {
         if (!bad)
             abort();
@@ -59,11 +59,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t dl = strlen(dec);
     if (mw_utf8_check(dec, dl) != dl)
         abort(); /* decoding produced malformed UTF-8 */
-    char *again = imap_utf7_encode(dec, dl, &bad);
+    char *again = mw_imap_utf7_encode(dec, dl, &bad);
     if (!again || bad)
         abort();
     check_printable(again);
-    char *dec2 = imap_utf7_decode(again, strlen(again), &bad);
+    char *dec2 = mw_imap_utf7_decode(again, strlen(again), &bad);
     if (!dec2 || bad || strcmp(dec2, dec) != 0)
         abort();
     free(dec2);

@@ -12,7 +12,7 @@
 extern "C" {
 #include "core/session/handle.h"
 #include "core/session/session.h"
-void imap_test_set_intervals(HCLIENT h, unsigned idle_ms, unsigned poll_ms);
+void mw_imap_test_set_intervals(HCLIENT h, unsigned idle_ms, unsigned poll_ms);
 }
 
 namespace mwtest

@@ -16,16 +16,16 @@ namespace
 std::string Encode(const std::string &s, int kind, unsigned flags, unsigned *err = nullptr,
                    size_t *nmarks = nullptr)
 {
-    imap_out o;
-    imap_out_init(&o);
+    mw_imap_out o;
+    mw_imap_out_init(&o);
     o.flags = flags;
-    unsigned e = imap_out_string(&o, s.data(), s.size(), kind);
+    unsigned e = mw_imap_out_string(&o, s.data(), s.size(), kind);
     if (err)
         *err = e;
     if (nmarks)
         *nmarks = o.nmark;
     std::string r(o.buf ? o.buf : "", o.len);
-    imap_out_free(&o);
+    mw_imap_out_free(&o);
     return r;
 }
 
@@ -69,39 +69,39 @@ TEST(ImapEncode, RefusesWhatCannotBeSent)
 
 TEST(ImapEncode, CutDropsTheUnsentLiteralAndItsMarks)
 {
-    imap_out o;
-    imap_out_init(&o);
-    imap_out_puts(&o, "A1 LOGIN u ");
-    imap_out_mark(&o, IMAP_MARK_SECRET_ON, 0);
-    imap_out_string(&o, "p\r\nw", 4, IMAP_ARG_ASTRING);
-    imap_out_puts(&o, "\r\n");
-    uint64_t end1 = imap_out_end(&o);
-    imap_out_mark(&o, IMAP_MARK_SECRET_OFF, 0);
-    imap_out_puts(&o, "A2 NOOP\r\n");
+    mw_imap_out o;
+    mw_imap_out_init(&o);
+    mw_imap_out_puts(&o, "A1 LOGIN u ");
+    mw_imap_out_mark(&o, IMAP_MARK_SECRET_ON, 0);
+    mw_imap_out_string(&o, "p\r\nw", 4, IMAP_ARG_ASTRING);
+    mw_imap_out_puts(&o, "\r\n");
+    uint64_t end1 = mw_imap_out_end(&o);
+    mw_imap_out_mark(&o, IMAP_MARK_SECRET_OFF, 0);
+    mw_imap_out_puts(&o, "A2 NOOP\r\n");
     // Everything up to the SYNC mark was sent; the server said NO to A1.
     o.sent = (size_t)(o.marks[1].at - o.base);
-    imap_out_cut(&o, o.base + o.sent, end1);
+    mw_imap_out_cut(&o, o.base + o.sent, end1);
     EXPECT_EQ(std::string(o.buf + o.sent, o.len - o.sent), "A2 NOOP\r\n");
     ASSERT_EQ(o.nmark, 2u);
     EXPECT_EQ(o.marks[0].kind, IMAP_MARK_SECRET_ON);
     EXPECT_EQ(o.marks[1].kind, IMAP_MARK_SECRET_OFF);
     EXPECT_EQ(o.marks[1].at, o.base + o.sent) << "the secret range closes before A2";
-    imap_out_free(&o);
+    mw_imap_out_free(&o);
 }
 
 TEST(ImapEncode, SequenceSets)
 {
     for (const char *ok : {"1", "1:*", "*", "1,3:5,7", "4294967295", "*:4"})
-        EXPECT_EQ(imap_valid_set(ok), 0) << ok;
+        EXPECT_EQ(mw_imap_valid_set(ok), 0) << ok;
     for (const char *bad :
          {"", "0", "1,", ",1", "1::2", "1:2:3", "a", "1 2", "1\r\n", "12345678901", "1,,2"})
-        EXPECT_NE(imap_valid_set(bad), 0) << bad;
+        EXPECT_NE(mw_imap_valid_set(bad), 0) << bad;
 }
 
 std::string U7(const std::string &s)
 {
     int bad = 0;
-    char *r = imap_utf7_encode(s.data(), s.size(), &bad);
+    char *r = mw_imap_utf7_encode(s.data(), s.size(), &bad);
     std::string out = r ? r : (bad ? "<bad>" : "<oom>");
     free(r);
     return out;
@@ -110,7 +110,7 @@ std::string U7(const std::string &s)
 std::string U8(const std::string &s)
 {
     int bad = 0;
-    char *r = imap_utf7_decode(s.data(), s.size(), &bad);
+    char *r = mw_imap_utf7_decode(s.data(), s.size(), &bad);
     std::string out = r ? r : (bad ? "<bad>" : "<oom>");
     free(r);
     return out;

@@ -17,29 +17,29 @@ namespace
 {
 
 struct Engine {
-    imap_engine e;
+    mw_imap_engine e;
     std::string sent;
     std::string secret_sent;
-    explicit Engine(uint32_t options = 0, const imap_limits *lim = nullptr)
+    explicit Engine(uint32_t options = 0, const mw_imap_limits *lim = nullptr)
     {
-        imap_engine_init(&e, options, lim);
-        imap_op_connect(&e);
+        mw_imap_engine_init(&e, options, lim);
+        mw_imap_op_connect(&e);
     }
     ~Engine()
     {
-        imap_engine_free(&e);
+        mw_imap_engine_free(&e);
     }
     int Status()
     {
         unsigned err;
         const char *d;
-        return imap_engine_ops.status(&e, &err, &d);
+        return mw_imap_engine_ops.status(&e, &err, &d);
     }
     unsigned Err()
     {
         unsigned err;
         const char *d;
-        imap_engine_ops.status(&e, &err, &d);
+        mw_imap_engine_ops.status(&e, &err, &d);
         return err;
     }
     // Send everything the engine lends (until it waits for '+').
@@ -49,11 +49,11 @@ struct Engine {
         const char *p;
         size_t secret;
         size_t n;
-        while ((n = imap_engine_ops.output(&e, &p, &secret)) > 0) {
+        while ((n = mw_imap_engine_ops.output(&e, &p, &secret)) > 0) {
             out.append(p, n);
             if (secret == 0)
                 secret_sent.append(p, n);
-            imap_engine_ops.sent(&e, n);
+            mw_imap_engine_ops.sent(&e, n);
         }
         sent += out;
         return out;
@@ -67,7 +67,7 @@ struct Engine {
             size_t n = std::min(chunk, in.size() - off);
             size_t used = 0;
             while (used < n && Status() == MW_OP_RUNNING) {
-                size_t u = imap_engine_ops.feed(&e, in.data() + off + used, n - used);
+                size_t u = mw_imap_engine_ops.feed(&e, in.data() + off + used, n - used);
                 if (u == 0)
                     break;
                 used += u;
@@ -88,7 +88,7 @@ void LoggedIn(Engine &t)
 {
     t.Feed(kGreeting, 1000);
     ASSERT_EQ(t.Status(), MW_OP_DONE);
-    imap_set_state(&t.e, IMAP_ST_AUTHENTICATED);
+    mw_imap_set_state(&t.e, IMAP_ST_AUTHENTICATED);
 }
 
 TEST(ImapEngine, GreetingWithCapabilitiesNeedsNoCommand)
@@ -123,12 +123,12 @@ TEST(ImapEngine, StartTlsStopsAfterTheGoAheadAndForgetsEverything)
         EXPECT_EQ(t.e.mbox.nMessages, 0u) << "untagged data before TLS is ignored";
         EXPECT_EQ(t.e.nlist, 0u);
         EXPECT_STREQ(t.e.alert, "");
-        imap_engine_ops.tls_started(&t.e);
+        mw_imap_engine_ops.tls_started(&t.e);
         EXPECT_EQ(t.Flush(), "A3 CAPABILITY\r\n");
-        EXPECT_FALSE(imap_has_cap(&t.e, "AUTH=PLAIN")) << "pre-TLS capabilities are discarded";
+        EXPECT_FALSE(mw_imap_has_cap(&t.e, "AUTH=PLAIN")) << "pre-TLS capabilities are discarded";
         t.Feed("* CAPABILITY IMAP4rev1 AUTH=SCRAM-SHA-256\r\nA3 OK\r\n", chunk);
         EXPECT_EQ(t.Status(), MW_OP_DONE);
-        EXPECT_TRUE(imap_has_cap(&t.e, "AUTH=SCRAM-SHA-256"));
+        EXPECT_TRUE(mw_imap_has_cap(&t.e, "AUTH=SCRAM-SHA-256"));
     }
 }
 
@@ -191,10 +191,10 @@ TEST(ImapEngine, ByeGreetingAndInvalidGreeting)
 // Queue a SELECT as the API does.
 void Select(Engine &t)
 {
-    imap_op_begin(&t.e, IMAP_OP_SIMPLE);
-    imap_cmd_begin(&t.e);
-    imap_out_puts(&t.e.out, "SELECT INBOX");
-    imap_cmd_end(&t.e, IMAP_CMD_SELECT);
+    mw_imap_op_begin(&t.e, IMAP_OP_SIMPLE);
+    mw_imap_cmd_begin(&t.e);
+    mw_imap_out_puts(&t.e.out, "SELECT INBOX");
+    mw_imap_cmd_end(&t.e, IMAP_CMD_SELECT);
     t.Flush();
 }
 
@@ -259,10 +259,10 @@ struct Sink {
 
 void Fetch(Engine &t, Sink &s)
 {
-    imap_op_begin(&t.e, IMAP_OP_SIMPLE);
-    imap_cmd_begin(&t.e);
-    imap_out_puts(&t.e.out, "FETCH 1:3 (UID BODY.PEEK[])");
-    imap_cmd_end(&t.e, IMAP_CMD_FETCH);
+    mw_imap_op_begin(&t.e, IMAP_OP_SIMPLE);
+    mw_imap_cmd_begin(&t.e);
+    mw_imap_out_puts(&t.e.out, "FETCH 1:3 (UID BODY.PEEK[])");
+    mw_imap_cmd_end(&t.e, IMAP_CMD_FETCH);
     t.e.selected = 1;
     t.e.mbox.nMessages = 3;
     t.e.sink = Sink::Fn;
@@ -308,13 +308,13 @@ TEST(ImapEngine, SynchronisingLiteralWaitsForPlusAndIsNeverSentAfterNo)
     for (int refused = 0; refused < 2; refused++) {
         Engine t;
         t.Feed("* OK [CAPABILITY IMAP4rev1] hi\r\n", 100); // no LITERAL+
-        imap_op_begin(&t.e, IMAP_OP_LOGIN);
-        imap_cmd_begin(&t.e);
-        imap_out_puts(&t.e.out, "LOGIN u ");
-        imap_out_mark(&t.e.out, IMAP_MARK_SECRET_ON, 0);
-        imap_out_string(&t.e.out, "pa\r\nss", 6, IMAP_ARG_ASTRING);
-        imap_cmd_end(&t.e, IMAP_CMD_LOGIN);
-        imap_out_mark(&t.e.out, IMAP_MARK_SECRET_OFF, 0);
+        mw_imap_op_begin(&t.e, IMAP_OP_LOGIN);
+        mw_imap_cmd_begin(&t.e);
+        mw_imap_out_puts(&t.e.out, "LOGIN u ");
+        mw_imap_out_mark(&t.e.out, IMAP_MARK_SECRET_ON, 0);
+        mw_imap_out_string(&t.e.out, "pa\r\nss", 6, IMAP_ARG_ASTRING);
+        mw_imap_cmd_end(&t.e, IMAP_CMD_LOGIN);
+        mw_imap_out_mark(&t.e.out, IMAP_MARK_SECRET_OFF, 0);
         EXPECT_EQ(t.Flush(), "A1 LOGIN u {6}\r\n");
         if (refused) {
             t.Feed("A1 NO [AUTHENTICATIONFAILED] no literal\r\n", 3);
@@ -350,14 +350,14 @@ TEST(ImapEngine, IdleDoneAndUpdates)
     LoggedIn(t);
     t.e.selected = 1;
     t.e.mbox.nMessages = 2;
-    imap_op_idle(&t.e, 1, 1, 0);
+    mw_imap_op_idle(&t.e, 1, 1, 0);
     EXPECT_EQ(t.Flush(), "A1 IDLE\r\n");
     t.Feed("+ idling\r\n", 3);
     EXPECT_EQ(t.e.state, IMAP_ST_IDLE);
     // Any untagged data moves the progress counter: the session re-arms the keep-alive timer.
-    unsigned long before = imap_engine_ops.progress(&t.e);
+    unsigned long before = mw_imap_engine_ops.progress(&t.e);
     t.Feed("* OK still here\r\n", 3);
-    EXPECT_GT(imap_engine_ops.progress(&t.e), before);
+    EXPECT_GT(mw_imap_engine_ops.progress(&t.e), before);
     EXPECT_EQ(t.e.changes, 0u);
     t.Feed("* 3 EXISTS\r\n", 3);
     EXPECT_EQ(t.e.changes, 1u);
@@ -365,7 +365,7 @@ TEST(ImapEngine, IdleDoneAndUpdates)
     t.Feed("A1 OK IDLE terminated\r\n", 3);
     EXPECT_EQ(t.Status(), MW_OP_DONE);
     unsigned err, ev, updates = 0;
-    while ((ev = imap_engine_ops.next_event(&t.e, &err)) != 0)
+    while ((ev = mw_imap_engine_ops.next_event(&t.e, &err)) != 0)
         updates += ev == MAILWIRE_EVENT_UPDATE;
     EXPECT_EQ(updates, 1u);
 }
@@ -374,9 +374,9 @@ TEST(ImapEngine, IdleCancelledBeforeThePlusSendsDoneAfterIt)
 {
     Engine t;
     LoggedIn(t);
-    imap_op_idle(&t.e, 0, 0, 0);
+    mw_imap_op_idle(&t.e, 0, 0, 0);
     EXPECT_EQ(t.Flush(), "A1 IDLE\r\n");
-    EXPECT_EQ(imap_engine_ops.cancel(&t.e), 1);
+    EXPECT_EQ(mw_imap_engine_ops.cancel(&t.e), 1);
     EXPECT_EQ(t.Flush(), "") << "DONE waits for the server's +";
     t.Feed("+ idling\r\n", 1);
     EXPECT_EQ(t.sent, "A1 IDLE\r\nDONE\r\n");
@@ -389,11 +389,11 @@ TEST(ImapEngine, IdleIsReissuedWhenTheIntervalPasses)
 {
     Engine t;
     LoggedIn(t);
-    imap_op_idle(&t.e, 1, 3, 0);
+    mw_imap_op_idle(&t.e, 1, 3, 0);
     t.Flush();
     t.Feed("+ idling\r\n", 100);
     for (int i = 0; i < 3; i++) {
-        EXPECT_EQ(imap_engine_ops.expire(&t.e), 1);
+        EXPECT_EQ(mw_imap_engine_ops.expire(&t.e), 1);
         t.Flush();
         t.Feed("A" + std::to_string(i + 1) + " OK done\r\n", 100);
         if (i < 2)
@@ -407,11 +407,11 @@ TEST(ImapEngine, NoopPollingWithoutIdle)
 {
     Engine t;
     t.Feed("* OK [CAPABILITY IMAP4rev1] hi\r\n", 100);
-    imap_set_state(&t.e, IMAP_ST_SELECTED);
+    mw_imap_set_state(&t.e, IMAP_ST_SELECTED);
     t.e.selected = 1;
-    imap_op_idle(&t.e, 1, 5, 1);
+    mw_imap_op_idle(&t.e, 1, 5, 1);
     EXPECT_EQ(t.Flush(), "");
-    EXPECT_EQ(imap_engine_ops.expire(&t.e), 1);
+    EXPECT_EQ(mw_imap_engine_ops.expire(&t.e), 1);
     EXPECT_EQ(t.Flush(), "A1 NOOP\r\n");
     t.Feed("* 4 EXISTS\r\nA1 OK\r\n", 2);
     EXPECT_EQ(t.Status(), MW_OP_DONE);
@@ -424,10 +424,10 @@ TEST(ImapEngine, UntaggedUpdatesReachTheMailboxAnyTime)
     LoggedIn(t);
     t.e.selected = 1;
     t.e.mbox.nMessages = 5;
-    imap_op_begin(&t.e, IMAP_OP_SIMPLE);
-    imap_cmd_begin(&t.e);
-    imap_out_puts(&t.e.out, "NOOP");
-    imap_cmd_end(&t.e, IMAP_CMD_NOOP);
+    mw_imap_op_begin(&t.e, IMAP_OP_SIMPLE);
+    mw_imap_cmd_begin(&t.e);
+    mw_imap_out_puts(&t.e.out, "NOOP");
+    mw_imap_cmd_end(&t.e, IMAP_CMD_NOOP);
     t.Flush();
     t.Feed("* 2 EXPUNGE\r\n* 1 FETCH (FLAGS (\\Seen))\r\n* OK [ALERT] disk full\r\n* 9 EXISTS\r\n"
            "A1 OK\r\n",
@@ -438,20 +438,20 @@ TEST(ImapEngine, UntaggedUpdatesReachTheMailboxAnyTime)
     EXPECT_STREQ(t.e.alert, "disk full");
     // An EXPUNGE beyond the count belongs to a mailbox being left (a pipelined SELECT reset
     // the state before it arrived): it changes nothing and ends nothing.
-    imap_op_begin(&t.e, IMAP_OP_SIMPLE);
-    imap_cmd_begin(&t.e);
-    imap_out_puts(&t.e.out, "NOOP");
-    imap_cmd_end(&t.e, IMAP_CMD_NOOP);
+    mw_imap_op_begin(&t.e, IMAP_OP_SIMPLE);
+    mw_imap_cmd_begin(&t.e);
+    mw_imap_out_puts(&t.e.out, "NOOP");
+    mw_imap_cmd_end(&t.e, IMAP_CMD_NOOP);
     t.Flush();
     t.Feed("* 10 EXPUNGE\r\nA2 OK\r\n", 7);
     EXPECT_EQ(t.Status(), MW_OP_DONE);
     EXPECT_EQ(t.e.mbox.nMessages, 9u);
     EXPECT_EQ(t.e.changes, 3u);
     // EXPUNGE of message 0 cannot be: malformed.
-    imap_op_begin(&t.e, IMAP_OP_SIMPLE);
-    imap_cmd_begin(&t.e);
-    imap_out_puts(&t.e.out, "NOOP");
-    imap_cmd_end(&t.e, IMAP_CMD_NOOP);
+    mw_imap_op_begin(&t.e, IMAP_OP_SIMPLE);
+    mw_imap_cmd_begin(&t.e);
+    mw_imap_out_puts(&t.e.out, "NOOP");
+    mw_imap_cmd_end(&t.e, IMAP_CMD_NOOP);
     t.Flush();
     t.Feed("* 0 EXPUNGE\r\n", 7);
     EXPECT_EQ(t.Err(), (unsigned)ST_ERROR_PROTOCOL_VIOLATION);
@@ -461,21 +461,21 @@ TEST(ImapEngine, ListAndStatusAndSearchParsing)
 {
     Engine t;
     LoggedIn(t);
-    imap_op_begin(&t.e, IMAP_OP_SIMPLE);
-    imap_cmd_begin(&t.e);
-    imap_out_puts(&t.e.out, "LIST \"\" *");
-    imap_cmd_end(&t.e, IMAP_CMD_LIST);
+    mw_imap_op_begin(&t.e, IMAP_OP_SIMPLE);
+    mw_imap_cmd_begin(&t.e);
+    mw_imap_out_puts(&t.e.out, "LIST \"\" *");
+    mw_imap_cmd_end(&t.e, IMAP_CMD_LIST);
     t.Flush();
     std::string in = "* LIST (\\HasNoChildren \\Drafts) \"/\" \"Entw&APw-rfe\"\r\n"
                      "* LIST (\\Noselect) NIL {5}\r\na\"b c\r\n"
                      "* STATUS x (MESSAGES 3 UIDNEXT 9 UNSEEN 1)\r\n"
                      "* SEARCH 2 4 6\r\n* ESEARCH (TAG \"A1\") UID ALL 8:10,12\r\nA1 OK\r\n";
     for (size_t chunk : {1, 3, 1000}) {
-        imap_clear_results(&t.e);
-        imap_op_begin(&t.e, IMAP_OP_SIMPLE);
-        imap_cmd_begin(&t.e);
-        imap_out_puts(&t.e.out, "LIST \"\" *");
-        imap_cmd_end(&t.e, IMAP_CMD_LIST);
+        mw_imap_clear_results(&t.e);
+        mw_imap_op_begin(&t.e, IMAP_OP_SIMPLE);
+        mw_imap_cmd_begin(&t.e);
+        mw_imap_out_puts(&t.e.out, "LIST \"\" *");
+        mw_imap_cmd_end(&t.e, IMAP_CMD_LIST);
         t.Flush();
         // the first command was answered in the previous round (or is answered now)
         std::string tagged = in;
@@ -513,12 +513,12 @@ TEST(ImapEngine, EveryAllocationFailureIsClean)
         t.Feed(kGreeting, 1000);
         mw_alloc_fail_at(n);
         Select(t);
-        imap_cmd_begin(&t.e);
-        imap_out_puts(&t.e.out, "LIST \"\" *");
-        imap_cmd_end(&t.e, IMAP_CMD_LIST);
-        imap_cmd_begin(&t.e);
-        imap_out_puts(&t.e.out, "FETCH 1 (UID FLAGS ENVELOPE BODY[])");
-        imap_cmd_end(&t.e, IMAP_CMD_FETCH);
+        mw_imap_cmd_begin(&t.e);
+        mw_imap_out_puts(&t.e.out, "LIST \"\" *");
+        mw_imap_cmd_end(&t.e, IMAP_CMD_LIST);
+        mw_imap_cmd_begin(&t.e);
+        mw_imap_out_puts(&t.e.out, "FETCH 1 (UID FLAGS ENVELOPE BODY[])");
+        mw_imap_cmd_end(&t.e, IMAP_CMD_FETCH);
         Sink s;
         t.e.sink = Sink::Fn;
         t.e.sink_user = &s;
@@ -555,9 +555,9 @@ TEST(ImapEngine, MalformedEnvelopeIsAViolationAtEveryChunkSize)
             Engine t;
             t.Feed(kGreeting, 1000);
             Select(t);
-            imap_cmd_begin(&t.e);
-            imap_out_puts(&t.e.out, "FETCH 1 (ENVELOPE)");
-            imap_cmd_end(&t.e, IMAP_CMD_FETCH);
+            mw_imap_cmd_begin(&t.e);
+            mw_imap_out_puts(&t.e.out, "FETCH 1 (ENVELOPE)");
+            mw_imap_cmd_end(&t.e, IMAP_CMD_FETCH);
             t.e.fetch_active = 1;
             t.e.info_cb = [](const IMAPMESSAGE *, void *) {};
             t.Flush();

@@ -24,11 +24,11 @@ struct Parsed {
 // Feed `input` in pieces of `chunk` bytes; literals announced after a token named
 // `stream_after` are streamed. Returns the responses, or stops at an error (err set).
 std::vector<Parsed> Read(const std::string &input, size_t chunk, unsigned *err = nullptr,
-                         const imap_limits *lim = nullptr, const char *stream_after = "BODY[]")
+                         const mw_imap_limits *lim = nullptr, const char *stream_after = "BODY[]")
 {
-    imap_limits def = {4096, 1 << 20, 1 << 16, 8};
-    imap_reader r;
-    imap_reader_init(&r, lim ? lim : &def);
+    mw_imap_limits def = {4096, 1 << 20, 1 << 16, 8};
+    mw_imap_reader r;
+    mw_imap_reader_init(&r, lim ? lim : &def);
     std::vector<Parsed> out;
     std::string streamed;
     if (err)
@@ -39,20 +39,20 @@ std::vector<Parsed> Read(const std::string &input, size_t chunk, unsigned *err =
         size_t used = 0;
         while (used < n) {
             int ev;
-            used += imap_reader_feed(&r, p + used, n - used, &ev);
+            used += mw_imap_reader_feed(&r, p + used, n - used, &ev);
             if (ev == IMAP_RD_ERROR) {
                 if (err)
                     *err = r.err;
-                imap_reader_free(&r);
+                mw_imap_reader_free(&r);
                 return out;
             }
             if (ev == IMAP_RD_LITERAL) {
-                bool stream = r.ntok > 0 && imap_tok_is(&r, &r.toks[r.ntok - 1], stream_after);
-                imap_reader_literal_mode(&r, stream ? IMAP_LIT_STREAM : IMAP_LIT_MEMORY);
+                bool stream = r.ntok > 0 && mw_imap_tok_is(&r, &r.toks[r.ntok - 1], stream_after);
+                mw_imap_reader_literal_mode(&r, stream ? IMAP_LIT_STREAM : IMAP_LIT_MEMORY);
                 if (r.failed) {
                     if (err)
                         *err = r.err;
-                    imap_reader_free(&r);
+                    mw_imap_reader_free(&r);
                     return out;
                 }
             } else if (ev == IMAP_RD_CHUNK) {
@@ -62,7 +62,7 @@ std::vector<Parsed> Read(const std::string &input, size_t chunk, unsigned *err =
                 pr.kind = r.cur_kind;
                 if (r.cur_kind == IMAP_RESP_DATA) {
                     for (size_t i = 0; i < r.ntok; i++) {
-                        const imap_tok &t = r.toks[i];
+                        const mw_imap_tok &t = r.toks[i];
                         switch (t.type) {
                         case IMAP_T_LPAREN:
                             pr.toks.push_back("(");
@@ -74,10 +74,10 @@ std::vector<Parsed> Read(const std::string &input, size_t chunk, unsigned *err =
                             pr.toks.push_back("NIL");
                             break;
                         case IMAP_T_ATOM:
-                            pr.toks.push_back("A:" + std::string(imap_tok_ptr(&r, &t), t.len));
+                            pr.toks.push_back("A:" + std::string(mw_imap_tok_ptr(&r, &t), t.len));
                             break;
                         case IMAP_T_STRING:
-                            pr.toks.push_back("S:" + std::string(imap_tok_ptr(&r, &t), t.len));
+                            pr.toks.push_back("S:" + std::string(mw_imap_tok_ptr(&r, &t), t.len));
                             break;
                         case IMAP_T_STREAMED:
                             pr.toks.push_back("L" + std::to_string(t.len));
@@ -100,7 +100,7 @@ std::vector<Parsed> Read(const std::string &input, size_t chunk, unsigned *err =
         }
         off += n;
     }
-    imap_reader_free(&r);
+    mw_imap_reader_free(&r);
     return out;
 }
 
@@ -205,7 +205,7 @@ TEST(ImapReader, HugeAnnouncedLiteralIsNeverAllocated)
 
 TEST(ImapReader, NestingDepthLimit)
 {
-    imap_limits lim = {4096, 1 << 20, 1 << 16, 8};
+    mw_imap_limits lim = {4096, 1 << 20, 1 << 16, 8};
     std::string ok = "* X " + std::string(8, '(') + std::string(8, ')') + "\r\n";
     std::string deep = "* X " + std::string(9, '(') + std::string(9, ')') + "\r\n";
     for (size_t chunk = 1; chunk <= deep.size(); chunk++) {
@@ -234,7 +234,7 @@ TEST(ImapReader, MalformedInputIsAProtocolError)
 
 TEST(ImapReader, LineAndResponseLimits)
 {
-    imap_limits lim = {64, 256, 64, 8};
+    mw_imap_limits lim = {64, 256, 64, 8};
     unsigned err;
     Read("* OK " + std::string(100, 'x') + "\r\n", 5, &err, &lim);
     EXPECT_EQ(err, (unsigned)ST_ERROR_LIMIT_EXCEEDED);
