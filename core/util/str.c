@@ -2,6 +2,8 @@
 #include "str.h"
 #include "alloc.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,4 +44,18 @@ size_t mw_strlcpy(char *dst, const char *src, size_t size)
     memcpy(dst, src, n);
     dst[n] = 0;
     return n;
+}
+
+void mw_detail_printf(char *dst, size_t size, const char *fmt, ...)
+{
+    char tmp[1024];
+    va_list ap;
+    if (size == 0)
+        return;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        tmp[0] = 0;
+    mw_strlcpy(dst, tmp, size);
 }

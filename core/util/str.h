@@ -18,4 +18,9 @@ MW_INTERNAL void mw_wipe(void *p, size_t len);
 /* Bounded copy that always terminates (dst non-empty). Returns strlen(dst). */
 MW_INTERNAL size_t mw_strlcpy(char *dst, const char *src, size_t size);
 
+/* Format a detail text into dst (size bytes, always terminated). Safe when an argument
+ * points into dst itself (an error detail often quotes the previous one): the text is
+ * formatted into a scratch copy first, overlapping vsnprintf arguments being undefined. */
+MW_INTERNAL void mw_detail_printf(char *dst, size_t size, const char *fmt, ...) MW_PRINTF(3, 4);
+
 #endif
