@@ -13,7 +13,8 @@
 
 #include <mailwire/imap.h>
 
-#include "../session/session.h"
+#include "../platform/platform.h"
+#include "../session/engine_ops.h"
 #include "encode.h"
 #include "reader.h"
 

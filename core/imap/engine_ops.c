@@ -244,6 +244,15 @@ static int eng_cancel(void *eng)
 }
 
 const mw_engine_ops mw_imap_engine_ops = {
-    "imap",          eng_feed,     eng_output,     eng_sent,   eng_wants_read, eng_status,
-    eng_tls_started, eng_progress, eng_next_event, eng_expire, eng_cancel,
+    .name = "imap",
+    .feed = eng_feed,
+    .output = eng_output,
+    .sent = eng_sent,
+    .wants_read = eng_wants_read,
+    .status = eng_status,
+    .tls_started = eng_tls_started,
+    .progress = eng_progress,
+    .next_event = eng_next_event,
+    .expire = eng_expire,
+    .cancel = eng_cancel,
 };

@@ -52,6 +52,7 @@ static const char *const texts[ST_ERROR_COUNT] = {
     [ST_ERROR_NOT_SUPPORTED] = "the server does not support what the request needs",
     [ST_ERROR_COMMAND_REJECTED] = "the server rejected the command",
     [ST_ERROR_CALLBACK_FAILED] = "an application callback failed",
+    [ST_ERROR_INVALID_STATE] = "the session is not in the state this call needs",
 };
 
 const char *mw_error_string(unsigned code)

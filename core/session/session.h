@@ -13,51 +13,8 @@
 #include <mailwire/common.h>
 
 #include "../net/tls.h"
+#include "engine_ops.h"
 #include "../platform/platform.h"
-
-/* Status of the engine's current operation. */
-enum mw_op_status {
-    MW_OP_RUNNING = 0,   /* more I/O needed */
-    MW_OP_DONE = 1,      /* finished successfully (once its output is flushed) */
-    MW_OP_START_TLS = 2, /* STARTTLS go-ahead received: upgrade the transport now */
-    MW_OP_FAILED = 3,    /* failed; the session stays usable (e.g. a 5xx reply) */
-    MW_OP_FATAL = 4      /* failed; the connection must be dropped */
-};
-
-/* What a protocol engine offers the session. No call may do I/O or read a clock. */
-typedef struct mw_engine_ops {
-    const char *name;
-    /* Take received bytes; return how many were consumed. May stop early (after a STARTTLS
-     * go-ahead); the session then treats leftover bytes as injected. */
-    size_t (*feed)(void *eng, const char *data, size_t len);
-    /* Lend the next bytes to send; 0 when there are none. *secret_from is the offset from
-     * which the bytes must not reach the trace ((size_t)-1: nothing secret). */
-    size_t (*output)(void *eng, const char **data, size_t *secret_from);
-    /* n of the lent bytes were sent. */
-    void (*sent)(void *eng, size_t n);
-    /* Whether the engine waits for input. */
-    int (*wants_read)(void *eng);
-    /* MW_OP_*; on failure *err is the error code and *detail its cause (may be NULL). */
-    int (*status)(void *eng, unsigned *err, const char **detail);
-    /* The transport is now TLS: forget everything learned before (security checklist 6, 7). */
-    void (*tls_started)(void *eng);
-    /* Counter bumped whenever a reply completes or bulk data advances; the session re-arms
-     * the per-reply deadline when it changes. May be NULL. */
-    unsigned long (*progress)(void *eng);
-    /* Optional (may be NULL). The next event the engine wants raised (MAILWIRE_EVENT_*), 0
-     * when none; *err is the error the event carries. Drained after every feed and send, so
-     * callbacks run while the operation goes on (COMMAND per reply, PROGRESS, UPDATE). */
-    unsigned (*next_event)(void *eng, unsigned *err);
-    /* Optional. The deadline of the operation passed. Return 1 when the engine handled it (it
-     * queued output or changed state, e.g. IMAP IDLE sends DONE): the session re-arms the
-     * deadline and goes on. Return 0 (or leave NULL) to fail with ST_ERROR_TIMEOUT. */
-    int (*expire)(void *eng);
-    /* Optional. Cancellation was requested. Return 1 when the engine ends the operation
-     * itself in an orderly way (it queues what it must send and later reports MW_OP_FAILED
-     * with ST_ERROR_CANCELLED, or MW_OP_DONE); 0 (or NULL): the session fails the operation
-     * with ST_ERROR_CANCELLED and drops the connection. */
-    int (*cancel)(void *eng);
-} mw_engine_ops;
 
 /* Protocol tags for mw_session_set_protocol(): a handle of one protocol passed to the other
  * protocol's API is ST_ERROR_INVALID_HANDLE. */

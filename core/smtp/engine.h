@@ -14,7 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../session/session.h"
+#include "../platform/platform.h"
+#include "../session/engine_ops.h"
 #include "caps.h"
 
 typedef struct mw_smtp mw_smtp;

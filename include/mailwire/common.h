@@ -110,13 +110,16 @@ typedef enum mw_error {
                                               nothing was sent; the session goes on. */
     ST_ERROR_COMMAND_REJECTED = 37,      /**< The server rejected the command as malformed or
                                               not valid now (IMAP BAD); the session goes on. */
-    ST_ERROR_CALLBACK_FAILED = 38        /**< An application callback failed (the C++ layer:
+    ST_ERROR_CALLBACK_FAILED = 38,       /**< An application callback failed (the C++ layer:
                                               it threw); the operation was cancelled. The
                                               detail holds the exception's text. */
+    ST_ERROR_INVALID_STATE = 39          /**< The session is not in the state the call needs
+                                              (IMAP: not logged in, no mailbox selected; SMTP:
+                                              no transaction open); nothing was sent. */
 } mw_error;
 
 /** One past the highest error code; every code below it has a text. */
-#define ST_ERROR_COUNT 39
+#define ST_ERROR_COUNT 40
 
 /**
  * @name Connection options shared by SMTP and IMAP
