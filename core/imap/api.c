@@ -59,16 +59,7 @@ int mw_imap_run(mw_imap_client *c, unsigned op_timeout_ms)
         mw_set_error_text(e->op_err ? e->op_err : ST_ERROR_INTERNAL, e->op_detail);
         return IMAP_ERROR;
     }
-    if (mw_session_busy(c->s)) {
-        /* The IDLE operation continues as this one (mw_imap_enter() detached it). */
-        mw_session_set_op_timeout(c->s, op_timeout_ms);
-        return mw_client_wait(c->s);
-    }
-    if (mw_session_begin(c->s))
-        return IMAP_ERROR;
-    if (op_timeout_ms)
-        mw_session_set_op_timeout(c->s, op_timeout_ms);
-    return mw_client_wait(c->s);
+    return mw_client_op(c->s, ST_ERROR_NONE, op_timeout_ms);
 }
 
 int mw_imap_need_auth(mw_imap_client *c)
@@ -193,7 +184,7 @@ static HCLIENT connect_common(const char *host, unsigned port, unsigned timeout,
         mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
         return h;
     }
-    unsigned err = mw_session_run(s);
+    unsigned err = mw_client_run(s);
     if (err) {
         char detail[512];
         mw_strlcpy(detail, mw_get_error_detail(), sizeof detail);
@@ -310,9 +301,14 @@ int ImapDisconnect(HCLIENT hClient)
             mw_imap_out_puts(&e->out, "LOGOUT");
             mw_imap_cmd_end(e, IMAP_CMD_LOGOUT);
             mw_imap_set_state(e, IMAP_ST_LOGOUT);
-            /* Best effort, bounded by the timeout; the connection goes either way. */
-            if (mw_session_busy(s) || mw_session_begin(s) == ST_ERROR_NONE)
-                mw_session_run(s);
+            /* Best effort, bounded by the timeout; the connection goes either way. A
+             * non-blocking session sends it without waiting for the reply. */
+            if (mw_session_busy(s) || mw_session_begin(s) == ST_ERROR_NONE) {
+                if (mw_session_is_async(s))
+                    (void)mw_session_step(s);
+                else
+                    (void)mw_client_run(s);
+            }
         }
     }
     mw_handle_unregister(hClient);

@@ -79,6 +79,9 @@ MW_INTERNAL void mw_sock_close(mw_socket_t s);
 
 /* send/recv without SIGPIPE. Return bytes, or -1 with the error in *err. recv returns 0 on
  * orderly shutdown. */
+/* Whether the connected peer of s is a loopback address (127/8 or ::1). */
+MW_INTERNAL int mw_sock_peer_is_loopback(mw_socket_t s);
+
 MW_INTERNAL long mw_sock_send(mw_socket_t s, const void *buf, size_t len, int *err);
 MW_INTERNAL long mw_sock_recv(mw_socket_t s, void *buf, size_t len, int *err);
 

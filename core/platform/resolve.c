@@ -14,7 +14,10 @@
 #include <netdb.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #endif
+
+#include "../util/str.h"
 
 static atomic_uint g_test_delay_ms;
 
@@ -150,4 +153,50 @@ const char *mw_resolve_strerror(int gai_err)
 #else
     return gai_strerror(gai_err);
 #endif
+}
+
+static char g_canon[256]; /* the canonical local name, once a blocking caller looked it up */
+
+/* A name EHLO can carry as it is: no space, no control character. */
+static int usable_name(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s == 0x7f)
+            return 0;
+    return 1;
+}
+
+void mw_resolve_local_name(char *out, size_t size, int may_block)
+{
+    char host[256] = "";
+    mw_strlcpy(out, "localhost", size);
+    mw_global_lock();
+    if (g_canon[0])
+        mw_strlcpy(out, g_canon, size);
+    mw_global_unlock();
+    if (strcmp(out, "localhost") != 0)
+        return;
+    if (gethostname(host, sizeof host - 1) != 0)
+        return;
+    host[sizeof host - 1] = 0;
+    if (may_block && !strchr(host, '.')) {
+        struct addrinfo hints, *ai = NULL;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_flags = AI_CANONNAME;
+        if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai) {
+            if (ai->ai_canonname && strchr(ai->ai_canonname, '.') && usable_name(ai->ai_canonname))
+                mw_strlcpy(host, ai->ai_canonname, sizeof host);
+            freeaddrinfo(ai);
+        }
+    }
+    if (!usable_name(host))
+        return;
+    mw_strlcpy(out, host, size);
+    if (may_block) {
+        mw_global_lock();
+        mw_strlcpy(g_canon, host, sizeof g_canon);
+        mw_global_unlock();
+    }
 }

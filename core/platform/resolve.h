@@ -27,6 +27,13 @@ MW_INTERNAL void mw_resolve_abandon(mw_resolve *r);
  * that nothing waits for DNS. 0 (the default) disables it. */
 MW_INTERNAL void mw_resolve_set_test_delay(unsigned ms);
 
+/* This host's name for SMTP's EHLO (RFC 5321 section 4.1.4 asks for the fully qualified
+ * name): the canonical name, else the plain host name, else "localhost"; never one with a
+ * space or a control character. The canonical name needs a lookup that may block, so only a
+ * caller that may block (may_block) makes it, and the answer is cached for the process; the
+ * others take the cache or the plain name. */
+MW_INTERNAL void mw_resolve_local_name(char *out, size_t size, int may_block);
+
 /* Text for a getaddrinfo error. */
 MW_INTERNAL const char *mw_resolve_strerror(int gai_err);
 

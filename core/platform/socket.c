@@ -7,7 +7,9 @@
 #include <string.h>
 
 #ifndef _WIN32
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -250,4 +252,21 @@ int mw_poll2(mw_socket_t sock, int want, mw_socket_t wake, int timeout_ms, int *
             ready |= (want & MW_WANT_WRITE) ? MW_WANT_WRITE : 0;
         return ready;
     }
+}
+
+int mw_sock_peer_is_loopback(mw_socket_t s)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (s == MW_INVALID_SOCKET || getpeername(s, (struct sockaddr *)&ss, &len))
+        return 0;
+    if (ss.ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+        return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+        return IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
+    }
+    return 0;
 }

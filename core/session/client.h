@@ -1,10 +1,16 @@
-/* What the SMTP and IMAP API layers share to turn a handle into a session and to run an
- * operation in blocking or non-blocking mode (internal). */
+/* The one client path of both protocols (internal): how a public call turns a handle into a
+ * session, opens a connection, starts an operation, waits for it (blocking face) or leaves
+ * it to MailwireExecute() (non-blocking face), and closes the session.
+ *
+ * This is the API boundary: the functions here, and only they, set the calling thread's
+ * last error (the rule is documented in common.h). Engines and the session keep the cause of
+ * a failure in their own detail text. */
 #ifndef MW_CLIENT_H
 #define MW_CLIENT_H
 
 #include <mailwire/common.h>
 
+#include "engine_ops.h"
 #include "session.h"
 
 /* Find the session of h for a call of protocol proto: the owner thread is checked (unless
@@ -17,17 +23,58 @@ MW_INTERNAL unsigned mw_client_lookup(HCLIENT h, unsigned proto, mw_session **s,
  * set). */
 MW_INTERNAL unsigned mw_client_check(HCLIENT h, unsigned proto);
 
-/* The operation has been started (mw_session_connect() or mw_session_begin() succeeded).
- * Blocking session: run it to the end and return 0, or MAILWIRE_ERROR with the thread error
- * set. Non-blocking session: return MAILWIRE_IN_PROGRESS with the thread error
- * ST_ERROR_IN_PROGRESS; the caller pumps MailwireExecute(). */
-MW_INTERNAL int mw_client_wait(mw_session *s);
+/* What a connect call asks for. The protocol has applied its own rules first (default and
+ * well-known ports, implied options) and built its engine, which the protocol block owns. */
+typedef struct mw_open_args {
+    unsigned proto; /* MW_PROTO_SMTP or MW_PROTO_IMAP */
+    const char *host;
+    unsigned port;                   /* 1..65535 */
+    unsigned timeout_s;              /* 0: 20 s; at most a day */
+    uint32_t options;                /* MAILWIRE_OPTION_* */
+    const SECURITYCREDENTIALS *cred; /* may be NULL */
+    int async;                       /* a non-blocking session */
+    MAILWIRE_TRACEPROC trace;        /* NULL: the process default (MailwireSetDefaultTrace) */
+    void *trace_user;
+    const mw_engine_ops *ops;
+    void *eng;                   /* the engine, ready for ops->connect() */
+    void *data;                  /* the protocol block: the session owns it from the call on, */
+    void (*destroy)(void *data); /* also when the call fails (destroy(data) runs then) */
+} mw_open_args;
 
-/* mw_session_begin() then mw_client_wait(). */
-MW_INTERNAL int mw_client_start(mw_session *s);
+/* Open a session: resolve, connect, TLS, greeting and the protocol's start (EHLO, STARTTLS,
+ * CAPABILITY...), all as the connect operation of the engine. A blocking session returns
+ * once it is ready, or INVALID_CLIENT with the thread error set (nothing is left behind). A
+ * non-blocking one returns the handle at once, after a first step, with the thread error
+ * ST_ERROR_IN_PROGRESS; the operation's end is reported by MailwireExecute() and the CONNECT
+ * event. */
+MW_INTERNAL HCLIENT mw_client_open(const mw_open_args *a);
 
-/* Map an error code to the public int result: 0 for ST_ERROR_NONE, MAILWIRE_IN_PROGRESS for
- * ST_ERROR_IN_PROGRESS, else MAILWIRE_ERROR. */
-MW_INTERNAL int mw_client_result(unsigned err);
+/* Start the operation an engine op call has just queued; err is what that call returned
+ * (its cause then comes from the engine's why()). The one start rule of both protocols:
+ * a blocking session runs the operation to its end (0, or MAILWIRE_ERROR); a non-blocking one
+ * is stepped once at once, so the commands go out now rather than at the first execute,
+ * and returns MAILWIRE_IN_PROGRESS (or MAILWIRE_ERROR when that step already failed).
+ * op_timeout_ms replaces the session timeout for the replies of this operation (0: the
+ * session timeout). When an operation was running and the engine let the new one take its
+ * place (IMAP: a command ends IDLE), the running session operation simply goes on as the new
+ * one. */
+MW_INTERNAL int mw_client_op(mw_session *s, unsigned err, unsigned op_timeout_ms);
+
+/* The blocking face: step and poll until the operation ends. ST_ERROR_NONE or the error
+ * (thread error set either way). Wakes promptly on cancel. When an event callback freed the
+ * session, ST_ERROR_INVALID_HANDLE and s is gone. */
+MW_INTERNAL unsigned mw_client_run(mw_session *s);
+
+/* SmtpDisconnect()/ImapDisconnect(): the polite end (QUIT, LOGOUT) when the connection can
+ * take a command, then the handle and the session are gone. A blocking session waits for the
+ * reply (bounded by the timeout); a non-blocking one sends what it can without waiting. */
+MW_INTERNAL int mw_client_close(HCLIENT h, unsigned proto);
+
+/* Fail a call before anything started: sets the thread error (detail printf-style, NULL for
+ * none) and returns MAILWIRE_ERROR. */
+MW_INTERNAL int mw_client_refuse(unsigned err, const char *fmt, ...) MW_PRINTF(2, 3);
+
+/* A call that succeeded without starting an operation: thread error ST_ERROR_NONE, 0. */
+MW_INTERNAL int mw_client_ok(void);
 
 #endif

@@ -13,10 +13,7 @@
 #include <string.h>
 
 #ifndef _WIN32
-#include <arpa/inet.h>
 #include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #endif
 
 #include "../net/transport.h"
@@ -76,17 +73,14 @@ struct mw_session {
 
     unsigned err;
     char detail[512];
-    int reply_code;
-    char *reply_text;
 
     event_slot events[MAILWIRE_EVENT_MAX];
     int dispatch_depth;
     int free_pending;
 
-    mw_trace_fn trace;
-    void *trace_user;
-    MAILWIRE_TRACEPROC ptrace; /* the application's trace (MailwireSetTrace) */
-    void *ptrace_user;
+    mw_tracer tracer;
+    int write_blocked; /* a send had to wait: WRITE is raised when the socket takes data again */
+    int read_pending;  /* bytes arrived in this step: READ is raised once they are processed */
 
     SECURITYINFO sec; /* kept after a certificate rejection, when the transport is gone */
 };
@@ -128,7 +122,7 @@ mw_session *mw_session_new(uint32_t options, unsigned timeout_ms)
     s->tls_cfg.trusted_site = (options & MAILWIRE_OPTION_TRUSTEDSITE) != 0;
     s->tls_cfg.fallback = (options & MAILWIRE_OPTION_SECURE_FALLBACK) != 0;
     atomic_init(&s->cancel, 0);
-    mw_trace_default(&s->ptrace, &s->ptrace_user);
+    mw_tracer_init(&s->tracer);
     return s;
 }
 
@@ -146,12 +140,17 @@ static void drop_connection(mw_session *s)
         s->tr->ops->destroy(s->tr);
         s->tr = NULL;
     }
+    int had_socket = s->sock != MW_INVALID_SOCKET;
     mw_sock_close(s->sock);
     s->sock = MW_INVALID_SOCKET;
     s->rpos = s->rlen = 0;
     s->op_active = 0;
     if (s->phase != MW_PH_IDLE)
         set_phase(s, MW_PH_CLOSED);
+    /* The engine must not believe in a connection that is gone: it ends its operation and
+     * refuses further ones (ST_ERROR_NOT_CONNECTED). */
+    if (had_socket && s->eng_ops && s->eng_ops->closed)
+        s->eng_ops->closed(s->eng);
 }
 
 static void really_free(mw_session *s)
@@ -160,7 +159,6 @@ static void really_free(mw_session *s)
     mw_wakeup_close(&s->wake);
     mw_tls_config_clear(&s->tls_cfg);
     free(s->host);
-    free(s->reply_text);
     free(s->rbuf);
     if (s->proto_destroy)
         s->proto_destroy(s->proto_data);
@@ -179,6 +177,15 @@ void mw_session_free(mw_session *s)
     really_free(s);
 }
 
+/* A call refused before any operation started: the cause is kept like an operation's, but
+ * no event is raised and nothing is dropped. */
+static unsigned refuse(mw_session *s, unsigned err, const char *detail)
+{
+    s->err = err;
+    mw_strlcpy(s->detail, detail ? detail : "", sizeof s->detail);
+    return err;
+}
+
 unsigned mw_session_set_credentials(mw_session *s, const SECURITYCREDENTIALS *cred)
 {
     char detail[256] = "";
@@ -187,9 +194,7 @@ unsigned mw_session_set_credentials(mw_session *s, const SECURITYCREDENTIALS *cr
     s->tls_cfg.trusted_site = trusted;
     s->tls_cfg.fallback = fallback;
     unsigned err = mw_tls_config_set(&s->tls_cfg, cred, detail, sizeof detail);
-    if (err)
-        mw_set_error_text(err, detail);
-    return err;
+    return err ? refuse(s, err, detail) : ST_ERROR_NONE;
 }
 
 void mw_session_set_engine(mw_session *s, const mw_engine_ops *ops, void *eng)
@@ -221,64 +226,22 @@ void mw_session_emit(mw_session *s, unsigned event, unsigned err)
 
 void mw_session_set_trace(mw_session *s, mw_trace_fn fn, void *user)
 {
-    s->trace = fn;
-    s->trace_user = user;
+    s->tracer.fn = fn;
+    s->tracer.user = user;
 }
 
 void mw_session_set_public_trace(mw_session *s, MAILWIRE_TRACEPROC fn, void *user)
 {
-    s->ptrace = fn;
-    s->ptrace_user = user;
-}
-
-static int tracing(const mw_session *s)
-{
-    return s->trace || s->ptrace;
-}
-
-static void trace_out(mw_session *s, int dir, const char *p, size_t n)
-{
-    if (s->trace)
-        s->trace(s->trace_user, dir, p, n);
-    if (s->ptrace)
-        s->ptrace(s->handle, (unsigned)dir, p, n, s->ptrace_user);
+    s->tracer.app = fn;
+    s->tracer.app_user = user;
 }
 
 void mw_session_trace_info(mw_session *s, const char *fmt, ...)
 {
-    if (!tracing(s))
-        return;
-    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    mw_trace_vinfo(&s->tracer, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    trace_out(s, MW_TRACE_INFO, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-/* Trace sent bytes, replacing the secret part (passwords, tokens, AUTH payloads) with a
- * marker so that no credential ever reaches a log. */
-static void trace_sent(mw_session *s, const char *p, size_t n, size_t secret_from)
-{
-    if (!tracing(s))
-        return;
-    if (secret_from >= n) {
-        trace_out(s, MW_TRACE_SENT, p, n);
-        return;
-    }
-    char buf[256];
-    size_t keep = secret_from < 200 ? secret_from : 200;
-    memcpy(buf, p, keep);
-    int m = snprintf(buf + keep, sizeof buf - keep, "<redacted %zu bytes>", n - secret_from);
-    /* Keep the line structure visible: a redacted command still ends its line. */
-    size_t len = keep + (size_t)m;
-    if (n >= 2 && p[n - 2] == '\r' && p[n - 1] == '\n' && len + 2 < sizeof buf) {
-        buf[len++] = '\r';
-        buf[len++] = '\n';
-    }
-    trace_out(s, MW_TRACE_SENT, buf, len);
 }
 
 /* ---- failure ---------------------------------------------------------------------------- */
@@ -288,7 +251,6 @@ static int fail(mw_session *s, unsigned err, int fatal, const char *detail)
 {
     s->err = err;
     mw_strlcpy(s->detail, detail ? detail : "", sizeof s->detail);
-    mw_set_error_text(err, s->detail);
     mw_session_trace_info(s, "error %u (%s)%s%s", err, mw_error_string(err),
                           s->detail[0] ? ": " : "", s->detail);
     int was_connect = s->op_connect;
@@ -332,29 +294,21 @@ static int finish(mw_session *s)
 
 unsigned mw_session_connect(mw_session *s, const char *host, uint16_t port)
 {
-    if (s->phase != MW_PH_IDLE && s->phase != MW_PH_CLOSED) {
-        mw_set_error(ST_ERROR_ALREADY_CONNECTED, NULL);
-        return ST_ERROR_ALREADY_CONNECTED;
-    }
-    if (!host || !*host || port == 0) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "a host name and a port are required");
-        return ST_ERROR_INVALID_ARGUMENT;
-    }
+    if (s->phase != MW_PH_IDLE && s->phase != MW_PH_CLOSED)
+        return refuse(s, ST_ERROR_ALREADY_CONNECTED, NULL);
+    if (!host || !*host || port == 0)
+        return refuse(s, ST_ERROR_INVALID_ARGUMENT, "a host name and a port are required");
     char *copy;
-    if (mw_strdup_opt(&copy, host)) {
-        mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
-        return ST_ERROR_OUT_OF_MEMORY;
-    }
+    if (mw_strdup_opt(&copy, host))
+        return refuse(s, ST_ERROR_OUT_OF_MEMORY, NULL);
     free(s->host);
     s->host = copy;
     s->port = port;
     atomic_store(&s->cancel, 0);
     mw_wakeup_drain(&s->wake);
     s->resolve = mw_resolve_start(host, port, &s->wake);
-    if (!s->resolve) {
-        mw_set_error(ST_ERROR_OUT_OF_MEMORY, "could not start the resolver");
-        return ST_ERROR_OUT_OF_MEMORY;
-    }
+    if (!s->resolve)
+        return refuse(s, ST_ERROR_OUT_OF_MEMORY, "could not start the resolver");
     s->op_active = 1;
     s->op_connect = 1;
     arm_deadline(s);
@@ -365,14 +319,10 @@ unsigned mw_session_connect(mw_session *s, const char *host, uint16_t port)
 
 unsigned mw_session_begin(mw_session *s)
 {
-    if (s->phase != MW_PH_OPEN) {
-        mw_set_error(ST_ERROR_NOT_CONNECTED, NULL);
-        return ST_ERROR_NOT_CONNECTED;
-    }
-    if (s->op_active) {
-        mw_set_error(ST_ERROR_BUSY, NULL);
-        return ST_ERROR_BUSY;
-    }
+    if (s->phase != MW_PH_OPEN)
+        return refuse(s, ST_ERROR_NOT_CONNECTED, NULL);
+    if (s->op_active)
+        return refuse(s, ST_ERROR_BUSY, NULL);
     /* A cancel applies to the operation in progress; one left over from before is void. */
     atomic_store(&s->cancel, 0);
     mw_wakeup_drain(&s->wake);
@@ -508,6 +458,14 @@ static int cancel_requested(mw_session *s)
     return atomic_load(&s->cancel) != 0;
 }
 
+/* READ and WRITE are raised for non-blocking sessions only, as SocketTools does: a blocking
+ * call does its own reading and writing. */
+static void emit_async(mw_session *s, unsigned event)
+{
+    if (s->async)
+        mw_session_emit(s, event, ST_ERROR_NONE);
+}
+
 /* Raise the events the engine queued. A callback may free the session: the free is deferred
  * until the step unwinds (dispatch_depth). */
 static void drain_events(mw_session *s)
@@ -539,14 +497,20 @@ static int flush_output(mw_session *s)
         long w = s->tr->ops->send(s->tr, p, n);
         if (w == MW_IO_AGAIN) {
             s->want |= s->tr->ops->want(s->tr);
+            s->write_blocked = 1;
             return FLUSH_AGAIN;
         }
         if (w < 0) {
             fail_transport(s, s->tr);
             return FLUSH_FAILED;
         }
-        trace_sent(s, p, (size_t)w, secret);
+        mw_trace_sent(&s->tracer, p, (size_t)w, secret);
         s->eng_ops->sent(s->eng, (size_t)w);
+        if (s->write_blocked) {
+            /* The socket takes data again after a send had to wait (SocketTools' WRITE). */
+            s->write_blocked = 0;
+            emit_async(s, MAILWIRE_EVENT_WRITE);
+        }
         drain_events(s);
         if (cancel_requested(s))
             return FLUSH_CANCELLED; /* nothing more goes out; session_step() acts on it */
@@ -591,6 +555,11 @@ static int step_open(mw_session *s)
             if (s->rpos == s->rlen)
                 s->rpos = s->rlen = 0;
             drain_events(s);
+            if (s->read_pending && s->rlen == 0) {
+                /* What arrived has been processed (SocketTools' READ). */
+                s->read_pending = 0;
+                emit_async(s, MAILWIRE_EVENT_READ);
+            }
             if (used == 0 && engine_status(s, &err, &detail) == MW_OP_RUNNING)
                 return fail(s, ST_ERROR_INTERNAL, 1, "the engine stopped taking input");
             continue;
@@ -612,10 +581,10 @@ static int step_open(mw_session *s)
         if (n == 0)
             return fail(s, ST_ERROR_CONNECTION_CLOSED, 1,
                         "the server closed the connection while a reply was awaited");
-        if (tracing(s))
-            trace_out(s, MW_TRACE_RECEIVED, s->rbuf, (size_t)n);
+        mw_trace_out(&s->tracer, MW_TRACE_RECEIVED, s->rbuf, (size_t)n);
         s->rpos = 0;
         s->rlen = (size_t)n;
+        s->read_pending = 1;
     }
 }
 
@@ -636,16 +605,28 @@ static int take_cancel(mw_session *s)
     return fail(s, ST_ERROR_CANCELLED, 1, "cancelled by the application");
 }
 
+unsigned mw_session_claim(mw_session *s)
+{
+    unsigned me = mw_thread_id(), prev = atomic_load(&s->runner);
+    if (prev == 0)
+        atomic_store(&s->runner, me);
+    return prev;
+}
+
+void mw_session_release(mw_session *s, unsigned claim)
+{
+    if (claim == 0)
+        atomic_store(&s->runner, 0);
+}
+
 int mw_session_step(mw_session *s)
 {
     /* Record the thread while it works on s, so a Disconnect from another thread can refuse
      * to free s under it. Nested calls (from callbacks) keep the outer record. */
-    unsigned me = mw_thread_id(), prev = atomic_load(&s->runner);
-    if (prev == 0)
-        atomic_store(&s->runner, me);
+    unsigned claim = mw_session_claim(s);
     int r = session_step(s);
-    if (r != MW_STEP_FREED && prev == 0)
-        atomic_store(&s->runner, 0);
+    if (r != MW_STEP_FREED)
+        mw_session_release(s, claim);
     return r;
 }
 
@@ -734,52 +715,17 @@ void mw_session_wait_info(mw_session *s, mw_socket_t *sock, int *want, int *time
     *timeout_ms = left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
 }
 
-static unsigned session_run(mw_session *s, int *freed);
-
-unsigned mw_session_run(mw_session *s)
+mw_socket_t mw_session_wake_fd(const mw_session *s)
 {
-    /* The whole loop, waits included, counts as "inside a call" (see mw_session_step). */
-    unsigned me = mw_thread_id(), prev = atomic_load(&s->runner);
-    if (prev == 0)
-        atomic_store(&s->runner, me);
-    int freed = 0;
-    unsigned err = session_run(s, &freed);
-    if (!freed && prev == 0)
-        atomic_store(&s->runner, 0);
-    return err;
+    return s->wake.rd;
 }
 
-static unsigned session_run(mw_session *s, int *freed)
+void mw_session_abort(mw_session *s, unsigned err, const char *detail)
 {
-    for (;;) {
-        int r = mw_session_step(s);
-        if (r == MW_STEP_DONE) {
-            mw_set_error(ST_ERROR_NONE, NULL);
-            return ST_ERROR_NONE;
-        }
-        if (r == MW_STEP_FAILED)
-            return mw_get_error();
-        if (r == MW_STEP_FREED) {
-            mw_set_error(ST_ERROR_INVALID_HANDLE, "the session was freed by an event callback");
-            *freed = 1;
-            return ST_ERROR_INVALID_HANDLE;
-        }
-        mw_socket_t sock;
-        int want, timeout, perr = 0;
-        mw_session_wait_info(s, &sock, &want, &timeout);
-        if (timeout == 0)
-            continue;
-        /* The wake-up channel is polled too, so a cancel from another thread (or the resolver
-         * finishing) ends the wait at once. While resolving it is the only thing to wait on. */
-        if (s->phase == MW_PH_RESOLVING)
-            sock = MW_INVALID_SOCKET;
-        if (mw_poll2(sock, want, s->wake.rd, timeout, &perr) < 0) {
-            char d[160], e[128];
-            snprintf(d, sizeof d, "poll: %s", mw_sock_strerror(perr, e, sizeof e));
-            fail(s, ST_ERROR_SOCKET, 1, d);
-            return ST_ERROR_SOCKET;
-        }
-    }
+    if (s->op_active)
+        fail(s, err, 1, detail);
+    else
+        refuse(s, err, detail);
 }
 
 void mw_session_cancel(mw_session *s)
@@ -804,18 +750,6 @@ void mw_session_get_security_info(mw_session *s, SECURITYINFO *info)
     info->dwSize = size;
     if (s->tr && mw_is_tls(s->tr))
         mw_tls_get_info(s->tr, info);
-}
-
-void mw_session_set_reply(mw_session *s, int code, const char *text, size_t len)
-{
-    char *t = mw_malloc(len + 1);
-    if (!t)
-        return;
-    memcpy(t, text, len);
-    t[len] = 0;
-    free(s->reply_text);
-    s->reply_text = t;
-    s->reply_code = code;
 }
 
 void mw_session_set_protocol(mw_session *s, unsigned proto, void *data, void (*destroy)(void *))
@@ -862,14 +796,26 @@ unsigned mw_session_last_error(const mw_session *s)
     return s->err;
 }
 
-int mw_session_reply_code(const mw_session *s)
+const char *mw_session_host(const mw_session *s)
 {
-    return s->reply_code;
+    return s->host ? s->host : "";
 }
 
-const char *mw_session_reply_text(const mw_session *s)
+unsigned mw_session_port(const mw_session *s)
 {
-    return s->reply_text ? s->reply_text : "";
+    return s->port;
+}
+
+const char *mw_session_engine_why(const mw_session *s)
+{
+    return s->eng_ops && s->eng_ops->why ? s->eng_ops->why(s->eng) : "";
+}
+
+unsigned mw_session_engine_close(mw_session *s)
+{
+    if (!s->eng_ops || !s->eng_ops->close)
+        return ST_ERROR_NOT_SUPPORTED;
+    return s->eng_ops->close(s->eng);
 }
 
 enum mw_phase mw_session_phase(const mw_session *s)
@@ -894,19 +840,7 @@ uint32_t mw_session_options(const mw_session *s)
 
 int mw_session_peer_is_loopback(const mw_session *s)
 {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (s->sock == MW_INVALID_SOCKET || getpeername(s->sock, (struct sockaddr *)&ss, &len))
-        return 0;
-    if (ss.ss_family == AF_INET) {
-        const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
-        return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
-    }
-    if (ss.ss_family == AF_INET6) {
-        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
-        return IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
-    }
-    return 0;
+    return mw_sock_peer_is_loopback(s->sock);
 }
 
 HCLIENT mw_session_handle(const mw_session *s)
@@ -917,6 +851,7 @@ HCLIENT mw_session_handle(const mw_session *s)
 void mw_session_set_handle(mw_session *s, HCLIENT h)
 {
     s->handle = h;
+    s->tracer.handle = h;
 }
 
 uint32_t mw_session_owner(const mw_session *s)

@@ -14,11 +14,12 @@
 
 #include "../net/tls.h"
 #include "engine_ops.h"
+#include "trace.h"
 #include "../platform/platform.h"
 
 /* Protocol tags for mw_session_set_protocol(): a handle of one protocol passed to the other
  * protocol's API is ST_ERROR_INVALID_HANDLE. */
-enum { MW_PROTO_NONE = 0, MW_PROTO_SMTP = 1, MW_PROTO_IMAP = 2, MW_PROTO_TEST = 99 };
+enum { MW_PROTO_NONE = 0, MW_PROTO_SMTP = 1, MW_PROTO_IMAP = 2 };
 
 enum mw_step {
     MW_STEP_WAIT = 0,    /* would block: see mw_session_wait_info() */
@@ -37,11 +38,6 @@ enum mw_phase {
     MW_PH_CLOSED      /* connection dropped or closed */
 };
 
-/* Trace directions. */
-enum { MW_TRACE_SENT = 'S', MW_TRACE_RECEIVED = 'R', MW_TRACE_INFO = 'I' };
-
-typedef void (*mw_trace_fn)(void *user, int direction, const char *data, size_t len);
-
 typedef struct mw_session mw_session;
 
 /* New unconnected session owned by the calling thread. options: MAILWIRE_OPTION_* bits.
@@ -52,14 +48,16 @@ MW_INTERNAL mw_session *mw_session_new(uint32_t options, unsigned timeout_ms);
  * unwinds. */
 MW_INTERNAL void mw_session_free(mw_session *s);
 
-/* Copy TLS client credentials; ST_ERROR_NONE or an error (thread error set). */
+/* Copy TLS client credentials; ST_ERROR_NONE or an error (cause in the error detail). Like
+ * every session function, it leaves the thread's last error alone: the client layer
+ * (client.c) sets that once, at the API boundary. */
 MW_INTERNAL unsigned mw_session_set_credentials(mw_session *s, const SECURITYCREDENTIALS *cred);
 
 /* Attach the protocol engine (not owned). */
 MW_INTERNAL void mw_session_set_engine(mw_session *s, const mw_engine_ops *ops, void *eng);
 
 /* Start connecting to host:port (the operation ends when the transport is ready and the
- * engine, if any, reports done). Returns ST_ERROR_NONE or an error (thread error set). */
+ * engine, if any, reports done). Returns ST_ERROR_NONE or an error (cause in the detail). */
 MW_INTERNAL unsigned mw_session_connect(mw_session *s, const char *host, uint16_t port);
 
 /* Start an engine operation on an open session (the engine has queued its commands). */
@@ -72,10 +70,12 @@ MW_INTERNAL int mw_session_step(mw_session *s);
  * channel), MW_WANT_* bits, and milliseconds until the deadline (-1: none; 0: step now). */
 MW_INTERNAL void mw_session_wait_info(mw_session *s, mw_socket_t *sock, int *want, int *timeout_ms);
 
-/* Blocking facade: step and poll until the operation ends. Returns ST_ERROR_NONE or the
- * error (thread error set). Wakes promptly on cancel. When an event callback freed the
- * session, returns ST_ERROR_INVALID_HANDLE and s is gone. */
-MW_INTERNAL unsigned mw_session_run(mw_session *s);
+/* The wake-up channel a blocking wait polls besides the socket: a cancel from another
+ * thread (or the resolver finishing) signals it. */
+MW_INTERNAL mw_socket_t mw_session_wake_fd(const mw_session *s);
+
+/* End the running operation with err, dropping the connection (the wait itself failed). */
+MW_INTERNAL void mw_session_abort(mw_session *s, unsigned err, const char *detail);
 
 /* Request cancellation; any thread. */
 MW_INTERNAL void mw_session_cancel(mw_session *s);
@@ -100,11 +100,6 @@ MW_INTERNAL void mw_session_trace_info(mw_session *s, const char *fmt, ...) MW_P
 
 MW_INTERNAL void mw_session_get_security_info(mw_session *s, SECURITYINFO *info);
 
-/* The last server reply (set by engines): code (0 when none yet) and text ("" when none). */
-MW_INTERNAL void mw_session_set_reply(mw_session *s, int code, const char *text, size_t len);
-MW_INTERNAL int mw_session_reply_code(const mw_session *s);
-MW_INTERNAL const char *mw_session_reply_text(const mw_session *s);
-
 /* Attach protocol state (the API layer's per-handle block, usually holding the engine). The
  * session owns it from now on: destroy(data) runs when the session is freed, also when an
  * event callback freed it (deferred free). */
@@ -124,7 +119,11 @@ MW_INTERNAL int mw_session_is_async(const mw_session *s);
 MW_INTERNAL void mw_session_set_op_timeout(mw_session *s, unsigned timeout_ms);
 /* The session's configured timeout in milliseconds. */
 MW_INTERNAL unsigned mw_session_timeout(const mw_session *s);
-/* Whether another thread is inside mw_session_run() or mw_session_step() on s right now
+/* A blocking wait (client.c) counts as being inside a call on s for its whole length, not
+ * only while it steps: claim returns what release needs. Nested claims are harmless. */
+MW_INTERNAL unsigned mw_session_claim(mw_session *s);
+MW_INTERNAL void mw_session_release(mw_session *s, unsigned claim);
+/* Whether another thread is inside a blocking wait or mw_session_step() on s right now
  * (possible with FREETHREAD): freeing s then would pull it from under that thread. */
 MW_INTERNAL int mw_session_used_elsewhere(const mw_session *s);
 /* Whether an operation is running (started and not yet finished or failed). */
@@ -133,6 +132,12 @@ MW_INTERNAL int mw_session_busy(const mw_session *s);
 MW_INTERNAL unsigned mw_session_last_error(const mw_session *s);
 
 /* Accessors. */
+MW_INTERNAL const char *mw_session_host(const mw_session *s);
+MW_INTERNAL unsigned mw_session_port(const mw_session *s);
+/* The engine's cause of its last refused op call ("" when none). */
+MW_INTERNAL const char *mw_session_engine_why(const mw_session *s);
+/* Let the engine queue the polite end of the session (engine_ops.h: close). */
+MW_INTERNAL unsigned mw_session_engine_close(mw_session *s);
 MW_INTERNAL enum mw_phase mw_session_phase(const mw_session *s);
 MW_INTERNAL int mw_session_is_tls(const mw_session *s);
 MW_INTERNAL const char *mw_session_error_detail(const mw_session *s);

@@ -24,6 +24,53 @@ void mw_trace_default(MAILWIRE_TRACEPROC *fn, void **user)
     mw_global_unlock();
 }
 
+void mw_tracer_init(mw_tracer *t)
+{
+    memset(t, 0, sizeof *t);
+    t->handle = INVALID_CLIENT;
+    mw_trace_default(&t->app, &t->app_user);
+}
+
+void mw_trace_out(const mw_tracer *t, int dir, const char *data, size_t len)
+{
+    if (t->fn)
+        t->fn(t->user, dir, data, len);
+    if (t->app)
+        t->app(t->handle, (unsigned)dir, data, len, t->app_user);
+}
+
+void mw_trace_sent(const mw_tracer *t, const char *data, size_t len, size_t secret_from)
+{
+    if (!mw_tracing(t))
+        return;
+    if (secret_from >= len) {
+        mw_trace_out(t, MW_TRACE_SENT, data, len);
+        return;
+    }
+    char buf[256];
+    size_t keep = secret_from < 200 ? secret_from : 200;
+    memcpy(buf, data, keep);
+    int m = snprintf(buf + keep, sizeof buf - keep, "<redacted %zu bytes>", len - secret_from);
+    /* Keep the line structure visible: a redacted command still ends its line. */
+    size_t n = keep + (size_t)m;
+    if (len >= 2 && data[len - 2] == '\r' && data[len - 1] == '\n' && n + 2 < sizeof buf) {
+        buf[n++] = '\r';
+        buf[n++] = '\n';
+    }
+    mw_trace_out(t, MW_TRACE_SENT, buf, n);
+}
+
+void mw_trace_vinfo(const mw_tracer *t, const char *fmt, va_list ap)
+{
+    if (!mw_tracing(t))
+        return;
+    char buf[512];
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    if (n < 0)
+        return;
+    mw_trace_out(t, MW_TRACE_INFO, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
 /* Writes under the global lock: sessions on several threads share the file. Each chunk is
  * split at line ends so the file stays one protocol line per trace line. */
 static void MAILWIRE_CALLBACK file_trace(HCLIENT h, unsigned dir, const char *data, size_t len,

@@ -1,25 +1,18 @@
-/* The public SMTP API (include/mailwire/smtp.h): argument checks, one session per handle, and
- * every operation run by start(): the engine queues the commands, the session loop does the
- * rest, so blocking and non-blocking calls share one path. */
-#ifndef _WIN32
-#define _GNU_SOURCE
-#endif
+/* The public SMTP API (include/mailwire/smtp.h): argument checks, then every call goes the
+ * one client path (session/client.h): look up the handle, call the engine's op, run it. The
+ * engine queues the commands; blocking and non-blocking calls share everything else. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef _WIN32
-#include <netdb.h>
-#include <unistd.h>
-#endif
+#include <strings.h>
 
 #include <mailwire/smtp.h>
 
 #include "../mime/address.h"
+#include "../platform/resolve.h"
 #include "../sasl/sasl.h"
 #include "../session/client.h"
 #include "../session/errors.h"
-#include "../session/handle.h"
 #include "../util/alloc.h"
 #include "../util/str.h"
 #include "api_priv.h"
@@ -29,13 +22,8 @@
 /* Per-handle protocol state (owned by the session). */
 typedef struct smtp_client {
     mw_smtp *eng;
-    char *host;
-    unsigned port;
-    uint32_t options;
     char *wcopy;        /* non-blocking SmtpWrite(): the bytes being sent */
     mw_smtp_scan wscan; /* SmtpWrite(): NUL and line lengths of the message so far */
-    HCLIENT handle;
-    unsigned timeout_ms;
 } smtp_client;
 
 static void client_destroy(void *p)
@@ -44,7 +32,6 @@ static void client_destroy(void *p)
     if (!c)
         return;
     mw_smtp_free(c->eng);
-    free(c->host);
     free(c->wcopy);
     free(c);
 }
@@ -57,32 +44,10 @@ static unsigned lookup(HCLIENT h, mw_session **s, smtp_client **c)
     return err;
 }
 
-/* The session can start an operation now. */
-static unsigned ready(mw_session *s, smtp_client *c)
+/* Start the operation the engine op call just queued (err: its result). */
+static int start(mw_session *s, unsigned err)
 {
-    if (mw_session_busy(s)) {
-        mw_set_error(ST_ERROR_BUSY, "an operation is in progress on this handle");
-        return ST_ERROR_BUSY;
-    }
-    if (mw_session_phase(s) != MW_PH_OPEN || !mw_smtp_usable(c->eng)) {
-        mw_set_error(ST_ERROR_NOT_CONNECTED, NULL);
-        return ST_ERROR_NOT_CONNECTED;
-    }
-    return ST_ERROR_NONE;
-}
-
-/* Start the queued operation: a blocking session runs it to the end; a non-blocking one is
- * stepped once at once, so the commands go out now rather than at the first execute. */
-static int start(mw_session *s)
-{
-    if (mw_session_begin(s))
-        return MAILWIRE_ERROR;
-    if (!mw_session_is_async(s))
-        return mw_client_wait(s);
-    if (mw_session_step(s) == MW_STEP_FAILED)
-        return MAILWIRE_ERROR;
-    mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
-    return MAILWIRE_IN_PROGRESS;
+    return mw_client_op(s, err, 0);
 }
 
 /* No CR, LF or NUL (security checklist item 31), and for protocol words no controls. */
@@ -118,70 +83,22 @@ const char *SmtpGetErrorString(unsigned nError)
 
 /* ---- connect / disconnect --------------------------------------------------------------- */
 
-/* The name for EHLO when the caller gives none: the host's canonical (fully qualified) name,
- * else its plain name, else "localhost" (RFC 5321 section 4.1.4 asks for the FQDN). The
- * canonical name needs a lookup that may block, so it is done once, by a blocking connect,
- * and cached; a non-blocking connect never waits for it and uses the plain host name until
- * the cache is filled. */
-static char g_canon[256];
-
-static void system_name(char *out, size_t size, int may_block)
-{
-    char host[256] = "";
-    mw_strlcpy(out, "localhost", size);
-    mw_global_lock();
-    if (g_canon[0])
-        mw_strlcpy(out, g_canon, size);
-    mw_global_unlock();
-    if (strcmp(out, "localhost") != 0)
-        return;
-    if (gethostname(host, sizeof host - 1) != 0 || !host[0])
-        return;
-    host[sizeof host - 1] = 0;
-    if (may_block && !strchr(host, '.')) {
-        struct addrinfo hints, *ai = NULL;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_flags = AI_CANONNAME;
-        if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai) {
-            if (ai->ai_canonname && strchr(ai->ai_canonname, '.') && !bad_text(ai->ai_canonname) &&
-                !strchr(ai->ai_canonname, ' '))
-                mw_strlcpy(host, ai->ai_canonname, sizeof host);
-            freeaddrinfo(ai);
-        }
-    }
-    if (bad_text(host) || strchr(host, ' '))
-        return;
-    mw_strlcpy(out, host, size);
-    if (may_block) {
-        mw_global_lock();
-        mw_strlcpy(g_canon, host, sizeof g_canon);
-        mw_global_unlock();
-    }
-}
-
 HCLIENT mw_smtp_connect(const char *host, unsigned port, unsigned timeout, uint32_t options,
                         const char *local, const SECURITYCREDENTIALS *cred, int async,
                         SMTPTRACEPROC trace, void *trace_user)
 {
     char name[256];
-    if (!host || !*host || bad_text(host) || strchr(host, ' ')) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "a valid host name is required");
-        return INVALID_CLIENT;
-    }
-    if (port > 65535) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "port %u out of range", port);
-        return INVALID_CLIENT;
-    }
     if (local && *local) {
         if (bad_text(local) || strchr(local, ' ') || strlen(local) > 255) {
-            mw_set_error(ST_ERROR_INVALID_ARGUMENT,
-                         "the local name must be a domain or address literal without spaces "
-                         "or control characters");
+            mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
+                             "the local name must be a domain or address literal without spaces "
+                             "or control characters");
             return INVALID_CLIENT;
         }
         mw_strlcpy(name, local, sizeof name);
     } else {
-        system_name(name, sizeof name, !async);
+        /* RFC 5321 section 4.1.4: the FQDN; its lookup may block, so not when non-blocking. */
+        mw_resolve_local_name(name, sizeof name, !async);
     }
     if (!(options & SMTP_OPTION_TUNNEL)) {
         /* Port-aware defaults (SocketTools): 465 is implicit TLS (RFC 8314), 587 is
@@ -193,60 +110,29 @@ HCLIENT mw_smtp_connect(const char *host, unsigned port, unsigned timeout, uint3
     }
     if (port == 0)
         port = (options & SMTP_OPTION_SECURE_IMPLICIT) ? 465 : 25;
-    unsigned timeout_ms = (timeout ? timeout : 20) * 1000u;
-
-    mw_session *s = mw_session_new(options, timeout_ms);
     smtp_client *c = mw_calloc(1, sizeof *c);
     mw_smtp *e = mw_smtp_new(options, name);
-    if (!s || !c || !e || mw_strdup_opt(&c->host, host)) {
-        mw_session_free(s);
-        if (c)
-            free(c->host);
+    if (!c || !e) {
         free(c);
         mw_smtp_free(e);
-        mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
+        mw_client_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
         return INVALID_CLIENT;
     }
     c->eng = e;
-    c->timeout_ms = timeout_ms;
-    c->port = port;
-    c->options = options;
-    mw_session_set_protocol(s, MW_PROTO_SMTP, c, client_destroy);
-    mw_session_set_engine(s, &mw_smtp_engine_ops, e);
-    mw_session_set_async(s, async);
-    if (cred && mw_session_set_credentials(s, cred)) {
-        unsigned err = mw_get_error();
-        char d[512];
-        mw_strlcpy(d, mw_get_error_detail(), sizeof d);
-        mw_session_free(s);
-        mw_set_error_text(err, d);
-        return INVALID_CLIENT;
-    }
-    HCLIENT h = mw_handle_register(s);
-    if (h == INVALID_CLIENT) {
-        mw_session_free(s);
-        return INVALID_CLIENT;
-    }
-    c->handle = h;
-    if (trace)
-        mw_session_set_public_trace(s, trace, trace_user);
-    if (mw_smtp_op_connect(e) || mw_session_connect(s, host, (uint16_t)port) ||
-        (!async && mw_session_run(s) != ST_ERROR_NONE)) {
-        unsigned err = mw_get_error();
-        char d[512];
-        mw_strlcpy(d, mw_get_error_detail(), sizeof d);
-        mw_handle_unregister(h);
-        mw_session_free(s);
-        mw_set_error_text(err, d);
-        return INVALID_CLIENT;
-    }
-    if (async) {
-        (void)mw_session_step(s); /* see start() */
-        mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
-    } else {
-        mw_set_error(ST_ERROR_NONE, NULL);
-    }
-    return h;
+    mw_open_args a = {.proto = MW_PROTO_SMTP,
+                      .host = host,
+                      .port = port,
+                      .timeout_s = timeout,
+                      .options = options,
+                      .cred = cred,
+                      .async = async,
+                      .trace = trace,
+                      .trace_user = trace_user,
+                      .ops = &mw_smtp_engine_ops,
+                      .eng = e,
+                      .data = c,
+                      .destroy = client_destroy};
+    return mw_client_open(&a);
 }
 
 HCLIENT SmtpConnect(const char *lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
@@ -267,31 +153,7 @@ HCLIENT SmtpAsyncConnect(const char *lpszRemoteHost, unsigned nRemotePort, unsig
 
 int SmtpDisconnect(HCLIENT hClient)
 {
-    mw_session *s;
-    smtp_client *c;
-    if (lookup(hClient, &s, &c))
-        return SMTP_ERROR;
-    if (mw_session_used_elsewhere(s)) {
-        /* FREETHREAD: another thread is inside a call on this handle; freeing the session
-         * now would pull it from under that thread. End that call instead. */
-        mw_session_cancel(s);
-        mw_set_error(ST_ERROR_BUSY, "another thread is inside a call on this handle; it was "
-                                    "cancelled: disconnect once that call has returned");
-        return SMTP_ERROR;
-    }
-    if (ready(s, c) == ST_ERROR_NONE && mw_smtp_op_command(c->eng, MW_SMTP_CMD_QUIT, NULL) == 0 &&
-        mw_session_begin(s) == 0) {
-        /* RFC 5321 section 4.1.1.10: QUIT, then the server closes. A non-blocking session
-         * sends it without waiting for the reply. */
-        if (mw_session_is_async(s))
-            (void)mw_session_step(s);
-        else
-            (void)mw_session_run(s);
-    }
-    mw_handle_unregister(hClient);
-    mw_session_free(s);
-    mw_set_error(ST_ERROR_NONE, NULL);
-    return 0;
+    return mw_client_close(hClient, MW_PROTO_SMTP);
 }
 
 int SmtpSetTrace(HCLIENT hClient, SMTPTRACEPROC lpfnTrace, void *lpUserData)
@@ -337,22 +199,16 @@ int SmtpAuthenticate(HCLIENT hClient, unsigned nAuthType, const char *lpszUserNa
     if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
     int mech = mech_of(nAuthType);
-    if (mech < 0) {
-        mw_set_error(ST_ERROR_INVALID_AUTHENTICATION_TYPE, "unknown type %u", nAuthType);
-        return SMTP_ERROR;
-    }
-    if (!lpszUserName || !*lpszUserName || !lpszPassword || !*lpszPassword) {
+    if (mech < 0)
+        return mw_client_refuse(ST_ERROR_INVALID_AUTHENTICATION_TYPE, "unknown type %u", nAuthType);
+    if (!lpszUserName || !*lpszUserName || !lpszPassword || !*lpszPassword)
         /* Treck: a user name with an empty password is an invalid argument. */
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "a user name and a password are required");
-        return SMTP_ERROR;
-    }
-    if (ready(s, c))
-        return SMTP_ERROR;
-    int cleartext_ok =
-        (c->options & SMTP_OPTION_ALLOW_CLEARTEXT_AUTH) || mw_session_peer_is_loopback(s);
-    if (mw_smtp_op_auth(c->eng, mech, lpszUserName, lpszPassword, c->host, c->port, cleartext_ok))
-        return SMTP_ERROR;
-    return start(s);
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
+                                "a user name and a password are required");
+    int cleartext_ok = (mw_session_options(s) & SMTP_OPTION_ALLOW_CLEARTEXT_AUTH) ||
+                       mw_session_peer_is_loopback(s);
+    return start(s, mw_smtp_op_auth(c->eng, mech, lpszUserName, lpszPassword, mw_session_host(s),
+                                    mw_session_port(s), cleartext_ok));
 }
 
 /* ---- addresses -------------------------------------------------------------------------- */
@@ -439,15 +295,13 @@ int mw_smtp_send_source(HCLIENT h, const char *from, const char *const *rcpts, s
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(h, &s, &c) || ready(s, c)) {
+    if (lookup(h, &s, &c)) {
         if (src->close)
             src->close(src->ctx);
         return SMTP_ERROR;
     }
     mw_smtp_envelope env = {from, rcpts, nrcpt, src->total, need_8bit, need_smtputf8};
-    if (mw_smtp_op_send(c->eng, &env, src))
-        return SMTP_ERROR;
-    return start(s);
+    return start(s, mw_smtp_op_send(c->eng, &env, src));
 }
 
 int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const char *lpszRecipients,
@@ -457,12 +311,8 @@ int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const char *lpszRecip
     smtp_client *c;
     if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
-    if (!lpvMessage || !lpszRecipients || dwOptions > SMTP_MESSAGE_FILE) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "message and recipients are required");
-        return SMTP_ERROR;
-    }
-    if (ready(s, c))
-        return SMTP_ERROR;
+    if (!lpvMessage || !lpszRecipients || dwOptions > SMTP_MESSAGE_FILE)
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT, "message and recipients are required");
     addr_vec from, to;
     if (parse_one(lpszFrom, 1, &from, "sender"))
         return SMTP_ERROR;
@@ -470,40 +320,16 @@ int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const char *lpszRecip
         addr_vec_free(&from);
         return SMTP_ERROR;
     }
+    int is_file = dwOptions == SMTP_MESSAGE_FILE;
+    size_t n = is_file ? 0 : cbMessage ? cbMessage : strlen(lpvMessage);
     mw_smtp_scan sc;
     mw_smtp_source src;
-    unsigned err;
-    if (dwOptions == SMTP_MESSAGE_FILE) {
-        err = mw_smtp_source_file(&src, (const char *)lpvMessage, &sc);
-    } else {
-        const char *p = lpvMessage;
-        size_t n = cbMessage ? cbMessage : strlen(p);
-        mw_smtp_scan_init(&sc);
-        mw_smtp_scan_update(&sc, p, n);
-        err = sc.has_nul ? ST_ERROR_INVALID_ARGUMENT
-                         : mw_smtp_source_memory(&src, p, n, mw_session_is_async(s));
-        if (sc.has_nul)
-            mw_set_error(err, "NUL byte in the message at offset %llu",
-                         (unsigned long long)sc.nul_offset);
-    }
-    if (!err && sc.has_nul) {
-        src.close(src.ctx);
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "NUL byte in the message at offset %llu",
-                     (unsigned long long)sc.nul_offset);
-        err = ST_ERROR_INVALID_ARGUMENT;
-    }
-    if (!err && sc.has_long_line) {
-        src.close(src.ctx);
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT,
-                     "the line at offset %llu is longer than %d octets (RFC 5321 section "
-                     "4.5.3.1.6); encode the content (quoted-printable or base64)",
-                     (unsigned long long)sc.long_line_offset, MW_SMTP_MAX_LINE);
-        err = ST_ERROR_INVALID_ARGUMENT;
-    }
-    int r = SMTP_ERROR;
-    if (!err)
-        r = mw_smtp_send_source(hClient, from.v[0], (const char *const *)to.v, to.n, &src,
-                                sc.has_8bit, sc.header_8bit);
+    char why[400];
+    unsigned err = mw_smtp_message_source(&src, lpvMessage, n, is_file, mw_session_is_async(s), &sc,
+                                          why, sizeof why);
+    int r = err ? mw_client_refuse(err, "%s", why)
+                : mw_smtp_send_source(hClient, from.v[0], (const char *const *)to.v, to.n, &src,
+                                      sc.has_8bit, sc.header_8bit);
     addr_vec_free(&from);
     addr_vec_free(&to);
     return r;
@@ -514,9 +340,8 @@ int SmtpCreateMessage(HCLIENT hClient, const char *lpszFrom, uint64_t dwMessageS
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(hClient, &s, &c) || ready(s, c))
+    if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
-    mw_smtp_scan_init(&c->wscan);
     addr_vec from;
     if (parse_one(lpszFrom, 1, &from, "sender"))
         return SMTP_ERROR;
@@ -528,77 +353,74 @@ int SmtpCreateMessage(HCLIENT hClient, const char *lpszFrom, uint64_t dwMessageS
                             (dwOptions & SMTP_CONTENT_SMTPUTF8) != 0};
     unsigned err = mw_smtp_op_mail(c->eng, &env);
     addr_vec_free(&from);
-    return err ? SMTP_ERROR : start(s);
+    if (!err)
+        mw_smtp_scan_init(&c->wscan);
+    return start(s, err);
 }
 
 int SmtpAddRecipient(HCLIENT hClient, const char *lpszAddress)
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(hClient, &s, &c) || ready(s, c))
+    if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
     addr_vec to;
     if (parse_one(lpszAddress, 0, &to, "recipient"))
         return SMTP_ERROR;
     unsigned err = mw_smtp_op_rcpt(c->eng, to.v[0]);
     addr_vec_free(&to);
-    return err ? SMTP_ERROR : start(s);
+    return start(s, err);
 }
 
 int SmtpWrite(HCLIENT hClient, const void *lpBuffer, size_t cbBuffer)
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(hClient, &s, &c) || ready(s, c))
+    if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
-    if (!lpBuffer && cbBuffer) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "lpBuffer is NULL");
-        return SMTP_ERROR;
-    }
+    if (!lpBuffer && cbBuffer)
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT, "lpBuffer is NULL");
     const char *p = lpBuffer;
     /* Checked before anything of this piece is queued, so a refusal leaves the message as
      * it was: the caller may go on with a line break (security checklist item 39). */
     mw_smtp_scan next = c->wscan;
     mw_smtp_scan_update(&next, p, cbBuffer);
-    if (next.has_nul && !c->wscan.has_nul) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "NUL byte in the message at offset %llu",
-                     (unsigned long long)next.nul_offset);
-        return SMTP_ERROR;
-    }
-    if (next.has_long_line && !c->wscan.has_long_line) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT,
-                     "the line at offset %llu would be longer than %d octets (RFC 5321 section "
-                     "4.5.3.1.6); nothing of this piece was sent",
-                     (unsigned long long)next.long_line_offset, MW_SMTP_MAX_LINE);
-        return SMTP_ERROR;
-    }
-    c->wscan = next;
+    if (next.has_nul && !c->wscan.has_nul)
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT, "NUL byte in the message at offset %llu",
+                                (unsigned long long)next.nul_offset);
+    if (next.has_long_line && !c->wscan.has_long_line)
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
+                                "the line at offset %llu would be longer than %d octets (RFC 5321 "
+                                "section 4.5.3.1.6); nothing of this piece was sent",
+                                (unsigned long long)next.long_line_offset, MW_SMTP_MAX_LINE);
+    char *copy = NULL;
     if (mw_session_is_async(s) && cbBuffer) {
         /* The caller may reuse its buffer as soon as the call returns. */
-        char *copy = mw_malloc(cbBuffer);
-        if (!copy) {
-            mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
-            return SMTP_ERROR;
-        }
+        if (!(copy = mw_malloc(cbBuffer)))
+            return mw_client_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
         memcpy(copy, p, cbBuffer);
-        free(c->wcopy);
-        c->wcopy = copy;
         p = copy;
     }
-    if (mw_smtp_op_write(c->eng, p, cbBuffer, 0))
-        return SMTP_ERROR;
-    return start(s);
+    unsigned err = mw_smtp_op_write(c->eng, p, cbBuffer, 0);
+    if (err) {
+        free(copy);
+        return start(s, err);
+    }
+    c->wscan = next;
+    if (copy) {
+        free(c->wcopy);
+        c->wcopy = copy;
+    }
+    return start(s, err);
 }
 
 int SmtpCloseMessage(HCLIENT hClient)
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(hClient, &s, &c) || ready(s, c))
+    if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
-    if (mw_smtp_op_write(c->eng, NULL, 0, 1))
-        return SMTP_ERROR;
-    return start(s);
+    return start(s, mw_smtp_op_write(c->eng, NULL, 0, 1));
 }
 
 /* ---- capabilities, options, simple commands --------------------------------------------- */
@@ -623,7 +445,6 @@ int SmtpGetExtendedOptionsEx(HCLIENT hClient, uint32_t *lpdwOptions, uint64_t *l
         *lpqwSizeLimit = ext ? caps->size_limit : 0;
     if (lppszLines)
         *lppszLines = ext && caps->lines ? caps->lines : "";
-    mw_set_error(ST_ERROR_NONE, NULL);
     return 0;
 }
 
@@ -633,59 +454,46 @@ int SmtpSetDeliveryOptions(HCLIENT hClient, uint32_t dwOptions, const char *lpsz
     smtp_client *c;
     if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
-    if (dwOptions & ~0x7fu) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "unknown delivery option bits");
-        return SMTP_ERROR;
-    }
-    if (mw_smtp_set_dsn(c->eng, dwOptions, lpszEnvelopeId))
-        return SMTP_ERROR;
-    mw_set_error(ST_ERROR_NONE, NULL);
-    return 0;
+    if (dwOptions & ~0x7fu)
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT, "unknown delivery option bits");
+    unsigned err = mw_smtp_set_dsn(c->eng, dwOptions, lpszEnvelopeId);
+    if (err)
+        return mw_client_refuse(err, "%s", mw_smtp_engine_ops.why(c->eng));
+    return mw_client_ok();
 }
 
-static int simple(HCLIENT h, int kind, const char *arg)
+static int simple(HCLIENT h, int kind, const char *arg, char *out, size_t out_size)
 {
     mw_session *s;
     smtp_client *c;
     if (lookup(h, &s, &c))
         return SMTP_ERROR;
-    if (arg && (bad_text(arg) || !*arg)) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "empty argument or control characters in it");
-        return SMTP_ERROR;
-    }
-    if (ready(s, c) || mw_smtp_op_command(c->eng, kind, arg))
-        return SMTP_ERROR;
-    return start(s);
+    if (arg && (bad_text(arg) || !*arg))
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
+                                "empty argument or control characters in it");
+    unsigned err = mw_smtp_op_command(c->eng, kind, arg);
+    if (!err && out && out_size)
+        mw_smtp_set_reply_out(c->eng, out, out_size);
+    return start(s, err);
 }
 
 int SmtpReset(HCLIENT hClient)
 {
-    return simple(hClient, MW_SMTP_CMD_RSET, NULL);
+    return simple(hClient, MW_SMTP_CMD_RSET, NULL, NULL, 0);
 }
 
 int SmtpVerifyAddress(HCLIENT hClient, const char *lpszAddress)
 {
-    if (!lpszAddress) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "lpszAddress is NULL");
-        return SMTP_ERROR;
-    }
-    return simple(hClient, MW_SMTP_CMD_VRFY, lpszAddress);
+    if (!lpszAddress)
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT, "lpszAddress is NULL");
+    return simple(hClient, MW_SMTP_CMD_VRFY, lpszAddress, NULL, 0);
 }
 
 int SmtpExpandAddress(HCLIENT hClient, const char *lpszAddress, char *lpszBuffer, size_t cbBuffer)
 {
-    if (!lpszAddress) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "lpszAddress is NULL");
-        return SMTP_ERROR;
-    }
-    int r = simple(hClient, MW_SMTP_CMD_EXPN, lpszAddress);
-    if (r == 0 && lpszBuffer && cbBuffer) {
-        mw_session *s;
-        smtp_client *c;
-        if (lookup(hClient, &s, &c) == 0)
-            mw_strlcpy(lpszBuffer, mw_smtp_last_text(c->eng), cbBuffer);
-    }
-    return r;
+    if (!lpszAddress)
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT, "lpszAddress is NULL");
+    return simple(hClient, MW_SMTP_CMD_EXPN, lpszAddress, lpszBuffer, cbBuffer);
 }
 
 /* Verbs whose replies change the protocol state beyond one reply: only the dedicated calls
@@ -707,19 +515,14 @@ int SmtpCommand(HCLIENT hClient, const char *lpszCommand)
     smtp_client *c;
     if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
-    if (!lpszCommand || !*lpszCommand || bad_text(lpszCommand)) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "the command is empty or holds CR, LF, NUL or "
-                                                "another control character");
-        return SMTP_ERROR;
-    }
-    if (forbidden_verb(lpszCommand)) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT,
-                     "DATA, BDAT, STARTTLS and AUTH have dedicated calls");
-        return SMTP_ERROR;
-    }
-    if (ready(s, c) || mw_smtp_op_command(c->eng, MW_SMTP_CMD_RAW, lpszCommand))
-        return SMTP_ERROR;
-    int r = start(s);
+    if (!lpszCommand || !*lpszCommand || bad_text(lpszCommand))
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
+                                "the command is empty or holds CR, LF, NUL or another control "
+                                "character");
+    if (forbidden_verb(lpszCommand))
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
+                                "DATA, BDAT, STARTTLS and AUTH have dedicated calls");
+    int r = start(s, mw_smtp_op_command(c->eng, MW_SMTP_CMD_RAW, lpszCommand));
     return r == 0 ? mw_smtp_last_code(c->eng) : r;
 }
 
@@ -751,10 +554,9 @@ int SmtpGetTransferStatus(HCLIENT hClient, LPSMTPTRANSFERSTATUS lpStatus)
 {
     mw_session *s;
     smtp_client *c;
-    if (!lpStatus || lpStatus->dwSize < sizeof *lpStatus) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "dwSize must be sizeof(SMTPTRANSFERSTATUS)");
-        return SMTP_ERROR;
-    }
+    if (!lpStatus || lpStatus->dwSize < sizeof *lpStatus)
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
+                                "dwSize must be sizeof(SMTPTRANSFERSTATUS)");
     if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
     mw_smtp_transfer(c->eng, &lpStatus->qwBytesCopied, &lpStatus->qwBytesTotal);
@@ -774,17 +576,13 @@ int SmtpGetRecipientResult(HCLIENT hClient, unsigned nIndex, LPSMTPRECIPIENT lpR
 {
     mw_session *s;
     smtp_client *c;
-    if (!lpRecipient || lpRecipient->dwSize < sizeof *lpRecipient) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "dwSize must be sizeof(SMTPRECIPIENT)");
-        return SMTP_ERROR;
-    }
+    if (!lpRecipient || lpRecipient->dwSize < sizeof *lpRecipient)
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT, "dwSize must be sizeof(SMTPRECIPIENT)");
     if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
     const mw_smtp_rcpt *r = mw_smtp_rcpt_at(c->eng, nIndex);
-    if (!r) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "no recipient %u", nIndex);
-        return SMTP_ERROR;
-    }
+    if (!r)
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT, "no recipient %u", nIndex);
     lpRecipient->nResultCode = r->code;
     memcpy(lpRecipient->szEnhancedCode, r->enh, sizeof lpRecipient->szEnhancedCode);
     lpRecipient->lpszAddress = r->addr;

@@ -11,7 +11,6 @@
 
 #include <mailwire/smtp.h>
 
-#include "../session/errors.h"
 #include "../util/alloc.h"
 #include "../util/base64.h"
 #include "../util/str.h"
@@ -49,43 +48,39 @@ unsigned mw_smtp_op_auth(mw_smtp *e, int mech, const char *user, const char *pas
                          unsigned port, int cleartext_ok)
 {
     char detail[256] = "";
-    if (e->state != SMTP_ST_READY) {
-        unsigned err = e->state == SMTP_ST_CLOSED ? ST_ERROR_NOT_CONNECTED : ST_ERROR_BUSY;
-        mw_set_error(err, "AUTH is possible only between transactions (state %s)",
-                     mw_smtp_state_name(e));
+    unsigned err = mw_smtp_check_start(e);
+    if (err)
         return err;
-    }
+    if (e->state != SMTP_ST_READY)
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_STATE,
+                              "AUTH is possible only between transactions (state %s)",
+                              mw_smtp_state_name(e));
     if (!e->ehlo || !(e->caps.flags & SMTP_EXTOPT_AUTH)) {
-        mw_set_error(ST_ERROR_INVALID_AUTHENTICATION_TYPE,
-                     e->ehlo ? "the server offers no AUTH"
-                             : "AUTH needs ESMTP (SMTP_OPTION_EXTENDED)");
-        return ST_ERROR_INVALID_AUTHENTICATION_TYPE;
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_AUTHENTICATION_TYPE,
+                              e->ehlo ? "the server offers no AUTH"
+                                      : "AUTH needs ESMTP (SMTP_OPTION_EXTENDED)");
     }
     if (!e->tls && !cleartext_ok) {
         /* Security checklist item 13 / RFC 8314: credentials only over TLS, unless allowed. */
-        mw_set_error(ST_ERROR_CLEARTEXT_REFUSED,
-                     "the connection is not encrypted; use SECURE or SECURE_IMPLICIT, or "
-                     "allow it with SMTP_OPTION_ALLOW_CLEARTEXT_AUTH");
-        return ST_ERROR_CLEARTEXT_REFUSED;
+        return mw_smtp_refuse(e, ST_ERROR_CLEARTEXT_REFUSED,
+                              "the connection is not encrypted; use SECURE or SECURE_IMPLICIT, or "
+                              "allow it with SMTP_OPTION_ALLOW_CLEARTEXT_AUTH");
     }
     if (mech == MW_SASL_NONE) {
         mech = mw_sasl_pick(e->caps.auth);
         if (mech == MW_SASL_NONE) {
-            mw_set_error(ST_ERROR_INVALID_AUTHENTICATION_TYPE, "no password mechanism offered (%s)",
-                         e->caps.lines ? "see EHLO" : "");
-            return ST_ERROR_INVALID_AUTHENTICATION_TYPE;
+            return mw_smtp_refuse(e, ST_ERROR_INVALID_AUTHENTICATION_TYPE,
+                                  "no password mechanism offered (%s)",
+                                  e->caps.lines ? "see EHLO" : "");
         }
     } else if (!(e->caps.auth & MW_SASL_BIT(mech))) {
-        mw_set_error(ST_ERROR_INVALID_AUTHENTICATION_TYPE, "the server does not offer %s",
-                     mw_sasl_mech_name(mech));
-        return ST_ERROR_INVALID_AUTHENTICATION_TYPE;
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_AUTHENTICATION_TYPE,
+                              "the server does not offer %s", mw_sasl_mech_name(mech));
     }
     mw_sasl *m = NULL;
-    unsigned err = mw_sasl_new(&m, mech, user, pass, host, port, detail, sizeof detail);
-    if (err) {
-        mw_set_error_text(err, detail);
-        return err;
-    }
+    err = mw_sasl_new(&m, mech, user, pass, host, port, detail, sizeof detail);
+    if (err)
+        return mw_smtp_refuse(e, err, "%s", detail);
     char prefix[64];
     snprintf(prefix, sizeof prefix, "AUTH %s", mw_sasl_mech_name(mech));
     const unsigned char *resp = NULL;
@@ -97,7 +92,7 @@ unsigned mw_smtp_op_auth(mw_smtp *e, int mech, const char *user, const char *pas
         rc = send_response(e, prefix, resp, len, 1);
     } else if (r == MW_SASL_FAILED) {
         err = mw_sasl_error(m) ? mw_sasl_error(m) : ST_ERROR_INTERNAL;
-        mw_set_error(err, "%s", mw_sasl_detail(m));
+        mw_smtp_refuse(e, err, "%s", mw_sasl_detail(m));
         mw_sasl_free(m);
         return err;
     } else {
@@ -106,8 +101,7 @@ unsigned mw_smtp_op_auth(mw_smtp *e, int mech, const char *user, const char *pas
     }
     if (rc) {
         mw_sasl_free(m);
-        mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
-        return ST_ERROR_OUT_OF_MEMORY;
+        return mw_smtp_refuse(e, ST_ERROR_OUT_OF_MEMORY, "out of memory");
     }
     mw_sasl_free(e->sasl);
     e->sasl = m;

@@ -8,7 +8,6 @@
 
 #include <mailwire/smtp.h>
 
-#include "../session/errors.h"
 #include "../util/alloc.h"
 #include "../util/str.h"
 
@@ -193,10 +192,11 @@ void mw_smtp_fail(mw_smtp *e, unsigned err, int fatal, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->detail, sizeof e->detail, fmt, ap);
+    mw_detail_vprintf(e->detail, sizeof e->detail, fmt, ap);
     va_end(ap);
     e->err = err;
     e->op = fatal ? MW_OP_FATAL : MW_OP_FAILED;
+    e->reply_out = NULL;
     mw_smtp_close_source(e);
     if (fatal) {
         e->exp_len = 0;
@@ -229,6 +229,15 @@ void mw_smtp_done(mw_smtp *e, enum smtp_state next)
 {
     mw_smtp_set_state(e, next);
     e->op = MW_OP_DONE;
+    if (e->reply_out)
+        mw_strlcpy(e->reply_out, e->last_text ? e->last_text : "", e->reply_out_size);
+    e->reply_out = NULL;
+}
+
+void mw_smtp_set_reply_out(mw_smtp *e, char *out, size_t size)
+{
+    e->reply_out = size ? out : NULL;
+    e->reply_out_size = size;
 }
 
 int mw_smtp_begin_op(mw_smtp *e, enum smtp_state st)
@@ -240,10 +249,28 @@ int mw_smtp_begin_op(mw_smtp *e, enum smtp_state st)
     return 0;
 }
 
-static unsigned oom(void)
+static unsigned oom(mw_smtp *e)
 {
-    mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
-    return ST_ERROR_OUT_OF_MEMORY;
+    return mw_smtp_refuse(e, ST_ERROR_OUT_OF_MEMORY, "out of memory");
+}
+
+unsigned mw_smtp_refuse(mw_smtp *e, unsigned err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mw_detail_vprintf(e->why, sizeof e->why, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+unsigned mw_smtp_check_start(mw_smtp *e)
+{
+    if (e->state == SMTP_ST_NONE || e->state == SMTP_ST_CLOSED)
+        return mw_smtp_refuse(e, ST_ERROR_NOT_CONNECTED, "the session is not connected");
+    if (e->op == MW_OP_RUNNING)
+        return mw_smtp_refuse(e, ST_ERROR_BUSY, "another operation is in progress (state %s)",
+                              state_names[e->state]);
+    return ST_ERROR_NONE;
 }
 
 /* ---- connect, EHLO, STARTTLS ------------------------------------------------------------ */
@@ -267,7 +294,7 @@ unsigned mw_smtp_op_connect(mw_smtp *e)
     mw_smtp_caps_clear(&e->caps);
     e->ehlo = 0;
     if (mw_smtp_push_exp(e, EXP_GREETING))
-        return oom();
+        return oom(e);
     mw_smtp_begin_op(e, SMTP_ST_GREETING);
     return ST_ERROR_NONE;
 }
@@ -379,12 +406,14 @@ unsigned mw_smtp_op_command(mw_smtp *e, int kind, const char *arg)
 {
     static const char *const verbs[] = {"", "RSET", "NOOP", "VRFY", "EXPN", "QUIT"};
     int in_tx = e->state == SMTP_ST_MAIL_OPEN;
+    unsigned err = mw_smtp_check_start(e);
+    if (err)
+        return err;
     if (e->state != SMTP_ST_READY &&
-        !(in_tx && kind != MW_SMTP_CMD_VRFY && kind != MW_SMTP_CMD_EXPN)) {
-        mw_set_error(e->state == SMTP_ST_CLOSED ? ST_ERROR_NOT_CONNECTED : ST_ERROR_BUSY,
-                     "the session cannot take a command now (state %s)", state_names[e->state]);
-        return e->state == SMTP_ST_CLOSED ? ST_ERROR_NOT_CONNECTED : ST_ERROR_BUSY;
-    }
+        !(in_tx && kind != MW_SMTP_CMD_VRFY && kind != MW_SMTP_CMD_EXPN))
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_STATE,
+                              "the session cannot take this command now (state %s)",
+                              state_names[e->state]);
     int r;
     if (kind == MW_SMTP_CMD_RAW)
         r = mw_smtp_out_line(e, arg, strlen(arg), (size_t)-1);
@@ -393,7 +422,7 @@ unsigned mw_smtp_op_command(mw_smtp *e, int kind, const char *arg)
     else
         r = mw_smtp_out_printf(e, "%s", verbs[kind]);
     if (r || mw_smtp_push_exp(e, kind == MW_SMTP_CMD_QUIT ? EXP_QUIT : EXP_CMD))
-        return oom();
+        return oom(e);
     e->cmd_kind = kind;
     /* NOOP, VRFY-less commands and raw ones leave an open transaction open; RSET ends it. */
     e->cmd_back = in_tx && kind != MW_SMTP_CMD_RSET ? SMTP_ST_MAIL_OPEN : SMTP_ST_READY;
@@ -618,6 +647,39 @@ static unsigned eng_next_event(void *p, unsigned *err)
     return ev;
 }
 
+static unsigned eng_connect(void *p)
+{
+    return mw_smtp_op_connect(p);
+}
+
+static unsigned eng_close(void *p)
+{
+    return mw_smtp_op_command(p, MW_SMTP_CMD_QUIT, NULL);
+}
+
+static void eng_closed(void *p)
+{
+    mw_smtp *e = p;
+    if (e->op == MW_OP_RUNNING) {
+        e->op = MW_OP_FATAL;
+        if (!e->err)
+            e->err = ST_ERROR_CONNECTION_CLOSED;
+    }
+    e->reply_out = NULL;
+    mw_smtp_close_source(e);
+    if (e->sec_to)
+        mw_wipe(e->obuf + e->sec_from, e->sec_to - e->sec_from);
+    e->sec_from = e->sec_to = 0;
+    e->opos = e->olen = 0;
+    e->exp_len = 0;
+    mw_smtp_set_state(e, SMTP_ST_CLOSED);
+}
+
+static const char *eng_why(void *p)
+{
+    return ((const mw_smtp *)p)->why;
+}
+
 const mw_engine_ops mw_smtp_engine_ops = {
     .name = "smtp",
     .feed = eng_feed,
@@ -630,6 +692,10 @@ const mw_engine_ops mw_smtp_engine_ops = {
     .next_event = eng_next_event,
     .expire = NULL,
     .cancel = NULL,
+    .connect = eng_connect,
+    .close = eng_close,
+    .closed = eng_closed,
+    .why = eng_why,
 };
 
 /* ---- getters ---------------------------------------------------------------------------- */

@@ -55,8 +55,8 @@ typedef struct mw_smtp_envelope {
 MW_INTERNAL mw_smtp *mw_smtp_new(uint32_t options, const char *local_name);
 MW_INTERNAL void mw_smtp_free(mw_smtp *e);
 
-/* Operations. Each returns ST_ERROR_NONE after queueing, or an error (thread error set) with
- * nothing queued. */
+/* Operations (engine_ops.h has the contract). Each returns ST_ERROR_NONE after queueing, or
+ * an error with nothing queued and the cause in the ops table's why(). */
 MW_INTERNAL unsigned mw_smtp_op_connect(mw_smtp *e);
 MW_INTERNAL unsigned mw_smtp_op_auth(mw_smtp *e, int mech, const char *user, const char *pass,
                                      const char *host, unsigned port, int cleartext_ok);
@@ -79,6 +79,10 @@ enum {
     MW_SMTP_CMD_QUIT
 };
 MW_INTERNAL unsigned mw_smtp_op_command(mw_smtp *e, int kind, const char *arg);
+
+/* The next operation, once it succeeds, copies the server's reply text into out (size bytes,
+ * terminated), so a non-blocking call delivers it like a blocking one (SmtpExpandAddress). */
+MW_INTERNAL void mw_smtp_set_reply_out(mw_smtp *e, char *out, size_t size);
 
 /* DSN settings for later transactions (SMTP_NOTIFY_* | SMTP_RETURN_*), envid may be NULL. */
 MW_INTERNAL unsigned mw_smtp_set_dsn(mw_smtp *e, uint32_t flags, const char *envid);

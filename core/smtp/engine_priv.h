@@ -75,6 +75,9 @@ struct mw_smtp {
     int op; /* MW_OP_* */
     unsigned err;
     char detail[400];
+    char why[400];   /* cause of the last refused op call (engine_ops.h: why) */
+    char *reply_out; /* mw_smtp_set_reply_out(): where the next op's final reply text goes */
+    size_t reply_out_size;
     unsigned long progress;
     int cmd_kind; /* MW_SMTP_CMD_* of a simple command */
     int cmd_back; /* state after it */
@@ -129,6 +132,11 @@ MW_INTERNAL int mw_smtp_push_exp(mw_smtp *e, enum smtp_expect x);
 /* Append a command line (CRLF added). secret_from: offset in the line from which the bytes
  * are secret, (size_t)-1 for none. Returns 0 or -1 (out of memory). */
 MW_INTERNAL int mw_smtp_out_line(mw_smtp *e, const char *line, size_t len, size_t secret_from);
+/* Refuse an op call: the cause goes to why (overlap-safe), the code is returned. */
+MW_INTERNAL unsigned mw_smtp_refuse(mw_smtp *e, unsigned err, const char *fmt, ...) MW_PRINTF(3, 4);
+/* The checks every op call starts with: connected (ST_ERROR_NOT_CONNECTED), no operation
+ * running (ST_ERROR_BUSY). */
+MW_INTERNAL unsigned mw_smtp_check_start(mw_smtp *e);
 MW_INTERNAL void mw_smtp_fail(mw_smtp *e, unsigned err, int fatal, const char *fmt, ...)
     MW_PRINTF(4, 5);
 /* Fail with the error class of the last reply (4xx temporary, 5xx permanent, anything else

@@ -11,7 +11,6 @@
 
 #include <mailwire/common.h>
 
-#include "../session/errors.h"
 #include "../util/alloc.h"
 
 /* Read size of the file source: one refill of the engine's output buffer. */
@@ -106,7 +105,6 @@ unsigned mw_smtp_source_memory(mw_smtp_source *src, const char *p, size_t n, int
     mem_src *m = mw_calloc(1, sizeof *m);
     if (!m || (copy && n && !(m->owned = mw_malloc(n)))) {
         free(m);
-        mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
         return ST_ERROR_OUT_OF_MEMORY;
     }
     if (copy && n) {
@@ -156,17 +154,16 @@ static void file_close(void *ctx)
     free(fs);
 }
 
-unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, mw_smtp_scan *scan)
+unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, mw_smtp_scan *scan, char *why,
+                             size_t why_size)
 {
     file_src *fs = mw_malloc(sizeof *fs);
-    if (!fs) {
-        mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
+    if (!fs)
         return ST_ERROR_OUT_OF_MEMORY;
-    }
     fs->detail[0] = 0;
     fs->f = fopen(path, "rb");
     if (!fs->f) {
-        mw_set_error(ST_ERROR_FILE, "%s: %s", path, strerror(errno));
+        snprintf(why, why_size, "%s: %s", path, strerror(errno));
         free(fs);
         return ST_ERROR_FILE;
     }
@@ -180,7 +177,7 @@ unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, mw_smtp_scan
             mw_smtp_scan_update(scan, fs->buf, n);
     }
     if (ferror(fs->f) || fseek(fs->f, 0, SEEK_SET) != 0) {
-        mw_set_error(ST_ERROR_FILE, "%s: %s", path, strerror(errno));
+        snprintf(why, why_size, "%s: %s", path, strerror(errno));
         file_close(fs);
         return ST_ERROR_FILE;
     }
@@ -191,4 +188,37 @@ unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, mw_smtp_scan
     src->ctx = fs;
     src->total = total;
     return ST_ERROR_NONE;
+}
+
+unsigned mw_smtp_message_source(mw_smtp_source *src, const void *msg, size_t len, int is_file,
+                                int copy, mw_smtp_scan *sc, char *why, size_t why_size)
+{
+    unsigned err;
+    why[0] = 0;
+    if (is_file) {
+        err = mw_smtp_source_file(src, msg, sc, why, why_size);
+        if (err)
+            return err;
+    } else {
+        mw_smtp_scan_init(sc);
+        mw_smtp_scan_update(sc, msg, len);
+    }
+    if (sc->has_nul) {
+        snprintf(why, why_size, "NUL byte in the message at offset %llu",
+                 (unsigned long long)sc->nul_offset);
+        err = ST_ERROR_INVALID_ARGUMENT;
+    } else if (sc->has_long_line) {
+        snprintf(why, why_size,
+                 "the line at offset %llu is longer than %d octets (RFC 5321 section "
+                 "4.5.3.1.6); encode the content (quoted-printable or base64)",
+                 (unsigned long long)sc->long_line_offset, MW_SMTP_MAX_LINE);
+        err = ST_ERROR_INVALID_ARGUMENT;
+    } else if (!is_file) {
+        err = mw_smtp_source_memory(src, msg, len, copy);
+    } else {
+        return ST_ERROR_NONE;
+    }
+    if (err && is_file)
+        src->close(src->ctx);
+    return err;
 }

@@ -8,7 +8,6 @@
 
 #include <mailwire/smtp.h>
 
-#include "../session/errors.h"
 #include "../util/alloc.h"
 #include "../util/str.h"
 #include "engine_priv.h"
@@ -21,10 +20,9 @@
 /* BDAT chunks in flight when pipelining (RFC 3030 section 4.2 allows pipelining BDAT). */
 #define BDAT_WINDOW 8u
 
-static unsigned oom(void)
+static unsigned oom(mw_smtp *e)
 {
-    mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
-    return ST_ERROR_OUT_OF_MEMORY;
+    return mw_smtp_refuse(e, ST_ERROR_OUT_OF_MEMORY, "out of memory");
 }
 
 /* ---- envelope --------------------------------------------------------------------------- */
@@ -91,26 +89,25 @@ unsigned mw_smtp_set_dsn(mw_smtp *e, uint32_t flags, const char *envid)
         size_t n = strlen(envid);
         for (size_t i = 0; i < n; i++)
             if ((unsigned char)envid[i] < 0x20 || (unsigned char)envid[i] >= 0x7f) {
-                mw_set_error(ST_ERROR_INVALID_ARGUMENT, "ENVID must be printable ASCII");
-                return ST_ERROR_INVALID_ARGUMENT;
+                return mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT,
+                                      "ENVID must be printable ASCII");
             }
         if (n > 100) {
-            mw_set_error(ST_ERROR_INVALID_ARGUMENT, "ENVID longer than 100 characters");
-            return ST_ERROR_INVALID_ARGUMENT;
+            return mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT, "ENVID longer than 100 characters");
         }
         if (mw_strdup_opt(&copy, envid))
-            return oom();
+            return oom(e);
     }
     if ((flags & SMTP_NOTIFY_NEVER) &&
         (flags & (SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE | SMTP_NOTIFY_DELAY))) {
         free(copy);
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "NOTIFY=NEVER excludes the other NOTIFY values");
-        return ST_ERROR_INVALID_ARGUMENT;
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT,
+                              "NOTIFY=NEVER excludes the other NOTIFY values");
     }
     if ((flags & SMTP_RETURN_HEADERS) && (flags & SMTP_RETURN_FULL)) {
         free(copy);
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "RET=HDRS and RET=FULL exclude each other");
-        return ST_ERROR_INVALID_ARGUMENT;
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT,
+                              "RET=HDRS and RET=FULL exclude each other");
     }
     free(e->envid);
     e->envid = copy;
@@ -128,40 +125,36 @@ static unsigned check_envelope(mw_smtp *e, const mw_smtp_envelope *env, int *utf
 {
     char d[200];
     if (mw_smtp_check_address(env->from, strlen(env->from), 1, d, sizeof d)) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "sender: %s", d);
-        return ST_ERROR_INVALID_ARGUMENT;
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT, "sender: %s", d);
     }
     *utf8 = env->need_smtputf8 || !is_ascii(env->from);
     for (size_t i = 0; i < env->nrcpt; i++) {
         if (mw_smtp_check_address(env->rcpts[i], strlen(env->rcpts[i]), 0, d, sizeof d)) {
-            mw_set_error(ST_ERROR_INVALID_ARGUMENT, "recipient %zu: %s", i + 1, d);
-            return ST_ERROR_INVALID_ARGUMENT;
+            return mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT, "recipient %zu: %s", i + 1, d);
         }
         if (!is_ascii(env->rcpts[i]))
             *utf8 = 1;
     }
     uint32_t f = e->ehlo ? e->caps.flags : 0;
     if (*utf8 && !(f & SMTP_EXTOPT_SMTPUTF8)) {
-        mw_set_error(ST_ERROR_NOT_SUPPORTED,
-                     "the message needs SMTPUTF8 (RFC 6531), which the server does not offer");
-        return ST_ERROR_NOT_SUPPORTED;
+        return mw_smtp_refuse(
+            e, ST_ERROR_NOT_SUPPORTED,
+            "the message needs SMTPUTF8 (RFC 6531), which the server does not offer");
     }
     if (env->need_8bit && !(f & SMTP_EXTOPT_8BITMIME)) {
-        mw_set_error(ST_ERROR_NOT_SUPPORTED,
-                     "the message has 8-bit content; the server does not offer 8BITMIME");
-        return ST_ERROR_NOT_SUPPORTED;
+        return mw_smtp_refuse(e, ST_ERROR_NOT_SUPPORTED,
+                              "the message has 8-bit content; the server does not offer 8BITMIME");
     }
     if (want_dsn(e) && !(f & SMTP_EXTOPT_DSN)) {
-        mw_set_error(ST_ERROR_NOT_SUPPORTED,
-                     "delivery options are set; the server does not offer DSN (RFC 3461)");
-        return ST_ERROR_NOT_SUPPORTED;
+        return mw_smtp_refuse(e, ST_ERROR_NOT_SUPPORTED,
+                              "delivery options are set; the server does not offer DSN (RFC 3461)");
     }
     if (env->size && e->caps.size_limit && (f & SMTP_EXTOPT_SIZE) &&
         env->size > e->caps.size_limit) {
-        mw_set_error(ST_ERROR_MESSAGE_TOO_LARGE,
-                     "%llu octets; the server accepts at most %llu (RFC 1870)",
-                     (unsigned long long)env->size, (unsigned long long)e->caps.size_limit);
-        return ST_ERROR_MESSAGE_TOO_LARGE;
+        return mw_smtp_refuse(e, ST_ERROR_MESSAGE_TOO_LARGE,
+                              "%llu octets; the server accepts at most %llu (RFC 1870)",
+                              (unsigned long long)env->size,
+                              (unsigned long long)e->caps.size_limit);
     }
     return ST_ERROR_NONE;
 }
@@ -256,16 +249,14 @@ static void reset_transfer(mw_smtp *e)
 unsigned mw_smtp_op_send(mw_smtp *e, const mw_smtp_envelope *env, mw_smtp_source *src)
 {
     int utf8 = 0;
-    unsigned err = ST_ERROR_NONE;
-    if (e->state != SMTP_ST_READY) {
-        mw_set_error(ST_ERROR_BUSY, "a transaction is open (state %s)", mw_smtp_state_name(e));
-        err = ST_ERROR_BUSY;
-    } else if (env->nrcpt == 0) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "no recipients");
-        err = ST_ERROR_INVALID_ARGUMENT;
-    } else {
+    unsigned err = mw_smtp_check_start(e);
+    if (!err && e->state != SMTP_ST_READY)
+        err = mw_smtp_refuse(e, ST_ERROR_INVALID_STATE, "a transaction is open (state %s)",
+                             mw_smtp_state_name(e));
+    else if (!err && env->nrcpt == 0)
+        err = mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT, "no recipients");
+    else if (!err)
         err = check_envelope(e, env, &utf8);
-    }
     if (err) {
         if (src->close)
             src->close(src->ctx);
@@ -309,17 +300,19 @@ nomem:
     e->olen = e->opos = 0;
     e->exp_len = 0;
     mw_smtp_close_source(e);
-    return oom();
+    return oom(e);
 }
 
 unsigned mw_smtp_op_mail(mw_smtp *e, const mw_smtp_envelope *env)
 {
     int utf8 = 0;
-    if (e->state != SMTP_ST_READY) {
-        mw_set_error(ST_ERROR_BUSY, "a transaction is open (state %s)", mw_smtp_state_name(e));
-        return ST_ERROR_BUSY;
-    }
-    unsigned err = check_envelope(e, env, &utf8);
+    unsigned err = mw_smtp_check_start(e);
+    if (err)
+        return err;
+    if (e->state != SMTP_ST_READY)
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_STATE, "a transaction is open (state %s)",
+                              mw_smtp_state_name(e));
+    err = check_envelope(e, env, &utf8);
     if (err)
         return err;
     reset_transfer(e);
@@ -330,7 +323,7 @@ unsigned mw_smtp_op_mail(mw_smtp *e, const mw_smtp_envelope *env)
     e->pipelining = 0;
     e->use_bdat = 0;
     if (out_mail(e, env, utf8) || mw_smtp_push_exp(e, EXP_MAIL))
-        return oom();
+        return oom(e);
     mw_smtp_begin_op(e, SMTP_ST_ENVELOPE);
     return ST_ERROR_NONE;
 }
@@ -338,33 +331,33 @@ unsigned mw_smtp_op_mail(mw_smtp *e, const mw_smtp_envelope *env)
 unsigned mw_smtp_op_rcpt(mw_smtp *e, const char *addr)
 {
     char d[200];
-    if (e->state != SMTP_ST_MAIL_OPEN) {
-        mw_set_error(ST_ERROR_BUSY, "no transaction is open (SmtpCreateMessage first)");
-        return ST_ERROR_BUSY;
-    }
+    unsigned err = mw_smtp_check_start(e);
+    if (err)
+        return err;
+    if (e->state != SMTP_ST_MAIL_OPEN)
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_STATE,
+                              "no transaction is open (SmtpCreateMessage first)");
     if (mw_smtp_check_address(addr, strlen(addr), 0, d, sizeof d)) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "recipient: %s", d);
-        return ST_ERROR_INVALID_ARGUMENT;
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT, "recipient: %s", d);
     }
     if (!is_ascii(addr) && !(e->caps.flags & SMTP_EXTOPT_SMTPUTF8)) {
-        mw_set_error(ST_ERROR_NOT_SUPPORTED,
-                     "a non-ASCII address needs SMTPUTF8, which the server does not offer");
-        return ST_ERROR_NOT_SUPPORTED;
+        return mw_smtp_refuse(
+            e, ST_ERROR_NOT_SUPPORTED,
+            "a non-ASCII address needs SMTPUTF8, which the server does not offer");
     }
     /* RFC 6531 section 3.4: a UTF-8 address is only allowed in a transaction whose MAIL FROM
      * announced SMTPUTF8, which cannot be added afterwards. */
     if (!is_ascii(addr) && !e->tx_utf8) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT,
-                     "a non-ASCII recipient needs a transaction started with "
-                     "SMTP_CONTENT_SMTPUTF8 (RFC 6531 section 3.4)");
-        return ST_ERROR_INVALID_ARGUMENT;
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT,
+                              "a non-ASCII recipient needs a transaction started with "
+                              "SMTP_CONTENT_SMTPUTF8 (RFC 6531 section 3.4)");
     }
     if (add_rcpt(e, addr))
-        return oom();
+        return oom(e);
     if (out_rcpt(e, addr) || mw_smtp_push_exp(e, EXP_RCPT)) {
         e->nrcpt--;
         free(e->rcpt[e->nrcpt].addr);
-        return oom();
+        return oom(e);
     }
     e->rcpt_sent = e->nrcpt;
     mw_smtp_begin_op(e, SMTP_ST_ENVELOPE);
@@ -373,13 +366,14 @@ unsigned mw_smtp_op_rcpt(mw_smtp *e, const char *addr)
 
 unsigned mw_smtp_op_write(mw_smtp *e, const char *data, size_t len, int final)
 {
-    if (e->state != SMTP_ST_MAIL_OPEN && e->state != SMTP_ST_DATA_OPEN) {
-        mw_set_error(ST_ERROR_BUSY, "no transaction is open (SmtpCreateMessage first)");
-        return ST_ERROR_BUSY;
-    }
+    unsigned err = mw_smtp_check_start(e);
+    if (err)
+        return err;
+    if (e->state != SMTP_ST_MAIL_OPEN && e->state != SMTP_ST_DATA_OPEN)
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_STATE,
+                              "no transaction is open (SmtpCreateMessage first)");
     if (len && memchr(data, '\0', len)) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "NUL byte in the message");
-        return ST_ERROR_INVALID_ARGUMENT;
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT, "NUL byte in the message");
     }
     /* The span is handed out directly: sp/sl are the source's unread bytes. */
     mw_smtp_close_source(e);
@@ -390,7 +384,7 @@ unsigned mw_smtp_op_write(mw_smtp *e, const char *data, size_t len, int final)
     if (e->state == SMTP_ST_MAIL_OPEN) {
         mw_smtp_dot_init(&e->dot, 1);
         if (mw_smtp_out_printf(e, "DATA") || mw_smtp_push_exp(e, EXP_DATA))
-            return oom();
+            return oom(e);
         mw_smtp_begin_op(e, SMTP_ST_DATA_CMD);
         return ST_ERROR_NONE;
     }

@@ -12,6 +12,7 @@
 extern "C" {
 #include "common/line_engine.h"
 #include "core/session/handle.h"
+#include "core/session/client.h"
 #include "core/session/session.h"
 }
 
@@ -53,7 +54,7 @@ class TestClient
         if (greeting_replies)
             mwt_le_expect(&e_, greeting_replies);
         unsigned err = mw_session_connect(s_, host.c_str(), port);
-        return err ? err : mw_session_run(s_);
+        return err ? err : mw_client_run(s_);
     }
     // Start connecting without waiting (non-blocking use).
     unsigned StartConnect(const std::string &host, uint16_t port)
@@ -65,13 +66,13 @@ class TestClient
     {
         mwt_le_command(&e_, cmd.c_str(), secret_from);
         unsigned err = mw_session_begin(s_);
-        return err ? err : mw_session_run(s_);
+        return err ? err : mw_client_run(s_);
     }
     unsigned StartTls(const std::string &cmd = "STARTTLS\r\n")
     {
         mwt_le_starttls(&e_, cmd.c_str());
         unsigned err = mw_session_begin(s_);
-        return err ? err : mw_session_run(s_);
+        return err ? err : mw_client_run(s_);
     }
     SECURITYINFO Security() const
     {

@@ -175,7 +175,7 @@ TEST(RealTls, DovecotImapStartTls)
     mwt_le_command(&c.engine(), "a2 CAPABILITY\r\n", static_cast<size_t>(-1));
     mwt_le_expect(&c.engine(), 1); // untagged CAPABILITY + tagged OK
     ASSERT_EQ(mw_session_begin(c.session()), 0u);
-    ASSERT_EQ(mw_session_run(c.session()), 0u) << c.Detail();
+    ASSERT_EQ(mw_client_run(c.session()), 0u) << c.Detail();
     EXPECT_NE(c.Replies().find("a2 OK"), std::string::npos) << c.Replies();
     EXPECT_NE(c.Replies().find("AUTH=PLAIN"), std::string::npos) << c.Replies();
 }

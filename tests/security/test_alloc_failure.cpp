@@ -12,6 +12,7 @@
 extern "C" {
 #include "common/line_engine.h"
 #include "core/session/handle.h"
+#include "core/session/client.h"
 #include "core/session/session.h"
 #include "core/util/alloc.h"
 }
@@ -43,13 +44,13 @@ unsigned OneSession(uint16_t port, std::string *replies)
         mwt_le_expect(&e, 1);
         err = mw_session_connect(s, "localhost", port);
         if (!err)
-            err = mw_session_run(s);
+            err = mw_client_run(s);
     }
     if (!err) {
         mwt_le_command(&e, "NOOP\r\n", static_cast<size_t>(-1));
         err = mw_session_begin(s);
         if (!err)
-            err = mw_session_run(s);
+            err = mw_client_run(s);
     }
     *replies = std::string(e.replies, e.replies_len);
     mw_session_close(s);

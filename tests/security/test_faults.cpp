@@ -234,7 +234,7 @@ TEST(Events, FreeingTheSessionInsideACallbackIsDeferred)
     ASSERT_EQ(mw_session_connect(s, "127.0.0.1", srv.port()), 0u);
     // The blocking loop notices the free once the dispatcher unwound; ASan checks that
     // nothing touched the session afterwards and that nothing leaked.
-    EXPECT_EQ(mw_session_run(s), (unsigned)ST_ERROR_INVALID_HANDLE);
+    EXPECT_EQ(mw_client_run(s), (unsigned)ST_ERROR_INVALID_HANDLE);
     EXPECT_EQ(ctx.calls, 1);
     mwt_le_free(&e);
 }
@@ -343,7 +343,7 @@ TEST(NonBlocking, NameResolutionNeverBlocksTheCaller)
     pollfd p{sock, POLLIN, 0};
     EXPECT_EQ(poll(&p, 1, 3000), 1) << "the resolver wakes the caller's poll";
     EXPECT_GE(MsSince(t0), 700);
-    EXPECT_EQ(mw_session_run(c.session()), 0u) << c.Detail();
+    EXPECT_EQ(mw_client_run(c.session()), 0u) << c.Detail();
     EXPECT_EQ(c.Replies(), "220 resolved\n");
 }
 
@@ -386,7 +386,7 @@ TEST(NonBlocking, StepNeverWaitsForTheServer)
     EXPECT_TRUE(want & MW_WANT_READ);
     EXPECT_GT(timeout, 3000);
     EXPECT_LE(timeout, 5000);
-    EXPECT_EQ(mw_session_run(c.session()), 0u);
+    EXPECT_EQ(mw_client_run(c.session()), 0u);
     EXPECT_EQ(c.Replies(), "220 late\n");
 }
 

@@ -478,7 +478,7 @@ TEST(StartTls, GoAheadSplitByteByByteStillWorks)
     ASSERT_EQ(c.StartTls(), 0u) << c.Detail();
     mwt_le_expect(&c.engine(), 1);
     ASSERT_EQ(mw_session_begin(c.session()), 0u);
-    ASSERT_EQ(mw_session_run(c.session()), 0u) << c.Detail();
+    ASSERT_EQ(mw_client_run(c.session()), 0u) << c.Detail();
     EXPECT_EQ(c.Replies(), "220 plain\n220 go ahead\n220 tls\n");
 }
 
@@ -549,7 +549,7 @@ TEST(Trace, PublicTraceSeesTheDialogueWithSecretsRedacted)
     size_t before = from_default.text.size();
     mwt_le_command(&c.engine(), "NOOP\r\n", static_cast<size_t>(-1));
     EXPECT_EQ(mw_session_begin(c.session()), 0u);
-    mw_session_run(c.session()); // the script has ended: the result does not matter here
+    mw_client_run(c.session()); // the script has ended: the result does not matter here
     EXPECT_EQ(from_default.text.size(), before);
     // A session created after the default was cleared has no trace.
     EXPECT_EQ(MailwireSetTrace(INVALID_CLIENT, RecordTrace, nullptr), MAILWIRE_ERROR);

@@ -753,7 +753,7 @@ TEST(SmtpEngine, Utf8RecipientNeedsAnSmtputf8Transaction)
                     unsigned want = smtputf8 ? 0u : (unsigned)ST_ERROR_INVALID_ARGUMENT;
                     EXPECT_EQ(mw_smtp_op_rcpt(d.e, "\xce\xb4@y"), want);
                     if (!smtputf8) {
-                        EXPECT_NE(std::string(MailwireGetLastErrorDetail()).find("SMTPUTF8"),
+                        EXPECT_NE(std::string(mw_smtp_engine_ops.why(d.e)).find("SMTPUTF8"),
                                   std::string::npos);
                     }
                 })},
