@@ -161,6 +161,7 @@ int MailwireExecute(HCLIENT hClient)
     if (mw_handle_lookup(hClient, 1, &s))
         return MAILWIRE_ERROR;
     if (!mw_session_busy(s)) {
+        /* Nothing runs: report how the last operation ended (again). */
         unsigned err = mw_session_last_error(s);
         mw_set_error_text(err, err ? mw_session_error_detail(s) : "");
         return err ? MAILWIRE_ERROR : 0;
@@ -176,7 +177,8 @@ int MailwireExecute(HCLIENT hClient)
         mw_set_error(ST_ERROR_INVALID_HANDLE, "the session was freed by an event callback");
         return MAILWIRE_ERROR;
     default:
-        return MAILWIRE_ERROR; /* fail() set the thread error */
+        mw_set_error_text(mw_session_last_error(s), mw_session_error_detail(s));
+        return MAILWIRE_ERROR;
     }
 }
 

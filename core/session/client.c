@@ -123,23 +123,6 @@ unsigned mw_client_run(mw_session *s)
 
 /* ---- starting operations ---------------------------------------------------------------- */
 
-static int step_once(mw_session *s)
-{
-    switch (mw_session_step(s)) {
-    case MW_STEP_FAILED:
-        session_error(s, mw_session_last_error(s));
-        return MAILWIRE_ERROR;
-    case MW_STEP_FREED:
-        mw_set_error(ST_ERROR_INVALID_HANDLE, "the session was freed by an event callback");
-        return MAILWIRE_ERROR;
-    default:
-        /* Done or waiting: either way the caller learns the end from MailwireExecute() and
-         * the events, as for every other non-blocking operation. */
-        mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
-        return MAILWIRE_IN_PROGRESS;
-    }
-}
-
 int mw_client_op(mw_session *s, unsigned err, unsigned op_timeout_ms)
 {
     if (err)
@@ -155,7 +138,10 @@ int mw_client_op(mw_session *s, unsigned err, unsigned op_timeout_ms)
     mw_session_set_op_timeout(s, op_timeout_ms);
     if (!mw_session_is_async(s))
         return mw_client_run(s) ? MAILWIRE_ERROR : 0;
-    return step_once(s);
+    /* Non-blocking: nothing more happens in this call (it stays O(1), and no callback runs
+     * inside the call that started the operation); the poll info says "step now". */
+    mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
+    return MAILWIRE_IN_PROGRESS;
 }
 
 /* ---- open and close --------------------------------------------------------------------- */
@@ -214,8 +200,7 @@ HCLIENT mw_client_open(const mw_open_args *a)
     if ((err = mw_session_connect(s, a->host, (uint16_t)a->port)) != ST_ERROR_NONE)
         return open_failed(s, h, err, mw_session_error_detail(s));
     if (a->async) {
-        (void)step_once(s); /* a failure is reported by MailwireExecute() and CONNECT */
-        mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
+        mw_set_error(ST_ERROR_IN_PROGRESS, NULL); /* see mw_client_op() */
         return h;
     }
     int freed;

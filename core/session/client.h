@@ -44,16 +44,17 @@ typedef struct mw_open_args {
 /* Open a session: resolve, connect, TLS, greeting and the protocol's start (EHLO, STARTTLS,
  * CAPABILITY...), all as the connect operation of the engine. A blocking session returns
  * once it is ready, or INVALID_CLIENT with the thread error set (nothing is left behind). A
- * non-blocking one returns the handle at once, after a first step, with the thread error
- * ST_ERROR_IN_PROGRESS; the operation's end is reported by MailwireExecute() and the CONNECT
- * event. */
+ * non-blocking one returns the handle at once with the thread error ST_ERROR_IN_PROGRESS,
+ * under the start rule of mw_client_op(); the operation's end is reported by
+ * MailwireExecute() and the CONNECT event. */
 MW_INTERNAL HCLIENT mw_client_open(const mw_open_args *a);
 
 /* Start the operation an engine op call has just queued; err is what that call returned
  * (its cause then comes from the engine's why()). The one start rule of both protocols:
  * a blocking session runs the operation to its end (0, or MAILWIRE_ERROR); a non-blocking one
- * is stepped once at once, so the commands go out now rather than at the first execute,
- * and returns MAILWIRE_IN_PROGRESS (or MAILWIRE_ERROR when that step already failed).
+ * returns MAILWIRE_IN_PROGRESS at once, having done nothing more: the call stays O(1) and no
+ * callback runs inside it, and the poll info asks for a step now (timeout 0), so the
+ * commands go out at the first MailwireExecute().
  * op_timeout_ms replaces the session timeout for the replies of this operation (0: the
  * session timeout). When an operation was running and the engine let the new one take its
  * place (IMAP: a command ends IDLE), the running session operation simply goes on as the new

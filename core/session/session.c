@@ -311,6 +311,7 @@ unsigned mw_session_connect(mw_session *s, const char *host, uint16_t port)
         return refuse(s, ST_ERROR_OUT_OF_MEMORY, "could not start the resolver");
     s->op_active = 1;
     s->op_connect = 1;
+    s->unstepped = 1;
     arm_deadline(s);
     set_phase(s, MW_PH_RESOLVING);
     mw_session_trace_info(s, "connecting to %s port %u", host, (unsigned)port);
