@@ -198,7 +198,6 @@ int MailwireGetPollInfo(HCLIENT hClient, MAILWIRE_SOCKET *lpSocket, unsigned *lp
     *lpSocket = (MAILWIRE_SOCKET)sock;
     *lpEvents = (unsigned)want & (MAILWIRE_POLL_READ | MAILWIRE_POLL_WRITE);
     *lpTimeout = timeout;
-    mw_set_error(ST_ERROR_NONE, NULL);
     return 0;
 }
 

@@ -41,6 +41,23 @@ typedef struct mw_client_handle_tag *HCLIENT;
  * MailwireGetLastErrorDetail() returns the cause of the last failure on this thread
  * (a certificate's rejection reasons, the socket error, the server's reply text).
  *
+ * When a successful call changes the last error (one rule for the whole library):
+ * - a call that runs or starts an operation, or changes a setting, sets ST_ERROR_NONE when it
+ *   succeeds, or ST_ERROR_IN_PROGRESS when it started a non-blocking operation;
+ * - a call that only reads what the library already holds leaves the last error as it was,
+ *   so that the cause of a failure can still be read after it: the error functions
+ *   themselves, the result getters (SmtpGetResultCode(), SmtpGetResultString(),
+ *   ImapGetResultCode(), ImapGetResultString(), ImapGetAlert()), the state getters
+ *   (SmtpGetTransferStatus(), SmtpGetRecipientCount(), SmtpGetRecipientResult(),
+ *   SmtpGetExtendedOptions(), ImapGetTransferStatus(), ImapGetMailboxInfo(),
+ *   ImapGetMessageCount(), ImapGetNextMailbox(), ImapGetSearchResults(),
+ *   ImapHasCapability(), ImapGetCapabilities()) and the session getters
+ *   (MailwireGetSecurityInfo(), MailwireGetPollInfo(), the GetSocket calls).
+ * Each function's documentation says which kind it is when its name does not.
+ *
+ * Engines and the session never set it themselves: it is set once, where the public call
+ * returns.
+ *
  * The server reply classes follow the Treck SMTP client: a 5xx (IMAP: a final NO) is
  * permanent, a 4xx is temporary, a reply of a class the command cannot have is "out of sync"
  * and drops the session.
@@ -272,6 +289,13 @@ typedef struct _SECURITYINFO {
  * instead and sets the last error to ST_ERROR_IN_PROGRESS: pump MailwireExecute() (or the
  * protocol's alias) until it returns 0 or MAILWIRE_ERROR; the operation's completion also
  * raises an event (CONNECT for a connect, COMMAND for a command, ERROR on failure).
+ *
+ * The call that starts a non-blocking operation does nothing more: it returns at once,
+ * no callback runs inside it, and MailwireGetPollInfo() then reports a timeout of 0 ("call
+ * MailwireExecute() now"), which sends the commands. Both faces run the same operation: a
+ * blocking call and a non-blocking one driven to its end give the same results, errors and
+ * output. Output pointers and buffers passed to a call that returned MAILWIRE_IN_PROGRESS
+ * must stay valid until the operation has ended; they are filled before it ends.
  * @{
  */
 #define MAILWIRE_ERROR (-1)    /**< The call failed; see the last error. */

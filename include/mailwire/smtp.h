@@ -21,8 +21,9 @@
  *   too), ST_ERROR_NOT_OWNER (another thread owns the handle and it was not opened with
  *   SMTP_OPTION_FREETHREAD);
  * - the state errors: ST_ERROR_NOT_CONNECTED (the session was closed: after 421, a fatal
- *   error, a timeout or a cancel), ST_ERROR_BUSY (a non-blocking operation is still running,
- *   or the transaction is not in a phase where the call fits);
+ *   error, a timeout or a cancel), ST_ERROR_BUSY (a non-blocking operation is still running),
+ *   ST_ERROR_INVALID_STATE (the transaction is not in a phase where the call fits; nothing
+ *   is sent and the session goes on);
  * - the exchange errors, which close the session: ST_ERROR_TIMEOUT (no reply within the
  *   session timeout), ST_ERROR_CANCELLED (SmtpCancel()), ST_ERROR_CONNECTION_CLOSED,
  *   ST_ERROR_TLS_TRUNCATED, ST_ERROR_SOCKET, ST_ERROR_PROTOCOL_VIOLATION, ST_ERROR_OUT_OF_SYNC,
@@ -375,8 +376,8 @@ MAILWIRE_API int SmtpDisconnect(HCLIENT hClient);
  *         ST_ERROR_FILE (the file cannot be opened or read), ST_ERROR_MESSAGE_TOO_LARGE,
  *         ST_ERROR_NOT_SUPPORTED, ST_ERROR_NO_VALID_RECIPIENTS, ST_ERROR_SERVER_PERMANENT /
  *         ST_ERROR_SERVER_TEMPORARY (MAIL, a recipient with SMTP_OPTION_ALLRECIPIENTS, DATA
- *         or the final reply), ST_ERROR_BUSY (a transaction from SmtpCreateMessage() is
- *         open), the handle and state errors and the exchange errors (see the file comment).
+ *         or the final reply), ST_ERROR_INVALID_STATE (a transaction from SmtpCreateMessage()
+ *         is open), the handle and state errors and the exchange errors (see the file comment).
  * @par Blocking: yes, up to the session timeout per reply (non-blocking session: no).
  * @par Thread: the owner.
  */
@@ -460,9 +461,9 @@ MAILWIRE_API int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSA
  * @return 0 when MAIL was accepted; SMTP_IN_PROGRESS (non-blocking); SMTP_ERROR:
  *         ST_ERROR_INVALID_ARGUMENT (NULL, not exactly one address, control characters),
  *         ST_ERROR_NOT_SUPPORTED (the server lacks 8BITMIME, SMTPUTF8 or DSN that the options
- *         need; nothing is sent), ST_ERROR_MESSAGE_TOO_LARGE, ST_ERROR_BUSY (a transaction is
- *         already open), ST_ERROR_SERVER_PERMANENT / ST_ERROR_SERVER_TEMPORARY (MAIL refused),
- *         the handle and state errors and the exchange errors (see the file comment).
+ *         need; nothing is sent), ST_ERROR_MESSAGE_TOO_LARGE, ST_ERROR_INVALID_STATE (a
+ *         transaction is already open), ST_ERROR_SERVER_PERMANENT / ST_ERROR_SERVER_TEMPORARY (MAIL
+ * refused), the handle and state errors and the exchange errors (see the file comment).
  * @par Blocking: yes, up to the session timeout (non-blocking session: no).
  * @par Thread: the owner.
  */
@@ -484,7 +485,8 @@ MAILWIRE_API int SmtpCreateMessage(HCLIENT hClient, const char *lpszFrom, uint64
  *         goes on; the result is also in SmtpGetRecipientResult()),
  *         ST_ERROR_INVALID_ARGUMENT (NULL, control characters, not exactly one address, a
  *         UTF-8 address in a transaction without SMTPUTF8), ST_ERROR_NOT_SUPPORTED (server
- *         lacks SMTPUTF8), ST_ERROR_BUSY (no transaction open, or the message has started),
+ *         lacks SMTPUTF8), ST_ERROR_INVALID_STATE (no transaction open, or the message has
+ *         started),
  *         the handle and state errors and the exchange errors (see the file comment).
  * @par Blocking: yes, up to the session timeout (non-blocking session: no).
  * @par Thread: the owner.
@@ -507,7 +509,7 @@ MAILWIRE_API int SmtpAddRecipient(HCLIENT hClient, const char *lpszAddress);
  *                 with them when it returns.
  * @param cbBuffer the number of bytes (0 is allowed).
  * @return 0 once all bytes are handed to the connection; SMTP_IN_PROGRESS (non-blocking);
- *         SMTP_ERROR: ST_ERROR_INVALID_ARGUMENT, ST_ERROR_BUSY (no transaction open),
+ *         SMTP_ERROR: ST_ERROR_INVALID_ARGUMENT, ST_ERROR_INVALID_STATE (no transaction open),
  *         ST_ERROR_NO_VALID_RECIPIENTS (every recipient was refused; the transaction is
  *         reset), ST_ERROR_SERVER_PERMANENT / ST_ERROR_SERVER_TEMPORARY (DATA refused),
  *         ST_ERROR_OUT_OF_MEMORY, the handle and state errors and the exchange errors.
@@ -522,8 +524,8 @@ MAILWIRE_API int SmtpWrite(HCLIENT hClient, const void *lpBuffer, size_t cbBuffe
  * @param hClient a session with an open transaction.
  * @return 0 when the server accepted the message (250); SMTP_IN_PROGRESS (non-blocking);
  *         SMTP_ERROR: ST_ERROR_SERVER_PERMANENT / ST_ERROR_SERVER_TEMPORARY (message refused),
- *         ST_ERROR_NO_VALID_RECIPIENTS, ST_ERROR_BUSY (no transaction open), the handle and
- *         state errors and the exchange errors (see the file comment).
+ *         ST_ERROR_NO_VALID_RECIPIENTS, ST_ERROR_INVALID_STATE (no transaction open), the handle
+ * and state errors and the exchange errors (see the file comment).
  * @par Blocking: yes, up to the session timeout (non-blocking session: no).
  * @par Thread: the owner.
  */
@@ -577,7 +579,7 @@ MAILWIRE_API int SmtpSetDeliveryOptions(HCLIENT hClient, uint32_t dwOptions,
  * @brief RSET: abandon the transaction in progress (RFC 5321 section 4.1.1.5).
  * @param hClient a connected SMTP session (with or without an open transaction).
  * @return 0; SMTP_IN_PROGRESS (non-blocking); SMTP_ERROR: ST_ERROR_SERVER_PERMANENT /
- *         ST_ERROR_SERVER_TEMPORARY, ST_ERROR_BUSY (the message transfer has started), the
+ *         ST_ERROR_SERVER_TEMPORARY, ST_ERROR_INVALID_STATE (the message transfer has started), the
  *         handle and state errors and the exchange errors (see the file comment).
  * @par Blocking: yes, up to the session timeout (non-blocking session: no).
  * @par Thread: the owner.
@@ -592,7 +594,7 @@ MAILWIRE_API int SmtpReset(HCLIENT hClient);
  *                    as given after "VRFY ".
  * @return 0; SMTP_IN_PROGRESS (non-blocking); SMTP_ERROR: ST_ERROR_INVALID_ARGUMENT,
  *         ST_ERROR_SERVER_PERMANENT (e.g. 550, or 502 when VRFY is disabled) /
- *         ST_ERROR_SERVER_TEMPORARY, ST_ERROR_BUSY (a transaction is open), the handle and
+ *         ST_ERROR_SERVER_TEMPORARY, ST_ERROR_INVALID_STATE (a transaction is open), the handle and
  *         state errors and the exchange errors (see the file comment).
  * @par Blocking: yes, up to the session timeout (non-blocking session: no).
  * @par Thread: the owner.
@@ -610,7 +612,7 @@ MAILWIRE_API int SmtpVerifyAddress(HCLIENT hClient, const char *lpszAddress);
  * @param cbBuffer    size of lpszBuffer in bytes.
  * @return 0; SMTP_IN_PROGRESS (non-blocking); SMTP_ERROR: ST_ERROR_INVALID_ARGUMENT,
  *         ST_ERROR_SERVER_PERMANENT (most servers answer 502) / ST_ERROR_SERVER_TEMPORARY,
- *         ST_ERROR_BUSY (a transaction is open), the handle and state errors and the
+ *         ST_ERROR_INVALID_STATE (a transaction is open), the handle and state errors and the
  *         exchange errors (see the file comment).
  * @par Blocking: yes, up to the session timeout (non-blocking session: no).
  * @par Thread: the owner.
