@@ -730,8 +730,9 @@ class Run
                 throw Mismatch{line, "the client sent more than 64 MiB"};
             lends_.push_back(sent_.size());
             sent_.append(p, n);
-            for (size_t i = 0; i < n; i++)
-                secret_ += i >= secret_from ? '1' : '0';
+            size_t open = std::min(n, secret_from);
+            secret_.append(open, '0');
+            secret_.append(n - open, '1');
             ops_.sent(eng_, n);
             Drain();
         }
