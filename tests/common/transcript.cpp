@@ -351,7 +351,7 @@ std::string After(const std::string &line, size_t n, int lineno)
 class Parser
 {
   public:
-    Parser(const std::vector<Protocol> &protocols) : protocols_(protocols) {}
+    explicit Parser(const std::vector<Protocol> &protocols) : protocols_(protocols) {}
 
     std::vector<Session> Parse(const std::string &text)
     {
@@ -367,7 +367,7 @@ class Parser
             if (first == std::string::npos || line[first] == '#')
                 continue;
             if (line == "---") {
-                End(lineno);
+                End();
                 Begin(lineno + 1);
                 continue;
             }
@@ -383,7 +383,7 @@ class Parser
             }
             StepLine(line, lineno);
         }
-        End(lineno);
+        End();
         return std::move(sessions_);
     }
 
@@ -406,7 +406,7 @@ class Parser
         header_[key] = {value, lineno};
     }
 
-    void End(int lineno)
+    void End()
     {
         if (cur_.steps.empty())
             throw ParseError{cur_.line, sessions_.empty() && header_.empty()
@@ -443,7 +443,6 @@ class Parser
                 cur_.longest = std::max(cur_.longest, s.text.bytes.size());
             cur_.events_listed |= s.kind == Kind::Event;
         }
-        (void)lineno;
         sessions_.push_back(std::move(cur_));
     }
 
