@@ -12,6 +12,10 @@
 
 #define DEFAULT_TIMEOUT_S 20u
 #define MAX_TIMEOUT_S 86400u
+/* How long a blocking disconnect waits for the reply to QUIT or LOGOUT at most: the
+ * connection goes either way, and an application closing down should not hang for a full
+ * timeout on a server that stopped answering. */
+#define CLOSE_WAIT_MS 5000u
 
 unsigned mw_client_lookup(HCLIENT h, unsigned proto, mw_session **s, void **data)
 {
@@ -235,6 +239,8 @@ int mw_client_close(HCLIENT h, unsigned proto)
             /* Sent if the socket takes it now; the reply is not waited for. */
             freed = mw_session_step(s) == MW_STEP_FREED;
         } else {
+            unsigned t = mw_session_timeout(s);
+            mw_session_set_op_timeout(s, t && t < CLOSE_WAIT_MS ? t : CLOSE_WAIT_MS);
             (void)run_to_end(s, &freed);
         }
         if (freed)

@@ -68,7 +68,8 @@ MW_INTERNAL unsigned mw_client_run(mw_session *s);
 
 /* SmtpDisconnect()/ImapDisconnect(): the polite end (QUIT, LOGOUT) when the connection can
  * take a command, then the handle and the session are gone. A blocking session waits for the
- * reply (bounded by the timeout); a non-blocking one sends what it can without waiting. */
+ * reply, at most the session timeout or 5 s, whichever is shorter; a non-blocking one sends
+ * what it can without waiting. */
 MW_INTERNAL int mw_client_close(HCLIENT h, unsigned proto);
 
 /* Fail a call before anything started: sets the thread error (detail printf-style, NULL for

@@ -335,7 +335,7 @@ MAILWIRE_API int SmtpAuthenticate(HCLIENT hClient, unsigned nAuthType, const cha
  *         SMTP_ERROR with ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER, or ST_ERROR_BUSY
  *         (FREETHREAD: another thread is inside a call on the handle; that call is cancelled
  *         and the handle stays valid: disconnect again once it has returned).
- * @par Blocking: a blocking session waits for the QUIT reply (up to its timeout); a
+ * @par Blocking: a blocking session waits for the QUIT reply (up to its timeout, at most 5 s); a
  *      non-blocking one sends QUIT without waiting.
  * @par Thread: the owner; may also be called from an event callback of the session (the free
  *      is then deferred until the callback returns).

@@ -565,4 +565,85 @@ TEST(SmtpFake, NonBlockingConnectRaisesConnectAndCommandEvents)
     SmtpDisconnect(h);
 }
 
+// SocketTools' READ and WRITE, on a non-blocking session only: READ once what arrived has
+// been processed, WRITE when the socket takes data again after a send had to wait. A
+// blocking session raises neither (its calls do their own reading and writing).
+TEST(SmtpFake, ReadAndWriteEventsOnANonBlockingSessionOnly)
+{
+    std::string msg = "Subject: rw\r\n\r\n";
+    while (msg.size() < (16u << 20))
+        msg += std::string(76, 'w') + "\r\n";
+    auto script = [](FakeServer &srv) {
+        srv.Send("220 fake\r\n")
+            .ExpectLine("EHLO")
+            .Send("250 fake\r\n")
+            .ExpectLine("MAIL FROM")
+            .Send("250 ok\r\n")
+            .ExpectLine("RCPT TO")
+            .Send("250 ok\r\n")
+            .ExpectLine("DATA")
+            .Send("354 go\r\n")
+            .Sleep(300) // the client's sends block meanwhile
+            .ReadUntil("\r\n.\r\n")
+            .Send("250 queued\r\n")
+            .ExpectLine("QUIT")
+            .Send("221 bye\r\n")
+            .Stall()
+            .Start();
+    };
+    struct Count {
+        int read = 0, write = 0;
+    };
+    auto cb = [](HCLIENT, unsigned ev, unsigned, void *u) {
+        auto *c = static_cast<Count *>(u);
+        (ev == SMTP_EVENT_READ ? c->read : c->write)++;
+    };
+    {
+        FakeServer srv;
+        script(srv);
+        Count n;
+        HCLIENT h = SmtpAsyncConnect("127.0.0.1", srv.port(), 10, SMTP_OPTION_EXTENDED,
+                                     "client.test", nullptr);
+        ASSERT_NE(h, INVALID_CLIENT);
+        ASSERT_EQ(SmtpRegisterEvent(h, SMTP_EVENT_READ, cb, &n), 0);
+        ASSERT_EQ(SmtpRegisterEvent(h, SMTP_EVENT_WRITE, cb, &n), 0);
+        auto pump = [&] {
+            int r;
+            while ((r = SmtpExecute(h)) == SMTP_IN_PROGRESS) {
+                MAILWIRE_SOCKET sock;
+                unsigned events;
+                int t;
+                ASSERT_EQ(SmtpGetPollInfo(h, &sock, &events, &t), 0);
+                pollfd p{sock,
+                         static_cast<short>(((events & MAILWIRE_POLL_READ) ? POLLIN : 0) |
+                                            ((events & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
+                         0};
+                poll(&p, 1, t < 0 ? 5000 : t);
+            }
+            ASSERT_EQ(r, 0) << MailwireGetLastErrorDetail();
+        };
+        pump();
+        EXPECT_EQ(n.read, 2) << "the greeting and the EHLO reply";
+        EXPECT_EQ(n.write, 0);
+        ASSERT_EQ(SmtpSendMessage(h, "a@x", "b@y", msg.data(), msg.size(), 0), SMTP_IN_PROGRESS);
+        pump();
+        EXPECT_GE(n.write, 1) << "16 MiB to a server that sleeps: a send had to wait";
+        EXPECT_EQ(n.read, 2 + 4) << "MAIL, RCPT, DATA and the final reply";
+        SmtpDisconnect(h);
+    }
+    {
+        FakeServer srv;
+        script(srv);
+        Count n;
+        HCLIENT h =
+            SmtpConnect("127.0.0.1", srv.port(), 10, SMTP_OPTION_EXTENDED, "client.test", nullptr);
+        ASSERT_NE(h, INVALID_CLIENT);
+        ASSERT_EQ(SmtpRegisterEvent(h, SMTP_EVENT_READ, cb, &n), 0);
+        ASSERT_EQ(SmtpRegisterEvent(h, SMTP_EVENT_WRITE, cb, &n), 0);
+        ASSERT_EQ(SmtpSendMessage(h, "a@x", "b@y", msg.data(), msg.size(), 0), 0);
+        EXPECT_EQ(n.read + n.write, 0) << "a blocking session raises neither";
+        SmtpDisconnect(h);
+    }
+}
+
 } // namespace

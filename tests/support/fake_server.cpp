@@ -490,8 +490,10 @@ std::optional<std::string> Conn::ReadUntil(std::string_view marker)
     if (!Usable("ReadUntil"))
         return std::nullopt;
     Deadline deadline = NewDeadline();
+    std::size_t from = 0; // what was searched already (large bodies stay linear)
     for (;;) {
-        std::size_t pos = buf_.find(marker);
+        std::size_t pos = buf_.find(marker, from);
+        from = buf_.size() >= marker.size() ? buf_.size() - marker.size() + 1 : 0;
         if (pos != std::string::npos) {
             std::string out = buf_.substr(0, pos + marker.size());
             buf_.erase(0, pos + marker.size());
