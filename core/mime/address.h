@@ -54,7 +54,8 @@ typedef struct mw_addr_vec {
  * detail of mw_addr_list_parse(), or ST_ERROR_OUT_OF_MEMORY (detail "out of memory"). */
 MW_INTERNAL unsigned mw_addr_vec_parse(const char *list, mw_addr_vec *out, char *detail,
                                        size_t detail_size);
-/* Append a copy of addr[0..len). ST_ERROR_NONE, or ST_ERROR_OUT_OF_MEMORY (v unchanged). */
+/* Append a copy of addr[0..len). ST_ERROR_NONE, or ST_ERROR_OUT_OF_MEMORY (the strings held
+ * are unchanged). */
 MW_INTERNAL unsigned mw_addr_vec_add(mw_addr_vec *v, const char *addr, size_t len);
 /* Free every string and the array; v is empty afterwards. */
 MW_INTERNAL void mw_addr_vec_free(mw_addr_vec *v);
