@@ -8,14 +8,17 @@
  *
  * Group syntax ("undisclosed-recipients:;", RFC 5322 section 3.4) is refused: the parser
  * reports mailboxes only, a group name could not be carried to the headers, and a stray ':'
- * would otherwise silently change whom a message goes to. Nothing allocates. */
+ * would otherwise silently change whom a message goes to. The parser allocates nothing; the
+ * vector and single-address helpers at the end copy what it reports. */
 #include "address.h"
 
 #include <mailwire/common.h>
 
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../util/buf.h"
+#include "../util/str.h"
 #include "utf8.h"
 
 /* RFC 5321 section 4.5.3.1.1 (local part) and 4.5.3.1.3 (a path of 256 octets including
@@ -31,9 +34,9 @@ typedef struct parse_ctx {
 
 static unsigned fail(parse_ctx *c, const char *what, const char *at)
 {
-    if (c->detail && c->detail_size > 0)
-        snprintf(c->detail, c->detail_size, "%s in address list at offset %zu", what,
-                 (size_t)(at - c->list));
+    if (c->detail)
+        mw_detail_printf(c->detail, c->detail_size, "%s in address list at offset %zu", what,
+                         (size_t)(at - c->list));
     return ST_ERROR_INVALID_ARGUMENT;
 }
 
@@ -364,7 +367,7 @@ unsigned mw_addr_list_parse(const char *list, unsigned (*fn)(void *user, const m
         detail[0] = 0;
     if (!list) {
         if (detail && detail_size > 0)
-            snprintf(detail, detail_size, "address list is NULL");
+            mw_strlcpy(detail, "address list is NULL", detail_size);
         return ST_ERROR_INVALID_ARGUMENT;
     }
     size_t len = strlen(list);
@@ -399,6 +402,95 @@ unsigned mw_addr_list_parse(const char *list, unsigned (*fn)(void *user, const m
             return 0;
         p = e + 1;
     }
+}
+
+/* ---- copies of what the parser reports ---- */
+
+unsigned mw_addr_vec_add(mw_addr_vec *v, const char *addr, size_t len)
+{
+    char **nv = mw_grow(v->v, &v->cap, v->n + 1, sizeof *v->v);
+    if (!nv)
+        return ST_ERROR_OUT_OF_MEMORY;
+    v->v = nv;
+    char *s = mw_strndup(addr, len);
+    if (!s)
+        return ST_ERROR_OUT_OF_MEMORY;
+    v->v[v->n++] = s;
+    return ST_ERROR_NONE;
+}
+
+void mw_addr_vec_free(mw_addr_vec *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        free(v->v[i]);
+    free(v->v);
+    memset(v, 0, sizeof *v);
+}
+
+static unsigned vec_take(void *user, const mw_addr *a)
+{
+    return mw_addr_vec_add(user, a->addr, a->addr_len);
+}
+
+static unsigned out_of_memory(char *detail, size_t detail_size)
+{
+    if (detail && detail_size > 0)
+        mw_strlcpy(detail, "out of memory", detail_size);
+    return ST_ERROR_OUT_OF_MEMORY;
+}
+
+unsigned mw_addr_vec_parse(const char *list, mw_addr_vec *out, char *detail, size_t detail_size)
+{
+    memset(out, 0, sizeof *out);
+    unsigned err = mw_addr_list_parse(list, vec_take, out, detail, detail_size);
+    if (err) {
+        mw_addr_vec_free(out);
+        if (err == ST_ERROR_OUT_OF_MEMORY)
+            out_of_memory(detail, detail_size);
+    }
+    return err;
+}
+
+typedef struct first_ctx {
+    size_t count;
+    mw_addr first; /* points into the list being parsed */
+} first_ctx;
+
+static unsigned keep_first(void *user, const mw_addr *a)
+{
+    first_ctx *f = user;
+    if (f->count++ == 0)
+        f->first = *a;
+    return 0;
+}
+
+unsigned mw_addr_parse_one(const char *in, int allow_null, char **out, char *detail,
+                           size_t detail_size)
+{
+    *out = NULL;
+    if (!in) {
+        if (detail && detail_size > 0)
+            mw_strlcpy(detail, "address is NULL", detail_size);
+        return ST_ERROR_INVALID_ARGUMENT;
+    }
+    if (allow_null && (!*in || strcmp(in, "<>") == 0)) {
+        if (detail && detail_size > 0)
+            detail[0] = 0;
+        *out = mw_strndup("", 0);
+        return *out ? ST_ERROR_NONE : out_of_memory(detail, detail_size);
+    }
+    first_ctx f = {0, {NULL, 0, 0, NULL, 0}};
+    unsigned err = mw_addr_list_parse(in, keep_first, &f, detail, detail_size);
+    if (err)
+        return err;
+    if (f.count != 1) {
+        if (detail)
+            mw_detail_printf(detail, detail_size, "exactly one address expected, found %zu",
+                             f.count);
+        return ST_ERROR_INVALID_ARGUMENT;
+    }
+    *out = mw_strndup(f.first.addr, f.first.addr_len);
+    return *out ? ST_ERROR_NONE : out_of_memory(detail, detail_size);
 }
 
 static unsigned count_one(void *user, const mw_addr *a)

@@ -1,7 +1,8 @@
 /* RFC 5322 address lists as users write them (internal): "a@x, Bee <b@y>; \"Doe, J\" <j@z>".
  *
  * Used by the MIME composer (header fields, RFC 2047 display names) and by the SMTP layer
- * (envelope recipients of SmtpSendMessage() and SmtpSubmitMessage()). */
+ * (envelope sender and recipients of SmtpSendMessage(), SmtpCreateMessage(),
+ * SmtpAddRecipient() and SmtpSubmitMessage()). */
 #ifndef MW_ADDRESS_H
 #define MW_ADDRESS_H
 
@@ -39,6 +40,34 @@ typedef struct mw_addr {
 MW_INTERNAL unsigned mw_addr_list_parse(const char *list,
                                         unsigned (*fn)(void *user, const mw_addr *a), void *user,
                                         char *detail, size_t detail_size);
+
+/* The addr-specs of a list, each a NUL-terminated copy (the envelope view of a list:
+ * display names and comments dropped, duplicates kept as written). */
+typedef struct mw_addr_vec {
+    char **v;
+    size_t n, cap;
+} mw_addr_vec;
+
+/* Parse list (as mw_addr_list_parse()) into *out, which is initialised here and must be
+ * released with mw_addr_vec_free() whatever the result (it is empty after a failure).
+ * Returns ST_ERROR_NONE (an empty list gives n == 0), ST_ERROR_INVALID_ARGUMENT with the
+ * detail of mw_addr_list_parse(), or ST_ERROR_OUT_OF_MEMORY (detail "out of memory"). */
+MW_INTERNAL unsigned mw_addr_vec_parse(const char *list, mw_addr_vec *out, char *detail,
+                                       size_t detail_size);
+/* Append a copy of addr[0..len). ST_ERROR_NONE, or ST_ERROR_OUT_OF_MEMORY (the strings held
+ * are unchanged). */
+MW_INTERNAL unsigned mw_addr_vec_add(mw_addr_vec *v, const char *addr, size_t len);
+/* Free every string and the array; v is empty afterwards. */
+MW_INTERNAL void mw_addr_vec_free(mw_addr_vec *v);
+
+/* Exactly one address as a user writes it ("a@b", "<a@b>", "Name <a@b>") into *out, a new
+ * string holding its addr-spec (free() it). With allow_null, "" and "<>" give "": the null
+ * reverse-path of a bounce (RFC 5321 sections 4.1.1.2 and 4.5.5). *out is NULL after a
+ * failure. Returns ST_ERROR_NONE, ST_ERROR_INVALID_ARGUMENT (detail: "address is NULL",
+ * the detail of mw_addr_list_parse(), or "exactly one address expected, found <n>"), or
+ * ST_ERROR_OUT_OF_MEMORY (detail "out of memory"). */
+MW_INTERNAL unsigned mw_addr_parse_one(const char *in, int allow_null, char **out, char *detail,
+                                       size_t detail_size);
 
 /* Number of mailboxes in a list, or -1 when it does not parse. */
 MW_INTERNAL long mw_addr_list_count(const char *list);

@@ -79,28 +79,20 @@ static size_t display_text(const mw_addr *a, char *out)
     return o;
 }
 
+/* Add an envelope recipient unless To, Cc or Bcc already named it (ignoring ASCII case), so a
+ * mailbox listed twice gets one RCPT and one copy. */
 static unsigned add_recipient(mw_mime *m, const char *addr, size_t len)
 {
-    char *copy = mw_mime_strndup(addr, len);
-    if (!copy)
-        return ST_ERROR_OUT_OF_MEMORY;
-    for (size_t i = 0; i < m->nrcpt; i++) {
-        if (mw_ascii_casecmp(m->rcpt[i], copy) == 0) {
-            free(copy);
-            return 0;
+    unsigned err = mw_addr_vec_add(&m->rcpt, addr, len);
+    if (err)
+        return err;
+    const char *added = m->rcpt.v[m->rcpt.n - 1];
+    for (size_t i = 0; i + 1 < m->rcpt.n; i++) {
+        if (mw_ascii_casecmp(m->rcpt.v[i], added) == 0) {
+            free(m->rcpt.v[--m->rcpt.n]);
+            break;
         }
     }
-    if (m->nrcpt == m->rcpt_cap) {
-        size_t cap = m->rcpt_cap ? 2 * m->rcpt_cap : 8;
-        char **p = mw_realloc(m->rcpt, cap * sizeof(*p));
-        if (!p) {
-            free(copy);
-            return ST_ERROR_OUT_OF_MEMORY;
-        }
-        m->rcpt = p;
-        m->rcpt_cap = cap;
-    }
-    m->rcpt[m->nrcpt++] = copy;
     return 0;
 }
 
@@ -143,7 +135,7 @@ static unsigned on_addr(void *user, const mw_addr *a)
             tok[t++] = '>';
         mw_sb_token(c->sb, tok, t, 1);
         free(tok);
-        if (c->sb->failed)
+        if (c->sb->b.failed)
             return ST_ERROR_OUT_OF_MEMORY;
     }
     c->count++;
@@ -225,7 +217,7 @@ static unsigned add_attachment(mw_mime *m, const char *path, char *detail, size_
         return mw_mime_fail(detail, size, ST_ERROR_INVALID_ARGUMENT,
                             "attachment \"%s\": the file name is not UTF-8", path);
     mw_att *a = &m->atts[m->natts];
-    a->path = mw_mime_strndup(path, strlen(path));
+    a->path = mw_strndup(path, strlen(path));
     if (!a->path)
         return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
     m->natts++;
@@ -253,7 +245,7 @@ static unsigned fill_addresses(mw_mime *m, const SMTPMESSAGE *msg, const char **
     if (c.count != 1)
         return mw_mime_fail(detail, size, inval,
                             "lpszFrom must hold exactly one mailbox (found %zu)", c.count);
-    m->env_from = mw_mime_strndup(c.first->addr, c.first->addr_len);
+    m->env_from = mw_strndup(c.first->addr, c.first->addr_len);
     if (!m->env_from)
         return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
     const char *p = m->env_from;
@@ -275,7 +267,7 @@ static unsigned fill_addresses(mw_mime *m, const SMTPMESSAGE *msg, const char **
     if (msg->lpszBcc &&
         (err = address_field(m, "lpszBcc", NULL, msg->lpszBcc, 1, NULL, &c, detail, size)) != 0)
         return err;
-    if (m->nrcpt == 0)
+    if (m->rcpt.n == 0)
         return mw_mime_fail(detail, size, inval,
                             "no recipient: lpszTo, lpszCc and lpszBcc hold no address");
     return 0;
@@ -316,7 +308,7 @@ static unsigned fill_fields(mw_mime *m, const SMTPMESSAGE *msg, char *detail, si
     const char *cs = msg->lpszCharSet ? msg->lpszCharSet : "utf-8";
     if ((err = mw_mime_check_charset(cs, detail, size)) != 0)
         return err;
-    m->charset = mw_mime_strndup(cs, strlen(cs));
+    m->charset = mw_strndup(cs, strlen(cs));
     if (!m->charset)
         return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
     return 0;
@@ -338,7 +330,7 @@ static unsigned fill_bodies(mw_mime *m, const SMTPMESSAGE *msg, char *detail, si
             return mw_mime_fail(detail, size, ST_ERROR_INVALID_ARGUMENT,
                                 "%s: malformed UTF-8 at offset %zu (charset %s)", names[b], bad,
                                 m->charset);
-        char *copy = mw_mime_strndup(bodies[b], n);
+        char *copy = mw_strndup(bodies[b], n);
         if (!copy)
             return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
         if (b == 0) {
@@ -470,12 +462,12 @@ const char *mw_mime_envelope_from(const mw_mime *m)
 
 size_t mw_mime_recipient_count(const mw_mime *m)
 {
-    return m->nrcpt;
+    return m->rcpt.n;
 }
 
 const char *mw_mime_recipient(const mw_mime *m, size_t i)
 {
-    return i < m->nrcpt ? m->rcpt[i] : NULL;
+    return i < m->rcpt.n ? m->rcpt.v[i] : NULL;
 }
 
 void mw_mime_free(mw_mime *m)
@@ -498,9 +490,7 @@ void mw_mime_free(mw_mime *m)
     free(m->fin);
     free(m->fout);
     free(m->env_from);
-    for (size_t i = 0; i < m->nrcpt; i++)
-        free(m->rcpt[i]);
-    free(m->rcpt);
+    mw_addr_vec_free(&m->rcpt);
     free(m);
 }
 
@@ -519,6 +509,6 @@ void mw_mime_set_test_seed(mw_mime *m, const char *date, const char *message_id,
         mw_strlcpy(m->bseed, boundary, 68); /* "=_m" + 67: the 70 of RFC 2046 section 5.1.1 */
     if (mw_mime_layout(m) != 0) {
         m->failed = 1;
-        snprintf(m->detail, sizeof m->detail, "out of memory");
+        mw_strlcpy(m->detail, "out of memory", sizeof m->detail);
     }
 }

@@ -14,7 +14,7 @@
 
 #include <mailwire/common.h>
 
-#include "../util/alloc.h"
+#include "../util/str.h"
 #include "compose_private.h"
 #include "sbuf.h"
 #include "utf8.h"
@@ -27,7 +27,7 @@ unsigned mw_mime_fail(char *detail, size_t size, unsigned code, const char *fmt,
     if (detail && size > 0) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(detail, size, fmt, ap);
+        mw_detail_vprintf(detail, size, fmt, ap);
         va_end(ap);
     }
     return code;
@@ -44,16 +44,6 @@ int mw_ascii_casecmp(const char *a, const char *b)
         if (ca != cb || !ca)
             return ca - cb;
     }
-}
-
-char *mw_mime_strndup(const char *s, size_t n)
-{
-    char *p = mw_malloc(n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = 0;
-    }
-    return p;
 }
 
 /* A single-line field (Subject, Date): UTF-8, no CR, LF or other controls but TAB. */
@@ -137,7 +127,7 @@ unsigned mw_mime_extra_headers(mw_mime *m, const char *s, char *detail, size_t s
         }
         size_t k = 0;
         if (line[0] == ' ' || line[0] == '\t') {
-            if (sb.len == 0) {
+            if (sb.b.len == 0) {
                 mw_sb_free(&sb);
                 return mw_mime_fail(detail, size, code,
                                     "lpszHeaders: line %u continues a field but none precedes it",
@@ -203,11 +193,11 @@ unsigned mw_mime_extra_headers(mw_mime *m, const char *s, char *detail, size_t s
         mw_sb_put(&sb, line, len);
         mw_sb_put(&sb, "\r\n", 2);
     }
-    if (sb.failed) {
+    if (sb.b.failed) {
         mw_sb_free(&sb);
         return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
     }
-    if (sb.len > 0) {
+    if (sb.b.len > 0) {
         m->headers = mw_sb_take(&sb, NULL);
         if (!m->headers)
             return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");

@@ -19,7 +19,8 @@
 
 #include <mailwire/common.h>
 
-#include "../util/alloc.h"
+#include "../util/buf.h"
+#include "../util/str.h"
 #include "compose_private.h"
 #include "hdrenc.h"
 #include "sbuf.h"
@@ -28,14 +29,10 @@
 
 static unsigned add_seg(mw_mime *m, const mw_seg *s)
 {
-    if (m->nsegs == m->segs_cap) {
-        size_t cap = m->segs_cap ? 2 * m->segs_cap : 16;
-        mw_seg *p = mw_realloc(m->segs, cap * sizeof(*p));
-        if (!p)
-            return ST_ERROR_OUT_OF_MEMORY;
-        m->segs = p;
-        m->segs_cap = cap;
-    }
+    mw_seg *p = mw_grow(m->segs, &m->segs_cap, m->nsegs + 1, sizeof *p);
+    if (!p)
+        return ST_ERROR_OUT_OF_MEMORY;
+    m->segs = p;
     m->segs[m->nsegs++] = *s;
     m->total += s->size;
     return 0;
@@ -44,9 +41,9 @@ static unsigned add_seg(mw_mime *m, const mw_seg *s)
 /* Move the generated text so far into a MEM segment. */
 static unsigned flush(mw_mime *m, mw_sb *sb)
 {
-    if (sb->failed)
+    if (sb->b.failed)
         return ST_ERROR_OUT_OF_MEMORY;
-    if (sb->len == 0)
+    if (sb->b.len == 0)
         return 0;
     mw_seg s = {MW_SEG_MEM, NULL, NULL, 0, 0, 0, 0};
     s.mem = mw_sb_take(sb, &s.len);
@@ -273,8 +270,8 @@ static int file_step(mw_mime *m, const mw_seg *s)
     if (!m->fp) {
         m->fp = fopen(a->path, "rb");
         if (!m->fp) {
-            snprintf(m->detail, sizeof m->detail, "attachment \"%s\" cannot be opened: %s", a->path,
-                     strerror(errno));
+            mw_detail_printf(m->detail, sizeof m->detail, "attachment \"%s\" cannot be opened: %s",
+                             a->path, strerror(errno));
             return -1;
         }
         m->file_done = 0;
@@ -284,10 +281,11 @@ static int file_step(mw_mime *m, const mw_seg *s)
     if (r > 0) {
         m->file_done += r;
         if (m->file_done > a->size) {
-            snprintf(m->detail, sizeof m->detail,
-                     "attachment \"%s\" changed size while the message was sent (%llu octets "
-                     "when it was prepared, now more)",
-                     a->path, (unsigned long long)a->size);
+            mw_detail_printf(
+                m->detail, sizeof m->detail,
+                "attachment \"%s\" changed size while the message was sent (%llu octets "
+                "when it was prepared, now more)",
+                a->path, (unsigned long long)a->size);
             return -1;
         }
         m->pend = m->fout;
@@ -295,15 +293,16 @@ static int file_step(mw_mime *m, const mw_seg *s)
         return 0;
     }
     if (ferror(m->fp)) {
-        snprintf(m->detail, sizeof m->detail, "attachment \"%s\" could not be read: %s", a->path,
-                 strerror(errno));
+        mw_detail_printf(m->detail, sizeof m->detail, "attachment \"%s\" could not be read: %s",
+                         a->path, strerror(errno));
         return -1;
     }
     if (m->file_done != a->size) {
-        snprintf(m->detail, sizeof m->detail,
-                 "attachment \"%s\" changed size while the message was sent (%llu octets when "
-                 "it was prepared, %llu now)",
-                 a->path, (unsigned long long)a->size, (unsigned long long)m->file_done);
+        mw_detail_printf(
+            m->detail, sizeof m->detail,
+            "attachment \"%s\" changed size while the message was sent (%llu octets when "
+            "it was prepared, %llu now)",
+            a->path, (unsigned long long)a->size, (unsigned long long)m->file_done);
         return -1;
     }
     fclose(m->fp);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "../util/base64.h"
+#include "address.h"
 #include "compose.h"
 #include "qp.h"
 
@@ -54,8 +55,7 @@ struct mw_mime {
 
     /* Envelope. */
     char *env_from;
-    char **rcpt;
-    size_t nrcpt, rcpt_cap;
+    mw_addr_vec rcpt; /* addr-specs of To, Cc and Bcc, each once */
 
     /* Layout. */
     mw_seg *segs;
@@ -83,8 +83,6 @@ struct mw_mime {
 MW_INTERNAL unsigned mw_mime_fail(char *detail, size_t size, unsigned code, const char *fmt, ...)
     MW_PRINTF(4, 5);
 MW_INTERNAL int mw_ascii_casecmp(const char *a, const char *b);
-/* Copy of n bytes plus a terminator (mw_malloc), or NULL. */
-MW_INTERNAL char *mw_mime_strndup(const char *s, size_t n);
 /* A single-line field (Subject, Date): UTF-8, no CR, LF or controls but TAB. */
 MW_INTERNAL unsigned mw_mime_check_line(const char *field, const char *s, char *detail,
                                         size_t size);

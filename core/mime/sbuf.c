@@ -1,38 +1,26 @@
-/* Header text buffer; see sbuf.h. */
+/* Header text with folding; see sbuf.h. */
 #include "sbuf.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-#include "../util/alloc.h"
 
 void mw_sb_init(mw_sb *sb)
 {
-    memset(sb, 0, sizeof(*sb));
+    mw_buf_init(&sb->b, 0, 0);
+    sb->line_start = 0;
 }
 
 void mw_sb_put(mw_sb *sb, const char *s, size_t n)
 {
-    if (sb->failed)
+    size_t at = sb->b.len;
+    mw_buf_put(&sb->b, s, n);
+    if (sb->b.failed)
         return;
-    if (sb->len + n + 1 > sb->cap) {
-        size_t cap = sb->cap ? sb->cap : 256;
-        while (cap < sb->len + n + 1)
-            cap *= 2;
-        char *p = mw_realloc(sb->p, cap);
-        if (!p) {
-            sb->failed = 1;
-            return;
+    for (size_t i = n; i > 0; i--) {
+        if (s[i - 1] == '\n') {
+            sb->line_start = at + i;
+            break;
         }
-        sb->p = p;
-        sb->cap = cap;
     }
-    memcpy(sb->p + sb->len, s, n);
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '\n')
-            sb->line_start = sb->len + i + 1;
-    sb->len += n;
-    sb->p[sb->len] = 0;
 }
 
 void mw_sb_puts(mw_sb *sb, const char *s)
@@ -42,7 +30,7 @@ void mw_sb_puts(mw_sb *sb, const char *s)
 
 size_t mw_sb_col(const mw_sb *sb)
 {
-    return sb->len - sb->line_start;
+    return sb->b.len - sb->line_start;
 }
 
 void mw_sb_token(mw_sb *sb, const char *tok, size_t n, size_t reserve)
@@ -63,21 +51,16 @@ void mw_sb_ws_token(mw_sb *sb, const char *tok, size_t n)
 
 char *mw_sb_take(mw_sb *sb, size_t *len)
 {
-    if (!sb->failed && !sb->p)
-        mw_sb_put(sb, "", 0);
-    if (sb->failed) {
-        mw_sb_free(sb);
-        return NULL;
-    }
-    char *p = sb->p;
-    if (len)
-        *len = sb->len;
-    mw_sb_init(sb);
+    size_t n = sb->b.len;
+    char *p = mw_buf_take(&sb->b);
+    if (p && len)
+        *len = n;
+    sb->line_start = 0;
     return p;
 }
 
 void mw_sb_free(mw_sb *sb)
 {
-    free(sb->p);
-    mw_sb_init(sb);
+    mw_buf_free(&sb->b);
+    sb->line_start = 0;
 }

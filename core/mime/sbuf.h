@@ -1,23 +1,22 @@
-/* A growing string buffer for header text, with folding at white space (internal).
+/* Header text with folding at white space (internal): a thin layer over mw_buf.
  *
  * Header lines are folded before a token that would take the line past 78 characters
  * (RFC 5322 section 2.2.3 and 2.1.1); callers keep tokens short enough that no line can
- * reach the 998-octet limit. An allocation failure is sticky: later appends do nothing and
- * mw_sb_take() returns NULL. */
+ * reach the 998-octet limit. The bytes live in an mw_buf, so an allocation failure is sticky
+ * (sb.b.failed): later appends do nothing and mw_sb_take() returns NULL. */
 #ifndef MW_MIME_SBUF_H
 #define MW_MIME_SBUF_H
 
 #include <stddef.h>
 
 #include "../platform/platform.h"
+#include "../util/buf.h"
 
 #define MW_FOLD_WIDTH 78
 
 typedef struct mw_sb {
-    char *p;
-    size_t len, cap;
-    size_t line_start; /* offset just after the last LF */
-    int failed;
+    mw_buf b;          /* the text; b.len and b.failed are read by the composer */
+    size_t line_start; /* offset just after the last LF: the fold rule needs the column */
 } mw_sb;
 
 MW_INTERNAL void mw_sb_init(mw_sb *sb);
@@ -31,7 +30,8 @@ MW_INTERNAL void mw_sb_token(mw_sb *sb, const char *tok, size_t n, size_t reserv
 /* Append token that begins with its own white space, folding before it when needed (the
  * white space is kept, so unfolding restores the text exactly). */
 MW_INTERNAL void mw_sb_ws_token(mw_sb *sb, const char *tok, size_t n);
-/* Give up the content (NUL-terminated) to the caller, or NULL after a failure. */
+/* Give up the content (NUL-terminated) to the caller, or NULL after a failure; *len (may be
+ * NULL) gets its length. The buffer is empty afterwards either way. */
 MW_INTERNAL char *mw_sb_take(mw_sb *sb, size_t *len);
 MW_INTERNAL void mw_sb_free(mw_sb *sb);
 

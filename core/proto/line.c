@@ -1,8 +1,6 @@
 /* Line assembler; see line.h. */
 #include "line.h"
-#include "../util/alloc.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 void mw_line_init(mw_line_asm *a, size_t limit, unsigned flags)
@@ -10,17 +8,20 @@ void mw_line_init(mw_line_asm *a, size_t limit, unsigned flags)
     memset(a, 0, sizeof *a);
     a->limit = limit < 3 ? 3 : limit;
     a->flags = flags;
+    /* The cap is a second guard: mw_line_feed() checks the limit before it appends. */
+    mw_buf_init(&a->part, a->limit, 0);
 }
 
 void mw_line_free(mw_line_asm *a)
 {
-    free(a->buf);
+    mw_buf_free(&a->part);
     memset(a, 0, sizeof *a);
 }
 
 void mw_line_reset(mw_line_asm *a)
 {
-    a->len = 0;
+    mw_buf_reset(&a->part);
+    a->lent = 0;
     a->failed = 0;
 }
 
@@ -43,36 +44,24 @@ static int check_line(const mw_line_asm *a, const char *p, size_t n, size_t *bod
     return MW_LINE_COMPLETE;
 }
 
-static int grow(mw_line_asm *a, size_t need)
-{
-    if (need <= a->cap)
-        return 0;
-    size_t cap = a->cap ? a->cap : 256;
-    while (cap < need)
-        cap *= 2;
-    if (cap > a->limit)
-        cap = a->limit;
-    char *nb = mw_realloc(a->buf, cap);
-    if (!nb)
-        return -1;
-    a->buf = nb;
-    a->cap = cap;
-    return 0;
-}
-
 int mw_line_feed(mw_line_asm *a, const char *data, size_t len, size_t *consumed, const char **line,
                  size_t *line_len)
 {
     *consumed = 0;
     if (a->failed)
         return a->failed;
+    if (a->lent) {
+        mw_buf_truncate(&a->part, 0);
+        a->lent = 0;
+    }
     const char *lf = len ? memchr(data, '\n', len) : NULL;
     size_t take = lf ? (size_t)(lf - data) + 1 : len;
-    if (a->len + take > a->limit) {
+    size_t have = a->part.len;
+    if (have + take > a->limit) {
         /* Report the overlong line as soon as it is known, without buffering it. A NUL
          * within the limit came first and wins, as it would have in smaller pieces. */
         *consumed = take;
-        if (memchr(data, '\0', a->limit - a->len))
+        if (memchr(data, '\0', a->limit - have))
             return a->failed = MW_LINE_NUL;
         return a->failed = MW_LINE_TOO_LONG;
     }
@@ -82,23 +71,22 @@ int mw_line_feed(mw_line_asm *a, const char *data, size_t len, size_t *consumed,
             *consumed = len;
             return a->failed = MW_LINE_NUL;
         }
-        if (grow(a, a->len + len))
+        mw_buf_put(&a->part, data, len);
+        if (a->part.failed)
             return a->failed = MW_LINE_NOMEM;
-        memcpy(a->buf + a->len, data, len);
-        a->len += len;
         *consumed = len;
         return MW_LINE_NEED_MORE;
     }
     *consumed = take;
     const char *p = data;
     size_t n = take;
-    if (a->len) {
-        if (grow(a, a->len + take))
+    if (have) {
+        mw_buf_put(&a->part, data, take);
+        if (a->part.failed)
             return a->failed = MW_LINE_NOMEM;
-        memcpy(a->buf + a->len, data, take);
-        p = a->buf;
-        n = a->len + take;
-        a->len = 0;
+        p = a->part.p;
+        n = a->part.len;
+        a->lent = 1;
     }
     size_t body = 0;
     int rc = check_line(a, p, n, &body);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "../platform/platform.h"
+#include "../util/buf.h"
 
 enum mw_line_status {
     MW_LINE_NEED_MORE = 0, /* all input consumed; no complete line yet */
@@ -25,11 +26,10 @@ enum mw_line_status {
 enum { MW_LINE_LENIENT_EOL = 1 };
 
 typedef struct mw_line_asm {
-    char *buf;
-    size_t len; /* bytes gathered so far of a split line */
-    size_t cap;
+    mw_buf part;  /* the bytes gathered so far of a split line; its cap is limit */
     size_t limit; /* maximum line length including the CRLF */
     unsigned flags;
+    int lent;   /* the last line was lent from part: empty it on the next call */
     int failed; /* sticky: after an error the stream cannot be resynchronised */
 } mw_line_asm;
 

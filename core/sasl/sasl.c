@@ -3,7 +3,6 @@
 #include "sasl_private.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,76 +75,30 @@ int mw_sasl_mech_exposes_secret(int mech)
 
 /* ---- small helpers shared with scram.c ---- */
 
-void mw_sasl_buf_add(mw_sasl_buf *b, const void *data, size_t n)
+void mw_sasl_buf_init(mw_buf *b)
 {
-    if (b->oom || n == 0)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n)
-            cap *= 2;
-        /* No realloc: the old block holds secrets and must be wiped, not left behind. */
-        unsigned char *p = mw_malloc(cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        if (b->len)
-            memcpy(p, b->p, b->len);
-        mw_sasl_buf_wipe(b);
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
+    mw_buf_init(b, 0, 1);
 }
 
-void mw_sasl_buf_str(mw_sasl_buf *b, const char *s)
+int mw_sasl_respond(mw_sasl *m, mw_buf *b)
 {
-    mw_sasl_buf_add(b, s, strlen(s));
-}
-
-void mw_sasl_buf_wipe(mw_sasl_buf *b)
-{
-    if (b->p) {
-        mw_wipe(b->p, b->cap);
-        free(b->p);
-    }
-    b->p = NULL;
-    b->cap = 0;
-}
-
-static void clear_resp(mw_sasl *m)
-{
-    if (m->resp) {
-        mw_wipe(m->resp, m->resp_len);
-        free(m->resp);
-    }
-    m->resp = NULL;
-    m->resp_len = 0;
-}
-
-int mw_sasl_respond(mw_sasl *m, mw_sasl_buf *b)
-{
-    if (b->oom) {
-        mw_sasl_buf_wipe(b);
+    if (b->failed) {
+        mw_buf_free(b);
         return mw_sasl_fail(m, ST_ERROR_OUT_OF_MEMORY, "out of memory building the %s response",
                             names[m->mech]);
     }
-    clear_resp(m);
-    if (!b->p) {
-        /* An empty response still needs a valid pointer. */
-        b->p = mw_malloc(1);
-        if (!b->p)
-            return mw_sasl_fail(m, ST_ERROR_OUT_OF_MEMORY, "out of memory");
-        b->cap = 1;
-        b->len = 0;
-    }
-    m->resp = b->p;
-    m->resp_len = b->len;
-    b->p = NULL;
-    b->len = b->cap = 0;
+    mw_buf_free(&m->resp);
+    m->resp = *b;
+    mw_sasl_buf_init(b);
     return MW_SASL_CONTINUE;
+}
+
+/* Lend the response: an empty one (nothing was appended) is "" rather than NULL, so the
+ * engine always gets a valid pointer. */
+static void hand_out(const mw_sasl *m, const unsigned char **resp, size_t *len)
+{
+    *resp = (const unsigned char *)mw_buf_str(&m->resp);
+    *len = m->resp.len;
 }
 
 void mw_sasl_set_state(mw_sasl *m, enum mw_sasl_state st)
@@ -157,10 +110,10 @@ int mw_sasl_fail(mw_sasl *m, unsigned error, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(m->detail, sizeof m->detail, fmt, ap);
+    mw_detail_vprintf(m->detail, sizeof m->detail, fmt, ap);
     va_end(ap);
     m->error = error;
-    clear_resp(m);
+    mw_buf_free(&m->resp);
     mw_sasl_set_state(m, MW_SASL_ST_FAILED);
     return MW_SASL_FAILED;
 }
@@ -179,8 +132,8 @@ void mw_sasl_copy_text(char *dst, size_t size, const unsigned char *src, size_t 
 static unsigned arg_error(char *detail, size_t size, unsigned err, const char *fmt,
                           const char *what, const char *mech)
 {
-    if (detail && size)
-        snprintf(detail, size, fmt, what, mech);
+    if (detail)
+        mw_detail_printf(detail, size, fmt, what, mech);
     return err;
 }
 
@@ -305,6 +258,7 @@ unsigned mw_sasl_new(mw_sasl **out, int mech, const char *user, const char *pass
         return arg_error(detail, detail_size, ST_ERROR_OUT_OF_MEMORY, "out of memory%s%s", "", "");
     m->mech = mech;
     m->port = port;
+    mw_sasl_buf_init(&m->resp);
     err = ST_ERROR_NONE;
     if (mw_strdup_opt(&m->user, user ? user : "") != 0 ||
         (mech == MW_SASL_OAUTHBEARER && mw_strdup_opt(&m->host, host) != 0))
@@ -328,32 +282,35 @@ unsigned mw_sasl_new(mw_sasl **out, int mech, const char *user, const char *pass
 /* RFC 4616 section 2: [authzid] NUL authcid NUL passwd, with an empty authzid. */
 static int plain_initial(mw_sasl *m)
 {
-    mw_sasl_buf b = {0};
-    mw_sasl_buf_add(&b, "", 1);
-    mw_sasl_buf_str(&b, m->user);
-    mw_sasl_buf_add(&b, "", 1);
-    mw_sasl_buf_str(&b, m->pass);
+    mw_buf b;
+    mw_sasl_buf_init(&b);
+    mw_buf_putc(&b, 0);
+    mw_buf_puts(&b, m->user);
+    mw_buf_putc(&b, 0);
+    mw_buf_puts(&b, m->pass);
     return mw_sasl_respond(m, &b);
 }
 
 /* RFC 4505 section 2: the message is the trace itself (possibly empty). */
 static int anonymous_initial(mw_sasl *m)
 {
-    mw_sasl_buf b = {0};
-    mw_sasl_buf_str(&b, m->user);
+    mw_buf b;
+    mw_sasl_buf_init(&b);
+    mw_buf_puts(&b, m->user);
     return mw_sasl_respond(m, &b);
 }
 
 /* "user=" user ^A "auth=Bearer " token ^A ^A (Google and Microsoft XOAUTH2 documentation). */
 static int xoauth2_initial(mw_sasl *m)
 {
-    mw_sasl_buf b = {0};
-    mw_sasl_buf_str(&b, "user=");
-    mw_sasl_buf_str(&b, m->user);
-    mw_sasl_buf_str(&b, "\x01"
-                        "auth=Bearer ");
-    mw_sasl_buf_str(&b, m->pass);
-    mw_sasl_buf_str(&b, "\x01\x01");
+    mw_buf b;
+    mw_sasl_buf_init(&b);
+    mw_buf_puts(&b, "user=");
+    mw_buf_puts(&b, m->user);
+    mw_buf_puts(&b, "\x01"
+                    "auth=Bearer ");
+    mw_buf_puts(&b, m->pass);
+    mw_buf_puts(&b, "\x01\x01");
     return mw_sasl_respond(m, &b);
 }
 
@@ -361,30 +318,28 @@ static int xoauth2_initial(mw_sasl *m)
  * authzid is a saslname (RFC 5801 section 4): ',' and '=' are escaped as =2C and =3D. */
 static int oauthbearer_initial(mw_sasl *m)
 {
-    mw_sasl_buf b = {0};
-    mw_sasl_buf_str(&b, "n,a=");
+    mw_buf b;
+    mw_sasl_buf_init(&b);
+    mw_buf_puts(&b, "n,a=");
     for (const char *p = m->user; *p; p++) {
         if (*p == ',')
-            mw_sasl_buf_str(&b, "=2C");
+            mw_buf_puts(&b, "=2C");
         else if (*p == '=')
-            mw_sasl_buf_str(&b, "=3D");
+            mw_buf_puts(&b, "=3D");
         else
-            mw_sasl_buf_add(&b, p, 1);
+            mw_buf_putc(&b, *p);
     }
-    mw_sasl_buf_str(&b, ",");
+    mw_buf_puts(&b, ",");
     if (m->host && *m->host) {
-        mw_sasl_buf_str(&b, "\x01host=");
-        mw_sasl_buf_str(&b, m->host);
+        mw_buf_puts(&b, "\x01host=");
+        mw_buf_puts(&b, m->host);
     }
-    if (m->port) {
-        char port[24]; /* "\x01port=" and up to 10 digits */
-        snprintf(port, sizeof port, "\x01port=%u", m->port);
-        mw_sasl_buf_str(&b, port);
-    }
-    mw_sasl_buf_str(&b, "\x01"
-                        "auth=Bearer ");
-    mw_sasl_buf_str(&b, m->pass);
-    mw_sasl_buf_str(&b, "\x01\x01");
+    if (m->port)
+        mw_buf_printf(&b, "\x01port=%u", m->port);
+    mw_buf_puts(&b, "\x01"
+                    "auth=Bearer ");
+    mw_buf_puts(&b, m->pass);
+    mw_buf_puts(&b, "\x01\x01");
     return mw_sasl_respond(m, &b);
 }
 
@@ -405,10 +360,11 @@ static int cram_md5_step(mw_sasl *m, const unsigned char *c, size_t n)
         hex[2 * i + 1] = "0123456789abcdef"[mac[i] & 15];
     }
     hex[2 * sizeof mac] = 0;
-    mw_sasl_buf b = {0};
-    mw_sasl_buf_str(&b, m->user);
-    mw_sasl_buf_str(&b, " ");
-    mw_sasl_buf_str(&b, hex);
+    mw_buf b;
+    mw_sasl_buf_init(&b);
+    mw_buf_puts(&b, m->user);
+    mw_buf_puts(&b, " ");
+    mw_buf_puts(&b, hex);
     mw_wipe(mac, sizeof mac);
     mw_wipe(hex, sizeof hex);
     return mw_sasl_respond(m, &b);
@@ -422,9 +378,10 @@ static int token_error_step(mw_sasl *m, const unsigned char *c, size_t n)
 {
     char json[sizeof m->detail];
     mw_sasl_copy_text(json, sizeof json, c, n);
-    mw_sasl_buf b = {0};
+    mw_buf b;
+    mw_sasl_buf_init(&b);
     if (m->mech == MW_SASL_OAUTHBEARER)
-        mw_sasl_buf_str(&b, "\x01");
+        mw_buf_puts(&b, "\x01");
     int r = mw_sasl_respond(m, &b);
     if (r != MW_SASL_CONTINUE)
         return r;
@@ -472,8 +429,7 @@ int mw_sasl_initial(mw_sasl *m, const unsigned char **resp, size_t *len)
     if (r != MW_SASL_CONTINUE)
         return r;
     mw_sasl_set_state(m, MW_SASL_ST_SENT_1);
-    *resp = m->resp;
-    *len = m->resp_len;
+    hand_out(m, resp, len);
     return MW_SASL_CONTINUE;
 }
 
@@ -498,13 +454,15 @@ int mw_sasl_step(mw_sasl *m, const unsigned char *challenge, size_t clen,
     } else if (m->mech == MW_SASL_LOGIN && m->state == MW_SASL_ST_START) {
         /* The challenges ask for the user name, then the password; only the order is
          * relied on (servers word and localise the prompts differently). */
-        mw_sasl_buf b = {0};
-        mw_sasl_buf_str(&b, m->user);
+        mw_buf b;
+        mw_sasl_buf_init(&b);
+        mw_buf_puts(&b, m->user);
         r = mw_sasl_respond(m, &b);
         next = MW_SASL_ST_SENT_1;
     } else if (m->mech == MW_SASL_LOGIN && m->state == MW_SASL_ST_SENT_1) {
-        mw_sasl_buf b = {0};
-        mw_sasl_buf_str(&b, m->pass);
+        mw_buf b;
+        mw_sasl_buf_init(&b);
+        mw_buf_puts(&b, m->pass);
         r = mw_sasl_respond(m, &b);
         next = MW_SASL_ST_SENT_2;
     } else if (m->mech == MW_SASL_CRAM_MD5 && m->state == MW_SASL_ST_START) {
@@ -529,8 +487,7 @@ int mw_sasl_step(mw_sasl *m, const unsigned char *challenge, size_t clen,
         return r;
     if (next != MW_SASL_ST_START)
         mw_sasl_set_state(m, next);
-    *resp = m->resp;
-    *len = m->resp_len;
+    hand_out(m, resp, len);
     return MW_SASL_CONTINUE;
 }
 
@@ -572,7 +529,7 @@ void mw_sasl_free(mw_sasl *m)
 {
     if (!m)
         return;
-    clear_resp(m);
+    mw_buf_free(&m->resp);
     mw_free_secret(m->pass);
     mw_free_secret(m->user);
     free(m->host);

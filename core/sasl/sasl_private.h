@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "../util/buf.h"
 #include "sasl.h"
 
 /* Longest client nonce we generate or accept from mw_sasl_set_test_nonce(). */
@@ -25,13 +26,12 @@ enum mw_sasl_state {
 struct mw_sasl {
     int mech;
     enum mw_sasl_state state;
-    unsigned error;      /* ST_ERROR_* of the last failure (mw_sasl_error) */
-    char *user;          /* authentication identity (ANONYMOUS: trace, may be "") */
-    char *pass;          /* secret: password (SCRAM: normalised) or bearer token */
-    char *host;          /* OAUTHBEARER host, or NULL */
-    unsigned port;       /* OAUTHBEARER port, or 0 */
-    unsigned char *resp; /* secret: the last response (owned) */
-    size_t resp_len;
+    unsigned error; /* ST_ERROR_* of the last failure (mw_sasl_error) */
+    char *user;     /* authentication identity (ANONYMOUS: trace, may be "") */
+    char *pass;     /* secret: password (SCRAM: normalised) or bearer token */
+    char *host;     /* OAUTHBEARER host, or NULL */
+    unsigned port;  /* OAUTHBEARER port, or 0 */
+    mw_buf resp;    /* secret: the last response, handed out until the next call */
     /* SCRAM */
     char nonce[MW_SASL_NONCE_MAX + 1]; /* client nonce; "" until the client-first message */
     char *client_first_bare;           /* kept for the AuthMessage */
@@ -40,20 +40,14 @@ struct mw_sasl {
     char detail[512];
 };
 
-/* A growing byte buffer for secrets: growth copies and wipes the old block. */
-typedef struct mw_sasl_buf {
-    unsigned char *p;
-    size_t len, cap;
-    int oom;
-} mw_sasl_buf;
+/* Every buffer this layer builds holds a credential or something derived from one, so each
+ * is a secret mw_buf (every byte wiped when dropped, growth never leaves a copy behind):
+ *     mw_buf b; mw_sasl_buf_init(&b); mw_buf_puts(&b, ...); return mw_sasl_respond(m, &b); */
+MW_INTERNAL void mw_sasl_buf_init(mw_buf *b);
 
-MW_INTERNAL void mw_sasl_buf_add(mw_sasl_buf *b, const void *data, size_t n);
-MW_INTERNAL void mw_sasl_buf_str(mw_sasl_buf *b, const char *s);
-MW_INTERNAL void mw_sasl_buf_wipe(mw_sasl_buf *b);
-
-/* Replace the response with b's bytes (ownership moves; the old response is wiped).
- * Returns MW_SASL_CONTINUE, or MW_SASL_FAILED (out of memory: b->oom). */
-MW_INTERNAL int mw_sasl_respond(mw_sasl *m, mw_sasl_buf *b);
+/* Make b's bytes the response (they move; the old response is wiped; b is left empty).
+ * Returns MW_SASL_CONTINUE, or MW_SASL_FAILED when building b failed (out of memory). */
+MW_INTERNAL int mw_sasl_respond(mw_sasl *m, mw_buf *b);
 
 MW_INTERNAL void mw_sasl_set_state(mw_sasl *m, enum mw_sasl_state st);
 

@@ -1,7 +1,6 @@
 /* SCRAM-SHA-1 (RFC 5802) and SCRAM-SHA-256 (RFC 7677) without channel binding. */
 #include "sasl_private.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,15 +96,15 @@ unsigned mw_scram_prepare_password(const char *pass, char **out, char *detail, s
 }
 
 /* RFC 5802 section 5.1: saslname escapes '=' as "=3D" and ',' as "=2C". */
-static void add_saslname(mw_sasl_buf *b, const char *s)
+static void add_saslname(mw_buf *b, const char *s)
 {
     for (; *s; s++) {
         if (*s == '=')
-            mw_sasl_buf_str(b, "=3D");
+            mw_buf_puts(b, "=3D");
         else if (*s == ',')
-            mw_sasl_buf_str(b, "=2C");
+            mw_buf_puts(b, "=2C");
         else
-            mw_sasl_buf_add(b, s, 1);
+            mw_buf_putc(b, *s);
     }
 }
 
@@ -119,21 +118,20 @@ int mw_scram_client_first(mw_sasl *m)
         size_t n = mw_b64_encode(raw, sizeof raw, m->nonce);
         m->nonce[n] = 0;
     }
-    mw_sasl_buf bare = {0};
-    mw_sasl_buf_str(&bare, "n=");
+    mw_buf bare, b;
+    mw_sasl_buf_init(&bare);
+    mw_buf_puts(&bare, "n=");
     add_saslname(&bare, m->user);
-    mw_sasl_buf_str(&bare, ",r=");
-    mw_sasl_buf_str(&bare, m->nonce);
-    mw_sasl_buf_add(&bare, "", 1); /* keep a terminated copy for the AuthMessage */
-    if (bare.oom) {
-        mw_sasl_buf_wipe(&bare);
+    mw_buf_puts(&bare, ",r=");
+    mw_buf_puts(&bare, m->nonce);
+    char *kept = mw_buf_take(&bare); /* a C string, kept for the AuthMessage */
+    if (!kept)
         return mw_sasl_fail(m, ST_ERROR_OUT_OF_MEMORY, "out of memory");
-    }
     mw_free_secret(m->client_first_bare);
-    m->client_first_bare = (char *)bare.p;
-    mw_sasl_buf b = {0};
-    mw_sasl_buf_str(&b, GS2_HEADER);
-    mw_sasl_buf_str(&b, m->client_first_bare);
+    m->client_first_bare = kept;
+    mw_sasl_buf_init(&b);
+    mw_buf_puts(&b, GS2_HEADER);
+    mw_buf_puts(&b, m->client_first_bare);
     return mw_sasl_respond(m, &b);
 }
 
@@ -212,7 +210,9 @@ static int server_first(mw_sasl *m, const unsigned char *c, size_t n)
     unsigned char stored[MW_SASL_HASH_MAX], csig[MW_SASL_HASH_MAX], proof[MW_SASL_HASH_MAX];
     gnutls_datum_t key = {(unsigned char *)m->pass, (unsigned)strlen(m->pass)};
     gnutls_datum_t sd = {salt, (unsigned)saltlen};
-    mw_sasl_buf auth = {0}, b = {0};
+    mw_buf auth, b;
+    mw_sasl_buf_init(&auth);
+    mw_sasl_buf_init(&b);
     int rc = gnutls_pbkdf2(mac_alg(m), &key, &sd, (unsigned)count, salted, hl);
     if (rc >= 0)
         rc = gnutls_hmac_fast(mac_alg(m), salted, hl, "Client Key", 10, ckey);
@@ -229,15 +229,15 @@ static int server_first(mw_sasl *m, const unsigned char *c, size_t n)
     }
 
     /* client-final-message-without-proof, then AuthMessage (section 3). */
-    mw_sasl_buf_str(&b, CBIND_ATTR ",r=");
-    mw_sasl_buf_add(&b, nonce, nlen);
-    mw_sasl_buf_str(&auth, m->client_first_bare);
-    mw_sasl_buf_str(&auth, ",");
-    mw_sasl_buf_add(&auth, c, n);
-    mw_sasl_buf_str(&auth, ",");
-    if (!b.oom)
-        mw_sasl_buf_add(&auth, b.p, b.len);
-    if (auth.oom || b.oom) {
+    mw_buf_puts(&b, CBIND_ATTR ",r=");
+    mw_buf_put(&b, nonce, nlen);
+    mw_buf_puts(&auth, m->client_first_bare);
+    mw_buf_putc(&auth, ',');
+    mw_buf_put(&auth, c, n);
+    mw_buf_putc(&auth, ',');
+    if (!b.failed)
+        mw_buf_put(&auth, b.p, b.len);
+    if (auth.failed || b.failed) {
         r = mw_sasl_fail(m, ST_ERROR_OUT_OF_MEMORY, "out of memory");
         goto out;
     }
@@ -254,21 +254,22 @@ static int server_first(mw_sasl *m, const unsigned char *c, size_t n)
         proof[i] = ckey[i] ^ csig[i];
     char proof64[MW_B64_ENCODED_LEN(MW_SASL_HASH_MAX) + 1];
     size_t plen = mw_b64_encode(proof, hl, proof64);
-    mw_sasl_buf_str(&b, ",p=");
-    mw_sasl_buf_add(&b, proof64, plen);
+    mw_buf_puts(&b, ",p=");
+    mw_buf_put(&b, proof64, plen);
     mw_wipe(proof64, sizeof proof64);
     r = mw_sasl_respond(m, &b);
     if (r == MW_SASL_CONTINUE) {
         m->have_server_sig = 1;
         if (count < RECOMMENDED_ITERATIONS)
-            snprintf(m->detail, sizeof m->detail,
-                     "note: the SCRAM iteration count %lu is below the %u RFC 7677 recommends",
-                     count, RECOMMENDED_ITERATIONS);
+            mw_detail_printf(
+                m->detail, sizeof m->detail,
+                "note: the SCRAM iteration count %lu is below the %u RFC 7677 recommends", count,
+                RECOMMENDED_ITERATIONS);
         mw_sasl_set_state(m, MW_SASL_ST_SENT_2);
     }
 out:
-    mw_sasl_buf_wipe(&b);
-    mw_sasl_buf_wipe(&auth);
+    mw_buf_free(&b);
+    mw_buf_free(&auth);
     mw_wipe(salted, sizeof salted);
     mw_wipe(ckey, sizeof ckey);
     mw_wipe(skey, sizeof skey);
@@ -336,7 +337,8 @@ int mw_scram_step(mw_sasl *m, const unsigned char *c, size_t n)
         return MW_SASL_FAILED;
     /* The server-final message came as a challenge: answer it with an empty response
      * (RFC 4954 section 4, RFC 9051 section 6.2.2) and wait for the protocol's success. */
-    mw_sasl_buf b = {0};
+    mw_buf b;
+    mw_sasl_buf_init(&b);
     int r = mw_sasl_respond(m, &b);
     if (r == MW_SASL_CONTINUE)
         mw_sasl_set_state(m, MW_SASL_ST_VERIFIED);

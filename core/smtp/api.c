@@ -213,79 +213,15 @@ int SmtpAuthenticate(HCLIENT hClient, unsigned nAuthType, const char *lpszUserNa
 
 /* ---- addresses -------------------------------------------------------------------------- */
 
-typedef struct addr_vec {
-    char **v;
-    size_t n, cap;
-} addr_vec;
-
-static void addr_vec_free(addr_vec *a)
+/* The addr-spec of one address ("what" names it in the error); NULL with the thread error
+ * set on failure. */
+static char *one_address(const char *in, int allow_null, const char *what)
 {
-    for (size_t i = 0; i < a->n; i++)
-        free(a->v[i]);
-    free(a->v);
-    memset(a, 0, sizeof *a);
-}
-
-static unsigned addr_take(void *user, const mw_addr *ad)
-{
-    addr_vec *a = user;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 8;
-        char **v = mw_realloc(a->v, cap * sizeof *v);
-        if (!v)
-            return ST_ERROR_OUT_OF_MEMORY;
-        a->v = v;
-        a->cap = cap;
-    }
-    char *s = mw_malloc(ad->addr_len + 1);
-    if (!s)
-        return ST_ERROR_OUT_OF_MEMORY;
-    memcpy(s, ad->addr, ad->addr_len);
-    s[ad->addr_len] = 0;
-    a->v[a->n++] = s;
-    return ST_ERROR_NONE;
-}
-
-/* Parse a list into addr-specs. Returns ST_ERROR_NONE or an error (thread error set). */
-static unsigned parse_list(const char *list, addr_vec *out, const char *what)
-{
-    char d[200] = "";
-    memset(out, 0, sizeof *out);
-    unsigned err = mw_addr_list_parse(list, addr_take, out, d, sizeof d);
-    if (err) {
-        addr_vec_free(out);
-        if (err == ST_ERROR_OUT_OF_MEMORY)
-            mw_set_error(err, NULL);
-        else
-            mw_set_error(err, "%s: %s", what, d);
-        return err;
-    }
-    return ST_ERROR_NONE;
-}
-
-/* One address ("a@b", "<a@b>", "Name <a@b>"); the null path "" or "<>" when allow_empty. */
-static unsigned parse_one(const char *in, int allow_empty, addr_vec *out, const char *what)
-{
-    if (!in) {
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "%s is NULL", what);
-        return ST_ERROR_INVALID_ARGUMENT;
-    }
-    if (allow_empty && (!*in || strcmp(in, "<>") == 0)) {
-        memset(out, 0, sizeof *out);
-        mw_addr empty = {NULL, 0, 0, "", 0};
-        return addr_take(out, &empty)
-                   ? (mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL), ST_ERROR_OUT_OF_MEMORY)
-                   : ST_ERROR_NONE;
-    }
-    unsigned err = parse_list(in, out, what);
+    char d[200], *out = NULL;
+    unsigned err = mw_addr_parse_one(in, allow_null, &out, d, sizeof d);
     if (err)
-        return err;
-    if (out->n != 1) {
-        addr_vec_free(out);
-        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "%s must be exactly one address", what);
-        return ST_ERROR_INVALID_ARGUMENT;
-    }
-    return ST_ERROR_NONE;
+        mw_client_refuse(err, "%s: %s", what, d);
+    return out;
 }
 
 /* ---- sending ---------------------------------------------------------------------------- */
@@ -313,25 +249,28 @@ int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const char *lpszRecip
         return SMTP_ERROR;
     if (!lpvMessage || !lpszRecipients || dwOptions > SMTP_MESSAGE_FILE)
         return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT, "message and recipients are required");
-    addr_vec from, to;
-    if (parse_one(lpszFrom, 1, &from, "sender"))
+    char d[200], *from = one_address(lpszFrom, 1, "sender");
+    if (!from)
         return SMTP_ERROR;
-    if (parse_list(lpszRecipients, &to, "recipients")) {
-        addr_vec_free(&from);
-        return SMTP_ERROR;
+    mw_addr_vec to;
+    unsigned err = mw_addr_vec_parse(lpszRecipients, &to, d, sizeof d);
+    if (err) {
+        free(from);
+        mw_addr_vec_free(&to);
+        return mw_client_refuse(err, "recipients: %s", d);
     }
     int is_file = dwOptions == SMTP_MESSAGE_FILE;
     size_t n = is_file ? 0 : cbMessage ? cbMessage : strlen(lpvMessage);
     mw_smtp_scan sc;
     mw_smtp_source src;
     char why[400];
-    unsigned err = mw_smtp_message_source(&src, lpvMessage, n, is_file, mw_session_is_async(s), &sc,
-                                          why, sizeof why);
+    err = mw_smtp_message_source(&src, lpvMessage, n, is_file, mw_session_is_async(s), &sc, why,
+                                 sizeof why);
     int r = err ? mw_client_refuse(err, "%s", why)
-                : mw_smtp_send_source(hClient, from.v[0], (const char *const *)to.v, to.n, &src,
+                : mw_smtp_send_source(hClient, from, (const char *const *)to.v, to.n, &src,
                                       sc.has_8bit, sc.header_8bit);
-    addr_vec_free(&from);
-    addr_vec_free(&to);
+    free(from);
+    mw_addr_vec_free(&to);
     return r;
 }
 
@@ -342,17 +281,17 @@ int SmtpCreateMessage(HCLIENT hClient, const char *lpszFrom, uint64_t dwMessageS
     smtp_client *c;
     if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
-    addr_vec from;
-    if (parse_one(lpszFrom, 1, &from, "sender"))
+    char *from = one_address(lpszFrom, 1, "sender");
+    if (!from)
         return SMTP_ERROR;
-    mw_smtp_envelope env = {from.v[0],
+    mw_smtp_envelope env = {from,
                             NULL,
                             0,
                             dwMessageSize,
                             (dwOptions & SMTP_CONTENT_8BIT) != 0,
                             (dwOptions & SMTP_CONTENT_SMTPUTF8) != 0};
     unsigned err = mw_smtp_op_mail(c->eng, &env);
-    addr_vec_free(&from);
+    free(from);
     if (!err)
         mw_smtp_scan_init(&c->wscan);
     return start(s, err);
@@ -364,11 +303,11 @@ int SmtpAddRecipient(HCLIENT hClient, const char *lpszAddress)
     smtp_client *c;
     if (lookup(hClient, &s, &c))
         return SMTP_ERROR;
-    addr_vec to;
-    if (parse_one(lpszAddress, 0, &to, "recipient"))
+    char *to = one_address(lpszAddress, 0, "recipient");
+    if (!to)
         return SMTP_ERROR;
-    unsigned err = mw_smtp_op_rcpt(c->eng, to.v[0]);
-    addr_vec_free(&to);
+    unsigned err = mw_smtp_op_rcpt(c->eng, to);
+    free(to);
     return start(s, err);
 }
 

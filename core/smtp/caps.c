@@ -7,7 +7,7 @@
 #include <mailwire/smtp.h>
 
 #include "../sasl/sasl.h"
-#include "../util/alloc.h"
+#include "../util/str.h"
 
 void mw_smtp_caps_clear(mw_smtp_caps *c)
 {
@@ -127,11 +127,9 @@ int mw_smtp_caps_parse(mw_smtp_caps *c, const char *text, size_t len)
         return 0; /* only the greeting line: no extensions */
     const char *p = nl + 1;
     size_t rest = len - (size_t)(p - text);
-    c->lines = mw_malloc(rest + 1);
+    c->lines = mw_strndup(p, rest);
     if (!c->lines)
         return -1;
-    memcpy(c->lines, p, rest);
-    c->lines[rest] = 0;
     while (rest > 0) {
         const char *e = memchr(p, '\n', rest);
         size_t n = e ? (size_t)(e - p) : rest;

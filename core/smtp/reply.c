@@ -1,18 +1,26 @@
 /* SMTP reply parser; see reply.h. */
 #include "reply.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <mailwire/common.h>
 
-#include "../util/alloc.h"
+#include "../util/str.h"
+
+/* text and len follow the buffer after every change to it. */
+static void show_text(mw_smtp_reply *r)
+{
+    r->text = r->buf.p;
+    r->len = r->buf.len;
+}
 
 void mw_smtp_reply_init(mw_smtp_reply *r, size_t line_max, size_t lines_max, size_t text_max)
 {
     memset(r, 0, sizeof *r);
     mw_line_init(&r->la, line_max, 0);
+    /* No cap on the buffer: append() checks max_text itself, to tell the limit from an
+     * allocation failure. */
+    mw_buf_init(&r->buf, 0, 0);
     r->max_lines = lines_max;
     r->max_text = text_max;
 }
@@ -20,9 +28,8 @@ void mw_smtp_reply_init(mw_smtp_reply *r, size_t line_max, size_t lines_max, siz
 void mw_smtp_reply_free(mw_smtp_reply *r)
 {
     mw_line_free(&r->la);
-    free(r->text);
-    r->text = NULL;
-    r->cap = r->len = 0;
+    mw_buf_free(&r->buf);
+    show_text(r);
 }
 
 static void clear_reply(mw_smtp_reply *r)
@@ -31,9 +38,8 @@ static void clear_reply(mw_smtp_reply *r)
     r->code = 0;
     r->lines = 0;
     r->enh[0] = 0;
-    r->len = 0;
-    if (r->text)
-        r->text[0] = 0;
+    mw_buf_reset(&r->buf);
+    show_text(r);
 }
 
 void mw_smtp_reply_reset(mw_smtp_reply *r)
@@ -47,33 +53,24 @@ static int fail(mw_smtp_reply *r, unsigned err, const char *what)
 {
     r->failed = 1;
     r->err = err;
-    snprintf(r->detail, sizeof r->detail, "%s", what);
+    mw_strlcpy(r->detail, what, sizeof r->detail);
     return MW_SR_ERROR;
 }
 
 static int append(mw_smtp_reply *r, const char *p, size_t n)
 {
-    size_t need = r->len + n + 2; /* LF separator and NUL */
-    if (need > r->max_text)
+    if (r->buf.len + n + 2 > r->max_text) /* LF separator and NUL */
         return -1;
-    if (need > r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 256;
-        while (cap < need)
-            cap *= 2;
-        char *t = mw_realloc(r->text, cap);
-        if (!t)
-            return -2;
-        r->text = t;
-        r->cap = cap;
-    }
+    /* Room first, so that even an empty first line leaves text "" rather than NULL. */
+    if (mw_buf_reserve(&r->buf, n + 1))
+        return -2;
     /* A separator before every line but the first, also after an empty first line: an empty
      * "250-" line must not make the next line look like the first (the fuzzer found EHLO
      * losing SIZE that way). r->lines already counts this line. */
     if (r->lines > 1)
-        r->text[r->len++] = '\n';
-    memcpy(r->text + r->len, p, n);
-    r->len += n;
-    r->text[r->len] = 0;
+        mw_buf_putc(&r->buf, '\n');
+    mw_buf_put(&r->buf, p, n);
+    show_text(r);
     return 0;
 }
 

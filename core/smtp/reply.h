@@ -12,6 +12,7 @@
 
 #include "../platform/platform.h"
 #include "../proto/line.h"
+#include "../util/buf.h"
 
 /* Defaults: RFC 5321 section 4.5.3.1.5 asks for 512 octets per reply line; real servers send
  * longer ones (long AUTH challenges, XOAUTH2 error JSON), so allow 4 KiB per line, 1000 lines
@@ -33,8 +34,9 @@ typedef struct mw_smtp_reply {
     int code;     /* 100..599 once the first line is read */
     unsigned lines;
     char enh[16]; /* "x.y.z" or "" */
-    char *text;   /* lines without their codes, joined with LF, NUL-terminated */
-    size_t len, cap;
+    mw_buf buf;   /* holds the text */
+    char *text;   /* lines without their codes, joined with LF, NUL-terminated: buf.p */
+    size_t len;   /* buf.len (text and len are what readers of a reply use) */
     int failed;
     unsigned err;
     char detail[128];

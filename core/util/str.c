@@ -36,6 +36,16 @@ void mw_free_secret(char *s)
     free(s);
 }
 
+char *mw_strndup(const char *s, size_t n)
+{
+    char *p = mw_malloc(n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = 0;
+    }
+    return p;
+}
+
 size_t mw_strlcpy(char *dst, const char *src, size_t size)
 {
     size_t n = strlen(src);
@@ -51,7 +61,8 @@ void mw_detail_vprintf(char *dst, size_t size, const char *fmt, va_list ap)
     char tmp[1024];
     if (size == 0)
         return;
-    if (vsnprintf(tmp, sizeof tmp, fmt, ap) < 0)
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    if (n < 0)
         tmp[0] = 0;
     mw_strlcpy(dst, tmp, size);
 }

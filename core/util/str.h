@@ -16,6 +16,10 @@ MW_INTERNAL void mw_free_secret(char *s);
 /* Zero len bytes in a way the compiler keeps. */
 MW_INTERNAL void mw_wipe(void *p, size_t len);
 
+/* A NUL-terminated copy of the n bytes at s (which need not be terminated), or NULL when out
+ * of memory. */
+MW_INTERNAL char *mw_strndup(const char *s, size_t n);
+
 /* Bounded copy that always terminates (dst non-empty). Returns strlen(dst). */
 MW_INTERNAL size_t mw_strlcpy(char *dst, const char *src, size_t size);
 
@@ -23,6 +27,7 @@ MW_INTERNAL size_t mw_strlcpy(char *dst, const char *src, size_t size);
  * points into dst itself (an error detail often quotes the previous one): the text is
  * formatted into a scratch copy first, overlapping vsnprintf arguments being undefined. */
 MW_INTERNAL void mw_detail_printf(char *dst, size_t size, const char *fmt, ...) MW_PRINTF(3, 4);
+/* The same for a function that takes its own variable arguments (a module's fail(fmt, ...)). */
 MW_INTERNAL void mw_detail_vprintf(char *dst, size_t size, const char *fmt, va_list ap)
     MW_PRINTF(3, 0);
 

@@ -2,6 +2,7 @@
 // table of malformed lists with the exact error text each must give.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@ extern "C" {
 #include <mailwire/common.h>
 
 #include "core/mime/address.h"
+#include "core/util/alloc.h"
 }
 
 namespace
@@ -182,6 +184,143 @@ TEST(Address, IsUtf8)
     EXPECT_EQ(mw_addr_is_utf8("plain@x", 7), 0);
     EXPECT_EQ(mw_addr_is_utf8("jörg@x", 7), 1);
     EXPECT_EQ(mw_addr_is_utf8("jörg@x", 1), 0); // only the first byte looked at
+}
+
+std::vector<std::string> Specs(const mw_addr_vec &v)
+{
+    return std::vector<std::string>(v.v, v.v + v.n);
+}
+
+TEST(AddressVec, ListGivesTheAddrSpecsInOrderDuplicatesKept)
+{
+    mw_addr_vec v;
+    char detail[128] = "stale";
+    ASSERT_EQ(mw_addr_vec_parse("\"Doe, J\" <j@x>; b@y (Bee), <c@[127.0.0.1]>, B@y", &v, detail,
+                                sizeof detail),
+              static_cast<unsigned>(ST_ERROR_NONE));
+    EXPECT_EQ(Specs(v), (std::vector<std::string>{"j@x", "b@y", "c@[127.0.0.1]", "B@y"}));
+    EXPECT_STREQ(detail, "");
+    mw_addr_vec_free(&v);
+    EXPECT_EQ(v.v, nullptr);
+    EXPECT_EQ(v.n, 0u);
+
+    ASSERT_EQ(mw_addr_vec_parse(" , ;", &v, detail, sizeof detail),
+              static_cast<unsigned>(ST_ERROR_NONE));
+    EXPECT_EQ(v.n, 0u) << "only empty items: no address, not an error";
+    mw_addr_vec_free(&v);
+}
+
+TEST(AddressVec, BadListLeavesNothingAndSaysWhere)
+{
+    mw_addr_vec v;
+    char detail[128];
+    EXPECT_EQ(mw_addr_vec_parse("a@x, b y@z", &v, detail, sizeof detail),
+              static_cast<unsigned>(ST_ERROR_INVALID_ARGUMENT));
+    EXPECT_STREQ(detail, "white space in address in address list at offset 6");
+    EXPECT_EQ(v.n, 0u);
+    EXPECT_EQ(v.v, nullptr) << "the address parsed before the error is released";
+    mw_addr_vec_free(&v);
+    EXPECT_EQ(mw_addr_vec_parse(nullptr, &v, detail, sizeof detail),
+              static_cast<unsigned>(ST_ERROR_INVALID_ARGUMENT));
+    EXPECT_STREQ(detail, "address list is NULL");
+    mw_addr_vec_free(&v);
+}
+
+TEST(AddressVec, EveryAllocationFailureIsReportedWithoutALeak)
+{
+    // Twenty addresses: the array grows more than once and every copy can fail.
+    std::string list;
+    for (int i = 0; i < 20; i++)
+        list += "u" + std::to_string(i) + "@example.org, ";
+    bool succeeded = false;
+    for (long n = 0; !succeeded && n < 200; n++) {
+        mw_addr_vec v;
+        char detail[64] = "";
+        mw_alloc_fail_at(n);
+        unsigned err = mw_addr_vec_parse(list.c_str(), &v, detail, sizeof detail);
+        bool failed = mw_alloc_fail_at(-1);
+        if (failed) {
+            EXPECT_EQ(err, static_cast<unsigned>(ST_ERROR_OUT_OF_MEMORY)) << n;
+            EXPECT_STREQ(detail, "out of memory") << n;
+            EXPECT_EQ(v.n, 0u) << n;
+        } else {
+            ASSERT_EQ(err, static_cast<unsigned>(ST_ERROR_NONE)) << n;
+            ASSERT_EQ(v.n, 20u);
+            EXPECT_STREQ(v.v[19], "u19@example.org");
+            succeeded = true;
+        }
+        mw_addr_vec_free(&v);
+    }
+    EXPECT_TRUE(succeeded);
+}
+
+TEST(AddressOne, TakesTheAddrSpecOfEachForm)
+{
+    for (const char *in : {"a@x", "<a@x>", "  Alice <a@x> ", "\"A, B\" <a@x> (work)"}) {
+        char *out = nullptr;
+        char detail[128];
+        ASSERT_EQ(mw_addr_parse_one(in, 0, &out, detail, sizeof detail),
+                  static_cast<unsigned>(ST_ERROR_NONE))
+            << in << ": " << detail;
+        EXPECT_STREQ(out, "a@x") << in;
+        free(out);
+    }
+}
+
+TEST(AddressOne, NullPathOnlyWhenAllowed)
+{
+    char *out = nullptr;
+    char detail[128];
+    for (const char *in : {"", "<>"}) {
+        ASSERT_EQ(mw_addr_parse_one(in, 1, &out, detail, sizeof detail),
+                  static_cast<unsigned>(ST_ERROR_NONE))
+            << in;
+        ASSERT_NE(out, nullptr);
+        EXPECT_STREQ(out, "") << "the null reverse-path";
+        free(out);
+    }
+    EXPECT_EQ(mw_addr_parse_one("", 0, &out, detail, sizeof detail),
+              static_cast<unsigned>(ST_ERROR_INVALID_ARGUMENT));
+    EXPECT_STREQ(detail, "exactly one address expected, found 0");
+    EXPECT_EQ(out, nullptr);
+    EXPECT_EQ(mw_addr_parse_one("<>", 0, &out, detail, sizeof detail),
+              static_cast<unsigned>(ST_ERROR_INVALID_ARGUMENT));
+    EXPECT_STREQ(detail, "empty address in address list at offset 1");
+    EXPECT_EQ(mw_addr_parse_one("< >", 1, &out, detail, sizeof detail),
+              static_cast<unsigned>(ST_ERROR_INVALID_ARGUMENT))
+        << "only the two exact forms mean the null path";
+}
+
+TEST(AddressOne, RefusesListsNullAndBadAddresses)
+{
+    char *out = nullptr;
+    char detail[128];
+    EXPECT_EQ(mw_addr_parse_one("a@x, b@y", 1, &out, detail, sizeof detail),
+              static_cast<unsigned>(ST_ERROR_INVALID_ARGUMENT));
+    EXPECT_STREQ(detail, "exactly one address expected, found 2");
+    EXPECT_EQ(out, nullptr);
+    EXPECT_EQ(mw_addr_parse_one(nullptr, 1, &out, detail, sizeof detail),
+              static_cast<unsigned>(ST_ERROR_INVALID_ARGUMENT));
+    EXPECT_STREQ(detail, "address is NULL");
+    EXPECT_EQ(mw_addr_parse_one("a@x\r\nRCPT TO:<evil@y>", 0, &out, detail, sizeof detail),
+              static_cast<unsigned>(ST_ERROR_INVALID_ARGUMENT));
+    EXPECT_STREQ(detail, "CR in address list at offset 3");
+    EXPECT_EQ(out, nullptr);
+}
+
+TEST(AddressOne, AllocationFailureIsReported)
+{
+    for (int allow_null : {0, 1}) {
+        char *out = reinterpret_cast<char *>(1);
+        char detail[64];
+        mw_alloc_fail_at(0);
+        EXPECT_EQ(
+            mw_addr_parse_one(allow_null ? "<>" : "a@x", allow_null, &out, detail, sizeof detail),
+            static_cast<unsigned>(ST_ERROR_OUT_OF_MEMORY));
+        EXPECT_TRUE(mw_alloc_fail_at(-1));
+        EXPECT_EQ(out, nullptr);
+        EXPECT_STREQ(detail, "out of memory");
+    }
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // The growable buffer, the array-growth helper and the overlap-safe detail formatter.
 #include <gtest/gtest.h>
 
+#include <cstdarg>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -110,4 +111,42 @@ TEST(Detail, OverlappingArgumentsKeepTheirText)
     EXPECT_STREQ(d, "LOGIN: connect failed");
     mw_detail_printf(d, 8, "%s", "longer than eight");
     EXPECT_STREQ(d, "longer ");
+}
+
+// What a module's own fail(fmt, ...) does with mw_detail_vprintf.
+static void fail_like_a_module(char *d, size_t size, const char *fmt, ...) MW_PRINTF(3, 4);
+static void fail_like_a_module(char *d, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mw_detail_vprintf(d, size, fmt, ap);
+    va_end(ap);
+}
+
+TEST(Detail, VariadicFormOverlapsAndTruncatesTheSame)
+{
+    char d[32] = "bad reply";
+    fail_like_a_module(d, sizeof d, "%s (%d): %s", "AUTH", 535, d);
+    EXPECT_STREQ(d, "AUTH (535): bad reply");
+    fail_like_a_module(d, 5, "%s", d);
+    EXPECT_STREQ(d, "AUTH");
+    char untouched[4] = "abc";
+    fail_like_a_module(untouched, 0, "%s", "x");
+    EXPECT_STREQ(untouched, "abc") << "size 0 writes nothing";
+}
+
+TEST(Str, StrndupCopiesAnUnterminatedRangeAndFailsCleanly)
+{
+    const char text[] = {'a', '@', 'b', 'X'};
+    char *s = mw_strndup(text, 3);
+    ASSERT_NE(s, nullptr);
+    EXPECT_STREQ(s, "a@b");
+    free(s);
+    s = mw_strndup(text, 0);
+    ASSERT_NE(s, nullptr);
+    EXPECT_STREQ(s, "");
+    free(s);
+    mw_alloc_fail_at(0);
+    EXPECT_EQ(mw_strndup(text, 3), nullptr);
+    EXPECT_TRUE(mw_alloc_fail_at(-1));
 }

@@ -4,16 +4,25 @@
  *        <mailwire/smtp.h>, in the shape of SocketTools' CSmtpClient.
  *
  * One method per public Smtp* function, named without the prefix and the handle argument.
- * Methods return true on success (or when a non-blocking operation has started: see
- * IsInProgress()) and false on failure, keeping the error for GetLastError() and
- * GetLastErrorDetail(). Methods that produce data also have overloads returning std::string,
- * std::vector or small structs. The shared methods (GetHandle, Attach, Detach, RegisterEvent,
- * SetTrace, Cancel, AttachThread, GetSecurityInfo, GetPollInfo, Execute, GetSocket,
- * GetLastError, GetErrorString) are documented in detail/ClientBase.hpp.
+ * The shared methods (GetHandle, Attach, Detach, RegisterEvent, SetTrace, Cancel,
+ * AttachThread, GetSecurityInfo, GetPollInfo, Execute, GetSocket, GetLastError,
+ * GetErrorString) are documented in detail/ClientBase.hpp.
  *
- * No exception crosses into the C library: callables given to the class are wrapped in
- * thunks that catch everything (see RegisterEvent()). The class itself throws only what the
- * standard library throws (std::bad_alloc when a string cannot be allocated).
+ * Reading the method comments: a method that wraps an Smtp* function names it, and that
+ * function's comment in <mailwire/smtp.h> is the reference for the arguments, the errors,
+ * blocking and the thread rules; the comment here says what C++ adds. Everywhere:
+ *   - bool results: true on success, or when a non-blocking operation has started
+ *     (IsInProgress()); false on failure, the code and its cause kept in the object
+ *     (GetLastError(), GetLastErrorDetail()) as well as in the thread's last error. Methods
+ *     that return an int (a reply code, a length, a count) return what C returns, and
+ *     MAILWIRE_ERROR also when an event handler threw.
+ *   - callables: event handlers and traces may be any callable (see RegisterEvent()). No
+ *     exception crosses into the C library: a throw stops the operation and the method fails
+ *     with ST_ERROR_CALLBACK_FAILED and the exception's text in GetLastErrorDetail().
+ *   - overloads returning std::string, std::vector or a struct: documented with their own
+ *     parameters and results; empty (or zeroed) on failure.
+ * The class itself throws only what the standard library throws (std::bad_alloc when a
+ * string cannot be allocated).
  *
  * Windows note: <windows.h> defines SendMessage as a macro; include it before this header in
  * every file that calls the method, as with SocketTools and MFC, so both sides are renamed
@@ -128,39 +137,24 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     /** @brief Disconnect the held session, then take over the other's. */
     CSmtpClient &operator=(CSmtpClient &&) noexcept = default;
 
-    /**
-     * @brief SmtpInitialize(): take a reference on the library (optional; see CLibrary).
-     * @return true on success. @par Blocking: no. @par Thread: any.
-     */
+    /** @brief SmtpInitialize() (optional; see CLibrary). @return true on success. */
     static bool Initialize() noexcept
     {
         return SmtpInitialize() != 0;
     }
-    /** @brief SmtpUninitialize(): release a reference taken by Initialize().
-     *  @par Blocking: no. @par Thread: any. */
+    /** @brief SmtpUninitialize(): release a reference taken by Initialize(). */
     static void Uninitialize() noexcept
     {
         SmtpUninitialize();
     }
 
     /**
-     * @brief Connect: greeting, EHLO (or HELO), STARTTLS when asked (SmtpConnect()).
+     * @brief SmtpConnect(), the session then held by the object.
      *
-     * The SocketTools call form `Connect(host, port, timeout, options, NULL, WM_NULL)`
-     * compiles unchanged (the last two arguments are null here) and gives a blocking session.
-     * @param lpszRemoteHost host name or IP address; copied.
-     * @param nRemotePort    port, 0 for the default (25, or 465 with
-     *                       SMTP_OPTION_SECURE_IMPLICIT; 587 implies SMTP_OPTION_EXTENDED).
-     * @param nTimeout       seconds to wait for each step and later each reply (0: 20).
-     * @param dwOptions      SMTP_OPTION_* bits: EXTENDED, SECURE (mandatory STARTTLS),
-     *                       SECURE_IMPLICIT, TRUSTEDSITE, FREETHREAD, ALLOW_CLEARTEXT_AUTH...
-     * @param lpszLocalName  name announced in EHLO/HELO, or nullptr for the system's name.
-     * @param lpCredentials  TLS client credentials, extra CA file or pin, or nullptr; copied.
-     * @return true when connected; false with the error (ST_ERROR_ALREADY_CONNECTED when the
-     *         object holds a session; otherwise SmtpConnect()'s: RESOLVE_FAILED,
-     *         CONNECT_REFUSED, CERTIFICATE_REJECTED, STARTTLS_UNAVAILABLE, TIMEOUT...).
-     * @par Blocking: yes, up to nTimeout per step. @par Thread: any; the session then
-     *      belongs to the calling thread.
+     * The SocketTools call form `Connect(host, port, timeout, options, NULL, WM_NULL)` compiles
+     * unchanged (the last two arguments are null here) and gives a blocking session.
+     * @return true when connected; false with SmtpConnect()'s error, or
+     *         ST_ERROR_ALREADY_CONNECTED (nothing done) when the object already holds a session.
      */
     bool Connect(const char *lpszRemoteHost, unsigned nRemotePort = 0, unsigned nTimeout = 20,
                  uint32_t dwOptions = SMTP_OPTION_NONE, const char *lpszLocalName = nullptr,
@@ -198,16 +192,15 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /**
-     * @brief Start a non-blocking connection (SmtpAsyncConnect()); same arguments as
-     *        Connect(). Registered handlers are installed at once, so the CONNECT event
-     *        reaches them.
+     * @brief SmtpAsyncConnect(), the session then held by the object; arguments as Connect().
+     *        Handlers registered before are installed at once, so the CONNECT event reaches
+     *        them.
      *
      * Drive the session with GetPollInfo(), a poll of the socket and Execute() until Execute()
      * returns 0 or MAILWIRE_ERROR; later calls that start an operation return true with
      * IsInProgress() set and are driven the same way.
-     * @return true when the connection has started; false on an immediate failure
-     *         (INVALID_ARGUMENT, OUT_OF_MEMORY, CREDENTIALS, ALREADY_CONNECTED).
-     * @par Blocking: no. @par Thread: any; the session belongs to the calling thread.
+     * @return true when the connection has started (IsInProgress() set); false on an immediate
+     *         failure, ST_ERROR_ALREADY_CONNECTED included.
      */
     bool AsyncConnect(const char *lpszRemoteHost, unsigned nRemotePort = 0, unsigned nTimeout = 20,
                       uint32_t dwOptions = SMTP_OPTION_NONE, const char *lpszLocalName = nullptr,
@@ -221,17 +214,8 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
         return true;
     }
 
-    /**
-     * @brief Authenticate with SASL (SmtpAuthenticate(), RFC 4954).
-     * @param lpszUserName user name (the account address for the OAuth types).
-     * @param lpszPassword password, or the OAuth 2.0 token for SMTP_AUTH_XOAUTH2 / BEARER.
-     * @param nAuthType    SMTP_AUTH_* (default SMTP_AUTH_AUTO: the strongest offered).
-     * @return true when accepted (or started, non-blocking); false with
-     *         AUTHENTICATION_FAILED, INVALID_AUTHENTICATION_TYPE, CLEARTEXT_REFUSED (no
-     *         credentials on a cleartext wire without SMTP_OPTION_ALLOW_CLEARTEXT_AUTH)...
-     * @par Blocking: yes, up to the timeout per reply (non-blocking session: no).
-     * @par Thread: the owner.
-     */
+    /** @brief SmtpAuthenticate(). The C call takes the type first; here it comes last and
+     *         defaults to SMTP_AUTH_AUTO (the strongest mechanism offered). */
     bool Authenticate(const char *lpszUserName, const char *lpszPassword,
                       unsigned nAuthType = SMTP_AUTH_AUTO)
     {
@@ -240,32 +224,16 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /**
-     * @brief QUIT, close and free the session (SmtpDisconnect()); the object is then empty.
-     * @return true on success; false with INVALID_HANDLE (no session), NOT_OWNER, or BUSY
-     *         (FREETHREAD: another thread's call on the session was cancelled; disconnect
-     *         again once it has returned).
-     * @par Blocking: waits for the QUIT reply on a blocking session.
-     * @par Thread: the owner; also from an event handler of the session.
+     * @brief SmtpDisconnect(); on success the object is empty.
+     * @return true on success; false with SmtpDisconnect()'s error (INVALID_HANDLE when the
+     *         object holds no session).
      */
     bool Disconnect()
     {
         return DoDisconnect();
     }
 
-    /**
-     * @brief Send a ready-made RFC 5322 message (SmtpSendMessage()): MAIL, RCPT for each
-     *        recipient and DATA or BDAT, pipelined when the server allows.
-     * @param lpszFrom       envelope sender; "" for the null reverse path.
-     * @param lpszRecipients envelope recipients, comma-separated, at least one.
-     * @param lpvMessage     the message bytes, or with SMTP_MESSAGE_FILE a file path.
-     * @param cbMessage      their length (0: a NUL-terminated string; ignored for a file).
-     * @param dwOptions      SMTP_MESSAGE_MEMORY or SMTP_MESSAGE_FILE, with SMTP_OPTION_*
-     *                       transaction flags where smtp.h allows.
-     * @return true when the server accepted the message (or the send started); false with
-     *         INVALID_ARGUMENT, FILE, MESSAGE_TOO_LARGE, NO_VALID_RECIPIENTS,
-     *         SERVER_PERMANENT / SERVER_TEMPORARY...
-     * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
-     */
+    /** @brief SmtpSendMessage(). */
     bool SendMessage(const char *lpszFrom, const char *lpszRecipients, const void *lpvMessage,
                      std::size_t cbMessage, uint32_t dwOptions)
     {
@@ -276,11 +244,12 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /**
-     * @brief Send a message held in memory; any bytes, NULs excepted (see SendMessage()).
-     * @param lpszFrom       envelope sender.
-     * @param lpszRecipients envelope recipients, comma-separated.
+     * @brief Send a message held in memory (SmtpSendMessage() with SMTP_MESSAGE_MEMORY); any
+     *        bytes, NULs excepted.
+     * @param lpszFrom       as SmtpSendMessage().
+     * @param lpszRecipients as SmtpSendMessage().
      * @param message        the whole message (header and body).
-     * @return as SendMessage(). @par Blocking: yes (non-blocking: no). @par Thread: the owner.
+     * @return as SendMessage().
      */
     bool SendMessage(const char *lpszFrom, const char *lpszRecipients, std::string_view message)
     {
@@ -290,11 +259,12 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /**
-     * @brief Send a message stored in a file, streamed in constant memory.
-     * @param lpszFrom       envelope sender.
-     * @param lpszRecipients envelope recipients, comma-separated.
+     * @brief Send a message stored in a file, streamed in constant memory (SmtpSendMessage() with
+     *        SMTP_MESSAGE_FILE).
+     * @param lpszFrom       as SmtpSendMessage().
+     * @param lpszRecipients as SmtpSendMessage().
      * @param lpszFileName   the file (UTF-8 path).
-     * @return as SendMessage(). @par Blocking: yes (non-blocking: no). @par Thread: the owner.
+     * @return as SendMessage().
      */
     bool SendMessageFile(const char *lpszFrom, const char *lpszRecipients, const char *lpszFileName)
     {
@@ -302,37 +272,32 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /**
-     * @brief Compose and submit a message in one call (SmtpSubmitMessage()): connect,
-     *        authenticate, compose RFC 5322 + MIME, send, quit. No object is needed.
-     * @param server  host, port, user, password, timeout and SMTP_OPTION_* flags.
-     * @param message the message structure.
+     * @brief SmtpSubmitMessage(): connect, authenticate, compose, send and quit; no object is
+     *        needed.
      * @return true when the server accepted the message; false with the thread's last error
-     *         (mailwire::GetLastError()): INVALID_ARGUMENT, FILE (an attachment) or the error
-     *         of the connect, authenticate or send step.
-     * @par Blocking: yes. @par Thread: any.
+     *         (mailwire::GetLastError(): a static method has no object to keep it).
      */
     static bool SubmitMessage(const SMTPSERVER &server, const SMTPMESSAGE &message)
     {
         return SmtpSubmitMessage(&server, &message) == 0;
     }
 
-    /** @brief SubmitMessage() from a CMailMessage builder. @return as above.
-     *  @par Blocking: yes. @par Thread: any. */
+    /** @brief SubmitMessage() from a CMailMessage builder. @return as above. */
     static bool SubmitMessage(const SMTPSERVER &server, const CMailMessage &message)
     {
         return SubmitMessage(server, message.Get());
     }
 
     /**
-     * @brief SubmitMessage() with TLS credentials and a trace (SmtpSubmitMessageEx()).
-     * @param server        as SubmitMessage().
+     * @brief SmtpSubmitMessageEx() from a CMailMessage builder, the trace any callable.
+     * @param server        as SmtpSubmitMessageEx().
      * @param message       the message.
-     * @param lpCredentials client certificate, extra CA file or pin, or nullptr.
-     * @param trace         a callable `(unsigned nDirection, std::string_view data)` that
-     *                      sees the dialogue (secrets redacted), or nullptr. If it throws,
-     *                      the submission is cancelled and the call fails with
+     * @param lpCredentials as SmtpSubmitMessageEx().
+     * @param trace         a callable `(unsigned nDirection, std::string_view data)` that sees
+     *                      the dialogue (secrets redacted), or nullptr. If it throws, the
+     *                      submission is cancelled and the call fails with
      *                      ST_ERROR_CALLBACK_FAILED.
-     * @return as SubmitMessage(). @par Blocking: yes. @par Thread: any.
+     * @return as SubmitMessage().
      */
     template <class Trace = std::nullptr_t>
     static bool SubmitMessageEx(const SMTPSERVER &server, const CMailMessage &message,
@@ -341,8 +306,7 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
         return SubmitMessageEx(server, message.Get(), lpCredentials, std::forward<Trace>(trace));
     }
 
-    /** @brief SubmitMessageEx() with a C message structure. @return as SubmitMessage().
-     *  @par Blocking: yes. @par Thread: any. */
+    /** @brief SubmitMessageEx() with a C message structure. @return as SubmitMessage(). */
     template <class Trace = std::nullptr_t>
     static bool SubmitMessageEx(const SMTPSERVER &server, const SMTPMESSAGE &message,
                                 const SECURITYCREDENTIALS *lpCredentials, Trace &&trace = nullptr)
@@ -363,77 +327,44 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
         }
     }
 
-    /**
-     * @brief Start a transaction: MAIL FROM (SmtpCreateMessage()).
-     * @param lpszFrom      the envelope sender.
-     * @param qwMessageSize the expected size for SIZE (0: unknown).
-     * @param dwOptions     SMTP_CONTENT_8BIT and/or SMTP_CONTENT_SMTPUTF8.
-     * @return true when MAIL was accepted (or sent, non-blocking); false with
-     *         INVALID_ARGUMENT, NOT_SUPPORTED, MESSAGE_TOO_LARGE, BUSY, SERVER_*...
-     * @par Blocking: yes (non-blocking: no). @par Thread: the owner.
-     */
+    /** @brief SmtpCreateMessage(). */
     bool CreateMessage(const char *lpszFrom, uint64_t qwMessageSize = 0, uint32_t dwOptions = 0)
     {
         return Call(
             [&] { return SmtpCreateMessage(m_hClient, lpszFrom, qwMessageSize, dwOptions); });
     }
 
-    /**
-     * @brief Add a recipient to the open transaction: RCPT TO (SmtpAddRecipient()).
-     * @param lpszAddress one address.
-     * @return true when accepted; false with SERVER_PERMANENT / SERVER_TEMPORARY when the
-     *         server refused it (the transaction goes on), INVALID_ARGUMENT, BUSY...
-     * @par Blocking: yes (non-blocking: no). @par Thread: the owner.
-     */
+    /** @brief SmtpAddRecipient(). */
     bool AddRecipient(const char *lpszAddress)
     {
         return Call([&] { return SmtpAddRecipient(m_hClient, lpszAddress); });
     }
 
-    /**
-     * @brief Append message bytes (SmtpWrite()); the first call opens DATA or BDAT. Line
-     *        endings become CRLF and leading dots are doubled, across calls.
-     * @param lpBuffer the bytes. @param cbBuffer their number.
-     * @return true when handed to the connection; false with INVALID_ARGUMENT (a NUL, or a
-     *         line over 998 octets: nothing of the buffer was sent), NO_VALID_RECIPIENTS...
-     * @par Blocking: yes (non-blocking: no). @par Thread: the owner.
-     */
+    /** @brief SmtpWrite(). */
     bool Write(const void *lpBuffer, std::size_t cbBuffer)
     {
         return Call([&] { return SmtpWrite(m_hClient, lpBuffer, cbBuffer); });
     }
 
-    /** @brief Write() of a string. @param data the bytes. @return as Write().
-     *  @par Blocking: yes (non-blocking: no). @par Thread: the owner. */
+    /** @brief Write() of a string. @param data the bytes. @return as Write(). */
     bool Write(std::string_view data)
     {
         return Write(data.data(), data.size());
     }
 
-    /**
-     * @brief End the message and wait for the server's verdict (SmtpCloseMessage()).
-     * @return true when the server accepted the message; false with SERVER_PERMANENT /
-     *         SERVER_TEMPORARY, NO_VALID_RECIPIENTS, BUSY...
-     * @par Blocking: yes (non-blocking: no). @par Thread: the owner.
-     */
+    /** @brief SmtpCloseMessage(). */
     bool CloseMessage()
     {
         return Call([&] { return SmtpCloseMessage(m_hClient); });
     }
 
-    /**
-     * @brief The server's extensions as SMTP_EXTOPT_* bits (SmtpGetExtendedOptions()).
-     * @param dwOptions receives the bits (0 after HELO).
-     * @return true on success; false with INVALID_HANDLE or NOT_OWNER.
-     * @par Blocking: no. @par Thread: the owner.
-     */
+    /** @brief SmtpGetExtendedOptions(). */
     bool GetExtendedOptions(uint32_t &dwOptions)
     {
         return Check(SmtpGetExtendedOptions(m_hClient, &dwOptions));
     }
 
-    /** @brief The extension bits, 0 on failure (see GetLastError()).
-     *  @par Blocking: no. @par Thread: the owner. */
+    /** @return the extension bits; 0 on failure too (see GetLastError()). */
     uint32_t GetExtendedOptions()
     {
         uint32_t options = 0;
@@ -441,10 +372,9 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /**
-     * @brief Extensions, SIZE limit and the raw EHLO lines (SmtpGetExtendedOptionsEx()).
-     * @param info receives them.
-     * @return true on success; false with INVALID_HANDLE or NOT_OWNER.
-     * @par Blocking: no. @par Thread: the owner.
+     * @brief SmtpGetExtendedOptionsEx() into a struct, the EHLO lines split into a vector.
+     * @param info receives them (emptied first).
+     * @return true on success; false with SmtpGetExtendedOptionsEx()'s error.
      */
     bool GetExtendedOptionsEx(SmtpExtendedOptions &info)
     {
@@ -460,8 +390,7 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
         return true;
     }
 
-    /** @brief The SmtpExtendedOptions of the session (empty on failure).
-     *  @par Blocking: no. @par Thread: the owner. */
+    /** @return the SmtpExtendedOptions of the session; empty on failure. */
     SmtpExtendedOptions GetExtendedOptionsEx()
     {
         SmtpExtendedOptions info;
@@ -469,56 +398,34 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
         return info;
     }
 
-    /**
-     * @brief DSN options for the following transactions (SmtpSetDeliveryOptions(), RFC 3461).
-     * @param dwOptions      SMTP_NOTIFY_* | SMTP_RETURN_* | SMTP_NOTIFY_ORCPT (0 clears).
-     * @param lpszEnvelopeId ENVID, or nullptr.
-     * @return true on success; false with INVALID_ARGUMENT for conflicting bits or a bad
-     *         ENVID. @par Blocking: no. @par Thread: the owner.
-     */
+    /** @brief SmtpSetDeliveryOptions(). */
     bool SetDeliveryOptions(uint32_t dwOptions, const char *lpszEnvelopeId = nullptr)
     {
         return Check(SmtpSetDeliveryOptions(m_hClient, dwOptions, lpszEnvelopeId));
     }
 
-    /**
-     * @brief RSET: abandon the open transaction (SmtpReset()).
-     * @return true on success; false with SERVER_*, BUSY (the message has started)...
-     * @par Blocking: yes (non-blocking: no). @par Thread: the owner.
-     */
+    /** @brief SmtpReset(). */
     bool Reset()
     {
         return Call([&] { return SmtpReset(m_hClient); });
     }
 
-    /**
-     * @brief VRFY an address (SmtpVerifyAddress()).
-     * @param lpszAddress the address or name.
-     * @return true when the server confirms it (250/251) or will try (252); false with
-     *         SERVER_PERMANENT (550, or 502 when VRFY is off)...
-     * @par Blocking: yes (non-blocking: no). @par Thread: the owner.
-     */
+    /** @brief SmtpVerifyAddress(). */
     bool VerifyAddress(const char *lpszAddress)
     {
         return Call([&] { return SmtpVerifyAddress(m_hClient, lpszAddress); });
     }
 
-    /**
-     * @brief EXPN a mailing list (SmtpExpandAddress()).
-     * @param lpszAddress the list. @param lpszBuffer receives the reply lines (may be
-     *        nullptr). @param cbBuffer its size.
-     * @return true when the server expanded it; false with SERVER_PERMANENT (most servers
-     *         answer 502)... @par Blocking: yes (non-blocking: no). @par Thread: the owner.
-     */
+    /** @brief SmtpExpandAddress(). */
     bool ExpandAddress(const char *lpszAddress, char *lpszBuffer, std::size_t cbBuffer)
     {
         return Call(
             [&] { return SmtpExpandAddress(m_hClient, lpszAddress, lpszBuffer, cbBuffer); });
     }
 
-    /** @brief ExpandAddress() into a string (the reply lines, LF-separated).
-     *  @param lpszAddress the list. @param members receives the lines. @return as above.
-     *  @par Blocking: yes. @par Thread: the owner. */
+    /** @brief ExpandAddress() into a string. @param lpszAddress the list.
+     *  @param members receives the reply lines, LF-separated, whatever their length.
+     *  @return as ExpandAddress(). */
     bool ExpandAddress(const char *lpszAddress, std::string &members)
     {
         if (!ExpandAddress(lpszAddress, nullptr, 0))
@@ -527,43 +434,27 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
         return true;
     }
 
-    /**
-     * @brief Send one raw command line and wait for its reply (SmtpCommand()). DATA, BDAT,
-     *        STARTTLS and AUTH are refused: use the dedicated methods.
-     * @param lpszCommand the line, without CRLF; CR, LF and NUL are refused.
-     * @return the reply code (a negative reply is not an error here), MAILWIRE_IN_PROGRESS
-     *         on a non-blocking session, or MAILWIRE_ERROR (see GetLastError()).
-     * @par Blocking: yes (non-blocking: no). @par Thread: the owner.
-     */
+    /** @brief SmtpCommand(). @return the reply code as SmtpCommand() returns it (a negative
+     *  reply is not an error here), MAILWIRE_IN_PROGRESS, or MAILWIRE_ERROR. */
     int Command(const char *lpszCommand)
     {
         return CallInt([&] { return SmtpCommand(m_hClient, lpszCommand); }, true);
     }
 
-    /**
-     * @brief Code of the last server reply (SmtpGetResultCode()).
-     * @return 200-599, 0 before any reply, or MAILWIRE_ERROR.
-     * @par Blocking: no. @par Thread: the owner; also from an event handler.
-     */
+    /** @brief SmtpGetResultCode(). */
     int GetResultCode()
     {
         return CallInt([&] { return SmtpGetResultCode(m_hClient); });
     }
 
-    /**
-     * @brief Text of the last reply (SmtpGetResultString()).
-     * @param lpszResult receives it (truncated, NUL-terminated), or nullptr.
-     * @param cbResult   its size.
-     * @return the full length of the text, or MAILWIRE_ERROR.
-     * @par Blocking: no. @par Thread: the owner; also from an event handler.
-     */
+    /** @brief SmtpGetResultString(). */
     int GetResultString(char *lpszResult, std::size_t cbResult)
     {
         return CallInt([&] { return SmtpGetResultString(m_hClient, lpszResult, cbResult); });
     }
 
-    /** @brief The last reply's text (lines joined by LF), "" on failure.
-     *  @par Blocking: no. @par Thread: the owner; also from an event handler. */
+    /** @return the last reply's text (lines joined by LF), whatever its length; "" on
+     *  failure. */
     std::string GetResultString()
     {
         int n = GetResultString(nullptr, 0);
@@ -575,12 +466,7 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
         return text;
     }
 
-    /**
-     * @brief Progress of the message being sent (SmtpGetTransferStatus()).
-     * @param status receives it (dwSize is set by the method).
-     * @return true on success. @par Blocking: no. @par Thread: the owner; also from a
-     *         PROGRESS handler.
-     */
+    /** @brief SmtpGetTransferStatus(); status is zeroed and its dwSize set by the method. */
     bool GetTransferStatus(SMTPTRANSFERSTATUS &status)
     {
         status = SMTPTRANSFERSTATUS{};
@@ -588,8 +474,7 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
         return Check(SmtpGetTransferStatus(m_hClient, &status));
     }
 
-    /** @brief The transfer status (zeroed on failure). @par Blocking: no.
-     *  @par Thread: the owner; also from a PROGRESS handler. */
+    /** @return SmtpGetTransferStatus()'s figures; zeroed on failure. */
     SMTPTRANSFERSTATUS GetTransferStatus()
     {
         SMTPTRANSFERSTATUS status{};
@@ -597,22 +482,17 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
         return status;
     }
 
-    /**
-     * @brief Number of recipients of the last transaction with a result
-     *        (SmtpGetRecipientCount()).
-     * @return the count, or MAILWIRE_ERROR. @par Blocking: no. @par Thread: the owner.
-     */
+    /** @brief SmtpGetRecipientCount(). */
     int GetRecipientCount()
     {
         return CallInt([&] { return SmtpGetRecipientCount(m_hClient); });
     }
 
     /**
-     * @brief The server's answer to one recipient (SmtpGetRecipientResult()).
+     * @brief SmtpGetRecipientResult() into a struct of copies (valid after the next call).
      * @param nIndex 0 to GetRecipientCount() - 1.
-     * @param result receives it; its strings are copies.
-     * @return true on success; false with INVALID_ARGUMENT for a bad index.
-     * @par Blocking: no. @par Thread: the owner.
+     * @param result receives it.
+     * @return true on success; false with SmtpGetRecipientResult()'s error.
      */
     bool GetRecipientResult(unsigned nIndex, SmtpRecipientResult &result)
     {
@@ -627,8 +507,7 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
         return true;
     }
 
-    /** @brief Every recipient's answer of the last transaction (empty on failure).
-     *  @par Blocking: no. @par Thread: the owner. */
+    /** @return every recipient's answer of the last transaction; empty on failure. */
     std::vector<SmtpRecipientResult> GetRecipientResults()
     {
         std::vector<SmtpRecipientResult> out;
@@ -642,16 +521,8 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
         return out;
     }
 
-    /**
-     * @brief SmtpCreateSecurityCredentials(): allocate a credentials block (see also the RAII
-     *        CSecurityCredentials).
-     * @param dwOptions SECURITY_CREDENTIAL_* flags. @param lpszCertificateFile client
-     *        certificate or nullptr. @param lpszPrivateKeyFile key or nullptr.
-     *        @param lpszPassword key password or nullptr. @param lpszCAFile CA file or
-     *        nullptr. @param lppCredentials receives the block; free it with
-     *        DeleteSecurityCredentials().
-     * @return true on success. @par Blocking: no. @par Thread: any.
-     */
+    /** @brief SmtpCreateSecurityCredentials() (see also the RAII CSecurityCredentials).
+     *  @return true on success; false with the thread's last error. */
     static bool CreateSecurityCredentials(uint32_t dwOptions, const char *lpszCertificateFile,
                                           const char *lpszPrivateKeyFile, const char *lpszPassword,
                                           const char *lpszCAFile,
@@ -661,8 +532,7 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
                                              lpszPassword, lpszCAFile, lppCredentials) == 0;
     }
 
-    /** @brief SmtpDeleteSecurityCredentials(): free a block from CreateSecurityCredentials().
-     *  @param lpCredentials the block, or nullptr. @par Blocking: no. @par Thread: any. */
+    /** @brief SmtpDeleteSecurityCredentials(). */
     static void DeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials) noexcept
     {
         SmtpDeleteSecurityCredentials(lpCredentials);
