@@ -1,5 +1,5 @@
-/* Inside of the SMTP engine, shared by engine.c (states, replies, commands), transaction.c
- * (envelope and body) and auth.c (the SASL exchange). Nothing else includes it. */
+/* Inside of the SMTP engine, shared by engine.c (states, replies, commands), envelope.c and
+ * body.c (the transaction) and auth.c (the SASL exchange). Nothing else includes it. */
 #ifndef MW_SMTP_ENGINE_PRIV_H
 #define MW_SMTP_ENGINE_PRIV_H
 
@@ -153,7 +153,7 @@ MW_INTERNAL unsigned mw_smtp_class_error(int code);
 MW_INTERNAL int mw_smtp_begin_op(mw_smtp *e, enum smtp_state st);
 MW_INTERNAL void mw_smtp_close_source(mw_smtp *e);
 MW_INTERNAL void mw_smtp_clear_rcpts(mw_smtp *e);
-/* transaction.c: replies to the envelope and the body, and the body refills */
+/* envelope.c and body.c: replies to the envelope and the body, and the body refills */
 MW_INTERNAL void mw_smtp_on_mail(mw_smtp *e);
 MW_INTERNAL void mw_smtp_on_rcpt(mw_smtp *e);
 MW_INTERNAL void mw_smtp_on_data(mw_smtp *e);
@@ -161,6 +161,15 @@ MW_INTERNAL void mw_smtp_on_eod(mw_smtp *e, int abort);
 MW_INTERNAL void mw_smtp_on_bdat(mw_smtp *e);
 MW_INTERNAL void mw_smtp_refill_data(mw_smtp *e);
 MW_INTERNAL void mw_smtp_refill_bdat(mw_smtp *e);
+/* body.c, for the envelope's replies: open the body (DATA, or straight to BDAT chunks);
+ * stop producing BDAT chunks (those in flight are still answered); end a failed
+ * transaction with RSET and report the stored failure (pend_err, pend_detail) once it is
+ * answered, after recording it with fail_after_rset. */
+MW_INTERNAL void mw_smtp_start_body(mw_smtp *e);
+MW_INTERNAL void mw_smtp_stop_bdat(mw_smtp *e);
+MW_INTERNAL void mw_smtp_rset_then_fail(mw_smtp *e);
+MW_INTERNAL void mw_smtp_fail_after_rset(mw_smtp *e, unsigned err, const char *fmt, ...)
+    MW_PRINTF(3, 4);
 /* auth.c */
 MW_INTERNAL void mw_smtp_auth_reply(mw_smtp *e);
 

@@ -4,7 +4,8 @@ list(APPEND MAILWIRE_SOURCES
   smtp/caps.c
   smtp/dot.c
   smtp/engine.c
-  smtp/transaction.c
+  smtp/envelope.c
+  smtp/body.c
   smtp/auth.c
   smtp/source.c
   smtp/api.c

@@ -1,6 +1,7 @@
-/* The SMTP transaction: envelope (MAIL, RCPT with SIZE, BODY, SMTPUTF8 and DSN parameters,
- * pipelined when offered), the replies to it, and the message body streamed from its source
- * as DATA (dot-stuffed) or BDAT chunks. See engine.h; the states live in engine.c. */
+/* The SMTP envelope: MAIL and RCPT with their SIZE, BODY, SMTPUTF8 and DSN parameters
+ * (RFC 5321 section 4.1.1, RFC 1870, RFC 6152, RFC 6531, RFC 3461), pipelined when offered
+ * (RFC 2920), and the replies to them. The message body is in body.c; the states live in
+ * engine.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +12,6 @@
 #include "../util/alloc.h"
 #include "../util/str.h"
 #include "engine_priv.h"
-
-/* Message bytes encoded per refill of the output buffer (and per BDAT chunk). Large enough
- * that a TLS record and a send() carry a lot, small enough that memory stays flat. */
-#define BODY_CHUNK (256u * 1024u)
-/* Room reserved in front of a BDAT chunk for its command line. */
-#define BDAT_HEAD 48u
-/* BDAT chunks in flight when pipelining (RFC 3030 section 4.2 allows pipelining BDAT). */
-#define BDAT_WINDOW 8u
 
 static unsigned oom(mw_smtp *e)
 {
@@ -364,88 +357,12 @@ unsigned mw_smtp_op_rcpt(mw_smtp *e, const char *addr)
     return ST_ERROR_NONE;
 }
 
-unsigned mw_smtp_op_write(mw_smtp *e, const char *data, size_t len, int final)
-{
-    unsigned err = mw_smtp_check_start(e);
-    if (err)
-        return err;
-    if (e->state != SMTP_ST_MAIL_OPEN && e->state != SMTP_ST_DATA_OPEN)
-        return mw_smtp_refuse(e, ST_ERROR_INVALID_STATE,
-                              "no transaction is open (SmtpCreateMessage first)");
-    if (len && memchr(data, '\0', len)) {
-        return mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT, "NUL byte in the message");
-    }
-    /* The span is handed out directly: sp/sl are the source's unread bytes. */
-    mw_smtp_close_source(e);
-    e->sp = data;
-    e->sl = len;
-    e->src_end = 1; /* nothing beyond this span */
-    e->body_final = final;
-    if (e->state == SMTP_ST_MAIL_OPEN) {
-        mw_smtp_dot_init(&e->dot, 1);
-        if (mw_smtp_out_printf(e, "DATA") || mw_smtp_push_exp(e, EXP_DATA))
-            return oom(e);
-        mw_smtp_begin_op(e, SMTP_ST_DATA_CMD);
-        return ST_ERROR_NONE;
-    }
-    mw_smtp_begin_op(e, SMTP_ST_BODY);
-    return ST_ERROR_NONE;
-}
-
-/* Send the next RCPT (lock-step), or decide what follows the last recipient reply. */
-static void envelope_next(mw_smtp *e);
-
-/* Report the stored failure (pend_err, pend_detail) once RSET has been answered. */
-static void rset_then_fail(mw_smtp *e)
-{
-    mw_smtp_close_source(e);
-    /* The server keeps the accepted MAIL/RCPTs until RSET (RFC 5321 section 4.1.1.5); clear
-     * them so the next transaction starts clean. */
-    if (mw_smtp_out_printf(e, "RSET") || mw_smtp_push_exp(e, EXP_RSET_FAIL)) {
-        mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
-        return;
-    }
-    mw_smtp_set_state(e, SMTP_ST_RSET_FAIL);
-}
-
-static void fail_after_rset(mw_smtp *e, unsigned err, const char *fmt, ...) MW_PRINTF(3, 4);
-static void fail_after_rset(mw_smtp *e, unsigned err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->pend_detail, sizeof e->pend_detail, fmt, ap);
-    va_end(ap);
-    e->pend_err = err;
-    rset_then_fail(e);
-}
-
-/* Stop producing BDAT chunks; the ones in flight are still answered. */
-static void stop_bdat(mw_smtp *e)
-{
-    e->bdat_failed = 1;
-    mw_smtp_close_source(e);
-    e->src_end = 1;
-}
-
 static const mw_smtp_rcpt *first_refused(const mw_smtp *e)
 {
     for (size_t i = 0; i < e->nrcpt; i++)
         if (e->rcpt[i].code / 100 != 2)
             return &e->rcpt[i];
     return NULL;
-}
-
-static void start_body(mw_smtp *e)
-{
-    if (e->use_bdat) {
-        mw_smtp_set_state(e, SMTP_ST_BDAT);
-        return;
-    }
-    if (mw_smtp_out_printf(e, "DATA") || mw_smtp_push_exp(e, EXP_DATA)) {
-        mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
-        return;
-    }
-    mw_smtp_set_state(e, SMTP_ST_DATA_CMD);
 }
 
 static void envelope_next(mw_smtp *e)
@@ -467,23 +384,23 @@ static void envelope_next(mw_smtp *e)
         if (e->rcpt_ok == 0 && !e->pend_err) {
             e->pend_err = ST_ERROR_NO_VALID_RECIPIENTS;
             snprintf(e->pend_detail, sizeof e->pend_detail, "every recipient was refused");
-            stop_bdat(e);
+            mw_smtp_stop_bdat(e);
         }
         if (e->bdat_out == 0 && e->pend_err)
-            rset_then_fail(e);
+            mw_smtp_rset_then_fail(e);
         return; /* otherwise the BDAT replies decide */
     }
     if (e->rcpt_ok == 0) {
-        fail_after_rset(e, ST_ERROR_NO_VALID_RECIPIENTS, "every recipient was refused");
+        mw_smtp_fail_after_rset(e, ST_ERROR_NO_VALID_RECIPIENTS, "every recipient was refused");
         return;
     }
     const mw_smtp_rcpt *r = first_refused(e);
     if (r && (e->options & SMTP_OPTION_ALLRECIPIENTS)) {
-        fail_after_rset(e, mw_smtp_class_error(r->code), "recipient <%s> refused: %d %s", r->addr,
-                        r->code, r->text ? r->text : "");
+        mw_smtp_fail_after_rset(e, mw_smtp_class_error(r->code), "recipient <%s> refused: %d %s",
+                                r->addr, r->code, r->text ? r->text : "");
         return;
     }
-    start_body(e);
+    mw_smtp_start_body(e);
 }
 
 void mw_smtp_on_mail(mw_smtp *e)
@@ -513,7 +430,7 @@ void mw_smtp_on_mail(mw_smtp *e)
     snprintf(e->pend_detail, sizeof e->pend_detail, "MAIL FROM: %d %s", e->last_code, e->last_text);
     e->pend_err = err;
     if (e->bdat_in_batch)
-        stop_bdat(e); /* no transaction: send no more chunks */
+        mw_smtp_stop_bdat(e); /* no transaction: send no more chunks */
 }
 
 void mw_smtp_on_rcpt(mw_smtp *e)
@@ -552,207 +469,4 @@ void mw_smtp_on_rcpt(mw_smtp *e)
         return;
     }
     envelope_next(e);
-}
-
-void mw_smtp_on_data(mw_smtp *e)
-{
-    int cls = e->last_code / 100;
-    if (e->last_code == 354) {
-        if (e->pend_err || (e->have_src && e->rcpt_ok == 0)) {
-            /* A server that opened DATA although nothing was accepted: leave it with an empty
-             * message, which it has no one to deliver to (RFC 2920 section 3.1). */
-            if (mw_smtp_out_printf(e, ".") || mw_smtp_push_exp(e, EXP_EOD_ABORT)) {
-                mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
-                return;
-            }
-            if (!e->pend_err) {
-                e->pend_err = ST_ERROR_NO_VALID_RECIPIENTS;
-                snprintf(e->pend_detail, sizeof e->pend_detail, "every recipient was refused");
-            }
-            mw_smtp_set_state(e, SMTP_ST_DATA_END);
-            return;
-        }
-        mw_smtp_set_state(e, SMTP_ST_BODY);
-        return;
-    }
-    if (cls != 4 && cls != 5) {
-        mw_smtp_fail_reply(e, "DATA");
-        return;
-    }
-    if (e->pend_err) { /* MAIL refused: no transaction to reset */
-        mw_smtp_fail(e, e->pend_err, 0, "%s", e->pend_detail);
-        mw_smtp_set_state(e, SMTP_ST_READY);
-        return;
-    }
-    if (e->rcpt_ok == 0) {
-        fail_after_rset(e, ST_ERROR_NO_VALID_RECIPIENTS, "every recipient was refused");
-        return;
-    }
-    fail_after_rset(e, mw_smtp_class_error(e->last_code), "DATA: %d %s", e->last_code,
-                    e->last_text);
-}
-
-void mw_smtp_on_eod(mw_smtp *e, int abort)
-{
-    mw_smtp_close_source(e);
-    if (abort) {
-        mw_smtp_fail(e, e->pend_err, 0, "%s", e->pend_detail);
-        mw_smtp_set_state(e, SMTP_ST_READY);
-        return;
-    }
-    if (e->last_code / 100 == 2) {
-        mw_smtp_done(e, SMTP_ST_READY);
-        return;
-    }
-    mw_smtp_fail_reply(e, "end of message");
-    if (e->op != MW_OP_FATAL)
-        mw_smtp_set_state(e, SMTP_ST_READY);
-}
-
-void mw_smtp_on_bdat(mw_smtp *e)
-{
-    if (e->bdat_out > 0)
-        e->bdat_out--;
-    int cls = e->last_code / 100;
-    if (cls != 2 && cls != 4 && cls != 5) {
-        mw_smtp_fail_reply(e, "BDAT");
-        return;
-    }
-    if (cls != 2) {
-        if (!e->pend_err) {
-            e->pend_err = mw_smtp_class_error(e->last_code);
-            snprintf(e->pend_detail, sizeof e->pend_detail, "BDAT: %d %s", e->last_code,
-                     e->last_text);
-        }
-        if (!e->bdat_failed)
-            stop_bdat(e);
-    }
-    if (e->bdat_out > 0 || (e->bdat_in_batch && e->rcpt_replies < e->nrcpt))
-        return;
-    if (e->bdat_failed || e->pend_err) {
-        /* RFC 3030 leaves the state after a refused chunk to the server; RSET makes sure the
-         * next transaction starts clean. */
-        rset_then_fail(e);
-        return;
-    }
-    if (e->bdat_last) {
-        mw_smtp_close_source(e);
-        mw_smtp_done(e, SMTP_ST_READY);
-    }
-}
-
-/* ---- body ------------------------------------------------------------------------------- */
-
-/* Pull the next span from the source; 0 at the end. */
-static int source_fill(mw_smtp *e)
-{
-    if (e->sl > 0)
-        return 1;
-    if (!e->have_src || e->src_end) {
-        e->src_end = 1;
-        return 0;
-    }
-    const char *p = NULL;
-    long n = e->src.next(e->src.ctx, &p);
-    if (n < 0) {
-        mw_smtp_fail(e, ST_ERROR_FILE, 1, "reading the message: %s",
-                     e->src.detail ? e->src.detail(e->src.ctx) : "read error");
-        return -1;
-    }
-    if (n == 0) {
-        e->src_end = 1;
-        return 0;
-    }
-    e->sp = p;
-    e->sl = (size_t)n;
-    return 1;
-}
-
-/* Encode up to cap output bytes at out; returns bytes written, or -1 after a failure. */
-static long encode_some(mw_smtp *e, char *out, size_t cap)
-{
-    size_t o = 0;
-    while (cap - o >= MW_SMTP_DOT_MAX_EXPANSION) {
-        int f = source_fill(e);
-        if (f < 0)
-            return -1;
-        if (f == 0)
-            break;
-        size_t used = 0;
-        long w = mw_smtp_dot_encode(&e->dot, e->sp, e->sl, &used, out + o, cap - o);
-        if (w < 0) {
-            /* Mid-message: the partial message must not be taken as complete, so the
-             * connection is dropped instead of ending the data. */
-            mw_smtp_fail(e, ST_ERROR_INVALID_ARGUMENT, 1, "NUL byte in the message at offset %llu",
-                         (unsigned long long)(e->bytes_done + used));
-            return -1;
-        }
-        e->sp += used;
-        e->sl -= used;
-        e->bytes_done += used;
-        o += (size_t)w;
-    }
-    return (long)o;
-}
-
-void mw_smtp_refill_data(mw_smtp *e)
-{
-    if (mw_smtp_out_reserve(e, BODY_CHUNK + MW_SMTP_DOT_FINAL_MAX)) {
-        mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
-        return;
-    }
-    long w = encode_some(e, e->obuf + e->olen, BODY_CHUNK);
-    if (w < 0)
-        return;
-    e->olen += (size_t)w;
-    e->progress++;
-    mw_smtp_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
-    if (e->sl == 0 && e->src_end) {
-        if (!e->body_final) { /* SmtpWrite(): this span is done */
-            mw_smtp_done(e, SMTP_ST_DATA_OPEN);
-            return;
-        }
-        e->olen += mw_smtp_dot_final(&e->dot, e->obuf + e->olen);
-        if (mw_smtp_push_exp(e, EXP_EOD)) {
-            mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
-            return;
-        }
-        mw_smtp_set_state(e, SMTP_ST_DATA_END);
-    }
-}
-
-void mw_smtp_refill_bdat(mw_smtp *e)
-{
-    size_t window = e->pipelining ? BDAT_WINDOW : 1;
-    if (e->bdat_out >= window || e->bdat_last || e->bdat_failed)
-        return;
-    if (mw_smtp_out_reserve(e, BDAT_HEAD + BODY_CHUNK + 2)) {
-        mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
-        return;
-    }
-    /* mw_smtp_out_reserve() emptied the buffer (refills happen only when it is empty), so the chunk
-     * is encoded after room for its command line, which is then put right in front of it. */
-    char *body = e->obuf + BDAT_HEAD;
-    long w = encode_some(e, body, BODY_CHUNK);
-    if (w < 0)
-        return;
-    int f = source_fill(e); /* is there more? decides LAST */
-    if (f < 0)
-        return;
-    int last = f == 0;
-    if (last)
-        w += (long)mw_smtp_dot_final(&e->dot, body + w);
-    char head[BDAT_HEAD];
-    int hn = snprintf(head, sizeof head, "BDAT %ld%s\r\n", w, last ? " LAST" : "");
-    memcpy(body - hn, head, (size_t)hn);
-    e->opos = BDAT_HEAD - (size_t)hn;
-    e->olen = BDAT_HEAD + (size_t)w;
-    if (mw_smtp_push_exp(e, EXP_BDAT)) {
-        mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
-        return;
-    }
-    e->bdat_out++;
-    e->bdat_last = last;
-    e->progress++;
-    mw_smtp_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
 }
