@@ -2,10 +2,6 @@
 #ifndef _WIN32
 #define _GNU_SOURCE
 #endif
-#include "session.h"
-#include "trace.h"
-#include "../util/alloc.h"
-
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,74 +12,16 @@
 #include <netdb.h>
 #endif
 
-#include "../net/transport.h"
-#include "../platform/connect.h"
-#include "../platform/resolve.h"
+#include "../util/alloc.h"
 #include "../util/str.h"
 #include "errors.h"
+#include "session_priv.h"
 
 /* Internal step result: the phase changed, run the next phase's step at once. */
 #define STEP_NEXT (-2)
 
 /* Large enough for a TLS record's plaintext, so one recv drains one record. */
 #define MW_RBUF_SIZE 16384
-
-typedef struct event_slot {
-    MAILWIRE_EVENTPROC fn;
-    void *user;
-} event_slot;
-
-struct mw_session {
-    uint32_t options;
-    unsigned timeout_ms;
-    uint32_t owner;
-    HCLIENT handle;
-    enum mw_phase phase;
-
-    char *host;
-    uint16_t port;
-    mw_tls_config tls_cfg;
-    mw_resolve *resolve;
-    mw_connector conn;
-    int conn_active;
-    mw_socket_t sock;
-    mw_transport *tr;
-    mw_wakeup wake;
-    atomic_int cancel;
-    atomic_uint runner; /* thread inside run/step (FREETHREAD misuse check), 0: none */
-
-    const mw_engine_ops *eng_ops;
-    void *eng;
-    unsigned long eng_progress;
-
-    unsigned proto;
-    void *proto_data;
-    void (*proto_destroy)(void *);
-    int async;
-    unsigned op_timeout_ms; /* 0: timeout_ms */
-
-    int op_active;    /* an operation is running */
-    int op_connect;   /* ... and it is the connect operation */
-    int64_t deadline; /* absolute mw_now_ms() time; 0: none */
-    int want;         /* MW_WANT_* bits from the last WAIT */
-    int unstepped;    /* begun but not stepped yet: want says nothing so far */
-
-    char *rbuf;
-    size_t rpos, rlen;
-
-    unsigned err;
-    char detail[512];
-
-    event_slot events[MAILWIRE_EVENT_MAX];
-    int dispatch_depth;
-    int free_pending;
-
-    mw_tracer tracer;
-    int write_blocked; /* a send had to wait: WRITE is raised when the socket takes data again */
-    int read_pending;  /* bytes arrived in this step: READ is raised once they are processed */
-
-    SECURITYINFO sec; /* kept after a certificate rejection, when the transport is gone */
-};
 
 static const char *const phase_names[] = {"IDLE",      "RESOLVING", "CONNECTING",
                                           "HANDSHAKE", "OPEN",      "CLOSED"};
@@ -202,46 +140,6 @@ void mw_session_set_engine(mw_session *s, const mw_engine_ops *ops, void *eng)
     s->eng_ops = ops;
     s->eng = eng;
     s->eng_progress = ops && ops->progress ? ops->progress(eng) : 0;
-}
-
-/* ---- events and trace ------------------------------------------------------------------- */
-
-int mw_session_register_event(mw_session *s, unsigned event, MAILWIRE_EVENTPROC fn, void *user)
-{
-    if (event == 0 || event >= MAILWIRE_EVENT_MAX)
-        return -1;
-    s->events[event].fn = fn;
-    s->events[event].user = user;
-    return 0;
-}
-
-void mw_session_emit(mw_session *s, unsigned event, unsigned err)
-{
-    if (event == 0 || event >= MAILWIRE_EVENT_MAX || !s->events[event].fn)
-        return;
-    s->dispatch_depth++;
-    s->events[event].fn(s->handle, event, err, s->events[event].user);
-    s->dispatch_depth--;
-}
-
-void mw_session_set_trace(mw_session *s, mw_trace_fn fn, void *user)
-{
-    s->tracer.fn = fn;
-    s->tracer.user = user;
-}
-
-void mw_session_set_public_trace(mw_session *s, MAILWIRE_TRACEPROC fn, void *user)
-{
-    s->tracer.app = fn;
-    s->tracer.app_user = user;
-}
-
-void mw_session_trace_info(mw_session *s, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    mw_trace_vinfo(&s->tracer, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- failure ---------------------------------------------------------------------------- */
@@ -729,6 +627,13 @@ void mw_session_abort(mw_session *s, unsigned err, const char *detail)
         refuse(s, err, detail);
 }
 
+void mw_session_set_op_timeout(mw_session *s, unsigned timeout_ms)
+{
+    s->op_timeout_ms = timeout_ms;
+    if (s->op_active)
+        arm_deadline(s);
+}
+
 void mw_session_cancel(mw_session *s)
 {
     atomic_store(&s->cancel, 1);
@@ -740,127 +645,4 @@ void mw_session_close(mw_session *s)
     if (s->tr && s->phase == MW_PH_OPEN)
         s->tr->ops->shutdown(s->tr);
     drop_connection(s);
-}
-
-/* ---- accessors -------------------------------------------------------------------------- */
-
-void mw_session_get_security_info(mw_session *s, SECURITYINFO *info)
-{
-    uint32_t size = info->dwSize;
-    *info = s->sec;
-    info->dwSize = size;
-    if (s->tr && mw_is_tls(s->tr))
-        mw_tls_get_info(s->tr, info);
-}
-
-void mw_session_set_protocol(mw_session *s, unsigned proto, void *data, void (*destroy)(void *))
-{
-    s->proto = proto;
-    s->proto_data = data;
-    s->proto_destroy = destroy;
-}
-
-void *mw_session_protocol(const mw_session *s, unsigned proto)
-{
-    return s->proto == proto ? s->proto_data : NULL;
-}
-
-void mw_session_set_async(mw_session *s, int async)
-{
-    s->async = async != 0;
-}
-
-int mw_session_is_async(const mw_session *s)
-{
-    return s->async;
-}
-
-void mw_session_set_op_timeout(mw_session *s, unsigned timeout_ms)
-{
-    s->op_timeout_ms = timeout_ms;
-    if (s->op_active)
-        arm_deadline(s);
-}
-
-unsigned mw_session_timeout(const mw_session *s)
-{
-    return s->timeout_ms;
-}
-
-int mw_session_busy(const mw_session *s)
-{
-    return s->op_active;
-}
-
-unsigned mw_session_last_error(const mw_session *s)
-{
-    return s->err;
-}
-
-const char *mw_session_host(const mw_session *s)
-{
-    return s->host ? s->host : "";
-}
-
-unsigned mw_session_port(const mw_session *s)
-{
-    return s->port;
-}
-
-const char *mw_session_engine_why(const mw_session *s)
-{
-    return s->eng_ops && s->eng_ops->why ? s->eng_ops->why(s->eng) : "";
-}
-
-unsigned mw_session_engine_close(mw_session *s)
-{
-    if (!s->eng_ops || !s->eng_ops->close)
-        return ST_ERROR_NOT_SUPPORTED;
-    return s->eng_ops->close(s->eng);
-}
-
-enum mw_phase mw_session_phase(const mw_session *s)
-{
-    return s->phase;
-}
-
-int mw_session_is_tls(const mw_session *s)
-{
-    return s->tr && mw_is_tls(s->tr) && s->phase == MW_PH_OPEN;
-}
-
-const char *mw_session_error_detail(const mw_session *s)
-{
-    return s->detail;
-}
-
-uint32_t mw_session_options(const mw_session *s)
-{
-    return s->options;
-}
-
-int mw_session_peer_is_loopback(const mw_session *s)
-{
-    return mw_sock_peer_is_loopback(s->sock);
-}
-
-HCLIENT mw_session_handle(const mw_session *s)
-{
-    return s->handle;
-}
-
-void mw_session_set_handle(mw_session *s, HCLIENT h)
-{
-    s->handle = h;
-    s->tracer.handle = h;
-}
-
-uint32_t mw_session_owner(const mw_session *s)
-{
-    return s->owner;
-}
-
-void mw_session_set_owner(mw_session *s, uint32_t tid)
-{
-    s->owner = tid;
 }

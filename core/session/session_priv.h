@@ -1,0 +1,72 @@
+/* The session's fields (internal), shared by session.c (the step, connection set-up,
+ * failure) and session_attrs.c (settings, accessors, events and traces). Nothing else
+ * includes it. */
+#ifndef MW_SESSION_PRIV_H
+#define MW_SESSION_PRIV_H
+
+#include <stdatomic.h>
+
+#include "../net/transport.h"
+#include "../platform/connect.h"
+#include "../platform/resolve.h"
+#include "session.h"
+#include "trace.h"
+
+typedef struct event_slot {
+    MAILWIRE_EVENTPROC fn;
+    void *user;
+} event_slot;
+
+struct mw_session {
+    uint32_t options;
+    unsigned timeout_ms;
+    uint32_t owner;
+    HCLIENT handle;
+    enum mw_phase phase;
+
+    char *host;
+    uint16_t port;
+    mw_tls_config tls_cfg;
+    mw_resolve *resolve;
+    mw_connector conn;
+    int conn_active;
+    mw_socket_t sock;
+    mw_transport *tr;
+    mw_wakeup wake;
+    atomic_int cancel;
+    atomic_uint runner; /* thread inside run/step (FREETHREAD misuse check), 0: none */
+
+    const mw_engine_ops *eng_ops;
+    void *eng;
+    unsigned long eng_progress;
+
+    unsigned proto;
+    void *proto_data;
+    void (*proto_destroy)(void *);
+    int async;
+    unsigned op_timeout_ms; /* 0: timeout_ms */
+
+    int op_active;    /* an operation is running */
+    int op_connect;   /* ... and it is the connect operation */
+    int64_t deadline; /* absolute mw_now_ms() time; 0: none */
+    int want;         /* MW_WANT_* bits from the last WAIT */
+    int unstepped;    /* begun but not stepped yet: want says nothing so far */
+
+    char *rbuf;
+    size_t rpos, rlen;
+
+    unsigned err;
+    char detail[512];
+
+    event_slot events[MAILWIRE_EVENT_MAX];
+    int dispatch_depth;
+    int free_pending;
+
+    mw_tracer tracer;
+    int write_blocked; /* a send had to wait: WRITE is raised when the socket takes data again */
+    int read_pending;  /* bytes arrived in this step: READ is raised once they are processed */
+
+    SECURITYINFO sec; /* kept after a certificate rejection, when the transport is gone */
+};
+
+#endif
