@@ -133,7 +133,7 @@ static void cancel_exchange(mw_smtp *e, unsigned err, const char *why)
 
 static void on_challenge(mw_smtp *e)
 {
-    const char *t = e->last_text;
+    const char *t = mw_smtp_last_text(e);
     size_t n = strlen(t);
     if (memchr(t, '\n', n)) {
         cancel_exchange(e, ST_ERROR_PROTOCOL_VIOLATION, "multi-line AUTH challenge");
@@ -176,7 +176,7 @@ void mw_smtp_auth_reply(mw_smtp *e)
         end_auth(e);
         if (code / 100 == 2 || code / 100 == 3) {
             mw_smtp_fail(e, ST_ERROR_OUT_OF_SYNC, 1, "AUTH cancelled, server answered %d %s", code,
-                         e->last_text);
+                         mw_smtp_last_text(e));
             return;
         }
         mw_smtp_fail(e, e->pend_err, 0, "%s", e->pend_detail);
@@ -224,10 +224,10 @@ void mw_smtp_auth_reply(mw_smtp *e)
             err = ST_ERROR_SERVER_PERMANENT;
         else {
             mw_smtp_fail(e, ST_ERROR_OUT_OF_SYNC, 1, "AUTH: unexpected reply %d %s", code,
-                         e->last_text);
+                         mw_smtp_last_text(e));
             return;
         }
     }
-    mw_smtp_fail(e, err, 0, "AUTH: %d %s%s", code, e->last_text, extra);
+    mw_smtp_fail(e, err, 0, "AUTH: %d %s%s", code, mw_smtp_last_text(e), extra);
     mw_smtp_set_state(e, SMTP_ST_READY);
 }

@@ -128,7 +128,7 @@ void mw_smtp_on_data(mw_smtp *e)
         return;
     }
     mw_smtp_fail_after_rset(e, mw_smtp_class_error(e->last_code), "DATA: %d %s", e->last_code,
-                            e->last_text);
+                            mw_smtp_last_text(e));
 }
 
 void mw_smtp_on_eod(mw_smtp *e, int abort)
@@ -161,7 +161,7 @@ void mw_smtp_on_bdat(mw_smtp *e)
         if (!e->pend_err) {
             e->pend_err = mw_smtp_class_error(e->last_code);
             snprintf(e->pend_detail, sizeof e->pend_detail, "BDAT: %d %s", e->last_code,
-                     e->last_text);
+                     mw_smtp_last_text(e));
         }
         if (!e->bdat_failed)
             mw_smtp_stop_bdat(e);
@@ -240,10 +240,10 @@ void mw_smtp_refill_data(mw_smtp *e)
         mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
         return;
     }
-    long w = encode_some(e, e->obuf + e->olen, BODY_CHUNK);
+    long w = encode_some(e, mw_buf_tail(&e->out), BODY_CHUNK);
     if (w < 0)
         return;
-    e->olen += (size_t)w;
+    mw_buf_commit(&e->out, (size_t)w);
     e->progress++;
     mw_smtp_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
     if (e->sl == 0 && e->src_end) {
@@ -251,7 +251,7 @@ void mw_smtp_refill_data(mw_smtp *e)
             mw_smtp_done(e, SMTP_ST_DATA_OPEN);
             return;
         }
-        e->olen += mw_smtp_dot_final(&e->dot, e->obuf + e->olen);
+        mw_buf_commit(&e->out, mw_smtp_dot_final(&e->dot, mw_buf_tail(&e->out)));
         if (mw_smtp_push_exp(e, EXP_EOD)) {
             mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
             return;
@@ -271,7 +271,7 @@ void mw_smtp_refill_bdat(mw_smtp *e)
     }
     /* mw_smtp_out_reserve() emptied the buffer (refills happen only when it is empty), so the chunk
      * is encoded after room for its command line, which is then put right in front of it. */
-    char *body = e->obuf + BDAT_HEAD;
+    char *body = mw_buf_tail(&e->out) + BDAT_HEAD;
     long w = encode_some(e, body, BODY_CHUNK);
     if (w < 0)
         return;
@@ -285,7 +285,7 @@ void mw_smtp_refill_bdat(mw_smtp *e)
     int hn = snprintf(head, sizeof head, "BDAT %ld%s\r\n", w, last ? " LAST" : "");
     memcpy(body - hn, head, (size_t)hn);
     e->opos = BDAT_HEAD - (size_t)hn;
-    e->olen = BDAT_HEAD + (size_t)w;
+    mw_buf_commit(&e->out, BDAT_HEAD + (size_t)w);
     if (mw_smtp_push_exp(e, EXP_BDAT)) {
         mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
         return;

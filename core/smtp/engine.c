@@ -77,11 +77,10 @@ void mw_smtp_free(mw_smtp *e)
     mw_sasl_free(e->sasl);
     mw_smtp_reply_free(&e->rp);
     mw_smtp_caps_clear(&e->caps);
-    if (e->obuf)
-        mw_wipe(e->obuf, e->ocap); /* may hold an AUTH response */
-    free(e->obuf);
+    mw_smtp_out_drop(e); /* may hold an AUTH response */
+    mw_buf_free(&e->out);
     free(e->exp);
-    free(e->last_text);
+    mw_buf_free(&e->last);
     free(e->local_name);
     free(e->envid);
     free(e);
@@ -89,38 +88,40 @@ void mw_smtp_free(mw_smtp *e)
 
 /* ---- output ----------------------------------------------------------------------------- */
 
-/* Make room for n more bytes at obuf + olen. */
+void mw_smtp_out_drop(mw_smtp *e)
+{
+    if (e->sec_to)
+        mw_wipe(e->out.p + e->sec_from, e->sec_to - e->sec_from);
+    e->sec_from = e->sec_to = 0;
+    mw_buf_reset(&e->out);
+    e->opos = 0;
+}
+
 int mw_smtp_out_reserve(mw_smtp *e, size_t n)
 {
-    if (e->opos == e->olen && e->sec_to == 0)
-        e->opos = e->olen = 0;
-    if (e->olen + n <= e->ocap)
+    if (e->opos == e->out.len && e->sec_to == 0)
+        mw_smtp_out_drop(e);
+    if (e->out.len + n < e->out.cap)
         return 0;
     if (e->opos > 0) {
-        memmove(e->obuf, e->obuf + e->opos, e->olen - e->opos);
-        e->olen -= e->opos;
+        size_t old = e->out.len;
+        mw_buf_consume(&e->out, e->opos);
         if (e->sec_to) {
             e->sec_from -= e->sec_from >= e->opos ? e->opos : e->sec_from;
             e->sec_to -= e->opos;
+            /* the moved bytes left a copy behind the new end */
+            mw_wipe(e->out.p + e->out.len, old - e->out.len);
         }
         e->opos = 0;
-        if (e->olen + n <= e->ocap)
+        if (e->out.len + n < e->out.cap)
             return 0;
     }
-    size_t cap = e->ocap ? e->ocap : 1024;
-    while (cap < e->olen + n)
-        cap *= 2;
-    char *nb = mw_malloc(cap);
-    if (!nb)
-        return -1;
-    if (e->obuf) {
-        memcpy(nb, e->obuf, e->olen);
-        mw_wipe(e->obuf, e->ocap);
-        free(e->obuf);
-    }
-    e->obuf = nb;
-    e->ocap = cap;
-    return 0;
+    /* A secret still queued must not stay behind in the block a realloc() frees. */
+    e->out.secret = e->sec_to != 0;
+    int r = mw_buf_reserve(&e->out, n);
+    e->out.secret = 0;
+    e->out.failed = 0; /* the caller reports the failure; the buffer stays usable */
+    return r;
 }
 
 int mw_smtp_out_line(mw_smtp *e, const char *line, size_t len, size_t secret_from)
@@ -128,13 +129,11 @@ int mw_smtp_out_line(mw_smtp *e, const char *line, size_t len, size_t secret_fro
     if (mw_smtp_out_reserve(e, len + 2))
         return -1;
     if (secret_from < len) {
-        e->sec_from = e->olen + secret_from;
-        e->sec_to = e->olen + len + 2;
+        e->sec_from = e->out.len + secret_from;
+        e->sec_to = e->out.len + len + 2;
     }
-    memcpy(e->obuf + e->olen, line, len);
-    e->olen += len;
-    e->obuf[e->olen++] = '\r';
-    e->obuf[e->olen++] = '\n';
+    mw_buf_put(&e->out, line, len);
+    mw_buf_put(&e->out, "\r\n", 2);
     return 0;
 }
 
@@ -222,7 +221,7 @@ void mw_smtp_fail_reply(mw_smtp *e, const char *what)
     /* A reply of a class the command cannot have means client and server disagree about
      * where they are: drop the session (Treck TM_ESERVERSYNC). */
     mw_smtp_fail(e, err, err == ST_ERROR_OUT_OF_SYNC, "%s: %d %s", what, e->last_code,
-                 e->last_text ? e->last_text : "");
+                 mw_smtp_last_text(e));
 }
 
 void mw_smtp_done(mw_smtp *e, enum smtp_state next)
@@ -230,7 +229,7 @@ void mw_smtp_done(mw_smtp *e, enum smtp_state next)
     mw_smtp_set_state(e, next);
     e->op = MW_OP_DONE;
     if (e->reply_out)
-        mw_strlcpy(e->reply_out, e->last_text ? e->last_text : "", e->reply_out_size);
+        mw_strlcpy(e->reply_out, mw_smtp_last_text(e), e->reply_out_size);
     e->reply_out = NULL;
 }
 
@@ -308,7 +307,7 @@ static void on_greeting(mw_smtp *e)
     }
     /* 554 or 421 instead of a greeting: no session (RFC 5321 section 3.1). */
     unsigned err = mw_smtp_class_error(e->last_code);
-    mw_smtp_fail(e, err, 1, "greeting: %d %s", e->last_code, e->last_text);
+    mw_smtp_fail(e, err, 1, "greeting: %d %s", e->last_code, mw_smtp_last_text(e));
 }
 
 /* EHLO accepted: capabilities known; go on with STARTTLS when it is required. */
@@ -333,7 +332,7 @@ static void after_hello(mw_smtp *e)
 static void on_ehlo(mw_smtp *e)
 {
     if (e->last_code == 250) {
-        if (mw_smtp_caps_parse(&e->caps, e->last_text, strlen(e->last_text))) {
+        if (mw_smtp_caps_parse(&e->caps, mw_smtp_last_text(e), e->last.len)) {
             mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
             return;
         }
@@ -346,7 +345,8 @@ static void on_ehlo(mw_smtp *e)
          * there is no STARTTLS. */
         if (e->secure) {
             mw_smtp_fail(e, ST_ERROR_STARTTLS_UNAVAILABLE, 1,
-                         "EHLO refused (%d %s); STARTTLS needs ESMTP", e->last_code, e->last_text);
+                         "EHLO refused (%d %s); STARTTLS needs ESMTP", e->last_code,
+                         mw_smtp_last_text(e));
             return;
         }
         if (send_greeting_reply(e, 0))
@@ -382,7 +382,7 @@ static void on_starttls(mw_smtp *e)
     }
     /* Item 2: any other answer ends the session. */
     mw_smtp_fail(e, ST_ERROR_STARTTLS_UNAVAILABLE, 1, "STARTTLS refused: %d %s", e->last_code,
-                 e->last_text);
+                 mw_smtp_last_text(e));
 }
 
 static void eng_tls_started(void *p)
@@ -455,37 +455,27 @@ static void on_cmd(mw_smtp *e)
 
 /* ---- replies ---------------------------------------------------------------------------- */
 
-static void keep_reply(mw_smtp *e)
+/* Keep the reply for SmtpGetResultCode()/String(); 0 or -1 when out of memory. */
+static int keep_reply(mw_smtp *e)
 {
     e->last_code = e->rp.code;
     memcpy(e->last_enh, e->rp.enh, sizeof e->last_enh);
-    size_t n = e->rp.len;
-    if (n + 1 > e->last_cap) {
-        char *t = mw_realloc(e->last_text, n + 1);
-        if (!t) {
-            if (e->last_text)
-                e->last_text[0] = 0;
-            return;
-        }
-        e->last_text = t;
-        e->last_cap = n + 1;
-    }
-    if (n)
-        memcpy(e->last_text, e->rp.text, n);
-    e->last_text[n] = 0;
+    mw_buf_reset(&e->last);
+    mw_buf_put(&e->last, e->rp.text, e->rp.len);
+    return e->last.failed ? -1 : 0;
 }
 
 static void on_reply(mw_smtp *e)
 {
-    keep_reply(e);
-    if (!e->last_text) {
+    if (keep_reply(e)) {
+        mw_buf_reset(&e->last);
         mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
         return;
     }
     if (e->exp_len == 0) {
         /* A reply nobody asked for. 421 is the server closing (RFC 5321 section 3.8). */
         mw_smtp_fail(e, e->last_code == 421 ? ST_ERROR_SERVER_TEMPORARY : ST_ERROR_OUT_OF_SYNC, 1,
-                     "unexpected reply: %d %s", e->last_code, e->last_text);
+                     "unexpected reply: %d %s", e->last_code, mw_smtp_last_text(e));
         return;
     }
     enum smtp_expect x = (enum smtp_expect)e->exp[e->exp_head++];
@@ -494,7 +484,7 @@ static void on_reply(mw_smtp *e)
         /* Service closing: the server drops the connection after this reply, so the session
          * goes too. Reported as temporary (retry later), like the Treck client's 4xx. */
         mw_smtp_fail(e, ST_ERROR_SERVER_TEMPORARY, 1, "%d %s (the server closed the session)",
-                     e->last_code, e->last_text);
+                     e->last_code, mw_smtp_last_text(e));
         return;
     }
     switch (x) {
@@ -578,21 +568,21 @@ static size_t eng_output(void *p, const char **data, size_t *secret_from)
 {
     mw_smtp *e = p;
     *secret_from = (size_t)-1;
-    if (e->opos == e->olen && e->op == MW_OP_RUNNING) {
+    if (e->opos == e->out.len && e->op == MW_OP_RUNNING) {
         if (e->state == SMTP_ST_BODY)
             mw_smtp_refill_data(e);
         else if (e->state == SMTP_ST_BDAT)
             mw_smtp_refill_bdat(e);
     }
-    if (e->opos == e->olen)
+    if (e->opos == e->out.len)
         return 0;
-    size_t end = e->olen;
+    size_t end = e->out.len;
     if (e->sec_to > e->opos) {
         /* Lend up to the end of the secret line only, marking where it starts. */
         end = e->sec_to;
         *secret_from = e->sec_from > e->opos ? e->sec_from - e->opos : 0;
     }
-    *data = e->obuf + e->opos;
+    *data = e->out.p + e->opos;
     return end - e->opos;
 }
 
@@ -601,11 +591,11 @@ static void eng_sent(void *p, size_t n)
     mw_smtp *e = p;
     e->opos += n;
     if (e->sec_to && e->opos >= e->sec_to) {
-        mw_wipe(e->obuf + e->sec_from, e->sec_to - e->sec_from);
+        mw_wipe(e->out.p + e->sec_from, e->sec_to - e->sec_from);
         e->sec_from = e->sec_to = 0;
     }
-    if (e->opos == e->olen && e->sec_to == 0)
-        e->opos = e->olen = 0;
+    if (e->opos == e->out.len && e->sec_to == 0)
+        mw_smtp_out_drop(e);
 }
 
 static int eng_wants_read(void *p)
@@ -619,7 +609,7 @@ static int eng_status(void *p, unsigned *err, const char **detail)
     mw_smtp *e = p;
     *err = e->err;
     *detail = e->detail;
-    if (e->op == MW_OP_RUNNING && e->exp_len == 0 && e->opos == e->olen &&
+    if (e->op == MW_OP_RUNNING && e->exp_len == 0 && e->opos == e->out.len &&
         e->state != SMTP_ST_BODY && e->state != SMTP_ST_BDAT) {
         /* Nothing queued, nothing expected, no body to pull: a stuck operation would be a
          * bug; report it rather than hang. */
@@ -667,10 +657,7 @@ static void eng_closed(void *p)
     }
     e->reply_out = NULL;
     mw_smtp_close_source(e);
-    if (e->sec_to)
-        mw_wipe(e->obuf + e->sec_from, e->sec_to - e->sec_from);
-    e->sec_from = e->sec_to = 0;
-    e->opos = e->olen = 0;
+    mw_smtp_out_drop(e);
     e->exp_len = 0;
     mw_smtp_set_state(e, SMTP_ST_CLOSED);
 }
@@ -717,7 +704,7 @@ const char *mw_smtp_last_enh(const mw_smtp *e)
 
 const char *mw_smtp_last_text(const mw_smtp *e)
 {
-    return e->last_text ? e->last_text : "";
+    return mw_buf_str(&e->last);
 }
 
 size_t mw_smtp_rcpt_count(const mw_smtp *e)

@@ -4,6 +4,7 @@
 #define MW_SMTP_ENGINE_PRIV_H
 
 #include "../sasl/sasl.h"
+#include "../util/buf.h"
 #include "dot.h"
 #include "engine.h"
 #include "reply.h"
@@ -62,9 +63,10 @@ struct mw_smtp {
     mw_smtp_reply rp;
     mw_smtp_caps caps;
 
-    /* output: obuf[opos..olen) is lent to the session; [sec_from, sec_to) is secret */
-    char *obuf;
-    size_t opos, olen, ocap;
+    /* output: out.p[opos..out.len) is lent to the session; [sec_from, sec_to) is secret and
+     * wiped once sent or dropped */
+    mw_buf out;
+    size_t opos;
     size_t sec_from, sec_to;
 
     /* replies expected, in order */
@@ -85,8 +87,7 @@ struct mw_smtp {
     /* last reply */
     int last_code;
     char last_enh[16];
-    char *last_text;
-    size_t last_cap;
+    mw_buf last; /* its text */
 
     /* events for the session */
     unsigned evq[SMTP_EVQ], everr[SMTP_EVQ];
@@ -144,8 +145,11 @@ MW_INTERNAL void mw_smtp_fail(mw_smtp *e, unsigned err, int fatal, const char *f
 MW_INTERNAL void mw_smtp_fail_reply(mw_smtp *e, const char *what);
 MW_INTERNAL void mw_smtp_done(mw_smtp *e, enum smtp_state next);
 MW_INTERNAL int mw_smtp_out_printf(mw_smtp *e, const char *fmt, ...) MW_PRINTF(2, 3);
-/* Make room for n more bytes at obuf + olen (an empty buffer is reset to its start). */
+/* Make room for n more bytes at mw_buf_tail(&e->out) (an empty buffer is reset to its
+ * start, so a refill of an empty buffer starts at offset 0). */
 MW_INTERNAL int mw_smtp_out_reserve(mw_smtp *e, size_t n);
+/* Drop everything queued and not yet sent (its secret part wiped). */
+MW_INTERNAL void mw_smtp_out_drop(mw_smtp *e);
 MW_INTERNAL void mw_smtp_push_event(mw_smtp *e, unsigned ev, unsigned err);
 /* ST_ERROR_SERVER_TEMPORARY for 4xx, _PERMANENT for 5xx, else ST_ERROR_OUT_OF_SYNC. */
 MW_INTERNAL unsigned mw_smtp_class_error(int code);

@@ -290,7 +290,7 @@ unsigned mw_smtp_op_send(mw_smtp *e, const mw_smtp_envelope *env, mw_smtp_source
     return ST_ERROR_NONE;
 nomem:
     /* Nothing has been lent to the session yet: drop what was queued. */
-    e->olen = e->opos = 0;
+    mw_smtp_out_drop(e);
     e->exp_len = 0;
     mw_smtp_close_source(e);
     return oom(e);
@@ -427,7 +427,8 @@ void mw_smtp_on_mail(mw_smtp *e)
     /* Pipelined: the RCPT (and DATA or BDAT) replies are still on their way; they will be refusals
      * too. Collect them, then report the MAIL refusal. */
     unsigned err = mw_smtp_class_error(e->last_code);
-    snprintf(e->pend_detail, sizeof e->pend_detail, "MAIL FROM: %d %s", e->last_code, e->last_text);
+    snprintf(e->pend_detail, sizeof e->pend_detail, "MAIL FROM: %d %s", e->last_code,
+             mw_smtp_last_text(e));
     e->pend_err = err;
     if (e->bdat_in_batch)
         mw_smtp_stop_bdat(e); /* no transaction: send no more chunks */
@@ -443,7 +444,7 @@ void mw_smtp_on_rcpt(mw_smtp *e)
     r->code = e->last_code;
     memcpy(r->enh, e->last_enh, sizeof r->enh);
     free(r->text);
-    mw_strdup_opt(&r->text, e->last_text);
+    mw_strdup_opt(&r->text, mw_smtp_last_text(e));
     int cls = e->last_code / 100;
     if (cls != 2 && cls != 4 && cls != 5) {
         mw_smtp_fail_reply(e, "RCPT TO");

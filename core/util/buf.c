@@ -100,6 +100,12 @@ void mw_buf_printf(mw_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+void mw_buf_commit(mw_buf *b, size_t n)
+{
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
 void mw_buf_consume(mw_buf *b, size_t n)
 {
     if (n >= b->len) {

@@ -35,6 +35,13 @@ MW_INTERNAL void mw_buf_put(mw_buf *b, const void *data, size_t n);
 MW_INTERNAL void mw_buf_puts(mw_buf *b, const char *s);
 MW_INTERNAL void mw_buf_putc(mw_buf *b, char c);
 MW_INTERNAL void mw_buf_printf(mw_buf *b, const char *fmt, ...) MW_PRINTF(2, 3);
+/* Writing in place: after mw_buf_reserve(b, more) succeeded, mw_buf_tail() has room for
+ * more bytes, and mw_buf_commit() adds the first n of them to the content (n <= more). */
+static inline char *mw_buf_tail(mw_buf *b)
+{
+    return b->p + b->len;
+}
+MW_INTERNAL void mw_buf_commit(mw_buf *b, size_t n);
 /* Drop n bytes from the front (n > len: all); later bytes move down. */
 MW_INTERNAL void mw_buf_consume(mw_buf *b, size_t n);
 /* Cut the content to its first len bytes (no-op when it is shorter). */
