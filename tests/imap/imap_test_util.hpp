@@ -10,13 +10,27 @@
 #include <mailwire/imap.h>
 
 extern "C" {
+#include "core/imap/api.h"
 #include "core/session/handle.h"
 #include "core/session/session.h"
-void mw_imap_test_set_intervals(HCLIENT h, unsigned idle_ms, unsigned poll_ms);
 }
 
 namespace mwtest
 {
+
+// Shorten the IDLE re-issue and NOOP polling intervals of a session (through the internal
+// per-handle block: the library has no test hook for it).
+inline bool SetImapIntervals(HCLIENT h, unsigned idle_ms, unsigned poll_ms)
+{
+    mw_session *s = nullptr;
+    void *data = nullptr;
+    if (mw_client_lookup(h, MW_PROTO_IMAP, &s, &data) != 0)
+        return false;
+    auto *c = static_cast<mw_imap_client *>(data);
+    c->idle_interval_ms = idle_ms;
+    c->poll_interval_ms = poll_ms;
+    return true;
+}
 
 // Records the protocol trace (sent, received, info) of a handle.
 class Trace

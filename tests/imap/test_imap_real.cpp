@@ -701,7 +701,7 @@ TEST(ImapReal, IdleIsReissuedAfterTheInterval)
     ASSERT_EQ(ImapSelectMailbox(h, box.c_str(), nullptr), 0);
     mwtest::Trace tr;
     tr.Attach(h);
-    mw_imap_test_set_intervals(h, 400, 400);
+    ASSERT_TRUE(mwtest::SetImapIntervals(h, 400, 400));
     unsigned changes = 0;
     ASSERT_EQ(ImapIdle(h, 1, IMAP_IDLE_WAIT, &changes), 0) << MailwireGetLastErrorDetail();
     std::string sent = tr.Sent();

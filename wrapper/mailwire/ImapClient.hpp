@@ -260,6 +260,13 @@ struct ImapCallbackState {
     HCLIENT hClient = INVALID_CLIENT;
 };
 
+/** Heap storage for the results of a call the object makes on its own storage (a listing's
+ *  first entry, a STATUS, a NAMESPACE, a buffer): the C library writes them when the
+ *  operation completes, which on a non-blocking session is after the method has returned. */
+template <class T> struct ImapResultState : ImapCallbackState {
+    T value{};
+};
+
 /** A fetch callable: `(std::string_view data)` (chunks only) or `(unsigned id, uint32_t uid,
  *  std::string_view data, uint64_t total)` (also the start of each message, with
  *  data.data() == nullptr); returning void, bool (false stops) or an integer (non-zero
@@ -440,8 +447,11 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
                  uint32_t dwOptions = IMAP_OPTION_NONE,
                  const SECURITYCREDENTIALS *lpCredentials = nullptr)
     {
-        return RefuseIfConnected() &&
-               Open(ImapConnect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpCredentials));
+        if (!RefuseIfConnected() ||
+            !Open(ImapConnect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpCredentials)))
+            return false;
+        m_bNonBlocking = false;
+        return true;
     }
 
     /**
@@ -451,9 +461,11 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *
      * Drive the session with GetPollInfo(), a poll of the socket and Execute() until Execute()
      * returns 0 or MAILWIRE_ERROR; later calls that start an operation return true with
-     * IsInProgress() set and are driven the same way. Their output parameters are not
-     * written: read GetMailboxInfo(), GetSearchResults(), GetNextMailbox() once the
-     * operation has completed. A failed connection leaves a closed session in the object:
+     * IsInProgress() set and are driven the same way. Output parameters passed to them are
+     * written when the operation completes (inside Execute()), so they must outlive it; the
+     * forms that return results by value or into a container return nothing then: read
+     * GetMailboxInfo(), GetSearchResults(), GetNextMailbox() once the operation has
+     * completed. A failed connection leaves a closed session in the object:
      * Disconnect() before connecting again.
      * @param lpszRemoteHost as Connect(). @param nRemotePort as Connect().
      * @param nTimeout as Connect(). @param dwOptions as Connect().
@@ -469,6 +481,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         if (!RefuseIfConnected() || !Open(ImapAsyncConnect(lpszRemoteHost, nRemotePort, nTimeout,
                                                            dwOptions, lpCredentials)))
             return false;
+        m_bNonBlocking = true;
         Fail(ST_ERROR_IN_PROGRESS, nullptr);
         return true;
     }
@@ -851,7 +864,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param lpszReference reference name, or nullptr for "".
      * @param lpszPattern   pattern with % and * wildcards, or nullptr for "*".
      * @param dwOptions     IMAP_LIST_* (SUBSCRIBED, SPECIALUSE, STATUS).
-     * @param info          receives the first mailbox (blocking session).
+     * @param info          receives the first mailbox when the operation completes (on a
+     *                      non-blocking session it must outlive the operation).
      * @return true on success (or started: then read every entry with GetNextMailbox());
      *         false with NO_MORE_MAILBOXES (the list is empty), LIMIT_EXCEEDED (the first
      *         name does not fit), SERVER_PERMANENT, INVALID_ARGUMENT (not logged in)...
@@ -887,8 +901,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param dwOptions     IMAP_LIST_*.
      * @param lpszReference reference name, or nullptr for "".
      * @return true on success; false with the listing's error. On a non-blocking session
-     *         true with IsInProgress() and nothing listed: read the entries with
-     *         GetNextMailbox() once the operation has completed.
+     *         true with IsInProgress() and nothing listed: use GetFirstMailbox() with an
+     *         IMAPMAILBOXINFO that outlives the operation, then GetNextMailbox().
      * @par Blocking: yes. @par Thread: the owner.
      */
     bool ListMailboxes(std::vector<ImapMailboxEntry> &mailboxes, const char *lpszPattern = "*",
@@ -896,7 +910,12 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     {
         mailboxes.clear();
         IMAPMAILBOXINFO info{};
-        bool ok = GetFirstMailbox(lpszReference, lpszPattern, dwOptions, info);
+        bool ok = CallInto<IMAPMAILBOXINFO>(
+            [&](IMAPMAILBOXINFO &first) {
+                return ImapGetFirstMailbox(m_hClient, lpszReference, lpszPattern, dwOptions,
+                                           &first);
+            },
+            [&](IMAPMAILBOXINFO &first) { info = first; });
         if (ok && IsInProgress())
             return true;
         while (ok || GetLastError() == ST_ERROR_LIMIT_EXCEEDED) {
@@ -933,7 +952,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @brief STATUS of a mailbox that need not be selected (ImapGetMailboxStatus()).
      * @param lpszMailbox UTF-8 name.
      * @param status      receives MESSAGES, UIDNEXT, UIDVALIDITY, UNSEEN (RECENT, SIZE when
-     *                    available); not written on a non-blocking session.
+     *                    available) when the operation completes (on a non-blocking session
+     *                    it must outlive the operation).
      * @return true on success; false with SERVER_PERMANENT (no such mailbox)...
      * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
@@ -948,8 +968,14 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     IMAPMAILBOXSTATUS GetMailboxStatus(const char *lpszMailbox)
     {
         IMAPMAILBOXSTATUS status{};
-        if (!GetMailboxStatus(lpszMailbox, status))
-            status = IMAPMAILBOXSTATUS{};
+        CallInto<IMAPMAILBOXSTATUS>(
+            [&](IMAPMAILBOXSTATUS &st) {
+                return ImapGetMailboxStatus(m_hClient, lpszMailbox, &st);
+            },
+            [&](IMAPMAILBOXSTATUS &st) {
+                if (GetLastError() == ST_ERROR_NONE)
+                    status = st;
+            });
         return status;
     }
 
@@ -959,8 +985,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param lpchDelimiter receives the delimiter, or nullptr.
      * @return true on success; false with INVALID_ARGUMENT (the prefix does not fit),
      *         COMMAND_REJECTED (no NAMESPACE support)...
-     * @par Blocking: yes (non-blocking session: no; nothing is written then).
-     * @par Thread: the owner.
+     * @par Blocking: yes (non-blocking session: no; the buffers are written when the
+     *      operation completes and must outlive it). @par Thread: the owner.
      */
     bool GetNamespace(char *lpszPrefix, std::size_t nSize, char *lpchDelimiter)
     {
@@ -972,13 +998,20 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     bool GetNamespace(ImapNamespace &ns)
     {
         ns = ImapNamespace{};
-        char prefix[1024] = {}; // the engine keeps at most 255 bytes
-        char delimiter = 0;
-        if (!GetNamespace(prefix, sizeof prefix, &delimiter))
-            return false;
-        ns.prefix = prefix;
-        ns.delimiter = delimiter;
-        return true;
+        struct Raw {
+            char prefix[1024]; // the engine keeps at most 255 bytes
+            char delimiter;
+        };
+        return CallInto<Raw>(
+            [&](Raw &r) {
+                return ImapGetNamespace(m_hClient, r.prefix, sizeof r.prefix, &r.delimiter);
+            },
+            [&](Raw &r) {
+                if (GetLastError() == ST_ERROR_NONE) {
+                    ns.prefix = r.prefix;
+                    ns.delimiter = r.delimiter;
+                }
+            });
     }
 
     /** @brief NAMESPACE (empty on failure). @par Blocking: yes. @par Thread: the owner. */
@@ -1567,6 +1600,25 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     }
 
   private:
+    // Run a C call that writes its results into storage of type T: on a non-blocking session
+    // the library writes them when the operation completes, after this method has returned,
+    // so they live on the heap until Execute() reports that end (or the session closes).
+    // fn(T &) makes the call; done(T &) reads the results of a call that has completed.
+    template <class T, class Fn, class Done> bool CallInto(Fn &&fn, Done &&done)
+    {
+        auto state = std::make_unique<detail::ImapResultState<T>>();
+        state->hClient = m_hClient;
+        int rc = MAILWIRE_ERROR;
+        bool ok = Call([&] { return rc = fn(state->value); });
+        if (rc == MAILWIRE_IN_PROGRESS) {
+            m_bNonBlocking = true;
+            m_pPending = std::move(state);
+            return ok;
+        }
+        done(state->value);
+        return ok;
+    }
+
     // Run a C call that takes one of the callback states. The state outlives the call when
     // the operation goes on (non-blocking session) and is released by Execute() at its end.
     template <class Fn> bool RunWith(std::unique_ptr<detail::ImapCallbackState> state, Fn &&fn)
@@ -1580,20 +1632,36 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     }
 
     // The C two-call pattern of ImapGetMessage(): too small a buffer reports the size needed.
+    // A string is returned when the call returns: on a non-blocking session that cannot be,
+    // and the forms with a caller buffer (or FetchMessage()) are the ones to use there.
     template <class Fn> bool ReadInto(std::string &out, std::size_t first, Fn &&fn)
     {
         out.clear();
-        std::string buf(first, '\0');
+        if (m_bNonBlocking)
+            return Fail(ST_ERROR_INVALID_ARGUMENT,
+                        "the string forms need a blocking session; on a non-blocking one pass "
+                        "a buffer that outlives the operation, or use FetchMessage()");
+        struct Buffer {
+            std::string data;
+            std::size_t len = 0;
+        };
+        std::size_t size = first;
         for (int attempt = 0; attempt < 3; ++attempt) {
-            std::size_t len = buf.size();
-            if (Call([&] { return fn(&buf[0], &len); })) {
-                // A fresh string of the exact size, not the over-allocated buffer.
-                out.assign(buf.data(), len);
-                return true;
-            }
-            if (GetLastError() != ST_ERROR_LIMIT_EXCEEDED || len <= buf.size())
-                return false;
-            buf.assign(len, '\0');
+            bool again = false;
+            bool ok = CallInto<Buffer>(
+                [&](Buffer &b) {
+                    b.data.assign(size, '\0');
+                    b.len = size;
+                    return fn(&b.data[0], &b.len);
+                },
+                [&](Buffer &b) {
+                    if (GetLastError() == ST_ERROR_NONE) // a fresh string of the exact size
+                        out.assign(b.data.data(), b.len);
+                    again = GetLastError() == ST_ERROR_LIMIT_EXCEEDED && b.len > size;
+                    size = b.len;
+                });
+            if (ok || !again)
+                return ok;
         }
         return false;
     }
@@ -1603,11 +1671,13 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     {
         // Capacity 0: the count comes back and the ids stay in the session for
         // GetSearchResults(), so one round trip does.
-        std::size_t n = 0;
-        if (!SearchMailbox(search, criteria, dwOptions, nullptr, &n))
-            return false;
-        if (IsInProgress())
-            return true;
+        bool ok = CallInto<std::size_t>(
+            [&](std::size_t &n) {
+                return ImapSearchMailbox(m_hClient, search, criteria, dwOptions, nullptr, &n);
+            },
+            [](std::size_t &) {});
+        if (!ok || IsInProgress())
+            return ok;
         return GetSearchResults(ids);
     }
 
@@ -1621,6 +1691,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     }
 
     std::unique_ptr<detail::ImapCallbackState> m_pPending;
+    bool m_bNonBlocking = false; // the session came from AsyncConnect() (or said so)
 };
 
 } // namespace mailwire
