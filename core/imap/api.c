@@ -1,5 +1,4 @@
 /* IMAP API: library set-up, connect, login, disconnect and the per-handle getters. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

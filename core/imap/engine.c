@@ -194,13 +194,12 @@ static void op_end(mw_imap_engine *e, int fatal)
 /* A detail text that is never empty (a tagged NO with no text still says what failed). */
 static void set_detail(mw_imap_engine *e, unsigned err, const char *fmt, va_list ap)
 {
-    /* Formatted into a copy first: an argument may be e->op_detail itself (overlapping
-     * vsnprintf arguments are undefined behaviour; the fuzzer saw the text lost). */
-    char detail[sizeof e->op_detail];
-    vsnprintf(detail, sizeof detail, fmt, ap);
-    if (!detail[0])
-        mw_detail_printf(detail, sizeof detail, "error %u without a text from the server", err);
-    memcpy(e->op_detail, detail, sizeof detail);
+    /* An argument may be e->op_detail itself (the fuzzer saw the text lost when it was
+     * formatted in place): mw_detail_vprintf() copes. */
+    mw_detail_vprintf(e->op_detail, sizeof e->op_detail, fmt, ap);
+    if (!e->op_detail[0])
+        mw_detail_printf(e->op_detail, sizeof e->op_detail,
+                         "error %u without a text from the server", err);
     e->op_err = err;
 }
 

@@ -1,7 +1,6 @@
 /* Untagged FETCH data: bodies streamed to the caller's sink (never buffered whole), and the
  * metadata items (FLAGS, UID, RFC822.SIZE, INTERNALDATE, ENVELOPE, BODYSTRUCTURE) turned into
  * an IMAPMESSAGE (RFC 9051 section 7.5.2). */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -15,12 +15,10 @@
 
 unsigned mw_imap_refuse(mw_imap_engine *e, unsigned err, const char *fmt, ...)
 {
-    char text[sizeof e->why];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    mw_detail_vprintf(e->why, sizeof e->why, fmt, ap);
     va_end(ap);
-    mw_detail_printf(e->why, sizeof e->why, "%s", text);
     return err;
 }
 

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/alloc.h"
 #include "../util/str.h"
 
 /* ---- search ----------------------------------------------------------------------------- */

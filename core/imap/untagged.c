@@ -1,6 +1,5 @@
 /* Untagged data and response codes: the mailbox state, capabilities, listings, searches and
  * fetched messages (RFC 9051 section 7). */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -46,16 +46,21 @@ size_t mw_strlcpy(char *dst, const char *src, size_t size)
     return n;
 }
 
-void mw_detail_printf(char *dst, size_t size, const char *fmt, ...)
+void mw_detail_vprintf(char *dst, size_t size, const char *fmt, va_list ap)
 {
     char tmp[1024];
-    va_list ap;
     if (size == 0)
         return;
-    va_start(ap, fmt);
     int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
     if (n < 0)
         tmp[0] = 0;
     mw_strlcpy(dst, tmp, size);
+}
+
+void mw_detail_printf(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mw_detail_vprintf(dst, size, fmt, ap);
+    va_end(ap);
 }

@@ -2,6 +2,7 @@
 #ifndef MW_STR_H
 #define MW_STR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "../platform/platform.h"
@@ -22,5 +23,8 @@ MW_INTERNAL size_t mw_strlcpy(char *dst, const char *src, size_t size);
  * points into dst itself (an error detail often quotes the previous one): the text is
  * formatted into a scratch copy first, overlapping vsnprintf arguments being undefined. */
 MW_INTERNAL void mw_detail_printf(char *dst, size_t size, const char *fmt, ...) MW_PRINTF(3, 4);
+/* The same with a va_list (for functions that take a format themselves). */
+MW_INTERNAL void mw_detail_vprintf(char *dst, size_t size, const char *fmt, va_list ap)
+    MW_PRINTF(3, 0);
 
 #endif
