@@ -32,6 +32,23 @@ unsigned mw_imap_lookup(HCLIENT h, mw_imap_client **c)
     return ST_ERROR_NONE;
 }
 
+/* The session runs an operation the engine no longer does: its end is being flushed or its
+ * events raised. Only a running IDLE may be taken over by the next operation. */
+static int ending(const mw_imap_client *c)
+{
+    return mw_session_busy(c->s) && !mw_imap_running(c->e);
+}
+
+unsigned mw_imap_enter(HCLIENT h, mw_imap_client **c)
+{
+    unsigned err = mw_imap_lookup(h, c);
+    if (!err && ending(*c)) {
+        mw_set_error(ST_ERROR_BUSY, "the previous operation is still ending");
+        return ST_ERROR_BUSY;
+    }
+    return err;
+}
+
 int mw_imap_start(mw_imap_client *c, unsigned err, unsigned op_timeout_ms)
 {
     if (err)
@@ -40,8 +57,12 @@ int mw_imap_start(mw_imap_client *c, unsigned err, unsigned op_timeout_ms)
         /* A running IDLE goes on as this operation (the op sent DONE first). */
         mw_session_set_op_timeout(c->s, op_timeout_ms);
     } else {
-        if (mw_session_begin(c->s))
+        if (mw_session_begin(c->s)) {
+            /* Cannot happen while the engine accepts ops (it knows the connection state);
+             * should it, the queued op must not linger. */
+            mw_imap_engine_ops.closed(c->e);
             return IMAP_ERROR;
+        }
         if (op_timeout_ms)
             mw_session_set_op_timeout(c->s, op_timeout_ms);
     }
@@ -186,7 +207,7 @@ int ImapLogin(HCLIENT hClient, unsigned nAuthType, const char *lpszUserName,
               const char *lpszPassword)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     unsigned err = mw_imap_op_login(c->e, nAuthType, lpszUserName, lpszPassword, c->host, c->port,
                                     mw_session_peer_is_loopback(c->s));
@@ -213,7 +234,8 @@ int ImapDisconnect(HCLIENT hClient)
      * is ended with DONE first). Best effort: the connection goes either way; a blocking
      * session waits for the reply (bounded by the timeout), a non-blocking one sends it
      * without waiting. */
-    if (mw_session_phase(s) == MW_PH_OPEN && mw_imap_engine_ops.close(c->e) == ST_ERROR_NONE &&
+    if (mw_session_phase(s) == MW_PH_OPEN && !ending(c) &&
+        mw_imap_engine_ops.close(c->e) == ST_ERROR_NONE &&
         (mw_session_busy(s) || mw_session_begin(s) == ST_ERROR_NONE)) {
         if (mw_session_is_async(s))
             (void)mw_session_step(s);

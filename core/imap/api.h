@@ -25,6 +25,10 @@ typedef struct mw_imap_client {
  * engine is told first, so its ops refuse with ST_ERROR_NOT_CONNECTED and an operation's
  * release hook has run. ST_ERROR_NONE or the error (thread error set). */
 MW_INTERNAL unsigned mw_imap_lookup(HCLIENT h, mw_imap_client **c);
+/* mw_imap_lookup() for a call that starts an operation: ST_ERROR_BUSY while the session
+ * still finishes an operation the engine has ended (an event handler of that operation
+ * calling in), where no op may start. */
+MW_INTERNAL unsigned mw_imap_enter(HCLIENT h, mw_imap_client **c);
 /* Start the engine op whose call returned err: on a refusal set the thread error from
  * mw_imap_why() and return IMAP_ERROR; else run it to its end (blocking: 0 or IMAP_ERROR)
  * or return MAILWIRE_IN_PROGRESS (non-blocking). op_timeout_ms: the reply deadline of this

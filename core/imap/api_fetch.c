@@ -15,7 +15,7 @@ int ImapFetchMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
                      IMAPFETCHPROC lpfnCallback, void *lpUserData)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c,
                          mw_imap_op_fetch(c->e, nMessageId, dwOptions, lpszSection, nOffset,
@@ -30,7 +30,7 @@ int ImapGetMessage(HCLIENT hClient, unsigned nMessageId, unsigned nMessagePart, 
         return mw_imap_api_refuse(ST_ERROR_INVALID_ARGUMENT,
                                   "a buffer and its length are required");
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(
         c, mw_imap_op_get_message(c->e, nMessageId, nMessagePart, dwOptions, lpvBuffer, lpdwLength),
@@ -87,7 +87,7 @@ int ImapSaveMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
     if (!lpszFileName || !*lpszFileName)
         return mw_imap_api_refuse(ST_ERROR_INVALID_ARGUMENT, "a file name is required");
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     size_t n = strlen(lpszFileName);
     file_sink *fs = mw_malloc(sizeof *fs + n + 1);
@@ -109,7 +109,7 @@ int ImapFetchMessages(HCLIENT hClient, unsigned nFirst, unsigned nLast, uint32_t
                       IMAPFETCHPROC lpfnCallback, void *lpUserData)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(
         c, mw_imap_op_fetch_range(c->e, nFirst, nLast, dwOptions, lpfnCallback, lpUserData), 0);
@@ -119,7 +119,7 @@ int ImapGetMessageInfo(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
                        IMAPMESSAGEPROC lpfnCallback, void *lpUserData)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(
         c, mw_imap_op_message_info(c->e, lpszSet, dwOptions, lpfnCallback, lpUserData), 0);

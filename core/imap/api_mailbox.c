@@ -11,7 +11,7 @@ int ImapSelectMailboxEx(HCLIENT hClient, const char *lpszMailbox, uint32_t dwOpt
                         IMAPMAILBOX *lpMailbox)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_select(c->e, lpszMailbox, dwOptions, lpMailbox), 0);
 }
@@ -58,7 +58,7 @@ int ImapGetMessageCount(HCLIENT hClient, unsigned *lpnMessages)
 int ImapUnselectMailbox(HCLIENT hClient)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_unselect(c->e), 0);
 }
@@ -66,7 +66,7 @@ int ImapUnselectMailbox(HCLIENT hClient)
 int ImapCloseMailbox(HCLIENT hClient)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_close(c->e), 0);
 }
@@ -74,7 +74,7 @@ int ImapCloseMailbox(HCLIENT hClient)
 int ImapCheckMailbox(HCLIENT hClient)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_check(c->e), 0);
 }
@@ -82,7 +82,7 @@ int ImapCheckMailbox(HCLIENT hClient)
 int ImapNoop(HCLIENT hClient)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_noop(c->e), 0);
 }
@@ -90,7 +90,7 @@ int ImapNoop(HCLIENT hClient)
 int ImapExpungeMailbox(HCLIENT hClient, IMAPMAILBOX *lpMailbox)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_expunge(c->e, lpMailbox), 0);
 }
@@ -98,7 +98,7 @@ int ImapExpungeMailbox(HCLIENT hClient, IMAPMAILBOX *lpMailbox)
 int ImapExpungeMessages(HCLIENT hClient, const char *lpszUidSet)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_expunge_uids(c->e, lpszUidSet), 0);
 }
@@ -106,7 +106,7 @@ int ImapExpungeMessages(HCLIENT hClient, const char *lpszUidSet)
 static int mailbox_command(HCLIENT h, enum mw_imap_mailbox_verb verb, const char *name)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(h, &c))
+    if (mw_imap_enter(h, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_mailbox(c->e, verb, name), 0);
 }
@@ -126,7 +126,7 @@ int ImapRenameMailbox(HCLIENT hClient, const char *lpszOldName, const char *lpsz
     if (!lpszNewName)
         return mw_imap_api_refuse(ST_ERROR_INVALID_ARGUMENT, "a new name is required");
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_rename(c->e, lpszOldName, lpszNewName), 0);
 }
@@ -149,7 +149,7 @@ int ImapGetFirstMailbox(HCLIENT hClient, const char *lpszReference, const char *
     if (!lpInfo)
         return mw_imap_api_refuse(ST_ERROR_INVALID_ARGUMENT, "lpInfo is NULL");
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_list(c->e, lpszReference, lpszPattern, dwOptions, lpInfo),
                          0);
@@ -175,7 +175,7 @@ int ImapGetMailboxStatus(HCLIENT hClient, const char *lpszMailbox, IMAPMAILBOXST
         return mw_imap_api_refuse(ST_ERROR_INVALID_ARGUMENT,
                                   "a mailbox name and lpStatus are required");
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_status(c->e, lpszMailbox, lpStatus), 0);
 }
@@ -185,7 +185,7 @@ int ImapGetNamespace(HCLIENT hClient, char *lpszPrefix, size_t nSize, char *lpch
     if (!lpszPrefix || nSize == 0)
         return mw_imap_api_refuse(ST_ERROR_INVALID_ARGUMENT, "no buffer");
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_namespace(c->e, lpszPrefix, nSize, lpchDelimiter), 0);
 }

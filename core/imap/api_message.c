@@ -76,7 +76,7 @@ int ImapSearchMailbox(HCLIENT hClient, const IMAPSEARCH *lpSearch, const char *l
     if (!lpnCount || (*lpnCount && !lpIds))
         return mw_imap_api_refuse(ST_ERROR_INVALID_ARGUMENT, "lpnCount (and lpIds) are required");
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     mw_imap_criteria built = {NULL, NULL, 0};
     if (lpSearch) {
@@ -108,7 +108,7 @@ int ImapStoreFlags(HCLIENT hClient, const char *lpszSet, uint32_t dwMode, uint32
                    const char *lpszKeywords)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_store(c->e, lpszSet, dwMode, dwFlags, lpszKeywords), 0);
 }
@@ -134,7 +134,7 @@ int ImapUndeleteMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions
 static int copy_or_move(HCLIENT h, const char *set, const char *mailbox, uint32_t options, int move)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(h, &c))
+    if (mw_imap_enter(h, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_copy(c->e, set, mailbox, options, move), 0);
 }
@@ -160,7 +160,7 @@ int ImapCreateMessage(HCLIENT hClient, const char *lpszMailbox, uint32_t dwFlags
     if (!lpvMessage && nLength)
         return mw_imap_api_refuse(ST_ERROR_INVALID_ARGUMENT, "no message");
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     /* The caller keeps the message until the operation ends (a non-blocking session reads
      * it later). An empty message may come as NULL. */
@@ -192,7 +192,7 @@ int ImapCreateMessageFromFile(HCLIENT hClient, const char *lpszMailbox, uint32_t
     if (!lpszFileName)
         return mw_imap_api_refuse(ST_ERROR_INVALID_ARGUMENT, "a file name is required");
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     FILE *f = fopen(lpszFileName, "rb");
     if (!f) {
@@ -218,7 +218,7 @@ int ImapCreateMessageEx(HCLIENT hClient, const char *lpszMailbox, uint32_t dwFla
                         void *lpUserData, uint32_t *lpdwUID)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c,
                          mw_imap_op_append(c->e, lpszMailbox, dwFlags, lpszDate, nLength, NULL,
@@ -233,7 +233,7 @@ int ImapIdle(HCLIENT hClient, unsigned nTimeout, uint32_t dwOptions, unsigned *l
     if (lpnChanges)
         *lpnChanges = 0;
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     if ((dwOptions & IMAP_IDLE_NOWAIT) && !mw_session_is_async(c->s))
         return mw_imap_api_refuse(ST_ERROR_INVALID_ARGUMENT,
@@ -249,7 +249,7 @@ int ImapIdle(HCLIENT hClient, unsigned nTimeout, uint32_t dwOptions, unsigned *l
 int ImapCommand(HCLIENT hClient, const char *lpszCommand)
 {
     mw_imap_client *c;
-    if (mw_imap_lookup(hClient, &c))
+    if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
     return mw_imap_start(c, mw_imap_op_command(c->e, lpszCommand), 0);
 }

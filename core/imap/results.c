@@ -5,6 +5,11 @@
 #include <string.h>
 #include <strings.h>
 
+int mw_imap_running(const mw_imap_engine *e)
+{
+    return mw_imap_op_open(e);
+}
+
 int mw_imap_result_code(const mw_imap_engine *e)
 {
     return e->result_cond;
