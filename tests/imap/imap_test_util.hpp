@@ -1,13 +1,17 @@
 // Helpers for the IMAP tests: trace capture through the session, event recording.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <mailwire/imap.h>
+
+#include <poll.h>
 
 extern "C" {
 #include "core/imap/api.h"
@@ -128,5 +132,30 @@ struct Collect {
         return 0;
     }
 };
+
+// Pump a non-blocking session until its operation ends (or the deadline, or stop() says so):
+// the result of the last ImapExecute().
+inline int Pump(HCLIENT h, std::chrono::milliseconds limit,
+                const std::function<bool()> &stop = nullptr)
+{
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        MAILWIRE_SOCKET sock;
+        unsigned want;
+        int t;
+        ImapGetPollInfo(h, &sock, &want, &t);
+        pollfd p{sock,
+                 (short)(((want & MAILWIRE_POLL_READ) ? POLLIN : 0) |
+                         ((want & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
+                 0};
+        poll(&p, 1, t < 0 || t > 50 ? 50 : t);
+        int rc = ImapExecute(h);
+        if (rc != MAILWIRE_IN_PROGRESS)
+            return rc;
+        if (stop && stop())
+            return MAILWIRE_IN_PROGRESS;
+    }
+    return MAILWIRE_IN_PROGRESS;
+}
 
 } // namespace mwtest
