@@ -97,6 +97,8 @@ unsigned mw_imap_op_expunge_uids(mw_imap_engine *e, const char *uid_set)
 {
     if (mw_imap_valid_set(uid_set))
         return mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT, "invalid UID set");
+    if (strlen(uid_set) > 48) /* the documented limit of ImapExpungeMessages() */
+        return mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT, "UID set too long");
     unsigned err = mw_imap_need(e, MW_IMAP_NEED_SELECTED);
     if (err)
         return err;
