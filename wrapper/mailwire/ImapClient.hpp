@@ -671,9 +671,10 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @brief SELECT a mailbox read-write (ImapSelectMailbox()). The previous mailbox is left
      *        without expunging.
      * @param lpszMailbox UTF-8 name ("INBOX" is case-insensitive).
-     * @param lpMailbox   receives the state (blocking session), or nullptr.
+     * @param lpMailbox   receives the state when the operation succeeds (on a
+     *                    non-blocking session it must outlive the operation), or nullptr.
      * @return true on success (or started); false with SERVER_PERMANENT (no such mailbox; no
-     *         mailbox is selected afterwards), COMMAND_REJECTED, INVALID_ARGUMENT (not logged
+     *         mailbox is selected afterwards), COMMAND_REJECTED, INVALID_STATE (not logged
      *         in)... @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
     bool SelectMailbox(const char *lpszMailbox, IMAPMAILBOX *lpMailbox = nullptr)
@@ -694,7 +695,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @brief SELECT or EXAMINE with options (ImapSelectMailboxEx()).
      * @param lpszMailbox UTF-8 name.
      * @param dwOptions   IMAP_SELECT_READONLY and/or IMAP_SELECT_CONDSTORE.
-     * @param lpMailbox   receives the state (blocking session), or nullptr.
+     * @param lpMailbox   receives the state when the operation succeeds (on a
+     *                    non-blocking session it must outlive the operation), or nullptr.
      * @return as SelectMailbox(), plus NOT_SUPPORTED for CONDSTORE on a server without it.
      * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
@@ -708,7 +710,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     /**
      * @brief EXAMINE: select read-only (ImapExamineMailbox()); IMAPMAILBOX.bReadOnly is set.
      * @param lpszMailbox UTF-8 name.
-     * @param lpMailbox   receives the state (blocking session), or nullptr.
+     * @param lpMailbox   receives the state when the operation succeeds (on a
+     *                    non-blocking session it must outlive the operation), or nullptr.
      * @return as SelectMailbox(). @par Blocking: yes (non-blocking session: no).
      * @par Thread: the owner.
      */
@@ -773,7 +776,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     /**
      * @brief UNSELECT: leave the mailbox without expunging (ImapUnselectMailbox()).
      * @return true on success; false with NOT_SUPPORTED (no UNSELECT; nothing sent),
-     *         INVALID_ARGUMENT (none selected), SERVER_PERMANENT...
+     *         INVALID_STATE (none selected), SERVER_PERMANENT...
      * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
     bool UnselectMailbox()
@@ -784,7 +787,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     /**
      * @brief CLOSE: expunge the messages marked \\Deleted and leave the mailbox
      *        (ImapCloseMailbox()).
-     * @return true on success; false with INVALID_ARGUMENT (none selected), SERVER_PERMANENT...
+     * @return true on success; false with INVALID_STATE (none selected), SERVER_PERMANENT...
      * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
     bool CloseMailbox()
@@ -794,7 +797,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
 
     /**
      * @brief CHECK (NOOP under IMAP4rev2) (ImapCheckMailbox()).
-     * @return true on success; false with INVALID_ARGUMENT (none selected), SERVER_PERMANENT...
+     * @return true on success; false with INVALID_STATE (none selected), SERVER_PERMANENT...
      * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
     bool CheckMailbox()
@@ -806,7 +809,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @brief CREATE a mailbox (ImapCreateMailbox()).
      * @param lpszMailbox UTF-8 name (modified UTF-7 on the wire where needed).
      * @return true on success; false with SERVER_PERMANENT (e.g. it exists),
-     *         COMMAND_REJECTED, INVALID_ARGUMENT (not logged in)...
+     *         COMMAND_REJECTED, INVALID_STATE (not logged in)...
      * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
     bool CreateMailbox(const char *lpszMailbox)
@@ -868,7 +871,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *                      non-blocking session it must outlive the operation).
      * @return true on success (or started: then read every entry with GetNextMailbox());
      *         false with NO_MORE_MAILBOXES (the list is empty), LIMIT_EXCEEDED (the first
-     *         name does not fit), SERVER_PERMANENT, INVALID_ARGUMENT (not logged in)...
+     *         name does not fit), SERVER_PERMANENT, INVALID_STATE (not logged in)...
      * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
     bool GetFirstMailbox(const char *lpszReference, const char *lpszPattern, uint32_t dwOptions,
@@ -1031,9 +1034,11 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param lpvBuffer    receives the bytes. @param lpdwLength in: its size; out: the
      *                     bytes stored (or the size needed, with LIMIT_EXCEEDED).
      * @param dwOptions    IMAP_FETCH_UID, IMAP_FETCH_SEEN, IMAP_SECTION_HEADER / _BODY.
-     * @return true on success; false with LIMIT_EXCEEDED (too small), SERVER_PERMANENT (no
-     *         such message), INVALID_ARGUMENT (id 0, none selected, non-blocking session)...
-     * @par Blocking: yes; refused on a non-blocking session. @par Thread: the owner.
+     * @return true on success (or started: the buffer and the length are written when the
+     *         operation completes, so they must outlive it); false with LIMIT_EXCEEDED (too
+     *         small), SERVER_PERMANENT (no such message), INVALID_ARGUMENT (id 0),
+     *         INVALID_STATE (none selected)...
+     * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
     bool GetMessage(unsigned nMessageId, unsigned nMessagePart, void *lpvBuffer,
                     std::size_t *lpdwLength, uint32_t dwOptions)
@@ -1051,7 +1056,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param nMessageId   as above. @param message receives the bytes (cleared on failure).
      * @param nMessagePart as above. @param dwOptions as above.
      * @return as above (never LIMIT_EXCEEDED). @par Blocking: yes; refused on a non-blocking
-     *         session. @par Thread: the owner.
+     *         session (INVALID_ARGUMENT: the string is the call's result; use the buffer form
+     *         or FetchMessage() there). @par Thread: the owner.
      */
     bool GetMessage(unsigned nMessageId, std::string &message, unsigned nMessagePart = 0,
                     uint32_t dwOptions = 0)
@@ -1064,7 +1070,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     /** @brief A message (or header, or part) as a string; "" on failure (check
      *  GetLastError()). @param nMessageId as above. @param nMessagePart as above.
      *  @param dwOptions as above. @return the bytes.
-     *  @par Blocking: yes; refused on a non-blocking session. @par Thread: the owner. */
+     *  @par Blocking: yes; refused on a non-blocking session, as above.
+     *  @par Thread: the owner. */
     std::string GetMessage(unsigned nMessageId, unsigned nMessagePart = 0, uint32_t dwOptions = 0)
     {
         std::string message;
@@ -1077,7 +1084,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param nMessageId sequence number (or UID with IMAP_FETCH_UID).
      * @param lpvBuffer  receives the bytes. @param lpdwLength in: its size; out: the bytes
      *                   stored (or needed). @param dwOptions IMAP_FETCH_UID, IMAP_FETCH_SEEN.
-     * @return as GetMessage(). @par Blocking: yes; refused on a non-blocking session.
+     * @return as GetMessage(). @par Blocking: yes (non-blocking session: no).
      * @par Thread: the owner.
      */
     bool GetHeaders(unsigned nMessageId, void *lpvBuffer, std::size_t *lpdwLength,
@@ -1090,7 +1097,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
 
     /** @brief The header block into a string, whatever its size. @param nMessageId as above.
      *  @param headers receives it (cleared on failure). @param dwOptions as above.
-     *  @return as GetMessage(). @par Blocking: yes. @par Thread: the owner. */
+     *  @return as GetMessage(std::string &). @par Blocking: yes; refused on a non-blocking
+     *  session, as that form. @par Thread: the owner. */
     bool GetHeaders(unsigned nMessageId, std::string &headers, uint32_t dwOptions = 0)
     {
         return ReadInto(headers, 16 * 1024, [&](void *p, std::size_t *n) {
@@ -1151,8 +1159,9 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param nMessageId   sequence number or UID (IMAP_FETCH_UID); not 0.
      * @param lpszFileName the file (UTF-8 path).
      * @param dwOptions    IMAP_FETCH_UID, IMAP_FETCH_SEEN.
-     * @return true on success; false with FILE, SERVER_PERMANENT, INVALID_ARGUMENT...
-     * @par Blocking: yes; refused on a non-blocking session. @par Thread: the owner.
+     * @return true on success (or started: the file is closed when the operation ends);
+     *         false with FILE, SERVER_PERMANENT, INVALID_ARGUMENT, INVALID_STATE...
+     * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
     bool SaveMessage(unsigned nMessageId, const char *lpszFileName, uint32_t dwOptions = 0)
     {
@@ -1169,7 +1178,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param callback  as FetchMessage(); stopping or throwing ends the whole range.
      * @param dwOptions IMAP_FETCH_SEEN: BODY[] (sets \\Seen) instead of BODY.PEEK[].
      * @return true on success (also for an empty range); false with CANCELLED,
-     *         CALLBACK_FAILED, INVALID_ARGUMENT (none selected, nLast below nFirst)...
+     *         CALLBACK_FAILED, INVALID_ARGUMENT (nLast below nFirst), INVALID_STATE (none
+     *         selected)...
      * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
     template <class F>
@@ -1272,8 +1282,9 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param dwOptions    IMAP_FETCH_UID for UIDs.
      * @param lpIds        receives up to *lpnCount ids; may be nullptr when *lpnCount is 0.
      * @param lpnCount     in: capacity; out: the number of matches (may exceed it).
-     * @return true on success (or started: GetSearchResults() then); false with
-     *         INVALID_ARGUMENT (no criteria, control characters, none selected),
+     * @return true on success (or started: lpIds and lpnCount are written when the operation
+     *         completes, so they must outlive it; GetSearchResults() also has them); false with
+     *         INVALID_ARGUMENT (no criteria, control characters), INVALID_STATE (none selected),
      *         SERVER_PERMANENT, COMMAND_REJECTED...
      * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
@@ -1377,7 +1388,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param dwFlags      IMAP_FLAG_ANSWERED, _DRAFT, _URGENT, _SEEN, _DELETED.
      * @param lpszKeywords extra keywords, space-separated atoms, or nullptr.
      * @return true on success; false with INVALID_ARGUMENT (bad set or keyword, ADD with
-     *         REMOVE, none selected), SERVER_PERMANENT (read-only)...
+     *         REMOVE), INVALID_STATE (none selected), SERVER_PERMANENT (read-only)...
      * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
     bool StoreFlags(const char *lpszSet, uint32_t dwMode, uint32_t dwFlags,
@@ -1441,8 +1452,9 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
 
     /**
      * @brief EXPUNGE: remove every message marked \\Deleted (ImapExpungeMailbox()).
-     * @param lpMailbox receives the refreshed state (blocking session), or nullptr.
-     * @return true on success; false with INVALID_ARGUMENT (none selected),
+     * @param lpMailbox receives the refreshed state when the operation succeeds (on a
+     *                  non-blocking session it must outlive the operation), or nullptr.
+     * @return true on success; false with INVALID_STATE (none selected),
      *         SERVER_PERMANENT (read-only)... @par Blocking: yes (non-blocking session: no).
      * @par Thread: the owner.
      */
@@ -1473,9 +1485,10 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *                    the operation completes.
      * @param nLength     its size.
      * @param lpdwUID     receives the new message's UID (APPENDUID; 0 when the server did
-     *                    not say), or nullptr. Written by a blocking call only.
+     *                    not say), or nullptr. Written when the operation succeeds (on a
+     *                    non-blocking session it must outlive the operation).
      * @return true on success; false with SERVER_PERMANENT ([TRYCREATE], quota),
-     *         INVALID_ARGUMENT (a malformed date, not logged in)...
+     *         INVALID_ARGUMENT (a malformed date), INVALID_STATE (not logged in)...
      * @par Blocking: yes (non-blocking session: no). @par Thread: the owner.
      */
     bool CreateMessage(const char *lpszMailbox, uint32_t dwFlags, const char *lpszDate,
@@ -1560,10 +1573,12 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param dwOptions  IMAP_IDLE_WAIT (return after the first change, the timeout or
      *                   Cancel()) or IMAP_IDLE_NOWAIT (non-blocking sessions: IDLE goes on
      *                   until Cancel() or the next command).
-     * @param lpnChanges receives the number of changes seen (0 on a timeout), or nullptr.
+     * @param lpnChanges receives the number of changes seen (0 on a timeout) when the IDLE
+     *                   ends (with IMAP_IDLE_NOWAIT: when the next operation, a cancel or a
+     *                   failure ends it, so it must outlive the IDLE), or nullptr.
      * @return true on a change or the timeout (or started); false with CANCELLED after
-     *         Cancel() (the session stays usable), INVALID_ARGUMENT (not logged in, NOWAIT on
-     *         a blocking session), SERVER_PERMANENT...
+     *         Cancel() (the session stays usable), INVALID_ARGUMENT (NOWAIT on a blocking
+     *         session), INVALID_STATE (not logged in), SERVER_PERMANENT...
      * @par Blocking: with IMAP_IDLE_WAIT, at most nTimeout. @par Thread: the owner;
      *      Cancel() from any.
      */
