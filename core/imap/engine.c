@@ -73,7 +73,7 @@ void mw_imap_reset(mw_imap_engine *e)
     e->next_tag = 1;
     e->op = IMAP_OP_NONE;
     e->op_status = MW_OP_RUNNING;
-    e->state = IMAP_ST_GREETING; /* as new: not a transition to trace */
+    mw_imap_set_state(e, IMAP_ST_GREETING); /* a new engine is in it already (zeroed) */
 }
 
 mw_imap_engine *mw_imap_new(uint32_t options, const mw_imap_limits *lim)
