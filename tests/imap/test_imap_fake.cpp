@@ -277,8 +277,8 @@ TEST(ImapFake, NonBlockingDisconnectDoesNotWaitForTheLogoutReply)
         HCLIENT h = ImapAsyncConnect("127.0.0.1", srv.port(), 5, 0, nullptr);
         ASSERT_NE(h, INVALID_CLIENT);
         ASSERT_EQ(mwtest::Pump(h, std::chrono::seconds(3)), 0) << MailwireGetLastErrorDetail();
+        mwtest::Trace tr; // attached for the rest of the session: declared to outlive it
         if (idle) {
-            mwtest::Trace tr;
             tr.Attach(h);
             ASSERT_EQ(ImapIdle(h, 0, IMAP_IDLE_NOWAIT, nullptr), MAILWIRE_IN_PROGRESS);
             EXPECT_EQ(
