@@ -158,7 +158,6 @@ struct mw_imap_engine {
     int utf8;     /* UTF-8 names and quoted strings (IMAP4rev2 or UTF8=ACCEPT enabled) */
     int rev2;
     int enable_sent, id_sent;
-    int cleartext_ok; /* credentials may cross this connection (TLS, loopback or the option) */
 
     /* last tagged result */
     int result_cond; /* -1 none, 0 OK, 1 NO, 2 BAD, 3 BYE */

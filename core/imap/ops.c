@@ -143,11 +143,11 @@ unsigned mw_imap_op_login(mw_imap_engine *e, unsigned type, const char *user, co
                               "a user name and a password are required");
     /* RFC 8314: credentials cross only TLS, unless the peer is this host or the application
      * allowed cleartext. */
-    e->cleartext_ok =
+    int cleartext_ok =
         e->tls || peer_loopback || (e->options & IMAP_OPTION_ALLOW_CLEARTEXT_AUTH) != 0;
     int mech = 0;
     const char *why = "";
-    err = mw_imap_auth_choose(e, type, e->cleartext_ok, &mech, &why);
+    err = mw_imap_auth_choose(e, type, cleartext_ok, &mech, &why);
     if (err)
         return mw_imap_refuse(e, err, "%s", why);
     if (mech == IMAP_MECH_LOGIN_COMMAND)
