@@ -68,8 +68,10 @@ int mw_imap_start(mw_imap_client *c, unsigned err, unsigned op_timeout_ms)
     }
     int rc = mw_client_wait(c->s);
     /* A blocking call that lost the connection returns with the operation's resources
-     * released (a file closed). */
-    if (rc == IMAP_ERROR && mw_session_phase(c->s) == MW_PH_CLOSED)
+     * released (a file closed). Not when an event callback freed the handle meanwhile
+     * (ST_ERROR_INVALID_HANDLE): c is gone then. */
+    if (rc == IMAP_ERROR && mw_get_error() != ST_ERROR_INVALID_HANDLE &&
+        mw_session_phase(c->s) == MW_PH_CLOSED)
         mw_imap_engine_ops.closed(c->e);
     return rc;
 }

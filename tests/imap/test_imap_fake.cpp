@@ -295,6 +295,40 @@ TEST(ImapFake, NonBlockingDisconnectDoesNotWaitForTheLogoutReply)
     }
 }
 
+// An event handler may disconnect the handle while a blocking call runs: the call returns
+// with ST_ERROR_INVALID_HANDLE and touches nothing of the freed session (ASan checks).
+TEST(ImapFake, DisconnectFromAnEventHandlerDuringABlockingCall)
+{
+    FakeServer srv;
+    srv.Send("* PREAUTH [CAPABILITY IMAP4rev1] hello\r\n")
+        .ExpectLine("A1 NOOP")
+        .Send("A1 OK\r\n")
+        .Stall()
+        .Start();
+    HCLIENT h = ImapConnect("127.0.0.1", srv.port(), 3, 0, nullptr);
+    ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
+    struct Ctx {
+        HCLIENT h;
+        int rc = -99;
+    } ctx{h};
+    ASSERT_EQ(ImapRegisterEvent(
+                  h, MAILWIRE_EVENT_COMMAND,
+                  [](HCLIENT, unsigned, unsigned, void *u) {
+                      auto *c = static_cast<Ctx *>(u);
+                      c->rc = ImapDisconnect(c->h);
+                  },
+                  &ctx),
+              0);
+    EXPECT_EQ(ImapNoop(h), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE);
+    EXPECT_EQ(ctx.rc, 0) << "the handler's disconnect succeeded";
+    EXPECT_EQ(ImapNoop(h), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE) << "the handle is gone";
+    EXPECT_TRUE(srv.WaitDone());
+    EXPECT_EQ(srv.received().find("LOGOUT"), std::string::npos)
+        << "no LOGOUT while the NOOP was still ending";
+}
+
 TEST(ImapFake, StalledServerTimesOut)
 {
     FakeServer srv;
