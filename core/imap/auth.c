@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "engine.h"
+#include "engine_priv.h"
 
 #include "../sasl/sasl.h"
 
@@ -16,22 +16,15 @@
 unsigned mw_imap_auth_mechs(const mw_imap_engine *e)
 {
     unsigned bits = 0;
-    const char *p = e->capstr;
-    if (!p)
+    size_t len;
+    if (!e->capstr)
         return 0;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        const char *q = p;
-        while (*q && *q != ' ')
-            q++;
-        if (q - p > 5 && strncasecmp(p, "AUTH=", 5) == 0) {
-            int m = mw_sasl_mech_from_name(p + 5, (size_t)(q - p - 5));
+    for (const char *w = mw_imap_word(e->capstr, &len); len; w = mw_imap_word(w + len, &len))
+        if (len > 5 && strncasecmp(w, "AUTH=", 5) == 0) {
+            int m = mw_sasl_mech_from_name(w + 5, len - 5);
             if (m != MW_SASL_NONE)
                 bits |= MW_SASL_BIT(m);
         }
-        p = q;
-    }
     return bits;
 }
 
@@ -119,24 +112,29 @@ static void put_response(mw_imap_engine *e, const unsigned char *resp, size_t le
     }
     char *b64 = mw_b64_encode_alloc(resp, len, NULL);
     if (!b64) {
-        e->out.oom = 1;
+        e->out.b.failed = 1;
         return;
     }
     mw_imap_out_puts(&e->out, b64);
     mw_free_secret(b64);
 }
 
-unsigned mw_imap_auth_start(mw_imap_engine *e, int mech, const char *user, const char *pass,
-                            const char *host, unsigned port)
+unsigned mw_imap_auth_prepare(mw_imap_engine *e, int mech, const char *user, const char *pass,
+                              const char *host, unsigned port)
 {
     char detail[256] = "";
     mw_sasl_free(e->sasl);
     e->sasl = NULL;
     unsigned err = mw_sasl_new(&e->sasl, mech, user, pass, host, port, detail, sizeof detail);
     if (err)
-        return mw_imap_op_refuse(e, err, detail);
+        return mw_imap_refuse(e, err, "%s", detail);
     e->sasl_initial_sent = 0;
-    uint64_t start = mw_imap_cmd_begin(e);
+    return ST_ERROR_NONE;
+}
+
+void mw_imap_auth_queue(mw_imap_engine *e, int mech)
+{
+    mw_imap_cmd_begin(e);
     mw_imap_out_puts(&e->out, "AUTHENTICATE ");
     mw_imap_out_puts(&e->out, mw_sasl_mech_name(mech));
     if (e->caps & IMAP_CAP_SASL_IR) {
@@ -147,16 +145,12 @@ unsigned mw_imap_auth_start(mw_imap_engine *e, int mech, const char *user, const
             mw_imap_out_put(&e->out, " ", 1);
             mw_imap_out_mark(&e->out, IMAP_MARK_SECRET_ON, 0);
             put_response(e, resp, len, 1);
-            if (mw_imap_cmd_end(e, IMAP_CMD_AUTHENTICATE))
-                return e->op_err;
-            mw_imap_out_mark(&e->out, IMAP_MARK_SECRET_OFF, 0);
-            return ST_ERROR_NONE;
+            if (mw_imap_cmd_end(e, IMAP_CMD_AUTHENTICATE) == ST_ERROR_NONE)
+                mw_imap_out_mark(&e->out, IMAP_MARK_SECRET_OFF, 0);
+            return;
         }
     }
-    (void)start;
-    if (mw_imap_cmd_end(e, IMAP_CMD_AUTHENTICATE))
-        return e->op_err;
-    return ST_ERROR_NONE;
+    mw_imap_cmd_end(e, IMAP_CMD_AUTHENTICATE);
 }
 
 void mw_imap_auth_continue(mw_imap_engine *e)

@@ -8,59 +8,30 @@
 
 #include <mailwire/common.h>
 
-#include "../util/alloc.h"
-#include "../util/str.h"
+#include "../util/buf.h"
 
 void mw_imap_out_init(mw_imap_out *o)
 {
     memset(o, 0, sizeof *o);
+    mw_buf_init(&o->b, 0, 1);
 }
 
-/* The queue carries passwords and AUTHENTICATE responses: every byte that leaves it (freed,
- * moved, cut) is wiped, so no copy of a secret stays behind in freed memory. */
 void mw_imap_out_free(mw_imap_out *o)
 {
-    if (o->buf)
-        mw_wipe(o->buf, o->cap);
-    free(o->buf);
+    mw_buf_free(&o->b);
     free(o->marks);
     memset(o, 0, sizeof *o);
-}
-
-static int reserve(mw_imap_out *o, size_t more)
-{
-    if (o->len + more <= o->cap)
-        return 0;
-    size_t cap = o->cap ? o->cap : 1024;
-    while (cap < o->len + more)
-        cap *= 2;
-    /* Not realloc: it may leave the old block, secrets included, unwiped in the heap. */
-    char *nb = mw_malloc(cap);
-    if (!nb) {
-        o->oom = 1;
-        return -1;
-    }
-    if (o->buf) {
-        memcpy(nb, o->buf, o->len);
-        mw_wipe(o->buf, o->cap);
-        free(o->buf);
-    }
-    o->buf = nb;
-    o->cap = cap;
-    return 0;
+    mw_buf_init(&o->b, 0, 1);
 }
 
 void mw_imap_out_put(mw_imap_out *o, const char *p, size_t n)
 {
-    if (n == 0 || reserve(o, n))
-        return;
-    memcpy(o->buf + o->len, p, n);
-    o->len += n;
+    mw_buf_put(&o->b, p, n);
 }
 
 void mw_imap_out_puts(mw_imap_out *o, const char *s)
 {
-    mw_imap_out_put(o, s, strlen(s));
+    mw_buf_puts(&o->b, s);
 }
 
 void mw_imap_out_printf(mw_imap_out *o, const char *fmt, ...)
@@ -71,24 +42,20 @@ void mw_imap_out_printf(mw_imap_out *o, const char *fmt, ...)
     int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof tmp) {
-        o->oom = 1; /* only short, fixed-format pieces go through here */
+        o->b.failed = 1; /* only short, fixed-format pieces go through here */
         return;
     }
-    mw_imap_out_put(o, tmp, (size_t)n);
+    mw_buf_put(&o->b, tmp, (size_t)n);
 }
 
 void mw_imap_out_mark(mw_imap_out *o, int kind, uint64_t n)
 {
-    if (o->nmark == o->capmark) {
-        size_t cap = o->capmark ? o->capmark * 2 : 16;
-        mw_imap_mark *nm = mw_realloc(o->marks, cap * sizeof *nm);
-        if (!nm) {
-            o->oom = 1;
-            return;
-        }
-        o->marks = nm;
-        o->capmark = cap;
+    mw_imap_mark *nm = mw_grow(o->marks, &o->capmark, o->nmark + 1, sizeof *nm);
+    if (!nm) {
+        o->b.failed = 1;
+        return;
     }
+    o->marks = nm;
     o->marks[o->nmark].at = mw_imap_out_end(o);
     o->marks[o->nmark].kind = kind;
     o->marks[o->nmark].n = n;
@@ -97,18 +64,19 @@ void mw_imap_out_mark(mw_imap_out *o, int kind, uint64_t n)
 
 void mw_imap_out_cut(mw_imap_out *o, uint64_t from, uint64_t to)
 {
+    size_t len = o->b.len;
     size_t a = (size_t)(from - o->base), b = (size_t)(to - o->base);
     if (a < o->sent)
         a = o->sent;
-    if (b > o->len)
-        b = o->len;
+    if (b > len)
+        b = len;
     if (a > b)
         a = b;
-    size_t gone = b > a ? b - a : 0;
-    memmove(o->buf + a, o->buf + b, o->len - b);
-    o->len -= gone;
-    if (gone)
-        mw_wipe(o->buf + o->len, gone);
+    size_t gone = b - a;
+    if (gone) {
+        memmove(o->b.p + a, o->b.p + b, len - b);
+        mw_buf_truncate(&o->b, len - gone); /* wipes the bytes left at the end */
+    }
     /* Marks inside the cut go, except SECRET_OFF (its ON may lie before the cut and have
      * been acted on already); marks behind it move down. */
     uint64_t abs_a = o->base + a, abs_b = o->base + b;
@@ -131,18 +99,16 @@ void mw_imap_out_compact(mw_imap_out *o)
 {
     if (o->sent == 0)
         return;
-    if (o->sent == o->len) {
-        mw_wipe(o->buf, o->len);
-        o->base += o->len;
-        o->len = o->sent = 0;
+    if (o->sent == o->b.len) {
+        o->base += o->b.len;
+        mw_buf_truncate(&o->b, 0);
+        o->sent = 0;
         return;
     }
     if (o->sent < 65536)
         return; /* moving is cheaper later */
-    memmove(o->buf, o->buf + o->sent, o->len - o->sent);
-    mw_wipe(o->buf + (o->len - o->sent), o->sent);
+    mw_buf_consume(&o->b, o->sent);
     o->base += o->sent;
-    o->len -= o->sent;
     o->sent = 0;
 }
 
@@ -225,7 +191,7 @@ unsigned mw_imap_out_string(mw_imap_out *o, const char *s, size_t n, int kind)
     default:
         return ST_ERROR_INVALID_ARGUMENT;
     }
-    return o->oom ? ST_ERROR_OUT_OF_MEMORY : ST_ERROR_NONE;
+    return o->b.failed ? ST_ERROR_OUT_OF_MEMORY : ST_ERROR_NONE;
 }
 
 int mw_imap_valid_set(const char *s)

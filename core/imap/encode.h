@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "../platform/platform.h"
+#include "../util/buf.h"
 
 enum mw_imap_mark_kind {
     IMAP_MARK_SYNC = 1,
@@ -45,14 +46,15 @@ enum {
 };
 
 typedef struct mw_imap_out {
-    char *buf;
-    size_t len, cap;
+    /* The bytes queued. A secret buffer: it carries passwords and AUTHENTICATE responses,
+     * so every byte that leaves it (sent and dropped, cut, moved, freed) is wiped. An append
+     * that fails (out of memory) sets b.failed: the command must be abandoned. */
+    mw_buf b;
     size_t sent;   /* index of the next byte to lend */
-    uint64_t base; /* absolute offset of buf[0] */
+    uint64_t base; /* absolute offset of b.p[0] */
     mw_imap_mark *marks;
     size_t nmark, capmark;
     unsigned flags; /* IMAP_ENC_* */
-    int oom;        /* an append failed: the command must be abandoned */
 } mw_imap_out;
 
 MW_INTERNAL void mw_imap_out_init(mw_imap_out *o);
@@ -60,7 +62,7 @@ MW_INTERNAL void mw_imap_out_free(mw_imap_out *o);
 /* Absolute offset of the end of the queue. */
 static inline uint64_t mw_imap_out_end(const mw_imap_out *o)
 {
-    return o->base + o->len;
+    return o->base + o->b.len;
 }
 MW_INTERNAL void mw_imap_out_put(mw_imap_out *o, const char *p, size_t n);
 MW_INTERNAL void mw_imap_out_puts(mw_imap_out *o, const char *s);

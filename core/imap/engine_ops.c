@@ -1,13 +1,11 @@
-/* IMAP engine: the mw_engine_ops the session drives (feed, output, events, expire, cancel).
+/* IMAP engine: the mw_engine_ops the session drives (feed, output, events, expire, cancel,
+ * connect, close, closed, why).
  * The output queue lends bytes up to the next mark: a synchronising literal waits for "+",
  * secret ranges are flagged for the trace, an APPEND source is streamed in chunks. */
-#include "engine.h"
+#include "engine_priv.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "../util/alloc.h"
 #include "../util/str.h"
@@ -60,7 +58,16 @@ static size_t source_chunk(mw_imap_engine *e, const char **data)
         return 0;
     }
     size_t want = e->src_left < CHUNK_SIZE ? (size_t)e->src_left : CHUNK_SIZE;
-    long got = e->src ? e->src(e->chunk, want, e->src_user) : -1;
+    long got = -1;
+    if (e->mem) {
+        /* mw_imap_op_append() from memory: the caller keeps it until the operation ends. */
+        got = (long)(e->mem_left < want ? e->mem_left : want);
+        memcpy(e->chunk, e->mem, (size_t)got);
+        e->mem += got;
+        e->mem_left -= (size_t)got;
+    } else if (e->src) {
+        got = e->src(e->chunk, want, e->src_user);
+    }
     if (got <= 0 || (size_t)got > want) {
         /* The server expects exactly the announced size: the stream cannot be repaired. */
         mw_imap_op_fail(e, ST_ERROR_FILE, 1, "the message source ended %llu bytes early",
@@ -113,12 +120,12 @@ static size_t eng_output(void *eng, const char **data, size_t *secret_from)
             }
             continue;
         }
-        size_t limit = o->len;
+        size_t limit = o->b.len;
         if (o->nmark > 0 && o->marks[0].at - o->base < limit)
             limit = (size_t)(o->marks[0].at - o->base);
         if (limit <= o->sent)
             return 0;
-        *data = o->buf + o->sent;
+        *data = o->b.p + o->sent;
         if (e->secret)
             *secret_from = 0;
         return limit - o->sent;
@@ -144,7 +151,7 @@ static void eng_sent(void *eng, size_t n)
     }
     /* Credentials do not linger in the queue once sent. */
     if (e->secret)
-        mw_wipe(o->buf + o->sent, n);
+        mw_wipe(o->b.p + o->sent, n);
     o->sent += n;
     mw_imap_out_compact(o);
 }
@@ -243,6 +250,26 @@ static int eng_cancel(void *eng)
     return 1;
 }
 
+static unsigned eng_connect(void *eng)
+{
+    return mw_imap_op_connect(eng);
+}
+
+static unsigned eng_close(void *eng)
+{
+    return mw_imap_op_logout(eng);
+}
+
+static void eng_closed(void *eng)
+{
+    mw_imap_closed(eng);
+}
+
+static const char *eng_why(void *eng)
+{
+    return mw_imap_why(eng);
+}
+
 const mw_engine_ops mw_imap_engine_ops = {
     .name = "imap",
     .feed = eng_feed,
@@ -255,4 +282,8 @@ const mw_engine_ops mw_imap_engine_ops = {
     .next_event = eng_next_event,
     .expire = eng_expire,
     .cancel = eng_cancel,
+    .connect = eng_connect,
+    .close = eng_close,
+    .closed = eng_closed,
+    .why = eng_why,
 };

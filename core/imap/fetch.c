@@ -1,104 +1,71 @@
 /* Untagged FETCH data: bodies streamed to the caller's sink (never buffered whole), and the
  * metadata items (FLAGS, UID, RFC822.SIZE, INTERNALDATE, ENVELOPE, BODYSTRUCTURE) turned into
  * an IMAPMESSAGE (RFC 9051 section 7.5.2). */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "engine.h"
+#include "engine_priv.h"
 
-#include "../util/alloc.h"
-
-static int pre_tls(const mw_imap_engine *e)
-{
-    return e->tls_required && !e->tls;
-}
+#include "../util/buf.h"
 
 /* ---- address lists and structures for IMAPMESSAGE --------------------------------------- */
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *np = mw_realloc(b->p, cap);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
 /* Append the text of nstring token t. */
-static void sb_tok(sbuf *b, const mw_imap_reader *r, const mw_imap_tok *t)
+static void sb_tok(mw_buf *b, const mw_imap_reader *r, const mw_imap_tok *t)
 {
     if (t->type == IMAP_T_ATOM || t->type == IMAP_T_STRING)
-        sb_put(b, mw_imap_tok_ptr(r, t), (size_t)t->len);
+        mw_buf_put(b, mw_imap_tok_ptr(r, t), (size_t)t->len);
 }
 
 /* Serialise tokens [i, end) back to IMAP syntax (BODYSTRUCTURE as text). */
-static void sb_tokens(sbuf *b, const mw_imap_reader *r, size_t i, size_t end)
+static void sb_tokens(mw_buf *b, const mw_imap_reader *r, size_t i, size_t end)
 {
     int need_space = 0;
     for (size_t k = i; k < end; k++) {
         const mw_imap_tok *t = &r->toks[k];
         if (t->type == IMAP_T_RPAREN) {
-            sb_put(b, ")", 1);
+            mw_buf_put(b, ")", 1);
             need_space = 1;
             continue;
         }
         if (need_space)
-            sb_put(b, " ", 1);
+            mw_buf_put(b, " ", 1);
         need_space = 1;
         switch (t->type) {
         case IMAP_T_LPAREN:
-            sb_put(b, "(", 1);
+            mw_buf_put(b, "(", 1);
             need_space = 0;
             break;
         case IMAP_T_NIL:
-            sb_put(b, "NIL", 3);
+            mw_buf_put(b, "NIL", 3);
             break;
         case IMAP_T_ATOM:
             sb_tok(b, r, t);
             break;
         case IMAP_T_STRING: {
-            sb_put(b, "\"", 1);
+            mw_buf_put(b, "\"", 1);
             const char *p = mw_imap_tok_ptr(r, t);
             for (size_t j = 0; j < t->len; j++) {
                 if (p[j] == '"' || p[j] == '\\')
-                    sb_put(b, "\\", 1);
+                    mw_buf_put(b, "\\", 1);
                 if (p[j] == '\r' || p[j] == '\n')
-                    sb_put(b, " ", 1);
+                    mw_buf_put(b, " ", 1);
                 else
-                    sb_put(b, p + j, 1);
+                    mw_buf_put(b, p + j, 1);
             }
-            sb_put(b, "\"", 1);
+            mw_buf_put(b, "\"", 1);
             break;
         }
         default:
-            sb_put(b, "NIL", 3);
+            mw_buf_put(b, "NIL", 3);
             break;
         }
     }
 }
 
 /* An ENVELOPE address list ((name adl mailbox host) ...) as "Name <mailbox@host>, ...". */
-static void sb_addresses(sbuf *b, const mw_imap_reader *r, size_t i)
+static void sb_addresses(mw_buf *b, const mw_imap_reader *r, size_t i)
 {
     if (i >= r->ntok || r->toks[i].type != IMAP_T_LPAREN)
         return;
@@ -113,17 +80,17 @@ static void sb_addresses(sbuf *b, const mw_imap_reader *r, size_t i)
                               *host = &r->toks[k + 4];
             if (mbox->type != IMAP_T_NIL && host->type != IMAP_T_NIL) {
                 if (!first)
-                    sb_put(b, ", ", 2);
+                    mw_buf_put(b, ", ", 2);
                 first = 0;
                 if (name->type == IMAP_T_STRING && name->len) {
                     sb_tok(b, r, name);
-                    sb_put(b, " <", 2);
+                    mw_buf_put(b, " <", 2);
                 }
                 sb_tok(b, r, mbox);
-                sb_put(b, "@", 1);
+                mw_buf_put(b, "@", 1);
                 sb_tok(b, r, host);
                 if (name->type == IMAP_T_STRING && name->len)
-                    sb_put(b, ">", 1);
+                    mw_buf_put(b, ">", 1);
             }
         }
         k = next;
@@ -157,7 +124,7 @@ static uint32_t fetch_uid_so_far(const mw_imap_reader *r)
 int mw_imap_literal_mode_for(mw_imap_engine *e)
 {
     const mw_imap_reader *r = &e->rd;
-    if (!e->fetch_active || !e->sink || r->ntok < 5 || r->depth != 1 || pre_tls(e))
+    if (!e->fetch_active || !e->sink || r->ntok < 5 || r->depth != 1 || mw_imap_pre_tls(e))
         return IMAP_LIT_MEMORY;
     uint32_t seq;
     if (mw_imap_tok_u32(r, &r->toks[1], &seq) || !mw_imap_tok_is(r, &r->toks[2], "FETCH") ||
@@ -167,6 +134,7 @@ int mw_imap_literal_mode_for(mw_imap_engine *e)
     e->cur_uid = fetch_uid_so_far(r);
     uint64_t total = mw_imap_reader_literal_size(r);
     e->xfer_total += total;
+    e->fetch_starts++;
     if (!e->sink_err && e->sink(seq, e->cur_uid, NULL, 0, total, e->sink_user))
         e->sink_err = ST_ERROR_CANCELLED;
     return IMAP_LIT_STREAM;
@@ -194,8 +162,12 @@ void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq)
     memset(&m, 0, sizeof m);
     m.nMessageId = seq;
     char kw[512] = "";
-    sbuf date = {0}, subj = {0}, from = {0}, to = {0}, cc = {0}, msgid = {0}, envdate = {0},
-         bs = {0};
+    /* date, subject, from, to, cc, message-id, envelope date, body structure */
+    mw_buf t[8];
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        mw_buf_init(&t[i], 0, 0);
+    mw_buf *date = &t[0], *subj = &t[1], *from = &t[2], *to = &t[3], *cc = &t[4], *msgid = &t[5],
+           *envdate = &t[6], *bs = &t[7];
     int flags_seen = 0, body_seen = 0;
     size_t end = mw_imap_tok_skip(r, 3) - 1;
     for (size_t k = 4; k < end;) {
@@ -220,7 +192,7 @@ void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq)
                 goto out;
             }
         } else if (mw_imap_tok_is(r, name, "INTERNALDATE")) {
-            sb_tok(&date, r, val);
+            sb_tok(date, r, val);
         } else if (mw_imap_tok_is(r, name, "ENVELOPE")) {
             /* RFC 9051 section 7.5.2: exactly ten members, date subject from sender reply-to
              * to cc bcc in-reply-to message-id. Anything else is refused rather than read
@@ -236,19 +208,20 @@ void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq)
                 mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed ENVELOPE in FETCH");
                 goto out;
             }
-            sb_tok(&envdate, r, &r->toks[fields[0]]);
-            sb_tok(&subj, r, &r->toks[fields[1]]);
-            sb_addresses(&from, r, fields[2]);
-            sb_addresses(&to, r, fields[5]);
-            sb_addresses(&cc, r, fields[6]);
-            sb_tok(&msgid, r, &r->toks[fields[9]]);
+            sb_tok(envdate, r, &r->toks[fields[0]]);
+            sb_tok(subj, r, &r->toks[fields[1]]);
+            sb_addresses(from, r, fields[2]);
+            sb_addresses(to, r, fields[5]);
+            sb_addresses(cc, r, fields[6]);
+            sb_tok(msgid, r, &r->toks[fields[9]]);
         } else if (mw_imap_tok_is(r, name, "BODYSTRUCTURE") || mw_imap_tok_is(r, name, "BODY")) {
-            sb_tokens(&bs, r, k + 1, next);
+            sb_tokens(bs, r, k + 1, next);
         } else if (is_body_item(r, name)) {
             body_seen = 1;
             /* A body that came as a quoted string, NIL or an in-memory literal. */
             if (e->fetch_active && e->sink && val->type != IMAP_T_STREAMED && !e->sink_err) {
                 uint64_t len = val->type == IMAP_T_STRING ? val->len : 0;
+                e->fetch_starts++;
                 if (e->sink(seq, m.dwUID, NULL, 0, len, e->sink_user) ||
                     (len &&
                      e->sink(seq, m.dwUID, mw_imap_tok_ptr(r, val), (size_t)len, 0, e->sink_user)))
@@ -259,33 +232,27 @@ void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq)
         }
         k = next;
     }
-    if (date.oom || subj.oom || from.oom || to.oom || cc.oom || msgid.oom || envdate.oom ||
-        bs.oom) {
-        mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
-        goto out;
-    }
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (t[i].failed) {
+            mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+            goto out;
+        }
     if (e->info_cb && e->fetch_active) {
-        m.lpszDate = date.p ? date.p : "";
+        m.lpszDate = mw_buf_str(date);
         m.lpszKeywords = kw;
-        m.lpszSubject = subj.p ? subj.p : "";
-        m.lpszFrom = from.p ? from.p : "";
-        m.lpszTo = to.p ? to.p : "";
-        m.lpszCc = cc.p ? cc.p : "";
-        m.lpszMessageId = msgid.p ? msgid.p : "";
-        m.lpszEnvDate = envdate.p ? envdate.p : "";
-        m.lpszBodyStructure = bs.p ? bs.p : "";
+        m.lpszSubject = mw_buf_str(subj);
+        m.lpszFrom = mw_buf_str(from);
+        m.lpszTo = mw_buf_str(to);
+        m.lpszCc = mw_buf_str(cc);
+        m.lpszMessageId = mw_buf_str(msgid);
+        m.lpszEnvDate = mw_buf_str(envdate);
+        m.lpszBodyStructure = mw_buf_str(bs);
         e->info_cb(&m, e->info_user);
     } else if (!e->fetch_active && flags_seen && !body_seen) {
         /* Unsolicited flag change (another client, or during IDLE). */
         mw_imap_note_change(e);
     }
 out:
-    free(date.p);
-    free(subj.p);
-    free(from.p);
-    free(to.p);
-    free(cc.p);
-    free(msgid.p);
-    free(envdate.p);
-    free(bs.p);
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        mw_buf_free(&t[i]);
 }

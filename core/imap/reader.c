@@ -9,7 +9,8 @@
 
 #include <mailwire/common.h>
 
-#include "../util/alloc.h"
+#include "../util/buf.h"
+#include "../util/str.h"
 
 void mw_imap_reader_init(mw_imap_reader *r, const mw_imap_limits *lim)
 {
@@ -45,7 +46,7 @@ static size_t fail(mw_imap_reader *r, int *ev, unsigned err, const char *fmt, ..
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->detail, sizeof r->detail, fmt, ap);
+    mw_detail_vprintf(r->detail, sizeof r->detail, fmt, ap);
     va_end(ap);
     r->err = err;
     r->failed = 1;
@@ -63,16 +64,10 @@ static int fits(const mw_imap_reader *r, size_t more_bytes, size_t more_toks)
 
 static int buf_append(mw_imap_reader *r, const char *p, size_t n)
 {
-    if (r->len + n > r->cap) {
-        size_t cap = r->cap ? r->cap : 512;
-        while (cap < r->len + n)
-            cap *= 2;
-        char *nb = mw_realloc(r->buf, cap);
-        if (!nb)
-            return -1;
-        r->buf = nb;
-        r->cap = cap;
-    }
+    char *nb = mw_grow(r->buf, &r->cap, r->len + n, 1);
+    if (!nb)
+        return -1;
+    r->buf = nb;
     memcpy(r->buf + r->len, p, n);
     r->len += n;
     return 0;
@@ -83,14 +78,10 @@ static unsigned push_tok(mw_imap_reader *r, int type, size_t off, uint64_t len)
 {
     if (!fits(r, 0, 1))
         return ST_ERROR_LIMIT_EXCEEDED;
-    if (r->ntok == r->captok) {
-        size_t cap = r->captok ? r->captok * 2 : 64;
-        mw_imap_tok *nt = mw_realloc(r->toks, cap * sizeof *nt);
-        if (!nt)
-            return ST_ERROR_OUT_OF_MEMORY;
-        r->toks = nt;
-        r->captok = cap;
-    }
+    mw_imap_tok *nt = mw_grow(r->toks, &r->captok, r->ntok + 1, sizeof *nt);
+    if (!nt)
+        return ST_ERROR_OUT_OF_MEMORY;
+    r->toks = nt;
     r->toks[r->ntok].type = type;
     r->toks[r->ntok].off = off;
     r->toks[r->ntok].len = len;

@@ -1,15 +1,9 @@
 /* IMAP engine: the greeting, tagged completions, untagged status responses and continuation
  * requests (RFC 9051 section 7); untagged data is in untagged.c. */
-#include "engine.h"
+#include "engine_priv.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include "../util/alloc.h"
-#include "../util/str.h"
 
 /* ---- tagged responses ------------------------------------------------------------------- */
 
@@ -23,6 +17,18 @@ static void set_result(mw_imap_engine *e, int cond)
         n = sizeof e->result_text - 1;
     memcpy(e->result_text, p, n);
     e->result_text[n] = 0;
+}
+
+/* A tagged NO or BAD for the running operation: NO is a refusal, BAD a command the server
+ * found invalid (RFC 9051 section 7.1). */
+static void note_refusal(mw_imap_engine *e, int cond, const char *what, const char *text)
+{
+    unsigned err = cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED;
+    const char *word = cond == IMAP_NO ? "NO" : "BAD";
+    if (!text[0])
+        mw_imap_op_note(e, err, "%s%s%s without a reason", what, what[0] ? ": " : "", word);
+    else
+        mw_imap_op_note(e, err, "%s%s%s", what, what[0] ? ": " : "", text);
 }
 
 static void tagged(mw_imap_engine *e)
@@ -114,48 +120,36 @@ static void tagged(mw_imap_engine *e)
         break; /* optional extras: a refusal changes nothing */
     case IMAP_CMD_SELECT:
     case IMAP_CMD_EXAMINE:
+        /* RFC 9051 6.3.2: a failed SELECT leaves no mailbox selected (the state has said so
+         * since the SELECT was queued). */
         if (cond == IMAP_OK) {
-            e->selected = 1;
             if (c.kind == IMAP_CMD_EXAMINE) {
                 e->mbox.bReadOnly = 1;
                 e->mbox.dwAccessMode = IMAP_ACCESS_READONLY;
             }
             mw_imap_set_state(e, IMAP_ST_SELECTED);
         } else {
-            /* RFC 9051 6.3.2: a failed SELECT leaves no mailbox selected. */
-            e->selected = 0;
-            mw_imap_set_state(e, IMAP_ST_AUTHENTICATED);
-            mw_imap_op_note(e,
-                            cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
-                            "%s", text);
+            note_refusal(e, cond, "", text);
         }
         break;
     case IMAP_CMD_UNSELECT:
     case IMAP_CMD_CLOSE:
         if (cond == IMAP_OK) {
-            e->selected = 0;
             memset(&e->mbox, 0, sizeof e->mbox);
             mw_imap_set_state(e, IMAP_ST_AUTHENTICATED);
             break;
         }
-        mw_imap_op_note(e, cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
-                        "%s", text);
+        note_refusal(e, cond, "", text);
         break;
     case IMAP_CMD_IDLE:
-        if (e->state == IMAP_ST_IDLE)
-            mw_imap_set_state(e, e->selected ? IMAP_ST_SELECTED : IMAP_ST_AUTHENTICATED);
         if (cond != IMAP_OK && !c.detached)
-            mw_imap_op_note(e,
-                            cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
-                            "IDLE refused: %s", text);
+            note_refusal(e, cond, "IDLE refused", text);
         break;
     case IMAP_CMD_LOGOUT:
         break;
     default:
         if (cond != IMAP_OK && !c.detached)
-            mw_imap_op_note(e,
-                            cond == IMAP_NO ? ST_ERROR_SERVER_PERMANENT : ST_ERROR_COMMAND_REJECTED,
-                            "%s", text);
+            note_refusal(e, cond, "", text);
         break;
     }
     if (c.kind == IMAP_CMD_LOGOUT) {
@@ -166,11 +160,6 @@ static void tagged(mw_imap_engine *e)
 }
 
 /* ---- greeting and untagged status -------------------------------------------------------- */
-
-static int pre_tls(const mw_imap_engine *e)
-{
-    return e->tls_required && !e->tls;
-}
 
 static void greeting(mw_imap_engine *e)
 {
@@ -190,7 +179,7 @@ static void greeting(mw_imap_engine *e)
         mw_imap_handle_code(e, r->buf + r->code_off, r->code_len, 0, 0);
     if (r->cond == IMAP_PREAUTH) {
         /* Checklist 9: PREAUTH on cleartext while TLS is required ends the session. */
-        if (pre_tls(e)) {
+        if (mw_imap_pre_tls(e)) {
             mw_imap_op_fail(e, ST_ERROR_STARTTLS_UNAVAILABLE, 1,
                             "PREAUTH greeting on a cleartext connection while TLS is required");
             return;
@@ -233,7 +222,6 @@ static void continuation(mw_imap_engine *e)
             idle_waiting = 1;
     if (idle_waiting) {
         e->idle_acked = 1;
-        mw_imap_set_state(e, IMAP_ST_IDLE);
         if (at_sync)
             e->cont_ok = 1; /* releases a DONE queued before the "+" */
         return;

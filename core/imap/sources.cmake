@@ -1,10 +1,15 @@
-# IMAP client: response reader, argument encoder, modified UTF-7, engine, public API.
+# IMAP client: response reader, argument encoder, modified UTF-7, engine and its ops, public API.
 list(APPEND MAILWIRE_SOURCES
   imap/reader.c
   imap/encode.c
   imap/utf7.c
   imap/engine.c
   imap/engine_ops.c
+  imap/ops.c
+  imap/ops_mailbox.c
+  imap/ops_fetch.c
+  imap/ops_message.c
+  imap/results.c
   imap/response.c
   imap/untagged.c
   imap/fetch.c

@@ -1,22 +1,17 @@
 /* Untagged data and response codes: the mailbox state, capabilities, listings, searches and
  * fetched messages (RFC 9051 section 7). */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "engine.h"
+#include "engine_priv.h"
 #include "utf7.h"
 
 #include "../util/alloc.h"
+#include "../util/buf.h"
 
 #define MAX_LIST_ENTRIES 100000
 #define MAX_SEARCH_IDS (16u << 20)
-
-static int pre_tls(const mw_imap_engine *e)
-{
-    return e->tls_required && !e->tls;
-}
 
 /* ---- capabilities ------------------------------------------------------------------------ */
 
@@ -86,25 +81,6 @@ void mw_imap_parse_caps(mw_imap_engine *e, const char *s, size_t n)
     }
     e->caps_known = 1;
     set_enc_flags(e);
-}
-
-int mw_imap_has_cap(const mw_imap_engine *e, const char *name)
-{
-    if (!e->capstr || !name || !*name)
-        return 0;
-    size_t n = strlen(name);
-    const char *p = e->capstr;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        const char *q = p;
-        while (*q && *q != ' ')
-            q++;
-        if ((size_t)(q - p) == n && strncasecmp(p, name, n) == 0)
-            return 1;
-        p = q;
-    }
-    return 0;
 }
 
 /* ---- flags ------------------------------------------------------------------------------- */
@@ -182,7 +158,7 @@ void mw_imap_handle_code(mw_imap_engine *e, const char *code, size_t len, int ta
         return;
     }
     /* Checklist 7 and 8: nothing else learned before TLS is trusted. */
-    if (pre_tls(e))
+    if (mw_imap_pre_tls(e))
         return;
     if (code_word(code, len, "ALERT", &a, &al)) {
         const mw_imap_reader *r = &e->rd;
@@ -313,17 +289,13 @@ static void handle_list(mw_imap_engine *e)
         mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST mailbox name");
         return;
     }
-    if (e->nlist == e->caplist) {
-        size_t cap = e->caplist ? e->caplist * 2 : 32;
-        mw_imap_list_entry *nl = mw_realloc(e->list, cap * sizeof *nl);
-        if (!nl) {
-            free(n);
-            mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
-            return;
-        }
-        e->list = nl;
-        e->caplist = cap;
+    mw_imap_list_entry *nl = mw_grow(e->list, &e->caplist, e->nlist + 1, sizeof *nl);
+    if (!nl) {
+        free(n);
+        mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+        return;
     }
+    e->list = nl;
     e->list[e->nlist].name = n;
     e->list[e->nlist].delim = delim;
     e->list[e->nlist].attrs = attrs;
@@ -383,16 +355,12 @@ static int add_id(mw_imap_engine *e, uint32_t id)
         mw_imap_op_fail(e, ST_ERROR_LIMIT_EXCEEDED, 1, "search result too large");
         return -1;
     }
-    if (e->nsearch == e->capsearch) {
-        size_t cap = e->capsearch ? e->capsearch * 2 : 256;
-        uint32_t *ns = mw_realloc(e->search, cap * sizeof *ns);
-        if (!ns) {
-            mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
-            return -1;
-        }
-        e->search = ns;
-        e->capsearch = cap;
+    uint32_t *ns = mw_grow(e->search, &e->capsearch, e->nsearch + 1, sizeof *ns);
+    if (!ns) {
+        mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+        return -1;
     }
+    e->search = ns;
     e->search[e->nsearch++] = id;
     return 0;
 }
@@ -490,12 +458,12 @@ void mw_imap_handle_data(mw_imap_engine *e)
         if (r->ntok < 3)
             goto bad;
         const mw_imap_tok *t2 = &r->toks[2];
-        if (pre_tls(e))
+        if (mw_imap_pre_tls(e))
             return; /* checklist 7 */
         if (mw_imap_tok_is(r, t2, "EXISTS")) {
             unsigned old = e->mbox.nMessages;
             e->mbox.nMessages = num;
-            if (num > old && e->selected)
+            if (num > old && e->state == IMAP_ST_SELECTED)
                 mw_imap_note_change(e);
         } else if (mw_imap_tok_is(r, t2, "RECENT")) {
             e->mbox.nRecentMessages = num;
@@ -519,28 +487,23 @@ void mw_imap_handle_data(mw_imap_engine *e)
     }
     if (mw_imap_tok_is(r, t1, "CAPABILITY")) {
         /* Rebuild the list from the tokens. */
-        size_t n = 0;
-        for (size_t k = 2; k < r->ntok; k++)
-            n += (size_t)r->toks[k].len + 1;
-        char *s = mw_malloc(n + 1);
-        if (!s) {
-            mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
-            return;
-        }
-        size_t w = 0;
+        mw_buf b;
+        mw_buf_init(&b, 0, 0);
         for (size_t k = 2; k < r->ntok; k++) {
             if (r->toks[k].type != IMAP_T_ATOM)
                 continue;
-            if (w)
-                s[w++] = ' ';
-            memcpy(s + w, mw_imap_tok_ptr(r, &r->toks[k]), (size_t)r->toks[k].len);
-            w += (size_t)r->toks[k].len;
+            if (b.len)
+                mw_buf_putc(&b, ' ');
+            mw_buf_put(&b, mw_imap_tok_ptr(r, &r->toks[k]), (size_t)r->toks[k].len);
         }
-        mw_imap_parse_caps(e, s, w);
-        free(s);
+        if (b.failed)
+            mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+        else
+            mw_imap_parse_caps(e, mw_buf_str(&b), b.len);
+        mw_buf_free(&b);
         return;
     }
-    if (pre_tls(e))
+    if (mw_imap_pre_tls(e))
         return; /* checklist 7: nothing but capabilities before TLS */
     if (mw_imap_tok_is(r, t1, "FLAGS")) {
         e->mbox.dwFlags = mw_imap_parse_flags(r, 2, NULL, 0);

@@ -30,6 +30,17 @@ unsigned mw_client_lookup(HCLIENT h, unsigned proto, mw_session **s, void **data
     return ST_ERROR_NONE;
 }
 
+unsigned mw_client_enter(HCLIENT h, unsigned proto, mw_session **s, void **data)
+{
+    unsigned err = mw_client_lookup(h, proto, s, data);
+    if (!err && mw_session_ending(*s)) {
+        mw_set_error(ST_ERROR_BUSY, "the previous operation is still ending (a call from one of "
+                                    "its event handlers)");
+        return ST_ERROR_BUSY;
+    }
+    return err;
+}
+
 unsigned mw_client_check(HCLIENT h, unsigned proto)
 {
     mw_session *s;
@@ -190,6 +201,8 @@ HCLIENT mw_client_open(const mw_open_args *a)
     }
     mw_session_set_protocol(s, a->proto, a->data, a->destroy);
     mw_session_set_engine(s, a->ops, a->eng);
+    if (a->attached)
+        a->attached(a->data, s);
     mw_session_set_async(s, a->async);
     unsigned err;
     if (a->cred && (err = mw_session_set_credentials(s, a->cred)) != ST_ERROR_NONE)
@@ -232,7 +245,8 @@ int mw_client_close(HCLIENT h, unsigned proto)
     }
     /* RFC 5321 section 4.1.1.10 (QUIT), RFC 9051 section 6.1.3 (LOGOUT): the polite end, when
      * the connection can take a command now; the connection goes either way. */
-    if (mw_session_phase(s) == MW_PH_OPEN && mw_session_engine_close(s) == ST_ERROR_NONE &&
+    if (mw_session_phase(s) == MW_PH_OPEN && !mw_session_ending(s) &&
+        mw_session_engine_close(s) == ST_ERROR_NONE &&
         (mw_session_busy(s) || mw_session_begin(s) == ST_ERROR_NONE)) {
         int freed = 0;
         if (mw_session_is_async(s)) {

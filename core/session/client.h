@@ -18,6 +18,12 @@
  * protocol state. Returns ST_ERROR_NONE or the error (thread error set). */
 MW_INTERNAL unsigned mw_client_lookup(HCLIENT h, unsigned proto, mw_session **s, void **data);
 
+/* mw_client_lookup() for a call that starts an operation: ST_ERROR_BUSY (thread error set)
+ * while the session still finishes an operation the engine has already ended, i.e. from an
+ * event handler of that operation, where a new one cannot start yet. A running operation
+ * the engine may hand over (IMAP IDLE) is not ending: the engine decides then. */
+MW_INTERNAL unsigned mw_client_enter(HCLIENT h, unsigned proto, mw_session **s, void **data);
+
 /* Whether h is a live handle of protocol proto, without the owner check (for the calls any
  * thread may make: cancel, attach). ST_ERROR_NONE or ST_ERROR_INVALID_HANDLE (thread error
  * set). */
@@ -39,6 +45,9 @@ typedef struct mw_open_args {
     void *eng;                   /* the engine, ready for ops->connect() */
     void *data;                  /* the protocol block: the session owns it from the call on, */
     void (*destroy)(void *data); /* also when the call fails (destroy(data) runs then) */
+    /* Optional: told the session once it exists, before anything is sent (a protocol block
+     * that keeps its session, a trace hook). */
+    void (*attached)(void *data, mw_session *s);
 } mw_open_args;
 
 /* Open a session: resolve, connect, TLS, greeting and the protocol's start (EHLO, STARTTLS,

@@ -126,6 +126,9 @@ MW_INTERNAL void mw_session_release(mw_session *s, unsigned claim);
 /* Whether another thread is inside a blocking wait or mw_session_step() on s right now
  * (possible with FREETHREAD): freeing s then would pull it from under that thread. */
 MW_INTERNAL int mw_session_used_elsewhere(const mw_session *s);
+/* Whether the session still runs an operation the engine has ended (its output is being
+ * flushed, or its events raised): nothing new may start from there. */
+MW_INTERNAL int mw_session_ending(const mw_session *s);
 /* Whether an operation is running (started and not yet finished or failed). */
 MW_INTERNAL int mw_session_busy(const mw_session *s);
 /* The error of the last operation (ST_ERROR_NONE after success). */

@@ -84,6 +84,16 @@ unsigned mw_session_timeout(const mw_session *s)
     return s->timeout_ms;
 }
 
+int mw_session_ending(const mw_session *s)
+{
+    if (!s->op_active || !s->eng_ops)
+        return 0;
+    unsigned err;
+    const char *detail;
+    int st = s->eng_ops->status(s->eng, &err, &detail);
+    return st == MW_OP_DONE || st == MW_OP_FAILED || st == MW_OP_FATAL;
+}
+
 int mw_session_busy(const mw_session *s)
 {
     return s->op_active;

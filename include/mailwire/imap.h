@@ -18,11 +18,16 @@
  * CR, LF or NUL can never inject a command (ST_ERROR_INVALID_ARGUMENT where a literal is not
  * allowed).
  *
- * Output parameters (a mailbox state, search results, an APPENDUID, a fetched buffer) are
- * filled when the call completes; on a non-blocking session read them afterwards with the
- * getters (ImapGetMailboxInfo(), ImapGetSearchResults(), ImapGetMessageCount()). Calls that
- * fill caller memory on return (ImapGetMessage(), ImapGetHeaders(), ImapSaveMessage()) need
- * a blocking session; ImapFetchMessage() streams to a callback on either.
+ * Blocking and non-blocking sessions run the same operations and give the same results and
+ * errors. Output parameters (a mailbox state, a STATUS, a namespace, search results, an
+ * APPENDUID, a fetched buffer, a change count) are written when the operation completes: on
+ * a blocking session before the call returns, on a non-blocking one inside the ImapExecute()
+ * that completes it. On a non-blocking session the output pointers and the buffers they
+ * describe (and a message passed to ImapCreateMessage()) must therefore stay valid until the
+ * operation completes; the results also stay readable afterwards with the getters
+ * (ImapGetMailboxInfo(), ImapGetSearchResults(), ImapGetNextMailbox()). A call that is refused
+ * (the argument and state checks below) returns IMAP_ERROR at once on both kinds of session,
+ * writes nothing and sends nothing; a running IDLE is then left alone.
  *
  * Error groups named in the function comments:
  * - the handle errors: ST_ERROR_INVALID_HANDLE (not a live IMAP session; an SMTP handle
@@ -30,10 +35,11 @@
  *   ST_ERROR_NOT_OWNER (another thread owns the handle and it was not opened with
  *   IMAP_OPTION_FREETHREAD);
  * - the state errors: ST_ERROR_NOT_CONNECTED (the session was closed: BYE, a fatal error, a
- *   timeout or a cancel), ST_ERROR_BUSY (an operation is still running on a non-blocking
- *   session; a running IDLE is not an error: it is ended with DONE first, RFC 2177), and
- *   ST_ERROR_INVALID_ARGUMENT with the detail "not logged in" or "no mailbox is selected"
- *   when the call needs that state;
+ *   timeout or a cancel; or it is still connecting or logging out), ST_ERROR_BUSY (an
+ *   operation is still running on a non-blocking session, or the call comes from an event
+ *   callback of an operation that is ending; a running IDLE is not an error: it is ended with
+ *   DONE first, RFC 2177), and ST_ERROR_INVALID_STATE with the detail "not logged in" or "no
+ *   mailbox is selected" when the call needs that state;
  * - the exchange errors, which close the session: ST_ERROR_TIMEOUT (no response within the
  *   session timeout), ST_ERROR_CANCELLED (ImapCancel(), except during IDLE),
  *   ST_ERROR_CONNECTION_CLOSED (also BYE), ST_ERROR_TLS_TRUNCATED, ST_ERROR_SOCKET,
@@ -384,13 +390,15 @@ MAILWIRE_API int ImapLogin(HCLIENT hClient, unsigned nAuthType, const char *lpsz
  * connection and free the handle.
  *
  * A running IDLE is ended with DONE first; while another operation runs on a non-blocking
- * session LOGOUT is skipped and the connection simply closed.
+ * session LOGOUT is skipped and the connection simply closed. A blocking session waits for
+ * the server's reply (at most one timeout); a non-blocking session sends LOGOUT without
+ * waiting for it (RFC 9051 section 6.1.3 lets the client close once LOGOUT is sent).
  * @param hClient the session; invalid after a successful call.
  * @return 0 (also when LOGOUT failed or was skipped), or IMAP_ERROR: ST_ERROR_INVALID_HANDLE,
  *         ST_ERROR_NOT_OWNER, ST_ERROR_BUSY (FREETHREAD: another thread is inside a call on
  *         the handle; that call is cancelled and the handle stays valid: disconnect again once
  *         it has returned).
- * @par Blocking: yes, at most one timeout (also on a non-blocking session).
+ * @par Blocking: a blocking session at most one timeout; a non-blocking session never.
  * @par Thread: owner.
  */
 MAILWIRE_API int ImapDisconnect(HCLIENT hClient);
@@ -571,13 +579,13 @@ MAILWIRE_API int ImapGetTransferStatus(HCLIENT hClient, uint64_t *lpnDone, uint6
  * @param hClient     an authenticated IMAP session.
  * @param lpszMailbox UTF-8 name ("INBOX" is case-insensitive); required, non-empty. Encoded
  *                    into the command before the call returns.
- * @param lpMailbox   receives the mailbox state on success of a blocking call, or NULL. On a
- *                    non-blocking session it is not written: read ImapGetMailboxInfo() once
- *                    the operation has completed.
+ * @param lpMailbox   receives the mailbox state when the operation succeeds, or NULL (see the
+ *                    file comment; ImapGetMailboxInfo() reads it as well).
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
  *         (NO, e.g. no such mailbox), ST_ERROR_COMMAND_REJECTED (BAD),
- *         ST_ERROR_INVALID_ARGUMENT (no name, a name that cannot be encoded, not logged in),
- *         the handle and state errors and the exchange errors (see the file comment).
+ *         ST_ERROR_INVALID_ARGUMENT (no name, a name that cannot be encoded),
+ *         ST_ERROR_INVALID_STATE (not logged in), the handle and state errors and the
+ *         exchange errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
  * @par Thread: owner.
  */
@@ -588,7 +596,7 @@ MAILWIRE_API int ImapSelectMailbox(HCLIENT hClient, const char *lpszMailbox,
 #define IMAP_SELECT_READONLY 0x0001u /**< EXAMINE instead of SELECT. */
 #define IMAP_SELECT_CONDSTORE                                                                      \
     0x0002u /**< Enable CONDSTORE (RFC 7162): HIGHESTMODSEQ is                                     \
-                 reported; ST_ERROR_SERVER_PERMANENT when the server                               \
+                 reported; ST_ERROR_NOT_SUPPORTED when the server                                  \
                  does not offer CONDSTORE. */
 /** @} */
 
@@ -625,8 +633,8 @@ MAILWIRE_API int ImapExamineMailbox(HCLIENT hClient, const char *lpszMailbox,
  * @brief The selected mailbox's current state (updated by untagged data). No I/O.
  * @param hClient   an IMAP session.
  * @param lpMailbox receives a copy of the state; required.
- * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT for NULL or when no mailbox is
- *         selected; ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT for NULL, ST_ERROR_INVALID_STATE when
+ *         no mailbox is selected; ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
  * @par Blocking: no.
  * @par Thread: owner (also from event callbacks).
  */
@@ -636,8 +644,8 @@ MAILWIRE_API int ImapGetMailboxInfo(HCLIENT hClient, IMAPMAILBOX *lpMailbox);
  * @brief Number of messages in the selected mailbox (EXISTS as last reported). No I/O.
  * @param hClient     an IMAP session.
  * @param lpnMessages receives the count; required.
- * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT for NULL or when no mailbox is
- *         selected; ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT for NULL, ST_ERROR_INVALID_STATE when
+ *         no mailbox is selected; ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
  * @par Blocking: no.
  * @par Thread: owner (also from event callbacks).
  */
@@ -650,7 +658,7 @@ MAILWIRE_API int ImapGetMessageCount(HCLIENT hClient, unsigned *lpnMessages);
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_NOT_SUPPORTED when
  *         the server lacks UNSELECT (nothing is sent; ImapCloseMailbox() leaves the mailbox
  *         but expunges, or select another mailbox: SELECT never expunges the previous one),
- *         ST_ERROR_INVALID_ARGUMENT when no mailbox is selected, ST_ERROR_SERVER_PERMANENT
+ *         ST_ERROR_INVALID_STATE when no mailbox is selected, ST_ERROR_SERVER_PERMANENT
  *         (NO), ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the
  *         exchange errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
@@ -662,7 +670,7 @@ MAILWIRE_API int ImapUnselectMailbox(HCLIENT hClient);
  * @brief CLOSE: permanently remove the messages marked \\Deleted and leave the mailbox (RFC
  * 9051 section 6.4.1; nothing is removed in a mailbox opened read-only).
  * @param hClient an IMAP session with a mailbox selected.
- * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_STATE
  *         (no mailbox selected), ST_ERROR_SERVER_PERMANENT (NO), ST_ERROR_COMMAND_REJECTED
  *         (BAD), the handle and state errors and the exchange errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
@@ -674,7 +682,7 @@ MAILWIRE_API int ImapCloseMailbox(HCLIENT hClient);
  * @brief CHECK (RFC 3501 section 6.4.1); under IMAP4rev2, which removed CHECK (RFC 9051
  * appendix E), a NOOP is sent instead.
  * @param hClient an IMAP session with a mailbox selected.
- * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_STATE
  *         (no mailbox selected), ST_ERROR_SERVER_PERMANENT (NO), ST_ERROR_COMMAND_REJECTED
  *         (BAD), the handle and state errors and the exchange errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
@@ -689,8 +697,8 @@ MAILWIRE_API int ImapCheckMailbox(HCLIENT hClient);
  *                    needed) into the command before the call returns.
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
  *         (NO, e.g. it exists), ST_ERROR_COMMAND_REJECTED (BAD), ST_ERROR_INVALID_ARGUMENT
- *         (no name, a name that cannot be encoded, not logged in), the handle and state
- *         errors and the exchange errors (see the file comment).
+ *         (no name, a name that cannot be encoded), ST_ERROR_INVALID_STATE (not logged in),
+ *         the handle and state errors and the exchange errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
  * @par Thread: owner.
  */
@@ -750,13 +758,13 @@ MAILWIRE_API int ImapUnsubscribeMailbox(HCLIENT hClient, const char *lpszMailbox
  * @param lpszReference reference name, or NULL for "".
  * @param lpszPattern   pattern with % and * wildcards, or NULL for "*".
  * @param dwOptions     IMAP_LIST_*.
- * @param lpInfo        receives the first mailbox (blocking session); required.
- * @return 0, MAILWIRE_IN_PROGRESS (non-blocking: lpInfo is not written, the listing is read
- *         from its first entry with ImapGetNextMailbox() once the operation has completed,
- *         and IMAP_LIST_SPECIALUSE does not filter it), or IMAP_ERROR:
+ * @param lpInfo        receives the first mailbox when the operation completes; required (see
+ *                      the file comment). ImapGetNextMailbox() returns the others.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR:
  *         ST_ERROR_NO_MORE_MAILBOXES (the list is empty), ST_ERROR_LIMIT_EXCEEDED (the first
  *         name does not fit szMailbox), ST_ERROR_INVALID_ARGUMENT (NULL lpInfo, a reference or
- *         pattern that cannot be encoded, not logged in), ST_ERROR_SERVER_PERMANENT (NO),
+ *         pattern that cannot be encoded), ST_ERROR_INVALID_STATE (not logged in),
+ *         ST_ERROR_SERVER_PERMANENT (NO),
  *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
  *         errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
@@ -783,13 +791,13 @@ MAILWIRE_API int ImapGetNextMailbox(HCLIENT hClient, IMAPMAILBOXINFO *lpInfo);
  * plus RECENT under IMAP4rev1 and SIZE when offered (STATUS=SIZE, RFC 8438, or IMAP4rev2).
  * @param hClient     an authenticated IMAP session.
  * @param lpszMailbox UTF-8 name; required. Encoded before the call returns.
- * @param lpStatus    receives the values on success of a blocking call (items the server did
- *                    not return are 0); required. On a non-blocking session it is not written
- *                    and no getter returns the values.
+ * @param lpStatus    receives the values when the operation succeeds (items the server did
+ *                    not return are 0); required (see the file comment).
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
  *         (NO, e.g. no such mailbox), ST_ERROR_COMMAND_REJECTED (BAD),
- *         ST_ERROR_INVALID_ARGUMENT (NULL, a name that cannot be encoded, not logged in), the
- *         handle and state errors and the exchange errors (see the file comment).
+ *         ST_ERROR_INVALID_ARGUMENT (NULL, a name that cannot be encoded),
+ *         ST_ERROR_INVALID_STATE (not logged in), the handle and state errors and the
+ *         exchange errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
  * @par Thread: owner.
  */
@@ -801,11 +809,12 @@ MAILWIRE_API int ImapGetMailboxStatus(HCLIENT hClient, const char *lpszMailbox,
  * and delimiter.
  * @param hClient       an authenticated IMAP session.
  * @param lpszPrefix    buffer for the NUL-terminated prefix (UTF-8; "" when none); required.
+ *                      Written when the operation succeeds (see the file comment).
  * @param nSize         size of lpszPrefix in bytes (0: ST_ERROR_INVALID_ARGUMENT).
- * @param lpchDelimiter receives the delimiter (0 when none); may be NULL.
- * @return 0, MAILWIRE_IN_PROGRESS (non-blocking: nothing is written and no getter returns
- *         the values), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT (no buffer, not logged in, or
- *         the prefix does not fit: checked after the command ran), ST_ERROR_SERVER_PERMANENT
+ * @param lpchDelimiter receives the delimiter (0 when none), with the prefix; may be NULL.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT
+ *         (no buffer, or the prefix does not fit: checked when the command has completed),
+ *         ST_ERROR_INVALID_STATE (not logged in), ST_ERROR_SERVER_PERMANENT
  *         (NO), ST_ERROR_COMMAND_REJECTED (BAD, e.g. no NAMESPACE support), the handle and
  *         state errors and the exchange errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
@@ -817,20 +826,24 @@ MAILWIRE_API int ImapGetNamespace(HCLIENT hClient, char *lpszPrefix, size_t nSiz
 /**
  * @brief Fetch a message, its header or one MIME part into a caller buffer (FETCH
  * BODY.PEEK[section], RFC 9051 section 6.4.5; BODY[] with IMAP_FETCH_SEEN).
- * @param hClient      an IMAP session with a mailbox selected; blocking sessions only.
+ * @param hClient      an IMAP session with a mailbox selected.
  * @param nMessageId   sequence number (or UID with IMAP_FETCH_UID in dwOptions); not 0.
  * @param nMessagePart 0 for the whole message, else the 1-based top-level part number.
- * @param lpvBuffer    receives the bytes (not NUL-terminated); required.
- * @param lpdwLength   in: the buffer size; out: the bytes stored; required.
+ * @param lpvBuffer    receives the bytes (not NUL-terminated) as they arrive; required. It
+ *                     and lpdwLength must stay valid until the operation completes (see the
+ *                     file comment).
+ * @param lpdwLength   in: the buffer size; out (when the operation completes): the bytes
+ *                     stored; required.
  * @param dwOptions    IMAP_FETCH_* and IMAP_SECTION_* (HEADER: the header, or part.MIME for a
  *                     part; BODY: TEXT for the whole message).
- * @return 0, or IMAP_ERROR: ST_ERROR_LIMIT_EXCEEDED when the data does not fit (*lpdwLength
- *         is then the size the server announced; the buffer may hold part of the data),
- *         ST_ERROR_SERVER_PERMANENT (NO, or no data came back: the message does not exist),
- *         ST_ERROR_INVALID_ARGUMENT (NULL buffer or length, id 0, no mailbox selected, or a
- *         non-blocking session), ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_LIMIT_EXCEEDED
+ *         when the data does not fit (*lpdwLength is then the size the server announced; the
+ *         buffer may hold part of the data), ST_ERROR_SERVER_PERMANENT (NO, or no data came
+ *         back: the message does not exist, RFC 9051 section 6.4.8),
+ *         ST_ERROR_INVALID_ARGUMENT (NULL buffer or length, id 0), ST_ERROR_INVALID_STATE (no
+ *         mailbox selected), ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors
  *         and the exchange errors (see the file comment).
- * @par Blocking: yes; refused on a non-blocking session.
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
  * @par Thread: owner.
  */
 MAILWIRE_API int ImapGetMessage(HCLIENT hClient, unsigned nMessageId, unsigned nMessagePart,
@@ -844,8 +857,8 @@ MAILWIRE_API int ImapGetMessage(HCLIENT hClient, unsigned nMessageId, unsigned n
  * @param lpvBuffer  as ImapGetMessage().
  * @param lpdwLength as ImapGetMessage().
  * @param dwOptions  IMAP_FETCH_UID and/or IMAP_FETCH_SEEN (IMAP_SECTION_BODY is ignored).
- * @return 0 or IMAP_ERROR, as ImapGetMessage().
- * @par Blocking: yes; refused on a non-blocking session.
+ * @return 0, MAILWIRE_IN_PROGRESS or IMAP_ERROR, as ImapGetMessage().
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
  * @par Thread: owner.
  */
 MAILWIRE_API int ImapGetHeaders(HCLIENT hClient, unsigned nMessageId, void *lpvBuffer,
@@ -868,12 +881,11 @@ MAILWIRE_API int ImapGetHeaders(HCLIENT hClient, unsigned nMessageId, void *lpvB
  *                     called from ImapExecute().
  * @param lpUserData   passed to lpfnCallback; not dereferenced by the library.
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
- *         (NO, or on a blocking session no data came back: the message does not exist, RFC
- *         9051 section 6.4.8; a non-blocking session does not detect this and completes with
- *         0 and no callback), ST_ERROR_CANCELLED (the callback returned non-zero; the session
- *         stays usable), ST_ERROR_INVALID_ARGUMENT (no callback, id 0, an invalid section, no
- *         mailbox selected), ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and
- *         the exchange errors (see the file comment).
+ *         (NO, or no data came back: the message does not exist, RFC 9051 section 6.4.8; the
+ *         detail is "no such message"), ST_ERROR_CANCELLED (the callback returned non-zero;
+ *         the session stays usable), ST_ERROR_INVALID_ARGUMENT (no callback, id 0, an invalid
+ *         section), ST_ERROR_INVALID_STATE (no mailbox selected), ST_ERROR_COMMAND_REJECTED
+ *         (BAD), the handle and state errors and the exchange errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
  * @par Thread: owner; the callback runs on the thread that drives the session.
  */
@@ -885,17 +897,19 @@ MAILWIRE_API int ImapFetchMessage(HCLIENT hClient, unsigned nMessageId, uint32_t
  * @brief Fetch a whole message (BODY.PEEK[], or BODY[] with IMAP_FETCH_SEEN) into a file.
  *
  * The file is created or truncated before the fetch and left in place (possibly empty or
- * partial) when the fetch fails.
- * @param hClient       an IMAP session with a mailbox selected; blocking sessions only.
+ * partial) when the fetch fails. It is closed exactly once, when the operation ends (on a
+ * non-blocking session inside ImapExecute(); when the connection is lost, at the next call
+ * on the handle or ImapDisconnect()).
+ * @param hClient       an IMAP session with a mailbox selected.
  * @param nMessageId    sequence number or UID (IMAP_FETCH_UID); not 0.
  * @param dwOptions     IMAP_FETCH_UID, IMAP_FETCH_SEEN.
  * @param lpszFileName  path of the file to write; required, non-empty.
- * @return 0, or IMAP_ERROR: ST_ERROR_FILE (the file cannot be created or written),
- *         ST_ERROR_SERVER_PERMANENT (NO, or the message does not exist),
- *         ST_ERROR_INVALID_ARGUMENT (no file name, id 0, no mailbox selected, a non-blocking
- *         session), ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the
- *         exchange errors (see the file comment).
- * @par Blocking: yes; refused on a non-blocking session.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_FILE (the file
+ *         cannot be created or written), ST_ERROR_SERVER_PERMANENT (NO, or the message does
+ *         not exist), ST_ERROR_INVALID_ARGUMENT (no file name, id 0), ST_ERROR_INVALID_STATE
+ *         (no mailbox selected), ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors
+ *         and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
  * @par Thread: owner.
  */
 MAILWIRE_API int ImapSaveMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
@@ -913,10 +927,11 @@ MAILWIRE_API int ImapSaveMessage(HCLIENT hClient, unsigned nMessageId, uint32_t 
  * @param lpfnCallback receives each message in chunks; required. It (and lpUserData) must
  *                     stay valid until the operation completes.
  * @param lpUserData   passed to lpfnCallback; not dereferenced by the library.
- * @return 0 (also at once, without I/O, when nFirst is beyond the last message or the
- *         mailbox is empty), MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR:
- *         ST_ERROR_CANCELLED (the callback returned non-zero), ST_ERROR_INVALID_ARGUMENT (no
- *         callback, no mailbox selected, nLast below nFirst), ST_ERROR_SERVER_PERMANENT (NO),
+ * @return 0 (also, without I/O, when nFirst is beyond the last message or the mailbox is
+ *         empty), MAILWIRE_IN_PROGRESS (non-blocking; completed by the next ImapExecute() in
+ *         that case), or IMAP_ERROR: ST_ERROR_CANCELLED (the callback returned non-zero),
+ *         ST_ERROR_INVALID_ARGUMENT (no callback, nLast below nFirst), ST_ERROR_INVALID_STATE
+ *         (no mailbox selected), ST_ERROR_SERVER_PERMANENT (NO),
  *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
  *         errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
@@ -939,7 +954,8 @@ MAILWIRE_API int ImapFetchMessages(HCLIENT hClient, unsigned nFirst, unsigned nL
  *                     until the operation completes.
  * @param lpUserData   passed to lpfnCallback; not dereferenced by the library.
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT
- *         (no callback, an invalid set, no mailbox selected), ST_ERROR_SERVER_PERMANENT (NO),
+ *         (no callback, an invalid set), ST_ERROR_INVALID_STATE (no mailbox selected),
+ *         ST_ERROR_SERVER_PERMANENT (NO),
  *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
  *         errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
@@ -999,12 +1015,13 @@ MAILWIRE_API void ImapSearchFree(IMAPSEARCH *lpSearch);
  * @param lpIds        receives the matching ids (ascending), up to *lpnCount; may be NULL
  *                     when *lpnCount is 0.
  * @param lpnCount     in: capacity; out: the number of matches (may exceed the capacity: only
- *                     the first ones are stored). Required. Written by a blocking call only.
- * @return 0, MAILWIRE_IN_PROGRESS (non-blocking: the results are read with
- *         ImapGetSearchResults() once the operation has completed), or IMAP_ERROR:
- *         ST_ERROR_INVALID_ARGUMENT (no criteria, an empty builder, CR or LF in raw criteria,
- *         8-bit raw criteria without UTF-8, a value that cannot be encoded, no mailbox
- *         selected), ST_ERROR_SERVER_PERMANENT (NO, e.g. an unsupported charset),
+ *                     the first ones are stored). Required. lpIds and lpnCount are written
+ *                     when the operation succeeds (see the file comment);
+ *                     ImapGetSearchResults() reads the results as well.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT
+ *         (no criteria, an empty builder, CR or LF in raw criteria, 8-bit raw criteria
+ *         without UTF-8), ST_ERROR_INVALID_STATE (no mailbox selected),
+ *         ST_ERROR_SERVER_PERMANENT (NO, e.g. an unsupported charset),
  *         ST_ERROR_COMMAND_REJECTED (BAD, e.g. a malformed key), the handle and state errors
  *         and the exchange errors (see the file comment). CHARSET UTF-8 is sent when a value
  *         holds non-ASCII and the server has not enabled UTF-8 (RFC 9051 section 6.4.4).
@@ -1016,7 +1033,8 @@ MAILWIRE_API int ImapSearchMailbox(HCLIENT hClient, const IMAPSEARCH *lpSearch,
                                    size_t *lpnCount);
 
 /**
- * @brief The results of the last completed search (for non-blocking sessions). No I/O.
+ * @brief The results of the last completed search (or of the UID SEARCH of the last
+ * ImapFetchMessages()). No I/O.
  * @param hClient  an IMAP session.
  * @param lpIds    receives up to *lpnCount ids; may be NULL when *lpnCount is 0.
  * @param lpnCount in: capacity; out: the number of matches (may exceed the capacity).
@@ -1040,8 +1058,9 @@ MAILWIRE_API int ImapGetSearchResults(HCLIENT hClient, uint32_t *lpIds, size_t *
  * @param lpszKeywords extra keywords, space separated atoms (RFC 9051 flag-keyword), or NULL.
  *                     Copied into the command.
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT
- *         (invalid set, a keyword that is not an atom, ADD with REMOVE, no mailbox selected),
- *         ST_ERROR_SERVER_PERMANENT (NO, e.g. a read-only mailbox), ST_ERROR_COMMAND_REJECTED
+ *         (invalid set, a keyword that is not an atom, ADD with REMOVE),
+ *         ST_ERROR_INVALID_STATE (no mailbox selected), ST_ERROR_SERVER_PERMANENT (NO, e.g. a
+ *         read-only mailbox), ST_ERROR_COMMAND_REJECTED
  *         (BAD), the handle and state errors and the exchange errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
  * @par Thread: owner.
@@ -1084,8 +1103,8 @@ MAILWIRE_API int ImapUndeleteMessage(HCLIENT hClient, unsigned nMessageId, uint3
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
  *         (NO, e.g. the target does not exist), ST_ERROR_COMMAND_REJECTED (BAD),
  *         ST_ERROR_INVALID_ARGUMENT (invalid set, no mailbox name, a name that cannot be
- *         encoded, no mailbox selected), the handle and state errors and the exchange errors
- *         (see the file comment).
+ *         encoded), ST_ERROR_INVALID_STATE (no mailbox selected), the handle and state errors
+ *         and the exchange errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
  * @par Thread: owner.
  */
@@ -1106,7 +1125,8 @@ MAILWIRE_API int ImapCopyMessage(HCLIENT hClient, const char *lpszSet, const cha
  * @param dwOptions   IMAP_FETCH_UID or 0.
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
  *         when the server refuses, e.g. the mailbox does not exist (nothing was deleted),
- *         ST_ERROR_COMMAND_REJECTED (BAD), ST_ERROR_INVALID_ARGUMENT (as ImapCopyMessage()),
+ *         ST_ERROR_COMMAND_REJECTED (BAD), ST_ERROR_INVALID_ARGUMENT and
+ *         ST_ERROR_INVALID_STATE (as ImapCopyMessage()),
  *         the handle and state errors and the exchange errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
  * @par Thread: owner.
@@ -1118,11 +1138,10 @@ MAILWIRE_API int ImapMoveMessage(HCLIENT hClient, const char *lpszSet, const cha
  * @brief EXPUNGE: permanently remove every message marked \\Deleted in the selected mailbox
  * (RFC 9051 section 6.4.3).
  * @param hClient   an IMAP session with a mailbox selected.
- * @param lpMailbox receives the refreshed state on success of a blocking call; may be NULL.
- *                  On a non-blocking session read ImapGetMailboxInfo() once the operation has
- *                  completed.
- * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT
- *         (no mailbox selected), ST_ERROR_SERVER_PERMANENT (NO, e.g. read-only),
+ * @param lpMailbox receives the refreshed state when the operation succeeds (see the file
+ *                  comment); may be NULL.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_STATE (no
+ *         mailbox selected), ST_ERROR_SERVER_PERMANENT (NO, e.g. read-only),
  *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
  *         errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
@@ -1137,7 +1156,8 @@ MAILWIRE_API int ImapExpungeMailbox(HCLIENT hClient, IMAPMAILBOX *lpMailbox);
  * @param lpszUidSet UID set ("7", "3:5,9"); validated, at most 48 characters. Copied.
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_NOT_SUPPORTED
  *         when the server lacks UIDPLUS (nothing is sent), ST_ERROR_SERVER_PERMANENT on NO,
- *         ST_ERROR_INVALID_ARGUMENT (invalid or too long set, no mailbox selected),
+ *         ST_ERROR_INVALID_ARGUMENT (invalid or too long set), ST_ERROR_INVALID_STATE (no
+ *         mailbox selected),
  *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
  *         errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
@@ -1157,19 +1177,19 @@ MAILWIRE_API int ImapExpungeMessages(HCLIENT hClient, const char *lpszUidSet);
  *                    are ignored.
  * @param lpszDate    INTERNALDATE ("dd-Mon-yyyy hh:mm:ss +zzzz", checked by shape only), or
  *                    NULL for the server's time. Copied.
- * @param lpvMessage  the message (RFC 5322, CRLF line ends; sent as given). NOT copied: on a
- *                    non-blocking session the library keeps this pointer and reads from it
- *                    until the operation completes (ImapExecute() returns 0 or IMAP_ERROR),
- *                    so the buffer must stay valid and unchanged until then. A blocking call
- *                    is done with it when it returns. NULL only with nLength 0.
+ * @param lpvMessage  the message (RFC 5322, CRLF line ends; sent as given). NOT copied: the
+ *                    library reads from it until the operation completes (on a non-blocking
+ *                    session: until ImapExecute() returns 0 or IMAP_ERROR), so the buffer
+ *                    must stay valid and unchanged until then. NULL only with nLength 0.
  * @param nLength     the message size in bytes.
  * @param lpdwUID     receives the APPENDUID UID (UIDPLUS, RFC 4315), or 0 when the server did
- *                    not say; may be NULL. Written by a blocking call only (set to 0 first).
+ *                    not say; may be NULL. Set to 0 first, written when the operation
+ *                    succeeds (see the file comment).
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT
  *         (NO, e.g. [TRYCREATE] no such mailbox, or over quota), ST_ERROR_COMMAND_REJECTED
  *         (BAD), ST_ERROR_INVALID_ARGUMENT (no mailbox, NULL message with a length, a
- *         malformed date, a name that cannot be encoded, not logged in), ST_ERROR_BUSY, the
- *         handle and state errors and the exchange errors (see the file comment).
+ *         malformed date, a name that cannot be encoded), ST_ERROR_INVALID_STATE (not logged
+ *         in), the handle and state errors and the exchange errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
  * @par Thread: owner.
  */
@@ -1180,10 +1200,11 @@ MAILWIRE_API int ImapCreateMessage(HCLIENT hClient, const char *lpszMailbox, uin
 /**
  * @brief APPEND from a file (streamed, bounded memory); otherwise as ImapCreateMessage().
  *
- * The file is opened and sized before anything else is checked; its bytes are sent as they
- * are. On a non-blocking session the library keeps the file open until the next APPEND from
- * a file on the handle or ImapDisconnect(); the file must not change meanwhile (a short read
- * fails the operation with ST_ERROR_FILE).
+ * The file is opened and sized once the handle is checked, before the other checks; its
+ * bytes are sent as they are. It is closed exactly once, when the operation ends (at once
+ * when the call is refused; on a non-blocking session inside ImapExecute(); when the
+ * connection is lost, at the next call on the handle or ImapDisconnect()). It must not
+ * change meanwhile (a short read fails the operation with ST_ERROR_FILE).
  * @param hClient      an authenticated IMAP session.
  * @param lpszMailbox  as ImapCreateMessage().
  * @param dwFlags      as ImapCreateMessage().
@@ -1239,10 +1260,12 @@ MAILWIRE_API int ImapCreateMessageEx(HCLIENT hClient, const char *lpszMailbox, u
  *                   with IMAP_IDLE_NOWAIT.
  * @param dwOptions  IMAP_IDLE_WAIT or IMAP_IDLE_NOWAIT.
  * @param lpnChanges receives the number of changes seen (set to 0 first); may be NULL.
- *                   Written when the call returns; after a non-blocking IDLE it holds 0.
+ *                   Written when the IDLE ends: when the call returns on a blocking
+ *                   session; on a non-blocking one when it completes, is cancelled or is
+ *                   ended by the next operation, so it must stay valid until then.
  * @return 0, MAILWIRE_IN_PROGRESS, or IMAP_ERROR: ST_ERROR_CANCELLED after ImapCancel() (the
- *         session stays usable), ST_ERROR_INVALID_ARGUMENT (not logged in; NOWAIT on a
- *         blocking session),
+ *         session stays usable), ST_ERROR_INVALID_ARGUMENT (NOWAIT on a blocking session),
+ *         ST_ERROR_INVALID_STATE (not logged in),
  *         ST_ERROR_SERVER_PERMANENT / ST_ERROR_COMMAND_REJECTED (IDLE refused), the handle
  *         and state errors and the exchange errors (see the file comment).
  * @par Blocking: with IMAP_IDLE_WAIT (at most nTimeout).

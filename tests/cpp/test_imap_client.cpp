@@ -501,7 +501,7 @@ TEST(CppImap, AppendSelectAndReadBackEveryWay)
     // CONDSTORE, EXAMINE, CHECK, CLOSE.
     ASSERT_TRUE(c.UnselectMailbox());
     EXPECT_FALSE(c.GetMailboxInfo(mb));
-    EXPECT_EQ(c.GetLastError(), (unsigned)ST_ERROR_INVALID_ARGUMENT) << "none selected";
+    EXPECT_EQ(c.GetLastError(), (unsigned)ST_ERROR_INVALID_STATE) << "none selected";
     ASSERT_TRUE(c.SelectMailboxEx(own.box.c_str(), IMAP_SELECT_CONDSTORE, &mb));
     EXPECT_GT(mb.nHighestModSeq, 0u);
     ASSERT_TRUE(c.ExamineMailbox(own.box.c_str(), mb));

@@ -47,15 +47,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned rc = mw_imap_out_string(&o, s, n, kind);
     int refuse = nul || (kind == IMAP_ARG_NOLIT && (crlf || (eight && !(flags & IMAP_ENC_UTF8))));
     if (refuse) {
-        if (rc != ST_ERROR_INVALID_ARGUMENT || how != 0 || !why || o.len != 0 || o.nmark != 0)
+        if (rc != ST_ERROR_INVALID_ARGUMENT || how != 0 || !why || o.b.len != 0 || o.nmark != 0)
             abort();
         mw_imap_out_free(&o);
         return 0;
     }
-    if (rc != ST_ERROR_NONE || how == 0 || o.oom)
+    if (rc != ST_ERROR_NONE || how == 0 || o.b.failed)
         abort();
-    const char *e = o.buf ? o.buf : "";
-    size_t el = o.len;
+    const char *e = o.b.p ? o.b.p : "";
+    size_t el = o.b.len;
     fz_buf back = {0};
     if (el > 0 && e[0] == '"') {
         if (how != IMAP_ENC_QUOTED || el < 2 || e[el - 1] != '"' || o.nmark)

@@ -1,7 +1,9 @@
 // Helpers for the IMAP tests: trace capture through the session, event recording.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -9,14 +11,30 @@
 
 #include <mailwire/imap.h>
 
+#include <poll.h>
+
 extern "C" {
+#include "core/imap/api.h"
 #include "core/session/handle.h"
 #include "core/session/session.h"
-void mw_imap_test_set_intervals(HCLIENT h, unsigned idle_ms, unsigned poll_ms);
 }
 
 namespace mwtest
 {
+
+// Shorten the IDLE re-issue and NOOP polling intervals of a session (through the internal
+// per-handle block: the library has no test hook for it).
+inline bool SetImapIntervals(HCLIENT h, unsigned idle_ms, unsigned poll_ms)
+{
+    mw_session *s = nullptr;
+    void *data = nullptr;
+    if (mw_client_lookup(h, MW_PROTO_IMAP, &s, &data) != 0)
+        return false;
+    auto *c = static_cast<mw_imap_client *>(data);
+    c->idle_interval_ms = idle_ms;
+    c->poll_interval_ms = poll_ms;
+    return true;
+}
 
 // Records the protocol trace (sent, received, info) of a handle.
 class Trace
@@ -114,5 +132,30 @@ struct Collect {
         return 0;
     }
 };
+
+// Pump a non-blocking session until its operation ends (or the deadline, or stop() says so):
+// the result of the last ImapExecute().
+inline int Pump(HCLIENT h, std::chrono::milliseconds limit,
+                const std::function<bool()> &stop = nullptr)
+{
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        MAILWIRE_SOCKET sock;
+        unsigned want;
+        int t;
+        ImapGetPollInfo(h, &sock, &want, &t);
+        pollfd p{sock,
+                 (short)(((want & MAILWIRE_POLL_READ) ? POLLIN : 0) |
+                         ((want & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
+                 0};
+        poll(&p, 1, t < 0 || t > 50 ? 50 : t);
+        int rc = ImapExecute(h);
+        if (rc != MAILWIRE_IN_PROGRESS)
+            return rc;
+        if (stop && stop())
+            return MAILWIRE_IN_PROGRESS;
+    }
+    return MAILWIRE_IN_PROGRESS;
+}
 
 } // namespace mwtest

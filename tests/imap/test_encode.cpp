@@ -24,7 +24,7 @@ std::string Encode(const std::string &s, int kind, unsigned flags, unsigned *err
         *err = e;
     if (nmarks)
         *nmarks = o.nmark;
-    std::string r(o.buf ? o.buf : "", o.len);
+    std::string r(o.b.p ? o.b.p : "", o.b.len);
     mw_imap_out_free(&o);
     return r;
 }
@@ -81,7 +81,7 @@ TEST(ImapEncode, CutDropsTheUnsentLiteralAndItsMarks)
     // Everything up to the SYNC mark was sent; the server said NO to A1.
     o.sent = (size_t)(o.marks[1].at - o.base);
     mw_imap_out_cut(&o, o.base + o.sent, end1);
-    EXPECT_EQ(std::string(o.buf + o.sent, o.len - o.sent), "A2 NOOP\r\n");
+    EXPECT_EQ(std::string(o.b.p + o.sent, o.b.len - o.sent), "A2 NOOP\r\n");
     ASSERT_EQ(o.nmark, 2u);
     EXPECT_EQ(o.marks[0].kind, IMAP_MARK_SECRET_ON);
     EXPECT_EQ(o.marks[1].kind, IMAP_MARK_SECRET_OFF);

@@ -258,6 +258,77 @@ TEST(ImapFake, MalformedAndOversizedResponses)
     }
 }
 
+// RFC 9051 section 6.1.3: the client sends LOGOUT and may close. A non-blocking session does
+// not wait for the reply (nor for the timeout when the server never answers), also when it
+// has to end a running IDLE first; the server still receives DONE and LOGOUT.
+TEST(ImapFake, NonBlockingDisconnectDoesNotWaitForTheLogoutReply)
+{
+    for (int idle = 0; idle < 2; idle++) {
+        FakeServer srv;
+        srv.Send("* PREAUTH [CAPABILITY IMAP4rev1 IDLE] hello\r\n");
+        if (idle)
+            srv.ExpectLine("A1 IDLE")
+                .Send("+ idling\r\n")
+                .ExpectLine("DONE")
+                .ExpectLine("A2 LOGOUT");
+        else
+            srv.ExpectLine("A1 LOGOUT");
+        srv.Stall().Start();
+        HCLIENT h = ImapAsyncConnect("127.0.0.1", srv.port(), 5, 0, nullptr);
+        ASSERT_NE(h, INVALID_CLIENT);
+        ASSERT_EQ(mwtest::Pump(h, std::chrono::seconds(3)), 0) << MailwireGetLastErrorDetail();
+        mwtest::Trace tr; // attached for the rest of the session: declared to outlive it
+        if (idle) {
+            tr.Attach(h);
+            ASSERT_EQ(ImapIdle(h, 0, IMAP_IDLE_NOWAIT, nullptr), MAILWIRE_IN_PROGRESS);
+            EXPECT_EQ(
+                mwtest::Pump(h, std::chrono::seconds(3),
+                             [&] { return tr.Received().find("+ idling") != std::string::npos; }),
+                MAILWIRE_IN_PROGRESS);
+        }
+        auto t0 = std::chrono::steady_clock::now();
+        EXPECT_EQ(ImapDisconnect(h), 0);
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1000))
+            << "the 5 s timeout is not waited for";
+        EXPECT_TRUE(srv.WaitDone()) << idle;
+        EXPECT_EQ(srv.error(), "") << idle;
+    }
+}
+
+// An event handler may disconnect the handle while a blocking call runs: the call returns
+// with ST_ERROR_INVALID_HANDLE and touches nothing of the freed session (ASan checks).
+TEST(ImapFake, DisconnectFromAnEventHandlerDuringABlockingCall)
+{
+    FakeServer srv;
+    srv.Send("* PREAUTH [CAPABILITY IMAP4rev1] hello\r\n")
+        .ExpectLine("A1 NOOP")
+        .Send("A1 OK\r\n")
+        .Stall()
+        .Start();
+    HCLIENT h = ImapConnect("127.0.0.1", srv.port(), 3, 0, nullptr);
+    ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
+    struct Ctx {
+        HCLIENT h;
+        int rc = -99;
+    } ctx{h};
+    ASSERT_EQ(ImapRegisterEvent(
+                  h, MAILWIRE_EVENT_COMMAND,
+                  [](HCLIENT, unsigned, unsigned, void *u) {
+                      auto *c = static_cast<Ctx *>(u);
+                      c->rc = ImapDisconnect(c->h);
+                  },
+                  &ctx),
+              0);
+    EXPECT_EQ(ImapNoop(h), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE);
+    EXPECT_EQ(ctx.rc, 0) << "the handler's disconnect succeeded";
+    EXPECT_EQ(ImapNoop(h), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE) << "the handle is gone";
+    EXPECT_TRUE(srv.WaitDone());
+    EXPECT_EQ(srv.received().find("LOGOUT"), std::string::npos)
+        << "no LOGOUT while the NOOP was still ending";
+}
+
 TEST(ImapFake, StalledServerTimesOut)
 {
     FakeServer srv;

@@ -18,9 +18,7 @@
 #include <poll.h>
 
 #include "common/memory.hpp"
-#include "common/fixture_env.hpp"
-#include "common/test_client.hpp"
-#include "common/tls_helpers.hpp"
+#include "imap_real_util.hpp"
 #include "imap_test_util.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -35,78 +33,7 @@ namespace
 {
 
 using mwtest::Fixture;
-
-struct Ca : mwtest::Creds {
-    Ca() : mwtest::Creds(Fixture::Get().Value("MW_CA_FILE")) {}
-};
-
-std::string Host()
-{
-    return Fixture::Get().Value("MW_HOST");
-}
-uint16_t ImapPort()
-{
-    return Fixture::Get().Port("MW_IMAP_PORT");
-}
-uint16_t ImapsPort()
-{
-    return Fixture::Get().Port("MW_IMAPS_PORT");
-}
-std::string User(int i)
-{
-    return Fixture::Get().Value("MW_USER" + std::to_string(i));
-}
-std::string Pass(int i)
-{
-    return Fixture::Get().Value("MW_PASS" + std::to_string(i));
-}
-
-// A unique mailbox name per test process.
-std::string Unique(const std::string &base)
-{
-    return base + "-" + std::to_string(getpid()) + "-" +
-           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
-}
-
-HCLIENT ConnectTls(uint32_t extra = 0)
-{
-    Ca ca;
-    return ImapConnect(Host().c_str(), ImapPort(), 10, IMAP_OPTION_SECURE | extra, &ca.get());
-}
-
-// Logged in as user 1 over STARTTLS.
-HCLIENT Session(int user = 1)
-{
-    HCLIENT h = ConnectTls();
-    if (h == INVALID_CLIENT)
-        return h;
-    if (ImapLogin(h, IMAP_AUTH_LOGIN, User(user).c_str(), Pass(user).c_str()) != 0) {
-        ImapDisconnect(h);
-        return INVALID_CLIENT;
-    }
-    return h;
-}
-
-std::string Message(const std::string &subject, const std::string &body)
-{
-    return "From: Alice <alice@localhost>\r\nTo: Bob <bob@localhost>\r\nSubject: " + subject +
-           "\r\nMessage-ID: <" + Unique("id") + "@localhost>\r\n\r\n" + body;
-}
-
-// Deliver through Postfix (SMTP port, no auth needed for local recipients).
-void Deliver(const std::string &rcpt, const std::string &msg)
-{
-    mwtest::TestClient smtp(0, 10000, MWT_LE_SMTP);
-    ASSERT_EQ(smtp.Connect(Fixture::Get().Value("MW_HOST_IP"), Fixture::Get().Port("MW_SMTP_PORT")),
-              0u);
-    ASSERT_EQ(smtp.Command("EHLO client.localhost\r\n"), 0u);
-    ASSERT_EQ(smtp.Command("MAIL FROM:<alice@localhost>\r\n"), 0u);
-    ASSERT_EQ(smtp.Command("RCPT TO:<" + rcpt + ">\r\n"), 0u);
-    ASSERT_EQ(smtp.Command("DATA\r\n"), 0u);
-    ASSERT_EQ(smtp.Command(msg + ".\r\n"), 0u);
-    ASSERT_NE(smtp.Replies().find("\n250 "), std::string::npos) << smtp.Replies();
-    smtp.Command("QUIT\r\n");
-}
+using namespace mwtest::real;
 
 TEST(ImapReal, ConnectsWithStartTlsAndImplicitTls)
 {
@@ -701,7 +628,7 @@ TEST(ImapReal, IdleIsReissuedAfterTheInterval)
     ASSERT_EQ(ImapSelectMailbox(h, box.c_str(), nullptr), 0);
     mwtest::Trace tr;
     tr.Attach(h);
-    mw_imap_test_set_intervals(h, 400, 400);
+    ASSERT_TRUE(mwtest::SetImapIntervals(h, 400, 400));
     unsigned changes = 0;
     ASSERT_EQ(ImapIdle(h, 1, IMAP_IDLE_WAIT, &changes), 0) << MailwireGetLastErrorDetail();
     std::string sent = tr.Sent();
@@ -716,29 +643,6 @@ TEST(ImapReal, IdleIsReissuedAfterTheInterval)
     ImapCloseMailbox(h);
     ImapDeleteMailbox(h, box.c_str());
     ImapDisconnect(h);
-}
-
-// Pump a non-blocking session until its operation ends (or the deadline).
-int Pump(HCLIENT h, std::chrono::milliseconds limit, const std::function<bool()> &stop = nullptr)
-{
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        MAILWIRE_SOCKET sock;
-        unsigned want;
-        int t;
-        ImapGetPollInfo(h, &sock, &want, &t);
-        pollfd p{sock,
-                 (short)(((want & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                         ((want & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
-                 0};
-        poll(&p, 1, t < 0 || t > 50 ? 50 : t);
-        int rc = ImapExecute(h);
-        if (rc != MAILWIRE_IN_PROGRESS)
-            return rc;
-        if (stop && stop())
-            return MAILWIRE_IN_PROGRESS;
-    }
-    return MAILWIRE_IN_PROGRESS;
 }
 
 TEST(ImapReal, NonBlockingIdleRaisesUpdatesAndTheNextCommandEndsIt)

@@ -10,6 +10,7 @@
 
 extern "C" {
 #include "core/imap/engine.h"
+#include "core/imap/engine_priv.h" // the state name, until the engine has a getter for it
 }
 
 namespace mw_transcript
@@ -37,14 +38,14 @@ const NamedValues kOptions = {MW_NAME(IMAP_OPTION_NONE),
 class ImapBinding : public Binding
 {
   public:
-    explicit ImapBinding(uint32_t options) : e_(new mw_imap_engine())
+    explicit ImapBinding(uint32_t options) : e_(mw_imap_new(options, nullptr))
     {
-        if (mw_imap_engine_init(e_.get(), options, nullptr) != ST_ERROR_NONE)
-            throw UsageError("mw_imap_engine_init() failed");
+        if (!e_)
+            throw UsageError("mw_imap_new() failed");
     }
     ~ImapBinding() override
     {
-        mw_imap_engine_free(e_.get());
+        mw_imap_free(e_);
     }
     ImapBinding(const ImapBinding &) = delete;
     ImapBinding &operator=(const ImapBinding &) = delete;
@@ -55,14 +56,14 @@ class ImapBinding : public Binding
     }
     void *Engine() override
     {
-        return e_.get();
+        return e_;
     }
 
     unsigned Op(const std::string &op, Args &a) override
     {
         if (op == "connect") {
             a.Done();
-            mw_imap_op_connect(e_.get());
+            mw_imap_op_connect(e_);
             return ST_ERROR_NONE;
         }
         throw UsageError("unknown IMAP op " + op +
@@ -76,14 +77,14 @@ class ImapBinding : public Binding
         if (key == "state")
             return mw_imap_state_name(e_->state);
         if (key == "caps")
-            return e_->capstr ? e_->capstr : "";
+            return mw_imap_capabilities(e_);
         if (key == "alert")
-            return e_->alert;
+            return mw_imap_alert(e_);
         throw UsageError("unknown IMAP check " + key);
     }
 
   private:
-    std::unique_ptr<mw_imap_engine> e_;
+    mw_imap_engine *e_;
 };
 
 } // namespace

@@ -113,8 +113,11 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
                  uint32_t dwOptions = IMAP_OPTION_NONE,
                  const SECURITYCREDENTIALS *lpCredentials = nullptr)
     {
-        return RefuseIfConnected() &&
-               Open(ImapConnect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpCredentials));
+        if (!RefuseIfConnected() ||
+            !Open(ImapConnect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpCredentials)))
+            return false;
+        m_bNonBlocking = false;
+        return true;
     }
 
     /**
@@ -124,8 +127,12 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *
      * Drive the session with GetPollInfo(), a poll of the socket and Execute() until Execute()
      * returns 0 or MAILWIRE_ERROR; later calls that start an operation return true with
-     * IsInProgress() set and are driven the same way. A failed connection leaves a closed
-     * session in the object: Disconnect() before connecting again.
+     * IsInProgress() set and are driven the same way. Output parameters passed to them are
+     * written when the operation completes (inside Execute()), so they must outlive it; the
+     * forms that return results by value or into a container return nothing then: read
+     * GetMailboxInfo(), GetSearchResults(), GetNextMailbox() once the operation has
+     * completed. A failed connection leaves a closed session in the object: Disconnect()
+     * before connecting again.
      * @return true when the connection has started (IsInProgress() set); false on an immediate
      *         failure, ST_ERROR_ALREADY_CONNECTED included.
      */
@@ -136,6 +143,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         if (!RefuseIfConnected() || !Open(ImapAsyncConnect(lpszRemoteHost, nRemotePort, nTimeout,
                                                            dwOptions, lpCredentials)))
             return false;
+        m_bNonBlocking = true;
         Fail(ST_ERROR_IN_PROGRESS, nullptr);
         return true;
     }
@@ -425,7 +433,12 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     {
         mailboxes.clear();
         IMAPMAILBOXINFO info{};
-        bool ok = GetFirstMailbox(lpszReference, lpszPattern, dwOptions, info);
+        bool ok = CallInto<IMAPMAILBOXINFO>(
+            [&](IMAPMAILBOXINFO &first) {
+                return ImapGetFirstMailbox(m_hClient, lpszReference, lpszPattern, dwOptions,
+                                           &first);
+            },
+            [&](IMAPMAILBOXINFO &first) { info = first; });
         if (ok && IsInProgress())
             return true;
         while (ok || GetLastError() == ST_ERROR_LIMIT_EXCEEDED) {
@@ -470,8 +483,14 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     IMAPMAILBOXSTATUS GetMailboxStatus(const char *lpszMailbox)
     {
         IMAPMAILBOXSTATUS status{};
-        if (!GetMailboxStatus(lpszMailbox, status))
-            status = IMAPMAILBOXSTATUS{};
+        CallInto<IMAPMAILBOXSTATUS>(
+            [&](IMAPMAILBOXSTATUS &st) {
+                return ImapGetMailboxStatus(m_hClient, lpszMailbox, &st);
+            },
+            [&](IMAPMAILBOXSTATUS &st) {
+                if (GetLastError() == ST_ERROR_NONE)
+                    status = st;
+            });
         return status;
     }
 
@@ -486,13 +505,20 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     bool GetNamespace(ImapNamespace &ns)
     {
         ns = ImapNamespace{};
-        char prefix[1024] = {}; // the engine keeps at most 255 bytes
-        char delimiter = 0;
-        if (!GetNamespace(prefix, sizeof prefix, &delimiter))
-            return false;
-        ns.prefix = prefix;
-        ns.delimiter = delimiter;
-        return true;
+        struct Raw {
+            char prefix[1024]; // the engine keeps at most 255 bytes
+            char delimiter;
+        };
+        return CallInto<Raw>(
+            [&](Raw &r) {
+                return ImapGetNamespace(m_hClient, r.prefix, sizeof r.prefix, &r.delimiter);
+            },
+            [&](Raw &r) {
+                if (GetLastError() == ST_ERROR_NONE) {
+                    ns.prefix = r.prefix;
+                    ns.delimiter = r.delimiter;
+                }
+            });
     }
 
     /** @return the first personal namespace; empty on failure. */
@@ -908,21 +934,54 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         return ok;
     }
 
+    // Run a C call that writes its results into storage of the object's own (T): on a
+    // non-blocking session the library writes them when the operation completes, after this
+    // method has returned, so the storage lives on the heap until Execute() reports the end;
+    // done() copies them out when the call completed here.
+    template <class T, class Fn, class Done> bool CallInto(Fn &&fn, Done &&done)
+    {
+        auto state = std::make_unique<detail::ImapResultState<T>>();
+        state->hClient = m_hClient;
+        int rc = MAILWIRE_ERROR;
+        bool ok = Call([&] { return rc = fn(state->value); });
+        if (rc == MAILWIRE_IN_PROGRESS) {
+            m_bNonBlocking = true;
+            m_pPending = std::move(state);
+            return ok;
+        }
+        done(state->value);
+        return ok;
+    }
+
     // The C two-call pattern of ImapGetMessage(): too small a buffer reports the size needed.
     template <class Fn> bool ReadInto(std::string &out, std::size_t first, Fn &&fn)
     {
         out.clear();
-        std::string buf(first, '\0');
+        if (m_bNonBlocking)
+            return Fail(ST_ERROR_INVALID_ARGUMENT,
+                        "the string forms need a blocking session; on a non-blocking one pass "
+                        "a buffer that outlives the operation, or use FetchMessage()");
+        struct Buffer {
+            std::string data;
+            std::size_t len = 0;
+        };
+        std::size_t size = first;
         for (int attempt = 0; attempt < 3; ++attempt) {
-            std::size_t len = buf.size();
-            if (Call([&] { return fn(&buf[0], &len); })) {
-                // A fresh string of the exact size, not the over-allocated buffer.
-                out.assign(buf.data(), len);
-                return true;
-            }
-            if (GetLastError() != ST_ERROR_LIMIT_EXCEEDED || len <= buf.size())
-                return false;
-            buf.assign(len, '\0');
+            bool again = false;
+            bool ok = CallInto<Buffer>(
+                [&](Buffer &b) {
+                    b.data.assign(size, '\0');
+                    b.len = size;
+                    return fn(&b.data[0], &b.len);
+                },
+                [&](Buffer &b) {
+                    if (GetLastError() == ST_ERROR_NONE) // a fresh string of the exact size
+                        out.assign(b.data.data(), b.len);
+                    again = GetLastError() == ST_ERROR_LIMIT_EXCEEDED && b.len > size;
+                    size = b.len;
+                });
+            if (ok || !again)
+                return ok;
         }
         return false;
     }
@@ -932,11 +991,13 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     {
         // Capacity 0: the count comes back and the ids stay in the session for
         // GetSearchResults(), so one round trip does.
-        std::size_t n = 0;
-        if (!SearchMailbox(search, criteria, dwOptions, nullptr, &n))
-            return false;
-        if (IsInProgress())
-            return true;
+        bool ok = CallInto<std::size_t>(
+            [&](std::size_t &n) {
+                return ImapSearchMailbox(m_hClient, search, criteria, dwOptions, nullptr, &n);
+            },
+            [](std::size_t &) {});
+        if (!ok || IsInProgress())
+            return ok;
         return GetSearchResults(ids);
     }
 
@@ -950,6 +1011,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     }
 
     std::unique_ptr<detail::ImapCallbackState> m_pPending;
+    bool m_bNonBlocking = false; // the session came from AsyncConnect() (or said so)
 };
 
 } // namespace mailwire

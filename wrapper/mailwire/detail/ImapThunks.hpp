@@ -92,6 +92,13 @@ struct ImapCallbackState {
     HCLIENT hClient = INVALID_CLIENT;
 };
 
+/** Heap storage for the results of a call the object makes on its own storage (a listing's
+ *  first entry, a STATUS, a NAMESPACE, a buffer): the C library writes them when the
+ *  operation completes, which on a non-blocking session is after the method has returned. */
+template <class T> struct ImapResultState : ImapCallbackState {
+    T value{};
+};
+
 /** A fetch callable: `(std::string_view data)` (chunks only) or `(unsigned id, uint32_t uid,
  *  std::string_view data, uint64_t total)` (also the start of each message, with
  *  data.data() == nullptr); returning void, bool (false stops) or an integer (non-zero
