@@ -52,6 +52,10 @@ check_static() {
     defined=$("$nm" -A -P -g --defined-only "$lib" 2>/dev/null | awk 'NF >= 3 { print $1, $2 }')
     while read -r where name; do
         [[ -z $name ]] && continue
+        # AddressSanitizer's one-definition-rule marker of a global variable (GCC: __odr_asan.X,
+        # clang: __odr_asan_gen_X) is judged by the variable's name.
+        name=${name#__odr_asan.}
+        name=${name#__odr_asan_gen_}
         if [[ $name == mw_* ]] && ! is_test_only "$name"; then continue; fi
         grep -qxF "$name" <<<"$api" && continue
         bad+="$name (${where%:})"$'\n'
@@ -67,9 +71,11 @@ check_static() {
 
 check_shared() {
     local lib=$1 exported bad missing undefined
-    # Symbols the linker itself may put in the dynamic table on some toolchains.
+    # Symbols the linker itself may put in the dynamic table: on some toolchains, and the
+    # bounds of the coverage sections in a fuzzing build (-fsanitize=fuzzer-no-link).
     exported=$("$nm" -D -P --defined-only "$lib" | awk '{ sub(/@.*/, "", $1); print $1 }' |
-        grep -vxE '_init|_fini|_edata|_end|__bss_start' | sort -u)
+        grep -vxE '_init|_fini|_edata|_end|__bss_start|__(start|stop)___sancov_[a-z_]+' |
+        sort -u)
     bad=$(comm -23 <(echo "$exported") <(echo "$api"))
     report "$lib exports symbols that are not public API" "$bad"
     missing=$(comm -13 <(echo "$exported") <(echo "$api"))
