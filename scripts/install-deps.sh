@@ -3,7 +3,8 @@
 #
 # Installs the Debian packages mailwire needs, only those missing, non-interactively.
 #   build:   compiler, CMake, pkg-config, GnuTLS + nettle, GoogleTest/GoogleMock, certtool,
-#            python3 (its email package checks composed messages in the tests)
+#            python3 (its email package checks composed messages in the tests), clang-format
+#            (scripts/check-format.sh; the tree is formatted with version 14, Debian 12's)
 #   servers: Postfix and Dovecot (IMAP + LMTP) for the integration tests and the demo
 #   fuzz:    clang and its libFuzzer runtime for the fuzz stage of scripts/test.sh
 # Package scripts must not configure or start the system's own mail services: Postfix is
@@ -12,7 +13,8 @@
 set -euo pipefail
 
 what=${1:-all}
-build_pkgs=(build-essential cmake pkg-config libgnutls28-dev nettle-dev gnutls-bin libgtest-dev libgmock-dev python3)
+build_pkgs=(build-essential cmake pkg-config libgnutls28-dev nettle-dev gnutls-bin libgtest-dev libgmock-dev python3
+    clang-format)
 server_pkgs=(postfix dovecot-imapd dovecot-lmtpd gnutls-bin)
 fuzz_pkgs=(clang libclang-rt-dev)
 case $what in

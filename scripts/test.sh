@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this):
-#   1. install what is missing (apt-get, as root),
+#   1. install what is missing (apt-get, as root), check the formatting of every C/C++ file,
 #   2. configure and build with -Werror, run every test with ctest (unit, security against
 #      the scripted fake server, integration against real Postfix and Dovecot, package),
 #   3. build again with ASan+UBSan and run the unit, security and integration tests there,
@@ -16,6 +16,9 @@ start=$(date +%s)
 export CI=${CI:-1}
 
 "$root/scripts/install-deps.sh" all
+
+echo "== format (clang-format 14, the committed .clang-format)"
+"$root/scripts/check-format.sh" "$root"
 
 echo "== build (warnings are errors)"
 cmake -S "$root" -B "$out/ci" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILWIRE_WERROR=ON

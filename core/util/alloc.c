@@ -1,41 +1,22 @@
-/* Allocation wrappers; see alloc.h. */
+/* Allocation wrappers; see alloc.h. The library's own versions only forward: the counting
+ * versions that make the Nth allocation fail are compiled into the test programs alone
+ * (tests/support/alloc_hooks.c), which replace this whole file there. Anything added here must
+ * be added there too. */
 #include "alloc.h"
 
-#include <stdatomic.h>
 #include <stdlib.h>
-
-static atomic_long g_countdown = -1; /* allocations left before the armed failure */
-static atomic_int g_triggered;
-
-static int should_fail(void)
-{
-    if (atomic_load_explicit(&g_countdown, memory_order_relaxed) < 0)
-        return 0;
-    if (atomic_fetch_sub(&g_countdown, 1) == 0) {
-        atomic_store(&g_triggered, 1);
-        return 1;
-    }
-    return 0;
-}
 
 void *mw_malloc(size_t n)
 {
-    return should_fail() ? NULL : malloc(n);
+    return malloc(n);
 }
 
 void *mw_calloc(size_t count, size_t size)
 {
-    return should_fail() ? NULL : calloc(count, size);
+    return calloc(count, size);
 }
 
 void *mw_realloc(void *p, size_t n)
 {
-    return should_fail() ? NULL : realloc(p, n);
-}
-
-int mw_alloc_fail_at(long n)
-{
-    int was = atomic_exchange(&g_triggered, 0);
-    atomic_store(&g_countdown, n < 0 ? -1 : n);
-    return was;
+    return realloc(p, n);
 }

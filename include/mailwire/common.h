@@ -182,9 +182,8 @@ typedef enum mw_error {
 #define MAILWIRE_EVENT_DISCONNECT 2 /**< The server closed the connection. */
 #define MAILWIRE_EVENT_READ 3       /**< Non-blocking: data arrived and was processed. */
 #define MAILWIRE_EVENT_WRITE 4      /**< Non-blocking: the socket became writable again. */
-#define MAILWIRE_EVENT_TIMEOUT                                                                     \
-    5                             /**< A wait timed out; the error argument is                     \
-                                       ST_ERROR_TIMEOUT. */
+/** A wait timed out; the error argument is ST_ERROR_TIMEOUT. */
+#define MAILWIRE_EVENT_TIMEOUT 5
 #define MAILWIRE_EVENT_CANCEL 6   /**< The current operation was cancelled. */
 #define MAILWIRE_EVENT_COMMAND 7  /**< The server answered a command; see the result code. */
 #define MAILWIRE_EVENT_PROGRESS 8 /**< Bytes moved during a long transfer. */
@@ -254,9 +253,8 @@ typedef struct _SECURITYCREDENTIALS {
 #define SECURITY_CERT_SIGNATURE_FAILURE 0x0080u  /**< A signature does not verify. */
 #define SECURITY_CERT_UNEXPECTED_OWNER 0x0100u   /**< Issued for another host name or address. */
 #define SECURITY_CERT_PURPOSE_MISMATCH 0x0200u   /**< Not for TLS server authentication. */
-#define SECURITY_CERT_OCSP_PROBLEM                                                                 \
-    0x0400u                                  /**< OCSP staple missing (must-staple) or             \
-                                                  invalid. */
+/** OCSP staple missing (must-staple) or invalid. */
+#define SECURITY_CERT_OCSP_PROBLEM 0x0400u
 #define SECURITY_CERT_PIN_MISMATCH 0x0800u   /**< Fingerprint differs from the pinned one. */
 #define SECURITY_CERT_NO_CERTIFICATE 0x1000u /**< The server sent no certificate. */
 /** @} */

@@ -205,9 +205,9 @@ typedef struct _IMAPMAILBOXINFO {
 #define IMAP_LIST_DEFAULT 0x0000u
 #define IMAP_LIST_SUBSCRIBED 0x0001u /**< LSUB-like: only subscribed mailboxes. */
 #define IMAP_LIST_SPECIALUSE 0x0002u /**< Only mailboxes with a special use (RFC 6154). */
-#define IMAP_LIST_STATUS                                                                           \
-    0x0004u /**< Message and unseen counts in the same round trip                                  \
-                 (LIST-STATUS, RFC 5819), when the server offers it. */
+/** Message and unseen counts in the same round trip (LIST-STATUS, RFC 5819), when the server
+ *  offers it. */
+#define IMAP_LIST_STATUS 0x0004u
 /** @} */
 
 /** @name Fetch and message options @{ */
@@ -277,12 +277,11 @@ typedef void(MAILWIRE_CALLBACK *IMAPMESSAGEPROC)(const IMAPMESSAGE *lpMessage, v
 /** @} */
 
 /** @name ImapIdle() options @{ */
-#define IMAP_IDLE_WAIT                                                                             \
-    0x0000u /**< Block until the first mailbox change, the timeout or a                            \
-                 cancel. */
-#define IMAP_IDLE_NOWAIT                                                                           \
-    0x0001u /**< Non-blocking sessions: stay in IDLE, raise UPDATE events                          \
-                 until ImapCancel() or the next command. */
+/** Block until the first mailbox change, the timeout or a cancel. */
+#define IMAP_IDLE_WAIT 0x0000u
+/** Non-blocking sessions: stay in IDLE, raise UPDATE events until ImapCancel() or the next
+ *  command. */
+#define IMAP_IDLE_NOWAIT 0x0001u
 /** @} */
 
 /** @brief A SEARCH criteria builder; user strings are encoded safely when the search runs. */
@@ -594,10 +593,9 @@ MAILWIRE_API int ImapSelectMailbox(HCLIENT hClient, const char *lpszMailbox,
 
 /** @name ImapSelectMailboxEx() options @{ */
 #define IMAP_SELECT_READONLY 0x0001u /**< EXAMINE instead of SELECT. */
-#define IMAP_SELECT_CONDSTORE                                                                      \
-    0x0002u /**< Enable CONDSTORE (RFC 7162): HIGHESTMODSEQ is                                     \
-                 reported; ST_ERROR_NOT_SUPPORTED when the server                                  \
-                 does not offer CONDSTORE. */
+/** Enable CONDSTORE (RFC 7162): HIGHESTMODSEQ is reported; ST_ERROR_NOT_SUPPORTED when the
+ *  server does not offer CONDSTORE. */
+#define IMAP_SELECT_CONDSTORE 0x0002u
 /** @} */
 
 /**

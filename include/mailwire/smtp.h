@@ -102,9 +102,8 @@ typedef struct _SMTPMESSAGE {
 #define SMTP_EVENT_TIMEOUT MAILWIRE_EVENT_TIMEOUT
 #define SMTP_EVENT_CANCEL MAILWIRE_EVENT_CANCEL
 #define SMTP_EVENT_COMMAND MAILWIRE_EVENT_COMMAND /**< One per server reply. */
-#define SMTP_EVENT_PROGRESS                                                                        \
-    MAILWIRE_EVENT_PROGRESS /**< During DATA/BDAT; see                                             \
-                                 SmtpGetTransferStatus(). */
+/** During DATA/BDAT; see SmtpGetTransferStatus(). */
+#define SMTP_EVENT_PROGRESS MAILWIRE_EVENT_PROGRESS
 #define SMTP_EVENT_ERROR MAILWIRE_EVENT_ERROR
 /** @} */
 
@@ -183,12 +182,10 @@ typedef struct _SMTPMESSAGE {
 /** @} */
 
 /** @name SmtpSendMessage() dwOptions @{ */
-#define SMTP_MESSAGE_MEMORY                                                                        \
-    0x0000u /**< lpvMessage points to the message (cbMessage 0: a                                  \
-                 NUL-terminated string). */
-#define SMTP_MESSAGE_FILE                                                                          \
-    0x0001u /**< lpvMessage is a file path (UTF-8); the file is streamed                           \
-                 and cbMessage is ignored. */
+/** lpvMessage points to the message (cbMessage 0: a NUL-terminated string). */
+#define SMTP_MESSAGE_MEMORY 0x0000u
+/** lpvMessage is a file path (UTF-8); the file is streamed and cbMessage is ignored. */
+#define SMTP_MESSAGE_FILE 0x0001u
 /** @} */
 
 /**
