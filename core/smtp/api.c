@@ -44,6 +44,15 @@ static unsigned lookup(HCLIENT h, mw_session **s, smtp_client **c)
     return err;
 }
 
+/* lookup() for a call that starts an operation (mw_client_enter()). */
+static unsigned enter(HCLIENT h, mw_session **s, smtp_client **c)
+{
+    void *data = NULL;
+    unsigned err = mw_client_enter(h, MW_PROTO_SMTP, s, &data);
+    *c = data;
+    return err;
+}
+
 /* Start the operation the engine op call just queued (err: its result). */
 static int start(mw_session *s, unsigned err)
 {
@@ -196,7 +205,7 @@ int SmtpAuthenticate(HCLIENT hClient, unsigned nAuthType, const char *lpszUserNa
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(hClient, &s, &c))
+    if (enter(hClient, &s, &c))
         return SMTP_ERROR;
     int mech = mech_of(nAuthType);
     if (mech < 0)
@@ -231,7 +240,7 @@ int mw_smtp_send_source(HCLIENT h, const char *from, const char *const *rcpts, s
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(h, &s, &c)) {
+    if (enter(h, &s, &c)) {
         if (src->close)
             src->close(src->ctx);
         return SMTP_ERROR;
@@ -245,7 +254,7 @@ int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const char *lpszRecip
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(hClient, &s, &c))
+    if (enter(hClient, &s, &c))
         return SMTP_ERROR;
     if (!lpvMessage || !lpszRecipients || dwOptions > SMTP_MESSAGE_FILE)
         return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT, "message and recipients are required");
@@ -279,7 +288,7 @@ int SmtpCreateMessage(HCLIENT hClient, const char *lpszFrom, uint64_t dwMessageS
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(hClient, &s, &c))
+    if (enter(hClient, &s, &c))
         return SMTP_ERROR;
     char *from = one_address(lpszFrom, 1, "sender");
     if (!from)
@@ -301,7 +310,7 @@ int SmtpAddRecipient(HCLIENT hClient, const char *lpszAddress)
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(hClient, &s, &c))
+    if (enter(hClient, &s, &c))
         return SMTP_ERROR;
     char *to = one_address(lpszAddress, 0, "recipient");
     if (!to)
@@ -315,7 +324,7 @@ int SmtpWrite(HCLIENT hClient, const void *lpBuffer, size_t cbBuffer)
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(hClient, &s, &c))
+    if (enter(hClient, &s, &c))
         return SMTP_ERROR;
     if (!lpBuffer && cbBuffer)
         return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT, "lpBuffer is NULL");
@@ -357,7 +366,7 @@ int SmtpCloseMessage(HCLIENT hClient)
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(hClient, &s, &c))
+    if (enter(hClient, &s, &c))
         return SMTP_ERROR;
     return start(s, mw_smtp_op_write(c->eng, NULL, 0, 1));
 }
@@ -405,7 +414,7 @@ static int simple(HCLIENT h, int kind, const char *arg, char *out, size_t out_si
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(h, &s, &c))
+    if (enter(h, &s, &c))
         return SMTP_ERROR;
     if (arg && (bad_text(arg) || !*arg))
         return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
@@ -452,7 +461,7 @@ int SmtpCommand(HCLIENT hClient, const char *lpszCommand)
 {
     mw_session *s;
     smtp_client *c;
-    if (lookup(hClient, &s, &c))
+    if (enter(hClient, &s, &c))
         return SMTP_ERROR;
     if (!lpszCommand || !*lpszCommand || bad_text(lpszCommand))
         return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
