@@ -203,7 +203,8 @@ def main():
         _, t, c, n = rid.split(".")
         base = "smtpN.%s.smtp-source.100" % ("pf" if t == "pf-tls" else t)
         w("| %s | %s | %s | %s | %s | %s | %s | %s |%s" % (
-            names[t], c, n, fmt(figure(runs, rid, sent)), fmt(figure(runs, rid, rate)),
+            names[t], c, fmt(float(n)), fmt(figure(runs, rid, sent)),
+            fmt(figure(runs, rid, rate)),
             fmt(figure(runs, rid, cpu), 2), fmt(figure(runs, rid, rss_mib), 1),
             fmt_ratio(ratio(runs, rid, base, rate)), failures(runs, rid)))
 
@@ -219,7 +220,8 @@ def main():
       "tmpfs, FSync no). info: ImapGetMessageInfo(\"1:*\", IMAP_INFO_ENVELOPE) vs imaplib "
       "`FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)`. The Maildir is read into "
       "the page cache right before every run. fetch CPU: mailwire's CPU inside the fetch call "
-      "alone. × bulk: MB/s against the bulk TCP ceiling.")
+      "alone. × bulk: MB/s against the bulk TCP ceiling. mbsync over TLS connects to "
+      "\"localhost\" (it checks certificate names, not addresses), the others to 127.0.0.1.")
     w("")
     w("| items | transport | client | wall s | MB/s | CPU s | fetch CPU s | peak RSS MiB "
       "| × imaplib speed | × imaplib CPU | × bulk |")
