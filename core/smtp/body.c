@@ -72,12 +72,17 @@ void mw_smtp_fail_after_rset(mw_smtp *e, unsigned err, const char *fmt, ...)
     mw_smtp_rset_then_fail(e);
 }
 
-/* Stop producing BDAT chunks; the ones in flight are still answered. */
+/* Stop producing BDAT chunks; the ones in flight are still answered, a held LAST chunk is
+ * never sent. */
 void mw_smtp_stop_bdat(mw_smtp *e)
 {
     e->bdat_failed = 1;
     mw_smtp_close_source(e);
     e->src_end = 1;
+    if (e->bdat_hold) {
+        mw_smtp_out_drop(e); /* the buffer holds that chunk and nothing else */
+        e->bdat_hold = 0;
+    }
 }
 
 void mw_smtp_start_body(mw_smtp *e)
@@ -166,7 +171,7 @@ void mw_smtp_on_bdat(mw_smtp *e)
         if (!e->bdat_failed)
             mw_smtp_stop_bdat(e);
     }
-    if (e->bdat_out > 0 || (e->bdat_in_batch && e->rcpt_replies < e->nrcpt))
+    if (e->bdat_out > 0 || e->bdat_hold || (e->bdat_in_batch && e->rcpt_replies < e->nrcpt))
         return;
     if (e->bdat_failed || e->pend_err) {
         /* RFC 3030 leaves the state after a refused chunk to the server; RSET makes sure the
@@ -234,13 +239,25 @@ static long encode_some(mw_smtp *e, char *out, size_t cap)
     return (long)o;
 }
 
+/* Bytes to encode in the next refill: a whole chunk, or less when the rest of a message of
+ * known size is smaller, so a short message does not make a large buffer. CRLF
+ * normalisation can double the bytes (every bare LF becomes CRLF). */
+static size_t refill_size(const mw_smtp *e)
+{
+    if (e->bytes_total == 0 || e->bytes_total < e->bytes_done)
+        return BODY_CHUNK;
+    uint64_t left = e->bytes_total - e->bytes_done;
+    return left < BODY_CHUNK / 2 ? (size_t)left * 2 + 8 : BODY_CHUNK;
+}
+
 void mw_smtp_refill_data(mw_smtp *e)
 {
-    if (mw_smtp_out_reserve(e, BODY_CHUNK + MW_SMTP_DOT_FINAL_MAX)) {
+    size_t room = refill_size(e);
+    if (mw_smtp_out_reserve(e, room + MW_SMTP_DOT_FINAL_MAX)) {
         mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
         return;
     }
-    long w = encode_some(e, mw_buf_tail(&e->out), BODY_CHUNK);
+    long w = encode_some(e, mw_buf_tail(&e->out), room);
     if (w < 0)
         return;
     mw_buf_commit(&e->out, (size_t)w);
@@ -265,14 +282,15 @@ void mw_smtp_refill_bdat(mw_smtp *e)
     size_t window = e->pipelining ? BDAT_WINDOW : 1;
     if (e->bdat_out >= window || e->bdat_last || e->bdat_failed)
         return;
-    if (mw_smtp_out_reserve(e, BDAT_HEAD + BODY_CHUNK + 2)) {
+    size_t room = refill_size(e);
+    if (mw_smtp_out_reserve(e, BDAT_HEAD + room + 2)) {
         mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
         return;
     }
     /* mw_smtp_out_reserve() emptied the buffer (refills happen only when it is empty), so the chunk
      * is encoded after room for its command line, which is then put right in front of it. */
     char *body = mw_buf_tail(&e->out) + BDAT_HEAD;
-    long w = encode_some(e, body, BODY_CHUNK);
+    long w = encode_some(e, body, room);
     if (w < 0)
         return;
     int f = source_fill(e); /* is there more? decides LAST */
@@ -286,12 +304,35 @@ void mw_smtp_refill_bdat(mw_smtp *e)
     memcpy(body - hn, head, (size_t)hn);
     e->opos = BDAT_HEAD - (size_t)hn;
     mw_buf_commit(&e->out, BDAT_HEAD + (size_t)w);
+    e->bdat_last = last;
+    e->progress++;
+    mw_smtp_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
+    if (last && e->exp_len > 0) {
+        /* The LAST chunk waits until every reply before it has arrived: sent then, it carries
+         * the ACK of those replies. Sent at once, a server that wrote them in a segment of
+         * their own holds its final reply behind that unacknowledged segment (Nagle) until
+         * this side's delayed ACK fires, some 40 ms per message (Postfix does this). The wait
+         * costs a round trip only for messages of one chunk. */
+        e->bdat_hold = 1;
+        return;
+    }
+    mw_smtp_bdat_sent(e);
+}
+
+int mw_smtp_bdat_release(mw_smtp *e)
+{
+    if (!e->bdat_hold || e->exp_len > 0)
+        return 0;
+    e->bdat_hold = 0;
+    mw_smtp_bdat_sent(e);
+    return 1;
+}
+
+void mw_smtp_bdat_sent(mw_smtp *e)
+{
     if (mw_smtp_push_exp(e, EXP_BDAT)) {
         mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
         return;
     }
     e->bdat_out++;
-    e->bdat_last = last;
-    e->progress++;
-    mw_smtp_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
 }

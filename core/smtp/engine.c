@@ -11,6 +11,9 @@
 #include "../util/alloc.h"
 #include "../util/str.h"
 
+/* Output capacity an idle session may keep (commands and replies of a transaction fit). */
+#define OUT_KEEP 4096u
+
 static const char *const state_names[] = {
     "NONE", "GREETING", "EHLO",      "HELO",      "STARTTLS", "TLS_HANDSHAKE", "READY",
     "AUTH", "COMMAND",  "ENVELOPE",  "MAIL_OPEN", "DATA_CMD", "BODY",          "DATA_OPEN",
@@ -187,6 +190,14 @@ void mw_smtp_push_event(mw_smtp *e, unsigned ev, unsigned err)
 
 /* ---- operation results ------------------------------------------------------------------ */
 
+/* Between operations an idle session keeps no large output buffer (a body refill can grow
+ * it to a chunk): memory stays proportional to what is in flight. */
+static void out_trim(mw_smtp *e)
+{
+    if (e->opos == e->out.len && e->sec_to == 0 && e->out.cap > OUT_KEEP)
+        mw_buf_shrink(&e->out, 0);
+}
+
 void mw_smtp_fail(mw_smtp *e, unsigned err, int fatal, const char *fmt, ...)
 {
     va_list ap;
@@ -196,9 +207,12 @@ void mw_smtp_fail(mw_smtp *e, unsigned err, int fatal, const char *fmt, ...)
     e->err = err;
     e->op = fatal ? MW_OP_FATAL : MW_OP_FAILED;
     e->reply_out = NULL;
+    out_trim(e);
     mw_smtp_close_source(e);
     if (fatal) {
         e->exp_len = 0;
+        e->bdat_hold = 0;
+        mw_smtp_out_drop(e);
         mw_smtp_set_state(e, SMTP_ST_CLOSED);
     }
 }
@@ -228,6 +242,7 @@ void mw_smtp_done(mw_smtp *e, enum smtp_state next)
 {
     mw_smtp_set_state(e, next);
     e->op = MW_OP_DONE;
+    out_trim(e);
     if (e->reply_out)
         mw_strlcpy(e->reply_out, mw_smtp_last_text(e), e->reply_out_size);
     e->reply_out = NULL;
@@ -568,13 +583,15 @@ static size_t eng_output(void *p, const char **data, size_t *secret_from)
 {
     mw_smtp *e = p;
     *secret_from = (size_t)-1;
+    if (e->bdat_hold && !mw_smtp_bdat_release(e))
+        return 0; /* the LAST chunk waits for the replies before it */
     if (e->opos == e->out.len && e->op == MW_OP_RUNNING) {
         if (e->state == SMTP_ST_BODY)
             mw_smtp_refill_data(e);
         else if (e->state == SMTP_ST_BDAT)
             mw_smtp_refill_bdat(e);
     }
-    if (e->opos == e->out.len)
+    if (e->opos == e->out.len || e->bdat_hold)
         return 0;
     size_t end = e->out.len;
     if (e->sec_to > e->opos) {
@@ -658,6 +675,7 @@ static void eng_closed(void *p)
     e->reply_out = NULL;
     mw_smtp_close_source(e);
     mw_smtp_out_drop(e);
+    e->bdat_hold = 0;
     e->exp_len = 0;
     mw_smtp_set_state(e, SMTP_ST_CLOSED);
 }

@@ -116,6 +116,7 @@ struct mw_smtp {
     uint64_t bytes_done, bytes_total;
     size_t bdat_out; /* BDAT replies outstanding */
     int bdat_last;   /* the LAST chunk was queued */
+    int bdat_hold;   /* ... and waits in the output for the replies before it */
     int bdat_failed;
 
     /* DSN */
@@ -165,6 +166,10 @@ MW_INTERNAL void mw_smtp_on_eod(mw_smtp *e, int abort);
 MW_INTERNAL void mw_smtp_on_bdat(mw_smtp *e);
 MW_INTERNAL void mw_smtp_refill_data(mw_smtp *e);
 MW_INTERNAL void mw_smtp_refill_bdat(mw_smtp *e);
+/* A BDAT chunk leaves the queue: its reply is expected. */
+MW_INTERNAL void mw_smtp_bdat_sent(mw_smtp *e);
+/* Release a held LAST chunk once no reply is outstanding; 1 when released. */
+MW_INTERNAL int mw_smtp_bdat_release(mw_smtp *e);
 /* body.c, for the envelope's replies: open the body (DATA, or straight to BDAT chunks);
  * stop producing BDAT chunks (those in flight are still answered); end a failed
  * transaction with RSET and report the stored failure (pend_err, pend_detail) once it is

@@ -232,6 +232,7 @@ static void reset_transfer(mw_smtp *e)
     e->bytes_done = e->bytes_total = 0;
     e->bdat_out = 0;
     e->bdat_last = 0;
+    e->bdat_hold = 0;
     e->bdat_failed = 0;
     e->mail_code = 0;
     e->data_in_batch = 0;
