@@ -255,7 +255,7 @@ else
         log "  $1"
         # Not in a condition: errexit must stay on inside the recipe.
         set +e
-        (set -e; cd "$2"; set -x; "$3") >"$partial/logs/$1.log" 2>&1
+        (set -e; cd "$2"; PS4='+ [$SECONDS s] '; set -x; "$3") >"$partial/logs/$1.log" 2>&1
         rc=$?
         set -e
         if [[ $rc -ne 0 ]]; then
@@ -315,7 +315,8 @@ nwarn=$(grep -E ': warning: ' "$build/build.log" | sort -u | wc -l)
 if [[ $nwarn -gt 0 ]]; then
     echo "mailwire: $nwarn compiler warnings for Windows (unique), by kind:"
     grep -E ': warning: ' "$build/build.log" | sort -u |
-        sed -nE 's/.*\[(-W[^]=]*)[]=].*/\1/p' | sort | uniq -c | sort -rn | sed 's/^/  /'
+        sed -E -e 's/.*: warning: (.*) \[(-W[^]=]*)=?\]$/\2/' -e 's/.*: warning: //' |
+        sort | uniq -c | sort -rn | sed 's/^/  /'
 fi
 
 # The dependencies: headers, static libraries and .pc files (the static library and the
