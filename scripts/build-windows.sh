@@ -160,8 +160,9 @@ build_nettle() {
     ../configure --host=$host --prefix="$prefix" --libdir="$prefix/lib" \
         --disable-shared --disable-documentation --disable-openssl --enable-fat \
         CFLAGS="$dep_cflags" CPPFLAGS="-I$prefix/include" LDFLAGS="-L$prefix/lib"
-    # The libraries, headers and .pc files only: no tools, examples or test suite.
-    make -j"$jobs" all-here
+    # The libraries, headers and .pc files only: no tools, examples or test suite; and our
+    # CFLAGS, not configure's (it appends -ggdb3 and warnings).
+    make -j"$jobs" all-here CFLAGS="$dep_cflags"
     make install-here
 }
 
@@ -196,10 +197,12 @@ build_gnutls() {
 }
 
 # Make the prefix relocatable (it is built as <key>.partial and renamed): .pc files find it
-# from their own place, and libtool's .la files (absolute paths, unused by CMake) go.
+# from their own place, and libtool's .la files (absolute paths, unused by CMake) go; no
+# debug information (nor the build paths it names) in the libraries.
 finish_prefix() {
     local pc
     rm -f "$prefix"/lib/*.la
+    $host-strip --strip-debug "$prefix"/lib/*.a
     for pc in "$prefix"/lib/pkgconfig/*.pc; do
         sed -i -e "s|^prefix=$prefix\$|prefix=\${pcfiledir}/../..|" -e "s|$prefix|\${prefix}|g" "$pc"
     done
@@ -226,8 +229,10 @@ cache="$cache_root/$key"
 prefix="$cache/prefix"
 
 mkdir -p "$cache_root"
-exec 9>"$cache_root/.lock"
-flock 9 # one builder at a time; a second run waits, then finds the cache filled
+# One builder at a time: a second run waits, then finds the cache filled. (A lock on the
+# directory itself, so that a warm run needs no write access.)
+exec 9<"$cache_root"
+flock -n 9 || { log "waiting for another run that builds the dependencies"; flock 9; }
 
 if [[ -f $cache/COMPLETE ]]; then
     log "dependencies: cached in $cache"
@@ -343,7 +348,10 @@ system_dlls=()
 while [[ ${#queue[@]} -gt 0 ]]; do
     f=${queue[0]}
     queue=("${queue[@]:1}")
-    [[ $f == "$outdir/bin/"* ]] || cp -f "$f" "$outdir/bin/"
+    if [[ $f != "$outdir/bin/"* ]]; then # Debian's runtime DLLs carry debug information
+        cp -f "$f" "$outdir/bin/"
+        $host-strip --strip-debug "$outdir/bin/${f##*/}"
+    fi
     while read -r d; do
         [[ -n ${seen[${d,,}]:-} ]] && continue
         seen[${d,,}]=1
