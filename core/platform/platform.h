@@ -79,6 +79,13 @@ MW_INTERNAL void mw_sock_close(mw_socket_t s);
 
 /* send/recv without SIGPIPE. Return bytes, or -1 with the error in *err. recv returns 0 on
  * orderly shutdown. */
+/* Acknowledge the data received on s now instead of after the delayed-ACK timer, where the
+ * platform has a way (Linux: TCP_QUICKACK, which also sends an ACK already scheduled). 1 when
+ * it did, 0 where the platform cannot. */
+MW_INTERNAL int mw_sock_ack_now(mw_socket_t s);
+/* Whether mw_sock_ack_now() works on this platform. */
+MW_INTERNAL int mw_sock_can_ack_now(void);
+
 /* Whether the connected peer of s is a loopback address (127/8 or ::1). */
 MW_INTERNAL int mw_sock_peer_is_loopback(mw_socket_t s);
 

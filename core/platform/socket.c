@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -269,4 +270,26 @@ int mw_sock_peer_is_loopback(mw_socket_t s)
         return IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
     }
     return 0;
+}
+
+int mw_sock_can_ack_now(void)
+{
+#if defined(__linux__) && defined(TCP_QUICKACK)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int mw_sock_ack_now(mw_socket_t s)
+{
+#if defined(__linux__) && defined(TCP_QUICKACK)
+    /* Not a permanent mode: the kernel may leave it again, so the caller sets it after every
+     * receive. Setting it sends an ACK the kernel had scheduled for later. */
+    int one = 1;
+    return setsockopt(s, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one) == 0;
+#else
+    (void)s;
+    return 0;
+#endif
 }

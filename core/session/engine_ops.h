@@ -65,6 +65,11 @@ typedef struct mw_engine_ops {
     void (*closed)(void *eng);
     /* The cause of the last refused op call ("" when none); never NULL. */
     const char *(*why)(void *eng);
+    /* The protocol answers each burst of commands with short replies and then waits: received
+     * data is acknowledged at once where the platform allows it (Linux TCP_QUICKACK), so no
+     * server reply waits behind this side's delayed ACK. Bulk-download protocols leave it 0
+     * (delayed ACKs halve the ACK traffic there). */
+    int ack_now;
 } mw_engine_ops;
 
 #endif

@@ -480,6 +480,8 @@ static int step_open(mw_session *s)
         if (n == 0)
             return fail(s, ST_ERROR_CONNECTION_CLOSED, 1,
                         "the server closed the connection while a reply was awaited");
+        if (s->eng_ops && s->eng_ops->ack_now)
+            (void)mw_sock_ack_now(s->sock);
         mw_trace_out(&s->tracer, MW_TRACE_RECEIVED, s->rbuf, (size_t)n);
         s->rpos = 0;
         s->rlen = (size_t)n;

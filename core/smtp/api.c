@@ -128,6 +128,7 @@ HCLIENT mw_smtp_connect(const char *host, unsigned port, unsigned timeout, uint3
         return INVALID_CLIENT;
     }
     c->eng = e;
+    mw_smtp_set_acks_at_once(e, mw_sock_can_ack_now()); /* the session does (ack_now) */
     mw_open_args a = {.proto = MW_PROTO_SMTP,
                       .host = host,
                       .port = port,

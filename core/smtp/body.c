@@ -287,8 +287,10 @@ void mw_smtp_refill_bdat(mw_smtp *e)
         mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
         return;
     }
-    /* mw_smtp_out_reserve() emptied the buffer (refills happen only when it is empty), so the chunk
-     * is encoded after room for its command line, which is then put right in front of it. */
+    /* The chunk is encoded after room for its command line, which is then put right in front
+     * of it. Refills happen when the buffer is empty (mw_smtp_out_reserve() emptied it), except
+     * the first chunk with acks at once, which joins the envelope still queued. */
+    int appended = e->opos < e->out.len;
     char *body = mw_buf_tail(&e->out) + BDAT_HEAD;
     long w = encode_some(e, body, room);
     if (w < 0)
@@ -301,18 +303,26 @@ void mw_smtp_refill_bdat(mw_smtp *e)
         w += (long)mw_smtp_dot_final(&e->dot, body + w);
     char head[BDAT_HEAD];
     int hn = snprintf(head, sizeof head, "BDAT %ld%s\r\n", w, last ? " LAST" : "");
-    memcpy(body - hn, head, (size_t)hn);
-    e->opos = BDAT_HEAD - (size_t)hn;
-    mw_buf_commit(&e->out, BDAT_HEAD + (size_t)w);
+    if (appended) {
+        /* Behind queued commands: close the gap (a small message, so a short move). */
+        memmove(body - BDAT_HEAD + hn, body, (size_t)w);
+        memcpy(body - BDAT_HEAD, head, (size_t)hn);
+        mw_buf_commit(&e->out, (size_t)hn + (size_t)w);
+    } else {
+        memcpy(body - hn, head, (size_t)hn);
+        e->opos = BDAT_HEAD - (size_t)hn;
+        mw_buf_commit(&e->out, BDAT_HEAD + (size_t)w);
+    }
     e->bdat_last = last;
     e->progress++;
     mw_smtp_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
-    if (last && e->exp_len > 0) {
+    if (last && e->exp_len > 0 && !e->acks_at_once) {
         /* The LAST chunk waits until every reply before it has arrived: sent then, it carries
          * the ACK of those replies. Sent at once, a server that wrote them in a segment of
          * their own holds its final reply behind that unacknowledged segment (Nagle) until
          * this side's delayed ACK fires, some 40 ms per message (Postfix does this). The wait
-         * costs a round trip only for messages of one chunk. */
+         * costs a round trip only for messages of one chunk, and is skipped where the
+         * session acknowledges received data at once (mw_smtp_set_acks_at_once()). */
         e->bdat_hold = 1;
         return;
     }

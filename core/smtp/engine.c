@@ -248,6 +248,11 @@ void mw_smtp_done(mw_smtp *e, enum smtp_state next)
     e->reply_out = NULL;
 }
 
+void mw_smtp_set_acks_at_once(mw_smtp *e, int on)
+{
+    e->acks_at_once = on != 0;
+}
+
 void mw_smtp_set_reply_out(mw_smtp *e, char *out, size_t size)
 {
     e->reply_out = size ? out : NULL;
@@ -585,12 +590,11 @@ static size_t eng_output(void *p, const char **data, size_t *secret_from)
     *secret_from = (size_t)-1;
     if (e->bdat_hold && !mw_smtp_bdat_release(e))
         return 0; /* the LAST chunk waits for the replies before it */
-    if (e->opos == e->out.len && e->op == MW_OP_RUNNING) {
-        if (e->state == SMTP_ST_BODY)
-            mw_smtp_refill_data(e);
-        else if (e->state == SMTP_ST_BDAT)
-            mw_smtp_refill_bdat(e);
-    }
+    if (e->op == MW_OP_RUNNING && e->state == SMTP_ST_BDAT &&
+        (e->opos == e->out.len || (e->acks_at_once && !e->bdat_out && !e->bdat_last)))
+        mw_smtp_refill_bdat(e); /* with acks at once, the first chunk joins the envelope */
+    else if (e->opos == e->out.len && e->op == MW_OP_RUNNING && e->state == SMTP_ST_BODY)
+        mw_smtp_refill_data(e);
     if (e->opos == e->out.len || e->bdat_hold)
         return 0;
     size_t end = e->out.len;
@@ -701,6 +705,7 @@ const mw_engine_ops mw_smtp_engine_ops = {
     .close = eng_close,
     .closed = eng_closed,
     .why = eng_why,
+    .ack_now = 1,
 };
 
 /* ---- getters ---------------------------------------------------------------------------- */

@@ -84,6 +84,11 @@ MW_INTERNAL unsigned mw_smtp_op_command(mw_smtp *e, int kind, const char *arg);
  * terminated), so a non-blocking call delivers it like a blocking one (SmtpExpandAddress). */
 MW_INTERNAL void mw_smtp_set_reply_out(mw_smtp *e, char *out, size_t size);
 
+/* The session acknowledges received data at once (mw_sock_can_ack_now()): a message of one
+ * BDAT chunk may then go in the same write as its envelope, one round trip instead of two,
+ * without the server's final reply waiting for a delayed ACK. */
+MW_INTERNAL void mw_smtp_set_acks_at_once(mw_smtp *e, int on);
+
 /* DSN settings for later transactions (SMTP_NOTIFY_* | SMTP_RETURN_*), envid may be NULL. */
 MW_INTERNAL unsigned mw_smtp_set_dsn(mw_smtp *e, uint32_t flags, const char *envid);
 

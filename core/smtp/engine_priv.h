@@ -114,9 +114,10 @@ struct mw_smtp {
     size_t sl;
     mw_smtp_dot dot;
     uint64_t bytes_done, bytes_total;
-    size_t bdat_out; /* BDAT replies outstanding */
-    int bdat_last;   /* the LAST chunk was queued */
-    int bdat_hold;   /* ... and waits in the output for the replies before it */
+    size_t bdat_out;  /* BDAT replies outstanding */
+    int bdat_last;    /* the LAST chunk was queued */
+    int bdat_hold;    /* ... and waits in the output for the replies before it */
+    int acks_at_once; /* the session acknowledges received data at once: no hold needed */
     int bdat_failed;
 
     /* DSN */

@@ -247,11 +247,21 @@ Protocol SmtpProtocol()
     Protocol p;
     p.name = "smtp";
     p.options = kOptions;
-    p.headers = {"local"};
+    p.headers = {"local", "acks"};
     p.create = [](uint32_t options, const std::map<std::string, std::string> &headers) {
         auto local = headers.find("local");
-        return std::unique_ptr<Binding>(
-            new SmtpBinding(options, local == headers.end() ? "client.example" : local->second));
+        auto b = std::make_unique<SmtpBinding>(options, local == headers.end() ? "client.example"
+                                                                               : local->second);
+        // "acks: at-once": the session acknowledges received data at once (Linux TCP_QUICKACK),
+        // as SmtpConnect() tells the engine where the platform can.
+        auto acks = headers.find("acks");
+        if (acks != headers.end()) {
+            if (acks->second != "at-once" && acks->second != "delayed")
+                throw UsageError("acks: at-once or delayed");
+            mw_smtp_set_acks_at_once(static_cast<mw_smtp *>(b->Engine()),
+                                     acks->second == "at-once");
+        }
+        return std::unique_ptr<Binding>(std::move(b));
     };
     return p;
 }
