@@ -1,5 +1,6 @@
 /* GnuTLS client transport; see tls.h. */
 #include "tls_private.h"
+#include "tls_creds.h"
 #include "../util/alloc.h"
 
 #include <gnutls/x509.h>
@@ -263,8 +264,7 @@ static void tls_destroy(mw_transport *base)
     mw_tls *t = (mw_tls *)base;
     if (t->session)
         gnutls_deinit(t->session);
-    if (t->cred)
-        gnutls_certificate_free_credentials(t->cred);
+    mw_tls_creds_put(t->creds);
     free(t);
 }
 
@@ -277,46 +277,6 @@ int mw_is_tls(const mw_transport *t)
 }
 
 /* ---- set-up ----------------------------------------------------------------------------- */
-
-static unsigned load_credentials(mw_tls *t, const mw_tls_config *cfg, char *detail, size_t dlen)
-{
-    int rc = gnutls_certificate_allocate_credentials(&t->cred);
-    if (rc < 0) {
-        snprintf(detail, dlen, "TLS credentials: %s", gnutls_strerror(rc));
-        return ST_ERROR_OUT_OF_MEMORY;
-    }
-    /* The system store may be empty on a minimal machine; an extra CA file or trusted-site
-     * mode can still work, and verification reports "signer not found" otherwise. */
-    (void)gnutls_certificate_set_x509_system_trust(t->cred);
-    if (cfg->ca_file) {
-        rc = gnutls_certificate_set_x509_trust_file(t->cred, cfg->ca_file, GNUTLS_X509_FMT_PEM);
-        if (rc <= 0) {
-            snprintf(detail, dlen, "CA file \"%s\": %s", cfg->ca_file,
-                     rc == 0 ? "no certificate in it" : gnutls_strerror(rc));
-            return ST_ERROR_CREDENTIALS;
-        }
-    }
-    if (cfg->cert_file) {
-        if (cfg->pkcs12) {
-            rc = gnutls_certificate_set_x509_simple_pkcs12_file(
-                t->cred, cfg->cert_file, GNUTLS_X509_FMT_DER, cfg->password ? cfg->password : "");
-            if (rc < 0) /* some tools write PEM-armoured PKCS#12 */
-                rc = gnutls_certificate_set_x509_simple_pkcs12_file(
-                    t->cred, cfg->cert_file, GNUTLS_X509_FMT_PEM,
-                    cfg->password ? cfg->password : "");
-        } else {
-            rc = gnutls_certificate_set_x509_key_file2(
-                t->cred, cfg->cert_file, cfg->key_file ? cfg->key_file : cfg->cert_file,
-                GNUTLS_X509_FMT_PEM, cfg->password, 0);
-        }
-        if (rc < 0) {
-            snprintf(detail, dlen, "client certificate \"%s\": %s", cfg->cert_file,
-                     gnutls_strerror(rc));
-            return ST_ERROR_CREDENTIALS;
-        }
-    }
-    return ST_ERROR_NONE;
-}
 
 static int protocol_in(gnutls_priority_t p, int proto)
 {
@@ -458,7 +418,7 @@ unsigned mw_tls_new(const mw_tls_config *cfg, const char *host, mw_socket_t sock
     t->trusted_site = cfg->trusted_site;
     t->has_pin = cfg->has_pin;
     memcpy(t->pin, cfg->pin, sizeof t->pin);
-    unsigned err = load_credentials(t, cfg, detail, dlen);
+    unsigned err = mw_tls_creds_get(cfg, &t->creds, detail, dlen);
     if (err)
         goto fail;
     /* No TLS 1.2 session tickets: they weaken forward secrecy. */
@@ -470,7 +430,7 @@ unsigned mw_tls_new(const mw_tls_config *cfg, const char *host, mw_socket_t sock
     }
     if ((err = set_priority(t, cfg, detail, dlen)) != ST_ERROR_NONE)
         goto fail;
-    rc = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->cred);
+    rc = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, mw_tls_creds_gnutls(t->creds));
     if (rc < 0) {
         snprintf(detail, dlen, "TLS credentials: %s", gnutls_strerror(rc));
         err = ST_ERROR_TLS_HANDSHAKE_FAILED;

@@ -9,9 +9,9 @@
 typedef struct mw_tls {
     mw_transport base;
     gnutls_session_t session;
-    gnutls_certificate_credentials_t cred;
-    int want;     /* direction of the last GNUTLS_E_AGAIN */
-    int sock_err; /* errno of the last failed push/pull */
+    struct mw_tls_creds *creds; /* shared with other sessions (tls_creds.h) */
+    int want;                   /* direction of the last GNUTLS_E_AGAIN */
+    int sock_err;               /* errno of the last failed push/pull */
     int handshake_done;
     int trusted_site;
     int legacy_requested;

@@ -7,6 +7,7 @@
 #include <mailwire/common.h>
 #include <mailwire/version.h>
 
+#include "../net/tls_creds.h"
 #include "../util/str.h"
 #include "../util/alloc.h"
 #include "errors.h"
@@ -36,6 +37,7 @@ void MailwireUninitialize(void)
 {
     mw_global_lock();
     if (g_init_count > 0 && --g_init_count == 0) {
+        mw_tls_creds_flush_locked();
         gnutls_global_deinit();
         mw_platform_cleanup();
     }

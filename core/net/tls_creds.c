@@ -1,0 +1,229 @@
+/* Shared TLS client credentials; see tls_creds.h. */
+#include "tls_creds.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../util/alloc.h"
+#include "../util/str.h"
+
+/* Credentials no session uses any more that stay loaded for the next connection: an
+ * application that connects again and again (one message per connection, a mail check every
+ * few minutes) then loads the trust store once. */
+#define IDLE_KEEP 4
+
+/* What makes two configurations load the same credentials: the files (with their size and
+ * modification time, so an edited file is read again) and the key password. */
+typedef struct creds_key {
+    char *ca_file, *cert_file, *key_file, *password;
+    int pkcs12;
+    long long stamp[3][2]; /* size and mtime of ca, cert and key files; -1 when absent */
+} creds_key;
+
+struct mw_tls_creds {
+    gnutls_certificate_credentials_t cred;
+    creds_key key;
+    unsigned refs;
+    unsigned long last_use; /* for evicting idle entries, oldest first */
+    mw_tls_creds *next;
+};
+
+static mw_tls_creds *g_list;
+static unsigned long g_clock;
+
+static void stamp(const char *path, long long out[2])
+{
+    struct stat st;
+    out[0] = out[1] = -1;
+    if (path && stat(path, &st) == 0) {
+        out[0] = (long long)st.st_size;
+        out[1] = (long long)st.st_mtime;
+    }
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static int same_key(const creds_key *a, const creds_key *b)
+{
+    return a->pkcs12 == b->pkcs12 && same_str(a->ca_file, b->ca_file) &&
+           same_str(a->cert_file, b->cert_file) && same_str(a->key_file, b->key_file) &&
+           same_str(a->password, b->password) && memcmp(a->stamp, b->stamp, sizeof a->stamp) == 0;
+}
+
+static void key_clear(creds_key *k)
+{
+    free(k->ca_file);
+    free(k->cert_file);
+    free(k->key_file);
+    mw_free_secret(k->password);
+    memset(k, 0, sizeof *k);
+}
+
+static int key_make(creds_key *k, const mw_tls_config *cfg)
+{
+    memset(k, 0, sizeof *k);
+    k->pkcs12 = cfg->pkcs12;
+    stamp(cfg->ca_file, k->stamp[0]);
+    stamp(cfg->cert_file, k->stamp[1]);
+    stamp(cfg->key_file, k->stamp[2]);
+    if (mw_strdup_opt(&k->ca_file, cfg->ca_file) || mw_strdup_opt(&k->cert_file, cfg->cert_file) ||
+        mw_strdup_opt(&k->key_file, cfg->key_file) || mw_strdup_opt(&k->password, cfg->password)) {
+        key_clear(k);
+        return -1;
+    }
+    return 0;
+}
+
+static void creds_free(mw_tls_creds *c)
+{
+    if (c->cred)
+        gnutls_certificate_free_credentials(c->cred);
+    key_clear(&c->key);
+    free(c);
+}
+
+/* Load what cfg names into fresh credentials. */
+static unsigned load(gnutls_certificate_credentials_t *out, const mw_tls_config *cfg, char *detail,
+                     size_t dlen)
+{
+    gnutls_certificate_credentials_t cred;
+    int rc = gnutls_certificate_allocate_credentials(&cred);
+    if (rc < 0) {
+        snprintf(detail, dlen, "TLS credentials: %s", gnutls_strerror(rc));
+        return ST_ERROR_OUT_OF_MEMORY;
+    }
+    /* The system store may be empty on a minimal machine; an extra CA file or trusted-site
+     * mode can still work, and verification reports "signer not found" otherwise. */
+    (void)gnutls_certificate_set_x509_system_trust(cred);
+    unsigned err = ST_ERROR_NONE;
+    if (cfg->ca_file) {
+        rc = gnutls_certificate_set_x509_trust_file(cred, cfg->ca_file, GNUTLS_X509_FMT_PEM);
+        if (rc <= 0) {
+            snprintf(detail, dlen, "CA file \"%s\": %s", cfg->ca_file,
+                     rc == 0 ? "no certificate in it" : gnutls_strerror(rc));
+            err = ST_ERROR_CREDENTIALS;
+        }
+    }
+    if (!err && cfg->cert_file) {
+        if (cfg->pkcs12) {
+            rc = gnutls_certificate_set_x509_simple_pkcs12_file(
+                cred, cfg->cert_file, GNUTLS_X509_FMT_DER, cfg->password ? cfg->password : "");
+            if (rc < 0) /* some tools write PEM-armoured PKCS#12 */
+                rc = gnutls_certificate_set_x509_simple_pkcs12_file(
+                    cred, cfg->cert_file, GNUTLS_X509_FMT_PEM, cfg->password ? cfg->password : "");
+        } else {
+            rc = gnutls_certificate_set_x509_key_file2(
+                cred, cfg->cert_file, cfg->key_file ? cfg->key_file : cfg->cert_file,
+                GNUTLS_X509_FMT_PEM, cfg->password, 0);
+        }
+        if (rc < 0) {
+            snprintf(detail, dlen, "client certificate \"%s\": %s", cfg->cert_file,
+                     gnutls_strerror(rc));
+            err = ST_ERROR_CREDENTIALS;
+        }
+    }
+    if (err) {
+        gnutls_certificate_free_credentials(cred);
+        return err;
+    }
+    *out = cred;
+    return ST_ERROR_NONE;
+}
+
+/* Drop idle entries beyond IDLE_KEEP, oldest first (under the lock). */
+static void trim_idle(unsigned keep)
+{
+    for (;;) {
+        unsigned idle = 0;
+        mw_tls_creds **oldest = NULL;
+        for (mw_tls_creds **p = &g_list; *p; p = &(*p)->next)
+            if ((*p)->refs == 0) {
+                idle++;
+                if (!oldest || (*p)->last_use < (*oldest)->last_use)
+                    oldest = p;
+            }
+        if (idle <= keep || !oldest)
+            return;
+        mw_tls_creds *c = *oldest;
+        *oldest = c->next;
+        creds_free(c);
+    }
+}
+
+unsigned mw_tls_creds_get(const mw_tls_config *cfg, mw_tls_creds **out, char *detail, size_t dlen)
+{
+    creds_key k;
+    *out = NULL;
+    if (key_make(&k, cfg)) {
+        snprintf(detail, dlen, "out of memory");
+        return ST_ERROR_OUT_OF_MEMORY;
+    }
+    mw_global_lock();
+    for (mw_tls_creds *c = g_list; c; c = c->next)
+        if (same_key(&c->key, &k)) {
+            c->refs++;
+            c->last_use = ++g_clock;
+            mw_global_unlock();
+            key_clear(&k);
+            *out = c;
+            return ST_ERROR_NONE;
+        }
+    mw_global_unlock();
+    /* Loading reads files (the system store: hundreds of certificates), so it happens outside
+     * the lock; two threads that race load twice and the second keeps the first's. */
+    mw_tls_creds *n = mw_calloc(1, sizeof *n);
+    if (!n) {
+        key_clear(&k);
+        snprintf(detail, dlen, "out of memory");
+        return ST_ERROR_OUT_OF_MEMORY;
+    }
+    n->key = k;
+    unsigned err = load(&n->cred, cfg, detail, dlen);
+    if (err) {
+        creds_free(n);
+        return err;
+    }
+    mw_global_lock();
+    for (mw_tls_creds *c = g_list; c; c = c->next)
+        if (same_key(&c->key, &n->key)) {
+            c->refs++;
+            c->last_use = ++g_clock;
+            mw_global_unlock();
+            creds_free(n);
+            *out = c;
+            return ST_ERROR_NONE;
+        }
+    n->refs = 1;
+    n->last_use = ++g_clock;
+    n->next = g_list;
+    g_list = n;
+    mw_global_unlock();
+    *out = n;
+    return ST_ERROR_NONE;
+}
+
+gnutls_certificate_credentials_t mw_tls_creds_gnutls(const mw_tls_creds *c)
+{
+    return c->cred;
+}
+
+void mw_tls_creds_put(mw_tls_creds *c)
+{
+    if (!c)
+        return;
+    mw_global_lock();
+    if (c->refs > 0)
+        c->refs--;
+    trim_idle(IDLE_KEEP);
+    mw_global_unlock();
+}
+
+void mw_tls_creds_flush_locked(void)
+{
+    trim_idle(0);
+}

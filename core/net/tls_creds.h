@@ -1,0 +1,31 @@
+/* Shared TLS client credentials (internal).
+ *
+ * Loading the system trust store costs megabytes and milliseconds per load, and every session
+ * used to load its own: 1,000 STARTTLS sessions took 3.7 GiB. Sessions whose configurations
+ * name the same trust and client-certificate files (unchanged on disk) and the same key
+ * password now share one gnutls_certificate_credentials_t: GnuTLS only reads credentials during
+ * handshakes, so one set may serve many sessions on many threads. Entries are
+ * reference-counted; a few idle ones stay loaded for the next connection. */
+#ifndef MW_TLS_CREDS_H
+#define MW_TLS_CREDS_H
+
+#include <gnutls/gnutls.h>
+
+#include "tls.h"
+
+typedef struct mw_tls_creds mw_tls_creds;
+
+/* Credentials for cfg (trust: the system store plus cfg->ca_file; client certificate and key
+ * when given), shared or loaded now. ST_ERROR_NONE with *out to release with
+ * mw_tls_creds_put(), or ST_ERROR_CREDENTIALS / ST_ERROR_OUT_OF_MEMORY with the cause in
+ * detail. Any thread. */
+MW_INTERNAL unsigned mw_tls_creds_get(const mw_tls_config *cfg, mw_tls_creds **out, char *detail,
+                                      size_t dlen);
+MW_INTERNAL gnutls_certificate_credentials_t mw_tls_creds_gnutls(const mw_tls_creds *c);
+/* Let go of c (NULL is fine); the last user of an entry leaves it idle. */
+MW_INTERNAL void mw_tls_creds_put(mw_tls_creds *c);
+/* Free every idle entry (MailwireUninitialize(), which holds mw_global_lock() already: the
+ * cache lives under that lock). */
+MW_INTERNAL void mw_tls_creds_flush_locked(void);
+
+#endif
