@@ -464,7 +464,7 @@ class ImapBinding : public Binding
             const IMAPMAILBOX *m = mw_imap_mailbox(e_);
             return m ? MailboxFields(*m).Show(key, k.field) : kNone;
         }
-        if (k.base == "status")
+        if (k.base == "mailbox_status")
             return StatusFields(*mw_imap_status_result(e_)).Show(key, k.field);
         if (k.base == "namespace") {
             char delim = 0;
@@ -723,7 +723,7 @@ class ImapBinding : public Binding
             return Latest(mbox_out_, [&](const IMAPMAILBOX &m) {
                 return MailboxFields(m).Show(what, k.field);
             });
-        if (k.base == "status")
+        if (k.base == "mailbox_status")
             return Latest(status_out_, [&](const IMAPMAILBOXSTATUS &s) {
                 return StatusFields(s).Show(what, k.field);
             });
