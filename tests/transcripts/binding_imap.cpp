@@ -814,6 +814,21 @@ class ImapBinding : public Binding
 
 } // namespace
 
+std::string ImapMailboxText(const IMAPMAILBOX &m)
+{
+    return MailboxFields(m).Show("mailbox", "");
+}
+
+std::string ImapListText(const IMAPMAILBOXINFO &i)
+{
+    return ListFields(i).Show("list", "");
+}
+
+std::string ImapMessageText(const IMAPMESSAGE &m)
+{
+    return MessageFields(m).Show("info", "");
+}
+
 Protocol ImapProtocol()
 {
     Protocol p;
