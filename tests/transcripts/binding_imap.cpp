@@ -241,6 +241,15 @@ template <typename T> struct Out {
     static const unsigned char kFill = 0xa5;
 };
 
+// A number word of an op line ("first", "message id"...).
+unsigned Number(const std::string &word, const std::string &what)
+{
+    if (word.empty() || word.size() > 9 ||
+        word.find_first_not_of("0123456789") != std::string::npos)
+        throw UsageError(what + " must be a number, not \"" + word + "\"");
+    return static_cast<unsigned>(std::stoul(word));
+}
+
 const char *const kUnset = "(unset)";
 const size_t kPrefix = 256; // the namespace op's buffer (size= may make it smaller)
 const char *const kNone = "(none)";
@@ -261,7 +270,7 @@ Key SplitKey(const std::string &key, bool indexed)
     if (indexed) {
         size_t d2 = rest.find('.');
         std::string n = rest.substr(0, d2);
-        if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos)
+        if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos)
             throw UsageError("write " + k.base + ".N (N counts from 0)");
         k.index = std::stoul(n);
         k.indexed = true;
@@ -475,7 +484,7 @@ class ImapBinding : public Binding
             return ListEntry(k, key);
         if (k.base == "info")
             return k.index < info_.size() ? info_[k.index].Show(key, k.field) : kNone;
-        if (k.base == "out")
+        if (k.base == "out" && key.size() > 4)
             return Output(key.substr(4));
         throw UsageError("unknown IMAP check " + key);
     }
@@ -594,14 +603,14 @@ class ImapBinding : public Binding
         fetched_.clear();
         stop_ = false;
         if (!one) {
-            unsigned first = static_cast<unsigned>(std::stoul(a.Next("first"))),
-                     last = static_cast<unsigned>(std::stoul(a.Next("last")));
+            unsigned first = Number(a.Next("first"), "FIRST"),
+                     last = Number(a.Next("last"), "LAST");
             uint32_t options = a.Flag("seen") ? IMAP_FETCH_SEEN : 0;
             stop_ = a.Flag("stop");
             a.Done();
             return mw_imap_op_fetch_range(e_, first, last, options, &ImapBinding::Sink, this);
         }
-        unsigned id = static_cast<unsigned>(std::stoul(a.Next("message id")));
+        unsigned id = Number(a.Next("message id"), "ID");
         uint32_t options =
             (a.Flag("uid") ? IMAP_FETCH_UID : 0) | (a.Flag("seen") ? IMAP_FETCH_SEEN : 0);
         const char *section = a.Has("section") ? Keep(a.Get("section")) : nullptr;
@@ -638,7 +647,7 @@ class ImapBinding : public Binding
 
     unsigned GetMessage(Args &a)
     {
-        unsigned id = static_cast<unsigned>(std::stoul(a.Next("message id")));
+        unsigned id = Number(a.Next("message id"), "ID");
         unsigned part = static_cast<unsigned>(a.Number("part", 0));
         uint32_t options =
             (a.Flag("uid") ? IMAP_FETCH_UID : 0) | (a.Flag("seen") ? IMAP_FETCH_SEEN : 0) |
