@@ -157,6 +157,9 @@ MW_INTERNAL unsigned mw_imap_op_append(mw_imap_engine *e, const char *mailbox, u
 
 /* Whether an operation runs (started and not yet ended). */
 MW_INTERNAL int mw_imap_running(const mw_imap_engine *e);
+/* The protocol state by the name the state hook reports ("NOT_AUTHENTICATED", "SELECTED"...;
+ * RFC 9051 section 3), for traces and tests. */
+MW_INTERNAL const char *mw_imap_engine_state_name(const mw_imap_engine *e);
 /* Last tagged result: 0 OK, 1 NO, 2 BAD, 3 BYE, -1 none yet; its text. */
 MW_INTERNAL int mw_imap_result_code(const mw_imap_engine *e);
 MW_INTERNAL const char *mw_imap_result_text(const mw_imap_engine *e);

@@ -10,6 +10,11 @@ int mw_imap_running(const mw_imap_engine *e)
     return mw_imap_op_open(e);
 }
 
+const char *mw_imap_engine_state_name(const mw_imap_engine *e)
+{
+    return mw_imap_state_name(e->state);
+}
+
 int mw_imap_result_code(const mw_imap_engine *e)
 {
     return e->result_cond;
