@@ -16,7 +16,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 nm=${NM:-nm}
 
 # Defined only in the test programs (tests/support/); never in a library users get.
-test_only=(mw_alloc_fail_at)
+test_only=(mw_alloc_fail_at mw_resolve_set_test_delay mw_sasl_set_test_nonce mw_mime_set_test_seed)
 
 [[ $# -ge 1 && $# -le 2 ]] || { echo "usage: $0 LIBDIR [static|shared]" >&2; exit 2; }
 libdir=$1 kind=${2:-}

@@ -129,12 +129,7 @@ const char *mw_imap_why(const mw_imap_engine *e)
 
 void mw_imap_push_event(mw_imap_engine *e, unsigned ev, unsigned err)
 {
-    if (e->ev_count == IMAP_MAX_EVENTS)
-        return; /* the application is not draining; updates are summarised in the state */
-    size_t i = (e->ev_head + e->ev_count) % IMAP_MAX_EVENTS;
-    e->ev[i] = ev;
-    e->everr[i] = err;
-    e->ev_count++;
+    mw_evq_push(&e->events, ev, err);
 }
 
 /* ---- operations ------------------------------------------------------------------------- */

@@ -194,16 +194,7 @@ static unsigned long eng_progress(void *eng)
 
 static unsigned eng_next_event(void *eng, unsigned *err)
 {
-    mw_imap_engine *e = eng;
-    while (e->ev_count > 0) {
-        unsigned ev = e->ev[e->ev_head];
-        *err = e->everr[e->ev_head];
-        e->ev_head = (e->ev_head + 1) % IMAP_MAX_EVENTS;
-        e->ev_count--;
-        if (ev)
-            return ev;
-    }
-    return 0;
+    return mw_evq_pop(&((mw_imap_engine *)eng)->events, err);
 }
 
 static int eng_expire(void *eng)

@@ -6,6 +6,7 @@
 #ifndef MW_IMAP_ENGINE_PRIV_H
 #define MW_IMAP_ENGINE_PRIV_H
 
+#include "../util/evq.h"
 #include "encode.h"
 #include "engine.h"
 
@@ -88,7 +89,6 @@ enum {
 };
 
 #define IMAP_MAX_INFLIGHT 128
-#define IMAP_MAX_EVENTS 64
 
 typedef struct mw_imap_cmd {
     unsigned tag;
@@ -224,8 +224,7 @@ struct mw_imap_engine {
     unsigned idle_intervals_left; /* 0: unlimited */
 
     /* events */
-    unsigned ev[IMAP_MAX_EVENTS], everr[IMAP_MAX_EVENTS];
-    size_t ev_head, ev_count;
+    mw_evq events;
     unsigned long progress;
 };
 

@@ -493,22 +493,3 @@ void mw_mime_free(mw_mime *m)
     mw_addr_vec_free(&m->rcpt);
     free(m);
 }
-
-void mw_mime_set_test_seed(mw_mime *m, const char *date, const char *message_id,
-                           const char *boundary)
-{
-    if (date)
-        mw_strlcpy(m->date, date, sizeof m->date);
-    if (message_id) {
-        if (message_id[0] == '<')
-            mw_strlcpy(m->msgid, message_id, sizeof m->msgid);
-        else
-            snprintf(m->msgid, sizeof m->msgid, "<%.300s>", message_id);
-    }
-    if (boundary)
-        mw_strlcpy(m->bseed, boundary, 68); /* "=_m" + 67: the 70 of RFC 2046 section 5.1.1 */
-    if (mw_mime_layout(m) != 0) {
-        m->failed = 1;
-        mw_strlcpy(m->detail, "out of memory", sizeof m->detail);
-    }
-}

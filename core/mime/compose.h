@@ -59,11 +59,4 @@ MW_INTERNAL const char *mw_mime_recipient(const mw_mime *m, size_t i);
 
 MW_INTERNAL void mw_mime_free(mw_mime *m);
 
-/* Tests only: fixed Date, Message-ID and boundary seed so the output is reproducible. Call
- * before the first mw_mime_read(); NULL keeps a value. message_id is wrapped in "<>" unless it
- * starts with '<'; boundary (bchars, RFC 2046 section 5.1.1; cut at 67) follows "=_m" / "=_a".
- * mw_mime_size() stays exact. If memory runs out, mw_mime_read() returns -1 ("out of memory"). */
-MW_INTERNAL void mw_mime_set_test_seed(mw_mime *m, const char *date, const char *message_id,
-                                       const char *boundary);
-
 #endif

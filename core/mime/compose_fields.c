@@ -9,13 +9,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
-
 #include <mailwire/common.h>
 
 #include "../util/str.h"
 #include "compose_private.h"
+#include "random.h"
 #include "sbuf.h"
 #include "utf8.h"
 
@@ -255,7 +253,7 @@ int mw_mime_random_hex(char *out, size_t bytes)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char r[32];
-    if (bytes > sizeof r || gnutls_rnd(GNUTLS_RND_NONCE, r, bytes) != 0)
+    if (bytes > sizeof r || mw_mime_random(r, bytes) != 0)
         return -1;
     for (size_t i = 0; i < bytes; i++) {
         out[2 * i] = hex[r[i] >> 4];

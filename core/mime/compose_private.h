@@ -50,7 +50,7 @@ struct mw_mime {
     size_t natts;
     char date[256];
     char msgid[320];
-    char bseed[72];
+    char bseed[33]; /* 32 random hex digits; boundaries are "=_m" / "=_a" and these */
     int smtputf8;
 
     /* Envelope. */
@@ -92,13 +92,12 @@ MW_INTERNAL unsigned mw_mime_check_charset(const char *cs, char *detail, size_t 
 MW_INTERNAL unsigned mw_mime_extra_headers(mw_mime *m, const char *s, char *detail, size_t size);
 /* The current local time in RFC 5322 section 3.3 form; 0 or -1. */
 MW_INTERNAL int mw_mime_date_now(char *out, size_t size);
-/* 2*bytes random lowercase hex digits plus a terminator (gnutls_rnd); 0 or -1. */
+/* 2*bytes random lowercase hex digits plus a terminator (mw_mime_random); 0 or -1. */
 MW_INTERNAL int mw_mime_random_hex(char *out, size_t bytes);
 /* Whether d can be the right-hand side of a Message-ID (RFC 5322 section 3.6.4). */
 MW_INTERNAL int mw_mime_valid_id_domain(const char *d);
 
-/* Build (or rebuild after a test seed) the segment list and the total size. Returns 0 or
- * ST_ERROR_OUT_OF_MEMORY. */
+/* Build the segment list and the total size. Returns 0 or ST_ERROR_OUT_OF_MEMORY. */
 MW_INTERNAL unsigned mw_mime_layout(mw_mime *m);
 MW_INTERNAL void mw_mime_layout_free(mw_mime *m);
 

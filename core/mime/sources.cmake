@@ -9,4 +9,5 @@ list(APPEND MAILWIRE_SOURCES
   mime/compose.c
   mime/compose_fields.c
   mime/compose_plan.c
+  mime/random.c
 )

@@ -5,7 +5,6 @@
 #include "resolve.h"
 #include "../util/alloc.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,31 +12,10 @@
 #ifndef _WIN32
 #include <netdb.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #endif
 
 #include "../util/str.h"
-
-static atomic_uint g_test_delay_ms;
-
-void mw_resolve_set_test_delay(unsigned ms)
-{
-    atomic_store(&g_test_delay_ms, ms);
-}
-
-static void test_delay(void)
-{
-    unsigned ms = atomic_load(&g_test_delay_ms);
-    if (!ms)
-        return;
-#ifdef _WIN32
-    Sleep(ms);
-#else
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-#endif
-}
 
 struct mw_resolve {
     mw_mutex_t lock;
@@ -51,15 +29,13 @@ struct mw_resolve {
     char host[];
 };
 
-static int lookup(const char *host, const char *port, int flags, struct addrinfo **out)
+static void tcp_hints(struct addrinfo *hints, int flags)
 {
-    struct addrinfo hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    hints.ai_flags = flags;
-    return getaddrinfo(host, port, &hints, out);
+    memset(hints, 0, sizeof *hints);
+    hints->ai_family = AF_UNSPEC;
+    hints->ai_socktype = SOCK_STREAM;
+    hints->ai_protocol = IPPROTO_TCP;
+    hints->ai_flags = flags;
 }
 
 static void release(mw_resolve *r)
@@ -78,9 +54,9 @@ static void release(mw_resolve *r)
 static void resolve_main(void *arg)
 {
     mw_resolve *r = arg;
-    struct addrinfo *ai = NULL;
-    test_delay();
-    int rc = lookup(r->host, r->port, AI_ADDRCONFIG, &ai);
+    struct addrinfo hints, *ai = NULL;
+    tcp_hints(&hints, AI_ADDRCONFIG);
+    int rc = mw_resolve_getaddrinfo(r->host, r->port, &hints, &ai);
     mw_mutex_lock(&r->lock);
     r->gai_err = rc;
     r->result = rc == 0 ? ai : NULL;
@@ -104,8 +80,9 @@ mw_resolve *mw_resolve_start(const char *host, uint16_t port, mw_wakeup *wake)
     r->wake = wake;
     mw_mutex_init(&r->lock);
     /* IP literals need no thread. */
-    struct addrinfo *ai = NULL;
-    if (lookup(host, r->port, AI_NUMERICHOST, &ai) == 0) {
+    struct addrinfo hints, *ai = NULL;
+    tcp_hints(&hints, AI_NUMERICHOST);
+    if (getaddrinfo(host, r->port, &hints, &ai) == 0) {
         r->result = ai;
         r->done = 1;
         r->refs = 1;

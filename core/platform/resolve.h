@@ -23,8 +23,16 @@ MW_INTERNAL int mw_resolve_poll(mw_resolve *r, struct addrinfo **ai, int *gai_er
 /* Drop interest in a running job; safe to close the wake-up channel afterwards. */
 MW_INTERNAL void mw_resolve_abandon(mw_resolve *r);
 
-/* Test hook: every resolver thread sleeps this long before getaddrinfo(), so tests can show
- * that nothing waits for DNS. 0 (the default) disables it. */
+/* The resolver thread's getaddrinfo() (resolve_gai.c). It has a file of its own so that the
+ * test programs can replace it (tests/support/resolve_hooks.c, linked ahead of the library,
+ * as the allocation hooks are): theirs can make the lookup slow on demand. */
+MW_INTERNAL int mw_resolve_getaddrinfo(const char *host, const char *port,
+                                       const struct addrinfo *hints, struct addrinfo **res);
+
+/* Test hook, defined only in the test programs (tests/support/resolve_hooks.c): every
+ * resolver thread sleeps this long before getaddrinfo(), so tests can show that nothing
+ * waits for DNS. 0 (the default) disables it. Library code must not call it:
+ * scripts/check-symbols.sh fails on the undefined reference. */
 MW_INTERNAL void mw_resolve_set_test_delay(unsigned ms);
 
 /* This host's name for SMTP's EHLO (RFC 5321 section 4.1.4 asks for the fully qualified

@@ -537,15 +537,3 @@ void mw_sasl_free(mw_sasl *m)
     mw_wipe(m, sizeof *m);
     free(m);
 }
-
-void mw_sasl_set_test_nonce(mw_sasl *m, const char *nonce)
-{
-    /* A nonce is printable ASCII without ',' (RFC 5802 section 7); anything else, or a
-     * nonce too long for the buffer, is ignored and a random one is used. */
-    if (!m || !nonce || !*nonce || strlen(nonce) > MW_SASL_NONCE_MAX)
-        return;
-    for (const char *p = nonce; *p; p++)
-        if (*p < 0x21 || *p > 0x7e || *p == ',')
-            return;
-    mw_strlcpy(m->nonce, nonce, sizeof m->nonce);
-}

@@ -111,9 +111,12 @@ MW_INTERNAL int mw_sasl_mech(const mw_sasl *m);
 /* Wipe every secret and free; NULL is fine. */
 MW_INTERNAL void mw_sasl_free(mw_sasl *m);
 
-/* Tests only: use this client nonce instead of a random one (RFC test vectors). Call it
- * before the client-first message. A nonce that is empty, longer than 64 characters, or holds
- * anything but printable ASCII without ',' (RFC 5802 section 7) is ignored. */
-MW_INTERNAL void mw_sasl_set_test_nonce(mw_sasl *m, const char *nonce);
+/* Test hook, defined only in the test programs (tests/support/sasl_hooks.c): the next SCRAM
+ * client-first message of this process uses this nonce instead of a random one (RFC test
+ * vectors); once, later ones are random again. NULL withdraws a nonce not yet used. A nonce
+ * SCRAM does not allow (empty, over 64 characters, anything but printable ASCII without ',')
+ * aborts the test program. Library code must not call it: scripts/check-symbols.sh fails on
+ * the undefined reference. */
+MW_INTERNAL void mw_sasl_set_test_nonce(const char *nonce);
 
 #endif

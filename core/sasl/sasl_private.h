@@ -8,7 +8,7 @@
 #include "../util/buf.h"
 #include "sasl.h"
 
-/* Longest client nonce we generate or accept from mw_sasl_set_test_nonce(). */
+/* Longest client nonce: ours are 32 characters, the test programs' fixed ones up to this. */
 #define MW_SASL_NONCE_MAX 64
 /* Largest SHA output we use (SHA-256). */
 #define MW_SASL_HASH_MAX 32
@@ -63,5 +63,15 @@ MW_INTERNAL unsigned mw_scram_prepare_password(const char *pass, char **out, cha
 MW_INTERNAL int mw_scram_client_first(mw_sasl *m);
 MW_INTERNAL int mw_scram_step(mw_sasl *m, const unsigned char *c, size_t n);
 MW_INTERNAL unsigned mw_scram_finish(mw_sasl *m, const unsigned char *data, size_t n);
+
+/* A fresh random client nonce (RFC 5802 section 5.1: printable, no ',') into out, which has
+ * room for MW_SASL_NONCE_MAX + 1 bytes. 0, or a negative GnuTLS error code. */
+MW_INTERNAL int mw_scram_random_nonce(char *out);
+
+/* The client nonce SCRAM uses (scram_nonce.c); as mw_scram_random_nonce(), which is all the
+ * library's version calls. It has a file of its own so that the test programs can replace it
+ * (tests/support/sasl_hooks.c, linked ahead of the library) with one that gives the fixed
+ * nonces of the RFC test vectors when a test asks (mw_sasl_set_test_nonce). */
+MW_INTERNAL int mw_scram_nonce(char *out);
 
 #endif

@@ -108,15 +108,24 @@ static void add_saslname(mw_buf *b, const char *s)
     }
 }
 
+_Static_assert((NONCE_BYTES + 2) / 3 * 4 <= MW_SASL_NONCE_MAX, "the nonce fits its buffer");
+
+int mw_scram_random_nonce(char *out)
+{
+    unsigned char raw[NONCE_BYTES];
+    int rc = gnutls_rnd(GNUTLS_RND_NONCE, raw, sizeof raw);
+    if (rc < 0)
+        return rc;
+    out[mw_b64_encode(raw, sizeof raw, out)] = 0;
+    return 0;
+}
+
 int mw_scram_client_first(mw_sasl *m)
 {
     if (!m->nonce[0]) {
-        unsigned char raw[NONCE_BYTES];
-        int rc = gnutls_rnd(GNUTLS_RND_NONCE, raw, sizeof raw);
+        int rc = mw_scram_nonce(m->nonce);
         if (rc < 0)
             return mw_sasl_fail(m, ST_ERROR_INTERNAL, "no random nonce: %s", gnutls_strerror(rc));
-        size_t n = mw_b64_encode(raw, sizeof raw, m->nonce);
-        m->nonce[n] = 0;
     }
     mw_buf bare, b;
     mw_sasl_buf_init(&bare);

@@ -2,4 +2,5 @@
 list(APPEND MAILWIRE_SOURCES
   sasl/sasl.c
   sasl/scram.c
+  sasl/scram_nonce.c
 )

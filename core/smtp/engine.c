@@ -177,15 +177,7 @@ int mw_smtp_push_exp(mw_smtp *e, enum smtp_expect x)
 
 void mw_smtp_push_event(mw_smtp *e, unsigned ev, unsigned err)
 {
-    /* A PROGRESS already queued is not repeated: the callback reads the current figures. */
-    for (unsigned i = 0; ev == MAILWIRE_EVENT_PROGRESS && i < e->ev_len; i++)
-        if (e->evq[(e->ev_head + i) % SMTP_EVQ] == ev)
-            return;
-    if (e->ev_len == SMTP_EVQ)
-        return;
-    unsigned at = (e->ev_head + e->ev_len++) % SMTP_EVQ;
-    e->evq[at] = ev;
-    e->everr[at] = err;
+    mw_evq_push(&e->events, ev, err);
 }
 
 /* ---- operation results ------------------------------------------------------------------ */
@@ -648,14 +640,7 @@ static unsigned long eng_progress(void *p)
 
 static unsigned eng_next_event(void *p, unsigned *err)
 {
-    mw_smtp *e = p;
-    if (e->ev_len == 0)
-        return 0;
-    unsigned ev = e->evq[e->ev_head];
-    *err = e->everr[e->ev_head];
-    e->ev_head = (e->ev_head + 1) % SMTP_EVQ;
-    e->ev_len--;
-    return ev;
+    return mw_evq_pop(&((mw_smtp *)p)->events, err);
 }
 
 static unsigned eng_connect(void *p)

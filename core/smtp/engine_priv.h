@@ -5,6 +5,7 @@
 
 #include "../sasl/sasl.h"
 #include "../util/buf.h"
+#include "../util/evq.h"
 #include "dot.h"
 #include "engine.h"
 #include "reply.h"
@@ -50,8 +51,6 @@ enum smtp_expect {
     EXP_QUIT
 };
 
-#define SMTP_EVQ 8
-
 struct mw_smtp {
     enum smtp_state state;
     uint32_t options;
@@ -90,8 +89,7 @@ struct mw_smtp {
     mw_buf last; /* its text */
 
     /* events for the session */
-    unsigned evq[SMTP_EVQ], everr[SMTP_EVQ];
-    unsigned ev_head, ev_len;
+    mw_evq events;
 
     /* transaction */
     mw_smtp_rcpt *rcpt;

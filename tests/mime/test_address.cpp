@@ -233,6 +233,7 @@ TEST(AddressVec, EveryAllocationFailureIsReportedWithoutALeak)
     for (int i = 0; i < 20; i++)
         list += "u" + std::to_string(i) + "@example.org, ";
     bool succeeded = false;
+    int failures = 0;
     for (long n = 0; !succeeded && n < 200; n++) {
         mw_addr_vec v;
         char detail[64] = "";
@@ -240,6 +241,7 @@ TEST(AddressVec, EveryAllocationFailureIsReportedWithoutALeak)
         unsigned err = mw_addr_vec_parse(list.c_str(), &v, detail, sizeof detail);
         bool failed = mw_alloc_fail_at(-1);
         if (failed) {
+            ++failures;
             EXPECT_EQ(err, static_cast<unsigned>(ST_ERROR_OUT_OF_MEMORY)) << n;
             EXPECT_STREQ(detail, "out of memory") << n;
             EXPECT_EQ(v.n, 0u) << n;
@@ -252,6 +254,8 @@ TEST(AddressVec, EveryAllocationFailureIsReportedWithoutALeak)
         mw_addr_vec_free(&v);
     }
     EXPECT_TRUE(succeeded);
+    // A hook that never fired would succeed at n = 0 having checked nothing.
+    EXPECT_GT(failures, 20) << "each of the 20 copies and the array's growth was made to fail";
 }
 
 TEST(AddressOne, TakesTheAddrSpecOfEachForm)

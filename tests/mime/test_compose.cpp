@@ -26,6 +26,7 @@ extern "C" {
 #include <mailwire/common.h>
 
 #include "core/mime/compose.h"
+#include "core/mime/random.h"
 #include "core/mime/utf8.h"
 #include "core/util/base64.h"
 #include "core/util/alloc.h"
@@ -37,9 +38,35 @@ namespace
 namespace fs = std::filesystem;
 using mwtest::Json;
 
+// What Compose() fixes, so that a message composes to the same bytes at every run: the Date
+// (given as lpszDate) and the random bytes behind the Message-ID and the boundaries (the test
+// programs' random source, tests/support/mime_hooks.c).
 const char *const kDate = "Sun, 22 Nov 2026 06:00:00 +0100";
-const char *const kMsgId = "<seed.1@example.org>";
-const char *const kSeed = "0123456789abcdef0123456789abcdef";
+const unsigned char kSeed[] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+const char *const kMsgId = "<0123456789abcdef0123456789abcdef@example.org>";
+
+// The seeded random source for the life of the object.
+struct Seeded {
+    Seeded()
+    {
+        mw_mime_set_test_seed(kSeed, sizeof kSeed);
+    }
+    ~Seeded()
+    {
+        mw_mime_set_test_seed(nullptr, 0);
+    }
+    Seeded(const Seeded &) = delete;
+    Seeded &operator=(const Seeded &) = delete;
+};
+
+// msg with the fixed Date unless it has its own.
+SMTPMESSAGE Dated(const SMTPMESSAGE &msg)
+{
+    SMTPMESSAGE m = msg;
+    if (!m.lpszDate)
+        m.lpszDate = kDate;
+    return m;
+}
 
 // A scratch directory for attachment and message files, removed at the end.
 class Scratch
@@ -169,10 +196,12 @@ void CheckWire(const std::string &s, bool ascii)
     }
 }
 
-// Compose with the test seed and read with buffers of 1, 7, 4096 and 65536 octets; all four
-// must give the same bytes, exactly mw_mime_size() of them.
-std::string Compose(const SMTPMESSAGE &msg, bool small_chunks = true)
+// Compose with the fixed Date and random bytes, and read with buffers of 1, 7, 4096 and 65536
+// octets; all four must give the same bytes, exactly mw_mime_size() of them.
+std::string Compose(const SMTPMESSAGE &in, bool small_chunks = true)
 {
+    Seeded seeded;
+    const SMTPMESSAGE msg = Dated(in);
     std::string first;
     std::vector<size_t> chunks = {65536, 4096, 7, 1};
     if (!small_chunks)
@@ -184,7 +213,6 @@ std::string Compose(const SMTPMESSAGE &msg, bool small_chunks = true)
         EXPECT_EQ(rc, 0u) << detail;
         if (rc)
             return "";
-        mw_mime_set_test_seed(m, kDate, kMsgId, kSeed);
         long err = 0;
         std::string out = ReadAll(m, chunk, &err);
         EXPECT_EQ(err, 0) << mw_mime_detail(m);
@@ -986,6 +1014,8 @@ TEST(Compose, AllocationFailures)
     msg.lpszAttachments = atts;
     std::string reference = Compose(msg);
     ASSERT_FALSE(reference.empty());
+    Seeded seeded;
+    msg = Dated(msg);
     int failures = 0;
     for (long n = 0; n < 10000; n++) {
         mw_alloc_fail_at(n);
@@ -995,7 +1025,6 @@ TEST(Compose, AllocationFailures)
         std::string out;
         long err = 0;
         if (rc == 0) {
-            mw_mime_set_test_seed(m, kDate, kMsgId, kSeed);
             out = ReadAll(m, 4096, &err);
             if (err) {
                 EXPECT_STREQ(mw_mime_detail(m), "out of memory");

@@ -39,8 +39,7 @@ unsigned RunExchange(const Exchange &x, std::string *why)
         return err;
     }
     mwtest::SaslPtr owner(m);
-    if (x.nonce)
-        mw_sasl_set_test_nonce(m, x.nonce);
+    mw_sasl_set_test_nonce(x.nonce); // NULL: none left over from a run that failed early
     std::vector<std::string> got;
     const unsigned char *r;
     size_t n;

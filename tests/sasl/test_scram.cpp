@@ -35,7 +35,7 @@ const char *const kSha256ServerFinal = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsj
 SaslPtr Sha1()
 {
     auto m = NewSasl(MW_SASL_SCRAM_SHA1, "user", "pencil");
-    mw_sasl_set_test_nonce(m.get(), kSha1Nonce);
+    mw_sasl_set_test_nonce(kSha1Nonce);
     return m;
 }
 
@@ -59,7 +59,7 @@ TEST(Scram, Rfc5802Sha1Exchange)
 TEST(Scram, Rfc7677Sha256Exchange)
 {
     auto m = NewSasl(MW_SASL_SCRAM_SHA256, "user", "pencil");
-    mw_sasl_set_test_nonce(m.get(), kSha256Nonce);
+    mw_sasl_set_test_nonce(kSha256Nonce);
     EXPECT_EQ(Initial(m.get()), std::string("n,,n=user,r=") + kSha256Nonce);
     EXPECT_EQ(Step(m.get(), kSha256ServerFirst), kSha256ClientFinal);
     EXPECT_EQ(Step(m.get(), kSha256ServerFinal), "");
@@ -234,7 +234,7 @@ TEST(Scram, ChallengeAfterVerificationFails)
 TEST(Scram, UserNameIsEscaped)
 {
     auto m = NewSasl(MW_SASL_SCRAM_SHA256, "a=b,c", "pencil");
-    mw_sasl_set_test_nonce(m.get(), kSha256Nonce);
+    mw_sasl_set_test_nonce(kSha256Nonce);
     EXPECT_EQ(Initial(m.get()), std::string("n,,n=a=3Db=2Cc,r=") + kSha256Nonce);
 }
 
@@ -259,7 +259,7 @@ TEST(Scram, PasswordIsNormalised)
     // "pen cil" give the same proof; so do a precomposed and a decomposed e-acute.
     auto proof = [](const char *pass) {
         auto m = NewSasl(MW_SASL_SCRAM_SHA1, "user", pass);
-        mw_sasl_set_test_nonce(m.get(), kSha1Nonce);
+        mw_sasl_set_test_nonce(kSha1Nonce);
         Initial(m.get());
         return Step(m.get(), kSha1ServerFirst);
     };
@@ -284,14 +284,6 @@ TEST(Scram, UnpreparablePasswordIsRefused)
     EXPECT_EQ(mw_sasl_new(&m, MW_SASL_SCRAM_SHA1, "user", "p\tw", nullptr, 0, d, sizeof d),
               ST_ERROR_INVALID_ARGUMENT);
     EXPECT_EQ(m, nullptr);
-}
-
-TEST(Scram, TestNonceRejectsCommaAndControlBytes)
-{
-    auto m = NewSasl(MW_SASL_SCRAM_SHA1, "user", "pencil");
-    mw_sasl_set_test_nonce(m.get(), "a,b");
-    std::string i = Initial(m.get());
-    EXPECT_EQ(i.size(), 12u + 32u) << i; // a random nonce instead
 }
 
 } // namespace
