@@ -63,6 +63,12 @@ typedef struct mw_engine_ops {
     /* The connection is gone (dropped after a fatal error, closed, or freed): the engine
      * ends any operation and refuses further ones with ST_ERROR_NOT_CONNECTED. Optional. */
     void (*closed)(void *eng);
+    /* Optional. Local work the operation must do before it can send more (SMTP scans a
+     * message for NUL bytes and over-long lines before its envelope): one bounded slice, so
+     * that no single MailwireExecute() runs long and the call that starts an operation stays
+     * O(1). Return 1 while more remains (the session then asks to be stepped again at once),
+     * 0 when there is none. */
+    int (*work)(void *eng);
     /* The cause of the last refused op call ("" when none); never NULL. */
     const char *(*why)(void *eng);
     /* The protocol answers each burst of commands with short replies and then waits: received

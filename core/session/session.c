@@ -422,6 +422,15 @@ static int step_open(mw_session *s)
         if (cancel_requested(s))
             return STEP_NEXT; /* an event callback or the trace cancelled: session_step() acts */
         s->want = 0;
+        s->local_work = 0;
+        if (s->eng_ops && s->eng_ops->work && s->eng_ops->work(s->eng)) {
+            /* One slice per step: a non-blocking caller gets control back (and is told to
+             * step again at once); a blocking wait loops straight on. The slice is progress
+             * for the deadline. */
+            s->local_work = 1;
+            arm_deadline(s);
+            return MW_STEP_WAIT;
+        }
         int fr = flush_output(s);
         if (fr == FLUSH_FAILED)
             return MW_STEP_FAILED;
@@ -599,8 +608,9 @@ void mw_session_wait_info(mw_session *s, mw_socket_t *sock, int *want, int *time
     if (s->phase == MW_PH_CONNECTING)
         *sock = s->conn.sock;
     /* Records GnuTLS already decrypted are invisible to poll(): step again at once. So is an
-     * operation that has not been stepped yet: nothing is known of what it will wait for. */
-    if (s->op_active && s->unstepped) {
+     * operation that has not been stepped yet (nothing is known of what it will wait for),
+     * and one whose engine has local work left. */
+    if (s->op_active && (s->unstepped || s->local_work)) {
         *timeout_ms = 0;
         return;
     }

@@ -51,6 +51,7 @@ struct mw_session {
     int64_t deadline; /* absolute mw_now_ms() time; 0: none */
     int want;         /* MW_WANT_* bits from the last WAIT */
     int unstepped;    /* begun but not stepped yet: want says nothing so far */
+    int local_work;   /* the engine has local work left (engine_ops.h: work): step again now */
 
     char *rbuf;
     size_t rpos, rlen;

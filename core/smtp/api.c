@@ -22,8 +22,6 @@
 /* Per-handle protocol state (owned by the session). */
 typedef struct smtp_client {
     mw_smtp *eng;
-    char *wcopy;        /* non-blocking SmtpWrite(): the bytes being sent */
-    mw_smtp_scan wscan; /* SmtpWrite(): NUL and line lengths of the message so far */
 } smtp_client;
 
 static void client_destroy(void *p)
@@ -32,7 +30,6 @@ static void client_destroy(void *p)
     if (!c)
         return;
     mw_smtp_free(c->eng);
-    free(c->wcopy);
     free(c);
 }
 
@@ -271,14 +268,11 @@ int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const char *lpszRecip
     }
     int is_file = dwOptions == SMTP_MESSAGE_FILE;
     size_t n = is_file ? 0 : cbMessage ? cbMessage : strlen(lpvMessage);
-    mw_smtp_scan sc;
     mw_smtp_source src;
     char why[400];
-    err = mw_smtp_message_source(&src, lpvMessage, n, is_file, mw_session_is_async(s), &sc, why,
-                                 sizeof why);
+    err = mw_smtp_message_source(&src, lpvMessage, n, is_file, why, sizeof why);
     int r = err ? mw_client_refuse(err, "%s", why)
-                : mw_smtp_send_source(hClient, from, (const char *const *)to.v, to.n, &src,
-                                      sc.has_8bit, sc.header_8bit);
+                : mw_smtp_send_source(hClient, from, (const char *const *)to.v, to.n, &src, 0, 0);
     free(from);
     mw_addr_vec_free(&to);
     return r;
@@ -302,8 +296,6 @@ int SmtpCreateMessage(HCLIENT hClient, const char *lpszFrom, uint64_t dwMessageS
                             (dwOptions & SMTP_CONTENT_SMTPUTF8) != 0};
     unsigned err = mw_smtp_op_mail(c->eng, &env);
     free(from);
-    if (!err)
-        mw_smtp_scan_init(&c->wscan);
     return start(s, err);
 }
 
@@ -329,38 +321,11 @@ int SmtpWrite(HCLIENT hClient, const void *lpBuffer, size_t cbBuffer)
         return SMTP_ERROR;
     if (!lpBuffer && cbBuffer)
         return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT, "lpBuffer is NULL");
-    const char *p = lpBuffer;
-    /* Checked before anything of this piece is queued, so a refusal leaves the message as
-     * it was: the caller may go on with a line break (security checklist item 39). */
-    mw_smtp_scan next = c->wscan;
-    mw_smtp_scan_update(&next, p, cbBuffer);
-    if (next.has_nul && !c->wscan.has_nul)
-        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT, "NUL byte in the message at offset %llu",
-                                (unsigned long long)next.nul_offset);
-    if (next.has_long_line && !c->wscan.has_long_line)
-        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
-                                "the line at offset %llu would be longer than %d octets (RFC 5321 "
-                                "section 4.5.3.1.6); nothing of this piece was sent",
-                                (unsigned long long)next.long_line_offset, MW_SMTP_MAX_LINE);
-    char *copy = NULL;
-    if (mw_session_is_async(s) && cbBuffer) {
-        /* The caller may reuse its buffer as soon as the call returns. */
-        if (!(copy = mw_malloc(cbBuffer)))
-            return mw_client_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
-        memcpy(copy, p, cbBuffer);
-        p = copy;
-    }
-    unsigned err = mw_smtp_op_write(c->eng, p, cbBuffer, 0);
-    if (err) {
-        free(copy);
-        return start(s, err);
-    }
-    c->wscan = next;
-    if (copy) {
-        free(c->wcopy);
-        c->wcopy = copy;
-    }
-    return start(s, err);
+    /* The engine scans the piece before any of it goes out, so a refusal (a NUL, a line over
+     * 998 octets: security checklist item 39) leaves the message as it was and the caller
+     * may go on with a line break. No copy: a non-blocking caller keeps the buffer until the
+     * operation has ended, as for every call. */
+    return start(s, mw_smtp_op_write(c->eng, lpBuffer, cbBuffer, 0));
 }
 
 int SmtpCloseMessage(HCLIENT hClient)

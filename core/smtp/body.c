@@ -28,24 +28,37 @@ unsigned mw_smtp_op_write(mw_smtp *e, const char *data, size_t len, int final)
     if (e->state != SMTP_ST_MAIL_OPEN && e->state != SMTP_ST_DATA_OPEN)
         return mw_smtp_refuse(e, ST_ERROR_INVALID_STATE,
                               "no transaction is open (SmtpCreateMessage first)");
-    if (len && memchr(data, '\0', len)) {
-        return mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT, "NUL byte in the message");
-    }
-    /* The span is handed out directly: sp/sl are the source's unread bytes. */
+    if (len && !data)
+        return mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT, "no data");
+    /* The piece is scanned in the steps before anything of it goes out (eng_work()); the
+     * state stays the transaction's until then, so a refusal leaves it open. */
     mw_smtp_close_source(e);
     e->sp = data;
     e->sl = len;
     e->src_end = 1; /* nothing beyond this span */
     e->body_final = final;
+    e->piece = data;
+    e->piece_left = len;
+    e->scan = e->wscan;
+    e->scanning = MW_SMTP_SCAN_PIECE;
+    e->op = MW_OP_RUNNING;
+    e->err = ST_ERROR_NONE;
+    e->detail[0] = 0;
+    return ST_ERROR_NONE;
+}
+
+void mw_smtp_piece_done(mw_smtp *e)
+{
     if (e->state == SMTP_ST_MAIL_OPEN) {
         mw_smtp_dot_init(&e->dot, 1);
-        if (mw_smtp_out_printf(e, "DATA") || mw_smtp_push_exp(e, EXP_DATA))
-            return mw_smtp_refuse(e, ST_ERROR_OUT_OF_MEMORY, "out of memory");
-        mw_smtp_begin_op(e, SMTP_ST_DATA_CMD);
-        return ST_ERROR_NONE;
+        if (mw_smtp_out_printf(e, "DATA") || mw_smtp_push_exp(e, EXP_DATA)) {
+            mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+            return;
+        }
+        mw_smtp_set_state(e, SMTP_ST_DATA_CMD);
+        return;
     }
-    mw_smtp_begin_op(e, SMTP_ST_BODY);
-    return ST_ERROR_NONE;
+    mw_smtp_set_state(e, SMTP_ST_BODY);
 }
 
 /* Send the next RCPT (lock-step), or decide what follows the last recipient reply. */

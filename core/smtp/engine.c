@@ -15,9 +15,9 @@
 #define OUT_KEEP 4096u
 
 static const char *const state_names[] = {
-    "NONE", "GREETING", "EHLO",      "HELO",      "STARTTLS", "TLS_HANDSHAKE", "READY",
-    "AUTH", "COMMAND",  "ENVELOPE",  "MAIL_OPEN", "DATA_CMD", "BODY",          "DATA_OPEN",
-    "BDAT", "DATA_END", "RSET_FAIL", "QUIT",      "CLOSED"};
+    "NONE",      "GREETING", "EHLO",     "HELO",      "STARTTLS",  "TLS_HANDSHAKE", "READY",
+    "SCAN",      "AUTH",     "COMMAND",  "ENVELOPE",  "MAIL_OPEN", "DATA_CMD",      "BODY",
+    "DATA_OPEN", "BDAT",     "DATA_END", "RSET_FAIL", "QUIT",      "CLOSED"};
 
 void mw_smtp_set_state(mw_smtp *e, enum smtp_state st)
 {
@@ -84,6 +84,7 @@ void mw_smtp_free(mw_smtp *e)
     mw_buf_free(&e->out);
     free(e->exp);
     mw_buf_free(&e->last);
+    free(e->scan_from);
     free(e->local_name);
     free(e->envid);
     free(e);
@@ -622,7 +623,7 @@ static int eng_status(void *p, unsigned *err, const char **detail)
     mw_smtp *e = p;
     *err = e->err;
     *detail = e->detail;
-    if (e->op == MW_OP_RUNNING && e->exp_len == 0 && e->opos == e->out.len &&
+    if (e->op == MW_OP_RUNNING && e->exp_len == 0 && e->opos == e->out.len && !e->scanning &&
         e->state != SMTP_ST_BODY && e->state != SMTP_ST_BDAT) {
         /* Nothing queued, nothing expected, no body to pull: a stuck operation would be a
          * bug; report it rather than hang. */
@@ -641,6 +642,108 @@ static unsigned long eng_progress(void *p)
 static unsigned eng_next_event(void *p, unsigned *err)
 {
     return mw_evq_pop(&((mw_smtp *)p)->events, err);
+}
+
+/* Bytes scanned per slice: about a millisecond of work, so no step runs long however large the
+ * message (a GUI's event loop stays responsive, the starting call stays O(1)). */
+#define SCAN_SLICE (1024u * 1024u)
+
+/* The scan refused the bytes (security checklist item 39, RFC 5322 section 2.3). */
+static int scan_refused(mw_smtp *e, const mw_smtp_scan *sc, const char *what)
+{
+    if (sc->has_nul) {
+        mw_smtp_fail(e, ST_ERROR_INVALID_ARGUMENT, 0, "NUL byte in the message at offset %llu%s",
+                     (unsigned long long)sc->nul_offset, what);
+        return 1;
+    }
+    if (sc->has_long_line) {
+        mw_smtp_fail(e, ST_ERROR_INVALID_ARGUMENT, 0,
+                     "the line at offset %llu is longer than %d octets (RFC 5321 section "
+                     "4.5.3.1.6); encode the content (quoted-printable or base64)%s",
+                     (unsigned long long)sc->long_line_offset, MW_SMTP_MAX_LINE, what);
+        return 1;
+    }
+    return 0;
+}
+
+/* One slice of a whole message's scan: 1 while more remains. */
+static int scan_message(mw_smtp *e)
+{
+    size_t budget = SCAN_SLICE;
+    while (budget > 0) {
+        if (e->sl == 0) {
+            long n = e->src.next(e->src.ctx, &e->sp);
+            if (n < 0) {
+                mw_smtp_fail(e, ST_ERROR_FILE, 0, "%s",
+                             e->src.detail ? e->src.detail(e->src.ctx) : "read error");
+                mw_smtp_set_state(e, SMTP_ST_READY);
+                return 0;
+            }
+            if (n == 0)
+                break;
+            e->sl = (size_t)n;
+        }
+        size_t k = e->sl < budget ? e->sl : budget;
+        mw_smtp_scan_update(&e->scan, e->sp, k);
+        e->sp += k;
+        e->sl -= k;
+        budget -= k;
+    }
+    if (budget == 0)
+        return 1;
+    e->scanning = MW_SMTP_SCAN_NONE;
+    e->sp = NULL;
+    e->sl = 0;
+    if (scan_refused(e, &e->scan, "")) {
+        mw_smtp_set_state(e, SMTP_ST_READY);
+        return 0;
+    }
+    if (!e->src.rewind || e->src.rewind(e->src.ctx)) {
+        mw_smtp_fail(e, ST_ERROR_FILE, 0, "the message cannot be read a second time: %s",
+                     e->src.detail ? e->src.detail(e->src.ctx) : "no rewind");
+        mw_smtp_set_state(e, SMTP_ST_READY);
+        return 0;
+    }
+    if (!e->bytes_total) /* a source that did not know its size does now */
+        e->bytes_total = e->scan_size = e->scan.offset;
+    (void)mw_smtp_scan_done(e);
+    return 0;
+}
+
+/* One slice of an SmtpWrite() piece's scan: 1 while more remains. */
+static int scan_piece(mw_smtp *e)
+{
+    size_t k = e->piece_left < SCAN_SLICE ? e->piece_left : SCAN_SLICE;
+    mw_smtp_scan_update(&e->scan, e->piece, k);
+    e->piece += k;
+    e->piece_left -= k;
+    if (e->piece_left > 0)
+        return 1;
+    e->scanning = MW_SMTP_SCAN_NONE;
+    /* Only what is new counts: a flaw an earlier piece left was refused with that piece. */
+    mw_smtp_scan fresh = e->scan;
+    fresh.has_nul = e->scan.has_nul && !e->wscan.has_nul;
+    fresh.has_long_line = e->scan.has_long_line && !e->wscan.has_long_line;
+    if (scan_refused(e, &fresh, "; nothing of this piece was sent"))
+        return 0; /* the state is the transaction's: it stays open */
+    e->wscan = e->scan;
+    mw_smtp_piece_done(e);
+    return 0;
+}
+
+static int eng_work(void *p)
+{
+    mw_smtp *e = p;
+    if (e->op != MW_OP_RUNNING)
+        return 0;
+    switch (e->scanning) {
+    case MW_SMTP_SCAN_MESSAGE:
+        return scan_message(e);
+    case MW_SMTP_SCAN_PIECE:
+        return scan_piece(e);
+    default:
+        return 0;
+    }
 }
 
 static unsigned eng_connect(void *p)
@@ -690,6 +793,7 @@ const mw_engine_ops mw_smtp_engine_ops = {
     .close = eng_close,
     .closed = eng_closed,
     .why = eng_why,
+    .work = eng_work,
     .ack_now = 1,
 };
 

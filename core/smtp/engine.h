@@ -29,8 +29,14 @@ typedef struct mw_smtp_source {
     long (*next)(void *ctx, const char **p);
     const char *(*detail)(void *ctx);
     void (*close)(void *ctx); /* may be NULL */
+    /* Start again from the first byte; 0, or -1 (detail() says why). Needed with scan. */
+    int (*rewind)(void *ctx);
     void *ctx;
     uint64_t total; /* size in octets when known (progress, SIZE=), else 0 */
+    /* The engine reads the whole message once before the envelope (in slices, during the
+     * steps): a NUL or a line over 998 octets refuses it with nothing sent, and 8-bit bytes
+     * decide BODY=8BITMIME and SMTPUTF8 (the envelope's need_* flags are then ignored). */
+    int scan;
 } mw_smtp_source;
 
 /* Result of one RCPT. */
@@ -67,7 +73,9 @@ MW_INTERNAL unsigned mw_smtp_op_send(mw_smtp *e, const mw_smtp_envelope *env, mw
 MW_INTERNAL unsigned mw_smtp_op_mail(mw_smtp *e, const mw_smtp_envelope *env);
 MW_INTERNAL unsigned mw_smtp_op_rcpt(mw_smtp *e, const char *addr);
 /* Append body bytes (data must stay valid until the operation ends); final: end the message
- * after them and wait for the server's verdict. */
+ * after them and wait for the server's verdict. The bytes are scanned in the steps before any
+ * of them is sent: a NUL, or a line that would pass 998 octets counting what earlier pieces
+ * left open, fails the operation with ST_ERROR_INVALID_ARGUMENT and the transaction open. */
 MW_INTERNAL unsigned mw_smtp_op_write(mw_smtp *e, const char *data, size_t len, int final);
 /* Simple commands. kind: MW_SMTP_CMD_*. */
 enum {

@@ -9,6 +9,7 @@
 #include "dot.h"
 #include "engine.h"
 #include "reply.h"
+#include "source.h"
 
 /* Protocol states; changed only by set_state() (engine.c). */
 enum smtp_state {
@@ -19,6 +20,7 @@ enum smtp_state {
     SMTP_ST_STARTTLS,      /* STARTTLS sent, 220 awaited */
     SMTP_ST_TLS_HANDSHAKE, /* go-ahead received; the session runs the handshake */
     SMTP_ST_READY,         /* idle between operations, no transaction */
+    SMTP_ST_SCAN,          /* reading a message before its envelope (mw_smtp_scan_work()) */
     SMTP_ST_AUTH,          /* AUTH exchange */
     SMTP_ST_COMMAND,       /* one simple command (RSET, NOOP, VRFY, EXPN, raw) */
     SMTP_ST_ENVELOPE,      /* MAIL / RCPT (/ DATA) replies awaited */
@@ -118,6 +120,16 @@ struct mw_smtp {
     int acks_at_once; /* the session acknowledges received data at once: no hold needed */
     int bdat_failed;
 
+    /* local work before sending (engine_ops.h: work) */
+    int scanning;       /* MW_SMTP_SCAN_* */
+    mw_smtp_scan scan;  /* the message (or, for pieces, the transaction so far: wscan) */
+    mw_smtp_scan wscan; /* SmtpWrite(): what the pieces accepted so far hold */
+    char *scan_from;    /* the message's sender, until its envelope is queued */
+    uint64_t scan_size; /* its SIZE= */
+    int scan_utf8;      /* its addresses need SMTPUTF8 */
+    const char *piece;  /* SmtpWrite(): the piece being scanned */
+    size_t piece_left;
+
     /* DSN */
     uint32_t dsn;
     char *envid;
@@ -126,6 +138,14 @@ struct mw_smtp {
     mw_sasl *sasl;
     int auth_cancelled;
 };
+
+enum { MW_SMTP_SCAN_NONE = 0, MW_SMTP_SCAN_MESSAGE = 1, MW_SMTP_SCAN_PIECE = 2 };
+
+/* envelope.c: the message scan is complete: check what it needs against the server and queue
+ * the envelope (0), or fail the operation (-1). */
+MW_INTERNAL int mw_smtp_scan_done(mw_smtp *e);
+/* body.c: the SmtpWrite() piece scan is complete and clean: send it. */
+MW_INTERNAL void mw_smtp_piece_done(mw_smtp *e);
 
 /* engine.c helpers used by auth.c */
 MW_INTERNAL void mw_smtp_set_state(mw_smtp *e, enum smtp_state st);

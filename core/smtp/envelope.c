@@ -113,8 +113,8 @@ static int want_dsn(const mw_smtp *e)
     return e->dsn != 0 || e->envid != NULL;
 }
 
-/* Check what the envelope needs against what the server offers; nothing is sent on error. */
-static unsigned check_envelope(mw_smtp *e, const mw_smtp_envelope *env, int *utf8)
+/* Check the addresses (and whether they need SMTPUTF8); nothing is sent on error. */
+static unsigned check_addresses(mw_smtp *e, const mw_smtp_envelope *env, int *utf8)
 {
     char d[200];
     if (mw_smtp_check_address(env->from, strlen(env->from), 1, d, sizeof d)) {
@@ -128,13 +128,21 @@ static unsigned check_envelope(mw_smtp *e, const mw_smtp_envelope *env, int *utf
         if (!is_ascii(env->rcpts[i]))
             *utf8 = 1;
     }
+    return ST_ERROR_NONE;
+}
+
+/* Check what the envelope needs against what the server offers; nothing is sent on error.
+ * content: also what depends on the message's bytes (8-bit data), which a scanned message
+ * only knows once its scan is done. */
+static unsigned check_caps(mw_smtp *e, const mw_smtp_envelope *env, int utf8, int content)
+{
     uint32_t f = e->ehlo ? e->caps.flags : 0;
-    if (*utf8 && !(f & SMTP_EXTOPT_SMTPUTF8)) {
+    if (utf8 && !(f & SMTP_EXTOPT_SMTPUTF8)) {
         return mw_smtp_refuse(
             e, ST_ERROR_NOT_SUPPORTED,
             "the message needs SMTPUTF8 (RFC 6531), which the server does not offer");
     }
-    if (env->need_8bit && !(f & SMTP_EXTOPT_8BITMIME)) {
+    if (content && env->need_8bit && !(f & SMTP_EXTOPT_8BITMIME)) {
         return mw_smtp_refuse(e, ST_ERROR_NOT_SUPPORTED,
                               "the message has 8-bit content; the server does not offer 8BITMIME");
     }
@@ -150,6 +158,12 @@ static unsigned check_envelope(mw_smtp *e, const mw_smtp_envelope *env, int *utf
                               (unsigned long long)e->caps.size_limit);
     }
     return ST_ERROR_NONE;
+}
+
+static unsigned check_envelope(mw_smtp *e, const mw_smtp_envelope *env, int *utf8)
+{
+    unsigned err = check_addresses(e, env, utf8);
+    return err ? err : check_caps(e, env, *utf8, 1);
 }
 
 static int out_mail(mw_smtp *e, const mw_smtp_envelope *env, int utf8)
@@ -240,28 +254,10 @@ static void reset_transfer(mw_smtp *e)
     e->pend_err = 0;
 }
 
-unsigned mw_smtp_op_send(mw_smtp *e, const mw_smtp_envelope *env, mw_smtp_source *src)
+/* Queue the envelope of a whole-message send (the recipients are in e->rcpt already) and
+ * start the operation. 0, or -1 when out of memory (nothing queued then). */
+static int queue_send(mw_smtp *e, const mw_smtp_envelope *env, int utf8)
 {
-    int utf8 = 0;
-    unsigned err = mw_smtp_check_start(e);
-    if (!err && e->state != SMTP_ST_READY)
-        err = mw_smtp_refuse(e, ST_ERROR_INVALID_STATE, "a transaction is open (state %s)",
-                             mw_smtp_state_name(e));
-    else if (!err && env->nrcpt == 0)
-        err = mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT, "no recipients");
-    else if (!err)
-        err = check_envelope(e, env, &utf8);
-    if (err) {
-        if (src->close)
-            src->close(src->ctx);
-        return err;
-    }
-    reset_transfer(e);
-    mw_smtp_clear_rcpts(e);
-    e->tx_api = 0;
-    e->src = *src;
-    e->have_src = 1;
-    e->bytes_total = src->total;
     e->pipelining = e->ehlo && (e->caps.flags & SMTP_EXTOPT_PIPELINING) &&
                     !(e->options & SMTP_OPTION_NOPIPELINING);
     e->use_bdat =
@@ -274,9 +270,6 @@ unsigned mw_smtp_op_send(mw_smtp *e, const mw_smtp_envelope *env, mw_smtp_source
     e->bdat_in_batch = e->pipelining && e->use_bdat && !(e->options & SMTP_OPTION_ALLRECIPIENTS);
     mw_smtp_dot_init(&e->dot, !e->use_bdat);
     e->body_final = 1;
-    for (size_t i = 0; i < env->nrcpt; i++)
-        if (add_rcpt(e, env->rcpts[i]))
-            goto nomem;
     if (out_mail(e, env, utf8) || mw_smtp_push_exp(e, EXP_MAIL))
         goto nomem;
     if (e->pipelining) {
@@ -288,13 +281,80 @@ unsigned mw_smtp_op_send(mw_smtp *e, const mw_smtp_envelope *env, mw_smtp_source
             goto nomem;
     }
     mw_smtp_begin_op(e, e->bdat_in_batch ? SMTP_ST_BDAT : SMTP_ST_ENVELOPE);
-    return ST_ERROR_NONE;
+    return 0;
 nomem:
     /* Nothing has been lent to the session yet: drop what was queued. */
     mw_smtp_out_drop(e);
     e->exp_len = 0;
+    return -1;
+}
+
+unsigned mw_smtp_op_send(mw_smtp *e, const mw_smtp_envelope *env, mw_smtp_source *src)
+{
+    int utf8 = 0;
+    unsigned err = mw_smtp_check_start(e);
+    if (!err && e->state != SMTP_ST_READY)
+        err = mw_smtp_refuse(e, ST_ERROR_INVALID_STATE, "a transaction is open (state %s)",
+                             mw_smtp_state_name(e));
+    else if (!err && env->nrcpt == 0)
+        err = mw_smtp_refuse(e, ST_ERROR_INVALID_ARGUMENT, "no recipients");
+    else if (!err)
+        err = check_addresses(e, env, &utf8);
+    if (!err) /* the message's bytes are known once scanned; the rest is checked now */
+        err = check_caps(e, env, utf8, !src->scan);
+    if (err) {
+        if (src->close)
+            src->close(src->ctx);
+        return err;
+    }
+    reset_transfer(e);
+    mw_smtp_clear_rcpts(e);
+    e->tx_api = 0;
+    e->src = *src;
+    e->have_src = 1;
+    e->bytes_total = src->total;
+    for (size_t i = 0; i < env->nrcpt; i++)
+        if (add_rcpt(e, env->rcpts[i]))
+            goto nomem;
+    if (src->scan) {
+        /* The message is read once before anything is sent (mw_smtp_scan_work()): the
+         * envelope needs what it finds, and a NUL or an over-long line refuses the message
+         * before the envelope. The start stays O(1); the scan runs in slices in the steps. */
+        free(e->scan_from);
+        if (mw_strdup_opt(&e->scan_from, env->from))
+            goto nomem;
+        e->scan_size = env->size;
+        e->scan_utf8 = utf8;
+        mw_smtp_scan_init(&e->scan);
+        e->scanning = MW_SMTP_SCAN_MESSAGE;
+        mw_smtp_begin_op(e, SMTP_ST_SCAN);
+        return ST_ERROR_NONE;
+    }
+    if (queue_send(e, env, utf8))
+        goto nomem;
+    return ST_ERROR_NONE;
+nomem:
+    mw_smtp_clear_rcpts(e);
     mw_smtp_close_source(e);
     return oom(e);
+}
+
+int mw_smtp_scan_done(mw_smtp *e)
+{
+    mw_smtp_envelope env = {e->scan_from,       NULL, 0, e->scan_size, e->scan.has_8bit,
+                            e->scan.header_8bit};
+    int utf8 = e->scan_utf8 || e->scan.header_8bit;
+    unsigned err = check_caps(e, &env, utf8, 1);
+    if (err) {
+        mw_smtp_fail(e, err, 0, "%s", e->why);
+        mw_smtp_set_state(e, SMTP_ST_READY);
+        return -1;
+    }
+    if (queue_send(e, &env, utf8)) {
+        mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+        return -1;
+    }
+    return 0;
 }
 
 unsigned mw_smtp_op_mail(mw_smtp *e, const mw_smtp_envelope *env)
@@ -311,6 +371,7 @@ unsigned mw_smtp_op_mail(mw_smtp *e, const mw_smtp_envelope *env)
         return err;
     reset_transfer(e);
     mw_smtp_clear_rcpts(e);
+    mw_smtp_scan_init(&e->wscan); /* what SmtpWrite() pieces hold, from the first on */
     e->tx_api = 1;
     e->tx_utf8 = utf8;
     e->bytes_total = env->size;

@@ -1,6 +1,7 @@
 /* Message sources; see source.h. */
 #ifndef _WIN32
 #define _FILE_OFFSET_BITS 64
+#define _POSIX_C_SOURCE 200809L /* fseeko, ftello */
 #endif
 #include "source.h"
 
@@ -77,9 +78,8 @@ void mw_smtp_scan_update(mw_smtp_scan *sc, const char *p, size_t n)
 /* ---- memory ----------------------------------------------------------------------------- */
 
 typedef struct mem_src {
-    const char *p;
-    size_t n;
-    char *owned;
+    const char *start, *p;
+    size_t size, n;
 } mem_src;
 
 static long mem_next(void *ctx, const char **p)
@@ -93,29 +93,30 @@ static long mem_next(void *ctx, const char **p)
     return (long)n;
 }
 
-static void mem_close(void *ctx)
+static int mem_rewind(void *ctx)
 {
     mem_src *m = ctx;
-    free(m->owned);
-    free(m);
+    m->p = m->start;
+    m->n = m->size;
+    return 0;
 }
 
-unsigned mw_smtp_source_memory(mw_smtp_source *src, const char *p, size_t n, int copy)
+static void mem_close(void *ctx)
+{
+    free(ctx);
+}
+
+unsigned mw_smtp_source_memory(mw_smtp_source *src, const char *p, size_t n)
 {
     mem_src *m = mw_calloc(1, sizeof *m);
-    if (!m || (copy && n && !(m->owned = mw_malloc(n)))) {
-        free(m);
+    if (!m)
         return ST_ERROR_OUT_OF_MEMORY;
-    }
-    if (copy && n) {
-        memcpy(m->owned, p, n);
-        p = m->owned;
-    }
-    m->p = p;
-    m->n = n;
+    m->start = m->p = p;
+    m->size = m->n = n;
     memset(src, 0, sizeof *src);
     src->next = mem_next;
     src->close = mem_close;
+    src->rewind = mem_rewind;
     src->ctx = m;
     src->total = n;
     return ST_ERROR_NONE;
@@ -141,6 +142,17 @@ static long file_next(void *ctx, const char **p)
     return (long)n;
 }
 
+static int file_rewind(void *ctx)
+{
+    file_src *fs = ctx;
+    if (fseek(fs->f, 0, SEEK_SET) != 0) {
+        snprintf(fs->detail, sizeof fs->detail, "seek: %s", strerror(errno));
+        return -1;
+    }
+    clearerr(fs->f);
+    return 0;
+}
+
 static const char *file_detail(void *ctx)
 {
     return ((file_src *)ctx)->detail;
@@ -154,8 +166,7 @@ static void file_close(void *ctx)
     free(fs);
 }
 
-unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, mw_smtp_scan *scan, char *why,
-                             size_t why_size)
+unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, char *why, size_t why_size)
 {
     file_src *fs = mw_malloc(sizeof *fs);
     if (!fs)
@@ -167,16 +178,17 @@ unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, mw_smtp_scan
         free(fs);
         return ST_ERROR_FILE;
     }
-    uint64_t total = 0;
-    size_t n;
-    if (scan)
-        mw_smtp_scan_init(scan);
-    while ((n = fread(fs->buf, 1, sizeof fs->buf, fs->f)) > 0) {
-        total += n;
-        if (scan)
-            mw_smtp_scan_update(scan, fs->buf, n);
-    }
-    if (ferror(fs->f) || fseek(fs->f, 0, SEEK_SET) != 0) {
+    /* The size for SIZE= and the progress, without reading the file: the engine reads it in
+     * slices during the steps (the scan), so opening it stays O(1). */
+    long long size = -1;
+#ifdef _WIN32
+    if (_fseeki64(fs->f, 0, SEEK_END) == 0)
+        size = (long long)_ftelli64(fs->f);
+#else
+    if (fseeko(fs->f, 0, SEEK_END) == 0)
+        size = (long long)ftello(fs->f);
+#endif
+    if (size < 0 || fseek(fs->f, 0, SEEK_SET) != 0) {
         snprintf(why, why_size, "%s: %s", path, strerror(errno));
         file_close(fs);
         return ST_ERROR_FILE;
@@ -185,40 +197,21 @@ unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, mw_smtp_scan
     src->next = file_next;
     src->detail = file_detail;
     src->close = file_close;
+    src->rewind = file_rewind;
     src->ctx = fs;
-    src->total = total;
+    src->total = (uint64_t)size;
     return ST_ERROR_NONE;
 }
 
 unsigned mw_smtp_message_source(mw_smtp_source *src, const void *msg, size_t len, int is_file,
-                                int copy, mw_smtp_scan *sc, char *why, size_t why_size)
+                                char *why, size_t why_size)
 {
-    unsigned err;
     why[0] = 0;
-    if (is_file) {
-        err = mw_smtp_source_file(src, msg, sc, why, why_size);
-        if (err)
-            return err;
-    } else {
-        mw_smtp_scan_init(sc);
-        mw_smtp_scan_update(sc, msg, len);
-    }
-    if (sc->has_nul) {
-        snprintf(why, why_size, "NUL byte in the message at offset %llu",
-                 (unsigned long long)sc->nul_offset);
-        err = ST_ERROR_INVALID_ARGUMENT;
-    } else if (sc->has_long_line) {
-        snprintf(why, why_size,
-                 "the line at offset %llu is longer than %d octets (RFC 5321 section "
-                 "4.5.3.1.6); encode the content (quoted-printable or base64)",
-                 (unsigned long long)sc->long_line_offset, MW_SMTP_MAX_LINE);
-        err = ST_ERROR_INVALID_ARGUMENT;
-    } else if (!is_file) {
-        err = mw_smtp_source_memory(src, msg, len, copy);
-    } else {
-        return ST_ERROR_NONE;
-    }
-    if (err && is_file)
-        src->close(src->ctx);
+    unsigned err = is_file ? mw_smtp_source_file(src, msg, why, why_size)
+                           : mw_smtp_source_memory(src, msg, len);
+    if (!err)
+        src->scan = 1;
+    else if (err == ST_ERROR_OUT_OF_MEMORY)
+        snprintf(why, why_size, "out of memory");
     return err;
 }

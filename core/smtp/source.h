@@ -28,21 +28,20 @@ typedef struct mw_smtp_scan {
 MW_INTERNAL void mw_smtp_scan_init(mw_smtp_scan *sc);
 MW_INTERNAL void mw_smtp_scan_update(mw_smtp_scan *sc, const char *p, size_t n);
 
-/* A source over p[0..n). With copy the bytes are copied first (non-blocking calls, where the
- * caller's buffer may go away before the transfer). Returns ST_ERROR_NONE or an error. */
-MW_INTERNAL unsigned mw_smtp_source_memory(mw_smtp_source *src, const char *p, size_t n, int copy);
-/* A source reading the file at path in chunks; scan (may be NULL) receives a scan of the
- * whole file, made before the transfer. Returns ST_ERROR_NONE, ST_ERROR_OUT_OF_MEMORY, or
- * ST_ERROR_FILE with the cause in why. */
-MW_INTERNAL unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, mw_smtp_scan *scan,
-                                         char *why, size_t why_size);
+/* A source over p[0..n), which the caller keeps valid until the operation ends (no copy:
+ * starting a send stays O(1) whatever the size). Returns ST_ERROR_NONE or an error. */
+MW_INTERNAL unsigned mw_smtp_source_memory(mw_smtp_source *src, const char *p, size_t n);
+/* A source reading the file at path in chunks; its size comes from the file system, it is not
+ * read here. Returns ST_ERROR_NONE, ST_ERROR_OUT_OF_MEMORY, or ST_ERROR_FILE with the cause in
+ * why. */
+MW_INTERNAL unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, char *why,
+                                         size_t why_size);
 
-/* SmtpSendMessage()'s message, msg[0..len) or (is_file) the file named msg: a source over it
- * (copied first with copy) and *sc its scan, which the envelope needs (BODY=8BITMIME,
- * SMTPUTF8). A NUL or a line over 998 octets is refused before anything is sent (security
- * checklist item 39). ST_ERROR_NONE, or the error with its cause in why (no source then). */
+/* SmtpSendMessage()'s message, msg[0..len) or (is_file) the file named msg, as a source the
+ * engine scans before the envelope (src->scan: a NUL or a line over 998 octets is refused
+ * before anything is sent, security checklist item 39; 8-bit bytes decide BODY=8BITMIME and
+ * SMTPUTF8). ST_ERROR_NONE, or the error with its cause in why (no source then). */
 MW_INTERNAL unsigned mw_smtp_message_source(mw_smtp_source *src, const void *msg, size_t len,
-                                            int is_file, int copy, mw_smtp_scan *sc, char *why,
-                                            size_t why_size);
+                                            int is_file, char *why, size_t why_size);
 
 #endif

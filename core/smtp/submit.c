@@ -81,7 +81,11 @@ int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage
         return SMTP_ERROR;
     }
     ms->m = m;
-    mw_smtp_source src = {mime_next, mime_detail, mime_close, ms, mw_mime_size(m)};
+    mw_smtp_source src = {.next = mime_next,
+                          .detail = mime_detail,
+                          .close = mime_close,
+                          .ctx = ms,
+                          .total = mw_mime_size(m)};
 
     /* A user name means AUTH, which needs ESMTP (SocketTools). */
     uint32_t options = lpServer->dwOptions | (auth ? SMTP_OPTION_EXTENDED : 0);

@@ -292,8 +292,11 @@ typedef struct _SECURITYINFO {
  * no callback runs inside it, and MailwireGetPollInfo() then reports a timeout of 0 ("call
  * MailwireExecute() now"), which sends the commands. Both faces run the same operation: a
  * blocking call and a non-blocking one driven to its end give the same results, errors and
- * output. Output pointers and buffers passed to a call that returned MAILWIRE_IN_PROGRESS
- * must stay valid until the operation has ended; they are filled before it ends.
+ * output. Buffers and pointers passed to a call that returned MAILWIRE_IN_PROGRESS, input and
+ * output alike (a message to send, a buffer to fill), must stay valid until the operation
+ * has ended: the library neither copies large inputs (starting an operation stays O(1),
+ * whatever its size) nor fills outputs before the operation's end. Strings naming things
+ * (hosts, addresses, mailbox names, commands) are copied by the call.
  * @{
  */
 #define MAILWIRE_ERROR (-1)    /**< The call failed; see the last error. */

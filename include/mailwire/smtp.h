@@ -361,9 +361,11 @@ MAILWIRE_API int SmtpDisconnect(HCLIENT hClient);
  * @param lpszRecipients addresses separated by commas or semicolons (display names allowed);
  *                       at least one. Copied.
  * @param lpvMessage     the message, or with SMTP_MESSAGE_FILE a file path (UTF-8). A memory
- *                       message on a non-blocking session is copied, so the caller may free
- *                       it on return; a file is read once to scan it and again while it is
- *                       sent, and stays open until the transfer ends.
+ *                       message is not copied: on a non-blocking session it must stay valid
+ *                       until the operation has ended (common.h). The message is read once
+ *                       before the envelope, in slices during the steps (so starting the
+ *                       operation stays O(1) whatever its size), and again while it is sent;
+ *                       a file stays open until the transfer ends.
  * @param cbMessage      its size; 0 with SMTP_MESSAGE_MEMORY: a NUL-terminated string.
  * @param dwOptions      SMTP_MESSAGE_MEMORY or SMTP_MESSAGE_FILE (other values:
  *                       ST_ERROR_INVALID_ARGUMENT).
@@ -501,9 +503,10 @@ MAILWIRE_API int SmtpAddRecipient(HCLIENT hClient, const char *lpszAddress);
  * (e.g. with a line break).
  * @param hClient  a session with an open transaction (after SmtpCreateMessage() and
  *                 SmtpAddRecipient()).
- * @param lpBuffer the bytes; NULL only with cbBuffer 0. On a non-blocking session they are
- *                 copied, so the buffer may be reused on return; a blocking call is done
- *                 with them when it returns.
+ * @param lpBuffer the bytes; NULL only with cbBuffer 0. Not copied: on a non-blocking
+ *                 session they must stay valid until the operation has ended (common.h); a
+ *                 blocking call is done with them when it returns. They are scanned in the
+ *                 steps before any of them is sent.
  * @param cbBuffer the number of bytes (0 is allowed).
  * @return 0 once all bytes are handed to the connection; SMTP_IN_PROGRESS (non-blocking);
  *         SMTP_ERROR: ST_ERROR_INVALID_ARGUMENT, ST_ERROR_INVALID_STATE (no transaction open),

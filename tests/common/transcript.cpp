@@ -717,9 +717,12 @@ class Run
         }
     }
 
-    // Send everything the engine lends, as the session does before it reads.
+    // Send everything the engine lends, as the session does before it reads: first its local
+    // work (engine_ops.h: work), slice by slice, as the session steps it.
     void Pump(int line)
     {
+        while (ops_.work && ops_.work(eng_))
+            Drain();
         for (;;) {
             const char *p = nullptr;
             size_t secret_from = static_cast<size_t>(-1);

@@ -344,8 +344,10 @@ TEST(SmtpReal, NonBlockingTransactionApi)
     for (size_t off = 0; off < msg.size(); off += 5) {
         buf = msg.substr(off, 5);
         ASSERT_EQ(SmtpWrite(h, buf.data(), buf.size()), SMTP_IN_PROGRESS);
-        buf.assign(buf.size(), '#'); // the library must have copied it
         ASSERT_EQ(pump(), 0) << MailwireGetLastErrorDetail();
+        // The buffer is the caller's until the operation has ended (common.h); after that
+        // the library no longer reads it.
+        buf.assign(buf.size(), '#');
     }
     ASSERT_EQ(SmtpCloseMessage(h), SMTP_IN_PROGRESS);
     ASSERT_EQ(pump(), 0) << MailwireGetLastErrorDetail();

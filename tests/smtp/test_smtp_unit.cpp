@@ -420,7 +420,7 @@ TEST(SmtpEngine, EveryAllocationFailureIsClean)
         if (ok) {
             mw_smtp_source src;
             const std::string msg = "Subject: x\r\n\r\n.body\r\n";
-            if (mw_smtp_source_memory(&src, msg.data(), msg.size(), 1) == 0) {
+            if (mw_smtp_source_memory(&src, msg.data(), msg.size()) == 0) {
                 const char *r[] = {"a@b", "c@d"};
                 mw_smtp_envelope env = {"x@y", r, 2, msg.size(), 0, 0};
                 if (mw_smtp_op_send(e, &env, &src) == 0) {

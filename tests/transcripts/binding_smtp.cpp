@@ -226,12 +226,18 @@ class SmtpBinding : public Binding
         std::string body = send ? a.Get("body") : "";
         uint64_t size = a.Number("size", send ? body.size() : 0);
         int need_8bit = a.Flag("8bit"), need_smtputf8 = a.Flag("smtputf8");
+        long long scan = a.Number("scan", 1);
         a.Done();
         mw_smtp_envelope env = {from, rcpts.data(), rcpts.size(), size, need_8bit, need_smtputf8};
         if (!send)
             return mw_smtp_op_mail(e_, &env);
+        // The engine reads the message until the operation ends (no copy): it lives as long
+        // as the binding. It is scanned first, as SmtpSendMessage() has it (src.scan), unless
+        // the transcript gives the need flags itself (scan=0, as SmtpSubmitMessage() does).
+        const char *kept = Keep(body);
         mw_smtp_source src;
-        unsigned err = mw_smtp_source_memory(&src, body.data(), body.size(), 1);
+        unsigned err = mw_smtp_source_memory(&src, kept, body.size());
+        src.scan = static_cast<int>(scan);
         return err ? err : mw_smtp_op_send(e_, &env, &src);
     }
 
