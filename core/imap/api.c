@@ -204,8 +204,7 @@ int ImapGetCapabilities(HCLIENT hClient, char *lpszBuffer, size_t nSize)
     if (n >= nSize)
         return mw_imap_api_refuse(ST_ERROR_INVALID_ARGUMENT, "the buffer is too small");
     memcpy(lpszBuffer, caps, n + 1);
-    mw_set_error(ST_ERROR_NONE, NULL);
-    return 0;
+    return 0; /* a getter: the last error stays as it was (common.h) */
 }
 
 int ImapCancel(HCLIENT hClient)

@@ -165,8 +165,7 @@ int ImapGetNextMailbox(HCLIENT hClient, IMAPMAILBOXINFO *lpInfo)
     unsigned err = mw_imap_next_mailbox(c->e, lpInfo);
     if (err)
         return mw_imap_api_refuse(err, mw_imap_why(c->e));
-    mw_set_error(ST_ERROR_NONE, NULL);
-    return 0;
+    return 0; /* a getter: the last error stays as it was (common.h) */
 }
 
 int ImapGetMailboxStatus(HCLIENT hClient, const char *lpszMailbox, IMAPMAILBOXSTATUS *lpStatus)

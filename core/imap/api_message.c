@@ -98,8 +98,7 @@ int ImapGetSearchResults(HCLIENT hClient, uint32_t *lpIds, size_t *lpnCount)
     if (mw_imap_lookup(hClient, &c))
         return IMAP_ERROR;
     *lpnCount = mw_imap_search_results(c->e, lpIds, *lpnCount);
-    mw_set_error(ST_ERROR_NONE, NULL);
-    return 0;
+    return 0; /* a getter: the last error stays as it was (common.h) */
 }
 
 /* ---- store, copy, move ------------------------------------------------------------------- */

@@ -606,9 +606,11 @@ MAILWIRE_API int SmtpVerifyAddress(HCLIENT hClient, const char *lpszAddress);
  * @param hClient     a connected SMTP session with no transaction open.
  * @param lpszAddress the list name (non-empty, no control characters).
  * @param lpszBuffer  receives the reply lines (LF-separated, truncated to cbBuffer - 1,
- *                    NUL-terminated), may be NULL. Filled by a blocking call only; on a
- *                    non-blocking session read SmtpGetResultString() once the operation
- *                    has completed.
+ *                    NUL-terminated) when the server accepts; may be NULL; left as it was
+ *                    on failure. Written when the operation completes: before a blocking
+ *                    call returns, inside the SmtpExecute() that completes a non-blocking
+ *                    one (the buffer must stay valid until then). SmtpGetResultString()
+ *                    has the same text.
  * @param cbBuffer    size of lpszBuffer in bytes.
  * @return 0; SMTP_IN_PROGRESS (non-blocking); SMTP_ERROR: ST_ERROR_INVALID_ARGUMENT,
  *         ST_ERROR_SERVER_PERMANENT (most servers answer 502) / ST_ERROR_SERVER_TEMPORARY,
