@@ -62,6 +62,10 @@ struct Row {
                                                  // non-blocking return is final at once
     static constexpr unsigned kReturnsCode = 2u; // SmtpCommand(): a blocking success returns
                                                  // the reply code (see the harness)
+    static constexpr unsigned kScanned = 4u;     // refused by the scan the SMTP engine runs in
+                                                 // the steps before anything is sent (starting
+                                                 // stays O(1), smtp.h): the non-blocking face
+                                                 // reports it after MAILWIRE_IN_PROGRESS
     Row(std::string n, Proto p) : name(std::move(n)), proto(p) {}
 
     std::string name;

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <random>
 #include <cstdlib>
 #include <iostream>
 #include <regex>
@@ -146,7 +147,16 @@ void Seed(Ctx &c, const std::string &suffix, unsigned n)
     HCLIENT o = Observer();
     ASSERT_NE(o, INVALID_CLIENT);
     std::string box = c.Box(suffix);
-    ASSERT_EQ(ImapCreateMailbox(o, box.c_str()), 0) << MailwireGetLastErrorDetail();
+    // Dovecot 2.3 answers a CREATE of a new name now and then with NO [ALREADYEXISTS] although
+    // it created the mailbox, while other sessions of the same user create and delete
+    // mailboxes (seen with Python's imaplib too: about 1 in 1,000 with three such sessions).
+    // The names here are unique: the mailbox is there when STATUS finds it.
+    int rc = ImapCreateMailbox(o, box.c_str());
+    if (rc != 0 && std::string(ImapGetResultString(o)).find("ALREADYEXISTS") != std::string::npos) {
+        IMAPMAILBOXSTATUS st{};
+        rc = ImapGetMailboxStatus(o, box.c_str(), &st);
+    }
+    ASSERT_EQ(rc, 0) << MailwireGetLastErrorDetail();
     for (unsigned i = 1; i <= n; i++) {
         std::string m = SeedMessage(i);
         ASSERT_EQ(ImapCreateMessage(o, box.c_str(), 0, "01-Jan-2024 10:00:00 +0000", m.data(),
@@ -189,11 +199,14 @@ std::string Observe(Ctx &c, const std::string &suffix)
 static std::string MakePrefix(bool async)
 {
     // One process may run many rows (the program run by hand), and ctest runs each row in a
-    // process of its own: pid and a counter keep the names apart across both. Fixed width, so
-    // that messages holding the prefix have the same size on both faces.
+    // process of its own, whose pid an earlier row's process may have had (its mailboxes can
+    // outlive it when a row fails): a random tag per process and a counter keep the names
+    // apart. Fixed width, so that messages holding the prefix have the same size on both
+    // faces.
+    static const unsigned tag = std::random_device{}();
     static unsigned n = 0;
     char p[48];
-    std::snprintf(p, sizeof p, "mwf%d-%05u%c", (int)getpid(), ++n % 100000, async ? 'a' : 'b');
+    std::snprintf(p, sizeof p, "mwf%08x-%05u%c", tag, ++n % 100000, async ? 'a' : 'b');
     return p;
 }
 
@@ -482,7 +495,8 @@ FaceRun RunFace(const Row &row, bool async)
     o.err = MailwireGetLastError();
     o.detail = Normalize(c, MailwireGetLastErrorDetail());
     std::string sent = Normalize(c, c.sent);
-    if (async && had_session && rc == MAILWIRE_ERROR && sent.empty()) {
+    if (async && had_session && rc == MAILWIRE_ERROR && sent.empty() &&
+        !(row.flags & Row::kScanned)) {
         // Refused by the argument and state checks: at once on both faces, nothing started
         // (common.h, imap.h).
         EXPECT_EQ(first, MAILWIRE_ERROR)
