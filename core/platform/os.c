@@ -33,7 +33,13 @@ uint32_t mw_thread_id(void)
 #ifdef _WIN32
     return (uint32_t)GetCurrentThreadId();
 #elif defined(__linux__)
-    return (uint32_t)syscall(SYS_gettid);
+    /* Cached per thread: owner checks ask on every call, and a system call each time showed
+     * in the SMTP profile (several per message). A forked child's first thread keeps the
+     * parent's cached id, which is fine: handles do not survive fork() anyway. */
+    static MW_THREAD_LOCAL uint32_t tid;
+    if (tid == 0)
+        tid = (uint32_t)syscall(SYS_gettid);
+    return tid;
 #else
     /* Elsewhere: a process-unique number handed out on first use per thread. */
     static unsigned long next = 1;

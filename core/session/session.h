@@ -137,6 +137,8 @@ MW_INTERNAL unsigned mw_session_last_error(const mw_session *s);
 /* Accessors. */
 MW_INTERNAL const char *mw_session_host(const mw_session *s);
 MW_INTERNAL unsigned mw_session_port(const mw_session *s);
+/* The engine attached with mw_session_set_engine() (NULL when none). */
+MW_INTERNAL void *mw_session_engine(const mw_session *s);
 /* The engine's cause of its last refused op call ("" when none). */
 MW_INTERNAL const char *mw_session_engine_why(const mw_session *s);
 /* Let the engine queue the polite end of the session (engine_ops.h: close). */

@@ -114,6 +114,11 @@ unsigned mw_session_port(const mw_session *s)
     return s->port;
 }
 
+void *mw_session_engine(const mw_session *s)
+{
+    return s->eng;
+}
+
 const char *mw_session_engine_why(const mw_session *s)
 {
     return s->eng_ops && s->eng_ops->why ? s->eng_ops->why(s->eng) : "";
