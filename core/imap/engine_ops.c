@@ -256,6 +256,12 @@ static void eng_closed(void *eng)
     mw_imap_closed(eng);
 }
 
+static uint64_t eng_incoming(void *eng)
+{
+    const mw_imap_engine *e = eng;
+    return e->rd.lit_active ? e->rd.lit_left : 0;
+}
+
 static const char *eng_why(void *eng)
 {
     return mw_imap_why(eng);
@@ -273,6 +279,7 @@ const mw_engine_ops mw_imap_engine_ops = {
     .next_event = eng_next_event,
     .expire = eng_expire,
     .cancel = eng_cancel,
+    .incoming = eng_incoming,
     .connect = eng_connect,
     .close = eng_close,
     .closed = eng_closed,

@@ -124,9 +124,40 @@ static ssize_t push_fn(gnutls_transport_ptr_t p, const void *buf, size_t len)
     return n;
 }
 
+/* GnuTLS reads a record in two pulls, its 5-byte header and then its body, and servers send
+ * small records (Dovecot: 4 KiB): one receive call per pull made a 142 MB fetch cost 74,000
+ * system calls and most of its CPU. The pulls are served from a read-ahead buffer filled by
+ * one receive of up to READ_AHEAD bytes; a pull at least that large reads straight into
+ * GnuTLS's buffer. The buffer is allocated at the first read that needs it. */
+#define READ_AHEAD (32u * 1024u)
+
 static ssize_t pull_fn(gnutls_transport_ptr_t p, void *buf, size_t len)
 {
     mw_tls *t = p;
+    if (t->ra_pos == t->ra_len && len < READ_AHEAD) {
+        if (!t->ra && !(t->ra = mw_malloc(READ_AHEAD))) {
+            t->ra_oom = 1;
+            gnutls_transport_set_errno(t->session, ENOMEM);
+            return -1;
+        }
+        int err = 0;
+        long n = mw_sock_recv(t->base.sock, t->ra, READ_AHEAD, &err);
+        if (n < 0) {
+            t->sock_err = err;
+            gnutls_transport_set_errno(t->session, mw_sock_would_block(err) ? EAGAIN : EIO);
+            return -1;
+        }
+        t->ra_pos = 0;
+        t->ra_len = (size_t)n;
+        if (n == 0)
+            return 0;
+    }
+    if (t->ra_pos < t->ra_len) {
+        size_t n = t->ra_len - t->ra_pos < len ? t->ra_len - t->ra_pos : len;
+        memcpy(buf, t->ra + t->ra_pos, n);
+        t->ra_pos += n;
+        return (ssize_t)n;
+    }
     int err = 0;
     long n = mw_sock_recv(t->base.sock, buf, len, &err);
     if (n < 0) {
@@ -145,6 +176,8 @@ static int pull_timeout_fn(gnutls_transport_ptr_t p, unsigned int ms)
     mw_tls *t = p;
     int err = 0;
     (void)ms;
+    if (t->ra_pos < t->ra_len)
+        return 1;
     int r = mw_poll2(t->base.sock, MW_WANT_READ, MW_INVALID_SOCKET, 0, &err);
     if (r < 0) {
         gnutls_transport_set_errno(t->session, EIO);
@@ -172,6 +205,10 @@ static void record_gnutls_error(mw_tls *t, int rc, const char *during)
         return;
     case GNUTLS_E_PUSH_ERROR:
     case GNUTLS_E_PULL_ERROR:
+        if (t->ra_oom) {
+            set_error(t, ST_ERROR_OUT_OF_MEMORY, "%s: out of memory for the read-ahead", during);
+            return;
+        }
         mw_transport_set_sock_error(&t->base, during, t->sock_err);
         return;
     case GNUTLS_E_FATAL_ALERT_RECEIVED: {
@@ -244,7 +281,8 @@ static long tls_send(mw_transport *base, const void *buf, size_t len)
 static size_t tls_pending(mw_transport *base)
 {
     mw_tls *t = (mw_tls *)base;
-    return gnutls_record_check_pending(t->session);
+    /* Read ahead but not yet decrypted counts: a poll of the socket cannot see it either. */
+    return gnutls_record_check_pending(t->session) + (t->ra_len - t->ra_pos);
 }
 
 static int tls_want(mw_transport *base)
@@ -265,6 +303,7 @@ static void tls_destroy(mw_transport *base)
     if (t->session)
         gnutls_deinit(t->session);
     mw_tls_creds_put(t->creds);
+    free(t->ra);
     free(t);
 }
 

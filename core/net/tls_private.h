@@ -29,6 +29,9 @@ typedef struct mw_tls {
     int verified;
     char status_text[256];
     char host[256]; /* must outlive the session: GnuTLS keeps the pointer */
+    char *ra;       /* read-ahead of raw TLS bytes (pull_fn in tls.c) */
+    size_t ra_pos, ra_len;
+    int ra_oom; /* the read-ahead could not be allocated */
 } mw_tls;
 
 /* Map GnuTLS verification status bits to SECURITY_CERT_* bits. */

@@ -86,6 +86,10 @@ MW_INTERNAL int mw_sock_ack_now(mw_socket_t s);
 /* Whether mw_sock_ack_now() works on this platform. */
 MW_INTERNAL int mw_sock_can_ack_now(void);
 
+/* Let poll() report s readable only once at least bytes are queued (Linux SO_RCVLOWAT;
+ * elsewhere nothing happens). 0 when set. */
+MW_INTERNAL int mw_sock_set_rcvlowat(mw_socket_t s, int bytes);
+
 /* Whether the connected peer of s is a loopback address (127/8 or ::1). */
 MW_INTERNAL int mw_sock_peer_is_loopback(mw_socket_t s);
 

@@ -293,3 +293,14 @@ int mw_sock_ack_now(mw_socket_t s)
     return 0;
 #endif
 }
+
+int mw_sock_set_rcvlowat(mw_socket_t s, int bytes)
+{
+#if defined(__linux__) && defined(SO_RCVLOWAT)
+    return setsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes);
+#else
+    (void)s;
+    (void)bytes;
+    return -1;
+#endif
+}

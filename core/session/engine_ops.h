@@ -11,6 +11,7 @@
 #define MW_ENGINE_OPS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Status of the engine's current operation. */
 enum mw_op_status {
@@ -69,6 +70,11 @@ typedef struct mw_engine_ops {
      * O(1). Return 1 while more remains (the session then asks to be stepped again at once),
      * 0 when there is none. */
     int (*work)(void *eng);
+    /* Optional. Bytes the engine knows are on their way (the rest of an IMAP literal being
+     * read), 0 when it does not know. The session then lets the kernel wake it only once a
+     * good part of them has arrived (Linux SO_RCVLOWAT) instead of for every few kilobytes a
+     * slow sender writes: fewer wake-ups per megabyte. */
+    uint64_t (*incoming)(void *eng);
     /* The cause of the last refused op call ("" when none); never NULL. */
     const char *(*why)(void *eng);
     /* The protocol answers each burst of commands with short replies and then waits: received

@@ -416,6 +416,23 @@ static int flush_output(mw_session *s)
     }
 }
 
+/* Before a wait for data: while a large literal arrives, wake when a good part of it is
+ * there, not for every segment a slow (TLS-encrypting) server writes. The mark stays below
+ * what must still come by a margin larger than a TLS record the transport may hold half of
+ * already, so the wait can never outlast the data. */
+static void set_lowat(mw_session *s)
+{
+    enum { MAX_LOWAT = 64 * 1024, MARGIN = 24 * 1024 };
+    uint64_t more = s->eng_ops && s->eng_ops->incoming ? s->eng_ops->incoming(s->eng) : 0;
+    int lowat = more > MAX_LOWAT + MARGIN ? MAX_LOWAT
+                : more > 2 * MARGIN       ? (int)(more - MARGIN)
+                                          : 1;
+    if (lowat == (s->lowat ? s->lowat : 1))
+        return;
+    if (mw_sock_set_rcvlowat(s->sock, lowat) == 0)
+        s->lowat = lowat;
+}
+
 static int step_open(mw_session *s)
 {
     for (;;) {
@@ -482,6 +499,7 @@ static int step_open(mw_session *s)
         long n = s->tr->ops->recv(s->tr, s->rbuf, MW_RBUF_SIZE);
         if (n == MW_IO_AGAIN) {
             s->want |= s->tr->ops->want(s->tr);
+            set_lowat(s);
             return MW_STEP_WAIT;
         }
         if (n == MW_IO_ERROR)

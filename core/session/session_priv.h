@@ -52,6 +52,7 @@ struct mw_session {
     int want;         /* MW_WANT_* bits from the last WAIT */
     int unstepped;    /* begun but not stepped yet: want says nothing so far */
     int local_work;   /* the engine has local work left (engine_ops.h: work): step again now */
+    int lowat;        /* the socket's receive low-water mark now (0: never set, i.e. 1) */
 
     char *rbuf;
     size_t rpos, rlen;
