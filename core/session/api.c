@@ -11,6 +11,7 @@
 #include "../util/str.h"
 #include "../util/alloc.h"
 #include "errors.h"
+#include "client.h"
 #include "handle.h"
 
 static int g_init_count;
@@ -168,7 +169,10 @@ int MailwireExecute(HCLIENT hClient)
         mw_set_error_text(err, err ? mw_session_error_detail(s) : "");
         return err ? MAILWIRE_ERROR : 0;
     }
-    switch (mw_session_step(s)) {
+    int r = mw_session_step(s);
+    if (r != MW_STEP_FREED && mw_client_closed_elsewhere(s))
+        return MAILWIRE_ERROR;
+    switch (r) {
     case MW_STEP_WAIT:
         mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
         return MAILWIRE_IN_PROGRESS;
@@ -201,6 +205,19 @@ int MailwireGetPollInfo(HCLIENT hClient, MAILWIRE_SOCKET *lpSocket, unsigned *lp
     *lpEvents = (unsigned)want & (MAILWIRE_POLL_READ | MAILWIRE_POLL_WRITE);
     *lpTimeout = timeout;
     return 0;
+}
+
+int MailwireSetWatch(HCLIENT hClient, MAILWIRE_WATCHPROC lpfnWatch, void *lpUserData)
+{
+    mw_session *s;
+    if (mw_handle_lookup(hClient, 1, &s))
+        return MAILWIRE_ERROR;
+    if (lpfnWatch && !mw_session_is_async(s))
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
+                                "a blocking session does its own waiting; watch a session from "
+                                "SmtpAsyncConnect() or ImapAsyncConnect()");
+    mw_session_set_watch(s, lpfnWatch, lpUserData);
+    return mw_client_ok();
 }
 
 const char *MailwireGetVersion(void)

@@ -124,6 +124,10 @@ static unsigned run_to_end(mw_session *s, int *freed)
         return ST_ERROR_INVALID_HANDLE;
     }
     mw_session_release(s, claim);
+    if (mw_client_closed_elsewhere(s)) {
+        *freed = 1;
+        return ST_ERROR_INVALID_HANDLE;
+    }
     if (err)
         return session_error(s, err);
     mw_set_error(ST_ERROR_NONE, NULL);
@@ -134,6 +138,18 @@ unsigned mw_client_run(mw_session *s)
 {
     int freed;
     return run_to_end(s, &freed);
+}
+
+int mw_client_closed_elsewhere(mw_session *s)
+{
+    if (!mw_session_close_requested(s))
+        return 0;
+    /* Another thread closed the handle while this thread's call ran (mw_client_close()): the
+     * call was cancelled and the session is this thread's to free. */
+    mw_session_free(s);
+    mw_set_error(ST_ERROR_INVALID_HANDLE,
+                 "another thread closed the session while this call ran on it");
+    return 1;
 }
 
 /* ---- starting operations ---------------------------------------------------------------- */
@@ -154,8 +170,10 @@ int mw_client_op(mw_session *s, unsigned err, unsigned op_timeout_ms)
     if (!mw_session_is_async(s))
         return mw_client_run(s) ? MAILWIRE_ERROR : 0;
     /* Non-blocking: nothing more happens in this call (it stays O(1), and no callback runs
-     * inside the call that started the operation); the poll info says "step now". */
+     * inside the call that started the operation); the poll info says "step now", and so
+     * does the watch callback (which only schedules). */
     mw_set_error(ST_ERROR_IN_PROGRESS, NULL);
+    mw_session_notify_watch(s);
     return MAILWIRE_IN_PROGRESS;
 }
 
@@ -232,23 +250,43 @@ HCLIENT mw_client_open(const mw_open_args *a)
 int mw_client_close(HCLIENT h, unsigned proto)
 {
     mw_session *s;
-    void *data;
-    if (mw_client_lookup(h, proto, &s, &data))
+    unsigned err = mw_handle_lookup(h, 0, &s);
+    if (err)
         return MAILWIRE_ERROR;
+    if (!mw_session_protocol(s, proto))
+        return mw_client_refuse(ST_ERROR_INVALID_HANDLE, "the handle belongs to another protocol");
+    int free_thread = (mw_session_options(s) & MAILWIRE_OPTION_FREETHREAD) != 0;
+    int owner = free_thread || mw_session_owner(s) == mw_thread_id();
     if (mw_session_used_elsewhere(s)) {
-        /* FREETHREAD: another thread is inside a call on this handle; freeing the session
-         * now would pull it from under that thread. End that call instead. */
         mw_session_cancel(s);
-        return mw_client_refuse(ST_ERROR_BUSY, "another thread is inside a call on this handle; "
-                                               "it was cancelled: disconnect once that call "
-                                               "has returned");
+        if (free_thread)
+            /* FREETHREAD: the caller serialises; freeing the session now would pull it from
+             * under the thread inside a call. End that call instead. */
+            return mw_client_refuse(ST_ERROR_BUSY,
+                                    "another thread is inside a call on this handle; it was "
+                                    "cancelled: disconnect once that call has returned");
+        /* The owner is inside a call: hand it the close. The call is cancelled, the handle is
+         * gone for everyone from now on, and the owner's call frees the session when it
+         * returns (common.h: closing from another thread). */
+        mw_session_request_close(s);
+        mw_handle_unregister(h);
+        return mw_client_ok();
     }
+    if (!owner) {
+        /* No call runs on the session (its owner may have ended, the usual case of an object
+         * connected on a worker thread and destroyed on the main thread): close it here, as
+         * the owner would have. */
+        mw_session_set_owner(s, mw_thread_id());
+    }
+    if (mw_session_busy(s) && !mw_session_ending(s))
+        mw_session_abandon(s); /* a running operation ends here: COMPLETE, cancelled */
     /* RFC 5321 section 4.1.1.10 (QUIT), RFC 9051 section 6.1.3 (LOGOUT): the polite end, when
      * the connection can take a command now; the connection goes either way. */
     if (mw_session_phase(s) == MW_PH_OPEN && !mw_session_ending(s) &&
         mw_session_engine_close(s) == ST_ERROR_NONE &&
         (mw_session_busy(s) || mw_session_begin(s) == ST_ERROR_NONE)) {
         int freed = 0;
+        mw_session_set_quiet_op(s, 1);
         if (mw_session_is_async(s)) {
             /* Sent if the socket takes it now; the reply is not waited for. */
             freed = mw_session_step(s) == MW_STEP_FREED;

@@ -78,8 +78,16 @@ MW_INTERNAL unsigned mw_client_run(mw_session *s);
 /* SmtpDisconnect()/ImapDisconnect(): the polite end (QUIT, LOGOUT) when the connection can
  * take a command, then the handle and the session are gone. A blocking session waits for the
  * reply, at most the session timeout or 5 s, whichever is shorter; a non-blocking one sends
- * what it can without waiting. */
+ * what it can without waiting, and ends a running operation with COMPLETE (cancelled).
+ * Any thread may close: when no call runs on the session, the caller closes it (taking it
+ * over from an owner that may have ended); when the owner is inside a call, that call is
+ * cancelled and frees the session as it returns (mw_client_closed_elsewhere()). With
+ * FREETHREAD a call running elsewhere makes it ST_ERROR_BUSY (the caller serialises). */
 MW_INTERNAL int mw_client_close(HCLIENT h, unsigned proto);
+
+/* After a call ran on s: when another thread closed the handle meanwhile, free s (this
+ * thread's now), set ST_ERROR_INVALID_HANDLE and return 1: s is gone. */
+MW_INTERNAL int mw_client_closed_elsewhere(mw_session *s);
 
 /* Fail a call before anything started: sets the thread error (detail printf-style, NULL for
  * none) and returns MAILWIRE_ERROR. */

@@ -60,6 +60,7 @@ mw_session *mw_session_new(uint32_t options, unsigned timeout_ms)
     s->tls_cfg.trusted_site = (options & MAILWIRE_OPTION_TRUSTEDSITE) != 0;
     s->tls_cfg.fallback = (options & MAILWIRE_OPTION_SECURE_FALLBACK) != 0;
     atomic_init(&s->cancel, 0);
+    atomic_init(&s->close_requested, 0);
     mw_tracer_init(&s->tracer);
     return s;
 }
@@ -107,6 +108,12 @@ void mw_session_free(mw_session *s)
 {
     if (!s)
         return;
+    if (s->watch) {
+        /* The descriptor goes: the event loop must stop watching it. Once only. */
+        MAILWIRE_WATCHPROC fn = s->watch;
+        s->watch = NULL;
+        fn(s->handle, (MAILWIRE_SOCKET)-1, 0, -1, s->watch_user);
+    }
     if (s->dispatch_depth > 0) {
         s->free_pending = 1;
         return;
@@ -144,6 +151,14 @@ void mw_session_set_engine(mw_session *s, const mw_engine_ops *ops, void *eng)
 
 /* ---- failure ---------------------------------------------------------------------------- */
 
+/* The operation a non-blocking call started has ended (MAILWIRE_EVENT_COMPLETE), once; the
+ * polite end a disconnect sends on its own is not such an operation. */
+static void emit_complete(mw_session *s, unsigned err)
+{
+    if (s->async && !s->quiet_op)
+        mw_session_emit(s, MAILWIRE_EVENT_COMPLETE, err);
+}
+
 /* End the operation with an error. fatal: the connection is dropped as well. */
 static int fail(mw_session *s, unsigned err, int fatal, const char *detail)
 {
@@ -167,6 +182,7 @@ static int fail(mw_session *s, unsigned err, int fatal, const char *detail)
         mw_session_emit(s, MAILWIRE_EVENT_CONNECT, err);
     else
         mw_session_emit(s, MAILWIRE_EVENT_ERROR, err);
+    emit_complete(s, err);
     return MW_STEP_FAILED;
 }
 
@@ -185,6 +201,7 @@ static int finish(mw_session *s)
     s->detail[0] = 0;
     if (was_connect)
         mw_session_emit(s, MAILWIRE_EVENT_CONNECT, ST_ERROR_NONE);
+    emit_complete(s, ST_ERROR_NONE);
     return MW_STEP_DONE;
 }
 
@@ -553,8 +570,10 @@ int mw_session_step(mw_session *s)
      * to free s under it. Nested calls (from callbacks) keep the outer record. */
     unsigned claim = mw_session_claim(s);
     int r = session_step(s);
-    if (r != MW_STEP_FREED)
+    if (r != MW_STEP_FREED) {
         mw_session_release(s, claim);
+        mw_session_notify_watch(s);
+    }
     return r;
 }
 
@@ -628,7 +647,7 @@ void mw_session_wait_info(mw_session *s, mw_socket_t *sock, int *want, int *time
     /* Records GnuTLS already decrypted are invisible to poll(): step again at once. So is an
      * operation that has not been stepped yet (nothing is known of what it will wait for),
      * and one whose engine has local work left. */
-    if (s->op_active && (s->unstepped || s->local_work)) {
+    if (s->op_active && (s->unstepped || s->local_work || cancel_requested(s))) {
         *timeout_ms = 0;
         return;
     }
@@ -662,6 +681,68 @@ void mw_session_set_op_timeout(mw_session *s, unsigned timeout_ms)
     s->op_timeout_ms = timeout_ms;
     if (s->op_active)
         arm_deadline(s);
+}
+
+void mw_session_notify_watch(mw_session *s)
+{
+    if (!s->watch)
+        return;
+    mw_socket_t sock;
+    int want, timeout;
+    mw_session_wait_info(s, &sock, &want, &timeout);
+    if (!s->op_active) { /* nothing runs: nothing to wait for */
+        want = 0;
+        timeout = -1;
+    }
+    want &= MW_WANT_READ | MW_WANT_WRITE;
+    int64_t when = timeout < 0 ? -1 : timeout == 0 ? 0 : mw_now_ms() + timeout;
+    /* "Now" is told every time (each one asks for another MailwireExecute()); otherwise only
+     * what changed, so a session waiting for the server costs the loop nothing. */
+    if (s->w_valid && when != 0 && sock == s->w_sock && want == s->w_want && when == s->w_when)
+        return;
+    s->w_valid = 1;
+    s->w_sock = sock;
+    s->w_want = want;
+    s->w_when = when;
+    s->watch(s->handle, (MAILWIRE_SOCKET)sock, (unsigned)want, timeout, s->watch_user);
+}
+
+void mw_session_set_watch(mw_session *s, MAILWIRE_WATCHPROC fn, void *user)
+{
+    s->watch = fn;
+    s->watch_user = user;
+    s->w_valid = 0;
+    mw_session_notify_watch(s);
+}
+
+void mw_session_set_quiet_op(mw_session *s, int quiet)
+{
+    s->quiet_op = quiet != 0;
+}
+
+void mw_session_request_close(mw_session *s)
+{
+    atomic_store(&s->close_requested, 1);
+    mw_session_cancel(s);
+}
+
+int mw_session_close_requested(const mw_session *s)
+{
+    return atomic_load(&s->close_requested) != 0;
+}
+
+void mw_session_abandon(mw_session *s)
+{
+    if (!s->op_active)
+        return;
+    int quiet = s->quiet_op;
+    s->op_active = 0;
+    s->op_connect = 0;
+    s->op_timeout_ms = 0;
+    s->err = ST_ERROR_CANCELLED;
+    mw_strlcpy(s->detail, "the session was closed while the operation ran", sizeof s->detail);
+    if (s->async && !quiet)
+        mw_session_emit(s, MAILWIRE_EVENT_COMPLETE, ST_ERROR_CANCELLED);
 }
 
 void mw_session_cancel(mw_session *s)

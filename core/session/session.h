@@ -77,6 +77,22 @@ MW_INTERNAL mw_socket_t mw_session_wake_fd(const mw_session *s);
 /* End the running operation with err, dropping the connection (the wait itself failed). */
 MW_INTERNAL void mw_session_abort(mw_session *s, unsigned err, const char *detail);
 
+/* The watch callback (MailwireSetWatch()): set (NULL to stop), told at once what to watch;
+ * notify tells it again when that changed (after a step, when an operation starts). */
+MW_INTERNAL void mw_session_set_watch(mw_session *s, MAILWIRE_WATCHPROC fn, void *user);
+MW_INTERNAL void mw_session_notify_watch(mw_session *s);
+/* The operation about to start is the library's own (a disconnect's QUIT/LOGOUT): it raises no
+ * MAILWIRE_EVENT_COMPLETE. */
+MW_INTERNAL void mw_session_set_quiet_op(mw_session *s, int quiet);
+
+/* Another thread closes the session while its owner is inside a call: the call is cancelled
+ * (mw_session_cancel()) and frees the session when it returns. Any thread. */
+MW_INTERNAL void mw_session_request_close(mw_session *s);
+MW_INTERNAL int mw_session_close_requested(const mw_session *s);
+/* The running operation of a non-blocking session is given up (its session is closed): it
+ * ends with MAILWIRE_EVENT_COMPLETE and ST_ERROR_CANCELLED. */
+MW_INTERNAL void mw_session_abandon(mw_session *s);
+
 /* Request cancellation; any thread. */
 MW_INTERNAL void mw_session_cancel(mw_session *s);
 

@@ -34,7 +34,8 @@ struct mw_session {
     mw_transport *tr;
     mw_wakeup wake;
     atomic_int cancel;
-    atomic_uint runner; /* thread inside run/step (FREETHREAD misuse check), 0: none */
+    atomic_int close_requested; /* another thread closed the handle during a call */
+    atomic_uint runner;         /* thread inside run/step (FREETHREAD misuse check), 0: none */
 
     const mw_engine_ops *eng_ops;
     void *eng;
@@ -53,6 +54,15 @@ struct mw_session {
     int unstepped;    /* begun but not stepped yet: want says nothing so far */
     int local_work;   /* the engine has local work left (engine_ops.h: work): step again now */
     int lowat;        /* the socket's receive low-water mark now (0: never set, i.e. 1) */
+    int quiet_op;     /* the running operation raises no COMPLETE (a disconnect's QUIT) */
+
+    /* the watch callback (MailwireSetWatch) and what it was told last */
+    MAILWIRE_WATCHPROC watch;
+    void *watch_user;
+    int w_valid;
+    mw_socket_t w_sock;
+    int w_want;
+    int64_t w_when; /* -1: no deadline; 0: now; else absolute mw_now_ms() time */
 
     char *rbuf;
     size_t rpos, rlen;

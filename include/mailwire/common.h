@@ -189,7 +189,18 @@ typedef enum mw_error {
 #define MAILWIRE_EVENT_PROGRESS 8 /**< Bytes moved during a long transfer. */
 #define MAILWIRE_EVENT_UPDATE 9   /**< IMAP: mailbox changed (IDLE or untagged data). */
 #define MAILWIRE_EVENT_ERROR 10   /**< An operation failed; the error argument says why. */
-#define MAILWIRE_EVENT_MAX 11     /**< One past the highest event identifier. */
+/**
+ * Non-blocking: the operation a call started (it returned MAILWIRE_IN_PROGRESS: a connect,
+ * any SMTP or IMAP operation, IDLE) has ended, successfully (error argument ST_ERROR_NONE) or
+ * not (the operation's error). Raised exactly once per such operation, after every other
+ * event of it, when its results are in place: the handler may read them (and start the next
+ * operation). An operation that takes over a running IDLE ends the IDLE without a COMPLETE
+ * of its own for the IDLE; SmtpDisconnect()/ImapDisconnect() end a running operation with
+ * COMPLETE and ST_ERROR_CANCELLED before the handle goes. Unlike COMMAND, which comes once
+ * per server reply, COMPLETE says "this call is done".
+ */
+#define MAILWIRE_EVENT_COMPLETE 11
+#define MAILWIRE_EVENT_MAX 12 /**< One past the highest event identifier. */
 /** @} */
 
 /**
@@ -387,6 +398,22 @@ MAILWIRE_API uint32_t MailwireGetCurrentThreadId(void);
 MAILWIRE_API uint32_t MailwireAttachThread(HCLIENT hClient, uint32_t dwThreadId);
 
 /**
+ * @name Closing a session from another thread
+ * SmtpDisconnect() and ImapDisconnect() may be called from any thread, so that an object that
+ * owns a session (a C++ client held by a Qt or MFC window) can be destroyed where the window
+ * goes, whichever thread connected it:
+ * - when no call runs on the session (its owner thread may have ended), the calling thread
+ *   closes it as the owner would: QUIT or LOGOUT, then the handle is gone;
+ * - when the owner thread is inside a call on it, that call is cancelled and returns with
+ *   ST_ERROR_INVALID_HANDLE, and the session is freed as it returns; Disconnect returns 0
+ *   at once and the handle is gone for every thread from then on;
+ * - with FREETHREAD (the caller serialises) a call running on another thread makes
+ *   Disconnect fail with ST_ERROR_BUSY after cancelling that call.
+ * Every other call stays the owner's (ST_ERROR_NOT_OWNER). Do not keep using the handle on
+ * the owner thread once another thread has disconnected it.
+ * @{ @} */
+
+/**
  * @brief Cancel the operation running on a handle.
  *
  * A blocking call in progress on another thread returns ST_ERROR_CANCELLED promptly (its
@@ -536,6 +563,46 @@ MAILWIRE_API int MailwireExecute(HCLIENT hClient);
  */
 MAILWIRE_API int MailwireGetPollInfo(HCLIENT hClient, MAILWIRE_SOCKET *lpSocket, unsigned *lpEvents,
                                      int *lpTimeout);
+
+/**
+ * @brief Watch callback: what an event loop must watch for a non-blocking session.
+ * @param hClient    the session.
+ * @param hSocket    the descriptor to watch; (MAILWIRE_SOCKET)-1 when there is none any more
+ *                   (the session was closed: remove the watch).
+ * @param nEvents    MAILWIRE_POLL_READ and/or MAILWIRE_POLL_WRITE; 0: watch nothing.
+ * @param nTimeout   milliseconds until MailwireExecute() must be called even if the
+ *                   descriptor stays quiet (the operation's deadline); 0: call it now (from
+ *                   the event loop, not from inside the callback); -1: no deadline.
+ * @param lpUserData the pointer given to MailwireSetWatch().
+ *
+ * Called whenever any of them changes: when an operation starts, after MailwireExecute(),
+ * when the descriptor changes (the resolver's wake-up descriptor, then the socket), when TLS
+ * needs the other direction, when the operation ends (nothing to watch) and when the session
+ * closes. A session waiting for the server asks for nothing else (no busy loop). Like event
+ * callbacks, it runs on the thread that drives the session; it must not call into the
+ * session (schedule MailwireExecute() instead).
+ */
+typedef void(MAILWIRE_CALLBACK *MAILWIRE_WATCHPROC)(HCLIENT hClient, MAILWIRE_SOCKET hSocket,
+                                                    unsigned nEvents, int nTimeout,
+                                                    void *lpUserData);
+
+/**
+ * @brief Drive a non-blocking session from an event loop (Qt, GLib, libuv, a Win32 message
+ *        loop) instead of polling MailwireGetPollInfo() in a loop of one's own.
+ *
+ * The callback is told at once what to watch now, and again whenever that changes (see
+ * MAILWIRE_WATCHPROC). When the descriptor is ready for what was asked, or the timeout
+ * passes, call MailwireExecute(). The drivers in <mailwire/adapters/> (qt.hpp, glib.h,
+ * libuv.h) do exactly this.
+ * @param hClient    a session handle (non-blocking: from SmtpAsyncConnect() or
+ *                   ImapAsyncConnect(); a blocking session does its own waiting).
+ * @param lpfnWatch  the callback, or NULL to stop watching.
+ * @param lpUserData passed back to the callback.
+ * @return 0, or MAILWIRE_ERROR (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER,
+ *         ST_ERROR_INVALID_ARGUMENT for a blocking session).
+ * @par Blocking: no (the callback runs before the call returns). @par Thread: the owner.
+ */
+MAILWIRE_API int MailwireSetWatch(HCLIENT hClient, MAILWIRE_WATCHPROC lpfnWatch, void *lpUserData);
 
 /**
  * @brief Runtime version of the library.

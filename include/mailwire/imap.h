@@ -121,6 +121,7 @@ extern "C" {
 #define IMAP_EVENT_PROGRESS MAILWIRE_EVENT_PROGRESS
 #define IMAP_EVENT_UPDATE MAILWIRE_EVENT_UPDATE
 #define IMAP_EVENT_ERROR MAILWIRE_EVENT_ERROR
+#define IMAP_EVENT_COMPLETE MAILWIRE_EVENT_COMPLETE /**< The operation a call started ended. */
 /** @} */
 
 /** @name Message flags (IMAPMAILBOX.dwFlags, ImapStoreFlags(), IMAPMESSAGE.dwFlags) @{ */
@@ -397,8 +398,10 @@ MAILWIRE_API int ImapLogin(HCLIENT hClient, unsigned nAuthType, const char *lpsz
  *         ST_ERROR_NOT_OWNER, ST_ERROR_BUSY (FREETHREAD: another thread is inside a call on
  *         the handle; that call is cancelled and the handle stays valid: disconnect again once
  *         it has returned).
- * @par Blocking: a blocking session at most one timeout; a non-blocking session never.
- * @par Thread: owner.
+ * @par Blocking: a blocking session at most 5 s (or its timeout, when shorter); a
+ *      non-blocking session never.
+ * @par Thread: any (see "Closing a session from another thread" in common.h). A running
+ *      non-blocking operation ends with IMAP_EVENT_COMPLETE and ST_ERROR_CANCELLED.
  */
 MAILWIRE_API int ImapDisconnect(HCLIENT hClient);
 

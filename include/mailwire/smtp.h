@@ -105,6 +105,7 @@ typedef struct _SMTPMESSAGE {
 /** During DATA/BDAT; see SmtpGetTransferStatus(). */
 #define SMTP_EVENT_PROGRESS MAILWIRE_EVENT_PROGRESS
 #define SMTP_EVENT_ERROR MAILWIRE_EVENT_ERROR
+#define SMTP_EVENT_COMPLETE MAILWIRE_EVENT_COMPLETE /**< The operation a call started ended. */
 /** @} */
 
 /**
@@ -334,8 +335,10 @@ MAILWIRE_API int SmtpAuthenticate(HCLIENT hClient, unsigned nAuthType, const cha
  *         and the handle stays valid: disconnect again once it has returned).
  * @par Blocking: a blocking session waits for the QUIT reply (up to its timeout, at most 5 s); a
  *      non-blocking one sends QUIT without waiting.
- * @par Thread: the owner; may also be called from an event callback of the session (the free
- *      is then deferred until the callback returns).
+ * @par Thread: any (see "Closing a session from another thread" in common.h); may also be
+ *      called from an event callback of the session (the free is then deferred until the
+ *      callback returns). A running non-blocking operation ends with SMTP_EVENT_COMPLETE and
+ *      ST_ERROR_CANCELLED.
  */
 MAILWIRE_API int SmtpDisconnect(HCLIENT hClient);
 
