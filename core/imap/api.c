@@ -4,6 +4,7 @@
 
 #include "api.h"
 
+#include "../session/error_text.h"
 #include "../session/handle.h"
 #include "../util/alloc.h"
 #include "../util/str.h"
@@ -62,7 +63,12 @@ unsigned ImapGetLastError(void)
     return mw_get_error();
 }
 
-const char *ImapGetErrorString(unsigned nError)
+int ImapGetErrorString(unsigned dwError, char *lpszBuffer, int nMaxLength)
+{
+    return mw_error_text_copy(dwError, lpszBuffer, nMaxLength);
+}
+
+const char *ImapGetErrorText(unsigned nError)
 {
     return mw_error_string(nError);
 }

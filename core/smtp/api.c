@@ -82,11 +82,6 @@ unsigned SmtpGetLastError(void)
     return MailwireGetLastError();
 }
 
-const char *SmtpGetErrorString(unsigned nError)
-{
-    return MailwireGetErrorString(nError);
-}
-
 /* ---- connect / disconnect --------------------------------------------------------------- */
 
 HCLIENT mw_smtp_connect(const char *host, unsigned port, unsigned timeout, uint32_t options,

@@ -9,5 +9,6 @@ list(APPEND MAILWIRE_SOURCES
   smtp/auth.c
   smtp/source.c
   smtp/api.c
+  smtp/error_text.c
   smtp/submit.c
 )

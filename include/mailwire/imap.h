@@ -414,13 +414,34 @@ MAILWIRE_API int ImapDisconnect(HCLIENT hClient);
 MAILWIRE_API unsigned ImapGetLastError(void);
 
 /**
- * @brief Fixed English description of an error code (as MailwireGetErrorString()).
+ * @brief Copy the fixed English description of an error code into a buffer (the SocketTools
+ * form).
+ *
+ * @code
+ * char text[128];
+ * ImapGetErrorString(ImapGetLastError(), text, (int)sizeof text);
+ * @endcode
+ * @param dwError    any value; an unknown code gives "unknown error".
+ * @param lpszBuffer receives the text, NUL-terminated; cut to nMaxLength - 1 characters when
+ *                   longer (the texts are ASCII).
+ * @param nMaxLength size of lpszBuffer in bytes, NUL included.
+ * @return the number of characters copied (the NUL not counted); 0 when lpszBuffer is NULL or
+ *         nMaxLength < 1 (nothing written). The last error is not changed, neither on
+ *         success nor on a bad argument, so the call can report it.
+ * @par Blocking: no.
+ * @par Thread: any.
+ */
+MAILWIRE_API int ImapGetErrorString(unsigned dwError, char *lpszBuffer, int nMaxLength);
+
+/**
+ * @brief Fixed English description of an error code as a pointer (what ImapGetErrorString()
+ * returned before it took the SocketTools buffer form); the same as MailwireGetErrorString().
  * @param nError any value.
  * @return a static string, never NULL ("unknown error" for an unknown code); do not free.
  * @par Blocking: no.
  * @par Thread: any.
  */
-MAILWIRE_API const char *ImapGetErrorString(unsigned nError);
+MAILWIRE_API const char *ImapGetErrorText(unsigned nError);
 
 /**
  * @brief Result of the last completed command. No I/O.

@@ -756,13 +756,32 @@ MAILWIRE_API uint32_t SmtpAttachThread(HCLIENT hClient, uint32_t dwThreadId);
  */
 MAILWIRE_API unsigned SmtpGetLastError(void);
 /**
- * @brief Fixed English text of an error code; forwards to MailwireGetErrorString().
+ * @brief Copy the fixed English text of an error code into a buffer (the SocketTools form).
+ *
+ * @code
+ * char text[128];
+ * SmtpGetErrorString(SmtpGetLastError(), text, (int)sizeof text);
+ * @endcode
+ * @param dwError    any value; an unknown code gives "unknown error".
+ * @param lpszBuffer receives the text, NUL-terminated; cut to nMaxLength - 1 characters when
+ *                   longer (the texts are ASCII).
+ * @param nMaxLength size of lpszBuffer in bytes, NUL included.
+ * @return the number of characters copied (the NUL not counted); 0 when lpszBuffer is NULL or
+ *         nMaxLength < 1 (nothing written). The last error is not changed, neither on
+ *         success nor on a bad argument, so the call can report it.
+ * @par Blocking: no.
+ * @par Thread: any.
+ */
+MAILWIRE_API int SmtpGetErrorString(unsigned dwError, char *lpszBuffer, int nMaxLength);
+/**
+ * @brief Fixed English text of an error code as a pointer (what SmtpGetErrorString() returned
+ * before it took the SocketTools buffer form); the same as MailwireGetErrorString().
  * @param nError any value.
  * @return a static string, never NULL ("unknown error" for an unknown code); do not free.
  * @par Blocking: no.
  * @par Thread: any.
  */
-MAILWIRE_API const char *SmtpGetErrorString(unsigned nError);
+MAILWIRE_API const char *SmtpGetErrorText(unsigned nError);
 /**
  * @brief Allocate a SECURITYCREDENTIALS block holding copies of the given strings; forwards
  * to MailwireCreateSecurityCredentials(). The files are only read at connect time.

@@ -18,7 +18,7 @@
 
 static int fail(const char *what)
 {
-    fprintf(stderr, "%s: %s (%s)\n", what, ImapGetErrorString(ImapGetLastError()),
+    fprintf(stderr, "%s: %s (%s)\n", what, ImapGetErrorText(ImapGetLastError()),
             MailwireGetLastErrorDetail());
     return 1;
 }

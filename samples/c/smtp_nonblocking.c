@@ -112,7 +112,7 @@ int main(int argc, char **argv)
                 continue;
             if (r == SMTP_ERROR) {
                 fprintf(stderr, "session %d: %s (%s)\n", who[k],
-                        SmtpGetErrorString(SmtpGetLastError()), MailwireGetLastErrorDetail());
+                        SmtpGetErrorText(SmtpGetLastError()), MailwireGetLastErrorDetail());
                 s->failed = s->done = 1;
                 failures++;
                 finished++;

@@ -57,7 +57,7 @@ int main(int argc, char **argv)
                               "mailwire sample: SmtpSubmitMessage with an attachment");
 
     if (!SmtpInitialize()) {
-        fprintf(stderr, "SmtpInitialize: %s\n", SmtpGetErrorString(SmtpGetLastError()));
+        fprintf(stderr, "SmtpInitialize: %s\n", SmtpGetErrorText(SmtpGetLastError()));
         return 1;
     }
     const char *attachments[] = {attach, NULL};
@@ -88,9 +88,9 @@ int main(int argc, char **argv)
 
     int rc = SmtpSubmitMessageEx(&srv, &msg, &cred, trace, NULL);
     if (rc != 0) {
-        unsigned err = SmtpGetLastError();
-        fprintf(stderr, "sending failed: %s (%s)\n", SmtpGetErrorString(err),
-                MailwireGetLastErrorDetail());
+        char text[128]; /* the SocketTools form: the text copied into a buffer */
+        SmtpGetErrorString(SmtpGetLastError(), text, (int)sizeof text);
+        fprintf(stderr, "sending failed: %s (%s)\n", text, MailwireGetLastErrorDetail());
     } else {
         printf("sent from %s to %s with %s attached\n", from, to, attach);
     }

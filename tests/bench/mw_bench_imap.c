@@ -160,7 +160,7 @@ int main(int argc, char **argv)
     HCLIENT h = ImapConnect(host, port, timeout, flags, &cred);
     if (h == INVALID_CLIENT || ImapLogin(h, IMAP_AUTH_LOGIN, user, pass) != 0 ||
         ImapExamineMailbox(h, box, NULL) != 0) {
-        fprintf(stderr, "mw_bench_imap: %s (%s)\n", ImapGetErrorString(ImapGetLastError()),
+        fprintf(stderr, "mw_bench_imap: %s (%s)\n", ImapGetErrorText(ImapGetLastError()),
                 MailwireGetLastErrorDetail());
         return 1;
     }
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
                   : ImapFetchMessages(h, 1, 0, 0, on_chunk, &s);
     double dt = now() - t0, dc = cpu_seconds() - c0;
     if (rc != 0)
-        fprintf(stderr, "mw_bench_imap: %s (%s)\n", ImapGetErrorString(ImapGetLastError()),
+        fprintf(stderr, "mw_bench_imap: %s (%s)\n", ImapGetErrorText(ImapGetLastError()),
                 MailwireGetLastErrorDetail());
     if (s.fd >= 0)
         close(s.fd);

@@ -133,8 +133,8 @@ static void report_error(const char *what, unsigned long n)
 {
     /* The first few failures are enough to see what went wrong; thousands would drown it. */
     if (n <= 5)
-        fprintf(stderr, "mw_bench_smtp: %s: %s (%s)\n", what,
-                SmtpGetErrorString(SmtpGetLastError()), MailwireGetLastErrorDetail());
+        fprintf(stderr, "mw_bench_smtp: %s: %s (%s)\n", what, SmtpGetErrorText(SmtpGetLastError()),
+                MailwireGetLastErrorDetail());
 }
 
 static int run_blocking(const options *o, const SECURITYCREDENTIALS *cred, const message *m,

@@ -1,9 +1,11 @@
 // Error codes: every code has its own text; the last error is per thread.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include <mailwire/mailwire.h>
 
@@ -73,4 +75,43 @@ TEST(Errors, SecurityCredentialsAreCopiedAndFreed)
     EXPECT_EQ(MailwireCreateSecurityCredentials(0, nullptr, nullptr, nullptr, nullptr, nullptr),
               -1);
     EXPECT_EQ(MailwireGetLastError(), (unsigned)ST_ERROR_INVALID_ARGUMENT);
+}
+
+// The SocketTools form: SmtpGetErrorString(dwError, lpszBuffer, nMaxLength) copies the text
+// and returns its length; the pointer form lives on as SmtpGetErrorText.
+TEST(Errors, GetErrorStringCopiesIntoTheCallersBuffer)
+{
+    using Fn = int (*)(unsigned, char *, int);
+    using TextFn = const char *(*)(unsigned);
+    const std::pair<Fn, TextFn> faces[] = {{SmtpGetErrorString, SmtpGetErrorText},
+                                           {ImapGetErrorString, ImapGetErrorText}};
+    for (const auto &f : faces) {
+        const std::string full = MailwireGetErrorString(ST_ERROR_TIMEOUT);
+        EXPECT_EQ(f.second(ST_ERROR_TIMEOUT), full);
+        char buf[128];
+        std::memset(buf, 'x', sizeof buf);
+        EXPECT_EQ(f.first(ST_ERROR_TIMEOUT, buf, (int)sizeof buf), (int)full.size());
+        EXPECT_EQ(std::string(buf), full);
+
+        // Cut to nMaxLength - 1 characters, always terminated; nothing written past the end.
+        std::memset(buf, 'x', sizeof buf);
+        EXPECT_EQ(f.first(ST_ERROR_TIMEOUT, buf, 5), 4);
+        EXPECT_EQ(std::string(buf), full.substr(0, 4));
+        EXPECT_EQ(buf[5], 'x');
+        EXPECT_EQ(f.first(ST_ERROR_TIMEOUT, buf, 1), 0);
+        EXPECT_EQ(buf[0], '\0');
+
+        // Unknown codes get the unknown text; bad arguments write nothing, return 0, and leave
+        // the last error as it was (the call is how programs print it).
+        EXPECT_EQ(f.first(0xffffffffu, buf, (int)sizeof buf), (int)std::strlen("unknown error"));
+        EXPECT_STREQ(buf, "unknown error");
+        MailwireSetLastError(ST_ERROR_CANCELLED);
+        std::memset(buf, 'x', sizeof buf);
+        EXPECT_EQ(f.first(ST_ERROR_TIMEOUT, buf, 0), 0);
+        EXPECT_EQ(f.first(ST_ERROR_TIMEOUT, buf, -3), 0);
+        EXPECT_EQ(f.first(ST_ERROR_TIMEOUT, nullptr, 64), 0);
+        EXPECT_EQ(buf[0], 'x');
+        EXPECT_EQ(MailwireGetLastError(), (unsigned)ST_ERROR_CANCELLED);
+        MailwireSetLastError(ST_ERROR_NONE);
+    }
 }
