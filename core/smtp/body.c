@@ -124,7 +124,7 @@ void mw_smtp_on_data(mw_smtp *e)
             }
             if (!e->pend_err) {
                 e->pend_err = ST_ERROR_NO_VALID_RECIPIENTS;
-                snprintf(e->pend_detail, sizeof e->pend_detail, "every recipient was refused");
+                mw_smtp_refusals_detail(e, e->pend_detail, sizeof e->pend_detail);
             }
             mw_smtp_set_state(e, SMTP_ST_DATA_END);
             return;
@@ -142,11 +142,22 @@ void mw_smtp_on_data(mw_smtp *e)
         return;
     }
     if (e->rcpt_ok == 0) {
-        mw_smtp_fail_after_rset(e, ST_ERROR_NO_VALID_RECIPIENTS, "every recipient was refused");
+        char d[sizeof e->pend_detail];
+        mw_smtp_refusals_detail(e, d, sizeof d);
+        mw_smtp_fail_after_rset(e, ST_ERROR_NO_VALID_RECIPIENTS, "%s", d);
         return;
     }
     mw_smtp_fail_after_rset(e, mw_smtp_class_error(e->last_code), "DATA: %d %s", e->last_code,
                             mw_smtp_last_text(e));
+}
+
+/* The server took the message: the progress may reach the total now (mw_smtp_transfer()),
+ * and one last PROGRESS event says so. */
+static void data_accepted(mw_smtp *e)
+{
+    e->data_accepted = 1;
+    e->progress++;
+    mw_smtp_push_event(e, MAILWIRE_EVENT_PROGRESS, 0);
 }
 
 void mw_smtp_on_eod(mw_smtp *e, int abort)
@@ -158,6 +169,7 @@ void mw_smtp_on_eod(mw_smtp *e, int abort)
         return;
     }
     if (e->last_code / 100 == 2) {
+        data_accepted(e);
         mw_smtp_done(e, SMTP_ST_READY);
         return;
     }
@@ -194,6 +206,7 @@ void mw_smtp_on_bdat(mw_smtp *e)
     }
     if (e->bdat_last) {
         mw_smtp_close_source(e);
+        data_accepted(e);
         mw_smtp_done(e, SMTP_ST_READY);
     }
 }

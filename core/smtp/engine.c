@@ -833,6 +833,11 @@ void mw_smtp_transfer(const mw_smtp *e, uint64_t *done, uint64_t *total)
 {
     *done = e->bytes_done;
     *total = e->bytes_total;
+    /* Every byte may be encoded (and sent) long before the server has taken the message: the
+     * last one counts once its reply to the end of the data was positive, so that 100 % means
+     * accepted and a refusal at the end never follows a full bar. */
+    if (!e->data_accepted && *total && *done >= *total)
+        *done = *total - 1;
 }
 
 int mw_smtp_is_extended(const mw_smtp *e)

@@ -114,6 +114,9 @@ struct mw_smtp {
     size_t sl;
     mw_smtp_dot dot;
     uint64_t bytes_done, bytes_total;
+    /* The server accepted the message (2xx to the final "." or BDAT LAST): only then does the
+     * progress reach the total (issue 15: 100 % shown before a refusal arrived). */
+    int data_accepted;
     size_t bdat_out;  /* BDAT replies outstanding */
     int bdat_last;    /* the LAST chunk was queued */
     int bdat_hold;    /* ... and waits in the output for the replies before it */
@@ -198,6 +201,10 @@ MW_INTERNAL void mw_smtp_stop_bdat(mw_smtp *e);
 MW_INTERNAL void mw_smtp_rset_then_fail(mw_smtp *e);
 MW_INTERNAL void mw_smtp_fail_after_rset(mw_smtp *e, unsigned err, const char *fmt, ...)
     MW_PRINTF(3, 4);
+/* envelope.c, for body.c: the detail of ST_ERROR_NO_VALID_RECIPIENTS with the server's own
+ * words, e.g. "no recipient was accepted: <bob@x> 550 5.1.1 User unknown" (bounded; with a
+ * count when several were refused). */
+MW_INTERNAL void mw_smtp_refusals_detail(const mw_smtp *e, char *out, size_t size);
 /* auth.c */
 MW_INTERNAL void mw_smtp_auth_reply(mw_smtp *e);
 

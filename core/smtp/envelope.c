@@ -244,6 +244,7 @@ static void reset_transfer(mw_smtp *e)
     mw_smtp_close_source(e);
     e->src_end = 0;
     e->bytes_done = e->bytes_total = 0;
+    e->data_accepted = 0;
     e->bdat_out = 0;
     e->bdat_last = 0;
     e->bdat_hold = 0;
@@ -427,6 +428,48 @@ static const mw_smtp_rcpt *first_refused(const mw_smtp *e)
     return NULL;
 }
 
+/* How much of one refusal's text goes into the detail: enough for the reason a server gives
+ * ("5.1.1 <bob@x>: Recipient address rejected: User unknown in local recipient table"),
+ * short enough that two refusals and the count fit the 400-byte detail. */
+#define REFUSAL_TEXT_MAX 120
+/* Refusals quoted in full before the rest are only counted. */
+#define REFUSALS_QUOTED 2
+
+void mw_smtp_refusals_detail(const mw_smtp *e, char *out, size_t size)
+{
+    size_t refused = 0;
+    for (size_t i = 0; i < e->nrcpt; i++)
+        if (e->rcpt[i].code && e->rcpt[i].code / 100 != 2)
+            refused++;
+    if (!size)
+        return;
+    if (!refused) { /* no RCPT reply recorded (the server refused DATA regardless) */
+        snprintf(out, size, "every recipient was refused");
+        return;
+    }
+    if (refused > 1)
+        snprintf(out, size, "no recipient was accepted (%zu refused): ", refused);
+    else
+        snprintf(out, size, "no recipient was accepted: ");
+    size_t quoted = 0;
+    for (size_t i = 0; i < e->nrcpt && quoted < REFUSALS_QUOTED; i++) {
+        const mw_smtp_rcpt *r = &e->rcpt[i];
+        if (!r->code || r->code / 100 == 2)
+            continue;
+        size_t used = strlen(out);
+        const char *text = r->text ? r->text : "";
+        size_t tn = strlen(text);
+        snprintf(out + used, size - used, "%s<%s> %d %.*s%s", quoted ? "; " : "", r->addr, r->code,
+                 (int)(tn > REFUSAL_TEXT_MAX ? REFUSAL_TEXT_MAX : tn), text,
+                 tn > REFUSAL_TEXT_MAX ? "..." : "");
+        quoted++;
+    }
+    if (refused > quoted) {
+        size_t used = strlen(out);
+        snprintf(out + used, size - used, "; and %zu more", refused - quoted);
+    }
+}
+
 static void envelope_next(mw_smtp *e)
 {
     if (e->rcpt_replies < e->nrcpt) {
@@ -445,7 +488,7 @@ static void envelope_next(mw_smtp *e)
         /* The chunks already sent will be refused; report the recipients, not them. */
         if (e->rcpt_ok == 0 && !e->pend_err) {
             e->pend_err = ST_ERROR_NO_VALID_RECIPIENTS;
-            snprintf(e->pend_detail, sizeof e->pend_detail, "every recipient was refused");
+            mw_smtp_refusals_detail(e, e->pend_detail, sizeof e->pend_detail);
             mw_smtp_stop_bdat(e);
         }
         if (e->bdat_out == 0 && e->pend_err)
@@ -453,7 +496,9 @@ static void envelope_next(mw_smtp *e)
         return; /* otherwise the BDAT replies decide */
     }
     if (e->rcpt_ok == 0) {
-        mw_smtp_fail_after_rset(e, ST_ERROR_NO_VALID_RECIPIENTS, "every recipient was refused");
+        char d[sizeof e->pend_detail];
+        mw_smtp_refusals_detail(e, d, sizeof d);
+        mw_smtp_fail_after_rset(e, ST_ERROR_NO_VALID_RECIPIENTS, "%s", d);
         return;
     }
     const mw_smtp_rcpt *r = first_refused(e);

@@ -102,7 +102,8 @@ typedef struct _SMTPMESSAGE {
 #define SMTP_EVENT_TIMEOUT MAILWIRE_EVENT_TIMEOUT
 #define SMTP_EVENT_CANCEL MAILWIRE_EVENT_CANCEL
 #define SMTP_EVENT_COMMAND MAILWIRE_EVENT_COMMAND /**< One per server reply. */
-/** During DATA/BDAT; see SmtpGetTransferStatus(). */
+/** During DATA/BDAT, and once more when the server accepted the message (the only one with
+ *  qwBytesCopied equal to qwBytesTotal); see SmtpGetTransferStatus(). */
 #define SMTP_EVENT_PROGRESS MAILWIRE_EVENT_PROGRESS
 #define SMTP_EVENT_ERROR MAILWIRE_EVENT_ERROR
 #define SMTP_EVENT_COMPLETE MAILWIRE_EVENT_COMPLETE /**< The operation a call started ended. */
@@ -196,7 +197,11 @@ typedef struct _SMTPMESSAGE {
 typedef struct _SMTPTRANSFERSTATUS {
     uint32_t dwSize;        /**< sizeof(SMTPTRANSFERSTATUS). */
     uint64_t qwBytesTotal;  /**< Size of the message as given (0: unknown). */
-    uint64_t qwBytesCopied; /**< Message bytes handed to the connection so far. */
+    uint64_t qwBytesCopied; /**< Message bytes handed to the connection so far, held one short
+                                 of qwBytesTotal until the server accepted the message (its
+                                 positive reply to the final "." or BDAT LAST): a transfer is
+                                 at 100 % only once delivered to the server, never before a
+                                 refusal at the end of the data. */
 } SMTPTRANSFERSTATUS, *LPSMTPTRANSFERSTATUS;
 
 /**
