@@ -14,12 +14,21 @@
  * few minutes) then loads the trust store once. */
 #define IDLE_KEEP 4
 
-/* What makes two configurations load the same credentials: the files (with their size and
- * modification time, so an edited file is read again) and the key password. */
+/* Where the extra trust anchors of a connection come from, in order of precedence: the
+ * call's SECURITYCREDENTIALS.lpszCAFile, the process default
+ * (MailwireSetDefaultCertificateAuthority()), the SSL_CERT_FILE / SSL_CERT_DIR variables
+ * that OpenSSL, curl and Python honour. The first that names anything is used alone (a bad
+ * per-call file is not rescued by a good default); the system store is always loaded too. */
+enum ca_origin { CA_NONE, CA_CALL, CA_DEFAULT, CA_ENV };
+
+/* What makes two configurations load the same credentials: the effective trust (file and
+ * directories) and client files (with their size and modification time, so an edited file or
+ * a directory that gained a file is read again) and the key password. */
 typedef struct creds_key {
-    char *ca_file, *cert_file, *key_file, *password;
+    char *ca_file, *ca_dir, *cert_file, *key_file, *password;
+    enum ca_origin origin;
     int pkcs12;
-    long long stamp[3][2]; /* size and mtime of ca, cert and key files; -1 when absent */
+    long long stamp[4][2]; /* size and mtime of ca file, ca dirs, cert and key; -1 when absent */
 } creds_key;
 
 struct mw_tls_creds {
@@ -32,6 +41,15 @@ struct mw_tls_creds {
 
 static mw_tls_creds *g_list;
 static unsigned long g_clock;
+/* The process default trust (under mw_global_lock()). */
+static char *g_default_ca_file, *g_default_ca_dir;
+
+/* SSL_CERT_DIR, like OpenSSL's, may list several directories. */
+#ifdef _WIN32
+#define DIR_LIST_SEP ';'
+#else
+#define DIR_LIST_SEP ':'
+#endif
 
 static void stamp(const char *path, long long out[2])
 {
@@ -43,6 +61,33 @@ static void stamp(const char *path, long long out[2])
     }
 }
 
+/* A directory list's stamp: the number of entries' worth is not known without reading them,
+ * but adding or removing a file changes the directory's mtime, which is what is kept (the
+ * latest over the list, and the sum of the sizes). */
+static void stamp_dirs(const char *list, long long out[2])
+{
+    out[0] = out[1] = -1;
+    if (!list)
+        return;
+    const char *p = list;
+    while (*p) {
+        const char *end = strchr(p, DIR_LIST_SEP);
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char *one = mw_strndup(p, n);
+        long long st[2];
+        stamp(one, st);
+        free(one);
+        if (st[0] >= 0) {
+            out[0] = (out[0] < 0 ? 0 : out[0]) + st[0];
+            if (st[1] > out[1])
+                out[1] = st[1];
+        }
+        p += n;
+        if (*p)
+            p++;
+    }
+}
+
 static int same_str(const char *a, const char *b)
 {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -50,33 +95,108 @@ static int same_str(const char *a, const char *b)
 
 static int same_key(const creds_key *a, const creds_key *b)
 {
-    return a->pkcs12 == b->pkcs12 && same_str(a->ca_file, b->ca_file) &&
-           same_str(a->cert_file, b->cert_file) && same_str(a->key_file, b->key_file) &&
-           same_str(a->password, b->password) && memcmp(a->stamp, b->stamp, sizeof a->stamp) == 0;
+    return a->pkcs12 == b->pkcs12 && a->origin == b->origin && same_str(a->ca_file, b->ca_file) &&
+           same_str(a->ca_dir, b->ca_dir) && same_str(a->cert_file, b->cert_file) &&
+           same_str(a->key_file, b->key_file) && same_str(a->password, b->password) &&
+           memcmp(a->stamp, b->stamp, sizeof a->stamp) == 0;
 }
 
 static void key_clear(creds_key *k)
 {
     free(k->ca_file);
+    free(k->ca_dir);
     free(k->cert_file);
     free(k->key_file);
     mw_free_secret(k->password);
     memset(k, 0, sizeof *k);
 }
 
+static const char *non_empty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+/* The effective trust of cfg into k (copies; see enum ca_origin). */
+static int key_trust(creds_key *k, const mw_tls_config *cfg)
+{
+    if (non_empty(cfg->ca_file)) {
+        k->origin = CA_CALL;
+        return mw_strdup_opt(&k->ca_file, cfg->ca_file);
+    }
+    mw_global_lock();
+    int rc = 0;
+    if (g_default_ca_file || g_default_ca_dir) {
+        k->origin = CA_DEFAULT;
+        rc = mw_strdup_opt(&k->ca_file, g_default_ca_file) ||
+             mw_strdup_opt(&k->ca_dir, g_default_ca_dir);
+    }
+    mw_global_unlock();
+    if (k->origin != CA_NONE || rc)
+        return rc;
+    const char *file = non_empty(getenv("SSL_CERT_FILE"));
+    const char *dir = non_empty(getenv("SSL_CERT_DIR"));
+    if (file || dir) {
+        k->origin = CA_ENV;
+        return mw_strdup_opt(&k->ca_file, file) || mw_strdup_opt(&k->ca_dir, dir);
+    }
+    return 0;
+}
+
 static int key_make(creds_key *k, const mw_tls_config *cfg)
 {
     memset(k, 0, sizeof *k);
     k->pkcs12 = cfg->pkcs12;
-    stamp(cfg->ca_file, k->stamp[0]);
-    stamp(cfg->cert_file, k->stamp[1]);
-    stamp(cfg->key_file, k->stamp[2]);
-    if (mw_strdup_opt(&k->ca_file, cfg->ca_file) || mw_strdup_opt(&k->cert_file, cfg->cert_file) ||
+    if (key_trust(k, cfg) || mw_strdup_opt(&k->cert_file, cfg->cert_file) ||
         mw_strdup_opt(&k->key_file, cfg->key_file) || mw_strdup_opt(&k->password, cfg->password)) {
         key_clear(k);
         return -1;
     }
+    stamp(k->ca_file, k->stamp[0]);
+    stamp_dirs(k->ca_dir, k->stamp[1]);
+    stamp(k->cert_file, k->stamp[2]);
+    stamp(k->key_file, k->stamp[3]);
     return 0;
+}
+
+/* How a trust source is named in a detail: the caller must know which setting to fix. */
+static const char *origin_name(enum ca_origin o, int dir)
+{
+    switch (o) {
+    case CA_DEFAULT:
+        return dir ? "default CA directory" : "default CA file";
+    case CA_ENV:
+        return dir ? "SSL_CERT_DIR" : "SSL_CERT_FILE";
+    default:
+        return "CA file";
+    }
+}
+
+/* Add every directory of the list k->ca_dir; each must hold at least one certificate. */
+static unsigned load_dirs(gnutls_certificate_credentials_t cred, const creds_key *k, char *detail,
+                          size_t dlen)
+{
+    const char *p = k->ca_dir;
+    while (p && *p) {
+        const char *end = strchr(p, DIR_LIST_SEP);
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char *one = mw_strndup(p, n);
+        if (!one) {
+            snprintf(detail, dlen, "out of memory");
+            return ST_ERROR_OUT_OF_MEMORY;
+        }
+        int rc = n ? gnutls_certificate_set_x509_trust_dir(cred, one, GNUTLS_X509_FMT_PEM) : 1;
+        if (rc <= 0) {
+            snprintf(detail, dlen, "%s \"%s\": %s", origin_name(k->origin, 1), one,
+                     rc == 0 ? "no certificate in it" : gnutls_strerror(rc));
+            free(one);
+            return ST_ERROR_CREDENTIALS;
+        }
+        free(one);
+        p += n;
+        if (*p)
+            p++;
+    }
+    return ST_ERROR_NONE;
 }
 
 static void creds_free(mw_tls_creds *c)
@@ -87,9 +207,9 @@ static void creds_free(mw_tls_creds *c)
     free(c);
 }
 
-/* Load what cfg names into fresh credentials. */
-static unsigned load(gnutls_certificate_credentials_t *out, const mw_tls_config *cfg, char *detail,
-                     size_t dlen)
+/* Load what cfg names, with the trust k resolved, into fresh credentials. */
+static unsigned load(gnutls_certificate_credentials_t *out, const mw_tls_config *cfg,
+                     const creds_key *k, char *detail, size_t dlen)
 {
     gnutls_certificate_credentials_t cred;
     int rc = gnutls_certificate_allocate_credentials(&cred);
@@ -101,14 +221,16 @@ static unsigned load(gnutls_certificate_credentials_t *out, const mw_tls_config 
      * mode can still work, and verification reports "signer not found" otherwise. */
     (void)gnutls_certificate_set_x509_system_trust(cred);
     unsigned err = ST_ERROR_NONE;
-    if (cfg->ca_file) {
-        rc = gnutls_certificate_set_x509_trust_file(cred, cfg->ca_file, GNUTLS_X509_FMT_PEM);
+    if (k->ca_file) {
+        rc = gnutls_certificate_set_x509_trust_file(cred, k->ca_file, GNUTLS_X509_FMT_PEM);
         if (rc <= 0) {
-            snprintf(detail, dlen, "CA file \"%s\": %s", cfg->ca_file,
+            snprintf(detail, dlen, "%s \"%s\": %s", origin_name(k->origin, 0), k->ca_file,
                      rc == 0 ? "no certificate in it" : gnutls_strerror(rc));
             err = ST_ERROR_CREDENTIALS;
         }
     }
+    if (!err && k->ca_dir)
+        err = load_dirs(cred, k, detail, dlen);
     if (!err && cfg->cert_file) {
         if (cfg->pkcs12) {
             rc = gnutls_certificate_set_x509_simple_pkcs12_file(
@@ -183,7 +305,7 @@ unsigned mw_tls_creds_get(const mw_tls_config *cfg, mw_tls_creds **out, char *de
         return ST_ERROR_OUT_OF_MEMORY;
     }
     n->key = k;
-    unsigned err = load(&n->cred, cfg, detail, dlen);
+    unsigned err = load(&n->cred, cfg, &n->key, detail, dlen);
     if (err) {
         creds_free(n);
         return err;
@@ -226,4 +348,21 @@ void mw_tls_creds_put(mw_tls_creds *c)
 void mw_tls_creds_flush_locked(void)
 {
     trim_idle(0);
+}
+
+unsigned mw_tls_set_default_ca(const char *file, const char *dir)
+{
+    char *f = NULL, *d = NULL;
+    if (mw_strdup_opt(&f, non_empty(file)) || mw_strdup_opt(&d, non_empty(dir))) {
+        free(f);
+        return ST_ERROR_OUT_OF_MEMORY;
+    }
+    mw_global_lock();
+    char *old_f = g_default_ca_file, *old_d = g_default_ca_dir;
+    g_default_ca_file = f;
+    g_default_ca_dir = d;
+    mw_global_unlock();
+    free(old_f);
+    free(old_d);
+    return ST_ERROR_NONE;
 }

@@ -15,13 +15,18 @@
 
 typedef struct mw_tls_creds mw_tls_creds;
 
-/* Credentials for cfg (trust: the system store plus cfg->ca_file; client certificate and key
+/* Credentials for cfg (trust: the system store plus the first of cfg->ca_file, the process
+ * default of mw_tls_set_default_ca(), SSL_CERT_FILE/SSL_CERT_DIR; client certificate and key
  * when given), shared or loaded now. ST_ERROR_NONE with *out to release with
  * mw_tls_creds_put(), or ST_ERROR_CREDENTIALS / ST_ERROR_OUT_OF_MEMORY with the cause in
  * detail. Any thread. */
 MW_INTERNAL unsigned mw_tls_creds_get(const mw_tls_config *cfg, mw_tls_creds **out, char *detail,
                                       size_t dlen);
 MW_INTERNAL gnutls_certificate_credentials_t mw_tls_creds_gnutls(const mw_tls_creds *c);
+/* Set (or with both NULL or empty, clear) the process default trust file and directory list;
+ * later connections use it when they name no CA file. ST_ERROR_NONE or
+ * ST_ERROR_OUT_OF_MEMORY (the old default kept). Any thread. */
+MW_INTERNAL unsigned mw_tls_set_default_ca(const char *file, const char *dir);
 /* Let go of c (NULL is fine); the last user of an entry leaves it idle. */
 MW_INTERNAL void mw_tls_creds_put(mw_tls_creds *c);
 /* Free every idle entry (MailwireUninitialize(), which holds mw_global_lock() already: the

@@ -143,6 +143,17 @@ int MailwireCreateSecurityCredentials(uint32_t dwOptions, const char *lpszCertif
     return 0;
 }
 
+int MailwireSetDefaultCertificateAuthority(const char *lpszCAFile, const char *lpszCADirectory)
+{
+    unsigned err = mw_tls_set_default_ca(lpszCAFile, lpszCADirectory);
+    if (err) {
+        mw_set_error(err, "copying the default CA paths");
+        return -1;
+    }
+    mw_set_error(ST_ERROR_NONE, NULL);
+    return 0;
+}
+
 void MailwireDeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials)
 {
     if (!lpCredentials)

@@ -235,7 +235,10 @@ typedef struct _SECURITYCREDENTIALS {
     const char *lpszPrivateKeyFile;    /**< PEM private key; NULL when it is in the certificate
                                             file or the PKCS#12 file. */
     const char *lpszPassword;          /**< Password of the key or PKCS#12 file, or NULL. */
-    const char *lpszCAFile;            /**< Extra trust anchors (PEM), added to the system store. */
+    const char *lpszCAFile;            /**< Extra trust anchors (PEM), added to the system store;
+                                            when set, neither the process default
+                                            (MailwireSetDefaultCertificateAuthority()) nor
+                                            SSL_CERT_FILE/SSL_CERT_DIR is used. */
     const char *lpszPinnedFingerprint; /**< SHA-256 fingerprint of the expected server
                                             certificate, hex with or without colons. When set,
                                             any other certificate is rejected, also under
@@ -476,6 +479,40 @@ MAILWIRE_API int MailwireCreateSecurityCredentials(uint32_t dwOptions,
  * @par Blocking: no. @par Thread: any.
  */
 MAILWIRE_API void MailwireDeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials);
+
+/**
+ * @brief Set the process-wide default trust anchors: the CA file and/or directories that
+ * connections use when they are given no CA file of their own.
+ *
+ * Which extra trust anchors a TLS connection uses (the system store is always used too), the
+ * first that names anything:
+ * 1. the call's SECURITYCREDENTIALS.lpszCAFile (a connect call's credentials);
+ * 2. the default set here;
+ * 3. the environment variables SSL_CERT_FILE (a PEM file) and SSL_CERT_DIR (directories of
+ *    PEM files, separated by ':', ';' on Windows), as OpenSSL, curl and Python read them.
+ *    They are read at each connect.
+ *
+ * Only one source is used: a per-call CA file that does not hold the server's CA fails
+ * verification even when the default or the environment would have it. A file or directory
+ * of the chosen source that cannot be read or holds no certificate fails the connect with
+ * ST_ERROR_CREDENTIALS, the detail naming the setting ("default CA file", "SSL_CERT_FILE"...).
+ * @code
+ * MailwireSetDefaultCertificateAuthority("/etc/mail/private-ca.pem", NULL);
+ * SmtpConnect("mail.example.org", 587, 30, SMTP_OPTION_SECURE, NULL, NULL); // trusts it
+ * @endcode
+ * @param lpszCAFile      PEM file of CA certificates, or NULL. Copied; read at connect time
+ *                        (an edited file is read again).
+ * @param lpszCADirectory directory of PEM files (every file in it is read), or a list of them
+ *                        separated by ':' (';' on Windows), or NULL. Copied.
+ *                        With both NULL (or empty) the default is cleared and the environment
+ *                        variables apply again.
+ * @return 0 on success; -1 on failure (ST_ERROR_OUT_OF_MEMORY; the previous default stays).
+ *         Sessions already connected keep their trust; the default lasts until changed (also
+ *         across MailwireUninitialize()).
+ * @par Blocking: no (the files are not read here). @par Thread: any.
+ */
+MAILWIRE_API int MailwireSetDefaultCertificateAuthority(const char *lpszCAFile,
+                                                        const char *lpszCADirectory);
 
 /** @name Trace directions (the nDirection argument of MAILWIRE_TRACEPROC) @{ */
 #define MAILWIRE_TRACE_SENT 'S'     /**< Bytes sent to the server (secrets redacted). */

@@ -3,6 +3,7 @@
 // certificate gets credentials of its own; a failure to load is reported, not shared.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -99,6 +100,51 @@ TEST(TlsCreds, AFileThatDoesNotLoadIsAnError)
     EXPECT_EQ(mw_tls_creds_get(&c.cfg, &out, d, sizeof d), (unsigned)ST_ERROR_CREDENTIALS);
     EXPECT_EQ(out, nullptr);
     EXPECT_NE(std::string(d).find("/nonexistent/ca.pem"), std::string::npos) << d;
+}
+
+// The trust of a connection without a CA file comes from the process default or from
+// SSL_CERT_FILE / SSL_CERT_DIR (issue 15): the cache must key on that effective trust, or a
+// connection would get the credentials loaded for another setting.
+TEST(TlsCreds, TheKeyIsTheEffectiveTrust)
+{
+    unsetenv("SSL_CERT_FILE");
+    unsetenv("SSL_CERT_DIR");
+    ASSERT_EQ(mw_tls_set_default_ca(nullptr, nullptr), 0u);
+    Config none("");
+    mw_tls_creds *plain = Get(none);
+
+    setenv("SSL_CERT_FILE", TestCertPath("ca.pem").c_str(), 1);
+    mw_tls_creds *env_a = Get(none);
+    setenv("SSL_CERT_FILE", TestCertPath("client-ca.pem").c_str(), 1);
+    mw_tls_creds *env_b = Get(none);
+    EXPECT_NE(env_a, plain) << "SSL_CERT_FILE adds to the system store";
+    EXPECT_NE(env_a, env_b) << "another SSL_CERT_FILE";
+
+    ASSERT_EQ(mw_tls_set_default_ca(TestCertPath("ca.pem").c_str(), nullptr), 0u);
+    mw_tls_creds *def = Get(none);
+    EXPECT_NE(def, env_b) << "the default is used, not the variable";
+    Config call(TestCertPath("client-ca.pem"));
+    mw_tls_creds *percall = Get(call);
+    EXPECT_NE(percall, def) << "a per-call CA is used, not the default";
+
+    // Cleared again: the variable applies again, sharing the entry already loaded for it.
+    ASSERT_EQ(mw_tls_set_default_ca("", nullptr), 0u);
+    mw_tls_creds *env_b2 = Get(none);
+    EXPECT_EQ(env_b2, env_b);
+    unsetenv("SSL_CERT_FILE");
+    mw_tls_creds *plain2 = Get(none);
+    EXPECT_EQ(plain2, plain);
+
+    // A default that does not load names itself.
+    ASSERT_EQ(mw_tls_set_default_ca(nullptr, "/nonexistent-dir"), 0u);
+    mw_tls_creds *out = nullptr;
+    char d[256] = "";
+    EXPECT_EQ(mw_tls_creds_get(&none.cfg, &out, d, sizeof d), (unsigned)ST_ERROR_CREDENTIALS);
+    EXPECT_NE(std::string(d).find("default CA directory \"/nonexistent-dir\""), std::string::npos)
+        << d;
+    ASSERT_EQ(mw_tls_set_default_ca(nullptr, nullptr), 0u);
+    for (mw_tls_creds *c : {plain, env_a, env_b, def, percall, env_b2, plain2})
+        mw_tls_creds_put(c);
 }
 
 } // namespace
