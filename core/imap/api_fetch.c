@@ -124,3 +124,13 @@ int ImapGetMessageInfo(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
     return mw_imap_start(
         c, mw_imap_op_message_info(c->e, lpszSet, dwOptions, lpfnCallback, lpUserData), 0);
 }
+
+int ImapGetNewestMessages(HCLIENT hClient, unsigned nCount, uint32_t dwOptions,
+                          IMAPMESSAGEPROC lpfnCallback, void *lpUserData)
+{
+    mw_imap_client *c;
+    if (mw_imap_enter(hClient, &c))
+        return IMAP_ERROR;
+    return mw_imap_start(c, mw_imap_op_newest(c->e, nCount, dwOptions, lpfnCallback, lpUserData),
+                         0);
+}

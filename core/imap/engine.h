@@ -69,9 +69,10 @@ MW_INTERNAL unsigned mw_imap_op_noop(mw_imap_engine *e);
 /* A raw command line (no tag, no CRLF). */
 MW_INTERNAL unsigned mw_imap_op_command(mw_imap_engine *e, const char *line);
 /* IDLE (RFC 2177), or NOOP polling without it. options: IMAP_IDLE_*; total_ms: how long to
- * wait (ignored with IMAP_IDLE_NOWAIT); idle_ms / poll_ms: the re-issue and polling intervals.
- * *step_ms receives the operation timeout the session must use (one interval). changes: the
- * number of mailbox changes seen, written when the IDLE ends (may be NULL). */
+ * wait (ignored with IMAP_IDLE_NOWAIT; with IMAP_IDLE_DURATION all of it, whatever changes);
+ * idle_ms / poll_ms: the re-issue and polling intervals. *step_ms receives the operation timeout
+ * the session must use (one interval). changes: the number of mailbox changes seen, written when
+ * the IDLE ends (may be NULL). */
 MW_INTERNAL unsigned mw_imap_op_idle(mw_imap_engine *e, uint32_t options, uint64_t total_ms,
                                      unsigned idle_ms, unsigned poll_ms, unsigned *changes,
                                      unsigned *step_ms);
@@ -126,6 +127,10 @@ MW_INTERNAL unsigned mw_imap_op_fetch_range(mw_imap_engine *e, unsigned first, u
 /* Metadata of a set (options: IMAP_FETCH_UID, IMAP_INFO_*). */
 MW_INTERNAL unsigned mw_imap_op_message_info(mw_imap_engine *e, const char *set, uint32_t options,
                                              IMAPMESSAGEPROC cb, void *user);
+/* Metadata of the newest n messages of the selected mailbox (the last n sequence numbers of
+ * the count last reported); options: IMAP_INFO_*. An empty mailbox finishes at once. */
+MW_INTERNAL unsigned mw_imap_op_newest(mw_imap_engine *e, unsigned n, uint32_t options,
+                                       IMAPMESSAGEPROC cb, void *user);
 
 /* ---- messages (ops_message.c) ----------------------------------------------------------- */
 

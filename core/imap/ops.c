@@ -238,7 +238,9 @@ unsigned mw_imap_op_idle(mw_imap_engine *e, uint32_t options, uint64_t total_ms,
     }
     *step_ms = step;
     mw_imap_op_start(e, IMAP_OP_IDLE);
-    e->idle_wait = !(options & IMAP_IDLE_NOWAIT);
+    /* IMAP_IDLE_WAIT ends at the first change; IMAP_IDLE_DURATION stays until the time is up
+     * (counting every change), as IMAP_IDLE_NOWAIT stays until the next command. */
+    e->idle_wait = !(options & (IMAP_IDLE_NOWAIT | IMAP_IDLE_DURATION));
     e->idle_intervals_left = intervals;
     e->idle_polling = polling;
     e->idle_cancelled = 0;

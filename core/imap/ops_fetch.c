@@ -182,16 +182,10 @@ unsigned mw_imap_op_fetch_range(mw_imap_engine *e, unsigned first, unsigned last
     return ST_ERROR_NONE;
 }
 
-unsigned mw_imap_op_message_info(mw_imap_engine *e, const char *set, uint32_t options,
-                                 IMAPMESSAGEPROC cb, void *user)
+/* FETCH (or UID FETCH) of set with the message-info items; the op is started. */
+static void queue_info(mw_imap_engine *e, const char *set, uint32_t options, IMAPMESSAGEPROC cb,
+                       void *user)
 {
-    if (!cb || mw_imap_valid_set(set))
-        return mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT,
-                              "a valid set and a callback are required");
-    unsigned err = mw_imap_need(e, MW_IMAP_NEED_SELECTED);
-    if (err)
-        return err;
-    mw_imap_op_start(e, IMAP_OP_SIMPLE);
     mw_imap_cmd_begin(e);
     mw_imap_out_puts(&e->out, (options & IMAP_FETCH_UID) ? "UID FETCH " : "FETCH ");
     mw_imap_out_puts(&e->out, set);
@@ -205,5 +199,41 @@ unsigned mw_imap_op_message_info(mw_imap_engine *e, const char *set, uint32_t op
     e->info_cb = cb;
     e->info_user = user;
     e->fetch_active = 1;
+}
+
+unsigned mw_imap_op_message_info(mw_imap_engine *e, const char *set, uint32_t options,
+                                 IMAPMESSAGEPROC cb, void *user)
+{
+    if (!cb || mw_imap_valid_set(set))
+        return mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT,
+                              "a valid set and a callback are required");
+    unsigned err = mw_imap_need(e, MW_IMAP_NEED_SELECTED);
+    if (err)
+        return err;
+    mw_imap_op_start(e, IMAP_OP_SIMPLE);
+    queue_info(e, set, options, cb, user);
+    return ST_ERROR_NONE;
+}
+
+unsigned mw_imap_op_newest(mw_imap_engine *e, unsigned n, uint32_t options, IMAPMESSAGEPROC cb,
+                           void *user)
+{
+    if (!cb || n == 0)
+        return mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT,
+                              "a count above 0 and a callback are required");
+    unsigned err = mw_imap_need(e, MW_IMAP_NEED_SELECTED);
+    if (err)
+        return err;
+    mw_imap_op_start(e, IMAP_OP_SIMPLE);
+    /* Sequence numbers ascend with arrival (RFC 9051 section 2.3.1.2): the newest N are the
+     * last N of the count the server last reported (EXISTS). */
+    unsigned count = e->mbox.nMessages;
+    if (count == 0) {
+        mw_imap_op_finish(e); /* an empty mailbox: done without a round trip */
+        return ST_ERROR_NONE;
+    }
+    char set[32];
+    snprintf(set, sizeof set, "%u:%u", count > n ? count - n + 1 : 1u, count);
+    queue_info(e, set, options & (IMAP_INFO_ENVELOPE | IMAP_INFO_BODYSTRUCTURE), cb, user);
     return ST_ERROR_NONE;
 }

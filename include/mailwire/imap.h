@@ -283,6 +283,10 @@ typedef void(MAILWIRE_CALLBACK *IMAPMESSAGEPROC)(const IMAPMESSAGE *lpMessage, v
 /** Non-blocking sessions: stay in IDLE, raise UPDATE events until ImapCancel() or the next
  *  command. */
 #define IMAP_IDLE_NOWAIT 0x0001u
+/** Block for the whole nTimeout, counting every change (UPDATE events), instead of returning
+ *  at the first one: "watch the mailbox for N seconds". On a non-blocking session the
+ *  operation completes when the time is up. */
+#define IMAP_IDLE_DURATION 0x0002u
 /** @} */
 
 /** @brief A SEARCH criteria builder; user strings are encoded safely when the search runs. */
@@ -987,6 +991,42 @@ MAILWIRE_API int ImapGetMessageInfo(HCLIENT hClient, const char *lpszSet, uint32
                                     IMAPMESSAGEPROC lpfnCallback, void *lpUserData);
 
 /**
+ * @brief The newest nCount messages of the selected mailbox: their UID, FLAGS, RFC822.SIZE,
+ * INTERNALDATE and (with IMAP_INFO_*) ENVELOPE and BODYSTRUCTURE, as ImapGetMessageInfo().
+ *
+ * "Newest" is by arrival in the mailbox: the last nCount sequence numbers (RFC 9051 section
+ * 2.3.1.2) of the message count the server last reported (ImapGetMessageCount(); a change
+ * announced since then is seen after ImapNoop() or ImapIdle()). The callback runs once per
+ * message, oldest of them first; fewer calls when the mailbox holds fewer messages, none
+ * (and no round trip) when it is empty. To read the messages themselves, pass the callback's
+ * dwUID to ImapGetMessage() with IMAP_FETCH_UID, or fetch the same range with
+ * ImapFetchMessages(hClient, count > nCount ? count - nCount + 1 : 1, 0, ...).
+ * @code
+ * static void show(const IMAPMESSAGE *m, void *user)
+ * {
+ *     (void)user;
+ *     printf("%u %s\n", (unsigned)m->dwUID, m->lpszSubject ? m->lpszSubject : "");
+ * }
+ * ImapGetNewestMessages(h, 10, IMAP_INFO_ENVELOPE, show, NULL);
+ * @endcode
+ * @param hClient      an IMAP session with a mailbox selected.
+ * @param nCount       how many messages; at least 1.
+ * @param dwOptions    IMAP_INFO_ENVELOPE, IMAP_INFO_BODYSTRUCTURE (other bits ignored).
+ * @param lpfnCallback called once per message; required. The IMAPMESSAGE and its strings are
+ *                     valid during the callback only. It (and lpUserData) must stay valid
+ *                     until the operation completes.
+ * @param lpUserData   passed to lpfnCallback; not dereferenced by the library.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT
+ *         (no callback, nCount 0), ST_ERROR_INVALID_STATE (no mailbox selected),
+ *         ST_ERROR_SERVER_PERMANENT (NO), ST_ERROR_COMMAND_REJECTED (BAD), the handle and
+ *         state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner; the callback runs on the thread that drives the session.
+ */
+MAILWIRE_API int ImapGetNewestMessages(HCLIENT hClient, unsigned nCount, uint32_t dwOptions,
+                                       IMAPMESSAGEPROC lpfnCallback, void *lpUserData);
+
+/**
  * @brief A new, empty criteria builder for ImapSearchMailbox(). No handle, no I/O.
  * @return the builder, owned by the caller (free it with ImapSearchFree()); NULL when out of
  *         memory (last error ST_ERROR_OUT_OF_MEMORY).
@@ -1271,16 +1311,23 @@ MAILWIRE_API int ImapCreateMessageEx(HCLIENT hClient, const char *lpszMailbox, u
  *
  * IMAP_IDLE_WAIT blocks until the first change (EXISTS, EXPUNGE, FETCH), nTimeout seconds
  * (0: the session timeout) or ImapCancel(); IDLE is then ended with DONE and the call returns
- * 0 (*lpnChanges tells whether anything changed). With IMAP_IDLE_NOWAIT on a non-blocking
+ * 0 (*lpnChanges tells whether anything changed). IMAP_IDLE_DURATION waits the whole
+ * nTimeout instead, through any number of changes, and returns 0 with their count in
+ * *lpnChanges (ImapCancel() still ends it early, with ST_ERROR_CANCELLED):
+ * @code
+ * unsigned changes = 0;
+ * if (ImapIdle(h, 300, IMAP_IDLE_DURATION, &changes) == 0 && changes > 0)
+ *     ImapGetNewestMessages(h, changes, IMAP_INFO_ENVELOPE, show, NULL); // what arrived
+ * @endcode With IMAP_IDLE_NOWAIT on a non-blocking
  * session the call returns MAILWIRE_IN_PROGRESS and IDLE goes on (UPDATE events; re-issued
  * every 29 minutes as RFC 2177 advises) until ImapCancel() or the next command (DONE is sent
  * first). IMAP_IDLE_NOWAIT on a blocking session is refused (ST_ERROR_INVALID_ARGUMENT): it
  * could never return. Without the IDLE capability NOOP polling (every 30 s, or nTimeout when
  * shorter) stands in.
  * @param hClient    an authenticated IMAP session.
- * @param nTimeout   seconds to wait with IMAP_IDLE_WAIT (0: the session timeout); ignored
- *                   with IMAP_IDLE_NOWAIT.
- * @param dwOptions  IMAP_IDLE_WAIT or IMAP_IDLE_NOWAIT.
+ * @param nTimeout   seconds to wait with IMAP_IDLE_WAIT (at most) or IMAP_IDLE_DURATION
+ *                   (exactly) (0: the session timeout); ignored with IMAP_IDLE_NOWAIT.
+ * @param dwOptions  IMAP_IDLE_WAIT, IMAP_IDLE_DURATION or IMAP_IDLE_NOWAIT.
  * @param lpnChanges receives the number of changes seen (set to 0 first); may be NULL.
  *                   Written when the IDLE ends: when the call returns on a blocking
  *                   session; on a non-blocking one when it completes, is cancelled or is
@@ -1290,7 +1337,7 @@ MAILWIRE_API int ImapCreateMessageEx(HCLIENT hClient, const char *lpszMailbox, u
  *         ST_ERROR_INVALID_STATE (not logged in),
  *         ST_ERROR_SERVER_PERMANENT / ST_ERROR_COMMAND_REJECTED (IDLE refused), the handle
  *         and state errors and the exchange errors (see the file comment).
- * @par Blocking: with IMAP_IDLE_WAIT (at most nTimeout).
+ * @par Blocking: with IMAP_IDLE_WAIT (at most nTimeout) and IMAP_IDLE_DURATION (nTimeout).
  * @par Thread: owner; ImapCancel() from any.
  */
 MAILWIRE_API int ImapIdle(HCLIENT hClient, unsigned nTimeout, uint32_t dwOptions,
