@@ -388,6 +388,11 @@ TEST(SmtpReal, RefusedRecipientsAreReportedOrFatalOnRequest)
             SmtpSendMessage(c, "me@example.org", "nosuch@localhost", msg.data(), msg.size(), 0),
             SMTP_ERROR);
         EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_NO_VALID_RECIPIENTS);
+        // Postfix's own words, without a SmtpGetRecipientResult() loop (issue 15).
+        std::string detail = MailwireGetLastErrorDetail();
+        EXPECT_EQ(detail.rfind("no recipient was accepted: <nosuch@localhost> 550 5.1.1 ", 0), 0u)
+            << detail;
+        EXPECT_NE(detail.find("User unknown"), std::string::npos) << detail;
         // The session is still usable afterwards.
         EXPECT_EQ(SmtpCommand(c, "NOOP"), 250);
     }
