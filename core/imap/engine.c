@@ -85,6 +85,7 @@ mw_imap_engine *mw_imap_new(uint32_t options, const mw_imap_limits *lim)
     e->rd.lim = lim ? *lim : g_limits;
     mw_imap_out_init(&e->out);
     mw_imap_reset(e);
+    mw_imap_search_reset(e, (size_t)-1);
     return e;
 }
 
@@ -156,6 +157,8 @@ void mw_imap_op_begin(mw_imap_engine *e, enum mw_imap_op op)
     e->fetch_active = 0;
     e->fetch_need_data = 0;
     e->fetch_starts = 0;
+    e->fetch_section[0] = 0;
+    e->cur_discard = 0;
     e->sink = NULL;
     e->info_cb = NULL;
     e->buf = NULL;

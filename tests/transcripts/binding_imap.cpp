@@ -283,7 +283,8 @@ Key SplitKey(const std::string &key, bool indexed)
 class ImapBinding : public Binding
 {
   public:
-    explicit ImapBinding(uint32_t options) : e_(mw_imap_new(options, nullptr))
+    explicit ImapBinding(uint32_t options, const mw_imap_limits *lim = nullptr)
+        : e_(mw_imap_new(options, lim))
     {
         if (!e_)
             throw UsageError("mw_imap_new() failed");
@@ -843,8 +844,21 @@ Protocol ImapProtocol()
     Protocol p;
     p.name = "imap";
     p.options = kOptions;
-    p.create = [](uint32_t options, const std::map<std::string, std::string> &) {
-        return std::unique_ptr<Binding>(new ImapBinding(options));
+    // "line_limit: N": the reader's line limit (default 1 MiB), so that a transcript can show
+    // what goes past it with a few hundred bytes instead of a megabyte replayed at every chunk
+    // size.
+    p.headers = {"line_limit"};
+    p.create = [](uint32_t options, const std::map<std::string, std::string> &headers) {
+        auto it = headers.find("line_limit");
+        if (it == headers.end())
+            return std::unique_ptr<Binding>(new ImapBinding(options));
+        mw_imap_limits lim = *mw_imap_default_limits();
+        try {
+            lim.line = std::stoul(it->second);
+        } catch (const std::exception &) {
+            throw UsageError("line_limit: a number of bytes is required");
+        }
+        return std::unique_ptr<Binding>(new ImapBinding(options, &lim));
     };
     return p;
 }
