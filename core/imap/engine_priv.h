@@ -154,10 +154,10 @@ struct mw_imap_engine {
     uint32_t caps;
     unsigned mechs; /* MW_SASL_BIT set of AUTH= */
     int caps_known;
-    char *capstr; /* space-separated, as announced */
+    char *capstr;       /* space-separated, as announced */
     unsigned caps_gen;  /* capability lists received so far */
     unsigned login_gen; /* caps_gen when the login command was queued */
-    int utf8;     /* UTF-8 names and quoted strings (IMAP4rev2 or UTF8=ACCEPT enabled) */
+    int utf8;           /* UTF-8 names and quoted strings (IMAP4rev2 or UTF8=ACCEPT enabled) */
     int rev2;
     int enable_sent, id_sent;
 

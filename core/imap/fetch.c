@@ -117,8 +117,7 @@ static void sb_addresses(mw_buf *b, const mw_imap_reader *r, size_t i)
             k = next;
             continue;
         }
-        const mw_imap_tok *name = &r->toks[k + 1], *mbox = &r->toks[k + 3],
-                          *host = &r->toks[k + 4];
+        const mw_imap_tok *name = &r->toks[k + 1], *mbox = &r->toks[k + 3], *host = &r->toks[k + 4];
         int has_name = name->type == IMAP_T_STRING && name->len;
         if (is_nil(mbox) && is_nil(host)) { /* group end */
             if (in_group)
@@ -199,7 +198,8 @@ static int wanted_section(const mw_imap_engine *e, const mw_imap_reader *r, cons
         size_t rn = n - 6;
         if (rn == 0)
             return want[0] == 0;
-        return (rn == 7 && strncasecmp(rest, ".HEADER", 7) == 0 && strcasecmp(want, "HEADER") == 0) ||
+        return (rn == 7 && strncasecmp(rest, ".HEADER", 7) == 0 &&
+                strcasecmp(want, "HEADER") == 0) ||
                (rn == 5 && strncasecmp(rest, ".TEXT", 5) == 0 && strcasecmp(want, "TEXT") == 0);
     }
     const char *open = memchr(p, '[', n);

@@ -93,9 +93,9 @@ typedef struct mw_imap_reader {
      * ESEARCH a server sends every match on it (170,000 ids make 1 MiB), so its numbers are
      * scanned as they arrive and handed out in batches (IMAP_RD_IDS); what is kept of them is
      * the caller's limit, not the line limit. */
-    int srch;         /* inside one */
-    int srch_paren;   /* inside its "(MODSEQ n)" (RFC 7162 section 3.1.5) */
-    int srch_cr;      /* its CR arrived, the LF must follow */
+    int srch;       /* inside one */
+    int srch_paren; /* inside its "(MODSEQ n)" (RFC 7162 section 3.1.5) */
+    int srch_cr;    /* its CR arrived, the LF must follow */
     unsigned srch_digits;
     uint64_t srch_num;
     uint32_t ids[256];

@@ -84,8 +84,8 @@ static void tagged(mw_imap_engine *e)
     }
     set_result(e, cond);
     if (no_cond && cond != IMAP_OK && !c.detached)
-        mw_imap_op_note(e, ST_ERROR_PROTOCOL_VIOLATION,
-                        "tagged response without OK, NO or BAD: %s", e->result_text);
+        mw_imap_op_note(e, ST_ERROR_PROTOCOL_VIOLATION, "tagged response without OK, NO or BAD: %s",
+                        e->result_text);
     if (r->has_code)
         mw_imap_handle_code(e, r->buf + r->code_off, r->code_len, 1, c.kind);
     if (c.kind == IMAP_CMD_IDLE && e->idle_done_queued && !e->idle_acked) {
