@@ -829,6 +829,11 @@ std::string ImapMailboxText(const IMAPMAILBOX &m)
     return MailboxFields(m).Show("mailbox", "");
 }
 
+std::string ImapStatusText(const IMAPMAILBOXSTATUS &st)
+{
+    return StatusFields(st).Show("mailbox_status", "");
+}
+
 std::string ImapListText(const IMAPMAILBOXINFO &i)
 {
     return ListFields(i).Show("list", "");
