@@ -17,6 +17,10 @@ static void deliver_search(mw_imap_engine *e)
         return;
     (void)mw_imap_search_results(e, e->dest.ids, *e->dest.nids);
     *e->dest.nids = e->search_total; /* every match, kept or only counted */
+    if (e->search_total > e->nsearch)
+        mw_imap_op_note(e, ST_ERROR_LIMIT_EXCEEDED,
+                        "%zu matches; the first %zu are kept (the search limit), the rest counted",
+                        e->search_total, e->nsearch);
 }
 
 /* How a builder value is sent: RFC 9051 section 6.4.4 (and RFC 5032 OLDER/YOUNGER) gives
@@ -86,8 +90,9 @@ unsigned mw_imap_op_search(mw_imap_engine *e, const mw_imap_criteria *built, con
                                   "8-bit raw criteria need UTF-8 enabled; use the builder");
     }
     mw_imap_op_start(e, IMAP_OP_SIMPLE);
-    /* Bounded by what the caller accepts (RFC 9051 gives no bound): the rest is counted. */
-    mw_imap_search_reset(e, *count);
+    /* Every match is kept for ImapGetSearchResults() (the C++ layer counts first, then reads
+     * them there), up to the engine's search limit; the rest is counted and reported. */
+    mw_imap_search_reset(e, (size_t)-1);
     e->dest.ids = ids;
     e->dest.nids = count;
     e->deliver = deliver_search;

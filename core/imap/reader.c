@@ -375,10 +375,10 @@ static int search_starts(const mw_imap_reader *r, const char *data, size_t avail
 static int search_emit(mw_imap_reader *r)
 {
     uint64_t v = r->srch_num;
+    if (v == 0 || v > UINT32_MAX)
+        return -1; /* kept as it is: the same byte fails again on the next call */
     r->srch_num = 0;
     r->srch_digits = 0;
-    if (v == 0 || v > UINT32_MAX)
-        return -1;
     r->ids[r->nids++] = (uint32_t)v;
     return 0;
 }
@@ -393,6 +393,8 @@ static size_t search_scan(mw_imap_reader *r, const char *p, size_t n, int *ev)
     for (; i < n && r->nids < cap; i++) {
         char c = p[i];
         if (r->srch_cr) {
+            if (c != '\n' && r->nids)
+                return i; /* the ids before it first, whatever the chunks */
             if (c != '\n')
                 return fail(r, ev, ST_ERROR_PROTOCOL_VIOLATION, "bare CR in a response line"), i;
             r->srch = r->srch_cr = 0;
@@ -430,8 +432,13 @@ static size_t search_scan(mw_imap_reader *r, const char *p, size_t n, int *ev)
         }
         break;
     }
-    if (i < n && r->nids < cap)
+    if (i < n && r->nids < cap) {
+        /* The ids complete before the bad byte go out first, so that how the input was cut
+         * does not change what is reported; the byte fails on the next call. */
+        if (r->nids)
+            return i;
         return fail(r, ev, ST_ERROR_PROTOCOL_VIOLATION, "malformed SEARCH response"), i;
+    }
     return i;
 }
 

@@ -67,6 +67,7 @@ typedef struct mw_imap_limits {
     size_t response_mem; /* bytes of strings plus tokens held for one response */
     size_t lit_mem;      /* one literal kept in memory */
     unsigned depth;      /* parenthesis nesting */
+    size_t search_ids;   /* ids the engine keeps of one search (0: the default, 1 Mi) */
 } mw_imap_limits;
 
 typedef struct mw_imap_reader {

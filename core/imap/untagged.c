@@ -378,7 +378,8 @@ void mw_imap_search_reset(mw_imap_engine *e, size_t keep)
 {
     e->nsearch = 0;
     e->search_total = 0;
-    e->search_keep = keep < MAX_SEARCH_IDS ? keep : MAX_SEARCH_IDS;
+    size_t max = e->rd.lim.search_ids ? e->rd.lim.search_ids : MAX_SEARCH_IDS;
+    e->search_keep = keep < max ? keep : max;
 }
 
 /* Count one match and keep it while the caller's capacity lasts. */

@@ -851,19 +851,25 @@ Protocol ImapProtocol()
     p.options = kOptions;
     // "line_limit: N": the reader's line limit (default 1 MiB), so that a transcript can show
     // what goes past it with a few hundred bytes instead of a megabyte replayed at every chunk
-    // size.
-    p.headers = {"line_limit"};
+    // size. "search_limit: N": the ids one search keeps (default 1 Mi).
+    p.headers = {"line_limit", "search_limit"};
     p.create = [](uint32_t options, const std::map<std::string, std::string> &headers) {
-        auto it = headers.find("line_limit");
-        if (it == headers.end())
-            return std::unique_ptr<Binding>(new ImapBinding(options));
         mw_imap_limits lim = *mw_imap_default_limits();
-        try {
-            lim.line = std::stoul(it->second);
-        } catch (const std::exception &) {
-            throw UsageError("line_limit: a number of bytes is required");
+        bool set = false;
+        for (const char *key : {"line_limit", "search_limit"}) {
+            auto it = headers.find(key);
+            if (it == headers.end())
+                continue;
+            size_t v;
+            try {
+                v = std::stoul(it->second);
+            } catch (const std::exception &) {
+                throw UsageError(std::string(key) + ": a number is required");
+            }
+            (std::string(key) == "line_limit" ? lim.line : lim.search_ids) = v;
+            set = true;
         }
-        return std::unique_ptr<Binding>(new ImapBinding(options, &lim));
+        return std::unique_ptr<Binding>(new ImapBinding(options, set ? &lim : nullptr));
     };
     return p;
 }
