@@ -88,5 +88,52 @@ for h in glib libuv; do
         fi
     done
 done
+
+# The Windows branches (a SOCKET, WSAEventSelect() for GLib, uv_poll_init_socket()) type-checked
+# with MinGW when it is installed (scripts/build-windows.sh installs it; optional here). libuv's
+# Debian headers carry its Windows ones. GLib's Windows glibconfig.h is derived from this
+# machine's: G_OS_WIN32 and LLP64 integer types. That checks the adapter against GLib's Windows
+# declarations and MinGW's winsock2.h; it is no build of GLib for Windows.
+mingw=x86_64-w64-mingw32
+if command -v $mingw-gcc >/dev/null && command -v $mingw-g++ >/dev/null; then
+    mkdir -p "$work/win/glib" "$work/win/uv"
+    uvh=$(pkg-config --variable=includedir libuv 2>/dev/null || true)
+    [[ -f $uvh/uv.h ]] && cp -r "$uvh/uv.h" "$uvh/uv" "$work/win/uv/"
+    cfg=$(pkg-config --variable=libdir glib-2.0 2>/dev/null || true)/glib-2.0/include/glibconfig.h
+    if [[ -f $cfg ]] && grep -q '^#define G_OS_UNIX$' "$cfg" && grep -q '^typedef signed long gint64;' "$cfg"; then
+        sed -e 's/^#define G_OS_UNIX$/#define G_OS_WIN32\n#define G_PLATFORM_WIN32/' \
+            -e 's/^typedef signed long \(gint64\|gssize\|gintptr\);/typedef signed long long \1;/' \
+            -e 's/^typedef unsigned long \(guint64\|gsize\|guintptr\);/typedef unsigned long long \1;/' \
+            -e 's/(val##L)/(val##LL)/' -e 's/GLIB_SIZEOF_LONG *8/GLIB_SIZEOF_LONG 4/' \
+            "$cfg" >"$work/win/glib/glibconfig.h"
+    fi
+    for h in glib libuv; do
+        case $h in
+        glib)
+            [[ -f $work/win/glib/glibconfig.h ]] || { echo "note: no glibconfig.h to derive; GLib not checked for Windows"; continue; }
+            inc_h=(-I"$work/win/glib" -I"$(pkg-config --variable=includedir glib-2.0)/glib-2.0")
+            ;;
+        libuv)
+            [[ -f $work/win/uv/uv.h ]] || { echo "note: no uv.h; libuv not checked for Windows"; continue; }
+            inc_h=(-I"$work/win/uv")
+            ;;
+        esac
+        for cc in $mingw-gcc $mingw-g++; do
+            case $cc in
+            *++) mode=(-std=c++17) file=$work/$h.cpp ;;
+            *) mode=(-std=c11) file=$work/$h.c ;;
+            esac
+            if "$cc" "${mode[@]}" "${warn[@]}" -I"$inc" "${inc_h[@]}" -c "$file" -o "$work/$h.win.o"; then
+                echo "$cc ${mode[0]}: mailwire/adapters/$h.h clean for Windows"
+            else
+                echo "FAIL: $cc ${mode[0]}: mailwire/adapters/$h.h for Windows"
+                status=1
+            fi
+        done
+    done
+else
+    echo "note: MinGW is not installed; the Windows branches are not checked"
+fi
+
 [[ $status -eq 0 && $checked -eq 0 ]] && exit 77
 exit $status

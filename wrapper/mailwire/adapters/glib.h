@@ -33,19 +33,22 @@
  * names (read: FD_READ, write: FD_WRITE and FD_CONNECT, both: FD_CLOSE), polls it with
  * g_source_add_poll(), and resets it with WSAEnumNetworkEvents() before each
  * MailwireExecute(). WSAEventSelect() is called again whenever the session asks for something
- * else, which re-reports a socket that is already readable or writable. This part has not
- * been compiled here: Debian ships no GLib for Windows.
+ * else, which re-reports a socket that is already readable or writable. This part is
+ * type-checked with MinGW against GLib's Windows declarations (tests/adapters/check_headers.sh)
+ * but has never run: Debian ships no GLib for Windows.
  */
 #ifndef MAILWIRE_ADAPTERS_GLIB_H
 #define MAILWIRE_ADAPTERS_GLIB_H
 
 #include <glib.h>
 
+#include <mailwire/common.h>
+
 #ifdef G_OS_WIN32
+/* After mailwire's header: MinGW's winsock2.h defines a SECURITY_PROTOCOL_NONE of its own, which
+ * would make mailwire's definition a redefinition warning. */
 #include <winsock2.h>
 #endif
-
-#include <mailwire/common.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -43,9 +43,12 @@
 
 #include <stdlib.h>
 
-#include <uv.h>
-
 #include <mailwire/common.h>
+
+/* After mailwire's header: on Windows uv.h brings MinGW's winsock2.h, which defines a
+ * SECURITY_PROTOCOL_NONE of its own and would make mailwire's definition a redefinition
+ * warning. */
+#include <uv.h>
 
 #ifdef __cplusplus
 extern "C" {
