@@ -413,6 +413,8 @@ class ImapBinding : public Binding
             return Append(a);
         if (op == "idle") {
             uint32_t options = a.Flag("nowait") ? IMAP_IDLE_NOWAIT : IMAP_IDLE_WAIT;
+            if (a.Flag("duration"))
+                options |= IMAP_IDLE_DURATION;
             a.Flag("wait");
             uint64_t total = a.Number("timeout", 1000);
             unsigned interval = static_cast<unsigned>(a.Number("interval", 1000)),
