@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install-deps.sh [build|servers|interop|fuzz|all]  (default: all)
+# install-deps.sh [build|servers|interop|fuzz|docs|all]  (default: all)
 #
 # Installs the Debian packages mailwire needs, only those missing, non-interactively.
 #   build:   compiler, CMake, pkg-config, GnuTLS + nettle, GoogleTest/GoogleMock, certtool,
@@ -13,6 +13,8 @@
 #            the package versions stay the same; the libraries they link are ordinary packages,
 #            installed with apt-get. tests/fixtures/interop.sh runs them from there.
 #   fuzz:    clang and its libFuzzer runtime for the fuzz stage of scripts/test.sh
+#   docs:    Doxygen and Graphviz (scripts/docs.sh, the documentation site) and abigail-tools
+#            (abidw/abidiff: the ABI check of scripts/test.sh against tests/abi/)
 # Package scripts must not configure or start the system's own mail services: Postfix is
 # preseeded to "No configuration" and a temporary policy-rc.d forbids service starts.
 # Exit status: 0 when everything is present; 3 when something is missing and we are not root.
@@ -23,6 +25,7 @@ build_pkgs=(build-essential cmake pkg-config libgnutls28-dev nettle-dev gnutls-b
     clang-format)
 server_pkgs=(postfix dovecot-imapd dovecot-lmtpd gnutls-bin)
 fuzz_pkgs=(clang libclang-rt-dev)
+docs_pkgs=(doxygen graphviz abigail-tools)
 # The libraries (and helpers) the unpacked interop servers need: `ldd` of every program
 # tests/fixtures/interop.sh runs, mapped to their packages. gamin: Courier's IMAP_ENHANCEDIDLE
 # watches the Maildir through its gam_server.
@@ -41,8 +44,10 @@ build) want=("${build_pkgs[@]}") ;;
 servers) want=("${server_pkgs[@]}") ;;
 interop) want=("${interop_pkgs[@]}"); interop=1 ;;
 fuzz) want=("${fuzz_pkgs[@]}") ;;
-all) want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${interop_pkgs[@]}" "${fuzz_pkgs[@]}"); interop=1 ;;
-*) echo "usage: $0 [build|servers|interop|fuzz|all]" >&2; exit 2 ;;
+docs) want=("${docs_pkgs[@]}") ;;
+all) want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${interop_pkgs[@]}" "${fuzz_pkgs[@]}" "${docs_pkgs[@]}")
+    interop=1 ;;
+*) echo "usage: $0 [build|servers|interop|fuzz|docs|all]" >&2; exit 2 ;;
 esac
 
 # The unpacked interop servers: MW_INTEROP_CACHE/root-KEY, KEY naming the package versions.
