@@ -2,7 +2,7 @@
 # docs.sh OUTDIR: build the documentation site (Doxygen: the public headers of include/mailwire
 # and wrapper/mailwire plus the pages of docs/) into OUTDIR/html.
 #
-# Warnings (an undocumented public symbol, an @param that names no parameter, a broken
+# Warnings (with MW_DOCS_STRICT=1 Doxygen calls them errors; an undocumented public symbol, an @param that names no parameter, a broken
 # reference, a malformed command) go to OUTDIR/doxygen-warnings.log and are counted. With
 # MW_DOCS_STRICT=1 any warning fails the script (Doxygen's WARN_AS_ERROR=FAIL_ON_WARNINGS:
 # every warning is still reported); otherwise they are printed and the script succeeds.
@@ -33,7 +33,7 @@ warn=NO
 rc=0
 MW_DOCS_ROOT=$root MW_DOCS_GEN=$gen MW_DOCS_OUT=$out MW_DOCS_VERSION=$version \
     MW_DOCS_WARN=$warn MW_DOCS_LOG=$log doxygen "$root/docs/Doxyfile" || rc=$?
-count=$(grep -c ': warning: ' "$log" || true)
+count=$(grep -c -E ': (warning|error): ' "$log" || true)
 if [[ $count -gt 0 ]]; then
     sed "s|$root/||; s|$gen/||" "$log" >&2
 fi
