@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install-deps.sh [build|servers|interop|fuzz|docs|all]  (default: all)
+# install-deps.sh [build|servers|interop|fuzz|loops|docs|all]  (default: all)
 #
 # Installs the Debian packages mailwire needs, only those missing, non-interactively.
 #   build:   compiler, CMake, pkg-config, GnuTLS + nettle, GoogleTest/GoogleMock, certtool,
@@ -13,6 +13,8 @@
 #            the package versions stay the same; the libraries they link are ordinary packages,
 #            installed with apt-get. tests/fixtures/interop.sh runs them from there.
 #   fuzz:    clang and its libFuzzer runtime for the fuzz stage of scripts/test.sh
+#   loops:   GLib and libuv headers for the event-loop drivers' tests and samples
+#            (<mailwire/adapters/glib.h>, <mailwire/adapters/libuv.h>)
 #   docs:    Doxygen and Graphviz (scripts/docs.sh, the documentation site) and abigail-tools
 #            (abidw/abidiff: the ABI check of scripts/test.sh against tests/abi/)
 # Package scripts must not configure or start the system's own mail services: Postfix is
@@ -39,15 +41,17 @@ interop_pkgs=(libcom-err2 libcourier-unicode4 libdb5.3 libevent-2.1-7 libgamin0 
 interop_debs=(cyrus-imapd cyrus-common courier-imap courier-base courier-authlib
     courier-authdaemon courier-authlib-userdb exim4-daemon-heavy exim4-base opensmtpd sasl2-bin)
 interop=0
+loop_pkgs=(libglib2.0-dev libuv1-dev)
 case $what in
 build) want=("${build_pkgs[@]}") ;;
 servers) want=("${server_pkgs[@]}") ;;
 interop) want=("${interop_pkgs[@]}"); interop=1 ;;
 fuzz) want=("${fuzz_pkgs[@]}") ;;
+loops) want=("${loop_pkgs[@]}") ;;
 docs) want=("${docs_pkgs[@]}") ;;
-all) want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${interop_pkgs[@]}" "${fuzz_pkgs[@]}" "${docs_pkgs[@]}")
-    interop=1 ;;
-*) echo "usage: $0 [build|servers|interop|fuzz|docs|all]" >&2; exit 2 ;;
+all) want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${interop_pkgs[@]}" "${fuzz_pkgs[@]}" "${loop_pkgs[@]}"
+    "${docs_pkgs[@]}"); interop=1 ;;
+*) echo "usage: $0 [build|servers|interop|fuzz|loops|docs|all]" >&2; exit 2 ;;
 esac
 
 # The unpacked interop servers: MW_INTEROP_CACHE/root-KEY, KEY naming the package versions.
