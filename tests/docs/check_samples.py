@@ -19,6 +19,7 @@ Exit status: 0 when every block compiled, 1 otherwise (each failure printed with
 compiler output), 2 on a usage error or a malformed block.
 """
 import argparse
+import concurrent.futures
 import os
 import re
 import subprocess
@@ -85,7 +86,8 @@ def main():
             files += sorted(os.path.join(p, n) for n in os.listdir(p) if n.endswith(".md"))
         else:
             files.append(p)
-    compiled = failed = other = 0
+    jobs = []  # (where, label, command) of every block to compile
+    other = 0
     for path in files:
         name = os.path.basename(path).replace(".", "_")
         for line, lang, mods, text in blocks(path):
@@ -105,27 +107,31 @@ def main():
                     src = PRELUDE_C + f"\nvoid mw_doc_fragment(void);\nvoid mw_doc_fragment(void)\n{{\n{body}}}\n"
                 else:
                     src = PRELUDE_CPP + f"\nvoid mw_doc_fragment();\nvoid mw_doc_fragment()\n{{\n{body}}}\n"
+                # Diagnostics name the block; line numbers count from the generated prelude.
+                src = f'#line 1 "{where} (fragment, generated)"\n' + src
             else:
-                src = text
-            # #line makes the diagnostics point into the Markdown file.
-            src = f'#line 1 "{where} (generated)"\n' + src if mods else f'#line {line + 1} "{path}"\n' + src
+                # #line makes the diagnostics point into the Markdown file.
+                src = f'#line {line + 1} "{path}"\n' + text
             ext = ".c" if kind == "c" else ".cpp"
             fn = os.path.join(a.work, f"{name}_{line}{ext}")
             with open(fn, "w", encoding="utf-8") as f:
                 f.write(src)
-            if kind == "c":
-                cmd = [a.cc, "-std=c11"]
-            else:
-                cmd = [a.cxx, "-std=c++17"]
+            cmd = [a.cc, "-std=c11"] if kind == "c" else [a.cxx, "-std=c++17"]
             cmd += ["-Wall", "-Wextra", "-Werror", *incs, "-c", fn, "-o", fn + ".o"]
-            r = subprocess.run(cmd, capture_output=True, text=True)
-            compiled += 1
+            jobs.append((where, kind + (" fragment" if mods else ""), cmd))
+
+    def run(job):
+        return job, subprocess.run(job[2], capture_output=True, text=True)
+
+    compiled = len(jobs)
+    failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for (where, label, cmd), r in pool.map(run, jobs):
             if r.returncode != 0:
                 failed += 1
-                print(f"FAIL {where} ({kind}{' fragment' if mods else ''}): {' '.join(cmd)}\n"
-                      f"{r.stdout}{r.stderr}")
+                print(f"FAIL {where} ({label}): {' '.join(cmd)}\n{r.stdout}{r.stderr}")
             else:
-                print(f"ok   {where} ({kind}{' fragment' if mods else ''})")
+                print(f"ok   {where} ({label})")
     print(f"{compiled} C/C++ blocks compiled, {failed} failed; {other} blocks in other languages")
     if compiled == 0:
         print("no C/C++ block found: wrong file list?", file=sys.stderr)
