@@ -56,6 +56,15 @@ if ((rc & 3)); then
     echo "abi: abidiff failed (status $rc)" >&2
     exit 1
 fi
+# abidiff flags a changed signature (return or parameter types) as a plain change (bit 4), not
+# an incompatible one (bit 8): it cannot know how callers use it. For a C library whose callers
+# compiled against the old prototype it is a break all the same, as is any removed or changed
+# function or variable, so those count as incompatible here.
+changed=$(sed -n 's/^\(Functions\|Variables\) changes summary: \([0-9]*\) Removed, \([0-9]*\) Changed.*/\2 \3/p' \
+    "$work/diff.txt" | awk '{s += $1 + $2} END {print s + 0}')
+if ((rc & 4)) && ((changed > 0)); then
+    rc=$((rc | 8))
+fi
 if ((rc & 8)); then
     cat "$work/diff.txt"
     if [[ $old != "$new" ]]; then
