@@ -441,7 +441,7 @@ mw_part *mw_build_message_part(mw_msg *inner)
         if (mw_part_hdr_find(r, "Date", 0) < 0)
             bad |= mw_part_hdr_add(r, "Date", 4, inner->date, strlen(inner->date), 0);
         if (mw_part_hdr_find(r, "Message-ID", 0) < 0) {
-            char id[128], dom[256] = "localhost.invalid";
+            char id[320], dom[256] = "localhost.invalid";
             long f = mw_part_hdr_find(r, "From", 0);
             if (f >= 0 && !r->hdrs[f].raw &&
                 (mw_hdr_first_domain(r->hdrs[f].value, dom, sizeof dom) != 0 ||

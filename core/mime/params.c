@@ -199,6 +199,26 @@ static int quotes_odd(const char *s, size_t end)
     return (q - esc) % 2 != 0;
 }
 
+/* Cut a value at an RFC 5322 comment outside quotes ("utf-8" (the charset)): Python's
+ * structured header parser drops comments before parameters are read (RFC 2045 section 5.1
+ * allows them). */
+static void drop_comment(const char *v, size_t *n)
+{
+    int quoted = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (quoted && v[i] == '\\') {
+            i++;
+        } else if (v[i] == '"') {
+            quoted = !quoted;
+        } else if (!quoted && v[i] == '(' && i > 0) {
+            *n = i;
+            while (*n && is_wsp(v[*n - 1]))
+                (*n)--;
+            return;
+        }
+    }
+}
+
 /* Visit every parameter after the first item, in order; stop when fn returns non-zero. */
 static int each_param(const char *s, size_t n, int (*fn)(void *, const param *), void *user)
 {
@@ -225,6 +245,7 @@ static int each_param(const char *s, size_t n, int (*fn)(void *, const param *),
                 pr.val = eq + 1;
                 pr.vlen = end - pr.nlen - 1;
                 trim(&pr.val, &pr.vlen);
+                drop_comment(pr.val, &pr.vlen);
             } else {
                 pr.name = b;
                 pr.nlen = end;

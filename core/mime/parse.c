@@ -572,9 +572,21 @@ unsigned mw_parser_finish(mw_parser *p, mw_part **root)
         p->llen = 0;
         p->lstart = now(p);
     }
-    snap end = now(p);
-    while (!p->err && p->nfr > 0)
-        close_top(p, end, end);
+    /* A multipart still open at the end of the input (no closing boundary) ends there as if
+     * a boundary came: the last line break of the leaf it holds is not content (Python's
+     * feedparser strips it too), unless that leaf is a multipart that never saw its own
+     * boundary. */
+    snap end = now(p), cut = before_break(p);
+    while (!p->err && p->nfr > 0) {
+        frame *top = &p->fr[p->nfr - 1];
+        int open_multi = 0;
+        for (size_t i = 0; i + 1 < p->nfr; i++)
+            open_multi |= p->fr[i].state == F_PARTS;
+        int keep = top->state == F_PREAMBLE || top->failed_multi ||
+                   (top->state == F_BODY && top->part->ctype &&
+                    strncmp(top->part->ctype, "multipart/", 10) == 0);
+        close_top(p, end, open_multi && !keep ? cut : end);
+    }
     if (p->err)
         return p->err;
     mw_store_set_flags(p->store, p->has_nul, p->has_long);

@@ -260,9 +260,11 @@ static int store_step(mw_writer *w, const mw_wseg *s)
     for (long i = 0; i < r; i++) {
         char c = w->in[i];
         if (c == '\n') {
-            if (!w->cr)
+            /* The LF of a CRLF was written with its CR. */
+            if (!w->cr) {
                 w->out[o++] = '\r';
-            w->out[o++] = '\n';
+                w->out[o++] = '\n';
+            }
             w->cr = 0;
         } else if (c == '\r') {
             w->out[o++] = '\r';
