@@ -119,7 +119,9 @@ static void push(mw_part ***v, size_t *n, size_t *cap, mw_part *p, int *oom)
 {
     mw_part **nv = mw_grow(*v, cap, *n + 1, sizeof *nv);
     if (!nv) {
+        /* Out of memory: the leaf is lost with the change (the call fails). */
         *oom = 1;
+        mw_part_free(p);
         return;
     }
     *v = nv;
@@ -171,6 +173,41 @@ static mw_part *container(const char *sub, mw_part **kids, size_t n, int *oom)
         if (kids[i] && mw_part_add_kid(c, kids[i]) != 0)
             *oom = 1;
     return c;
+}
+
+/* The top of the subtree holding p. */
+static mw_part *top_of(mw_part *p)
+{
+    while (p->parent)
+        p = p->parent;
+    return p;
+}
+
+/* The i-th collected leaf of r (text, HTML, inline parts, attachments). */
+static mw_part **slot(roles *r, size_t i)
+{
+    if (i < 2)
+        return i == 0 ? &r->text : &r->html;
+    return i < 2 + r->ninl ? &r->inl[i - 2] : &r->att[i - 2 - r->ninl];
+}
+
+/* After an out-of-memory rebuild: free every subtree holding a collected leaf that is not the
+ * new top root, each once (every top is found before anything is freed; no allocation). */
+static void free_orphans(roles *r, mw_part *root)
+{
+    size_t n = 2 + r->ninl + r->natt;
+    for (size_t i = 0; i < n; i++)
+        if (*slot(r, i))
+            *slot(r, i) = top_of(*slot(r, i));
+    for (size_t i = 0; i < n; i++) {
+        mw_part *t = *slot(r, i);
+        if (!t || t == root)
+            continue;
+        for (size_t j = i + 1; j < n; j++)
+            if (*slot(r, j) == t)
+                *slot(r, j) = NULL;
+        mw_part_free(t);
+    }
 }
 
 int mw_msg_rebuild(mw_msg *m)
@@ -254,6 +291,8 @@ int mw_msg_rebuild(mw_msg *m)
         free(keep.hdrs[i].value);
     }
     free(keep.hdrs);
+    if (r.oom) /* a leaf not under the new top goes with the failed change */
+        free_orphans(&r, root);
     free(r.inl);
     free(r.att);
     m->root = root;
