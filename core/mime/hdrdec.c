@@ -2,7 +2,9 @@
 #include "hdrdec.h"
 
 #include <string.h>
+#include <strings.h>
 
+#include "../util/str.h"
 #include "charset.h"
 #include "utf8.h"
 
@@ -134,7 +136,9 @@ size_t mw_ew_span(const char *s, size_t n)
     return end;
 }
 
-int mw_ew_decode(const char *w, size_t n, mw_buf *out)
+/* Decode one encoded word to its octets (raw, reset first) and charset (cs, lower-case not
+ * guaranteed; "" when none). 0, or -1 when w is not a well-formed encoded word. */
+static int ew_raw(const char *w, size_t n, char *cs_out, size_t cs_cap, mw_buf *raw_out)
 {
     if (n < 8 || w[0] != '=' || w[1] != '?' || w[n - 2] != '?' || w[n - 1] != '=')
         return -1;
@@ -197,8 +201,30 @@ int mw_ew_decode(const char *w, size_t n, mw_buf *out)
         }
     }
     raw.len = on;
-    if (!cs[0] || mw_cs_to_utf8(cs, raw.p, on, out) != 0)
-        mw_hdr_put_8bit(raw.p, on, out);
+    mw_buf_free(raw_out);
+    *raw_out = raw;
+    mw_strlcpy(cs_out, cs, cs_cap);
+    return 0;
+}
+
+/* The octets of encoded words in charset cs, as UTF-8 appended to out. */
+static void put_charset(const char *cs, const mw_buf *raw, mw_buf *out)
+{
+    const char *p = raw->p ? raw->p : "";
+    if (!cs[0] || mw_cs_to_utf8(cs, p, raw->len, out) != 0)
+        mw_hdr_put_8bit(p, raw->len, out);
+}
+
+int mw_ew_decode(const char *w, size_t n, mw_buf *out)
+{
+    char cs[80];
+    mw_buf raw;
+    mw_buf_init(&raw, 0, 0);
+    if (ew_raw(w, n, cs, sizeof cs, &raw) != 0) {
+        mw_buf_free(&raw);
+        return -1;
+    }
+    put_charset(cs, &raw, out);
     mw_buf_free(&raw);
     return 0;
 }
@@ -228,47 +254,75 @@ static int has_ew_pattern(const char *s, size_t n)
     return 0;
 }
 
-enum { TOK_NONE, TOK_FWS, TOK_EW, TOK_TEXT };
+/* Encoded words waiting to be converted: adjacent words of one charset are joined before
+ * the conversion (a character may be split across two words, which RFC 2047 section 5
+ * forbids but senders do; Python joins them too), and the white space after the last one
+ * is held until it is known whether another word follows (then it is dropped, RFC 2047
+ * section 6.2). */
+typedef struct ew_run {
+    mw_buf raw;
+    char cs[80];
+    int open;
+    const char *ws; /* held white space after the run, or NULL */
+    size_t ws_len;
+} ew_run;
+
+static void run_flush(ew_run *r, mw_buf *out)
+{
+    if (r->open)
+        put_charset(r->cs, &r->raw, out);
+    r->open = 0;
+    r->raw.len = 0;
+    if (r->ws)
+        mw_buf_put(out, r->ws, r->ws_len);
+    r->ws = NULL;
+}
 
 void mw_hdr_decode_text(const char *s, size_t n, mw_buf *out)
 {
-    int last = TOK_NONE, before = TOK_NONE;
-    size_t fws_at = 0; /* output offset where the last white space run starts */
+    ew_run run;
+    memset(&run, 0, sizeof run);
+    mw_buf_init(&run.raw, 0, 0);
+    mw_buf word;
+    mw_buf_init(&word, 0, 0);
     size_t i = 0;
     while (i < n) {
         if (is_wsp(s[i])) {
             size_t j = i;
             while (j < n && is_wsp(s[j]))
                 j++;
-            fws_at = out->len;
-            mw_buf_put(out, s + i, j - i);
-            before = last;
-            last = TOK_FWS;
+            if (run.open && !run.ws) {
+                run.ws = s + i;
+                run.ws_len = j - i;
+            } else {
+                mw_buf_put(out, s + i, j - i);
+            }
             i = j;
             continue;
         }
         int valid_ew = 1;
         if (s[i] == '=' && i + 1 < n && s[i + 1] == '?') {
             size_t w = mw_ew_span(s + i, n - i);
-            if (w) {
-                size_t at = out->len;
-                if (mw_ew_decode(s + i, w, out) == 0) {
-                    if (last == TOK_FWS && before == TOK_EW) {
-                        /* Drop the white space between two encoded words. */
-                        size_t dl = out->len - at;
-                        memmove(out->p + fws_at, out->p + at, dl);
-                        out->len = fws_at + dl;
-                        if (out->p)
-                            out->p[out->len] = 0;
-                    }
-                    before = last;
-                    last = TOK_EW;
-                    i += w;
-                    continue;
+            char cs[80];
+            if (w && ew_raw(s + i, w, cs, sizeof cs, &word) == 0) {
+                run.ws = NULL; /* white space between two encoded words */
+                if (run.open && strcasecmp(run.cs, cs) == 0) {
+                    mw_buf_put(&run.raw, word.p ? word.p : "", word.len);
+                } else {
+                    run_flush(&run, out);
+                    run.open = 1;
+                    mw_strlcpy(run.cs, cs, sizeof run.cs);
+                    mw_buf_put(&run.raw, word.p ? word.p : "", word.len);
                 }
-                valid_ew = 0;
+                if (run.raw.failed)
+                    out->failed = 1;
+                i += w;
+                continue;
             }
+            if (w)
+                valid_ew = 0;
         }
+        run_flush(&run, out);
         size_t j = i;
         while (j < n && !is_wsp(s[j]))
             j++;
@@ -285,8 +339,9 @@ void mw_hdr_decode_text(const char *s, size_t n, mw_buf *out)
                 j = (size_t)(p - s);
         }
         mw_hdr_put_8bit(s + i, j - i, out);
-        before = last;
-        last = TOK_TEXT;
         i = j;
     }
+    run_flush(&run, out);
+    mw_buf_free(&run.raw);
+    mw_buf_free(&word);
 }
