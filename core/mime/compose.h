@@ -1,4 +1,6 @@
-/* MIME composer for SmtpSubmitMessage() (internal): RFC 5322 headers, RFC 2045-2049 bodies.
+/* SMTPMESSAGE as a message object, for SmtpSubmitMessage() (internal): RFC 5322 headers,
+ * RFC 2045-2049 bodies. The fields are checked and built into an HMESSAGE tree (build.h);
+ * the bytes come from a writer (writer.h).
  *
  * Streaming: the message is produced in pieces on demand, attachments are read from their
  * files as the output is pulled, so memory stays flat whatever the attachment sizes. The
@@ -56,6 +58,10 @@ MW_INTERNAL const char *mw_mime_detail(const mw_mime *m);
 MW_INTERNAL const char *mw_mime_envelope_from(const mw_mime *m);
 MW_INTERNAL size_t mw_mime_recipient_count(const mw_mime *m);
 MW_INTERNAL const char *mw_mime_recipient(const mw_mime *m, size_t i);
+
+/* The message object inside (owned by m; take a reference to keep it). */
+struct mw_msg;
+MW_INTERNAL struct mw_msg *mw_mime_msg(const mw_mime *m);
 
 MW_INTERNAL void mw_mime_free(mw_mime *m);
 

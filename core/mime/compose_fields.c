@@ -91,8 +91,9 @@ static int generated_field(const char *name, size_t n)
 
 /* Validate "Name: value" lines separated by CRLF, LF or CR (normalised to CRLF); lines that
  * begin with white space continue the previous field (RFC 5322 section 2.2.3). */
-unsigned mw_mime_extra_headers(mw_mime *m, const char *s, char *detail, size_t size)
+unsigned mw_mime_extra_headers(const char *s, char **out, char *detail, size_t size)
 {
+    *out = NULL;
     mw_sb sb;
     mw_sb_init(&sb);
     size_t n = strlen(s), i = 0;
@@ -196,8 +197,8 @@ unsigned mw_mime_extra_headers(mw_mime *m, const char *s, char *detail, size_t s
         return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
     }
     if (sb.b.len > 0) {
-        m->headers = mw_sb_take(&sb, NULL);
-        if (!m->headers)
+        *out = mw_sb_take(&sb, NULL);
+        if (!*out)
             return mw_mime_fail(detail, size, ST_ERROR_OUT_OF_MEMORY, "out of memory");
     }
     mw_sb_free(&sb);

@@ -49,10 +49,11 @@ static const char *const texts[ST_ERROR_COUNT] = {
     [ST_ERROR_NO_MORE_MAILBOXES] = "no more mailboxes",
     [ST_ERROR_FILE] = "a file could not be read or written",
     [ST_ERROR_INTERNAL] = "internal error",
-    [ST_ERROR_NOT_SUPPORTED] = "the server does not support what the request needs",
+    [ST_ERROR_NOT_SUPPORTED] = "not supported by the server (or the charset converter)",
     [ST_ERROR_COMMAND_REJECTED] = "the server rejected the command",
     [ST_ERROR_CALLBACK_FAILED] = "an application callback failed",
     [ST_ERROR_INVALID_STATE] = "the session is not in the state this call needs",
+    [ST_ERROR_NOT_FOUND] = "no such header field, part or address",
 };
 
 const char *mw_error_string(unsigned code)

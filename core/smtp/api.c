@@ -6,9 +6,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include <mailwire/mime.h>
 #include <mailwire/smtp.h>
 
 #include "../mime/address.h"
+#include "../mime/envelope.h"
+#include "../mime/msg.h"
 #include "../platform/resolve.h"
 #include "../sasl/sasl.h"
 #include "../session/client.h"
@@ -268,6 +271,64 @@ int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const char *lpszRecip
     err = mw_smtp_message_source(&src, lpvMessage, n, is_file, why, sizeof why);
     int r = err ? mw_client_refuse(err, "%s", why)
                 : mw_smtp_send_source(hClient, from, (const char *const *)to.v, to.n, &src, 0, 0);
+    free(from);
+    mw_addr_vec_free(&to);
+    return r;
+}
+
+int mw_smtp_send_msg(HCLIENT h, struct mw_msg *m, const char *from, const char *const *rcpts,
+                     size_t nrcpt, uint32_t options, int utf8)
+{
+    mw_smtp_source src;
+    int need_8bit = 0, need_utf8 = 0;
+    char why[400];
+    unsigned err =
+        mw_smtp_source_message(&src, m, options, &need_8bit, &need_utf8, why, sizeof why);
+    if (err)
+        return mw_client_refuse(err, "%s", why);
+    return mw_smtp_send_source(h, from, rcpts, nrcpt, &src, need_8bit || utf8, need_utf8 || utf8);
+}
+
+int SmtpSendMimeMessage(HCLIENT hClient, HMESSAGE hMessage, const char *lpszFrom,
+                        const char *lpszRecipients, uint32_t dwOptions)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (enter(hClient, &s, &c))
+        return SMTP_ERROR;
+    mw_msg *m = (mw_msg *)hMessage;
+    if (!m || m->magic != MW_MSG_MAGIC)
+        return mw_client_refuse(ST_ERROR_INVALID_HANDLE, "not a message handle");
+    if (dwOptions & ~(uint32_t)(MIME_EXPORT_8BIT | MIME_EXPORT_UTF8))
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
+                                "dwOptions: MIME_EXPORT_8BIT and MIME_EXPORT_UTF8 only");
+    if (m->parser)
+        return mw_client_refuse(ST_ERROR_BUSY, "an import into the message is in progress");
+    char why[300], *from = NULL;
+    int utf8 = 0;
+    mw_addr_vec to = {NULL, 0, 0};
+    unsigned err = 0;
+    if (lpszFrom) {
+        if (!(from = one_address(lpszFrom, 1, "sender")))
+            return SMTP_ERROR;
+        utf8 = mw_addr_is_utf8(from, strlen(from));
+    }
+    if (lpszRecipients) {
+        err = mw_addr_vec_parse(lpszRecipients, &to, why, sizeof why);
+        for (size_t i = 0; !err && i < to.n; i++)
+            utf8 |= mw_addr_is_utf8(to.v[i], strlen(to.v[i]));
+    }
+    if (!err && (!from || !lpszRecipients)) {
+        char *f = NULL;
+        err = mw_msg_envelope(m, &f, lpszRecipients ? NULL : &to, &utf8, why, sizeof why);
+        if (!from)
+            from = f;
+        else
+            free(f);
+    }
+    int r =
+        err ? mw_client_refuse(err, "%s", why)
+            : mw_smtp_send_msg(hClient, m, from, (const char *const *)to.v, to.n, dwOptions, utf8);
     free(from);
     mw_addr_vec_free(&to);
     return r;

@@ -16,4 +16,11 @@ MW_INTERNAL int mw_smtp_send_source(HCLIENT h, const char *from, const char *con
                                     size_t nrcpt, mw_smtp_source *src, int need_8bit,
                                     int need_smtputf8);
 
+/* Send a message object (SmtpSendMimeMessage(), SmtpSubmitMessage()) to parsed addresses;
+ * utf8: an address needs SMTPUTF8. options: MIME_EXPORT_8BIT / MIME_EXPORT_UTF8. */
+struct mw_msg;
+MW_INTERNAL int mw_smtp_send_msg(HCLIENT h, struct mw_msg *m, const char *from,
+                                 const char *const *rcpts, size_t nrcpt, uint32_t options,
+                                 int utf8);
+
 #endif

@@ -12,7 +12,10 @@
 
 #include <mailwire/common.h>
 
+#include "../mime/msg.h"
+#include "../mime/writer.h"
 #include "../util/alloc.h"
+#include "../util/str.h"
 
 /* Read size of the file source: one refill of the engine's output buffer. */
 #define FILE_CHUNK (256u * 1024u)
@@ -214,4 +217,62 @@ unsigned mw_smtp_message_source(mw_smtp_source *src, const void *msg, size_t len
     else if (err == ST_ERROR_OUT_OF_MEMORY)
         snprintf(why, why_size, "out of memory");
     return err;
+}
+
+/* ---- message object ---------------------------------------------------------------------- */
+
+typedef struct msg_src {
+    mw_writer *w;
+    char buf[FILE_CHUNK];
+} msg_src;
+
+static long msg_next(void *ctx, const char **p)
+{
+    msg_src *ms = ctx;
+    *p = ms->buf;
+    return mw_writer_read(ms->w, ms->buf, sizeof ms->buf);
+}
+
+static int msg_rewind(void *ctx)
+{
+    return mw_writer_rewind(((msg_src *)ctx)->w);
+}
+
+static const char *msg_detail(void *ctx)
+{
+    return mw_writer_detail(((msg_src *)ctx)->w);
+}
+
+static void msg_close(void *ctx)
+{
+    msg_src *ms = ctx;
+    mw_writer_free(ms->w);
+    free(ms);
+}
+
+unsigned mw_smtp_source_message(mw_smtp_source *src, struct mw_msg *m, uint32_t options,
+                                int *need_8bit, int *need_smtputf8, char *why, size_t why_size)
+{
+    msg_src *ms = mw_malloc(sizeof *ms);
+    if (!ms) {
+        mw_strlcpy(why, "out of memory", why_size);
+        return ST_ERROR_OUT_OF_MEMORY;
+    }
+    unsigned err = mw_writer_new(m, options | MIME_EXPORT_NOBCC, &ms->w, why, why_size);
+    if (err) {
+        free(ms);
+        return err;
+    }
+    memset(src, 0, sizeof *src);
+    src->next = msg_next;
+    src->detail = msg_detail;
+    src->close = msg_close;
+    src->rewind = msg_rewind;
+    src->ctx = ms;
+    uint64_t total = 0;
+    src->scan = !mw_writer_size(ms->w, &total) || mw_writer_needs_scan(ms->w);
+    src->total = total;
+    *need_8bit = mw_writer_needs_8bit(ms->w);
+    *need_smtputf8 = mw_writer_needs_smtputf8(ms->w);
+    return ST_ERROR_NONE;
 }

@@ -1,5 +1,6 @@
-/* Message sources for SmtpSendMessage() (internal): a memory buffer or a file, streamed, and
- * the content scan that decides BODY=8BITMIME and SMTPUTF8. */
+/* Message sources for SmtpSendMessage() and SmtpSendMimeMessage() (internal): a memory
+ * buffer, a file or a message object (HMESSAGE), streamed, and the content scan that decides
+ * BODY=8BITMIME and SMTPUTF8. */
 #ifndef MW_SMTP_SOURCE_H
 #define MW_SMTP_SOURCE_H
 
@@ -43,5 +44,20 @@ MW_INTERNAL unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, 
  * SMTPUTF8). ST_ERROR_NONE, or the error with its cause in why (no source then). */
 MW_INTERNAL unsigned mw_smtp_message_source(mw_smtp_source *src, const void *msg, size_t len,
                                             int is_file, char *why, size_t why_size);
+
+/* A message object's composed bytes, pulled from a writer (core/mime/writer.h) in slices as
+ * the engine takes them, so starting the send stays O(1) in the attachment sizes and memory
+ * stays flat: attachments are read and encoded chunk by chunk. The writer holds a reference
+ * to m (the caller may delete its handle meanwhile; changes are refused until the end). Bcc
+ * is never written. total is the exact size when the plan knows it (SIZE=); content the
+ * library has not seen (quoted-printable or 7bit/8bit files and callbacks, parsed parts with
+ * NUL or long lines) makes the engine scan first (src->scan), which also counts the size.
+ * *need_8bit / *need_smtputf8: what the envelope must announce (8-bit content, raw UTF-8 in
+ * the header section). options: MIME_EXPORT_8BIT / MIME_EXPORT_UTF8. ST_ERROR_NONE, or the
+ * error with its cause in why. */
+struct mw_msg;
+MW_INTERNAL unsigned mw_smtp_source_message(mw_smtp_source *src, struct mw_msg *m, uint32_t options,
+                                            int *need_8bit, int *need_smtputf8, char *why,
+                                            size_t why_size);
 
 #endif

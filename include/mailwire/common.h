@@ -124,19 +124,22 @@ typedef enum mw_error {
     ST_ERROR_INTERNAL = 35,              /**< An internal invariant failed; please report it. */
     ST_ERROR_NOT_SUPPORTED = 36,         /**< The server lacks an extension the request needs
                                               (SMTPUTF8, 8BITMIME, DSN, IMAP UNSELECT...);
-                                              nothing was sent; the session goes on. */
+                                              nothing was sent; the session goes on. MIME: a
+                                              charset the converter does not know. */
     ST_ERROR_COMMAND_REJECTED = 37,      /**< The server rejected the command as malformed or
                                               not valid now (IMAP BAD); the session goes on. */
     ST_ERROR_CALLBACK_FAILED = 38,       /**< An application callback failed (the C++ layer:
                                               it threw); the operation was cancelled. The
                                               detail holds the exception's text. */
-    ST_ERROR_INVALID_STATE = 39          /**< The session is not in the state the call needs
+    ST_ERROR_INVALID_STATE = 39,         /**< The session is not in the state the call needs
                                               (IMAP: not logged in, no mailbox selected; SMTP:
                                               no transaction open); nothing was sent. */
+    ST_ERROR_NOT_FOUND = 40              /**< MIME: the header field, part or address asked
+                                              for does not exist. */
 } mw_error;
 
 /** One past the highest error code; every code below it has a text. */
-#define ST_ERROR_COUNT 40
+#define ST_ERROR_COUNT 41
 
 /**
  * @name Connection options shared by SMTP and IMAP

@@ -10,5 +10,6 @@
 #include <mailwire/common.h>
 #include <mailwire/smtp.h>
 #include <mailwire/imap.h>
+#include <mailwire/mime.h>
 
 #endif /* MAILWIRE_MAILWIRE_H */

@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include <mailwire/common.h>
+#include <mailwire/mime.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -390,6 +391,44 @@ MAILWIRE_API int SmtpDisconnect(HCLIENT hClient);
  */
 MAILWIRE_API int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const char *lpszRecipients,
                                  const void *lpvMessage, size_t cbMessage, uint32_t dwOptions);
+
+/**
+ * @brief Send a message object (mime.h) on an open session, streaming: SmtpSendMessage() with
+ * an HMESSAGE as the source.
+ *
+ * The envelope comes from the message unless given (RFC 5321 section 3.3): the sender from
+ * From (Sender when From holds several mailboxes), the recipients from To, Cc and Bcc, each
+ * once; domains of ASCII local parts are sent as IDNA A-labels. Bcc is never written. The
+ * message is composed as the connection takes it (attachments read and encoded chunk by
+ * chunk, memory flat whatever their size), its exact size is known before the first byte
+ * (SIZE=, RFC 1870; PROGRESS events and SmtpGetTransferStatus() count against it), and
+ * BODY=8BITMIME (RFC 6152) / SMTPUTF8 (RFC 6531) are announced when the composed content
+ * needs them (ST_ERROR_NOT_SUPPORTED, nothing sent, when the server lacks them). Content the
+ * library did not compose itself and cannot vouch for (7bit/8bit or quoted-printable
+ * attachments from files or callbacks, imported parts with NUL octets or lines over 998
+ * octets) is read once first, in slices during the steps, as SmtpSendMessage() does with its
+ * messages. Non-blocking sessions: the call returns SMTP_IN_PROGRESS at once and the send
+ * runs in MailwireExecute() steps, raising PROGRESS events and one COMPLETE event.
+ * @param hClient        a connected SMTP session with no transaction open.
+ * @param hMessage       the message. The send holds its own reference: the caller may delete
+ *                       the handle meanwhile, but the message cannot be changed until the
+ *                       send has ended (ST_ERROR_BUSY); attachment files must not change.
+ * @param lpszFrom       envelope sender, or NULL for the message's.
+ * @param lpszRecipients envelope recipients (commas or semicolons), or NULL for the
+ *                       message's To, Cc and Bcc.
+ * @param dwOptions      0, or MIME_EXPORT_8BIT (text may be sent as 8bit: the server offers
+ *                       8BITMIME) and MIME_EXPORT_UTF8 (UTF-8 header fields: the server offers
+ *                       SMTPUTF8).
+ * @return as SmtpSendMessage(), plus ST_ERROR_INVALID_HANDLE (hMessage),
+ *         ST_ERROR_INVALID_ARGUMENT (no sender or recipient in the message or the arguments),
+ *         ST_ERROR_BUSY (an import into the message is in progress), ST_ERROR_FILE /
+ *         ST_ERROR_CALLBACK_FAILED (an attachment could not be read or changed size; the
+ *         connection is dropped then, since a partial message must not be taken as complete).
+ * @par Blocking: yes, up to the session timeout per reply (non-blocking session: no).
+ * @par Thread: the session's owner.
+ */
+MAILWIRE_API int SmtpSendMimeMessage(HCLIENT hClient, HMESSAGE hMessage, const char *lpszFrom,
+                                     const char *lpszRecipients, uint32_t dwOptions);
 
 /**
  * @brief Compose and send a message in one call: connect (EXTENDED implied when a user name

@@ -69,7 +69,8 @@ const ErrorEntry kErrors[] = {MW_ERR(NONE),
                               MW_ERR(NOT_SUPPORTED),
                               MW_ERR(COMMAND_REJECTED),
                               MW_ERR(CALLBACK_FAILED),
-                              MW_ERR(INVALID_STATE)};
+                              MW_ERR(INVALID_STATE),
+                              MW_ERR(NOT_FOUND)};
 #undef MW_ERR
 
 const NamedValues kEvents = {
