@@ -83,7 +83,8 @@ static void drop_connection(mw_session *s)
     mw_sock_close(s->sock);
     s->sock = MW_INVALID_SOCKET;
     s->rpos = s->rlen = 0;
-    s->lowat = s->lowat_guess = s->rx_since_wait = 0; /* a new socket starts at 1 */
+    s->lowat = s->lowat_guess = 0; /* a new socket starts at 1 */
+    s->rx_since_wait = 0;
     s->op_active = 0;
     if (s->phase != MW_PH_IDLE)
         set_phase(s, MW_PH_CLOSED);
@@ -443,22 +444,30 @@ static int flush_output(mw_session *s)
  * there, not for every segment a slow (TLS-encrypting) server writes. The mark stays below
  * what must still come by a margin larger than a TLS record the transport may hold half of
  * already, so the wait can never outlast the data.
- * While the engine streams a bulk download of unknown size (engine_ops.h: streaming), the
- * mark is a guess and the wait also ends after GUESS_MS: the data keeps coming, so one
- * wake-up per few milliseconds replaces one per record or per message. A 142 MB fetch over
- * TLS woke ~2,500 times, a fifth of the client's CPU; with the guess the client's CPU fell
- * from ~0.10 to ~0.08 s (cleartext ~0.047 to ~0.033 s), wall time unchanged. The end of the
- * stream is late by GUESS_MS at most. A guess is made only after the last wait brought data,
- * so a server that pauses costs one extra wake-up, not one every GUESS_MS. */
+ * While the engine streams a bulk download of unknown size (engine_ops.h: streaming) and the
+ * last wait brought only a little (under GUESS_BELOW: the server writes small pieces, e.g.
+ * Dovecot's 4 KiB TLS records, and each woke the client), the mark is a guess and the wait
+ * also ends after GUESS_MS: one wake-up per few milliseconds replaces one per record. A
+ * 142 MB fetch over TLS woke ~2,500 times, a fifth of the client's CPU. The end of the stream
+ * is late by GUESS_MS at most. No guess after a wait that brought nothing (a pausing server
+ * costs one extra wake-up, not one every GUESS_MS), nor after one that brought a lot: a fast
+ * sender would then stall on the receive window while the client sleeps (cleartext Dovecot
+ * lost ~15% of its speed that way). */
 static void set_lowat(mw_session *s)
 {
-    enum { MAX_LOWAT = 64 * 1024, MARGIN = 24 * 1024, GUESS_LOWAT = 1024 * 1024, GUESS_MS = 5 };
+    enum {
+        MAX_LOWAT = 64 * 1024,
+        MARGIN = 24 * 1024,
+        GUESS_LOWAT = 1024 * 1024,
+        GUESS_MS = 5,
+        GUESS_BELOW = 256 * 1024
+    };
     uint64_t more = s->eng_ops && s->eng_ops->incoming ? s->eng_ops->incoming(s->eng) : 0;
     int lowat = more > MAX_LOWAT + MARGIN ? MAX_LOWAT
                 : more > 2 * MARGIN       ? (int)(more - MARGIN)
                                           : 1;
-    int guess =
-        s->rx_since_wait && s->eng_ops && s->eng_ops->streaming && s->eng_ops->streaming(s->eng);
+    int guess = s->rx_since_wait > 0 && s->rx_since_wait < GUESS_BELOW && s->eng_ops &&
+                s->eng_ops->streaming && s->eng_ops->streaming(s->eng);
     s->rx_since_wait = 0;
     s->lowat_guess = 0;
     if (guess) {
@@ -560,7 +569,7 @@ static int step_open(mw_session *s)
         if (s->eng_ops && s->eng_ops->ack_now)
             (void)mw_sock_ack_now(s->sock);
         mw_trace_out(&s->tracer, MW_TRACE_RECEIVED, s->rbuf, (size_t)n);
-        s->rx_since_wait = 1;
+        s->rx_since_wait += (size_t)n;
         s->rpos = 0;
         s->rlen = (size_t)n;
         s->read_pending = 1;

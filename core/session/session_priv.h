@@ -58,8 +58,8 @@ struct mw_session {
      * the wait then also ends at lowat_until (absolute mw_now_ms() time). */
     int lowat_guess;
     int64_t lowat_until;
-    int rx_since_wait; /* bytes arrived since the last wait for data */
-    int quiet_op;      /* the running operation raises no COMPLETE (a disconnect's QUIT) */
+    size_t rx_since_wait; /* bytes arrived since the last wait for data */
+    int quiet_op;         /* the running operation raises no COMPLETE (a disconnect's QUIT) */
 
     /* the watch callback (MailwireSetWatch) and what it was told last */
     MAILWIRE_WATCHPROC watch;
