@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install-deps.sh [build|servers|interop|fuzz|loops|all]  (default: all)
+# install-deps.sh [build|servers|interop|fuzz|loops|docs|all]  (default: all)
 #
 # Installs the Debian packages mailwire needs, only those missing, non-interactively.
 #   build:   compiler, CMake, pkg-config, GnuTLS + nettle, GoogleTest/GoogleMock, certtool,
@@ -15,6 +15,8 @@
 #   fuzz:    clang and its libFuzzer runtime for the fuzz stage of scripts/test.sh
 #   loops:   GLib and libuv headers for the event-loop drivers' tests and samples
 #            (<mailwire/adapters/glib.h>, <mailwire/adapters/libuv.h>)
+#   docs:    Doxygen and Graphviz (scripts/docs.sh, the documentation site) and abigail-tools
+#            (abidw/abidiff: the ABI check of scripts/test.sh against tests/abi/)
 # Package scripts must not configure or start the system's own mail services: Postfix is
 # preseeded to "No configuration" and a temporary policy-rc.d forbids service starts.
 # Exit status: 0 when everything is present; 3 when something is missing and we are not root.
@@ -25,6 +27,7 @@ build_pkgs=(build-essential cmake pkg-config libgnutls28-dev nettle-dev gnutls-b
     clang-format)
 server_pkgs=(postfix dovecot-imapd dovecot-lmtpd gnutls-bin)
 fuzz_pkgs=(clang libclang-rt-dev)
+docs_pkgs=(doxygen graphviz abigail-tools)
 # The libraries (and helpers) the unpacked interop servers need: `ldd` of every program
 # tests/fixtures/interop.sh runs, mapped to their packages. gamin: Courier's IMAP_ENHANCEDIDLE
 # watches the Maildir through its gam_server.
@@ -45,8 +48,10 @@ servers) want=("${server_pkgs[@]}") ;;
 interop) want=("${interop_pkgs[@]}"); interop=1 ;;
 fuzz) want=("${fuzz_pkgs[@]}") ;;
 loops) want=("${loop_pkgs[@]}") ;;
-all) want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${interop_pkgs[@]}" "${fuzz_pkgs[@]}" "${loop_pkgs[@]}"); interop=1 ;;
-*) echo "usage: $0 [build|servers|interop|fuzz|loops|all]" >&2; exit 2 ;;
+docs) want=("${docs_pkgs[@]}") ;;
+all) want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${interop_pkgs[@]}" "${fuzz_pkgs[@]}" "${loop_pkgs[@]}"
+    "${docs_pkgs[@]}"); interop=1 ;;
+*) echo "usage: $0 [build|servers|interop|fuzz|loops|docs|all]" >&2; exit 2 ;;
 esac
 
 # The unpacked interop servers: MW_INTEROP_CACHE/root-KEY, KEY naming the package versions.
