@@ -12,6 +12,9 @@
 #
 #   --quick    one repetition, smaller counts and a 1,000-message mailbox (development)
 #   --reps N   N repetitions (default 3)
+#   --only P   run only these parts (comma-separated): raw (loopback ceilings), smtp1 (one
+#              connection), smtpN (concurrent sessions), start (starting an 80 MiB send),
+#              imap; the report shows "–" for what was not measured (development)
 #
 # Run as root on Debian 12 (it installs what is missing: the build dependencies, Postfix and
 # Dovecot, isync for mbsync, curl). Progress goes to stderr. Environment:
@@ -28,6 +31,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 t_start=$EPOCHREALTIME
 quick=0
 reps=3
+only=raw,smtp1,smtpN,start,imap
 usage() {
     sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
     exit 2
@@ -35,6 +39,11 @@ usage() {
 while (($#)); do
     case $1 in
     --quick) quick=1 reps=1 ;;
+    --only)
+        [[ ${2:-} =~ ^(raw|smtp1|smtpN|start|imap)(,(raw|smtp1|smtpN|start|imap))*$ ]] || usage
+        only=$2
+        shift
+        ;;
     --reps)
         [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage
         reps=$2
@@ -44,6 +53,7 @@ while (($#)); do
     esac
     shift
 done
+part() { [[ ,$only, == *,$1,* ]]; }
 
 die() {
     echo "bench.sh: $*" >&2
@@ -418,52 +428,62 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- the repetitions -----------------------------------------------------------------------
 for ((rep = 1; rep <= reps; rep++)); do
-    log "repetition $rep of $reps: loopback ceilings"
-    measure raw.bulk -- "$bin/mw_bench_raw" bulk "$bulk_bytes"
-    measure raw.rtt -- "$bin/mw_bench_raw" rtt "$size" "$rtt_n"
-    measure raw.cipher -- "$bin/mw_bench_raw" cipher
+    if part raw; then
+        log "repetition $rep of $reps: loopback ceilings"
+        measure raw.bulk -- "$bin/mw_bench_raw" bulk "$bulk_bytes"
+        measure raw.rtt -- "$bin/mw_bench_raw" rtt "$size" "$rtt_n"
+        measure raw.cipher -- "$bin/mw_bench_raw" cipher
+    fi
 
-    log "repetition $rep: SMTP, one connection"
-    for c in mailwire smtp-source smtplib curl; do
-        smtp_one sink "$sink_port" 0 "$c" "$sink_n"
-    done
-    for c in mailwire mailwire-nochunking smtp-source smtplib curl; do
-        smtp_one pf "$MW_SMTP_PORT" 0 "$c" "$pf_n"
-    done
-    for c in mailwire mailwire-nochunking smtplib curl; do
-        smtp_one pf-tls "$MW_SMTP_PORT" 1 "$c" "$pf_n"
-    done
-    for c in mailwire smtp-source smtplib curl; do
-        smtp_one pfnc "$MW_SMTP_NOCHUNKING_PORT" 0 "$c" "$pf_n"
-    done
-    for c in mailwire smtplib curl; do
-        smtp_one pfnc-tls "$MW_SMTP_NOCHUNKING_PORT" 1 "$c" "$pf_n"
-    done
-
-    log "repetition $rep: SMTP, concurrent sessions on one thread"
-    for s in 10 100 1000; do
-        smtp_sessions sink "$sink_port" 0 mailwire "$s" "$sess_sink_n"
-    done
-    for s in 10 100; do
-        smtp_sessions sink "$sink_port" 0 smtp-source "$s" "$sess_sink_n"
-    done
-    smtp_sessions pf "$MW_SMTP_PORT" 0 mailwire 100 "$sess_pf_n"
-    smtp_sessions pf "$MW_SMTP_PORT" 0 smtp-source 100 "$sess_pf_n"
-    smtp_sessions pf-tls "$MW_SMTP_PORT" 1 mailwire "$tls_sessions" "$tls_sess_n"
-
-    log "repetition $rep: starting a non-blocking send of an 80 MiB message"
-    measure start.sink.memory -- "$bin/mw_bench_smtp" -p "$sink_port" -F "$big" -m 3 -s 1
-    measure start.sink.file -- "$bin/mw_bench_smtp" -p "$sink_port" -F "$big" -m 3 -s 1 -P
-
-    log "repetition $rep: IMAP"
-    for tr in clear tls; do
-        for c in mailwire mailwire-files imaplib mbsync; do
-            imap_run fetch "$tr" "$c"
+    if part smtp1; then
+        log "repetition $rep: SMTP, one connection"
+        for c in mailwire smtp-source smtplib curl; do
+            smtp_one sink "$sink_port" 0 "$c" "$sink_n"
         done
-    done
-    for c in mailwire imaplib; do
-        imap_run info clear "$c"
-    done
+        for c in mailwire mailwire-nochunking smtp-source smtplib curl; do
+            smtp_one pf "$MW_SMTP_PORT" 0 "$c" "$pf_n"
+        done
+        for c in mailwire mailwire-nochunking smtplib curl; do
+            smtp_one pf-tls "$MW_SMTP_PORT" 1 "$c" "$pf_n"
+        done
+        for c in mailwire smtp-source smtplib curl; do
+            smtp_one pfnc "$MW_SMTP_NOCHUNKING_PORT" 0 "$c" "$pf_n"
+        done
+        for c in mailwire smtplib curl; do
+            smtp_one pfnc-tls "$MW_SMTP_NOCHUNKING_PORT" 1 "$c" "$pf_n"
+        done
+    fi
+
+    if part smtpN; then
+        log "repetition $rep: SMTP, concurrent sessions on one thread"
+        for s in 10 100 1000; do
+            smtp_sessions sink "$sink_port" 0 mailwire "$s" "$sess_sink_n"
+        done
+        for s in 10 100; do
+            smtp_sessions sink "$sink_port" 0 smtp-source "$s" "$sess_sink_n"
+        done
+        smtp_sessions pf "$MW_SMTP_PORT" 0 mailwire 100 "$sess_pf_n"
+        smtp_sessions pf "$MW_SMTP_PORT" 0 smtp-source 100 "$sess_pf_n"
+        smtp_sessions pf-tls "$MW_SMTP_PORT" 1 mailwire "$tls_sessions" "$tls_sess_n"
+    fi
+
+    if part start; then
+        log "repetition $rep: starting a non-blocking send of an 80 MiB message"
+        measure start.sink.memory -- "$bin/mw_bench_smtp" -p "$sink_port" -F "$big" -m 3 -s 1
+        measure start.sink.file -- "$bin/mw_bench_smtp" -p "$sink_port" -F "$big" -m 3 -s 1 -P
+    fi
+
+    if part imap; then
+        log "repetition $rep: IMAP"
+        for tr in clear tls; do
+            for c in mailwire mailwire-files imaplib mbsync; do
+                imap_run fetch "$tr" "$c"
+            done
+        done
+        for c in mailwire imaplib; do
+            imap_run info clear "$c"
+        done
+    fi
 done
 
 # ---- report --------------------------------------------------------------------------------
@@ -494,6 +514,7 @@ mw_version=$(sed -n 's/^project(mailwire VERSION \([0-9.]*\).*/\1/p' "$root/CMak
     echo "mailbox_bytes=$mbox_bytes"
     echo "reps=$reps"
     echo "quick=$quick"
+    echo "only=$only"
     echo "pf_budget=$pf_budget"
     echo "curl_note=$curl_note"
 } >"$out/meta.txt"

@@ -266,6 +266,13 @@ static uint64_t eng_incoming(void *eng)
     return e->rd.lit_active ? e->rd.lit_left : 0;
 }
 
+static int eng_streaming(void *eng)
+{
+    const mw_imap_engine *e = eng;
+    /* Step 1: the UID SEARCH is answered and every UID FETCH batch is queued. */
+    return e->op == IMAP_OP_FETCH_ALL && e->step == 1 && e->fetch_active;
+}
+
 static const char *eng_why(void *eng)
 {
     return mw_imap_why(eng);
@@ -284,6 +291,7 @@ const mw_engine_ops mw_imap_engine_ops = {
     .expire = eng_expire,
     .cancel = eng_cancel,
     .incoming = eng_incoming,
+    .streaming = eng_streaming,
     .connect = eng_connect,
     .close = eng_close,
     .closed = eng_closed,

@@ -32,6 +32,10 @@ typedef struct mw_tls {
     char *ra;       /* read-ahead of raw TLS bytes (pull_fn in tls.c) */
     size_t ra_pos, ra_len;
     int ra_oom; /* the read-ahead could not be allocated */
+    /* An end of stream (0) or a fatal GnuTLS error met after tls_recv() had bytes to return:
+     * reported by the next call. */
+    int held;
+    ssize_t held_rc;
 } mw_tls;
 
 /* Map GnuTLS verification status bits to SECURITY_CERT_* bits. */

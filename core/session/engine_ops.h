@@ -75,6 +75,12 @@ typedef struct mw_engine_ops {
      * good part of them has arrived (Linux SO_RCVLOWAT) instead of for every few kilobytes a
      * slow sender writes: fewer wake-ups per megabyte. */
     uint64_t (*incoming)(void *eng);
+    /* Optional. 1 while the operation is a bulk download with more responses certain to follow
+     * (an IMAP range fetch after its UIDs are known), 0 otherwise. Servers write such a
+     * stream in small TLS records (Dovecot: 4 KiB), and waking for each cost more CPU than
+     * decrypting it; the session then waits for a good amount of data or a short while,
+     * whichever comes first, so the end of the stream is late by that while at most. */
+    int (*streaming)(void *eng);
     /* The cause of the last refused op call ("" when none); never NULL. */
     const char *(*why)(void *eng);
     /* The protocol answers each burst of commands with short replies and then waits: received

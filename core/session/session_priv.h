@@ -54,7 +54,12 @@ struct mw_session {
     int unstepped;    /* begun but not stepped yet: want says nothing so far */
     int local_work;   /* the engine has local work left (engine_ops.h: work): step again now */
     int lowat;        /* the socket's receive low-water mark now (0: never set, i.e. 1) */
-    int quiet_op;     /* the running operation raises no COMPLETE (a disconnect's QUIT) */
+    /* The mark was raised on a guess (engine_ops.h: streaming), not on bytes known to come:
+     * the wait then also ends at lowat_until (absolute mw_now_ms() time). */
+    int lowat_guess;
+    int64_t lowat_until;
+    size_t rx_since_wait; /* bytes arrived since the last wait for data */
+    int quiet_op;         /* the running operation raises no COMPLETE (a disconnect's QUIT) */
 
     /* the watch callback (MailwireSetWatch) and what it was told last */
     MAILWIRE_WATCHPROC watch;

@@ -771,4 +771,73 @@ TEST(ImapReal, OneThreadFetchesFromTwentySessions)
     ImapDisconnect(setup);
 }
 
+// A non-blocking range fetch whose application waits exactly as long as ImapGetPollInfo says.
+// While a bulk fetch streams, the session asks the kernel to wake it only once a lot of data
+// is there (Linux SO_RCVLOWAT) and bounds that wait with a short timeout of its own: the end of
+// the stream is smaller than that mark, so without the timeout the last wait would sleep until
+// the operation timed out (10 s here).
+TEST(ImapReal, NonBlockingRangeFetchEndsWithoutWaitingOutTheTimeout)
+{
+    HCLIENT setup = Session();
+    ASSERT_NE(setup, INVALID_CLIENT);
+    std::string box = Unique("stream");
+    ASSERT_EQ(ImapCreateMailbox(setup, box.c_str()), 0);
+    std::vector<std::string> expect;
+    for (int i = 0; i < 300; i++) {
+        std::string m = Message("s" + std::to_string(i), std::string(2000 + i * 7, 'q') + "\r\n");
+        ASSERT_EQ(ImapCreateMessage(setup, box.c_str(), 0, nullptr, m.data(), m.size(), nullptr),
+                  0);
+        expect.push_back(m);
+    }
+    Ca ca;
+    HCLIENT h = ImapAsyncConnect(Host().c_str(), ImapPort(), 10, IMAP_OPTION_SECURE, &ca.get());
+    ASSERT_NE(h, INVALID_CLIENT);
+    ASSERT_EQ(Pump(h, std::chrono::seconds(10)), 0) << MailwireGetLastErrorDetail();
+    ASSERT_EQ(ImapLogin(h, IMAP_AUTH_LOGIN, User(1).c_str(), Pass(1).c_str()),
+              MAILWIRE_IN_PROGRESS);
+    ASSERT_EQ(Pump(h, std::chrono::seconds(10)), 0) << MailwireGetLastErrorDetail();
+    ASSERT_EQ(ImapExamineMailbox(h, box.c_str(), nullptr), MAILWIRE_IN_PROGRESS);
+    ASSERT_EQ(Pump(h, std::chrono::seconds(10)), 0) << MailwireGetLastErrorDetail();
+
+    std::map<unsigned, std::string> got;
+    struct Sink {
+        static int Fn(unsigned id, uint32_t, const char *p, size_t n, uint64_t, void *user)
+        {
+            auto &m = *static_cast<std::map<unsigned, std::string> *>(user);
+            if (p)
+                m[id].append(p, n);
+            else
+                m.emplace(id, std::string());
+            return 0;
+        }
+    };
+    auto t0 = std::chrono::steady_clock::now();
+    int rc = ImapFetchMessages(h, 1, 0, 0, Sink::Fn, &got);
+    ASSERT_EQ(rc, MAILWIRE_IN_PROGRESS) << MailwireGetLastErrorDetail();
+    while (rc == MAILWIRE_IN_PROGRESS &&
+           std::chrono::steady_clock::now() - t0 < std::chrono::seconds(15)) {
+        MAILWIRE_SOCKET sock;
+        unsigned want;
+        int t;
+        ASSERT_EQ(ImapGetPollInfo(h, &sock, &want, &t), 0);
+        pollfd p{sock,
+                 (short)(((want & MAILWIRE_POLL_READ) ? POLLIN : 0) |
+                         ((want & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
+                 0};
+        poll(&p, 1, t < 0 ? 15000 : t);
+        rc = ImapExecute(h);
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_EQ(rc, 0) << MailwireGetLastErrorDetail();
+    EXPECT_LT(secs, 5.0) << "the end of the fetch waited for the operation timeout";
+    ASSERT_EQ(got.size(), expect.size());
+    size_t same = 0;
+    for (size_t i = 0; i < expect.size(); i++)
+        same += got[(unsigned)i + 1] == expect[i];
+    EXPECT_EQ(same, expect.size()) << "every message arrives intact, in its own slot";
+    ImapDisconnect(h);
+    ImapDeleteMailbox(setup, box.c_str());
+    ImapDisconnect(setup);
+}
+
 } // namespace
