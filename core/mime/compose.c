@@ -7,9 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 
+#include "../platform/file.h"
 #include "../util/alloc.h"
 #include "../util/str.h"
 #include "address.h"
@@ -183,22 +182,13 @@ static unsigned add_attachment(mw_mime *m, const char *path, char *detail, size_
     if (!path || !*path)
         return mw_mime_fail(detail, size, ST_ERROR_INVALID_ARGUMENT,
                             "lpszAttachments[%zu] is empty", m->natts);
-    uint64_t fsize;
-#ifdef _WIN32
-    struct _stat64 st;
-    if (_stat64(path, &st) != 0)
+    mw_file_info st;
+    if (mw_file_stat(path, &st) != 0)
         return mw_mime_fail(detail, size, code, "attachment \"%s\": %s", path, strerror(errno));
-    if (!(st.st_mode & _S_IFREG))
+    if (!st.regular)
         return mw_mime_fail(detail, size, code, "attachment \"%s\" is not a regular file", path);
-#else
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return mw_mime_fail(detail, size, code, "attachment \"%s\": %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return mw_mime_fail(detail, size, code, "attachment \"%s\" is not a regular file", path);
-#endif
-    fsize = (uint64_t)st.st_size;
-    FILE *fp = fopen(path, "rb");
+    uint64_t fsize = st.size;
+    FILE *fp = mw_fopen(path, "rb");
     if (!fp)
         return mw_mime_fail(detail, size, code, "attachment \"%s\" cannot be opened: %s", path,
                             strerror(errno));

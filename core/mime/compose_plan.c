@@ -19,6 +19,7 @@
 
 #include <mailwire/common.h>
 
+#include "../platform/file.h"
 #include "../util/buf.h"
 #include "../util/str.h"
 #include "compose_private.h"
@@ -268,7 +269,7 @@ static int file_step(mw_mime *m, const mw_seg *s)
 {
     const mw_att *a = &m->atts[s->att];
     if (!m->fp) {
-        m->fp = fopen(a->path, "rb");
+        m->fp = mw_fopen(a->path, "rb");
         if (!m->fp) {
             mw_detail_printf(m->detail, sizeof m->detail, "attachment \"%s\" cannot be opened: %s",
                              a->path, strerror(errno));

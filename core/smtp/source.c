@@ -12,6 +12,7 @@
 
 #include <mailwire/common.h>
 
+#include "../platform/file.h"
 #include "../util/alloc.h"
 
 /* Read size of the file source: one refill of the engine's output buffer. */
@@ -172,7 +173,7 @@ unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, char *why, s
     if (!fs)
         return ST_ERROR_OUT_OF_MEMORY;
     fs->detail[0] = 0;
-    fs->f = fopen(path, "rb");
+    fs->f = mw_fopen(path, "rb");
     if (!fs->f) {
         snprintf(why, why_size, "%s: %s", path, strerror(errno));
         free(fs);
