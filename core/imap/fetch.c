@@ -3,9 +3,9 @@
  * an IMAPMESSAGE (RFC 9051 section 7.5.2). */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "engine_priv.h"
+#include "../util/str.h"
 
 #include "../util/buf.h"
 
@@ -105,9 +105,9 @@ static int is_body_item(const mw_imap_reader *r, const mw_imap_tok *t)
         return 0;
     const char *p = mw_imap_tok_ptr(r, t);
     size_t n = (size_t)t->len;
-    return (n >= 5 && strncasecmp(p, "BODY[", 5) == 0) ||
-           (n >= 7 && strncasecmp(p, "BINARY[", 7) == 0) ||
-           (n >= 6 && strncasecmp(p, "RFC822", 6) == 0 &&
+    return (n >= 5 && mw_strncasecmp(p, "BODY[", 5) == 0) ||
+           (n >= 7 && mw_strncasecmp(p, "BINARY[", 7) == 0) ||
+           (n >= 6 && mw_strncasecmp(p, "RFC822", 6) == 0 &&
             !(n > 7 && p[6] == '.' && (p[7] | 0x20) == 's'));
 }
 

@@ -1,9 +1,9 @@
 /* IMAP engine: the greeting, tagged completions, untagged status responses and continuation
  * requests (RFC 9051 section 7); untagged data is in untagged.c. */
 #include "engine_priv.h"
+#include "../util/str.h"
 
 #include <string.h>
-#include <strings.h>
 
 /* ---- tagged responses ------------------------------------------------------------------- */
 
@@ -106,7 +106,7 @@ static void tagged(mw_imap_engine *e)
             /* RFC 9051 6.2.3: capabilities may change after login; a CAPABILITY code in the
              * OK already refreshed them, otherwise ask. */
             if (!(r->has_code && r->code_len >= 10 &&
-                  strncasecmp(r->buf + r->code_off, "CAPABILITY", 10) == 0))
+                  mw_strncasecmp(r->buf + r->code_off, "CAPABILITY", 10) == 0))
                 e->caps_known = 0;
         } else {
             mw_imap_set_state(e, IMAP_ST_NOT_AUTHENTICATED);
