@@ -27,9 +27,11 @@ static inline void mw_atomic_init(mw_atomic_int *a, long v)
 {
     a->v = (LONG)v;
 }
-static inline long mw_atomic_load(mw_atomic_int *a)
+static inline long mw_atomic_load(const mw_atomic_int *a)
 {
-    return (long)InterlockedCompareExchange(&a->v, 0, 0);
+    /* A read as C11's atomic_load (which takes const too): a compare-exchange that never
+     * changes the value, hence the cast. */
+    return (long)InterlockedCompareExchange((volatile LONG *)&a->v, 0, 0);
 }
 static inline void mw_atomic_store(mw_atomic_int *a, long v)
 {
@@ -42,6 +44,17 @@ static inline long mw_atomic_fetch_add(mw_atomic_int *a, long v)
 #define mw_atomic_uinit(a, v) mw_atomic_init((a), (long)(v))
 #define mw_atomic_uload(a) ((unsigned)mw_atomic_load(a))
 #define mw_atomic_ustore(a, v) mw_atomic_store((a), (long)(v))
+/* Compare-and-swap: stores desired when *a holds *expected and returns 1; otherwise returns 0
+ * with what *a held in *expected (C11 atomic_compare_exchange_strong). */
+static inline int mw_atomic_ucas(mw_atomic_uint *a, unsigned *expected, unsigned desired)
+{
+    LONG want = (LONG)*expected;
+    LONG old = InterlockedCompareExchange(&a->v, (LONG)desired, want);
+    if (old == want)
+        return 1;
+    *expected = (unsigned)old;
+    return 0;
+}
 
 #else
 #include <stdatomic.h>
@@ -56,6 +69,8 @@ typedef atomic_uint mw_atomic_uint;
 #define mw_atomic_uinit(a, v) atomic_init((a), (unsigned)(v))
 #define mw_atomic_uload(a) atomic_load(a)
 #define mw_atomic_ustore(a, v) atomic_store((a), (unsigned)(v))
+#define mw_atomic_ucas(a, expected, desired)                                                       \
+    atomic_compare_exchange_strong((a), (expected), (unsigned)(desired))
 #endif
 
 #endif /* MW_ATOMIC_H */
