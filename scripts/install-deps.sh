@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install-deps.sh [build|servers|fuzz|all]  (default: all)
+# install-deps.sh [build|servers|fuzz|windows|all]  (default: all)
 #
 # Installs the Debian packages mailwire needs, only those missing, non-interactively.
 #   build:   compiler, CMake, pkg-config, GnuTLS + nettle, GoogleTest/GoogleMock, certtool,
@@ -7,6 +7,9 @@
 #            (scripts/check-format.sh; the tree is formatted with version 14, Debian 12's)
 #   servers: Postfix and Dovecot (IMAP + LMTP) for the integration tests and the demo
 #   fuzz:    clang and its libFuzzer runtime for the fuzz stage of scripts/test.sh
+#   windows: the mingw-w64 cross compilers (both thread models: the test programs need the
+#            posix one's std::thread) and Wine, for the Windows stage of scripts/test.sh
+#            (scripts/build-windows.sh installs the tools of the GnuTLS build itself)
 # Package scripts must not configure or start the system's own mail services: Postfix is
 # preseeded to "No configuration" and a temporary policy-rc.d forbids service starts.
 # Exit status: 0 when everything is present; 3 when something is missing and we are not root.
@@ -17,12 +20,15 @@ build_pkgs=(build-essential cmake pkg-config libgnutls28-dev nettle-dev gnutls-b
     clang-format)
 server_pkgs=(postfix dovecot-imapd dovecot-lmtpd gnutls-bin)
 fuzz_pkgs=(clang libclang-rt-dev)
+windows_pkgs=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 gcc-mingw-w64-x86-64-posix
+    g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 wine wine64 libgtest-dev libgmock-dev)
 case $what in
 build) want=("${build_pkgs[@]}") ;;
 servers) want=("${server_pkgs[@]}") ;;
 fuzz) want=("${fuzz_pkgs[@]}") ;;
-all) want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
-*) echo "usage: $0 [build|servers|fuzz|all]" >&2; exit 2 ;;
+windows) want=("${windows_pkgs[@]}") ;;
+all) want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${fuzz_pkgs[@]}" "${windows_pkgs[@]}") ;;
+*) echo "usage: $0 [build|servers|fuzz|windows|all]" >&2; exit 2 ;;
 esac
 
 missing=()
