@@ -23,9 +23,11 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/mailwire
   FILES_MATCHING PATTERN "*.h")
 install(FILES ${PROJECT_BINARY_DIR}/include/mailwire/version.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mailwire)
+# The C++ layer, and the event-loop drivers in adapters/ (C headers among them: glib.h,
+# libuv.h).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/wrapper/mailwire
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-  FILES_MATCHING PATTERN "*.hpp")
+  FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
 
 set(MAILWIRE_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/mailwire)
 install(EXPORT mailwireTargets NAMESPACE mailwire:: DESTINATION ${MAILWIRE_CMAKE_DIR})

@@ -53,6 +53,11 @@ int mw_strncasecmp(const char *a, const char *b, size_t n)
     return 0;
 }
 
+int mw_strcasecmp(const char *a, const char *b)
+{
+    return mw_strncasecmp(a, b, (size_t)-1);
+}
+
 char *mw_strndup(const char *s, size_t n)
 {
     char *p = mw_malloc(n + 1);

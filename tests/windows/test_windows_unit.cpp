@@ -200,7 +200,7 @@ TEST(WindowsUtf8Paths, MissingAttachmentIsAFileErrorNamingThePath)
 }
 
 // <strings.h> is not in MSVC: the library's own ASCII comparison, locale-independent.
-TEST(WindowsPortableCore, StrncasecmpIsAsciiOnly)
+TEST(WindowsPortableCore, CaseInsensitiveComparisonIsAsciiOnly)
 {
     EXPECT_EQ(mw_strncasecmp("STARTTLS", "starttls", 8), 0);
     EXPECT_EQ(mw_strncasecmp("AUTH PLAIN", "auth login", 5), 0);
@@ -209,6 +209,9 @@ TEST(WindowsPortableCore, StrncasecmpIsAsciiOnly)
     EXPECT_NE(mw_strncasecmp("\xc3\x9c", "\xc3\xbc", 2), 0) << "only ASCII letters fold";
     EXPECT_EQ(mw_strncasecmp("abc", "ABD", 2), 0);
     EXPECT_LT(mw_strncasecmp("ab", "abc", 3), 0);
+    EXPECT_EQ(mw_strcasecmp("Header", "HEADER"), 0);
+    EXPECT_NE(mw_strcasecmp("HEADER", "HEADERS"), 0);
+    EXPECT_NE(mw_strcasecmp("uid", "u\xc4\xb1d"), 0) << "no dotless-i folding";
 }
 
 // core/platform/atomic.h: C11 <stdatomic.h>, and on Windows the Interlocked form MSVC builds
