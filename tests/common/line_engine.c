@@ -100,8 +100,7 @@ static char filler[16384 + 64];
 
 static const char *filler_bytes(void)
 {
-    static const char line[] =
-        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n";
+    static const char line[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n";
     if (filler[0] == 0)
         for (size_t i = 0; i < sizeof filler; i += 64)
             memcpy(filler + i, line, 64);

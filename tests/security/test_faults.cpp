@@ -340,7 +340,8 @@ TEST(NonBlocking, NameResolutionNeverBlocksTheCaller)
     mw_session_wait_info(c.session(), &sock, &want, &timeout);
     ASSERT_NE(sock, MW_INVALID_SOCKET);
     EXPECT_EQ(want, MW_WANT_READ);
-    EXPECT_EQ(mwt_wait_socket(sock, MW_WANT_READ, 3000), 1) << "the resolver wakes the caller's poll";
+    EXPECT_EQ(mwt_wait_socket(sock, MW_WANT_READ, 3000), 1)
+        << "the resolver wakes the caller's poll";
     EXPECT_GE(MsSince(t0), 700);
     EXPECT_EQ(mw_client_run(c.session()), 0u) << c.Detail();
     EXPECT_EQ(c.Replies(), "220 resolved\n");

@@ -2,7 +2,6 @@
 // Maildir read-back, the line-ending normalisation a message goes through.
 #pragma once
 
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>

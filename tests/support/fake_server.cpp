@@ -227,7 +227,10 @@ struct Conn::Shared {
 // ------------------------------------------------------------------------------------------------
 // Conn
 
-Conn::Conn(Shared *shared, SocketHandle fd, std::size_t index) : shared_(shared), fd_(fd), index_(index) {}
+Conn::Conn(Shared *shared, SocketHandle fd, std::size_t index)
+    : shared_(shared), fd_(fd), index_(index)
+{
+}
 
 Conn::~Conn()
 {
@@ -969,8 +972,7 @@ FakeServer::FakeServer(FakeServerOptions options) : impl_(std::make_unique<Impl>
         throw std::runtime_error("FakeServer: Winsock cannot start");
     mwt_socket wake[2];
     if (mwt_socket_pair(wake) != 0)
-        throw std::runtime_error("FakeServer: wake-up socket pair: " +
-                                 SockErr(mwt_socket_error()));
+        throw std::runtime_error("FakeServer: wake-up socket pair: " + SockErr(mwt_socket_error()));
     s.wake_fd = static_cast<SocketHandle>(wake[0]);
     s.wake_wr = static_cast<SocketHandle>(wake[1]);
 

@@ -59,8 +59,9 @@ std::string MakeCertDir()
     } else {
         char buf[1024];
         if (mwt_make_temp_dir("mwtest-certs-", buf, sizeof buf) != 0)
-            throw std::runtime_error(std::string("TestCertDir: cannot make a temporary directory: ") +
-                                     std::strerror(errno));
+            throw std::runtime_error(
+                std::string("TestCertDir: cannot make a temporary directory: ") +
+                std::strerror(errno));
         dir = buf;
         g_temp_dir = dir;
         std::atexit(RemoveTempDir);
@@ -69,9 +70,10 @@ std::string MakeCertDir()
     // No bash to run make-certs.sh here (Windows programs run under Wine): the build makes the
     // directory (tests/CMakeLists.txt, mw_test_certs) and MW_TEST_CERT_DIR names it.
     if (!FileExists(dir + "/.done") || !FileExists(dir + "/ca.pem"))
-        throw std::runtime_error("TestCertDir: " + dir +
-                                 " has no certificates; the build's mw_test_certs target makes them "
-                                 "(MW_TEST_CERT_DIR)");
+        throw std::runtime_error(
+            "TestCertDir: " + dir +
+            " has no certificates; the build's mw_test_certs target makes them "
+            "(MW_TEST_CERT_DIR)");
     return dir;
 #else
     if (!FileExists(script))
@@ -105,8 +107,8 @@ std::string MakeCertDir()
     std::string output = ReadFile(log);
     fs::remove_all(fs::u8path(log_dir), ec);
     if (rc != 0)
-        throw std::runtime_error("TestCertDir: " + script + " " + dir + " failed (" + why +
-                                 "):\n" + output);
+        throw std::runtime_error("TestCertDir: " + script + " " + dir + " failed (" + why + "):\n" +
+                                 output);
     if (!FileExists(dir + "/ca.pem") || !FileExists(dir + "/valid.pem"))
         throw std::runtime_error("TestCertDir: " + script + " did not create " + dir +
                                  "/ca.pem and valid.pem:\n" + output);
