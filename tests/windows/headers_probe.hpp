@@ -4,3 +4,4 @@
 
 int HeadersProbeWindowsFirst();
 int HeadersProbeWindowsLast();
+int HeadersProbeWindowsFirstUnicode();

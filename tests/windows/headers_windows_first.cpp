@@ -13,7 +13,11 @@
 
 #include "windows/headers_probe.hpp"
 
-int HeadersProbeWindowsFirst()
+#ifndef HEADERS_PROBE_NAME
+#define HEADERS_PROBE_NAME HeadersProbeWindowsFirst
+#endif
+
+int HEADERS_PROBE_NAME()
 {
     CSmtpClient smtp;
     CImapClient imap;

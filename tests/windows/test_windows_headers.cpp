@@ -16,3 +16,8 @@ TEST(WindowsHeaders, WindowsHAfterMailwireHeaders)
 {
     EXPECT_EQ(HeadersProbeWindowsLast(), 0);
 }
+
+TEST(WindowsHeaders, WindowsHBeforeMailwireHeadersUnderUnicode)
+{
+    EXPECT_EQ(HeadersProbeWindowsFirstUnicode(), 0);
+}
