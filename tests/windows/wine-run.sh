@@ -19,20 +19,22 @@ server=$(dirname "$(readlink -f "$(command -v "$wine")")")/wineserver
 # one and Wine's system processes (services, winedevice), all with their output going
 # nowhere. Left to the test program, wine would start them itself and hand them this
 # script's stdout and stderr, which they keep open as long as they live: ctest would wait for
-# the persistent server to end before it saw the test end.
+# the persistent server to end before it saw the test end. Nor do they get the lock's
+# descriptor: they would hold the lock as long as they live, and every other program would
+# wait for the server to go idle and exit.
 mkdir -p "$prefix"
 exec 9>"$prefix.lock"
 flock 9
 # Persistent for 60 s after the last program ends, so the next test finds it running. Status
 # 0: started now (once it is ready); 2: one is running already.
 started=0
-"$server" -p60 </dev/null >/dev/null 2>&1 && started=1
+"$server" -p60 </dev/null >/dev/null 2>&1 9>&- && started=1
 if [[ ! -f $prefix/.mw-ready ]]; then
-    "$wine" wineboot --init </dev/null >"$prefix.boot.log" 2>&1 ||
+    "$wine" wineboot --init </dev/null >"$prefix.boot.log" 2>&1 9>&- ||
         { cat "$prefix.boot.log" >&2; exit 1; }
     touch "$prefix/.mw-ready"
 elif [[ $started -eq 1 ]]; then
-    "$wine" wineboot </dev/null >/dev/null 2>&1 || true
+    "$wine" wineboot </dev/null >/dev/null 2>&1 9>&- || true
 fi
 exec 9>&-
 exec "$wine" "$@"
