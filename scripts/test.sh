@@ -68,9 +68,21 @@ else
     wbuilt=$(date +%s)
     echo "== Windows: tests under Wine"
     ctest --test-dir "$out/windows-test" --output-on-failure -j "$jobs"
+    echo "== Windows: a C program against the installed tree (DLL and static), under Wine"
+    win=$out/windows
+    x86_64-w64-mingw32-gcc -Wall -Wextra -Werror "$root/tests/windows/consumer.c" \
+        -I"$win/include" -L"$win/lib" -lmailwire -o "$win/bin/mw-consumer.exe"
+    x86_64-w64-mingw32-gcc -Wall -Wextra -Werror -DMAILWIRE_STATIC "$root/tests/windows/consumer.c" \
+        -I"$win/include" -L"$win/lib" -lmailwire_static \
+        $(PKG_CONFIG_LIBDIR="$win/lib/pkgconfig" pkg-config --static --libs gnutls nettle) \
+        -o "$win/bin/mw-consumer-static.exe"
+    wine_run=("$root/tests/windows/wine-run.sh" "$(command -v wine64 || command -v wine)"
+              "$out/windows-test/wineprefix")
+    (cd "$win/bin" && "${wine_run[@]}" mw-consumer.exe && "${wine_run[@]}" mw-consumer-static.exe)
+    rm -f "$win/bin/mw-consumer.exe" "$win/bin/mw-consumer-static.exe"
     wend=$(date +%s)
     echo "== Windows stage: installed tree $(( wdeps - wstart )) s, test build $(( wbuilt - wdeps )) s," \
-        "tests under Wine $(( wend - wbuilt )) s"
+        "tests under Wine and the consumer $(( wend - wbuilt )) s"
 fi
 
 echo "== all tests passed in $(( $(date +%s) - start )) s"
