@@ -10,6 +10,12 @@
 #ifndef MAILWIRE_EXPORT_H
 #define MAILWIRE_EXPORT_H
 
+/**
+ * @def MAILWIRE_API
+ * @brief Marks a declaration of the public C API: exported from the shared library (default
+ *        visibility; __declspec(dllexport) while building the DLL, dllimport when using it) and
+ *        empty for the static library (MAILWIRE_STATIC).
+ */
 #if defined(MAILWIRE_STATIC)
 #define MAILWIRE_API
 #elif defined(_WIN32)

@@ -72,7 +72,8 @@ extern "C" {
 /** Failure value of int-returning IMAP calls. */
 #define IMAP_ERROR MAILWIRE_ERROR
 
-/** @name Default ports @{ */
+/** @name Default ports */
+/** @{ */
 #define IMAP_PORT_DEFAULT 143 /**< IMAP, optionally with STARTTLS. */
 #define IMAP_PORT_SECURE 993  /**< IMAP over implicit TLS. */
 /** @} */
@@ -82,25 +83,33 @@ extern "C" {
  * The shared options are aliases of MAILWIRE_OPTION_*; IMAP-only options use the low 10 bits.
  * @{
  */
+/** No option: cleartext on port 143 (credentials then only to a loopback host). */
 #define IMAP_OPTION_NONE 0x00000000u
 /** Send the RFC 2971 ID command after connecting, when the server offers ID. */
 #define IMAP_OPTION_IDENTIFY 0x00000001u
+/** MAILWIRE_OPTION_TUNNEL: a tunnel or port forwarder; no guesses from the port. */
 #define IMAP_OPTION_TUNNEL MAILWIRE_OPTION_TUNNEL
+/** MAILWIRE_OPTION_TRUSTEDSITE. Insecure: no certificate validation. */
 #define IMAP_OPTION_TRUSTEDSITE MAILWIRE_OPTION_TRUSTEDSITE
 /** STARTTLS (RFC 9051 section 6.2.1); mandatory: never a silent cleartext session. */
 #define IMAP_OPTION_SECURE MAILWIRE_OPTION_SECURE
+/** The same as IMAP_OPTION_SECURE (the SocketTools synonym). */
 #define IMAP_OPTION_SECURE_EXPLICIT MAILWIRE_OPTION_SECURE
 /** TLS from the first byte (port 993). Port 993 implies it unless IMAP_OPTION_TUNNEL. */
 #define IMAP_OPTION_SECURE_IMPLICIT MAILWIRE_OPTION_SECURE_IMPLICIT
+/** MAILWIRE_OPTION_SECURE_FALLBACK: also TLS 1.0/1.1 for old servers. */
 #define IMAP_OPTION_SECURE_FALLBACK MAILWIRE_OPTION_SECURE_FALLBACK
+/** MAILWIRE_OPTION_PREFER_IPV6: IPv6 addresses first. */
 #define IMAP_OPTION_PREFER_IPV6 MAILWIRE_OPTION_PREFER_IPV6
+/** MAILWIRE_OPTION_FREETHREAD: any thread may call, one at a time. */
 #define IMAP_OPTION_FREETHREAD MAILWIRE_OPTION_FREETHREAD
 /** Allow LOGIN, PLAIN and the token mechanisms on a cleartext connection to a host that is
  *  not a loopback address. */
 #define IMAP_OPTION_ALLOW_CLEARTEXT_AUTH MAILWIRE_OPTION_ALLOW_CLEARTEXT_AUTH
 /** @} */
 
-/** @name Authentication types (ImapLogin()) @{ */
+/** @name Authentication types (ImapLogin()) */
+/** @{ */
 #define IMAP_AUTH_LOGIN 0        /**< The LOGIN command (RFC 9051 section 6.2.3). */
 #define IMAP_AUTH_PLAIN 1        /**< SASL PLAIN (RFC 4616), with SASL-IR when offered. */
 #define IMAP_AUTH_CRAM_MD5 2     /**< SASL CRAM-MD5 (RFC 2195). */
@@ -112,50 +121,61 @@ extern "C" {
 #define IMAP_AUTH_AUTO 8         /**< The strongest password mechanism offered. */
 /** @} */
 
-/** @name Events (aliases of MAILWIRE_EVENT_*) @{ */
+/** @name Events (aliases of MAILWIRE_EVENT_*) */
+/** @{ */
+/** MAILWIRE_EVENT_CONNECT: connected (TLS included). */
 #define IMAP_EVENT_CONNECT MAILWIRE_EVENT_CONNECT
+/** MAILWIRE_EVENT_DISCONNECT: the server closed the connection. */
 #define IMAP_EVENT_DISCONNECT MAILWIRE_EVENT_DISCONNECT
+/** MAILWIRE_EVENT_TIMEOUT: a wait timed out. */
 #define IMAP_EVENT_TIMEOUT MAILWIRE_EVENT_TIMEOUT
+/** MAILWIRE_EVENT_CANCEL: the operation was cancelled. */
 #define IMAP_EVENT_CANCEL MAILWIRE_EVENT_CANCEL
+/** MAILWIRE_EVENT_COMMAND: a command completed (tagged response). */
 #define IMAP_EVENT_COMMAND MAILWIRE_EVENT_COMMAND
+/** MAILWIRE_EVENT_PROGRESS: bytes moved (ImapGetTransferStatus()). */
 #define IMAP_EVENT_PROGRESS MAILWIRE_EVENT_PROGRESS
+/** MAILWIRE_EVENT_UPDATE: the mailbox changed (EXISTS, EXPUNGE, FETCH). */
 #define IMAP_EVENT_UPDATE MAILWIRE_EVENT_UPDATE
-#define IMAP_EVENT_ERROR MAILWIRE_EVENT_ERROR
+#define IMAP_EVENT_ERROR MAILWIRE_EVENT_ERROR /**< MAILWIRE_EVENT_ERROR: an operation failed. */
 #define IMAP_EVENT_COMPLETE MAILWIRE_EVENT_COMPLETE /**< The operation a call started ended. */
 /** @} */
 
-/** @name Message flags (IMAPMAILBOX.dwFlags, ImapStoreFlags(), IMAPMESSAGE.dwFlags) @{ */
-#define IMAP_FLAG_NONE 0x0000u
-#define IMAP_FLAG_ANSWERED 0x0001u
-#define IMAP_FLAG_DRAFT 0x0002u
-#define IMAP_FLAG_URGENT 0x0004u /**< \\Flagged */
-#define IMAP_FLAG_SEEN 0x0008u
-#define IMAP_FLAG_DELETED 0x0010u
-#define IMAP_FLAG_RECENT 0x0020u
+/** @name Message flags (IMAPMAILBOX.dwFlags, ImapStoreFlags(), IMAPMESSAGE.dwFlags) */
+/** @{ */
+#define IMAP_FLAG_NONE 0x0000u     /**< No flag. */
+#define IMAP_FLAG_ANSWERED 0x0001u /**< \\Answered */
+#define IMAP_FLAG_DRAFT 0x0002u    /**< \\Draft */
+#define IMAP_FLAG_URGENT 0x0004u   /**< \\Flagged */
+#define IMAP_FLAG_SEEN 0x0008u     /**< \\Seen */
+#define IMAP_FLAG_DELETED 0x0010u  /**< \\Deleted (removed by the next expunge) */
+#define IMAP_FLAG_RECENT 0x0020u   /**< \\Recent (IMAP4rev1 only; cannot be stored) */
 #define IMAP_FLAG_KEYWORDS 0x0040u /**< PERMANENTFLAGS has \\* (new keywords allowed). */
 /** @} */
 
-/** @name Mailbox attributes (IMAPMAILBOXINFO.dwAttributes) @{ */
-#define IMAP_FLAG_NOINFERIORS 0x0001u
-#define IMAP_FLAG_NOSELECT 0x0002u
-#define IMAP_FLAG_MARKED 0x0004u
-#define IMAP_FLAG_UNMARKED 0x0008u
-#define IMAP_FLAG_HASCHILDREN 0x0010u
-#define IMAP_FLAG_HASNOCHILDREN 0x0020u
-#define IMAP_FLAG_SUBSCRIBED 0x0040u
-#define IMAP_FLAG_NONEXISTENT 0x0080u
-#define IMAP_SPECIAL_ALL 0x0100u     /**< \\All (RFC 6154) */
-#define IMAP_SPECIAL_ARCHIVE 0x0200u /**< \\Archive */
-#define IMAP_SPECIAL_DRAFTS 0x0400u  /**< \\Drafts */
-#define IMAP_SPECIAL_FLAGGED 0x0800u /**< \\Flagged */
-#define IMAP_SPECIAL_JUNK 0x1000u    /**< \\Junk */
-#define IMAP_SPECIAL_SENT 0x2000u    /**< \\Sent */
-#define IMAP_SPECIAL_TRASH 0x4000u   /**< \\Trash */
+/** @name Mailbox attributes (IMAPMAILBOXINFO.dwAttributes) */
+/** @{ */
+#define IMAP_FLAG_NOINFERIORS 0x0001u /**< \\Noinferiors: no child mailbox can exist. */
+#define IMAP_FLAG_NOSELECT 0x0002u    /**< \\Noselect: the name cannot be selected. */
+#define IMAP_FLAG_MARKED 0x0004u      /**< \\Marked: probably new messages since the last select. */
+#define IMAP_FLAG_UNMARKED 0x0008u    /**< \\Unmarked: no new messages since the last select. */
+#define IMAP_FLAG_HASCHILDREN 0x0010u /**< \\HasChildren (RFC 3348) */
+#define IMAP_FLAG_HASNOCHILDREN 0x0020u /**< \\HasNoChildren (RFC 3348) */
+#define IMAP_FLAG_SUBSCRIBED 0x0040u    /**< \\Subscribed (RFC 5258) */
+#define IMAP_FLAG_NONEXISTENT 0x0080u   /**< \\NonExistent (RFC 5258) */
+#define IMAP_SPECIAL_ALL 0x0100u        /**< \\All (RFC 6154) */
+#define IMAP_SPECIAL_ARCHIVE 0x0200u    /**< \\Archive */
+#define IMAP_SPECIAL_DRAFTS 0x0400u     /**< \\Drafts */
+#define IMAP_SPECIAL_FLAGGED 0x0800u    /**< \\Flagged */
+#define IMAP_SPECIAL_JUNK 0x1000u       /**< \\Junk */
+#define IMAP_SPECIAL_SENT 0x2000u       /**< \\Sent */
+#define IMAP_SPECIAL_TRASH 0x4000u      /**< \\Trash */
 /** @} */
 
-/** @name Access modes (IMAPMAILBOX.dwAccessMode) @{ */
-#define IMAP_ACCESS_READWRITE 0
-#define IMAP_ACCESS_READONLY 1
+/** @name Access modes (IMAPMAILBOX.dwAccessMode) */
+/** @{ */
+#define IMAP_ACCESS_READWRITE 0 /**< Selected read-write (SELECT). */
+#define IMAP_ACCESS_READONLY 1  /**< Selected read-only (EXAMINE or [READ-ONLY]). */
 /** @} */
 
 /**
@@ -180,6 +200,8 @@ typedef struct _IMAPMAILBOX {
     uint64_t nHighestModSeq;   /**< [HIGHESTMODSEQ] with CONDSTORE; 0 otherwise. */
     int bReadOnly;             /**< Non-zero after EXAMINE or [READ-ONLY]. */
 } IMAPMAILBOX, *LPIMAPMAILBOX;
+/** @typedef LPIMAPMAILBOX
+ *  @brief Pointer to IMAPMAILBOX (the SocketTools name). */
 
 /** @brief STATUS of a mailbox that need not be selected (ImapGetMailboxStatus()). */
 typedef struct _IMAPMAILBOXSTATUS {
@@ -190,6 +212,8 @@ typedef struct _IMAPMAILBOXSTATUS {
     uint32_t dwNextMessageUID; /**< UIDNEXT */
     uint64_t nSize;            /**< SIZE (IMAP4rev2 / STATUS=SIZE), 0 when not offered */
 } IMAPMAILBOXSTATUS, *LPIMAPMAILBOXSTATUS;
+/** @typedef LPIMAPMAILBOXSTATUS
+ *  @brief Pointer to IMAPMAILBOXSTATUS (the SocketTools name). */
 
 /** @brief One mailbox of a listing (ImapGetFirstMailbox() / ImapGetNextMailbox()). */
 typedef struct _IMAPMAILBOXINFO {
@@ -201,9 +225,12 @@ typedef struct _IMAPMAILBOXINFO {
     unsigned nMessages;       /**< STATUS MESSAGES, with bHasStatus. */
     unsigned nUnseenMessages; /**< STATUS UNSEEN, with bHasStatus. */
 } IMAPMAILBOXINFO, *LPIMAPMAILBOXINFO;
+/** @typedef LPIMAPMAILBOXINFO
+ *  @brief Pointer to IMAPMAILBOXINFO (the SocketTools name). */
 
-/** @name ImapGetFirstMailbox() options @{ */
-#define IMAP_LIST_DEFAULT 0x0000u
+/** @name ImapGetFirstMailbox() options */
+/** @{ */
+#define IMAP_LIST_DEFAULT 0x0000u    /**< LIST: every matching mailbox. */
 #define IMAP_LIST_SUBSCRIBED 0x0001u /**< LSUB-like: only subscribed mailboxes. */
 #define IMAP_LIST_SPECIALUSE 0x0002u /**< Only mailboxes with a special use (RFC 6154). */
 /** Message and unseen counts in the same round trip (LIST-STATUS, RFC 5819), when the server
@@ -211,7 +238,8 @@ typedef struct _IMAPMAILBOXINFO {
 #define IMAP_LIST_STATUS 0x0004u
 /** @} */
 
-/** @name Fetch and message options @{ */
+/** @name Fetch and message options */
+/** @{ */
 #define IMAP_FETCH_UID 0x0001u       /**< The message id is a UID, not a sequence number. */
 #define IMAP_FETCH_SEEN 0x0002u      /**< Let the fetch set \\Seen (default: BODY.PEEK). */
 #define IMAP_SECTION_DEFAULT 0x0000u /**< The whole message (BODY[]). */
@@ -261,23 +289,28 @@ typedef struct _IMAPMESSAGE {
     const char *lpszBodyStructure; /**< BODYSTRUCTURE as the server sent it (IMAP syntax),
                                         when requested. */
 } IMAPMESSAGE, *LPIMAPMESSAGE;
+/** @typedef LPIMAPMESSAGE
+ *  @brief Pointer to IMAPMESSAGE (the SocketTools name). */
 
 /** @brief Called once per message by ImapGetMessageInfo(). */
 typedef void(MAILWIRE_CALLBACK *IMAPMESSAGEPROC)(const IMAPMESSAGE *lpMessage, void *lpUserData);
 
-/** @name ImapGetMessageInfo() items @{ */
+/** @name ImapGetMessageInfo() items */
+/** @{ */
 #define IMAP_INFO_ENVELOPE 0x0100u      /**< Also fetch ENVELOPE. */
 #define IMAP_INFO_BODYSTRUCTURE 0x0200u /**< Also fetch BODYSTRUCTURE. */
 /** @} */
 
-/** @name ImapStoreFlags() modes @{ */
+/** @name ImapStoreFlags() modes */
+/** @{ */
 #define IMAP_STORE_REPLACE 0x0000u /**< FLAGS: replace the flags. */
 #define IMAP_STORE_ADD 0x0100u     /**< +FLAGS */
 #define IMAP_STORE_REMOVE 0x0200u  /**< -FLAGS */
 #define IMAP_STORE_SILENT 0x0400u  /**< .SILENT: no untagged FETCH back. */
 /** @} */
 
-/** @name ImapIdle() options @{ */
+/** @name ImapIdle() options */
+/** @{ */
 /** Block until the first mailbox change, the timeout or a cancel. */
 #define IMAP_IDLE_WAIT 0x0000u
 /** Non-blocking sessions: stay in IDLE, raise UPDATE events until ImapCancel() or the next
@@ -594,7 +627,8 @@ MAILWIRE_API int ImapGetTransferStatus(HCLIENT hClient, uint64_t *lpnDone, uint6
 MAILWIRE_API int ImapSelectMailbox(HCLIENT hClient, const char *lpszMailbox,
                                    IMAPMAILBOX *lpMailbox);
 
-/** @name ImapSelectMailboxEx() options @{ */
+/** @name ImapSelectMailboxEx() options */
+/** @{ */
 #define IMAP_SELECT_READONLY 0x0001u /**< EXAMINE instead of SELECT. */
 /** Enable CONDSTORE (RFC 7162): HIGHESTMODSEQ is reported; ST_ERROR_NOT_SUPPORTED when the
  *  server does not offer CONDSTORE. */
