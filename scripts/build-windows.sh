@@ -22,7 +22,9 @@
 # without tests and samples (the sources do not build warning-free for Windows yet).
 #
 # Environment: MW_MINGW_CACHE (cache directory), MW_JOBS (parallel jobs; default nproc),
-# MW_WINDOWS_BUILD (mailwire's build directory; default a temporary one, removed on success).
+# MW_WINDOWS_BUILD (mailwire's build directory; default a temporary one, removed on success),
+# MW_DEPS_PREFIX_FILE (a file to write the dependency prefix's path into, for a further build
+# against the same cache entry: the Windows test build of scripts/test.sh).
 set -euo pipefail
 
 usage() { echo "usage: $0 OUTDIR" >&2; exit 2; }
@@ -282,6 +284,7 @@ else
     log "dependencies: built ($(tr '\n' ',' <"$cache/logs/times" | sed 's/,$//'))"
 fi
 exec 9>&- # the cache entry is complete; it is never changed after this
+if [[ -n ${MW_DEPS_PREFIX_FILE:-} ]]; then printf '%s\n' "$prefix" >"$MW_DEPS_PREFIX_FILE"; fi
 
 # ---------------------------------------------------------------------------------------------
 # mailwire.
@@ -316,7 +319,8 @@ cmake --install "$build" --strip >"$build/install.log" 2>&1 ||
     { cat "$build/install.log" >&2; die "install failed"; }
 
 # Warnings of the Windows build, by kind (unique places; both libraries compile each file).
-nwarn=$(grep -E ': warning: ' "$build/build.log" | sort -u | wc -l)
+# (grep finds none in a warning-free build: not a failure under pipefail.)
+nwarn=$({ grep -E ': warning: ' "$build/build.log" || true; } | sort -u | wc -l)
 if [[ $nwarn -gt 0 ]]; then
     echo "mailwire: $nwarn compiler warnings for Windows (unique), by kind:"
     grep -E ': warning: ' "$build/build.log" | sort -u |

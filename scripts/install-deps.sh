@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install-deps.sh [build|servers|interop|fuzz|loops|docs|all]  (default: all)
+# install-deps.sh [build|servers|interop|fuzz|loops|docs|windows|all]  (default: all)
 #
 # Installs the Debian packages mailwire needs, only those missing, non-interactively.
 #   build:   compiler, CMake, pkg-config, GnuTLS + nettle, GoogleTest/GoogleMock, certtool,
@@ -17,6 +17,9 @@
 #            (<mailwire/adapters/glib.h>, <mailwire/adapters/libuv.h>)
 #   docs:    Doxygen and Graphviz (scripts/docs.sh, the documentation site) and abigail-tools
 #            (abidw/abidiff: the ABI check of scripts/test.sh against tests/abi/)
+#   windows: the mingw-w64 cross compilers (both thread models: the test programs need the
+#            posix one's std::thread) and Wine, for the Windows stage of scripts/test.sh
+#            (scripts/build-windows.sh installs the tools of the GnuTLS build itself)
 # Package scripts must not configure or start the system's own mail services: Postfix is
 # preseeded to "No configuration" and a temporary policy-rc.d forbids service starts.
 # Exit status: 0 when everything is present; 3 when something is missing and we are not root.
@@ -28,6 +31,8 @@ build_pkgs=(build-essential cmake pkg-config libgnutls28-dev nettle-dev gnutls-b
 server_pkgs=(postfix dovecot-imapd dovecot-lmtpd gnutls-bin)
 fuzz_pkgs=(clang libclang-rt-dev)
 docs_pkgs=(doxygen graphviz abigail-tools)
+windows_pkgs=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 gcc-mingw-w64-x86-64-posix
+    g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 wine wine64 libgtest-dev libgmock-dev)
 # The libraries (and helpers) the unpacked interop servers need: `ldd` of every program
 # tests/fixtures/interop.sh runs, mapped to their packages. gamin: Courier's IMAP_ENHANCEDIDLE
 # watches the Maildir through its gam_server.
@@ -49,9 +54,10 @@ interop) want=("${interop_pkgs[@]}"); interop=1 ;;
 fuzz) want=("${fuzz_pkgs[@]}") ;;
 loops) want=("${loop_pkgs[@]}") ;;
 docs) want=("${docs_pkgs[@]}") ;;
+windows) want=("${windows_pkgs[@]}") ;;
 all) want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${interop_pkgs[@]}" "${fuzz_pkgs[@]}" "${loop_pkgs[@]}"
-    "${docs_pkgs[@]}"); interop=1 ;;
-*) echo "usage: $0 [build|servers|interop|fuzz|loops|docs|all]" >&2; exit 2 ;;
+    "${docs_pkgs[@]}" "${windows_pkgs[@]}"); interop=1 ;;
+*) echo "usage: $0 [build|servers|interop|fuzz|loops|docs|windows|all]" >&2; exit 2 ;;
 esac
 
 # The unpacked interop servers: MW_INTEROP_CACHE/root-KEY, KEY naming the package versions.

@@ -18,11 +18,30 @@ set(CMAKE_C_COMPILER ${MAILWIRE_MINGW_TRIPLET}-gcc)
 set(CMAKE_CXX_COMPILER ${MAILWIRE_MINGW_TRIPLET}-g++)
 set(CMAKE_RC_COMPILER ${MAILWIRE_MINGW_TRIPLET}-windres)
 
+# MAILWIRE_MINGW_THREADS=posix (the test build of scripts/test.sh): the compilers of the posix
+# thread model (...-gcc-posix, ...-g++-posix), whose libstdc++ has std::thread and std::mutex,
+# which the test programs use and gcc 12's default win32 model lacks. C too: a C++ program
+# linked with C objects would otherwise get the win32 runtime's directory on its link line.
+# Everything then links winpthread and gcc's runtimes statically (-static), so the programs
+# and the DLL still import system DLLs only. The default (win32) is what users get.
+if(NOT MAILWIRE_MINGW_THREADS AND DEFINED ENV{MAILWIRE_MINGW_THREADS})
+  set(MAILWIRE_MINGW_THREADS "$ENV{MAILWIRE_MINGW_THREADS}")
+endif()
+list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES MAILWIRE_MINGW_THREADS)
+set(_mw_static "")
+if(MAILWIRE_MINGW_THREADS STREQUAL "posix")
+  set(CMAKE_C_COMPILER ${MAILWIRE_MINGW_TRIPLET}-gcc-posix)
+  set(CMAKE_CXX_COMPILER ${MAILWIRE_MINGW_TRIPLET}-g++-posix)
+  set(_mw_static " -static")
+elseif(MAILWIRE_MINGW_THREADS AND NOT MAILWIRE_MINGW_THREADS STREQUAL "win32")
+  message(FATAL_ERROR "MAILWIRE_MINGW_THREADS: win32 (default) or posix")
+endif()
+
 # gcc's runtime linked in, not imported: libmailwire.dll would otherwise need
 # libgcc_s_seh-1.dll (for __emutls_get_address, the thread-local last error), and C++
 # programs libstdc++-6.dll, beside them.
 foreach(kind EXE SHARED MODULE)
-  set(CMAKE_${kind}_LINKER_FLAGS_INIT "-static-libgcc -static-libstdc++")
+  set(CMAKE_${kind}_LINKER_FLAGS_INIT "-static-libgcc -static-libstdc++${_mw_static}")
 endforeach()
 
 if(NOT MAILWIRE_MINGW_PREFIX AND DEFINED ENV{MAILWIRE_MINGW_PREFIX})

@@ -7,6 +7,7 @@
 
 #include "api.h"
 
+#include "../platform/file.h"
 #include "../util/alloc.h"
 #include "../util/str.h"
 
@@ -95,7 +96,7 @@ int ImapSaveMessage(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
         return mw_imap_api_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
     memcpy(fs->name, lpszFileName, n + 1);
     fs->failed = 0;
-    fs->f = fopen(lpszFileName, "wb");
+    fs->f = mw_fopen(lpszFileName, "wb");
     if (!fs->f) {
         free(fs);
         mw_set_error(ST_ERROR_FILE, "cannot create %s", lpszFileName);

@@ -7,6 +7,7 @@
 
 #include "api.h"
 
+#include "../platform/file.h"
 #include "../util/alloc.h"
 #include "../util/buf.h"
 #include "../util/str.h"
@@ -193,7 +194,7 @@ int ImapCreateMessageFromFile(HCLIENT hClient, const char *lpszMailbox, uint32_t
     mw_imap_client *c;
     if (mw_imap_enter(hClient, &c))
         return IMAP_ERROR;
-    FILE *f = fopen(lpszFileName, "rb");
+    FILE *f = mw_fopen(lpszFileName, "rb");
     if (!f) {
         mw_set_error(ST_ERROR_FILE, "cannot open %s", lpszFileName);
         return IMAP_ERROR;

@@ -3,7 +3,6 @@
  * Every response is a secret: the trace redacts it. */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "engine_priv.h"
 
@@ -20,7 +19,7 @@ unsigned mw_imap_auth_mechs(const mw_imap_engine *e)
     if (!e->capstr)
         return 0;
     for (const char *w = mw_imap_word(e->capstr, &len); len; w = mw_imap_word(w + len, &len))
-        if (len > 5 && strncasecmp(w, "AUTH=", 5) == 0) {
+        if (len > 5 && mw_strncasecmp(w, "AUTH=", 5) == 0) {
             int m = mw_sasl_mech_from_name(w + 5, len - 5);
             if (m != MW_SASL_NONE)
                 bits |= MW_SASL_BIT(m);

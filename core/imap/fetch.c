@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "engine_priv.h"
+#include "../util/str.h"
 
 #include "../util/buf.h"
 
@@ -178,9 +178,9 @@ static int is_body_item(const mw_imap_reader *r, const mw_imap_tok *t)
         return 0;
     const char *p = mw_imap_tok_ptr(r, t);
     size_t n = (size_t)t->len;
-    return (n >= 5 && strncasecmp(p, "BODY[", 5) == 0) ||
-           (n >= 7 && strncasecmp(p, "BINARY[", 7) == 0) ||
-           (n >= 6 && strncasecmp(p, "RFC822", 6) == 0 &&
+    return (n >= 5 && mw_strncasecmp(p, "BODY[", 5) == 0) ||
+           (n >= 7 && mw_strncasecmp(p, "BINARY[", 7) == 0) ||
+           (n >= 6 && mw_strncasecmp(p, "RFC822", 6) == 0 &&
             !(n > 7 && p[6] == '.' && (p[7] | 0x20) == 's'));
 }
 
@@ -193,14 +193,15 @@ static int wanted_section(const mw_imap_engine *e, const mw_imap_reader *r, cons
 {
     const char *p = mw_imap_tok_ptr(r, t), *want = e->fetch_section;
     size_t n = (size_t)t->len, s, len;
-    if (n >= 6 && strncasecmp(p, "RFC822", 6) == 0) {
+    if (n >= 6 && mw_strncasecmp(p, "RFC822", 6) == 0) {
         const char *rest = p + 6;
         size_t rn = n - 6;
         if (rn == 0)
             return want[0] == 0;
-        return (rn == 7 && strncasecmp(rest, ".HEADER", 7) == 0 &&
-                strcasecmp(want, "HEADER") == 0) ||
-               (rn == 5 && strncasecmp(rest, ".TEXT", 5) == 0 && strcasecmp(want, "TEXT") == 0);
+        return (rn == 7 && mw_strncasecmp(rest, ".HEADER", 7) == 0 &&
+                mw_strcasecmp(want, "HEADER") == 0) ||
+               (rn == 5 && mw_strncasecmp(rest, ".TEXT", 5) == 0 &&
+                mw_strcasecmp(want, "TEXT") == 0);
     }
     const char *open = memchr(p, '[', n);
     if (!open)
@@ -219,9 +220,9 @@ static int wanted_section(const mw_imap_engine *e, const mw_imap_reader *r, cons
             a--;
         while (b && want[b - 1] == ' ')
             b--;
-        return a == b && strncasecmp(p + s, want, a) == 0;
+        return a == b && mw_strncasecmp(p + s, want, a) == 0;
     }
-    return len == wl && strncasecmp(p + s, want, wl) == 0;
+    return len == wl && mw_strncasecmp(p + s, want, wl) == 0;
 }
 
 /* UID of a FETCH response among the items read so far (0 when not seen yet). */

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "../sasl/sasl.h"
 #include "../util/str.h"
@@ -199,7 +198,7 @@ unsigned mw_imap_op_command(mw_imap_engine *e, const char *line)
                                           "EXAMINE",  "CLOSE",    "UNSELECT",     "ENABLE"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         size_t n = strlen(refused[i]);
-        if (strncasecmp(line, refused[i], n) == 0 && (line[n] == 0 || line[n] == ' '))
+        if (mw_strncasecmp(line, refused[i], n) == 0 && (line[n] == 0 || line[n] == ' '))
             return mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT, "use the dedicated function for %s",
                                   refused[i]);
     }

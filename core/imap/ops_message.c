@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "../util/str.h"
 
@@ -34,9 +33,9 @@ static int value_kind(const char *key)
     w = w ? w + 1 : key;
     static const char *const numeric[] = {"LARGER", "SMALLER", "OLDER", "YOUNGER"};
     for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++)
-        if (strcasecmp(w, numeric[i]) == 0)
+        if (mw_strcasecmp(w, numeric[i]) == 0)
             return VALUE_NUMBER;
-    return strcasecmp(w, "UID") == 0 ? VALUE_SET : VALUE_STRING;
+    return mw_strcasecmp(w, "UID") == 0 ? VALUE_SET : VALUE_STRING;
 }
 
 /* number = 1*DIGIT within 63 bits (RFC 9051 number64 for LARGER/SMALLER). */

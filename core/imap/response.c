@@ -1,9 +1,9 @@
 /* IMAP engine: the greeting, tagged completions, untagged status responses and continuation
  * requests (RFC 9051 section 7); untagged data is in untagged.c. */
 #include "engine_priv.h"
+#include "../util/str.h"
 
 #include <string.h>
-#include <strings.h>
 
 /* ---- tagged responses ------------------------------------------------------------------- */
 
@@ -67,7 +67,7 @@ static void tagged(mw_imap_engine *e)
          * unknown: the command is reported as failed. Either way the line is whole and the
          * tag known, so the session goes on (MailKit and Thunderbird keep it too). */
         const char *cp = r->buf + r->code_off;
-        cond = r->code_len >= 7 && strncasecmp(cp, "COPYUID", 7) == 0 &&
+        cond = r->code_len >= 7 && mw_strncasecmp(cp, "COPYUID", 7) == 0 &&
                        (r->code_len == 7 || cp[7] == ' ')
                    ? IMAP_OK
                    : IMAP_NO;
@@ -124,7 +124,7 @@ static void tagged(mw_imap_engine *e)
              * send one right before the OK of AUTHENTICATE), already refreshed them;
              * otherwise ask. */
             if (!(r->has_code && r->code_len >= 10 &&
-                  strncasecmp(r->buf + r->code_off, "CAPABILITY", 10) == 0) &&
+                  mw_strncasecmp(r->buf + r->code_off, "CAPABILITY", 10) == 0) &&
                 e->caps_gen == e->login_gen)
                 e->caps_known = 0;
         } else {

@@ -1,9 +1,9 @@
 /* IMAP engine: what the API reads back without I/O (the last tagged result, capabilities,
  * the selected mailbox, the results kept from the last operations); see engine.h. */
 #include "engine_priv.h"
+#include "../util/str.h"
 
 #include <string.h>
-#include <strings.h>
 
 int mw_imap_running(const mw_imap_engine *e)
 {
@@ -41,7 +41,7 @@ int mw_imap_has_cap(const mw_imap_engine *e, const char *name)
         return 0;
     size_t n = strlen(name), len;
     for (const char *w = mw_imap_word(e->capstr, &len); len; w = mw_imap_word(w + len, &len))
-        if (len == n && strncasecmp(w, name, n) == 0)
+        if (len == n && mw_strncasecmp(w, name, n) == 0)
             return 1;
     return 0;
 }

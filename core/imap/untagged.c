@@ -2,9 +2,9 @@
  * fetched messages (RFC 9051 section 7). */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "engine_priv.h"
+#include "../util/str.h"
 #include "utf7.h"
 
 #include "../util/alloc.h"
@@ -75,7 +75,7 @@ void mw_imap_parse_caps(mw_imap_engine *e, const char *s, size_t n)
             j++;
         for (size_t k = 0; k < sizeof cap_names / sizeof cap_names[0]; k++)
             if (strlen(cap_names[k].name) == j - i &&
-                strncasecmp(cap_names[k].name, s + i, j - i) == 0)
+                mw_strncasecmp(cap_names[k].name, s + i, j - i) == 0)
                 e->caps |= cap_names[k].bit;
         i = j;
     }
@@ -133,7 +133,7 @@ static int code_word(const char *code, size_t len, const char *word, const char 
                      size_t *arglen)
 {
     size_t n = strlen(word);
-    if (len < n || strncasecmp(code, word, n) != 0 || (len > n && code[n] != ' '))
+    if (len < n || mw_strncasecmp(code, word, n) != 0 || (len > n && code[n] != ' '))
         return 0;
     *arg = len > n ? code + n + 1 : code + len;
     *arglen = len > n ? len - n - 1 : 0;
@@ -199,7 +199,7 @@ void mw_imap_handle_code(mw_imap_engine *e, const char *code, size_t len, int ta
         for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
             size_t n = strlen(f[k].n);
             for (size_t i = 0; i + n <= al; i++)
-                if (strncasecmp(a + i, f[k].n, n) == 0 &&
+                if (mw_strncasecmp(a + i, f[k].n, n) == 0 &&
                     (i + n == al || a[i + n] == ' ' || a[i + n] == ')'))
                     bits |= f[k].b;
         }

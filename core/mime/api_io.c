@@ -6,6 +6,7 @@
 
 #include <mailwire/mime.h>
 
+#include "../platform/file.h"
 #include "../session/errors.h"
 #include "../util/alloc.h"
 #include "../util/buf.h"
@@ -73,7 +74,7 @@ int MimeImportMessage(HMESSAGE hMessage, const char *lpszFileName, uint32_t dwOp
         mw_set_error(err, "%s", why);
         return MIME_ERROR;
     }
-    FILE *fp = fopen(lpszFileName, "rb");
+    FILE *fp = mw_fopen(lpszFileName, "rb");
     char *buf = mw_malloc(READ_CHUNK);
     mw_parser *p = (fp && buf) ? mw_parser_new(st, 1, dwOptions) : NULL;
     mw_store_unref(st);
@@ -228,7 +229,7 @@ int MimeExportMessage(HMESSAGE hMessage, const char *lpszFileName, uint32_t dwOp
         mw_set_error(ST_ERROR_INVALID_ARGUMENT, "lpszFileName is empty");
         return MIME_ERROR;
     }
-    FILE *fp = fopen(lpszFileName, "wb");
+    FILE *fp = mw_fopen(lpszFileName, "wb");
     if (!fp) {
         mw_set_error(ST_ERROR_FILE, "%s: %s", lpszFileName, strerror(errno));
         return MIME_ERROR;

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <mailwire/mime.h>
 
+#include "../platform/file.h"
 #include "../session/errors.h"
 #include "../util/alloc.h"
 #include "../util/buf.h"
@@ -150,16 +150,16 @@ int MimeAttachFile(HMESSAGE hMessage, const char *lpszFileName, const char *lpsz
         mw_set_error(ST_ERROR_INVALID_ARGUMENT, "lpszFileName is empty");
         return MIME_ERROR;
     }
-    struct stat st;
-    if (stat(lpszFileName, &st) != 0) {
+    mw_file_info st;
+    if (mw_file_stat(lpszFileName, &st) != 0) {
         mw_set_error(ST_ERROR_FILE, "attachment \"%s\": %s", lpszFileName, strerror(errno));
         return MIME_ERROR;
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (!st.regular) {
         mw_set_error(ST_ERROR_FILE, "attachment \"%s\" is not a regular file", lpszFileName);
         return MIME_ERROR;
     }
-    FILE *fp = fopen(lpszFileName, "rb");
+    FILE *fp = mw_fopen(lpszFileName, "rb");
     if (!fp) {
         mw_set_error(ST_ERROR_FILE, "attachment \"%s\" cannot be opened: %s", lpszFileName,
                      strerror(errno));
@@ -178,7 +178,7 @@ int MimeAttachFile(HMESSAGE hMessage, const char *lpszFileName, const char *lpsz
     if (!p)
         return MIME_ERROR;
     p->body = MW_BODY_FILE;
-    p->size = (uint64_t)st.st_size;
+    p->size = st.size;
     p->path = mw_strndup(lpszFileName, strlen(lpszFileName));
     if (!p->path) {
         mw_part_free(p);
@@ -467,7 +467,7 @@ int MimeExtractFile(HMESSAGE hMessage, int nPart, const char *lpszFileName, uint
         mw_set_error(ST_ERROR_INVALID_ARGUMENT, "lpszFileName is empty");
         return MIME_ERROR;
     }
-    FILE *fp = fopen(lpszFileName, "wb");
+    FILE *fp = mw_fopen(lpszFileName, "wb");
     if (!fp) {
         mw_set_error(ST_ERROR_FILE, "%s: %s", lpszFileName, strerror(errno));
         return MIME_ERROR;

@@ -11,6 +11,7 @@
 #include <mailwire/mime.h>
 
 #include "../session/errors.h"
+#include "../platform/file.h"
 #include "../util/alloc.h"
 #include "../util/str.h"
 #include "address.h"

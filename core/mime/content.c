@@ -1,4 +1,5 @@
 /* Reading what a part holds; see content.h. */
+#include "../platform/file.h"
 #include "content.h"
 
 #include <errno.h>
@@ -177,7 +178,7 @@ static unsigned read_composed(mw_part *p, mw_sink sink, void *user, char *why, s
     unsigned err = 0;
     uint64_t done = 0;
     FILE *fp = NULL;
-    if (p->body == MW_BODY_FILE && !(fp = fopen(p->path, "rb"))) {
+    if (p->body == MW_BODY_FILE && !(fp = mw_fopen(p->path, "rb"))) {
         mw_detail_printf(why, why_size, "%s: %s", p->path, strerror(errno));
         err = ST_ERROR_FILE;
     }

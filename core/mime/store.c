@@ -3,6 +3,7 @@
 #define _FILE_OFFSET_BITS 64
 #define _POSIX_C_SOURCE 200809L /* fseeko */
 #endif
+#include "../platform/file.h"
 #include "store.h"
 
 #include <errno.h>
@@ -69,7 +70,7 @@ unsigned mw_store_open_file(const char *path, mw_store **out, char *why, size_t 
         snprintf(why, why_size, "out of memory");
         return ST_ERROR_OUT_OF_MEMORY;
     }
-    s->fp = fopen(path, "rb");
+    s->fp = mw_fopen(path, "rb");
     if (!s->fp) {
         snprintf(why, why_size, "%s: %s", path, strerror(errno));
         mw_store_unref(s);

@@ -2,6 +2,7 @@
 #ifndef _WIN32
 #define _FILE_OFFSET_BITS 64
 #endif
+#include "../platform/file.h"
 #include "writer.h"
 
 #include <errno.h>
@@ -135,7 +136,7 @@ int mw_writer_src_open(mw_writer *w, const mw_wseg *s)
     w->qeof = 0;
     if (s->part->body == MW_BODY_FILE) {
         mw_writer_src_close(w);
-        w->fp = fopen(s->part->path, "rb");
+        w->fp = mw_fopen(s->part->path, "rb");
         if (!w->fp)
             return (int)wfail(w, ST_ERROR_FILE, "attachment \"%s\" cannot be opened: %s",
                               s->part->path, strerror(errno));

@@ -1,11 +1,12 @@
 /* Shared TLS client credentials; see tls_creds.h. */
 #include "tls_creds.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "../platform/file.h"
 #include "../util/alloc.h"
 #include "../util/str.h"
 
@@ -13,6 +14,10 @@
  * application that connects again and again (one message per connection, a mail check every
  * few minutes) then loads the trust store once. */
 #define IDLE_KEEP 4
+
+/* Larger than any sensible CA bundle, certificate chain or key: a path to a log file or a disk
+ * image by mistake fails quickly instead of filling memory. */
+#define MAX_CRED_FILE (16u * 1024 * 1024)
 
 /* Where the extra trust anchors of a connection come from, in order of precedence: the
  * call's SECURITYCREDENTIALS.lpszCAFile, the process default
@@ -53,11 +58,11 @@ static char *g_default_ca_file, *g_default_ca_dir;
 
 static void stamp(const char *path, long long out[2])
 {
-    struct stat st;
+    mw_file_info st;
     out[0] = out[1] = -1;
-    if (path && stat(path, &st) == 0) {
-        out[0] = (long long)st.st_size;
-        out[1] = (long long)st.st_mtime;
+    if (path && mw_file_stat(path, &st) == 0) {
+        out[0] = (long long)st.size;
+        out[1] = (long long)st.mtime;
     }
 }
 
@@ -207,6 +212,91 @@ static void creds_free(mw_tls_creds *c)
     free(c);
 }
 
+/* A credentials file in memory. The library reads the files itself, the paths being UTF-8
+ * (platform/file.h), and hands GnuTLS the bytes: its _file loaders take char paths in the
+ * ANSI code page on Windows. A PKCS#11 or TPM URL given as a certificate or key "path" is no
+ * file: it goes to the _file loader, which resolves URLs, as before. */
+typedef struct cred_file {
+    gnutls_datum_t d;
+    size_t len;
+    int is_url;
+} cred_file;
+
+/* ST_ERROR_NONE, ST_ERROR_CREDENTIALS (unreadable) or ST_ERROR_OUT_OF_MEMORY. */
+static unsigned cred_file_read(cred_file *f, const char *path, const char *what, char *detail,
+                               size_t dlen)
+{
+    unsigned char *data;
+    size_t len;
+    memset(f, 0, sizeof *f);
+    if (gnutls_url_is_supported(path)) {
+        f->is_url = 1;
+        return ST_ERROR_NONE;
+    }
+    if (mw_file_read_all(path, MAX_CRED_FILE, &data, &len) != 0) {
+        int e = errno;
+        snprintf(detail, dlen, "%s \"%s\": %s", what, path,
+                 e == EFBIG ? "larger than 16 MiB" : strerror(e));
+        return e == ENOMEM ? ST_ERROR_OUT_OF_MEMORY : ST_ERROR_CREDENTIALS;
+    }
+    f->d.data = data;
+    f->d.size = (unsigned)len;
+    f->len = len;
+    return ST_ERROR_NONE;
+}
+
+static void cred_file_free(cred_file *f)
+{
+    mw_file_free(f->d.data, f->len);
+    memset(f, 0, sizeof *f);
+}
+
+/* The client certificate and key (PEM, or PKCS#12 in DER or PEM armour). ST_ERROR_NONE,
+ * ST_ERROR_CREDENTIALS or ST_ERROR_OUT_OF_MEMORY. */
+static unsigned load_client_cert(gnutls_certificate_credentials_t cred, const mw_tls_config *cfg,
+                                 char *detail, size_t dlen)
+{
+    const char *pass = cfg->password ? cfg->password : "";
+    const char *key_path = cfg->key_file ? cfg->key_file : cfg->cert_file;
+    cred_file cert, key;
+    int rc;
+    unsigned err = cred_file_read(&cert, cfg->cert_file, "client certificate", detail, dlen);
+    if (err)
+        return err;
+    if (cfg->pkcs12) {
+        if (cert.is_url) {
+            rc = gnutls_certificate_set_x509_simple_pkcs12_file(cred, cfg->cert_file,
+                                                                GNUTLS_X509_FMT_DER, pass);
+        } else {
+            rc = gnutls_certificate_set_x509_simple_pkcs12_mem(cred, &cert.d, GNUTLS_X509_FMT_DER,
+                                                               pass);
+            if (rc < 0) /* some tools write PEM-armoured PKCS#12 */
+                rc = gnutls_certificate_set_x509_simple_pkcs12_mem(cred, &cert.d,
+                                                                   GNUTLS_X509_FMT_PEM, pass);
+        }
+    } else {
+        err = cred_file_read(&key, key_path, "private key", detail, dlen);
+        if (err) {
+            cred_file_free(&cert);
+            return err;
+        }
+        if (cert.is_url || key.is_url)
+            rc = gnutls_certificate_set_x509_key_file2(cred, cfg->cert_file, key_path,
+                                                       GNUTLS_X509_FMT_PEM, cfg->password, 0);
+        else
+            rc = gnutls_certificate_set_x509_key_mem2(cred, &cert.d, &key.d, GNUTLS_X509_FMT_PEM,
+                                                      cfg->password, 0);
+        cred_file_free(&key);
+    }
+    cred_file_free(&cert);
+    if (rc < 0) {
+        snprintf(detail, dlen, "client certificate \"%s\": %s", cfg->cert_file,
+                 gnutls_strerror(rc));
+        return ST_ERROR_CREDENTIALS;
+    }
+    return ST_ERROR_NONE;
+}
+
 /* Load what cfg names, with the trust k resolved, into fresh credentials. */
 static unsigned load(gnutls_certificate_credentials_t *out, const mw_tls_config *cfg,
                      const creds_key *k, char *detail, size_t dlen)
@@ -222,33 +312,26 @@ static unsigned load(gnutls_certificate_credentials_t *out, const mw_tls_config 
     (void)gnutls_certificate_set_x509_system_trust(cred);
     unsigned err = ST_ERROR_NONE;
     if (k->ca_file) {
-        rc = gnutls_certificate_set_x509_trust_file(cred, k->ca_file, GNUTLS_X509_FMT_PEM);
-        if (rc <= 0) {
-            snprintf(detail, dlen, "%s \"%s\": %s", origin_name(k->origin, 0), k->ca_file,
-                     rc == 0 ? "no certificate in it" : gnutls_strerror(rc));
-            err = ST_ERROR_CREDENTIALS;
+        cred_file ca;
+        err = cred_file_read(&ca, k->ca_file, origin_name(k->origin, 0), detail, dlen);
+        if (!err) {
+            rc = ca.is_url
+                     ? gnutls_certificate_set_x509_trust_file(cred, k->ca_file, GNUTLS_X509_FMT_PEM)
+                     : gnutls_certificate_set_x509_trust_mem(cred, &ca.d, GNUTLS_X509_FMT_PEM);
+            cred_file_free(&ca);
+            if (rc <= 0) {
+                snprintf(detail, dlen, "%s \"%s\": %s", origin_name(k->origin, 0), k->ca_file,
+                         rc == 0 ? "no certificate in it" : gnutls_strerror(rc));
+                err = ST_ERROR_CREDENTIALS;
+            }
         }
     }
+    /* Directories go to GnuTLS by name (it lists and reads them): on Windows their paths are
+     * taken in the ANSI code page, unlike every other path of the API. */
     if (!err && k->ca_dir)
         err = load_dirs(cred, k, detail, dlen);
-    if (!err && cfg->cert_file) {
-        if (cfg->pkcs12) {
-            rc = gnutls_certificate_set_x509_simple_pkcs12_file(
-                cred, cfg->cert_file, GNUTLS_X509_FMT_DER, cfg->password ? cfg->password : "");
-            if (rc < 0) /* some tools write PEM-armoured PKCS#12 */
-                rc = gnutls_certificate_set_x509_simple_pkcs12_file(
-                    cred, cfg->cert_file, GNUTLS_X509_FMT_PEM, cfg->password ? cfg->password : "");
-        } else {
-            rc = gnutls_certificate_set_x509_key_file2(
-                cred, cfg->cert_file, cfg->key_file ? cfg->key_file : cfg->cert_file,
-                GNUTLS_X509_FMT_PEM, cfg->password, 0);
-        }
-        if (rc < 0) {
-            snprintf(detail, dlen, "client certificate \"%s\": %s", cfg->cert_file,
-                     gnutls_strerror(rc));
-            err = ST_ERROR_CREDENTIALS;
-        }
-    }
+    if (!err && cfg->cert_file)
+        err = load_client_cert(cred, cfg, detail, dlen);
     if (err) {
         gnutls_certificate_free_credentials(cred);
         return err;

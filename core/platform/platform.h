@@ -1,8 +1,8 @@
 /* Portable socket, time, thread and lock primitives (internal).
  *
- * POSIX is what we build and test; the _WIN32 branches keep the tree portable to Winsock
- * (SOCKET handles, WSAPoll, closesocket, WSAGetLastError) without a separate code path in
- * the layers above. */
+ * POSIX (Linux) and Windows (mingw-w64, tested under Wine) are built and tested; the _WIN32
+ * branches (SOCKET handles, WSAPoll, closesocket, WSAGetLastError) keep the layers above free
+ * of a separate code path. Files: file.h (UTF-8 paths), atomic.h, the resolver and connector. */
 #ifndef MW_PLATFORM_H
 #define MW_PLATFORM_H
 
@@ -33,11 +33,27 @@ typedef pthread_mutex_t mw_mutex_t;
 #define MW_THREAD_LOCAL _Thread_local
 #endif
 
-#if defined(__GNUC__) || defined(__clang__)
+/* Internal names are hidden from the shared library's symbol table. A PE DLL exports only
+ * what is marked dllexport (MAILWIRE_API), so Windows needs nothing, and gcc warns that it
+ * ignores the ELF visibility attribute there. */
+#if defined(_WIN32)
+#define MW_INTERNAL
+#elif defined(__GNUC__) || defined(__clang__)
 #define MW_INTERNAL __attribute__((visibility("hidden")))
-#define MW_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define MW_INTERNAL
+#endif
+
+/* Format checking against the printf that is really called. mingw-w64 names it in
+ * __MINGW_PRINTF_FORMAT: gnu_printf when its own C99 printf is in use (the build defines
+ * __USE_MINGW_ANSI_STDIO, so %zu and %lld work on every msvcrt), ms_printf otherwise, where
+ * gcc then rightly flags %zu. */
+#if defined(__MINGW32__)
+#include <stdio.h> /* defines __MINGW_PRINTF_FORMAT */
+#define MW_PRINTF(f, a) __attribute__((format(__MINGW_PRINTF_FORMAT, f, a)))
+#elif defined(__GNUC__) || defined(__clang__)
+#define MW_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
 #define MW_PRINTF(f, a)
 #endif
 
@@ -63,8 +79,13 @@ MW_INTERNAL void mw_mutex_destroy(mw_mutex_t *m);
 MW_INTERNAL void mw_mutex_lock(mw_mutex_t *m);
 MW_INTERNAL void mw_mutex_unlock(mw_mutex_t *m);
 
-/* One-time process set-up (Winsock start-up; SIGPIPE needs nothing since sends use
- * MSG_NOSIGNAL). Returns 0 on success. */
+/* Sockets usable in this process: Winsock started (once, whether or not the application
+ * called MailwireInitialize() or WSAStartup()); nothing elsewhere. 0, or -1. Called before
+ * anything that needs Winsock (wake-up channel, resolver, host name). */
+MW_INTERNAL int mw_sockets_ready(void);
+
+/* MailwireInitialize()'s set-up, undone by mw_platform_cleanup() (Winsock start-up; SIGPIPE
+ * needs nothing since sends use MSG_NOSIGNAL). Returns 0 on success. */
 MW_INTERNAL int mw_platform_init(void);
 MW_INTERNAL void mw_platform_cleanup(void);
 

@@ -71,6 +71,8 @@ static void resolve_main(void *arg)
 
 mw_resolve *mw_resolve_start(const char *host, uint16_t port, mw_wakeup *wake)
 {
+    if (mw_sockets_ready())
+        return NULL;
     size_t hl = strlen(host);
     mw_resolve *r = mw_calloc(1, sizeof *r + hl + 1);
     if (!r)
@@ -126,7 +128,10 @@ void mw_resolve_abandon(mw_resolve *r)
 const char *mw_resolve_strerror(int gai_err)
 {
 #ifdef _WIN32
-    return gai_strerrorA(gai_err);
+    /* The EAI_ codes are Winsock errors there, and gai_strerrorA() is FormatMessageA into one
+     * static buffer: the ANSI code page, a CR LF at the end, and not thread-safe. */
+    static MW_THREAD_LOCAL char text[256];
+    return mw_sock_strerror(gai_err, text, sizeof text);
 #else
     return gai_strerror(gai_err);
 #endif
@@ -155,7 +160,7 @@ void mw_resolve_local_name(char *out, size_t size, int may_block)
     mw_global_unlock();
     if (strcmp(out, "localhost") != 0)
         return;
-    if (gethostname(host, sizeof host - 1) != 0)
+    if (mw_sockets_ready() || gethostname(host, sizeof host - 1) != 0)
         return;
     host[sizeof host - 1] = 0;
     if (may_block && !strchr(host, '.')) {

@@ -1,5 +1,6 @@
 /* Socket helpers, the wake-up channel and poll. */
 #include "platform.h"
+#include "file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -19,6 +20,33 @@
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0
 #endif
+
+#ifdef _WIN32
+static INIT_ONCE g_wsa_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK wsa_start(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+    WSADATA wsa;
+    (void)once;
+    (void)param;
+    (void)ctx;
+    return WSAStartup(MAKEWORD(2, 2), &wsa) == 0;
+}
+#endif
+
+int mw_sockets_ready(void)
+{
+#ifdef _WIN32
+    /* Once per process, never undone: a WSACleanup() at exit is pointless and one from
+     * DllMain is forbidden. Winsock counts start-ups, so the application's own
+     * WSAStartup/WSACleanup pairs, and MailwireInitialize/MailwireUninitialize, cannot stop
+     * sockets under a running session. A failure is not remembered: the next call tries
+     * again. */
+    return InitOnceExecuteOnce(&g_wsa_once, wsa_start, NULL, NULL) ? 0 : -1;
+#else
+    return 0;
+#endif
+}
 
 int mw_platform_init(void)
 {
@@ -67,8 +95,18 @@ int mw_sock_interrupted(int err)
 const char *mw_sock_strerror(int err, char *buf, size_t len)
 {
 #ifdef _WIN32
-    if (!FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
-                        (DWORD)err, 0, buf, (DWORD)len, NULL))
+    /* The system's text in the user's language: asked for in UTF-16 and given out in UTF-8,
+     * like every string of the API (FormatMessageA would give the ANSI code page). The
+     * message tables end their texts in CR LF and some break lines inside: one line here. */
+    wchar_t w[512];
+    DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
+                             (DWORD)err, 0, w, (DWORD)(sizeof w / sizeof w[0]), NULL);
+    for (DWORD i = 0; i < n; i++)
+        if (w[i] == L'\r' || w[i] == L'\n' || w[i] == L'\t')
+            w[i] = L' ';
+    while (n > 0 && (w[n - 1] == L' ' || w[n - 1] == L'.'))
+        n--;
+    if (n == 0 || mw_wide_to_utf8(w, (int)n, buf, len) == 0)
         snprintf(buf, len, "socket error %d", err);
 #else
     /* strerror_r comes in two flavours; strerror on a private copy is simpler and the
@@ -172,7 +210,8 @@ int mw_wakeup_open(mw_wakeup *w)
 {
     mw_socket_t sv[2];
 #ifdef _WIN32
-    if (win_socketpair(sv))
+    /* Every session opens its channel first: Winsock is started here at the latest. */
+    if (mw_sockets_ready() || win_socketpair(sv))
         return -1;
 #else
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))

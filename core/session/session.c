@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #endif
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +58,8 @@ mw_session *mw_session_new(uint32_t options, unsigned timeout_ms)
     s->phase = MW_PH_IDLE;
     s->tls_cfg.trusted_site = (options & MAILWIRE_OPTION_TRUSTEDSITE) != 0;
     s->tls_cfg.fallback = (options & MAILWIRE_OPTION_SECURE_FALLBACK) != 0;
-    atomic_init(&s->cancel, 0);
-    atomic_init(&s->close_requested, 0);
+    mw_atomic_init(&s->cancel, 0);
+    mw_atomic_init(&s->close_requested, 0);
     mw_tracer_init(&s->tracer);
     return s;
 }
@@ -226,7 +225,7 @@ unsigned mw_session_connect(mw_session *s, const char *host, uint16_t port)
     free(s->host);
     s->host = copy;
     s->port = port;
-    atomic_store(&s->cancel, 0);
+    mw_atomic_store(&s->cancel, 0);
     mw_wakeup_drain(&s->wake);
     s->resolve = mw_resolve_start(host, port, &s->wake);
     if (!s->resolve)
@@ -247,7 +246,7 @@ unsigned mw_session_begin(mw_session *s)
     if (s->op_active)
         return refuse(s, ST_ERROR_BUSY, NULL);
     /* A cancel applies to the operation in progress; one left over from before is void. */
-    atomic_store(&s->cancel, 0);
+    mw_atomic_store(&s->cancel, 0);
     mw_wakeup_drain(&s->wake);
     s->op_active = 1;
     s->op_connect = 0;
@@ -378,7 +377,7 @@ static void note_progress(mw_session *s)
 /* A Cancel is pending: from a callback on this thread, or from another thread. */
 static int cancel_requested(mw_session *s)
 {
-    return atomic_load(&s->cancel) != 0;
+    return mw_atomic_load(&s->cancel) != 0;
 }
 
 /* READ and WRITE are raised for non-blocking sessions only, as SocketTools does: a blocking
@@ -583,7 +582,7 @@ static int session_step(mw_session *s);
  * is unknown mid-exchange. */
 static int take_cancel(mw_session *s)
 {
-    atomic_store(&s->cancel, 0);
+    mw_atomic_store(&s->cancel, 0);
     mw_wakeup_drain(&s->wake);
     if (s->phase == MW_PH_OPEN && !s->op_connect && s->eng_ops && s->eng_ops->cancel &&
         s->eng_ops->cancel(s->eng)) {
@@ -602,7 +601,7 @@ static int take_cancel(mw_session *s)
 unsigned mw_session_claim(mw_session *s)
 {
     unsigned me = mw_thread_id(), prev = 0;
-    if (atomic_compare_exchange_strong(&s->runner, &prev, me))
+    if (mw_atomic_ucas(&s->runner, &prev, me))
         return 0;
     return prev ? prev : me; /* nested (or closing): the outer claim releases */
 }
@@ -612,12 +611,12 @@ void mw_session_release(mw_session *s, unsigned claim)
     if (claim != 0)
         return;
     unsigned expected = mw_thread_id();
-    if (atomic_compare_exchange_strong(&s->runner, &expected, 0))
+    if (mw_atomic_ucas(&s->runner, &expected, 0))
         return;
     if (expected == RUNNER_CLOSE) {
         /* Another thread closed the handle during this call: the session is ours to free. */
-        atomic_store(&s->runner, 0);
-        atomic_store(&s->close_requested, 1);
+        mw_atomic_ustore(&s->runner, 0);
+        mw_atomic_store(&s->close_requested, 1);
     }
 }
 
@@ -625,12 +624,12 @@ int mw_session_hand_close(mw_session *s)
 {
     unsigned me = mw_thread_id();
     for (;;) {
-        unsigned r = atomic_load(&s->runner);
+        unsigned r = mw_atomic_uload(&s->runner);
         if (r == 0 || r == me)
             return 0;
         if (r == RUNNER_CLOSE)
             return 1;
-        if (atomic_compare_exchange_strong(&s->runner, &r, RUNNER_CLOSE)) {
+        if (mw_atomic_ucas(&s->runner, &r, RUNNER_CLOSE)) {
             mw_session_cancel(s);
             return 1;
         }
@@ -652,7 +651,7 @@ int mw_session_step(mw_session *s)
 
 int mw_session_used_elsewhere(const mw_session *s)
 {
-    unsigned r = atomic_load(&s->runner);
+    unsigned r = mw_atomic_uload(&s->runner);
     return r != 0 && r != mw_thread_id();
 }
 
@@ -803,7 +802,7 @@ void mw_session_set_quiet_op(mw_session *s, int quiet)
 
 int mw_session_close_requested(const mw_session *s)
 {
-    return atomic_load(&s->close_requested) != 0;
+    return mw_atomic_load(&s->close_requested) != 0;
 }
 
 void mw_session_abandon(mw_session *s)
@@ -822,7 +821,7 @@ void mw_session_abandon(mw_session *s)
 
 void mw_session_cancel(mw_session *s)
 {
-    atomic_store(&s->cancel, 1);
+    mw_atomic_store(&s->cancel, 1);
     mw_wakeup_signal(&s->wake);
 }
 

@@ -4,7 +4,7 @@
 #ifndef MW_SESSION_PRIV_H
 #define MW_SESSION_PRIV_H
 
-#include <stdatomic.h>
+#include "../platform/atomic.h"
 
 #include "../net/transport.h"
 #include "../platform/connect.h"
@@ -33,9 +33,9 @@ struct mw_session {
     mw_socket_t sock;
     mw_transport *tr;
     mw_wakeup wake;
-    atomic_int cancel;
-    atomic_int close_requested; /* another thread closed the handle during a call */
-    atomic_uint runner;         /* thread inside run/step (FREETHREAD misuse check), 0: none */
+    mw_atomic_int cancel;
+    mw_atomic_int close_requested; /* another thread closed the handle during a call */
+    mw_atomic_uint runner;         /* thread inside run/step (FREETHREAD misuse check), 0: none */
 
     const mw_engine_ops *eng_ops;
     void *eng;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../platform/file.h"
 #include "errors.h"
 #include "handle.h"
 #include "session.h"
@@ -126,7 +127,7 @@ int MailwireEnableTrace(const char *lpszFileName, uint32_t dwFlags)
     }
     FILE *f = NULL;
     if (lpszFileName) {
-        f = fopen(lpszFileName, "a");
+        f = mw_fopen(lpszFileName, "a");
         if (!f) {
             mw_set_error(ST_ERROR_FILE, "cannot open trace file %s", lpszFileName);
             return MAILWIRE_ERROR;

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <mailwire/mime.h>
 #include <mailwire/smtp.h>
@@ -474,7 +473,7 @@ static int forbidden_verb(const char *cmd)
     static const char *const verbs[] = {"DATA", "BDAT", "STARTTLS", "AUTH"};
     size_t n = strcspn(cmd, " ");
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        if (n == strlen(verbs[i]) && strncasecmp(cmd, verbs[i], n) == 0)
+        if (n == strlen(verbs[i]) && mw_strncasecmp(cmd, verbs[i], n) == 0)
             return 1;
     return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "../mime/msg.h"
 #include "../mime/writer.h"
+#include "../platform/file.h"
 #include "../util/alloc.h"
 #include "../util/str.h"
 
@@ -175,7 +176,7 @@ unsigned mw_smtp_source_file(mw_smtp_source *src, const char *path, char *why, s
     if (!fs)
         return ST_ERROR_OUT_OF_MEMORY;
     fs->detail[0] = 0;
-    fs->f = fopen(path, "rb");
+    fs->f = mw_fopen(path, "rb");
     if (!fs->f) {
         snprintf(why, why_size, "%s: %s", path, strerror(errno));
         free(fs);

@@ -36,6 +36,28 @@ void mw_free_secret(char *s)
     free(s);
 }
 
+static int ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+int mw_strncasecmp(const char *a, const char *b, size_t n)
+{
+    for (; n > 0; n--, a++, b++) {
+        int ca = ascii_lower((unsigned char)*a), cb = ascii_lower((unsigned char)*b);
+        if (ca != cb)
+            return ca - cb;
+        if (ca == 0)
+            return 0;
+    }
+    return 0;
+}
+
+int mw_strcasecmp(const char *a, const char *b)
+{
+    return mw_strncasecmp(a, b, (size_t)-1);
+}
+
 char *mw_strndup(const char *s, size_t n)
 {
     char *p = mw_malloc(n + 1);

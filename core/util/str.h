@@ -23,6 +23,12 @@ MW_INTERNAL char *mw_strndup(const char *s, size_t n);
 /* Bounded copy that always terminates (dst non-empty). Returns strlen(dst). */
 MW_INTERNAL size_t mw_strlcpy(char *dst, const char *src, size_t size);
 
+/* strncasecmp() for protocol words: ASCII letters only, whatever the locale (a Turkish locale
+ * must not make "i" and "I" differ), and on every platform (Windows has no <strings.h>). */
+MW_INTERNAL int mw_strncasecmp(const char *a, const char *b, size_t n);
+/* strcasecmp() the same way: whole NUL-terminated strings. */
+MW_INTERNAL int mw_strcasecmp(const char *a, const char *b);
+
 /* Format a detail text into dst (size bytes, always terminated). Safe when an argument
  * points into dst itself (an error detail often quotes the previous one): the text is
  * formatted into a scratch copy first, overlapping vsnprintf arguments being undefined. */

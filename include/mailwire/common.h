@@ -248,8 +248,13 @@ typedef struct _SECURITYCREDENTIALS {
                                             TRUSTEDSITE. */
 } SECURITYCREDENTIALS, *LPSECURITYCREDENTIALS;
 
+/* <winsock2.h> defines SECURITY_PROTOCOL_NONE too, as 0x0000: spelt the same here, so the
+ * headers compile before or after it in either order (an identical redefinition is no error
+ * and no warning), and the SocketTools name keeps its value 0. */
 /** SECURITYINFO.dwProtocol values. */
-#define SECURITY_PROTOCOL_NONE 0
+#ifndef SECURITY_PROTOCOL_NONE
+#define SECURITY_PROTOCOL_NONE 0x0000
+#endif
 #define SECURITY_PROTOCOL_TLS10 1
 #define SECURITY_PROTOCOL_TLS11 2
 #define SECURITY_PROTOCOL_TLS12 3

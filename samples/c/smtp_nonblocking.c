@@ -6,8 +6,17 @@
  * usage: smtp_nonblocking [host [port [sessions [messages [from [to]]]]]]
  * Defaults (or environment): MW_SMTP_HOST localhost, MW_SMTP_PORT 25, 4 sessions, 5 messages
  * each, MW_SMTP_FROM sample@localhost, MW_SMTP_TO the sender; MW_SMTP_CA extra trust anchors.
- * POSIX only (poll). Exit status 0 when every message was accepted. */
+ * poll() on POSIX, WSAPoll() (the same call and structure) on Windows. Exit status 0 when every
+ * message was accepted. */
+#ifdef _WIN32
+#include <winsock2.h> /* WSAPoll, WSAPOLLFD; the library has started Winsock by then */
+typedef WSAPOLLFD pollfd_t;
+#define poll_sockets(fds, n, timeout) WSAPoll((fds), (ULONG)(n), (timeout))
+#else
 #include <poll.h>
+typedef struct pollfd pollfd_t;
+#define poll_sockets(fds, n, timeout) poll((fds), (nfds_t)(n), (timeout))
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +93,7 @@ int main(int argc, char **argv)
     }
     int finished = 0, failures = 0;
     while (finished < nsess) {
-        struct pollfd pfd[MAX_SESSIONS];
+        pollfd_t pfd[MAX_SESSIONS];
         int who[MAX_SESSIONS], n = 0, timeout = -1;
         for (int i = 0; i < nsess; i++) {
             if (ss[i].done)
@@ -101,7 +110,7 @@ int main(int argc, char **argv)
             if (t >= 0 && (timeout < 0 || t < timeout))
                 timeout = t;
         }
-        if (poll(pfd, (nfds_t)n, timeout) < 0) {
+        if (poll_sockets(pfd, n, timeout) < 0) {
             perror("poll");
             return 1;
         }

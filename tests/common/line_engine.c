@@ -93,17 +93,27 @@ static void queue(mwt_line_engine *e, const char *cmd)
     e->out_len += n;
 }
 
-/* 64-byte lines of filler for the bulk mode. */
-static const char filler[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"
-                             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n";
+/* 64-byte lines of filler for the bulk mode, lent 16 KiB at a time as a real engine lends its
+ * output: in 128-byte sends, 16 MiB took longer under Wine (each send a round trip through
+ * its Winsock layer) than the fake server's 10 s timeout. Written once, then only read. */
+static char filler[16384 + 64];
+
+static const char *filler_bytes(void)
+{
+    static const char line[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n";
+    if (filler[0] == 0)
+        for (size_t i = 0; i < sizeof filler; i += 64)
+            memcpy(filler + i, line, 64);
+    return filler;
+}
 
 static size_t le_output(void *eng, const char **data, size_t *secret_from)
 {
     mwt_line_engine *e = eng;
     if (e->bulk_sent < e->bulk) {
         size_t left = e->bulk - e->bulk_sent, off = e->bulk_sent % 64;
-        size_t n = sizeof filler - 1 - off;
-        *data = filler + off;
+        size_t n = sizeof filler - off;
+        *data = filler_bytes() + off;
         *secret_from = (size_t)-1;
         return n < left ? n : left;
     }

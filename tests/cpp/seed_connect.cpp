@@ -2,6 +2,10 @@
 // application writes them. This file must compile unchanged; it is also compiled by
 // check_headers.sh with g++ and clang++ at strict warning levels. The test program calls the
 // functions against the real Postfix (test_smtp_client.cpp).
+#ifdef _WIN32
+#include <windows.h> // HWND, LPCTSTR, UINT, DWORD, WM_NULL, as a SocketTools program has them
+#endif
+
 #include <mailwire/SmtpClient.hpp>
 
 #include "seed_connect.hpp"

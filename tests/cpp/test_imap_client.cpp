@@ -2,13 +2,14 @@
 // fixture, through the classes alone. Every test works in mailboxes of its own (unique names)
 // or finds its own messages by a unique token, so it may run in parallel with the other test
 // programs; deliveries go to dave, the account meant for bulk mail.
+// First: on Windows it includes <windows.h>, whose GetMessage and SendMessage macros must
+// rename the classes' methods and the calls alike.
+#include "common/portable.h"
+
 #include <mailwire/ImapClient.hpp>
 #include <mailwire/SmtpClient.hpp>
 
 #include <gtest/gtest.h>
-
-#include <poll.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -67,7 +68,7 @@ mailwire::CSecurityCredentials Ca()
 std::string Unique(const std::string &base)
 {
     static std::atomic<int> n{0};
-    return base + "-" + std::to_string(getpid()) + "-" + std::to_string(++n) + "-" +
+    return base + "-" + std::to_string(mwt_getpid()) + "-" + std::to_string(++n) + "-" +
            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
 }
 
@@ -173,11 +174,7 @@ int Pump(CImapClient &c, std::chrono::milliseconds limit = 10s,
     auto until = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < until) {
         mailwire::PollInfo pi = c.GetPollInfo();
-        pollfd p{pi.socket,
-                 static_cast<short>(((pi.events & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                                    ((pi.events & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
-                 0};
-        poll(&p, 1, pi.timeout < 0 || pi.timeout > 50 ? 50 : pi.timeout);
+        mwt_wait_socket(pi.socket, pi.events, pi.timeout < 0 || pi.timeout > 50 ? 50 : pi.timeout);
         int rc = c.Execute();
         if (rc != MAILWIRE_IN_PROGRESS)
             return rc;
@@ -455,12 +452,12 @@ TEST(CppImap, AppendSelectAndReadBackEveryWay)
     EXPECT_TRUE(c.Noop()) << "the session stays usable";
 
     // Into a file.
-    std::string path = "/tmp/" + Unique("mw-cpp-save");
+    std::string path = std::string(mwt_temp_dir()) + "/" + Unique("mw-cpp-save");
     ASSERT_TRUE(c.SaveMessage(1, path.c_str())) << c.GetLastErrorDetail();
     EXPECT_EQ(ReadFile(path), msg);
     ASSERT_TRUE(c.SaveMessage(bigUid, path.c_str(), IMAP_FETCH_UID));
     EXPECT_EQ(ReadFile(path), big);
-    unlink(path.c_str());
+    std::remove(path.c_str());
 
     // A range, each message by its id.
     std::map<unsigned, std::string> byId;
@@ -611,7 +608,7 @@ TEST(CppImap, SubmittedMessageWithAttachmentReadsBack)
     std::string attachment;
     for (int i = 0; i < 3000; ++i)
         attachment += static_cast<char>((i * 7919) & 0xff);
-    const std::string path = "/tmp/" + token + ".bin";
+    const std::string path = std::string(mwt_temp_dir()) + "/" + token + ".bin";
     {
         std::ofstream f(path, std::ios::binary);
         f.write(attachment.data(), static_cast<std::streamsize>(attachment.size()));
@@ -631,7 +628,7 @@ TEST(CppImap, SubmittedMessageWithAttachmentReadsBack)
     srv.dwOptions = SMTP_OPTION_SECURE;
     mailwire::CSecurityCredentials ca = Ca();
     ASSERT_TRUE(CSmtpClient::SubmitMessageEx(srv, m, ca.Get())) << mailwire::GetLastErrorDetail();
-    unlink(path.c_str());
+    std::remove(path.c_str());
 
     CImapClient c;
     ASSERT_TRUE(Open(c, 4));

@@ -1,8 +1,11 @@
 // CSmtpClient and CMailMessage against the fixture's real Postfix, through the classes alone:
 // messages are read back from the recipients' Maildirs, errors checked by code, the wire by
 // the class's own trace.
+// First: on Windows it includes <windows.h>, whose SendMessage macro must rename the class's
+// method and the calls alike.
+#include "common/portable.h"
+
 #include <gtest/gtest.h>
-#include <poll.h>
 
 #include <mailwire/SmtpClient.hpp>
 
@@ -368,13 +371,9 @@ TEST(CppSmtp, EventHandlersTakeAnyCallable)
     auto pump = [&c] {
         for (int rounds = 0; rounds < 10000; ++rounds) {
             mailwire::PollInfo p = c.GetPollInfo();
-            struct pollfd fd = {static_cast<int>(p.socket), 0, 0};
-            if (p.events & MAILWIRE_POLL_READ)
-                fd.events |= POLLIN;
-            if (p.events & MAILWIRE_POLL_WRITE)
-                fd.events |= POLLOUT;
             if (p.timeout != 0)
-                poll(&fd, 1, p.timeout < 0 || p.timeout > 1000 ? 1000 : p.timeout);
+                mwt_wait_socket(p.socket, p.events,
+                                p.timeout < 0 || p.timeout > 1000 ? 1000 : p.timeout);
             int rc = c.Execute();
             if (rc != MAILWIRE_IN_PROGRESS)
                 return rc;

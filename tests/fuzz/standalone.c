@@ -1,15 +1,15 @@
 /* Replays fuzz inputs without libFuzzer: every file named on the command line, or every file
  * in a directory named there, goes through LLVMFuzzerTestOneInput() once. Used by the normal
  * (gcc) builds so the fuzz targets and their seed corpora run as regression tests. */
-#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L
+#if !defined(_WIN32) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* getaddrinfo & co. under -std=c11 (tests/common/portable.h) */
 #endif
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#include "common/portable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,35 +43,39 @@ static int run_file(const char *path)
     return 0;
 }
 
+typedef struct replay {
+    const char *dir;
+    int failures, count;
+} replay;
+
+static int replay_entry(const char *name, void *user)
+{
+    replay *r = user;
+    char path[4096];
+    if (name[0] == '.')
+        return 0;
+    snprintf(path, sizeof path, "%s/%s", r->dir, name);
+    r->failures += run_file(path);
+    r->count++;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    int failures = 0, count = 0;
+    replay r = {NULL, 0, 0};
     for (int i = 1; i < argc; i++) {
-        struct stat st;
-        if (stat(argv[i], &st) != 0) {
-            fprintf(stderr, "no such input: %s\n", argv[i]);
-            return 1;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            failures += run_file(argv[i]);
-            count++;
+        if (!mwt_is_dir(argv[i])) {
+            r.failures += run_file(argv[i]);
+            r.count++;
             continue;
         }
-        DIR *d = opendir(argv[i]);
-        if (!d)
+        r.dir = argv[i];
+        if (mwt_list_dir(argv[i], replay_entry, &r) != 0) {
+            fprintf(stderr, "cannot read %s\n", argv[i]);
             return 1;
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            char path[4096];
-            snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name);
-            failures += run_file(path);
-            count++;
         }
-        closedir(d);
     }
-    printf("%d inputs replayed\n", count);
+    printf("%d inputs replayed\n", r.count);
     /* An empty corpus means the seeds went missing: fail rather than pass vacuously. */
-    return failures || count == 0 ? 1 : 0;
+    return r.failures || r.count == 0 ? 1 : 0;
 }

@@ -7,11 +7,11 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <unistd.h>
 
 #include <mailwire/imap.h>
 
 #include "common/fixture_env.hpp"
+#include "common/portable.h"
 #include "common/test_client.hpp"
 #include "common/tls_helpers.hpp"
 #include "imap_test_util.hpp"
@@ -47,7 +47,7 @@ inline std::string Pass(int i)
 // A unique mailbox name per test process.
 inline std::string Unique(const std::string &base)
 {
-    return base + "-" + std::to_string(getpid()) + "-" +
+    return base + "-" + std::to_string(mwt_getpid()) + "-" +
            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
 }
 

@@ -11,7 +11,7 @@
 
 #include <mailwire/imap.h>
 
-#include <poll.h>
+#include "common/portable.h"
 
 extern "C" {
 #include "core/imap/api.h"
@@ -144,11 +144,7 @@ inline int Pump(HCLIENT h, std::chrono::milliseconds limit,
         unsigned want;
         int t;
         ImapGetPollInfo(h, &sock, &want, &t);
-        pollfd p{sock,
-                 (short)(((want & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                         ((want & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
-                 0};
-        poll(&p, 1, t < 0 || t > 50 ? 50 : t);
+        mwt_wait_socket(sock, want, t < 0 || t > 50 ? 50 : t);
         int rc = ImapExecute(h);
         if (rc != MAILWIRE_IN_PROGRESS)
             return rc;

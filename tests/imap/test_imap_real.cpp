@@ -12,10 +12,9 @@
 #include <sstream>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
-#include <poll.h>
+#include "common/portable.h"
 
 #include "common/memory.hpp"
 #include "imap_real_util.hpp"
@@ -285,16 +284,14 @@ TEST(ImapReal, AppendSelectAndFetchWholeHeaderPartRangeAndUid)
     ASSERT_EQ(ImapFetchMessage(h, uid, IMAP_FETCH_UID, "", 6, 10, mwtest::Collect::Fn, &range), 0);
     EXPECT_EQ(range.data, msg.substr(6, 10));
 
-    char path[] = "/tmp/mw-imap-save-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT_GE(fd, 0);
-    close(fd);
+    const std::string path_s = std::string(mwt_temp_dir()) + "/" + Unique("mw-imap-save");
+    const char *path = path_s.c_str();
     ASSERT_EQ(ImapSaveMessage(h, 1, 0, path), 0);
     std::ifstream in(path, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
     EXPECT_EQ(ss.str(), msg);
-    unlink(path);
+    std::remove(path);
 
     struct Info {
         int n = 0;
@@ -712,7 +709,7 @@ TEST(ImapReal, OneThreadFetchesFromTwentySessions)
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     int done = 0;
     while (done < kSessions && std::chrono::steady_clock::now() < deadline) {
-        std::vector<pollfd> fds;
+        std::vector<mwt_pollfd> fds;
         std::vector<int> idx;
         int timeout = 1000;
         for (int i = 0; i < kSessions; i++) {
@@ -731,7 +728,7 @@ TEST(ImapReal, OneThreadFetchesFromTwentySessions)
             fds.push_back({sock, evs, 0});
             idx.push_back(i);
         }
-        poll(fds.data(), fds.size(), timeout);
+        mwt_poll(fds.data(), fds.size(), timeout);
         for (size_t k = 0; k < idx.size(); k++) {
             S &x = s[idx[k]];
             int rc = ImapExecute(x.h);

@@ -4,7 +4,7 @@
 // reports what the server holds afterwards.
 #include "both_faces_imap.hpp"
 
-#include <poll.h>
+#include "common/portable.h"
 
 #include <algorithm>
 #include <chrono>
@@ -409,8 +409,7 @@ std::vector<Row> ImapChangeRows()
                 unsigned want;
                 int timeout;
                 ImapGetPollInfo(c.h, &sock, &want, &timeout);
-                pollfd p{sock, POLLIN, 0};
-                poll(&p, 1, 50);
+                mwt_wait_socket(sock, MAILWIRE_POLL_READ, 50);
                 if (ImapExecute(c.h) != MAILWIRE_IN_PROGRESS)
                     return MAILWIRE_ERROR;
             }

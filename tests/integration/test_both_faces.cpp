@@ -4,11 +4,7 @@
 // expects from the call.
 #include "both_faces.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "common/portable.h"
 
 #include <algorithm>
 #include <chrono>
@@ -75,14 +71,15 @@ uint16_t ClosedPort()
 {
     // Bound and closed again: the kernel does not hand it out at once to another listener.
     static uint16_t port = [] {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        mwt_sockets_init(); // a socket of the test's own
+        mwt_socket fd = mwt_socket_tcp(AF_INET, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         socklen_t n = sizeof a;
         bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
         getsockname(fd, reinterpret_cast<sockaddr *>(&a), &n);
-        close(fd);
+        mwt_close_socket(fd);
         return ntohs(a.sin_port);
     }();
     return port;
@@ -256,11 +253,7 @@ int Ctx::Pump()
         if (MailwireGetPollInfo(h, &sock, &want, &timeout) != 0)
             return MAILWIRE_ERROR;
         if (timeout != 0) {
-            pollfd p{sock,
-                     static_cast<short>(((want & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                                        ((want & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
-                     0};
-            poll(&p, 1, timeout < 0 || timeout > 100 ? 100 : timeout);
+            mwt_wait_socket(sock, want, timeout < 0 || timeout > 100 ? 100 : timeout);
         }
         int rc = MailwireExecute(h);
         if (rc != MAILWIRE_IN_PROGRESS)

@@ -4,15 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <dirent.h>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "common/fixture_env.hpp"
+#include "common/portable.h"
 #include "common/test_client.hpp"
 #include "common/tls_helpers.hpp"
 
@@ -185,7 +185,7 @@ TEST(RealTls, DovecotImapStartTls)
 TEST(RealServers, SmtpDeliveryReachesTheMaildirThroughLmtp)
 {
     const std::string token =
-        "mw-fixture-" + std::to_string(::getpid()) + "-" +
+        "mw-fixture-" + std::to_string(mwt_getpid()) + "-" +
         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
     const std::string user = Fixture::Get().Value("MW_USER1");
     TestClient c(0);
@@ -201,17 +201,15 @@ TEST(RealServers, SmtpDeliveryReachesTheMaildirThroughLmtp)
     const std::string dir = Fixture::Get().Value("MW_MAILDIR_ROOT") + "/" + user + "/Maildir/new";
     bool found = false;
     for (int i = 0; i < 100 && !found; ++i) {
-        if (DIR *d = opendir(dir.c_str())) {
-            while (dirent *e = readdir(d)) {
-                if (e->d_name[0] == '.')
-                    continue;
-                std::ifstream f(dir + "/" + e->d_name);
-                std::stringstream ss;
-                ss << f.rdbuf();
-                if (ss.str().find("Subject: " + token) != std::string::npos)
-                    found = true;
-            }
-            closedir(d);
+        std::error_code ec;
+        for (const auto &e : std::filesystem::directory_iterator(dir, ec)) {
+            if (e.path().filename().string()[0] == '.')
+                continue;
+            std::ifstream f(e.path());
+            std::stringstream ss;
+            ss << f.rdbuf();
+            if (ss.str().find("Subject: " + token) != std::string::npos)
+                found = true;
         }
         if (!found)
             std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -6,8 +6,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <strings.h>
-#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -20,6 +18,7 @@
 #include <gnutls/gnutls.h>
 
 #include "common/memory.hpp"
+#include "common/portable.h"
 #include "json_mini.hpp"
 
 extern "C" {
@@ -74,10 +73,9 @@ class Scratch
   public:
     Scratch()
     {
-        char tmpl[] = "/tmp/mw-mime-XXXXXX";
-        const char *d = mkdtemp(tmpl);
-        if (!d)
-            throw std::runtime_error("mkdtemp failed");
+        char d[1024];
+        if (mwt_make_temp_dir("mw-mime-", d, sizeof d) != 0)
+            throw std::runtime_error("cannot make a temporary directory");
         dir_ = d;
     }
     ~Scratch()
@@ -248,12 +246,24 @@ Json Parse(const std::string &message)
     return Json::Parse(out);
 }
 
+// Header field names compare without regard to ASCII case (RFC 5322 section 1.2.2).
+bool SameName(const std::string &a, const std::string &b)
+{
+    auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; };
+    if (a.size() != b.size())
+        return false;
+    for (size_t i = 0; i < a.size(); i++)
+        if (lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
 std::string Header(const Json &j, const std::string &name)
 {
     std::string found;
     int count = 0;
     for (const auto &h : j["headers"].arr) {
-        if (strcasecmp(h[0].str.c_str(), name.c_str()) == 0) {
+        if (SameName(h[0].str, name)) {
             found = h[1].str;
             count++;
         }
@@ -265,7 +275,7 @@ std::string Header(const Json &j, const std::string &name)
 bool HasHeader(const Json &j, const std::string &name)
 {
     for (const auto &h : j["headers"].arr)
-        if (strcasecmp(h[0].str.c_str(), name.c_str()) == 0)
+        if (SameName(h[0].str, name))
             return true;
     return false;
 }
@@ -765,7 +775,7 @@ TEST(Compose, SeedIsReproducible)
 TEST(Compose, FiftyMegabyteAttachmentKeepsMemoryFlat)
 {
     if (!getenv("MW_MIME_MEMORY_CHILD")) {
-        std::string cmd = "MW_MIME_MEMORY_CHILD=1 /proc/" + std::to_string(getpid()) +
+        std::string cmd = "MW_MIME_MEMORY_CHILD=1 /proc/" + std::to_string(mwt_getpid()) +
                           "/exe --gtest_filter=Compose.FiftyMegabyteAttachmentKeepsMemoryFlat";
         FILE *p = popen(cmd.c_str(), "r");
         ASSERT_NE(p, nullptr);

@@ -4,7 +4,7 @@
 // the public non-blocking pair MailwireGetPollInfo / MailwireExecute.
 #include <gtest/gtest.h>
 
-#include <poll.h>
+#include "common/portable.h"
 
 #include <chrono>
 #include <thread>
@@ -164,11 +164,7 @@ TEST(EngineHooks, PublicPollInfoAndExecuteDriveAnOperation)
             int timeout = 0;
             EXPECT_EQ(MailwireGetPollInfo(h, &sock, &events, &timeout), 0);
             EXPECT_NE(events, 0u);
-            pollfd p{sock,
-                     static_cast<short>(((events & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                                        ((events & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
-                     0};
-            poll(&p, 1, timeout);
+            mwt_wait_socket(sock, events, timeout);
         }
         return -100;
     };
@@ -225,11 +221,7 @@ TEST(EngineHooks, ASendThatWouldBlockIsAWaitNotAnEnd)
                 unsigned events = 0;
                 int timeout = 0;
                 ASSERT_EQ(MailwireGetPollInfo(c.handle(), &sock, &events, &timeout), 0);
-                pollfd p{sock,
-                         static_cast<short>(((events & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                                            ((events & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
-                         0};
-                poll(&p, 1, timeout);
+                mwt_wait_socket(sock, events, timeout);
                 ++rounds;
             }
             EXPECT_EQ(r, 0) << MailwireGetLastError() << " " << MailwireGetLastErrorDetail();

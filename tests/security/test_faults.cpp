@@ -3,7 +3,7 @@
 // API driving many sessions from one thread.
 #include <gtest/gtest.h>
 
-#include <poll.h>
+#include "common/portable.h"
 
 #include <chrono>
 #include <memory>
@@ -266,7 +266,7 @@ TEST(NonBlocking, OneThreadDrivesManySessions)
     int done = 0;
     auto t0 = Clock::now();
     while (done < kSessions && MsSince(t0) < 20000) {
-        std::vector<pollfd> fds;
+        std::vector<mwt_pollfd> fds;
         std::vector<int> who;
         int timeout = 1000;
         for (int i = 0; i < kSessions; ++i) {
@@ -292,15 +292,15 @@ TEST(NonBlocking, OneThreadDrivesManySessions)
             mw_session_wait_info(s, &sock, &want, &t);
             if (t >= 0 && t < timeout)
                 timeout = t;
-            pollfd p{sock,
-                     static_cast<short>(((want & MW_WANT_READ) ? POLLIN : 0) |
-                                        ((want & MW_WANT_WRITE) ? POLLOUT : 0)),
-                     0};
+            mwt_pollfd p{sock,
+                         static_cast<short>(((want & MW_WANT_READ) ? POLLIN : 0) |
+                                            ((want & MW_WANT_WRITE) ? POLLOUT : 0)),
+                         0};
             fds.push_back(p);
             who.push_back(i);
         }
         if (!fds.empty())
-            poll(fds.data(), fds.size(), timeout);
+            mwt_poll(fds.data(), fds.size(), timeout);
     }
     EXPECT_EQ(done, kSessions);
     for (auto &c : clients) {
@@ -340,8 +340,8 @@ TEST(NonBlocking, NameResolutionNeverBlocksTheCaller)
     mw_session_wait_info(c.session(), &sock, &want, &timeout);
     ASSERT_NE(sock, MW_INVALID_SOCKET);
     EXPECT_EQ(want, MW_WANT_READ);
-    pollfd p{sock, POLLIN, 0};
-    EXPECT_EQ(poll(&p, 1, 3000), 1) << "the resolver wakes the caller's poll";
+    EXPECT_EQ(mwt_wait_socket(sock, MW_WANT_READ, 3000), 1)
+        << "the resolver wakes the caller's poll";
     EXPECT_GE(MsSince(t0), 700);
     EXPECT_EQ(mw_client_run(c.session()), 0u) << c.Detail();
     EXPECT_EQ(c.Replies(), "220 resolved\n");

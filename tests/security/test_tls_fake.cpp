@@ -3,9 +3,9 @@
 // injection, truncation, plaintext instead of a ServerHello, and the trace redaction.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -13,6 +13,7 @@
 
 #include <string>
 
+#include "common/portable.h"
 #include "common/test_client.hpp"
 #include "common/tls_helpers.hpp"
 #include "fake_server.hpp"
@@ -558,10 +559,10 @@ TEST(Trace, PublicTraceSeesTheDialogueWithSecretsRedacted)
 
 TEST(Trace, FileTraceWritesOneLinePerProtocolLine)
 {
-    char path[] = "/tmp/mw-trace-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT_GE(fd, 0);
-    close(fd);
+    char dir[1024];
+    ASSERT_EQ(mwt_make_temp_dir("mw-trace-", dir, sizeof dir), 0);
+    const std::string path_s = std::string(dir) + "/trace.txt";
+    const char *path = path_s.c_str();
     FakeServer srv;
     srv.Send("220-first\r\n220 second\r\n").ExpectLine("AUTH LOGIN").Send("235 ok\r\n").Start();
     ASSERT_EQ(MailwireEnableTrace(path, 0), 0);
@@ -576,7 +577,9 @@ TEST(Trace, FileTraceWritesOneLinePerProtocolLine)
     std::stringstream ss;
     ss << in.rdbuf();
     std::string t = ss.str();
-    unlink(path);
+    in.close();
+    std::remove(path);
+    std::filesystem::remove(std::filesystem::u8path(dir));
     EXPECT_NE(t.find(" S: 220-first\n"), std::string::npos) << t;
     EXPECT_NE(t.find(" S: 220 second\n"), std::string::npos) << t;
     EXPECT_NE(t.find(" C: AUTH LOGIN <redacted"), std::string::npos) << t;

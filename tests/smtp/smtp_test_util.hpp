@@ -2,19 +2,19 @@
 // Maildir read-back, the line-ending normalisation a message goes through.
 #pragma once
 
-#include <dirent.h>
-#include <unistd.h>
-
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include <mailwire/smtp.h>
 
 #include "common/fixture_env.hpp"
+#include "common/portable.h"
 
 namespace mwtest
 {
@@ -53,13 +53,12 @@ inline std::vector<std::string> MaildirFiles(const std::string &user)
     std::vector<std::string> out;
     for (const char *sub : {"/Maildir/new", "/Maildir/cur"}) {
         std::string dir = Fixture::Get().Value("MW_MAILDIR_ROOT") + "/" + user + sub;
-        DIR *d = opendir(dir.c_str());
-        if (!d)
-            continue;
-        while (dirent *e = readdir(d))
-            if (e->d_name[0] != '.')
-                out.push_back(dir + "/" + e->d_name);
-        closedir(d);
+        std::error_code ec;
+        for (const auto &e : std::filesystem::directory_iterator(dir, ec)) {
+            std::string name = e.path().filename().string();
+            if (name[0] != '.')
+                out.push_back(dir + "/" + name);
+        }
     }
     return out;
 }
@@ -125,7 +124,7 @@ inline bool EndsWith(const std::string &s, const std::string &tail)
 inline std::string Unique(const std::string &prefix)
 {
     static int n = 0;
-    return prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(++n) + "-" +
+    return prefix + "-" + std::to_string(mwt_getpid()) + "-" + std::to_string(++n) + "-" +
            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 

@@ -3,7 +3,7 @@
 // what to wait for, and closing a session from a thread that does not own it.
 #include <gtest/gtest.h>
 
-#include <poll.h>
+#include "common/portable.h"
 
 #include <atomic>
 #include <chrono>
@@ -53,15 +53,12 @@ struct Loop {
         int r = MAILWIRE_IN_PROGRESS;
         while (r == MAILWIRE_IN_PROGRESS && std::chrono::steady_clock::now() < until) {
             if (timeout != 0) {
-                pollfd p{static_cast<int>(sock),
-                         static_cast<short>(((events & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                                            ((events & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
-                         0};
                 auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                                 until - std::chrono::steady_clock::now())
                                 .count();
                 int wait = timeout < 0 || timeout > left ? static_cast<int>(left) : timeout;
-                if (poll(&p, 1, wait < 0 ? 0 : wait) == 0 && (timeout < 0 || timeout > left))
+                if (mwt_wait_socket(sock, events, wait < 0 ? 0 : wait) == 0 &&
+                    (timeout < 0 || timeout > left))
                     break; // the loop's own time is up, not the session's
             }
             r = MailwireExecute(h);

@@ -4,7 +4,7 @@
 // middle of a session, stalls, injection attempts through the API, and the redacted trace.
 #include <gtest/gtest.h>
 
-#include <poll.h>
+#include "common/portable.h"
 
 #include <chrono>
 #include <thread>
@@ -545,11 +545,7 @@ TEST(SmtpFake, NonBlockingConnectRaisesConnectAndCommandEvents)
             unsigned events;
             int t;
             ASSERT_EQ(SmtpGetPollInfo(h, &sock, &events, &t), 0);
-            pollfd p{sock,
-                     static_cast<short>(((events & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                                        ((events & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
-                     0};
-            poll(&p, 1, t < 0 ? 5000 : t);
+            mwt_wait_socket(sock, events, t < 0 ? 5000 : t);
         }
         ASSERT_EQ(r, 0) << MailwireGetLastErrorDetail();
     };
@@ -614,11 +610,7 @@ TEST(SmtpFake, ReadAndWriteEventsOnANonBlockingSessionOnly)
                 unsigned events;
                 int t;
                 ASSERT_EQ(SmtpGetPollInfo(h, &sock, &events, &t), 0);
-                pollfd p{sock,
-                         static_cast<short>(((events & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                                            ((events & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
-                         0};
-                poll(&p, 1, t < 0 ? 5000 : t);
+                mwt_wait_socket(sock, events, t < 0 ? 5000 : t);
             }
             ASSERT_EQ(r, 0) << MailwireGetLastErrorDetail();
         };

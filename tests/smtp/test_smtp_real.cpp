@@ -3,7 +3,7 @@
 // connection, and many non-blocking sessions driven by one thread.
 #include <gtest/gtest.h>
 
-#include <poll.h>
+#include "common/portable.h"
 
 #include <algorithm>
 #include <chrono>
@@ -330,11 +330,7 @@ TEST(SmtpReal, NonBlockingTransactionApi)
             int t;
             if (SmtpGetPollInfo(h, &sock, &events, &t) != 0)
                 return SMTP_ERROR;
-            pollfd p{sock,
-                     static_cast<short>(((events & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                                        ((events & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
-                     0};
-            poll(&p, 1, t < 0 ? 10000 : t);
+            mwt_wait_socket(sock, events, t < 0 ? 10000 : t);
         }
         return r;
     };
@@ -652,7 +648,7 @@ TEST(SmtpReal, TwentyNonBlockingSessionsFromOneThread)
     auto t0 = std::chrono::steady_clock::now();
     int done = 0;
     while (done < kSessions) {
-        std::vector<pollfd> pfds;
+        std::vector<mwt_pollfd> pfds;
         std::vector<Sess *> who;
         int timeout = 10000;
         for (auto &s : ss) {
@@ -669,7 +665,7 @@ TEST(SmtpReal, TwentyNonBlockingSessionsFromOneThread)
             if (t >= 0 && t < timeout)
                 timeout = t;
         }
-        ASSERT_GE(poll(pfds.data(), pfds.size(), timeout), 0);
+        ASSERT_GE(mwt_poll(pfds.data(), pfds.size(), timeout), 0);
         for (size_t i = 0; i < pfds.size(); ++i) {
             Sess &s = *who[i];
             int r = SmtpExecute(s.h);

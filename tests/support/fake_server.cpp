@@ -1,13 +1,7 @@
 // fake_server.cpp -- see fake_server.hpp.
 #include "fake_server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "common/portable.h"
 
 #include <algorithm>
 #include <atomic>
@@ -29,9 +23,30 @@ namespace
 
 constexpr std::size_t kChunk = 16384;
 
-std::string Errno(int err)
+// Text of a socket error (errno / WSAGetLastError()).
+std::string SockErr(int err)
 {
-    return std::string(std::strerror(err));
+    char buf[256];
+    return mwt_socket_strerror(err, buf, sizeof buf);
+}
+
+mwt_socket Sock(SocketHandle s)
+{
+    return static_cast<mwt_socket>(s);
+}
+
+// What GnuTLS must see in its push/pull errno: EAGAIN and EINTR are the two it acts on.
+int TransportErrno(int err)
+{
+    if (mwt_would_block(err))
+        return EAGAIN;
+    if (mwt_interrupted(err))
+        return EINTR;
+#ifdef _WIN32
+    return EIO;
+#else
+    return err;
+#endif
 }
 
 bool StartsWithNoCase(const std::string &s, const std::string &prefix)
@@ -71,13 +86,9 @@ std::string Printable(const std::string &s)
     return out;
 }
 
-int PollRetry(pollfd *fds, nfds_t n, int timeout_ms)
+int PollRetry(mwt_pollfd *fds, std::size_t n, int timeout_ms)
 {
-    for (;;) {
-        int r = ::poll(fds, n, timeout_ms);
-        if (r >= 0 || errno != EINTR)
-            return r;
-    }
+    return mwt_poll(fds, n, timeout_ms);
 }
 
 } // namespace
@@ -85,8 +96,11 @@ int PollRetry(pollfd *fds, nfds_t n, int timeout_ms)
 // State shared between the test thread and the worker thread.
 struct Conn::Shared {
     FakeServerOptions opts;
-    int listen_fd = -1;
-    int wake_fd = -1; // eventfd, readable once the server is being destroyed
+    SocketHandle listen_fd = kNoSocket;
+    // A socket pair: wake_fd turns readable once the server is being destroyed (a byte is sent
+    // on wake_wr). Sockets, not an eventfd or a pipe, because WSAPoll takes sockets only.
+    SocketHandle wake_fd = kNoSocket;
+    SocketHandle wake_wr = kNoSocket;
     std::atomic<bool> stop{false};
 
     // TLS material: loaded lazily and used by the worker thread only.
@@ -213,7 +227,10 @@ struct Conn::Shared {
 // ------------------------------------------------------------------------------------------------
 // Conn
 
-Conn::Conn(Shared *shared, int fd, std::size_t index) : shared_(shared), fd_(fd), index_(index) {}
+Conn::Conn(Shared *shared, SocketHandle fd, std::size_t index)
+    : shared_(shared), fd_(fd), index_(index)
+{
+}
 
 Conn::~Conn()
 {
@@ -235,7 +252,7 @@ Conn::Deadline Conn::NewDeadline() const
     return std::chrono::steady_clock::now() + shared_->opts.timeout;
 }
 
-Conn::Io Conn::WaitFd(short events, Deadline deadline, int extra_fd, bool *extra_ready)
+Conn::Io Conn::WaitFd(short events, Deadline deadline, SocketHandle extra_fd, bool *extra_ready)
 {
     for (;;) {
         if (shared_->stop.load())
@@ -244,8 +261,10 @@ Conn::Io Conn::WaitFd(short events, Deadline deadline, int extra_fd, bool *extra
         auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
                                                                  std::chrono::steady_clock::now());
         long long ms = std::max<long long>(0, left.count());
-        pollfd fds[3] = {{fd_, events, 0}, {shared_->wake_fd, POLLIN, 0}, {extra_fd, POLLIN, 0}};
-        nfds_t n = extra_fd >= 0 ? 3 : 2;
+        mwt_pollfd fds[3] = {{Sock(fd_), events, 0},
+                             {Sock(shared_->wake_fd), POLLIN, 0},
+                             {Sock(extra_fd), POLLIN, 0}};
+        std::size_t n = extra_fd != kNoSocket ? 3 : 2;
         int r = PollRetry(fds, n, static_cast<int>(std::min<long long>(ms, 1000000)));
         if (r < 0)
             return Io::kError;
@@ -290,7 +309,7 @@ bool Conn::Usable(const char *what)
         stopped_ = true;
         return false;
     }
-    if (fd_ < 0) {
+    if (fd_ == kNoSocket) {
         Fail(std::string(what) + ": connection already closed");
         return false;
     }
@@ -341,7 +360,7 @@ Conn::Io Conn::ReadMore(Deadline deadline, std::string *err)
             *err = std::string("TLS receive failed: ") + gnutls_strerror(static_cast<int>(r));
             return Io::kError;
         }
-        ssize_t r = ::recv(fd_, chunk, sizeof chunk, 0);
+        long r = mwt_recv(Sock(fd_), chunk, sizeof chunk);
         if (r > 0) {
             shared_->Record(index_, chunk, static_cast<std::size_t>(r));
             buf_.append(chunk, static_cast<std::size_t>(r));
@@ -349,15 +368,14 @@ Conn::Io Conn::ReadMore(Deadline deadline, std::string *err)
         }
         if (r == 0)
             return Io::kEof;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        int e = mwt_socket_error();
+        if (mwt_would_block(e)) {
             Io io = WaitFd(POLLIN, deadline);
             if (io != Io::kOk)
                 return io;
             continue;
         }
-        *err = "recv failed: " + Errno(errno);
+        *err = "recv failed: " + SockErr(e);
         return Io::kError;
     }
 }
@@ -373,22 +391,21 @@ Conn::Io Conn::ReadMoreRaw(Deadline deadline, std::string *out, std::string *err
     }
     char chunk[kChunk];
     for (;;) {
-        ssize_t r = ::recv(fd_, chunk, sizeof chunk, 0);
+        long r = mwt_recv(Sock(fd_), chunk, sizeof chunk);
         if (r > 0) {
             out->append(chunk, static_cast<std::size_t>(r));
             return Io::kOk;
         }
         if (r == 0)
             return Io::kEof;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        int e = mwt_socket_error();
+        if (mwt_would_block(e)) {
             Io io = WaitFd(POLLIN, deadline);
             if (io != Io::kOk)
                 return io;
             continue;
         }
-        *err = "recv failed: " + Errno(errno);
+        *err = "recv failed: " + SockErr(e);
         return Io::kError;
     }
 }
@@ -422,14 +439,13 @@ bool Conn::WriteImpl(std::string_view data, bool raw, const char *what)
             Fail(std::string(what) + ": TLS send failed: " + gnutls_strerror(static_cast<int>(r)));
             return false;
         }
-        ssize_t r = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+        long r = mwt_send(Sock(fd_), data.data() + off, data.size() - off);
         if (r >= 0) {
             off += static_cast<std::size_t>(r);
             continue;
         }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        int e = mwt_socket_error();
+        if (mwt_would_block(e)) {
             Io io = WaitFd(POLLOUT, deadline);
             if (io != Io::kOk) {
                 HandleIo(io, what, "poll failed");
@@ -437,7 +453,7 @@ bool Conn::WriteImpl(std::string_view data, bool raw, const char *what)
             }
             continue;
         }
-        Fail(std::string(what) + ": send failed: " + Errno(errno));
+        Fail(std::string(what) + ": send failed: " + SockErr(e));
         return false;
     }
     return true;
@@ -571,14 +587,10 @@ void Conn::StallHandshake()
 ssize_t Conn::Push(gnutls_transport_ptr_t p, const void *data, std::size_t len)
 {
     Conn *c = static_cast<Conn *>(p);
-    for (;;) {
-        ssize_t r = ::send(c->fd_, data, len, MSG_NOSIGNAL);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            gnutls_transport_set_errno(c->session_, errno);
-        return r;
-    }
+    long r = mwt_send(Sock(c->fd_), data, len);
+    if (r < 0)
+        gnutls_transport_set_errno(c->session_, TransportErrno(mwt_socket_error()));
+    return static_cast<ssize_t>(r);
 }
 
 ssize_t Conn::Pull(gnutls_transport_ptr_t p, void *data, std::size_t len)
@@ -590,14 +602,10 @@ ssize_t Conn::Pull(gnutls_transport_ptr_t p, void *data, std::size_t len)
         c->tls_prebuf_.erase(0, n);
         return static_cast<ssize_t>(n);
     }
-    for (;;) {
-        ssize_t r = ::recv(c->fd_, data, len, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            gnutls_transport_set_errno(c->session_, errno);
-        return r;
-    }
+    long r = mwt_recv(Sock(c->fd_), data, len);
+    if (r < 0)
+        gnutls_transport_set_errno(c->session_, TransportErrno(mwt_socket_error()));
+    return static_cast<ssize_t>(r);
 }
 
 int Conn::PullTimeout(gnutls_transport_ptr_t p, unsigned int ms)
@@ -608,7 +616,7 @@ int Conn::PullTimeout(gnutls_transport_ptr_t p, unsigned int ms)
     long long cap = c->shared_->opts.timeout.count();
     int wait = ms == GNUTLS_INDEFINITE_TIMEOUT ? static_cast<int>(std::min(cap, 1000000LL))
                                                : static_cast<int>(std::min<long long>(ms, cap));
-    pollfd fds[2] = {{c->fd_, POLLIN, 0}, {c->shared_->wake_fd, POLLIN, 0}};
+    mwt_pollfd fds[2] = {{Sock(c->fd_), POLLIN, 0}, {Sock(c->shared_->wake_fd), POLLIN, 0}};
     int r = PollRetry(fds, 2, wait);
     if (r < 0)
         return -1;
@@ -760,7 +768,7 @@ bool Conn::SendTlsAlert(std::uint8_t description)
 
 void Conn::ShutdownWrite(bool send_bye)
 {
-    if (fd_ < 0 || write_shut_)
+    if (fd_ == kNoSocket || write_shut_)
         return;
     if (send_bye && session_ != nullptr && !bye_sent_ && !failed_ && !stopping()) {
         // Best effort: a client that already went away is not a script failure here.
@@ -775,7 +783,7 @@ void Conn::ShutdownWrite(bool send_bye)
         }
         bye_sent_ = true;
     }
-    ::shutdown(fd_, SHUT_WR);
+    ::shutdown(Sock(fd_), MWT_SHUT_WR);
     write_shut_ = true;
 }
 
@@ -795,12 +803,12 @@ void Conn::CloseWithoutCloseNotify()
 
 void Conn::Reset()
 {
-    if (fd_ < 0)
+    if (fd_ == kNoSocket)
         return;
     linger lg{};
     lg.l_onoff = 1;
     lg.l_linger = 0;
-    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    ::setsockopt(Sock(fd_), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char *>(&lg), sizeof lg);
     CloseNow();
 }
 
@@ -816,7 +824,7 @@ bool Conn::Sleep(std::chrono::milliseconds ms)
         if (now >= deadline)
             return true;
         auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
-        pollfd fd = {shared_->wake_fd, POLLIN, 0};
+        mwt_pollfd fd = {Sock(shared_->wake_fd), POLLIN, 0};
         int r = PollRetry(&fd, 1, static_cast<int>(std::min<long long>(left.count(), 1000000)));
         if (r > 0 || shared_->stop.load()) {
             stopped_ = true;
@@ -825,9 +833,9 @@ bool Conn::Sleep(std::chrono::milliseconds ms)
     }
 }
 
-void Conn::Drain(int listen_fd)
+void Conn::Drain(SocketHandle listen_fd)
 {
-    if (fd_ < 0)
+    if (fd_ == kNoSocket)
         return;
     ShutdownWrite(true);
     Deadline deadline = NewDeadline();
@@ -857,9 +865,8 @@ void Conn::DropTls()
 void Conn::CloseNow()
 {
     DropTls();
-    if (fd_ >= 0)
-        ::close(fd_);
-    fd_ = -1;
+    mwt_close_socket(Sock(fd_));
+    fd_ = kNoSocket;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -871,7 +878,7 @@ struct FakeServer::Impl : Conn::Shared {
     bool started = false;
     std::thread worker;
 
-    Conn::Io Accept(int *out, std::string *err)
+    Conn::Io Accept(SocketHandle *out, std::string *err)
     {
         auto deadline = std::chrono::steady_clock::now() + opts.timeout;
         for (;;) {
@@ -881,27 +888,26 @@ struct FakeServer::Impl : Conn::Shared {
             if (now >= deadline)
                 return Conn::Io::kTimeout;
             auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
-            pollfd fds[2] = {{listen_fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+            mwt_pollfd fds[2] = {{Sock(listen_fd), POLLIN, 0}, {Sock(wake_fd), POLLIN, 0}};
             int r = PollRetry(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000000)));
             if (r < 0) {
-                *err = "poll: " + Errno(errno);
+                *err = "poll: " + SockErr(mwt_socket_error());
                 return Conn::Io::kError;
             }
             if (fds[1].revents != 0)
                 return Conn::Io::kStopped;
             if (r == 0)
                 continue;
-            int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-            if (fd < 0) {
-                if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK ||
-                    errno == ECONNABORTED)
+            mwt_socket fd = mwt_accept(Sock(listen_fd), 1);
+            if (fd == MWT_INVALID_SOCKET) {
+                int e = mwt_socket_error();
+                if (mwt_would_block(e) || mwt_interrupted(e) || mwt_conn_reset(e))
                     continue;
-                *err = "accept: " + Errno(errno);
+                *err = "accept: " + SockErr(e);
                 return Conn::Io::kError;
             }
-            int one = 1;
-            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            *out = fd;
+            mwt_setsockopt_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+            *out = static_cast<SocketHandle>(fd);
             return Conn::Io::kOk;
         }
     }
@@ -909,7 +915,7 @@ struct FakeServer::Impl : Conn::Shared {
     void Run()
     {
         for (int i = 0; i < opts.accept_count; ++i) {
-            int fd = -1;
+            SocketHandle fd = kNoSocket;
             std::string err;
             Conn::Io io = Accept(&fd, &err);
             if (io == Conn::Io::kStopped)
@@ -945,7 +951,7 @@ struct FakeServer::Impl : Conn::Shared {
             bool last = i + 1 == opts.accept_count;
             if (last)
                 SetDone();
-            conn.Drain(last ? -1 : listen_fd);
+            conn.Drain(last ? kNoSocket : listen_fd);
         }
         SetDone();
     }
@@ -962,44 +968,50 @@ FakeServer::FakeServer(FakeServerOptions options) : impl_(std::make_unique<Impl>
     if (s.opts.timeout.count() <= 0)
         s.opts.timeout = std::chrono::milliseconds(10000);
 
-    s.wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (s.wake_fd < 0)
-        throw std::system_error(errno, std::generic_category(), "FakeServer: eventfd");
+    if (mwt_sockets_init() != 0)
+        throw std::runtime_error("FakeServer: Winsock cannot start");
+    mwt_socket wake[2];
+    if (mwt_socket_pair(wake) != 0)
+        throw std::runtime_error("FakeServer: wake-up socket pair: " + SockErr(mwt_socket_error()));
+    s.wake_fd = static_cast<SocketHandle>(wake[0]);
+    s.wake_wr = static_cast<SocketHandle>(wake[1]);
 
     int family = s.opts.ipv6 ? AF_INET6 : AF_INET;
-    s.listen_fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (s.listen_fd < 0) {
-        int err = errno;
-        ::close(s.wake_fd);
-        throw std::system_error(err, std::generic_category(), "FakeServer: socket");
+    mwt_socket l = mwt_socket_tcp(family, 1);
+    if (l == MWT_INVALID_SOCKET) {
+        std::string why = SockErr(mwt_socket_error());
+        mwt_close_socket(wake[0]);
+        mwt_close_socket(wake[1]);
+        throw std::runtime_error("FakeServer: socket: " + why);
     }
+    s.listen_fd = static_cast<SocketHandle>(l);
     int rc;
     if (s.opts.ipv6) {
-        int one = 1;
-        ::setsockopt(s.listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        mwt_setsockopt_int(l, IPPROTO_IPV6, IPV6_V6ONLY, 1);
         sockaddr_in6 a{};
         a.sin6_family = AF_INET6;
         a.sin6_addr = in6addr_loopback;
         a.sin6_port = 0;
-        rc = ::bind(s.listen_fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
+        rc = ::bind(l, reinterpret_cast<sockaddr *>(&a), sizeof a);
     } else {
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         a.sin_port = 0;
-        rc = ::bind(s.listen_fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
+        rc = ::bind(l, reinterpret_cast<sockaddr *>(&a), sizeof a);
     }
     if (rc == 0)
-        rc = ::listen(s.listen_fd, 16);
+        rc = ::listen(l, 16);
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     if (rc == 0)
-        rc = ::getsockname(s.listen_fd, reinterpret_cast<sockaddr *>(&ss), &len);
+        rc = ::getsockname(l, reinterpret_cast<sockaddr *>(&ss), &len);
     if (rc != 0) {
-        int err = errno;
-        ::close(s.listen_fd);
-        ::close(s.wake_fd);
-        throw std::system_error(err, std::generic_category(), "FakeServer: bind/listen");
+        std::string why = SockErr(mwt_socket_error());
+        mwt_close_socket(l);
+        mwt_close_socket(wake[0]);
+        mwt_close_socket(wake[1]);
+        throw std::runtime_error("FakeServer: bind/listen: " + why);
     }
     if (ss.ss_family == AF_INET6)
         s.port = ntohs(reinterpret_cast<sockaddr_in6 *>(&ss)->sin6_port);
@@ -1011,28 +1023,27 @@ FakeServer::~FakeServer()
 {
     Impl &s = *impl_;
     s.stop.store(true);
-    std::uint64_t one = 1;
-    ssize_t w;
-    do {
-        w = ::write(s.wake_fd, &one, sizeof one);
-    } while (w < 0 && errno == EINTR);
+    (void)mwt_send(Sock(s.wake_wr), "x", 1);
     if (s.worker.joinable())
         s.worker.join();
-    ::close(s.listen_fd);
-    ::close(s.wake_fd);
+    mwt_close_socket(Sock(s.listen_fd));
+    mwt_close_socket(Sock(s.wake_fd));
+    mwt_close_socket(Sock(s.wake_wr));
     s.FreeTls();
 }
 
 bool FakeServer::Ipv6Available()
 {
-    int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    if (mwt_sockets_init() != 0)
+        return false;
+    mwt_socket fd = mwt_socket_tcp(AF_INET6, 0);
+    if (fd == MWT_INVALID_SOCKET)
         return false;
     sockaddr_in6 a{};
     a.sin6_family = AF_INET6;
     a.sin6_addr = in6addr_loopback;
     bool ok = ::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0;
-    ::close(fd);
+    mwt_close_socket(fd);
     return ok;
 }
 

@@ -27,7 +27,6 @@
 #pragma once
 
 #include <gnutls/gnutls.h>
-#include <sys/types.h>
 
 #include <chrono>
 #include <cstddef>
@@ -41,6 +40,14 @@
 
 namespace mwtest
 {
+
+// A socket as the platform knows it (SOCKET on Windows, a descriptor elsewhere).
+#ifdef _WIN32
+using SocketHandle = std::uintptr_t;
+#else
+using SocketHandle = int;
+#endif
+inline constexpr SocketHandle kNoSocket = static_cast<SocketHandle>(-1);
 
 struct TlsConfig {
     std::string cert_file; // PEM server certificate (chain)
@@ -109,7 +116,7 @@ class Conn
     bool stopping() const;
     bool open() const
     {
-        return fd_ >= 0;
+        return fd_ != kNoSocket;
     }
     bool tls_active() const
     {
@@ -119,7 +126,7 @@ class Conn
     {
         return session_;
     }
-    int fd() const
+    SocketHandle fd() const
     {
         return fd_;
     }
@@ -135,16 +142,17 @@ class Conn
     enum class Io { kOk, kEof, kTimeout, kStopped, kError };
     using Deadline = std::chrono::steady_clock::time_point;
 
-    Conn(Shared *shared, int fd, std::size_t index);
+    Conn(Shared *shared, SocketHandle fd, std::size_t index);
     Deadline NewDeadline() const;
-    Io WaitFd(short events, Deadline deadline, int extra_fd = -1, bool *extra_ready = nullptr);
+    Io WaitFd(short events, Deadline deadline, SocketHandle extra_fd = kNoSocket,
+              bool *extra_ready = nullptr);
     Io ReadMore(Deadline deadline, std::string *err);
     Io ReadMoreRaw(Deadline deadline, std::string *out, std::string *err);
     bool WriteImpl(std::string_view data, bool raw, const char *what);
     bool Usable(const char *what);
     void HandleIo(Io io, const char *what, const std::string &err);
     void ShutdownWrite(bool send_bye);
-    void Drain(int listen_fd);
+    void Drain(SocketHandle listen_fd);
     void CloseNow();
     void DropTls();
 
@@ -153,7 +161,7 @@ class Conn
     static int PullTimeout(gnutls_transport_ptr_t p, unsigned int ms);
 
     Shared *shared_;
-    int fd_;
+    SocketHandle fd_;
     std::size_t index_;
     gnutls_session_t session_ = nullptr;
     std::string buf_;        // plaintext received but not yet consumed by a step

@@ -3,37 +3,25 @@
  * mw_resolve_set_test_delay(), so that it can show nothing waits for DNS. Linked ahead of the
  * static library like alloc_hooks.c, so the archive's resolve_gai.o is never pulled in; this
  * file must define every symbol resolve_gai.c defines. */
-#ifndef _WIN32
-#define _GNU_SOURCE
+#if !defined(_WIN32) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* getaddrinfo & co. under -std=c11 (tests/common/portable.h) */
 #endif
+#include "core/platform/atomic.h"
 #include "core/platform/resolve.h"
+#include "tests/common/portable.h"
 
-#include <stdatomic.h>
-
-#ifndef _WIN32
-#include <netdb.h>
-#include <sys/socket.h>
-#include <time.h>
-#endif
-
-static atomic_uint g_delay_ms;
+static mw_atomic_uint g_delay_ms;
 
 void mw_resolve_set_test_delay(unsigned ms)
 {
-    atomic_store(&g_delay_ms, ms);
+    mw_atomic_ustore(&g_delay_ms, ms);
 }
 
 int mw_resolve_getaddrinfo(const char *host, const char *port, const struct addrinfo *hints,
                            struct addrinfo **res)
 {
-    unsigned ms = atomic_load(&g_delay_ms);
-    if (ms) {
-#ifdef _WIN32
-        Sleep(ms);
-#else
-        struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-#endif
-    }
+    unsigned ms = mw_atomic_uload(&g_delay_ms);
+    if (ms)
+        mwt_sleep_ms(ms);
     return getaddrinfo(host, port, hints, res);
 }

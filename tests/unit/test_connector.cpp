@@ -1,14 +1,11 @@
 // Address ordering (PREFER_IPV6) and multi-address connect.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstring>
+#include <string>
 #include <vector>
+
+#include "common/portable.h"
 
 extern "C" {
 #include "core/platform/connect.h"
@@ -32,7 +29,7 @@ struct FakeList {
             nodes[i].ai_family = families[i];
             nodes[i].ai_socktype = SOCK_STREAM;
             nodes[i].ai_addr = reinterpret_cast<sockaddr *>(&addrs[i]);
-            addrs[i].ss_family = static_cast<sa_family_t>(families[i]);
+            addrs[i].ss_family = static_cast<decltype(addrs[i].ss_family)>(families[i]);
             nodes[i].ai_next = i + 1 < families.size() ? &nodes[i + 1] : nullptr;
         }
     }
@@ -60,6 +57,7 @@ TEST(Connector, Ipv4FirstByDefaultIpv6FirstWhenPreferred)
 
 addrinfo *Resolve(const char *host, int port)
 {
+    EXPECT_EQ(mwt_sockets_init(), 0); // these tests make sockets of their own
     addrinfo hints{}, *ai = nullptr;
     hints.ai_socktype = SOCK_STREAM;
     std::string p = std::to_string(port);
@@ -73,7 +71,7 @@ int Drive(mw_connector *c)
         int r = mw_connector_step(c);
         if (r != 0)
             return r;
-        usleep(1000);
+        mwt_sleep_ms(1);
     }
     return 0;
 }
@@ -81,14 +79,15 @@ int Drive(mw_connector *c)
 TEST(Connector, RefusedPortReportsRefused)
 {
     // Bind, learn the port, close: nothing listens there now.
-    int s = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_EQ(mwt_sockets_init(), 0);
+    mwt_socket s = mwt_socket_tcp(AF_INET, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ASSERT_EQ(bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a), 0);
     socklen_t len = sizeof a;
     getsockname(s, reinterpret_cast<sockaddr *>(&a), &len);
-    close(s);
+    mwt_close_socket(s);
     mw_connector c;
     ASSERT_EQ(mw_connector_begin(&c, Resolve("127.0.0.1", ntohs(a.sin_port)), 0), 0);
     EXPECT_EQ(Drive(&c), -1);
@@ -100,7 +99,8 @@ TEST(Connector, RefusedPortReportsRefused)
 TEST(Connector, FallsThroughToTheNextAddress)
 {
     // A listener on IPv4 only; "::1" is tried first with PREFER_IPV6 and is refused.
-    int l = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_EQ(mwt_sockets_init(), 0);
+    mwt_socket l = mwt_socket_tcp(AF_INET, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -121,7 +121,7 @@ TEST(Connector, FallsThroughToTheNextAddress)
     EXPECT_NE(s, MW_INVALID_SOCKET);
     mw_sock_close(s);
     mw_connector_free(&c);
-    close(l);
+    mwt_close_socket(l);
 }
 
 } // namespace
