@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install-deps.sh [build|servers|fuzz|all]  (default: all)
+# install-deps.sh [build|servers|fuzz|gui|all]  (default: all)
 #
 # Installs the Debian packages mailwire needs, only those missing, non-interactively.
 #   build:   compiler, CMake, pkg-config, GnuTLS + nettle, GoogleTest/GoogleMock, certtool,
@@ -7,6 +7,9 @@
 #            (scripts/check-format.sh; the tree is formatted with version 14, Debian 12's)
 #   servers: Postfix and Dovecot (IMAP + LMTP) for the integration tests and the demo
 #   fuzz:    clang and its libFuzzer runtime for the fuzz stage of scripts/test.sh
+#   gui:     Qt 6 (Widgets: the composer sample and the QtDriver tests) and Qt 5.15 (the
+#            driver is tested with both), Xvfb to show the composer's window, ImageMagick and
+#            xwininfo (x11-utils) to photograph it, a font to draw its text
 # Package scripts must not configure or start the system's own mail services: Postfix is
 # preseeded to "No configuration" and a temporary policy-rc.d forbids service starts.
 # Exit status: 0 when everything is present; 3 when something is missing and we are not root.
@@ -17,12 +20,14 @@ build_pkgs=(build-essential cmake pkg-config libgnutls28-dev nettle-dev gnutls-b
     clang-format)
 server_pkgs=(postfix dovecot-imapd dovecot-lmtpd gnutls-bin)
 fuzz_pkgs=(clang libclang-rt-dev)
+gui_pkgs=(qt6-base-dev qtbase5-dev xvfb imagemagick x11-utils fonts-dejavu-core)
 case $what in
 build) want=("${build_pkgs[@]}") ;;
 servers) want=("${server_pkgs[@]}") ;;
 fuzz) want=("${fuzz_pkgs[@]}") ;;
-all) want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
-*) echo "usage: $0 [build|servers|fuzz|all]" >&2; exit 2 ;;
+gui) want=("${gui_pkgs[@]}") ;;
+all) want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${fuzz_pkgs[@]}" "${gui_pkgs[@]}") ;;
+*) echo "usage: $0 [build|servers|fuzz|gui|all]" >&2; exit 2 ;;
 esac
 
 missing=()
