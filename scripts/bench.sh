@@ -183,6 +183,16 @@ data = text.encode()
 open(path, "wb").write(data)
 open(path_lf, "wb").write(data.replace(b"\r\n", b"\n"))
 EOF
+# An 80 MiB message for the start-up time of a non-blocking send (issue 11, item 3).
+big=$work/big.eml
+"$PY" - "$big" <<'EOF'
+import sys
+head = b"From: <bench@localhost>\r\nTo: <bench@example.org>\r\nSubject: 80 MiB\r\n\r\n"
+line = b"0123456789abcdefghijklmnopqrstuvwxyz" * 2 + b"0123\r\n"
+with open(sys.argv[1], "wb") as f:
+    f.write(head)
+    f.write(line * ((80 << 20) // len(line)))
+EOF
 
 # curl sends one message per transfer; all transfers of one invocation come from a config
 # file (curl -K), and curl may keep the connection between them.
@@ -440,6 +450,10 @@ for ((rep = 1; rep <= reps; rep++)); do
     smtp_sessions pf "$MW_SMTP_PORT" 0 mailwire 100 "$sess_pf_n"
     smtp_sessions pf "$MW_SMTP_PORT" 0 smtp-source 100 "$sess_pf_n"
     smtp_sessions pf-tls "$MW_SMTP_PORT" 1 mailwire "$tls_sessions" "$tls_sess_n"
+
+    log "repetition $rep: starting a non-blocking send of an 80 MiB message"
+    measure start.sink.memory -- "$bin/mw_bench_smtp" -p "$sink_port" -F "$big" -m 3 -s 1
+    measure start.sink.file -- "$bin/mw_bench_smtp" -p "$sink_port" -F "$big" -m 3 -s 1 -P
 
     log "repetition $rep: IMAP"
     for tr in clear tls; do

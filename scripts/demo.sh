@@ -8,7 +8,9 @@
 #      message has been delivered, prints its header block and its attachment names.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-out=${MW_BUILD_ROOT:-$root/build}/demo
+# The build goes outside the checkout (a read-only or shared checkout stays untouched); set
+# MW_BUILD_ROOT to choose where.
+out=${MW_BUILD_ROOT:-/var/tmp/mailwire-build}/demo
 
 "$root/scripts/install-deps.sh" all
 cmake -S "$root" -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILWIRE_BUILD_TESTS=OFF \

@@ -11,8 +11,11 @@
 #include "../util/str.h"
 #include "utf7.h"
 
-static const mw_imap_limits g_limits = {
-    /* line */ 1u << 20, /* response_mem */ 4u << 20, /* lit_mem */ 1u << 20, /* depth */ 32};
+/* search_ids: 1 Mi ids (4 MiB, as response_mem) replace the line limit that bounded a SEARCH
+ * response before it was streamed. */
+static const mw_imap_limits g_limits = {/* line */ 1u << 20, /* response_mem */ 4u << 20,
+                                        /* lit_mem */ 1u << 20, /* depth */ 32,
+                                        /* search_ids */ 1u << 20};
 
 const mw_imap_limits *mw_imap_default_limits(void)
 {
@@ -85,6 +88,9 @@ mw_imap_engine *mw_imap_new(uint32_t options, const mw_imap_limits *lim)
     e->rd.lim = lim ? *lim : g_limits;
     mw_imap_out_init(&e->out);
     mw_imap_reset(e);
+    if (e->rd.lim.search_ids == 0)
+        e->rd.lim.search_ids = g_limits.search_ids;
+    mw_imap_search_reset(e, (size_t)-1);
     return e;
 }
 
@@ -156,6 +162,8 @@ void mw_imap_op_begin(mw_imap_engine *e, enum mw_imap_op op)
     e->fetch_active = 0;
     e->fetch_need_data = 0;
     e->fetch_starts = 0;
+    e->fetch_section[0] = 0;
+    e->cur_discard = 0;
     e->sink = NULL;
     e->info_cb = NULL;
     e->buf = NULL;

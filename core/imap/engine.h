@@ -172,7 +172,9 @@ MW_INTERNAL const IMAPMAILBOX *mw_imap_mailbox(const mw_imap_engine *e);
 /* The next entry of the last listing: ST_ERROR_NONE, ST_ERROR_NO_MORE_MAILBOXES, or
  * ST_ERROR_LIMIT_EXCEEDED (the name does not fit; the entry is skipped); why() says. */
 MW_INTERNAL unsigned mw_imap_next_mailbox(mw_imap_engine *e, IMAPMAILBOXINFO *info);
-/* Copies up to cap ids of the last search (or range fetch) into ids; returns how many exist. */
+/* Copies up to cap ids of the last search (or range fetch) into ids; returns how many were
+ * kept: every match up to the search limit (mw_imap_limits.search_ids), a range fetch's UIDs of
+ * the range it asked for. */
 MW_INTERNAL size_t mw_imap_search_results(const mw_imap_engine *e, uint32_t *ids, size_t cap);
 MW_INTERNAL const IMAPMAILBOXSTATUS *mw_imap_status_result(const mw_imap_engine *e);
 /* The last NAMESPACE result: the prefix, and the delimiter in *delim (0: none). */

@@ -38,6 +38,10 @@ static size_t eng_feed(void *eng, const char *data, size_t len)
         case IMAP_RD_CHUNK:
             mw_imap_deliver_chunk(e, e->rd.chunk, e->rd.chunk_len);
             continue;
+        case IMAP_RD_IDS:
+            mw_imap_search_ids(e, e->rd.ids, e->rd.nids);
+            e->rd.nids = 0;
+            continue;
         }
         break;
     }

@@ -154,8 +154,10 @@ struct mw_imap_engine {
     uint32_t caps;
     unsigned mechs; /* MW_SASL_BIT set of AUTH= */
     int caps_known;
-    char *capstr; /* space-separated, as announced */
-    int utf8;     /* UTF-8 names and quoted strings (IMAP4rev2 or UTF8=ACCEPT enabled) */
+    char *capstr;       /* space-separated, as announced */
+    unsigned caps_gen;  /* capability lists received so far */
+    unsigned login_gen; /* caps_gen when the login command was queued */
+    int utf8;           /* UTF-8 names and quoted strings (IMAP4rev2 or UTF8=ACCEPT enabled) */
     int rev2;
     int enable_sent, id_sent;
 
@@ -174,6 +176,10 @@ struct mw_imap_engine {
     IMAPMAILBOXSTATUS status;
     uint32_t *search;
     size_t nsearch, capsearch;
+    /* ids kept at most (the caller's capacity, or the range a fetch asked for) and all the
+     * matches counted; more matches than kept are counted, never stored. */
+    size_t search_keep;
+    size_t search_total;
     uint32_t append_uid;
     char ns_prefix[256];
     char ns_delim;
@@ -187,6 +193,11 @@ struct mw_imap_engine {
     int fetch_active;    /* untagged FETCH bodies of this operation go to the sink */
     int fetch_seen;      /* range fetch: BODY[] (sets \Seen) instead of BODY.PEEK[] */
     int fetch_need_data; /* single fetch: no body at all means no such message */
+    /* The section asked for (RFC 9051 section 6.4.5: "" whole message, "1", "1.MIME",
+     * "HEADER"...): only body items of that section reach the sink; others sent along are
+     * read and dropped. */
+    char fetch_section[208];
+    int cur_discard; /* the literal being streamed is such an other section */
     unsigned fetch_starts;
     IMAPMESSAGEPROC info_cb;
     void *info_user;
@@ -320,6 +331,10 @@ MW_INTERNAL void mw_imap_handle_data(mw_imap_engine *e);
 MW_INTERNAL void mw_imap_handle_code(mw_imap_engine *e, const char *code, size_t len, int tagged,
                                      int kind);
 MW_INTERNAL void mw_imap_parse_caps(mw_imap_engine *e, const char *s, size_t n);
+/* Ids of a SEARCH response (streamed by the reader) or of an ESEARCH set. */
+MW_INTERNAL void mw_imap_search_ids(mw_imap_engine *e, const uint32_t *ids, size_t n);
+/* Start collecting search results: keep at most keep ids. */
+MW_INTERNAL void mw_imap_search_reset(mw_imap_engine *e, size_t keep);
 /* Results of one kind, emptied when an op that collects them starts. */
 MW_INTERNAL void mw_imap_clear_list(mw_imap_engine *e);
 /* The literal announced now: stream it to the sink or keep it in memory (fetch.c). */

@@ -109,6 +109,7 @@ unsigned mw_imap_op_connect(mw_imap_engine *e)
 static unsigned login_command(mw_imap_engine *e, const char *user, const char *pass)
 {
     mw_imap_op_start(e, IMAP_OP_LOGIN);
+    e->login_gen = e->caps_gen;
     mw_imap_cmd_begin(e);
     mw_imap_out_puts(&e->out, "LOGIN ");
     /* C strings always encode (as a literal at worst): only memory can fail, and then the
@@ -156,6 +157,7 @@ unsigned mw_imap_op_login(mw_imap_engine *e, unsigned type, const char *user, co
     if (err)
         return err;
     mw_imap_op_start(e, IMAP_OP_LOGIN);
+    e->login_gen = e->caps_gen;
     mw_imap_auth_queue(e, mech);
     if (e->op_status == MW_OP_RUNNING)
         mw_imap_set_state(e, IMAP_ST_AUTHENTICATING);

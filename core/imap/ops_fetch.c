@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/str.h"
+
 /* A section spec as in RFC 9051 section 6.4.5: part numbers, HEADER, TEXT, MIME,
  * HEADER.FIELDS[.NOT] (names). Only these characters, balanced parentheses, no brackets. */
 static int valid_section(const char *s)
@@ -52,6 +54,7 @@ static void queue_fetch(mw_imap_engine *e, unsigned id, uint32_t options, const 
     e->sink_user = user;
     e->fetch_active = 1;
     e->fetch_need_data = 1;
+    mw_strlcpy(e->fetch_section, section, sizeof e->fetch_section); /* checked: <= 200 bytes */
     mw_imap_cmd_begin(e);
     mw_imap_out_printf(&e->out, "%sFETCH %u (UID BODY%s[", (options & IMAP_FETCH_UID) ? "UID " : "",
                        id, (options & IMAP_FETCH_SEEN) ? "" : ".PEEK");
@@ -159,7 +162,7 @@ unsigned mw_imap_op_fetch_range(mw_imap_engine *e, unsigned first, unsigned last
     if (first == 0)
         first = 1;
     mw_imap_op_start(e, IMAP_OP_FETCH_ALL);
-    e->nsearch = 0;
+    mw_imap_search_reset(e, 0);
     unsigned count = e->mbox.nMessages;
     if (count == 0 || first > count) {
         mw_imap_op_finish(e); /* nothing to fetch: done without a round trip */
@@ -174,6 +177,8 @@ unsigned mw_imap_op_fetch_range(mw_imap_engine *e, unsigned first, unsigned last
         mw_imap_out_printf(&e->out, "UID SEARCH %u:%u", first, last);
     mw_imap_cmd_end(e, IMAP_CMD_SEARCH);
     size_t n = last && last < count ? last - first + 1 : count - first + 1;
+    /* The UIDs of the range asked for, no more (a server that sends more is not followed). */
+    mw_imap_search_reset(e, n);
     e->fetch_batch = n / 64 > 500 ? n / 64 : 500;
     e->sink = cb;
     e->sink_user = user;

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../util/str.h"
 
@@ -14,7 +15,40 @@ static void deliver_search(mw_imap_engine *e)
 {
     if (e->op_err || !e->dest.nids)
         return;
-    *e->dest.nids = mw_imap_search_results(e, e->dest.ids, *e->dest.nids);
+    (void)mw_imap_search_results(e, e->dest.ids, *e->dest.nids);
+    *e->dest.nids = e->search_total; /* every match, kept or only counted */
+    if (e->search_total > e->nsearch)
+        mw_imap_op_note(e, ST_ERROR_LIMIT_EXCEEDED,
+                        "%zu matches; the first %zu are kept (the search limit), the rest counted",
+                        e->search_total, e->nsearch);
+}
+
+/* How a builder value is sent: RFC 9051 section 6.4.4 (and RFC 5032 OLDER/YOUNGER) gives
+ * LARGER, SMALLER, OLDER and YOUNGER a number and UID a sequence set, neither of which may be
+ * quoted; every other value is a string. The key's last word decides ("NOT LARGER"). */
+enum { VALUE_STRING, VALUE_NUMBER, VALUE_SET };
+
+static int value_kind(const char *key)
+{
+    const char *w = strrchr(key, ' ');
+    w = w ? w + 1 : key;
+    static const char *const numeric[] = {"LARGER", "SMALLER", "OLDER", "YOUNGER"};
+    for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++)
+        if (strcasecmp(w, numeric[i]) == 0)
+            return VALUE_NUMBER;
+    return strcasecmp(w, "UID") == 0 ? VALUE_SET : VALUE_STRING;
+}
+
+/* number = 1*DIGIT within 63 bits (RFC 9051 number64 for LARGER/SMALLER). */
+static int valid_number(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > 18)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] < '0' || v[i] > '9')
+            return 0;
+    return 1;
 }
 
 unsigned mw_imap_op_search(mw_imap_engine *e, const mw_imap_criteria *built, const char *raw,
@@ -32,6 +66,16 @@ unsigned mw_imap_op_search(mw_imap_engine *e, const mw_imap_criteria *built, con
                               "control characters or a literal in raw search criteria");
     if (built && built->n == 0)
         return mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT, "empty search criteria");
+    for (size_t i = 0; built && i < built->n; i++) {
+        const char *v = built->values[i];
+        int kind = value_kind(built->keys[i]);
+        if (v && kind == VALUE_NUMBER && !valid_number(v))
+            return mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT, "%s takes a number, not \"%s\"",
+                                  built->keys[i], v);
+        if (v && kind == VALUE_SET && mw_imap_valid_set(v))
+            return mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT,
+                                  "UID takes a sequence set (\"1:5,7\"), not \"%s\"", v);
+    }
     unsigned err = mw_imap_need(e, MW_IMAP_NEED_SELECTED);
     if (err)
         return err;
@@ -46,7 +90,9 @@ unsigned mw_imap_op_search(mw_imap_engine *e, const mw_imap_criteria *built, con
                                   "8-bit raw criteria need UTF-8 enabled; use the builder");
     }
     mw_imap_op_start(e, IMAP_OP_SIMPLE);
-    e->nsearch = 0;
+    /* Every match is kept for ImapGetSearchResults() (the C++ layer counts first, then reads
+     * them there), up to the engine's search limit; the rest is counted and reported. */
+    mw_imap_search_reset(e, (size_t)-1);
     e->dest.ids = ids;
     e->dest.nids = count;
     e->deliver = deliver_search;
@@ -63,8 +109,12 @@ unsigned mw_imap_op_search(mw_imap_engine *e, const mw_imap_criteria *built, con
             mw_imap_out_put(&e->out, " ", 1);
             mw_imap_out_puts(&e->out, built->keys[i]);
             if (built->values[i]) {
-                /* A C string always encodes (a literal at worst); only memory can fail. */
                 mw_imap_out_put(&e->out, " ", 1);
+                if (value_kind(built->keys[i]) != VALUE_STRING) {
+                    mw_imap_out_puts(&e->out, built->values[i]); /* checked above */
+                    continue;
+                }
+                /* A C string always encodes (a literal at worst); only memory can fail. */
                 (void)mw_imap_out_string(&e->out, built->values[i], strlen(built->values[i]),
                                          IMAP_ARG_STRING);
             }

@@ -35,6 +35,10 @@ void mw_imap_reader_reset(mw_imap_reader *r)
     r->kind = IMAP_RESP_NONE;
     r->lit_active = 0;
     r->lit_left = 0;
+    r->srch = r->srch_paren = r->srch_cr = 0;
+    r->srch_digits = 0;
+    r->srch_num = 0;
+    r->nids = 0;
     r->failed = 0;
     r->err = 0;
     r->detail[0] = 0;
@@ -83,6 +87,7 @@ static unsigned push_tok(mw_imap_reader *r, int type, size_t off, uint64_t len)
         return ST_ERROR_OUT_OF_MEMORY;
     r->toks = nt;
     r->toks[r->ntok].type = type;
+    r->toks[r->ntok].literal = 0;
     r->toks[r->ntok].off = off;
     r->toks[r->ntok].len = len;
     r->ntok++;
@@ -320,12 +325,121 @@ static int first_segment(mw_imap_reader *r, const char *s, size_t n, int *ev)
         parse_text(r, we < n ? we + 1 : n);
         return SEG_DONE;
     }
+    if (!untagged && w < n && s[w] == '[') {
+        /* Exchange answers UID MOVE with "tag [COPYUID ...]" and no condition: a complete
+         * line with a known shape, so the stream is intact; the engine decides what it means
+         * (cond 0). */
+        if (buf_append(r, s, n))
+            return fail(r, ev, ST_ERROR_OUT_OF_MEMORY, "out of memory"), SEG_ERROR;
+        r->kind = IMAP_RESP_STATUS;
+        r->cond = 0;
+        r->tag_off = 0;
+        r->tag_len = tag_len;
+        parse_text(r, w);
+        return SEG_DONE;
+    }
     if (!untagged) {
         fail(r, ev, ST_ERROR_PROTOCOL_VIOLATION, "tagged response without OK, NO or BAD");
         return SEG_ERROR;
     }
     r->kind = IMAP_RESP_DATA;
     return tokenize(r, s, n, ev);
+}
+
+/* ---- "* SEARCH" streamed ------------------------------------------------------------------ */
+
+#define SEARCH_PREFIX "* SEARCH "
+#define SEARCH_PREFIX_LEN 9
+
+/* Whether the response starting now is "* SEARCH " (any case): the bytes gathered of this
+ * line so far and the next ones decide; 0 while they cannot yet (the line feed gathers them).
+ * *take: how many of data belong to the prefix. */
+static int search_starts(const mw_imap_reader *r, const char *data, size_t avail, size_t *take)
+{
+    size_t have = r->la.lent ? 0 : r->la.part.len;
+    if (have >= SEARCH_PREFIX_LEN || avail < SEARCH_PREFIX_LEN - have)
+        return 0;
+    size_t need = SEARCH_PREFIX_LEN - have;
+    for (size_t i = 0; i < SEARCH_PREFIX_LEN; i++) {
+        char c = i < have ? r->la.part.p[i] : data[i - have];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 32);
+        if (c != SEARCH_PREFIX[i])
+            return 0;
+    }
+    *take = need;
+    return 1;
+}
+
+/* One number of the response is complete: 0, or -1 (not a valid id). */
+static int search_emit(mw_imap_reader *r)
+{
+    uint64_t v = r->srch_num;
+    if (v == 0 || v > UINT32_MAX)
+        return -1; /* kept as it is: the same byte fails again on the next call */
+    r->srch_num = 0;
+    r->srch_digits = 0;
+    r->ids[r->nids++] = (uint32_t)v;
+    return 0;
+}
+
+/* Scan bytes of a streamed SEARCH response; stops when the id batch is full or the line has
+ * ended. RFC 9051: mailbox-data =/ "SEARCH" *(SP nz-number); RFC 7162 adds a trailing
+ * "(MODSEQ n)". */
+static size_t search_scan(mw_imap_reader *r, const char *p, size_t n, int *ev)
+{
+    const size_t cap = sizeof r->ids / sizeof r->ids[0];
+    size_t i = 0;
+    for (; i < n && r->nids < cap; i++) {
+        char c = p[i];
+        if (r->srch_cr) {
+            if (c != '\n' && r->nids)
+                return i; /* the ids before it first, whatever the chunks */
+            if (c != '\n')
+                return fail(r, ev, ST_ERROR_PROTOCOL_VIOLATION, "bare CR in a response line"), i;
+            r->srch = r->srch_cr = 0;
+            return i + 1;
+        }
+        if (c == '\r') {
+            if (r->srch_paren || (r->srch_digits && search_emit(r)))
+                break;
+            r->srch_cr = 1;
+            continue;
+        }
+        if (r->srch_paren) {
+            if (c == ')')
+                r->srch_paren = 0;
+            else if (c == '(' || c == '\n' || c == 0)
+                break;
+            continue;
+        }
+        if (c >= '0' && c <= '9') {
+            if (++r->srch_digits > 10)
+                break;
+            r->srch_num = r->srch_num * 10 + (uint64_t)(c - '0');
+            continue;
+        }
+        if (c == ' ' && r->srch_digits) {
+            if (search_emit(r))
+                break;
+            continue;
+        }
+        if (c == ' ')
+            continue;
+        if (c == '(' && !r->srch_digits) {
+            r->srch_paren = 1;
+            continue;
+        }
+        break;
+    }
+    if (i < n && r->nids < cap) {
+        /* The ids complete before the bad byte go out first, so that how the input was cut
+         * does not change what is reported; the byte fails on the next call. */
+        if (r->nids)
+            return i;
+        return fail(r, ev, ST_ERROR_PROTOCOL_VIOLATION, "malformed SEARCH response"), i;
+    }
+    return i;
 }
 
 size_t mw_imap_reader_feed(mw_imap_reader *r, const char *data, size_t len, int *ev)
@@ -337,6 +451,26 @@ size_t mw_imap_reader_feed(mw_imap_reader *r, const char *data, size_t len, int 
         return 0;
     }
     while (used < len) {
+        size_t take;
+        if (r->srch) {
+            used += search_scan(r, data + used, len - used, ev);
+            if (r->failed)
+                return used;
+            if (r->nids) {
+                *ev = IMAP_RD_IDS;
+                return used;
+            }
+            continue;
+        }
+        if (r->kind == IMAP_RESP_NONE && search_starts(r, data + used, len - used, &take)) {
+            mw_line_reset(&r->la);
+            used += take - 1; /* the space after SEARCH is the scanner's */
+            r->srch = 1;
+            r->srch_paren = r->srch_cr = 0;
+            r->srch_digits = 0;
+            r->srch_num = 0;
+            continue;
+        }
         if (r->lit_active) {
             size_t take = len - used;
             if ((uint64_t)take > r->lit_left)
@@ -419,6 +553,7 @@ void mw_imap_reader_literal_mode(mw_imap_reader *r, int mode)
             return;
         }
         r->lit_tok = (int)(r->ntok - 1);
+        r->toks[r->lit_tok].literal = 1;
     }
     if (r->lit_left == 0)
         r->lit_active = 0;

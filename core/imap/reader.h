@@ -37,6 +37,7 @@ enum mw_imap_tok_type {
 
 typedef struct mw_imap_tok {
     int type;
+    int literal;  /* a STRING that came as a literal (kept so it can be written back exactly) */
     size_t off;   /* bytes at buf + off (not for STREAMED) */
     uint64_t len; /* length of the bytes, or of the streamed literal */
 } mw_imap_tok;
@@ -55,6 +56,7 @@ enum mw_imap_rd_event {
     IMAP_RD_RESPONSE = 1,
     IMAP_RD_LITERAL = 2,
     IMAP_RD_CHUNK = 3,
+    IMAP_RD_IDS = 4, /* numbers of a "* SEARCH" response: ids[0..nids), taken by the caller */
     IMAP_RD_ERROR = -1
 };
 
@@ -65,6 +67,7 @@ typedef struct mw_imap_limits {
     size_t response_mem; /* bytes of strings plus tokens held for one response */
     size_t lit_mem;      /* one literal kept in memory */
     unsigned depth;      /* parenthesis nesting */
+    size_t search_ids;   /* ids the engine keeps of one search (0: the default, 1 Mi) */
 } mw_imap_limits;
 
 typedef struct mw_imap_reader {
@@ -87,6 +90,17 @@ typedef struct mw_imap_reader {
     int lit8;          /* ~{n}: a binary literal (RFC 3516) was announced */
     const char *chunk; /* IMAP_RD_CHUNK */
     size_t chunk_len;
+    /* A "* SEARCH" response (RFC 9051 section 7.3.4) is never gathered as a line: without
+     * ESEARCH a server sends every match on it (170,000 ids make 1 MiB), so its numbers are
+     * scanned as they arrive and handed out in batches (IMAP_RD_IDS); what is kept of them is
+     * the caller's limit, not the line limit. */
+    int srch;       /* inside one */
+    int srch_paren; /* inside its "(MODSEQ n)" (RFC 7162 section 3.1.5) */
+    int srch_cr;    /* its CR arrived, the LF must follow */
+    unsigned srch_digits;
+    uint64_t srch_num;
+    uint32_t ids[256];
+    size_t nids;
     int failed;
     unsigned err;
     char detail[160];
@@ -98,7 +112,8 @@ MW_INTERNAL void mw_imap_reader_free(mw_imap_reader *r);
 MW_INTERNAL void mw_imap_reader_reset(mw_imap_reader *r);
 
 /* Consume input up to the next event; returns the bytes used and the event in *ev. After
- * IMAP_RD_RESPONSE the response stays readable until the next call. */
+ * IMAP_RD_RESPONSE the response stays readable until the next call; after IMAP_RD_IDS the
+ * caller takes ids[0..nids) and sets nids to 0. */
 MW_INTERNAL size_t mw_imap_reader_feed(mw_imap_reader *r, const char *data, size_t len, int *ev);
 /* After IMAP_RD_LITERAL: where the literal's bytes go (default: memory). */
 MW_INTERNAL void mw_imap_reader_literal_mode(mw_imap_reader *r, int mode);

@@ -58,9 +58,23 @@ static void tagged(mw_imap_engine *e)
     mw_imap_cmd c = e->cmds[i];
     memmove(e->cmds + i, e->cmds + i + 1, (e->ncmd - i - 1) * sizeof *e->cmds);
     e->ncmd--;
+    int cond = r->cond;
+    int no_cond = cond == 0;
+    if (no_cond) {
+        /* "tag [code] text" without OK, NO or BAD (Exchange after UID MOVE: "A5 [COPYUID 55
+         * 31 6]"). COPYUID is only ever sent for a copy that succeeded (RFC 4315 section 3),
+         * so that line completes the command as an OK; any other code leaves the outcome
+         * unknown: the command is reported as failed. Either way the line is whole and the
+         * tag known, so the session goes on (MailKit and Thunderbird keep it too). */
+        const char *cp = r->buf + r->code_off;
+        cond = r->code_len >= 7 && strncasecmp(cp, "COPYUID", 7) == 0 &&
+                       (r->code_len == 7 || cp[7] == ' ')
+                   ? IMAP_OK
+                   : IMAP_NO;
+    }
     /* A command refused before its literal went out: the literal is never sent (checklist
      * 35). An OK for a command the server cannot have read yet is forged (checklist 3). */
-    if (c.end > e->out.base + e->out.sent && r->cond == IMAP_OK) {
+    if (c.end > e->out.base + e->out.sent && cond == IMAP_OK) {
         mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "tagged OK for a command not yet sent");
         return;
     }
@@ -68,8 +82,10 @@ static void tagged(mw_imap_engine *e)
         mw_imap_out_cut(&e->out, e->out.base + e->out.sent, c.end);
         e->cont_ok = 0;
     }
-    int cond = r->cond;
     set_result(e, cond);
+    if (no_cond && cond != IMAP_OK && !c.detached)
+        mw_imap_op_note(e, ST_ERROR_PROTOCOL_VIOLATION, "tagged response without OK, NO or BAD: %s",
+                        e->result_text);
     if (r->has_code)
         mw_imap_handle_code(e, r->buf + r->code_off, r->code_len, 1, c.kind);
     if (c.kind == IMAP_CMD_IDLE && e->idle_done_queued && !e->idle_acked) {
@@ -104,9 +120,12 @@ static void tagged(mw_imap_engine *e)
         if (cond == IMAP_OK) {
             mw_imap_set_state(e, IMAP_ST_AUTHENTICATED);
             /* RFC 9051 6.2.3: capabilities may change after login; a CAPABILITY code in the
-             * OK already refreshed them, otherwise ask. */
+             * OK, or an untagged CAPABILITY since the command went out (Gmail, Yandex and Zoho
+             * send one right before the OK of AUTHENTICATE), already refreshed them;
+             * otherwise ask. */
             if (!(r->has_code && r->code_len >= 10 &&
-                  strncasecmp(r->buf + r->code_off, "CAPABILITY", 10) == 0))
+                  strncasecmp(r->buf + r->code_off, "CAPABILITY", 10) == 0) &&
+                e->caps_gen == e->login_gen)
                 e->caps_known = 0;
         } else {
             mw_imap_set_state(e, IMAP_ST_NOT_AUTHENTICATED);

@@ -80,6 +80,7 @@ void mw_imap_parse_caps(mw_imap_engine *e, const char *s, size_t n)
         i = j;
     }
     e->caps_known = 1;
+    e->caps_gen++;
     set_enc_flags(e);
 }
 
@@ -215,7 +216,10 @@ void mw_imap_handle_code(mw_imap_engine *e, const char *code, size_t len, int ta
 
 static char *mailbox_name(const mw_imap_engine *e, const mw_imap_reader *r, const mw_imap_tok *t)
 {
-    if (t->type != IMAP_T_ATOM && t->type != IMAP_T_STRING)
+    /* RFC 9051 mailbox = "INBOX" / astring: never NIL, so the atom NIL (any case) is a
+     * mailbox of that name. Cyrus quotes only "NIL" in upper case and sends Nil bare; a
+     * Dovecot recording shows NIL bare. The reader made it a NIL token; its bytes are kept. */
+    if (t->type != IMAP_T_ATOM && t->type != IMAP_T_STRING && t->type != IMAP_T_NIL)
         return NULL;
     const char *p = mw_imap_tok_ptr(r, t);
     size_t n = (size_t)t->len;
@@ -273,9 +277,17 @@ static void handle_list(mw_imap_engine *e)
     }
     const mw_imap_tok *d = &r->toks[end], *name = &r->toks[end + 1];
     char delim = 0;
+    /* RFC 9051: DQUOTE QUOTED-CHAR DQUOTE / nil. Some servers send "" for a flat namespace:
+     * no delimiter, as NIL says (MailKit reads it so too). A longer string cannot be one
+     * character: the entry is reported and skipped, the session goes on. */
     if (d->type == IMAP_T_STRING && d->len == 1)
         delim = mw_imap_tok_ptr(r, d)[0];
-    else if (d->type != IMAP_T_NIL) {
+    else if (d->type == IMAP_T_STRING && d->len > 1) {
+        mw_imap_op_note(e, ST_ERROR_PROTOCOL_VIOLATION,
+                        "LIST entry with a delimiter of %llu characters skipped",
+                        (unsigned long long)d->len);
+        return;
+    } else if (d->type != IMAP_T_NIL && d->type != IMAP_T_STRING) {
         mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed LIST delimiter");
         return;
     }
@@ -312,13 +324,26 @@ static void handle_status(mw_imap_engine *e)
         return;
     }
     size_t end = mw_imap_tok_skip(r, 3) - 1;
-    for (size_t k = 4; k + 1 < end + 1 && k < end; k += 2) {
-        uint64_t v;
-        if (mw_imap_tok_u64(r, &r->toks[k + 1], &v)) {
-            mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed STATUS value");
-            return;
-        }
+    static const char *const numeric[] = {"MESSAGES",    "RECENT",  "UNSEEN",
+                                          "UIDVALIDITY", "UIDNEXT", "SIZE"};
+    for (size_t k = 4, next; k < end; k = next) {
         const mw_imap_tok *t = &r->toks[k];
+        next = k + 1 < end ? mw_imap_tok_skip(r, k + 1) : end;
+        /* Items this engine does not ask for are skipped whatever their value: Gmail sends
+         * MAILBOXID (...) (RFC 8474) and APPENDLIMIT NIL (RFC 7889) in STATUS and in LIST-STATUS
+         * replies. */
+        int known = 0;
+        for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++)
+            known |= mw_imap_tok_is(r, t, numeric[i]);
+        if (!known)
+            continue;
+        uint64_t v;
+        if (k + 1 >= end || mw_imap_tok_u64(r, &r->toks[k + 1], &v)) {
+            /* One of ours without a number: the response is complete and the session fine;
+             * the operation reports it. */
+            mw_imap_op_note(e, ST_ERROR_PROTOCOL_VIOLATION, "malformed STATUS value");
+            continue;
+        }
         unsigned u = v > UINT32_MAX ? UINT32_MAX : (unsigned)v;
         if (mw_imap_tok_is(r, t, "MESSAGES"))
             e->status.nMessages = u;
@@ -349,12 +374,20 @@ static void handle_status(mw_imap_engine *e)
     }
 }
 
+void mw_imap_search_reset(mw_imap_engine *e, size_t keep)
+{
+    e->nsearch = 0;
+    e->search_total = 0;
+    size_t max = e->rd.lim.search_ids ? e->rd.lim.search_ids : MAX_SEARCH_IDS;
+    e->search_keep = keep < max ? keep : max;
+}
+
+/* Count one match and keep it while the caller's capacity lasts. */
 static int add_id(mw_imap_engine *e, uint32_t id)
 {
-    if (e->nsearch >= MAX_SEARCH_IDS) {
-        mw_imap_op_fail(e, ST_ERROR_LIMIT_EXCEEDED, 1, "search result too large");
-        return -1;
-    }
+    e->search_total++;
+    if (e->nsearch >= e->search_keep)
+        return 0;
     uint32_t *ns = mw_grow(e->search, &e->capsearch, e->nsearch + 1, sizeof *ns);
     if (!ns) {
         mw_imap_op_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
@@ -365,6 +398,17 @@ static int add_id(mw_imap_engine *e, uint32_t id)
     return 0;
 }
 
+void mw_imap_search_ids(mw_imap_engine *e, const uint32_t *ids, size_t n)
+{
+    e->progress++;
+    if (mw_imap_pre_tls(e))
+        return; /* checklist 7 */
+    for (size_t i = 0; i < n; i++)
+        if (add_id(e, ids[i]))
+            return;
+}
+
+/* "* SEARCH" with no number (the reader streams those with numbers). */
 static void handle_search(mw_imap_engine *e)
 {
     const mw_imap_reader *r = &e->rd;
@@ -414,9 +458,12 @@ static void handle_esearch(mw_imap_engine *e)
                     b = t2;
                 }
             }
-            for (uint64_t x = a; x <= b; x++)
+            /* Only what is kept is expanded: "1:4294967295" is counted, not walked. */
+            uint64_t x = a;
+            for (; x <= b && e->nsearch < e->search_keep; x++)
                 if (add_id(e, (uint32_t)x))
                     return;
+            e->search_total += (size_t)(b + 1 - x);
             if (q < end && *q != ',')
                 goto bad;
             p = q < end ? q + 1 : q;

@@ -257,20 +257,22 @@ int mw_client_close(HCLIENT h, unsigned proto)
         return mw_client_refuse(ST_ERROR_INVALID_HANDLE, "the handle belongs to another protocol");
     int free_thread = (mw_session_options(s) & MAILWIRE_OPTION_FREETHREAD) != 0;
     int owner = free_thread || mw_session_owner(s) == mw_thread_id();
-    if (mw_session_used_elsewhere(s)) {
+    if (free_thread && mw_session_used_elsewhere(s)) {
+        /* FREETHREAD: the caller serialises; freeing the session now would pull it from under
+         * the thread inside a call. End that call instead. */
         mw_session_cancel(s);
-        if (free_thread)
-            /* FREETHREAD: the caller serialises; freeing the session now would pull it from
-             * under the thread inside a call. End that call instead. */
-            return mw_client_refuse(ST_ERROR_BUSY,
-                                    "another thread is inside a call on this handle; it was "
-                                    "cancelled: disconnect once that call has returned");
-        /* The owner is inside a call: hand it the close. The call is cancelled, the handle is
-         * gone for everyone from now on, and the owner's call frees the session when it
-         * returns (common.h: closing from another thread). */
-        mw_session_request_close(s);
+        return mw_client_refuse(ST_ERROR_BUSY,
+                                "another thread is inside a call on this handle; it was "
+                                "cancelled: disconnect once that call has returned");
+    }
+    if (!free_thread) {
+        /* The handle is gone for everyone from now on (before the hand-over: the owner may
+         * free the session the moment it has it). If the owner is inside a call, that call is
+         * cancelled and frees the session as it returns (common.h: closing from another
+         * thread); otherwise it is closed here. */
         mw_handle_unregister(h);
-        return mw_client_ok();
+        if (mw_session_hand_close(s))
+            return mw_client_ok();
     }
     if (!owner) {
         /* No call runs on the session (its owner may have ended, the usual case of an object

@@ -550,18 +550,48 @@ static int take_cancel(mw_session *s)
     return fail(s, ST_ERROR_CANCELLED, 1, "cancelled by the application");
 }
 
+/* s->runner holds the thread inside a call on s, 0 when none, or RUNNER_CLOSE once another
+ * thread has handed that call the close (mw_session_hand_close()). Every change is a
+ * compare-and-swap, so exactly one of the two threads ends up freeing the session: the closer
+ * when the call had already returned, the caller when it had not. */
+#define RUNNER_CLOSE 0xFFFFFFFFu
+
 unsigned mw_session_claim(mw_session *s)
 {
-    unsigned me = mw_thread_id(), prev = atomic_load(&s->runner);
-    if (prev == 0)
-        atomic_store(&s->runner, me);
-    return prev;
+    unsigned me = mw_thread_id(), prev = 0;
+    if (atomic_compare_exchange_strong(&s->runner, &prev, me))
+        return 0;
+    return prev ? prev : me; /* nested (or closing): the outer claim releases */
 }
 
 void mw_session_release(mw_session *s, unsigned claim)
 {
-    if (claim == 0)
+    if (claim != 0)
+        return;
+    unsigned expected = mw_thread_id();
+    if (atomic_compare_exchange_strong(&s->runner, &expected, 0))
+        return;
+    if (expected == RUNNER_CLOSE) {
+        /* Another thread closed the handle during this call: the session is ours to free. */
         atomic_store(&s->runner, 0);
+        atomic_store(&s->close_requested, 1);
+    }
+}
+
+int mw_session_hand_close(mw_session *s)
+{
+    unsigned me = mw_thread_id();
+    for (;;) {
+        unsigned r = atomic_load(&s->runner);
+        if (r == 0 || r == me)
+            return 0;
+        if (r == RUNNER_CLOSE)
+            return 1;
+        if (atomic_compare_exchange_strong(&s->runner, &r, RUNNER_CLOSE)) {
+            mw_session_cancel(s);
+            return 1;
+        }
+    }
 }
 
 int mw_session_step(mw_session *s)
@@ -718,12 +748,6 @@ void mw_session_set_watch(mw_session *s, MAILWIRE_WATCHPROC fn, void *user)
 void mw_session_set_quiet_op(mw_session *s, int quiet)
 {
     s->quiet_op = quiet != 0;
-}
-
-void mw_session_request_close(mw_session *s)
-{
-    atomic_store(&s->close_requested, 1);
-    mw_session_cancel(s);
 }
 
 int mw_session_close_requested(const mw_session *s)

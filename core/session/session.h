@@ -85,9 +85,11 @@ MW_INTERNAL void mw_session_notify_watch(mw_session *s);
  * MAILWIRE_EVENT_COMPLETE. */
 MW_INTERNAL void mw_session_set_quiet_op(mw_session *s, int quiet);
 
-/* Another thread closes the session while its owner is inside a call: the call is cancelled
- * (mw_session_cancel()) and frees the session when it returns. Any thread. */
-MW_INTERNAL void mw_session_request_close(mw_session *s);
+/* Another thread closes the session: when a thread is inside a call on s, that call is
+ * cancelled and frees the session when it returns (1; mw_session_close_requested() is then
+ * true for it after mw_session_release()); when none is, 0 and the caller closes s itself.
+ * Exactly one of the two frees s, however the call and the close interleave. Any thread. */
+MW_INTERNAL int mw_session_hand_close(mw_session *s);
 MW_INTERNAL int mw_session_close_requested(const mw_session *s);
 /* The running operation of a non-blocking session is given up (its session is closed): it
  * ends with MAILWIRE_EVENT_COMPLETE and ST_ERROR_CANCELLED. */

@@ -61,10 +61,22 @@ void mw_smtp_piece_done(mw_smtp *e)
     mw_smtp_set_state(e, SMTP_ST_BODY);
 }
 
-/* Send the next RCPT (lock-step), or decide what follows the last recipient reply. */
+/* Keep the last reply as the transaction's refusal (see pend_kept). */
+static void keep_refusal(mw_smtp *e)
+{
+    e->pend_kept = 1;
+    e->pend_code = e->last_code;
+    memcpy(e->pend_enh, e->last_enh, sizeof e->pend_enh);
+    mw_buf_reset(&e->pend_text);
+    mw_buf_put(&e->pend_text, mw_smtp_last_text(e), e->last.len);
+}
+
 /* Report the stored failure (pend_err, pend_detail) once RSET has been answered. */
 void mw_smtp_rset_then_fail(mw_smtp *e)
 {
+    /* A refused BDAT chunk kept its reply already: later chunks' replies do not replace it. */
+    if (!e->pend_kept)
+        keep_refusal(e);
     mw_smtp_close_source(e);
     /* The server keeps the accepted MAIL/RCPTs until RSET (RFC 5321 section 4.1.1.5); clear
      * them so the next transaction starts clean. */
@@ -73,6 +85,29 @@ void mw_smtp_rset_then_fail(mw_smtp *e)
         return;
     }
     mw_smtp_set_state(e, SMTP_ST_RSET_FAIL);
+}
+
+void mw_smtp_on_rset_fail(mw_smtp *e)
+{
+    if (e->last_code / 100 != 2 && e->last_code / 100 != 4 && e->last_code / 100 != 5) {
+        mw_smtp_fail_reply(e, "RSET");
+        return;
+    }
+    /* The caller asked for a transaction, not for the RSET that cleans up after its refusal:
+     * SmtpGetResultCode()/String() show the refusal (the DATA path ends on it too). */
+    if (e->pend_kept && !e->pend_text.failed) {
+        e->last_code = e->pend_code;
+        memcpy(e->last_enh, e->pend_enh, sizeof e->last_enh);
+        mw_buf_reset(&e->last);
+        mw_buf_put(&e->last, mw_buf_str(&e->pend_text), e->pend_text.len);
+    }
+    e->pend_kept = 0;
+    if (e->last.failed) {
+        mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
+        return;
+    }
+    mw_smtp_fail(e, e->pend_err, 0, "%s", e->pend_detail);
+    mw_smtp_set_state(e, SMTP_ST_READY);
 }
 
 void mw_smtp_fail_after_rset(mw_smtp *e, unsigned err, const char *fmt, ...)
@@ -180,6 +215,7 @@ void mw_smtp_on_bdat(mw_smtp *e)
             e->pend_err = mw_smtp_class_error(e->last_code);
             snprintf(e->pend_detail, sizeof e->pend_detail, "BDAT: %d %s", e->last_code,
                      mw_smtp_last_text(e));
+            keep_refusal(e);
         }
         if (!e->bdat_failed)
             mw_smtp_stop_bdat(e);

@@ -84,6 +84,7 @@ void mw_smtp_free(mw_smtp *e)
     mw_buf_free(&e->out);
     free(e->exp);
     mw_buf_free(&e->last);
+    mw_buf_free(&e->pend_text);
     free(e->scan_from);
     free(e->local_name);
     free(e->envid);
@@ -257,6 +258,7 @@ int mw_smtp_begin_op(mw_smtp *e, enum smtp_state st)
     e->op = MW_OP_RUNNING;
     e->err = ST_ERROR_NONE;
     e->detail[0] = 0;
+    e->pend_kept = 0;
     mw_smtp_set_state(e, st);
     return 0;
 }
@@ -533,12 +535,7 @@ static void on_reply(mw_smtp *e)
         mw_smtp_on_eod(e, x == EXP_EOD_ABORT);
         break;
     case EXP_RSET_FAIL:
-        if (e->last_code / 100 != 2 && e->last_code / 100 != 4 && e->last_code / 100 != 5) {
-            mw_smtp_fail_reply(e, "RSET");
-            break;
-        }
-        mw_smtp_fail(e, e->pend_err, 0, "%s", e->pend_detail);
-        mw_smtp_set_state(e, SMTP_ST_READY);
+        mw_smtp_on_rset_fail(e);
         break;
     case EXP_CMD:
         on_cmd(e);

@@ -106,6 +106,12 @@ struct mw_smtp {
     int pipelining;
     unsigned pend_err; /* failure reported after the RSET that ends the transaction */
     char pend_detail[400];
+    /* The server's refusal that RSET follows: SmtpGetResultCode() reports it, not the RSET's
+     * 250 (the RSET is the library's, not the caller's command). */
+    int pend_kept;
+    int pend_code;
+    char pend_enh[16];
+    mw_buf pend_text;
 
     /* body */
     mw_smtp_source src;
@@ -198,6 +204,8 @@ MW_INTERNAL void mw_smtp_stop_bdat(mw_smtp *e);
 MW_INTERNAL void mw_smtp_rset_then_fail(mw_smtp *e);
 MW_INTERNAL void mw_smtp_fail_after_rset(mw_smtp *e, unsigned err, const char *fmt, ...)
     MW_PRINTF(3, 4);
+/* The reply to that RSET: report the stored failure with the refusal as the last reply. */
+MW_INTERNAL void mw_smtp_on_rset_fail(mw_smtp *e);
 /* auth.c */
 MW_INTERNAL void mw_smtp_auth_reply(mw_smtp *e);
 

@@ -16,9 +16,15 @@
  *   -T SECONDS  stop starting messages after SECONDS (0: no limit); the count actually sent
  *               is printed, so a very slow path costs bounded time and still gives its rate
  *   -w TIMEOUT  the session timeout in seconds (default 60)
+ *   -P          pass MESSAGE to SmtpSendMessage as a file path (SMTP_MESSAGE_FILE) instead of
+ *               reading it into memory
  *
  * Prints one line of key=value pairs on stdout: sent=, failed=, seconds= (from the first
  * connect to the last reply), msg_per_s=, tls= (negotiated protocol and suite, or none).
+ * With -s, also how long the calls that start non-blocking work took (the target is under a
+ * millisecond each, whatever the message size): start_max_ms= (SmtpAsyncConnect and
+ * SmtpSendMessage, the slowest), start_med_ms= (median), and step_max_ms= (the slowest
+ * SmtpExecute, which bounds how long an event loop is held per wake-up).
  * The exit status is 0 when every message started was accepted. The process figures (wall,
  * CPU, peak RSS) are taken from outside by mw_bench_run, as for the other clients. */
 #define _POSIX_C_SOURCE 200809L
@@ -42,7 +48,15 @@ typedef struct options {
 typedef struct message {
     char *data;
     size_t size;
+    const char *path; /* -P: sent from this file */
 } message;
+
+/* Durations of the calls that start non-blocking work, and the slowest SmtpExecute. */
+typedef struct timing {
+    double *starts;
+    size_t n, cap;
+    double step_max;
+} timing;
 
 /* What the run did: filled by both modes, printed by main. */
 typedef struct result {
@@ -78,6 +92,32 @@ static int load(const char *path, message *m)
     return 0;
 }
 
+static void note_start(timing *t, double seconds)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        double *p = realloc(t->starts, cap * sizeof *p);
+        if (!p)
+            return;
+        t->starts = p;
+        t->cap = cap;
+    }
+    t->starts[t->n++] = seconds;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int start_send(const message *m, HCLIENT h, const options *o)
+{
+    if (m->path)
+        return SmtpSendMessage(h, o->from, o->to, m->path, 0, SMTP_MESSAGE_FILE);
+    return SmtpSendMessage(h, o->from, o->to, m->data, m->size, SMTP_MESSAGE_MEMORY);
+}
+
 static void note_tls(HCLIENT h, result *r)
 {
     SECURITYINFO si;
@@ -108,7 +148,7 @@ static int run_blocking(const options *o, const SECURITYCREDENTIALS *cred, const
     note_tls(h, r);
     while (r->started < o->count && (o->budget <= 0 || now() - t0 < o->budget)) {
         r->started++;
-        if (SmtpSendMessage(h, o->from, o->to, m->data, m->size, SMTP_MESSAGE_MEMORY) == 0) {
+        if (start_send(m, h, o) == 0) {
             r->sent++;
         } else {
             report_error("send", ++r->failed);
@@ -147,7 +187,7 @@ static void refresh(session *s, struct pollfd *p)
 }
 
 static int run_sessions(const options *o, const SECURITYCREDENTIALS *cred, const message *m,
-                        result *r, double t0)
+                        result *r, double t0, timing *tm)
 {
     unsigned n = o->sessions, active = 0;
     session *ss = calloc(n, sizeof *ss);
@@ -156,7 +196,9 @@ static int run_sessions(const options *o, const SECURITYCREDENTIALS *cred, const
         return -1;
     for (unsigned i = 0; i < n; i++) {
         pfd[i].fd = -1;
+        double c0 = now();
         ss[i].h = SmtpAsyncConnect(o->host, o->port, o->timeout, o->flags, "localhost", cred);
+        note_start(tm, now() - c0);
         if (ss[i].h == INVALID_CLIENT) {
             report_error("async connect", ++r->failed);
             ss[i].state = S_DONE;
@@ -182,7 +224,10 @@ static int run_sessions(const options *o, const SECURITYCREDENTIALS *cred, const
             session *s = &ss[i];
             if (s->state == S_DONE || (!pfd[i].revents && s->due > t))
                 continue;
+            double e0 = now();
             int rc = SmtpExecute(s->h);
+            if (now() - e0 > tm->step_max)
+                tm->step_max = now() - e0;
             if (rc == SMTP_IN_PROGRESS) {
                 refresh(s, &pfd[i]);
                 continue;
@@ -199,7 +244,9 @@ static int run_sessions(const options *o, const SECURITYCREDENTIALS *cred, const
             }
             if (rc == 0 && r->started < o->count && (o->budget <= 0 || t - t0 < o->budget)) {
                 r->started++;
-                rc = SmtpSendMessage(s->h, o->from, o->to, m->data, m->size, SMTP_MESSAGE_MEMORY);
+                double s0 = now();
+                rc = start_send(m, s->h, o);
+                note_start(tm, now() - s0);
                 if (rc == SMTP_IN_PROGRESS || rc == 0) {
                     refresh(s, &pfd[i]);
                     continue;
@@ -223,7 +270,7 @@ static int run_sessions(const options *o, const SECURITYCREDENTIALS *cred, const
 static void usage(void)
 {
     fprintf(stderr, "usage: mw_bench_smtp -p PORT -F MESSAGE [-h HOST] [-m COUNT] [-s SESSIONS]"
-                    " [-S] [-a CAFILE] [-C] [-T SECONDS] [-f FROM] [-t TO] [-w TIMEOUT]\n");
+                    " [-S] [-a CAFILE] [-C] [-T SECONDS] [-f FROM] [-t TO] [-w TIMEOUT] [-P]\n");
     exit(2);
 }
 
@@ -231,8 +278,8 @@ int main(int argc, char **argv)
 {
     options o = {"127.0.0.1", "bench@localhost",   "bench@example.org", NULL, NULL, 0, 60, 0, 1000,
                  0,           SMTP_OPTION_EXTENDED};
-    int c;
-    while ((c = getopt(argc, argv, "h:p:F:m:s:Sa:CT:f:t:w:")) != -1) {
+    int c, by_path = 0;
+    while ((c = getopt(argc, argv, "h:p:F:m:s:Sa:CT:f:t:w:P")) != -1) {
         switch (c) {
         case 'h':
             o.host = optarg;
@@ -270,14 +317,19 @@ int main(int argc, char **argv)
         case 'w':
             o.timeout = (unsigned)atoi(optarg);
             break;
+        case 'P':
+            by_path = 1;
+            break;
         default:
             usage();
         }
     }
     if (!o.port || !o.file)
         usage();
-    message m;
-    if (load(o.file, &m) != 0)
+    message m = {NULL, 0, NULL};
+    if (by_path)
+        m.path = o.file;
+    else if (load(o.file, &m) != 0)
         return 2;
     SECURITYCREDENTIALS cred;
     memset(&cred, 0, sizeof cred);
@@ -286,11 +338,20 @@ int main(int argc, char **argv)
 
     result r;
     memset(&r, 0, sizeof r);
+    timing tm = {NULL, 0, 0, 0};
     double t0 = now();
-    int rc = o.sessions ? run_sessions(&o, &cred, &m, &r, t0) : run_blocking(&o, &cred, &m, &r, t0);
+    int rc =
+        o.sessions ? run_sessions(&o, &cred, &m, &r, t0, &tm) : run_blocking(&o, &cred, &m, &r, t0);
     double dt = now() - t0;
-    printf("sent=%lu failed=%lu seconds=%.6f msg_per_s=%.1f tls=%s\n", r.sent, r.failed, dt,
+    printf("sent=%lu failed=%lu seconds=%.6f msg_per_s=%.1f tls=%s", r.sent, r.failed, dt,
            dt > 0 ? r.sent / dt : 0.0, r.tls[0] ? r.tls : "none");
+    if (tm.n) {
+        qsort(tm.starts, tm.n, sizeof *tm.starts, cmp_double);
+        printf(" start_max_ms=%.3f start_med_ms=%.3f step_max_ms=%.3f", tm.starts[tm.n - 1] * 1e3,
+               tm.starts[tm.n / 2] * 1e3, tm.step_max * 1e3);
+    }
+    printf("\n");
+    free(tm.starts);
     free(m.data);
     return rc == 0 && r.failed == 0 && r.sent > 0 ? 0 : 1;
 }

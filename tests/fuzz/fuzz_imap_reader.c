@@ -158,6 +158,17 @@ static void run(const char *d, size_t n, const mw_imap_limits *lim, unsigned mod
                 streamed += r.chunk_len;
                 fz_put(&stream, r.chunk, r.chunk_len);
                 break;
+            case IMAP_RD_IDS: /* a streamed "* SEARCH": each id, however they were batched */
+                if (r.nids == 0 || r.nids > sizeof r.ids / sizeof r.ids[0])
+                    abort();
+                for (size_t i = 0; i < r.nids; i++) {
+                    if (r.ids[i] == 0)
+                        abort();
+                    fz_putc(out, 'I');
+                    fz_putu(out, r.ids[i]);
+                }
+                r.nids = 0;
+                break;
             case IMAP_RD_ERROR:
                 if (r.err == 0 || r.detail[0] == 0)
                     abort();
@@ -191,6 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 4)
         return 0;
     mw_imap_limits lim;
+    lim.search_ids = 0; /* the engine's, not the reader's */
     lim.line = 16 + (size_t)data[1] * 4;
     lim.depth = 1 + data[3] % 10;
     lim.response_mem = 64 + (size_t)(data[3] >> 4) * 512;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include "core/imap/engine.h"
@@ -174,6 +175,86 @@ TEST(ImapEngine, EveryAllocationFailureIsClean)
     EXPECT_TRUE(completed);
     // A hook that never fired would complete at n = 0 having checked nothing.
     EXPECT_GT(failures, 10) << "the exchange allocates; each of those allocations was made to fail";
+}
+
+// Issue 17, finding 3, at its real size: Courier-IMAP has no ESEARCH, so the matches of a
+// SEARCH come on one line; for 170,000 messages it is over a megabyte, past the reader's 1 MiB
+// line limit, and both ImapSearchMailbox (mw_imap_op_search) and ImapFetchMessages
+// (mw_imap_op_fetch_range, which starts with UID SEARCH) failed with LIMIT_EXCEEDED and dropped
+// the session. (A transcript replays every chunk size up to its longest message: a megabyte
+// would mean a million replays, so tests/transcripts shows the same with a small line limit.)
+std::string SearchLine(uint32_t n)
+{
+    std::string line = "* SEARCH";
+    for (uint32_t i = 1; i <= n; i++)
+        line += " " + std::to_string(i);
+    return line + "\r\n";
+}
+
+TEST(ImapEngine, SearchOf170000MessagesWithoutEsearch)
+{
+    const uint32_t n = 170000;
+    const std::string line = SearchLine(n);
+    // 1,078,905 bytes with its CRLF (the issue counts 1,078,904): past the 1 MiB line limit.
+    ASSERT_EQ(line.size(), 1078905u);
+    ASSERT_GT(line.size(), size_t(1) << 20);
+    for (size_t chunk : {size_t(4096), size_t(65536), std::string::npos}) {
+        Engine t;
+        t.Feed(kPreauth);
+        ASSERT_EQ(mw_imap_op_select(t.e, "INBOX", 0, nullptr), (unsigned)ST_ERROR_NONE);
+        t.Flush();
+        t.Feed("* 170000 EXISTS\r\nA1 OK [READ-WRITE] selected\r\n");
+        ASSERT_EQ(t.Status(), MW_OP_DONE);
+
+        // Everything kept when the caller accepts it all...
+        std::vector<uint32_t> ids(n + 10);
+        size_t count = ids.size();
+        ASSERT_EQ(mw_imap_op_search(t.e, nullptr, "ALL", 0, ids.data(), &count),
+                  (unsigned)ST_ERROR_NONE);
+        t.Flush();
+        t.Feed(line + "A2 OK SEARCH done.\r\n", chunk);
+        unsigned err = 0;
+        ASSERT_EQ(t.Status(&err), MW_OP_DONE) << chunk << ": " << err;
+        EXPECT_EQ(count, n);
+        EXPECT_EQ(ids[0], 1u);
+        EXPECT_EQ(ids[n - 1], n);
+
+        // ...and ten copied when it accepts ten; all of them stay readable with the getter.
+        uint32_t ten[10] = {0};
+        count = 10;
+        ASSERT_EQ(mw_imap_op_search(t.e, nullptr, "ALL", 0, ten, &count), (unsigned)ST_ERROR_NONE);
+        t.Flush();
+        t.Feed(line + "A3 OK SEARCH done.\r\n", chunk);
+        ASSERT_EQ(t.Status(), MW_OP_DONE) << chunk;
+        EXPECT_EQ(count, n);
+        EXPECT_EQ(ten[9], 10u);
+        EXPECT_EQ(mw_imap_search_results(t.e, nullptr, 0), size_t(n));
+
+        // ImapFetchMessages: the UID SEARCH, then every UID fetched in pipelined batches.
+        struct Sink {
+            static int MAILWIRE_CALLBACK Fn(unsigned, uint32_t, const char *, size_t, uint64_t,
+                                            void *)
+            {
+                return 0;
+            }
+        };
+        ASSERT_EQ(mw_imap_op_fetch_range(t.e, 1, 0, 0, Sink::Fn, nullptr), (unsigned)ST_ERROR_NONE);
+        t.sent.clear();
+        t.Flush();
+        EXPECT_EQ(t.sent, "A4 UID SEARCH 1:*\r\n");
+        t.sent.clear();
+        t.Feed(line + "A4 OK SEARCH done.\r\n", chunk);
+        ASSERT_EQ(t.Status(&err), MW_OP_RUNNING) << chunk << ": " << err;
+        // Batches of 170,000 / 64 = 2,656 UIDs: 65 UID FETCH commands, 1:2656 to ...:170000.
+        size_t batches = 0, pos = 0;
+        while ((pos = t.sent.find("UID FETCH ", pos)) != std::string::npos) {
+            batches++;
+            pos++;
+        }
+        EXPECT_EQ(batches, 65u) << chunk;
+        EXPECT_NE(t.sent.find(" UID FETCH 1:2656 (UID BODY.PEEK[])\r\n"), std::string::npos);
+        EXPECT_NE(t.sent.find(":170000 (UID BODY.PEEK[])\r\n"), std::string::npos);
+    }
 }
 
 } // namespace

@@ -26,7 +26,7 @@ struct Parsed {
 std::vector<Parsed> Read(const std::string &input, size_t chunk, unsigned *err = nullptr,
                          const mw_imap_limits *lim = nullptr, const char *stream_after = "BODY[]")
 {
-    mw_imap_limits def = {4096, 1 << 20, 1 << 16, 8};
+    mw_imap_limits def = {4096, 1 << 20, 1 << 16, 8, 0};
     mw_imap_reader r;
     mw_imap_reader_init(&r, lim ? lim : &def);
     std::vector<Parsed> out;
@@ -57,6 +57,15 @@ std::vector<Parsed> Read(const std::string &input, size_t chunk, unsigned *err =
                 }
             } else if (ev == IMAP_RD_CHUNK) {
                 streamed.append(r.chunk, r.chunk_len);
+            } else if (ev == IMAP_RD_IDS) {
+                // A streamed "* SEARCH": its ids as one response of numbers.
+                if (out.empty() || out.back().kind != -1) {
+                    out.emplace_back();
+                    out.back().kind = -1;
+                }
+                for (size_t i = 0; i < r.nids; i++)
+                    out.back().toks.push_back(std::to_string(r.ids[i]));
+                r.nids = 0;
             } else if (ev == IMAP_RD_RESPONSE) {
                 Parsed pr;
                 pr.kind = r.cur_kind;
@@ -205,7 +214,7 @@ TEST(ImapReader, HugeAnnouncedLiteralIsNeverAllocated)
 
 TEST(ImapReader, NestingDepthLimit)
 {
-    mw_imap_limits lim = {4096, 1 << 20, 1 << 16, 8};
+    mw_imap_limits lim = {4096, 1 << 20, 1 << 16, 8, 0};
     std::string ok = "* X " + std::string(8, '(') + std::string(8, ')') + "\r\n";
     std::string deep = "* X " + std::string(9, '(') + std::string(9, ')') + "\r\n";
     for (size_t chunk = 1; chunk <= deep.size(); chunk++) {
@@ -234,7 +243,7 @@ TEST(ImapReader, MalformedInputIsAProtocolError)
 
 TEST(ImapReader, LineAndResponseLimits)
 {
-    mw_imap_limits lim = {64, 256, 64, 8};
+    mw_imap_limits lim = {64, 256, 64, 8, 0};
     unsigned err;
     Read("* OK " + std::string(100, 'x') + "\r\n", 5, &err, &lim);
     EXPECT_EQ(err, (unsigned)ST_ERROR_LIMIT_EXCEEDED);
@@ -248,3 +257,42 @@ TEST(ImapReader, LineAndResponseLimits)
 }
 
 } // namespace
+
+// Issue 17, finding 3: a "* SEARCH" response is never gathered as a line (without ESEARCH a
+// server puts every match on it: over the line limit past ~165,000 messages). Its numbers come
+// out in batches (IMAP_RD_IDS), the same at every chunk size; the line limit does not apply.
+TEST(ImapReader, SearchResponsesAreStreamedPastTheLineLimit)
+{
+    std::string many = "* SEARCH";
+    std::vector<std::string> expect;
+    for (int i = 1; i <= 300; i++) { // more than one batch of 256
+        many += " " + std::to_string(i * 1000);
+        expect.push_back(std::to_string(i * 1000));
+    }
+    const std::string input =
+        many + " (MODSEQ 917162500)\r\n* OK between\r\n* search\r\n" + "* Search 4294967295\r\n";
+    mw_imap_limits small = {64, 1 << 20, 1 << 16, 8, 0};
+    for (size_t chunk = 1; chunk <= input.size(); chunk++) {
+        unsigned err = 0;
+        auto out = Read(input, chunk, &err, &small);
+        ASSERT_EQ(err, 0u) << chunk;
+        ASSERT_EQ(out.size(), 4u) << chunk;
+        EXPECT_EQ(out[0].kind, -1);
+        EXPECT_EQ(out[0].toks, expect) << chunk;
+        EXPECT_EQ(out[1].text, "between");
+        // "* SEARCH" alone (no match) is an ordinary, tokenized response.
+        EXPECT_EQ(out[2].kind, IMAP_RESP_DATA);
+        EXPECT_EQ(out[2].toks, (std::vector<std::string>{"A:*", "A:search"}));
+        EXPECT_EQ(out[3].toks, (std::vector<std::string>{"4294967295"})) << chunk;
+    }
+    // Anything but numbers and the MODSEQ list is an error, at any chunk size.
+    for (const char *bad : {"* SEARCH 0\r\n", "* SEARCH 4294967296\r\n", "* SEARCH 1 x\r\n",
+                            "* SEARCH 1\r2\r\n", "* SEARCH 12345678901\r\n", "* SEARCH 1\n",
+                            "* SEARCH (MODSEQ (1))\r\n", "* SEARCH 1(MODSEQ 2)\r\n"}) {
+        for (size_t chunk : {size_t(1), size_t(3), std::string::npos}) {
+            unsigned err = 0;
+            Read(bad, chunk, &err, &small);
+            EXPECT_EQ(err, (unsigned)ST_ERROR_PROTOCOL_VIOLATION) << bad << " " << chunk;
+        }
+    }
+}

@@ -232,4 +232,43 @@ TEST(SmtpEvents, ClosingWhileTheOwnerIsInACallHandsTheCloseToIt)
     EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE);
 }
 
+// The close and the owner's call race: the reply arrives as the other thread closes. Whatever
+// the interleaving, exactly one of the two frees the session (ASan's leak check and double-free
+// detection watch that), the owner's call either completes or reports the handle gone, and the
+// handle is invalid afterwards. CI once caught the call returning CANCELLED with the session
+// leaked, when the close came between the cancel and the hand-over.
+TEST(SmtpEvents, ACloseRacingTheEndOfTheOwnersCallFreesTheSessionOnce)
+{
+    for (int i = 0; i < 60; ++i) {
+        FakeServer srv;
+        srv.Send("220 fake\r\n")
+            .ExpectLine("EHLO")
+            .Send("250 fake\r\n")
+            .ExpectLine("NOOP")
+            .Send("250 ok\r\n")
+            .Close(); // a polite close of the session here needs no wait for a 221
+        srv.Start();
+        std::atomic<HCLIENT> h{INVALID_CLIENT};
+        std::atomic<int> rc{0};
+        std::atomic<unsigned> err{0};
+        std::thread worker([&] {
+            HCLIENT c = SmtpConnect("127.0.0.1", srv.port(), 20, SMTP_OPTION_EXTENDED,
+                                    "client.test", nullptr);
+            h = c;
+            rc = SmtpCommand(c, "NOOP");
+            err = SmtpGetLastError();
+        });
+        ASSERT_TRUE(srv.WaitReceived("NOOP\r\n"));
+        if (i % 3)
+            std::this_thread::sleep_for(std::chrono::microseconds(20 * (i % 7)));
+        EXPECT_EQ(SmtpDisconnect(h.load()), 0) << MailwireGetLastErrorDetail();
+        worker.join();
+        if (rc.load() == SMTP_ERROR) {
+            EXPECT_EQ(err.load(), (unsigned)ST_ERROR_INVALID_HANDLE) << "round " << i;
+        }
+        EXPECT_EQ(SmtpCommand(h.load(), "NOOP"), SMTP_ERROR);
+        EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_INVALID_HANDLE);
+    }
+}
+
 } // namespace

@@ -283,7 +283,8 @@ Key SplitKey(const std::string &key, bool indexed)
 class ImapBinding : public Binding
 {
   public:
-    explicit ImapBinding(uint32_t options) : e_(mw_imap_new(options, nullptr))
+    explicit ImapBinding(uint32_t options, const mw_imap_limits *lim = nullptr)
+        : e_(mw_imap_new(options, lim))
     {
         if (!e_)
             throw UsageError("mw_imap_new() failed");
@@ -828,6 +829,11 @@ std::string ImapMailboxText(const IMAPMAILBOX &m)
     return MailboxFields(m).Show("mailbox", "");
 }
 
+std::string ImapStatusText(const IMAPMAILBOXSTATUS &st)
+{
+    return StatusFields(st).Show("mailbox_status", "");
+}
+
 std::string ImapListText(const IMAPMAILBOXINFO &i)
 {
     return ListFields(i).Show("list", "");
@@ -843,8 +849,27 @@ Protocol ImapProtocol()
     Protocol p;
     p.name = "imap";
     p.options = kOptions;
-    p.create = [](uint32_t options, const std::map<std::string, std::string> &) {
-        return std::unique_ptr<Binding>(new ImapBinding(options));
+    // "line_limit: N": the reader's line limit (default 1 MiB), so that a transcript can show
+    // what goes past it with a few hundred bytes instead of a megabyte replayed at every chunk
+    // size. "search_limit: N": the ids one search keeps (default 1 Mi).
+    p.headers = {"line_limit", "search_limit"};
+    p.create = [](uint32_t options, const std::map<std::string, std::string> &headers) {
+        mw_imap_limits lim = *mw_imap_default_limits();
+        bool set = false;
+        for (const char *key : {"line_limit", "search_limit"}) {
+            auto it = headers.find(key);
+            if (it == headers.end())
+                continue;
+            size_t v;
+            try {
+                v = std::stoul(it->second);
+            } catch (const std::exception &) {
+                throw UsageError(std::string(key) + ": a number is required");
+            }
+            (std::string(key) == "line_limit" ? lim.line : lim.search_ids) = v;
+            set = true;
+        }
+        return std::unique_ptr<Binding>(new ImapBinding(options, set ? &lim : nullptr));
     };
     return p;
 }

@@ -19,6 +19,7 @@ Protocol ImapProtocol();
 // for the recorder to print checks from what the public API returned.
 std::string ImapMailboxText(const IMAPMAILBOX &m);
 std::string ImapListText(const IMAPMAILBOXINFO &i);
+std::string ImapStatusText(const IMAPMAILBOXSTATUS &s);
 std::string ImapMessageText(const IMAPMESSAGE &m);
 
 } // namespace mw_transcript

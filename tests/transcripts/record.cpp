@@ -11,7 +11,8 @@
 // The CA file for TLS comes from MW_CA_FILE (the fixture's env.sh sets it). Ops (the op lines
 // of the bindings, tests/transcripts/README.md):
 //   smtp: connect, auth MECH USER PASS, send from= to=... body=, command QUIT (SmtpDisconnect);
-//   imap: connect, login USER PASS, select/examine MBOX [condstore], list REF PATTERN
+//   imap: connect, login USER PASS, create/delete MBOX, status MBOX, select/examine MBOX
+//         [condstore], list REF PATTERN
 //         [specialuse] [subscribed] [status], fetch ID [uid] [seen] [section=], info SET
 //         [envelope] [bodystructure], search raw= | CRITERIA..., append MBOX [flags=] [date=]
 //         body=, idle [timeout=MS], noop, logout.
@@ -301,6 +302,15 @@ bool ImapOp(HCLIENT &h, ImapSession &s, const OpLine &o)
         s.pass = o.Arg(1);
         g_rec.secrets = {s.pass};
         g_rec.Status(ImapLogin(h, IMAP_AUTH_LOGIN, s.user.c_str(), s.pass.c_str()) == 0);
+    } else if (o.op == "create" || o.op == "delete") {
+        g_rec.Status(
+            (o.op == "create" ? ImapCreateMailbox : ImapDeleteMailbox)(h, o.Arg(0).c_str()) == 0);
+    } else if (o.op == "status") {
+        IMAPMAILBOXSTATUS st{};
+        int ok = ImapGetMailboxStatus(h, o.Arg(0).c_str(), &st) == 0;
+        g_rec.Status(ok);
+        if (ok)
+            g_rec.Check("out.mailbox_status", mw_transcript::ImapStatusText(st));
     } else if (o.op == "select" || o.op == "examine") {
         s.mailbox = o.Arg(0);
         uint32_t options = (o.op == "examine" || o.Flag("readonly") ? IMAP_SELECT_READONLY : 0) |
