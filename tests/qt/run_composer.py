@@ -6,7 +6,8 @@ run_composer.py --composer EXE --proxy EXE --mode eventloop|worker --artifacts D
 Starts a private X server (Xvfb), a throttling proxy (about 5 MB/s) in front of the fixture's
 Postfix submission port, and the composer in its scripted mode: it fills in its window, attaches
 a 15 MiB file (a message of about 20.5 MiB once encoded) and presses Send, while a 10 ms timer
-on its GUI thread records the longest gap in the event loop. When the progress bar passes 40 %
+on its GUI thread records the longest gap in the event loop, and that gap less the time the GUI
+thread waited for a CPU (other programs may take every core of a test machine). When the progress bar passes 40 %
 the window is photographed from the X server (DIR/composer-MODE.png). The message is then read
 back over IMAP (STARTTLS) from the recipient's mailbox and compared with what the composer
 handed to the library, byte for byte; it is deleted afterwards. A short follow-up message goes
@@ -14,7 +15,8 @@ out after it over the same session (the worker way hands the session to a new wo
 AttachThread()), and the composer quits: Postfix's log must show one session carrying both
 messages and ending with QUIT, sent as the window closed on the GUI thread.
 
-Fails when: the send fails, the longest gap reaches 100 ms, the message differs, the send was
+Fails when: the send fails, the event loop was held 100 ms or more (the longest gap less the
+thread's run-queue wait, where Linux tells it; the raw gap elsewhere), the message differs, the send was
 not throttled (then nothing was measured), the screenshot is missing or blank. Exit 77
 (SKIPPED) when Xvfb or ImageMagick is missing, unless CI is set.
 """
@@ -264,15 +266,16 @@ def main():
     end = check_one_session_ended_with_quit(env, report["message_ids"])
 
     print("mode %s: %.1f MB sent in %.2f s (%.2f MB/s through the proxy); longest event-loop "
-          "gap %.1f ms (GUI thread busy at most %.1f ms of it), %d ticks; read back byte for "
-          "byte; screenshot %s (%d colours); follow-up over the same session, whose end Postfix "
-          "logged as: %s"
+          "gap %.1f ms, %.1f ms less the wait for a CPU (GUI thread on a CPU at most %.1f ms "
+          "between two ticks), %d ticks; read back byte for byte; screenshot %s (%d colours); "
+          "follow-up over the same session, whose end Postfix logged as: %s"
           % (a.mode, len(sent) / 1e6, report["seconds"], len(sent) / report["seconds"] / 1e6,
-             report["max_gap_ms"], report["max_tick_cpu_ms"], report["ticks"], shot, colours,
-             end.split(": ", 1)[-1]))
-    if report["max_gap_ms"] >= MAX_GAP_MS:
-        fail("the event loop stalled for %.1f ms (limit %.0f ms)"
-             % (report["max_gap_ms"], MAX_GAP_MS))
+             report["max_gap_ms"], report["max_stall_ms"], report["max_tick_cpu_ms"],
+             report["ticks"], shot, colours, end.split(": ", 1)[-1]))
+    held = report["max_stall_ms"] if report["max_stall_ms"] >= 0 else report["max_gap_ms"]
+    if held >= MAX_GAP_MS:
+        fail("the event loop was held for %.1f ms (limit %.0f ms; raw gap %.1f ms)"
+             % (held, MAX_GAP_MS, report["max_gap_ms"]))
     shutil.rmtree(work, ignore_errors=True)  # the 35 MB of inputs; the screenshot stays
 
 

@@ -131,9 +131,10 @@ TEST(QtDriver, SendsWithStartTlsAndAuth)
     std::string stored = mwtest::WaitForMessage("dave", token);
     EXPECT_TRUE(mwtest::EndsWith(stored, mwtest::AsStored(msg))) << "arrived byte for byte";
     DeleteFromDave(token);
-    std::printf("send: longest event-loop gap %.1f ms over %d ticks\n", gaps.WorstMs(),
-                gaps.Ticks());
-    EXPECT_LT(gaps.WorstMs(), kMaxGapMs);
+    std::printf("send: longest event-loop gap %.1f ms, %.1f ms less the wait for a CPU, over %d "
+                "ticks\n",
+                gaps.WorstMs(), gaps.WorstHeldMs(), gaps.Ticks());
+    EXPECT_LT(gaps.WorstHeldMs(), kMaxGapMs) << "raw gap " << gaps.WorstMs() << " ms";
 }
 
 // A message delivered beforehand is found, read back byte for byte and deleted, all from the
@@ -211,9 +212,10 @@ TEST(QtDriver, FetchesAMessageBack)
     EXPECT_TRUE(mwtest::EndsWith(fetched, msg)) << "read back byte for byte (after the "
                                                    "headers the servers added)";
     EXPECT_LT(fetched.size(), msg.size() + 2048);
-    std::printf("fetch: longest event-loop gap %.1f ms over %d ticks\n", gaps.WorstMs(),
-                gaps.Ticks());
-    EXPECT_LT(gaps.WorstMs(), kMaxGapMs);
+    std::printf("fetch: longest event-loop gap %.1f ms, %.1f ms less the wait for a CPU, over %d "
+                "ticks\n",
+                gaps.WorstMs(), gaps.WorstHeldMs(), gaps.Ticks());
+    EXPECT_LT(gaps.WorstHeldMs(), kMaxGapMs) << "raw gap " << gaps.WorstMs() << " ms";
 }
 
 // The C face: a driver made on an HCLIENT; COMPLETE registered through C.

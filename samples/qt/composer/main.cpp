@@ -9,7 +9,10 @@
 // Scripted mode (--script, used by the test suite): the window is filled from --to, --cc,
 // --subject, --body and --attach (repeatable), shows, and presses Send by itself. A 10 ms timer
 // on the GUI thread records the longest time between two of its ticks from Send until the
-// end, i.e. the longest the event loop did not run. --mid-send FILE is written when the
+// end, i.e. the longest the event loop did not run, and the same gap less the time the GUI
+// thread waited for a CPU (Linux's per-thread run-queue time): on a machine whose cores are
+// all taken by other programs the first grows, the second is what the program itself held the
+// event loop (working, or blocked in a call). --mid-send FILE is written when the
 // progress bar passes 40 % (so a screenshot can be taken then), --report FILE gets the figures
 // as JSON, --save-message FILE the exact message handed to the sender. With --follow-up
 // SUBJECT a second, short message (no attachments) goes out once the first has been accepted,
@@ -26,7 +29,13 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
+
+#ifdef __linux__
+#include <fcntl.h>
+#include <unistd.h>
+#endif
 
 #include "ComposerWindow.hpp"
 
@@ -46,11 +55,32 @@ qint64 ThreadCpuNs()
 #endif
 }
 
+// Nanoseconds the calling thread has spent runnable but waiting for a CPU (the second field of
+// /proc/thread-self/schedstat), or -1 where that is not known.
+qint64 RunQueueWaitNs()
+{
+#ifdef __linux__
+    char buf[96] = {};
+    int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    unsigned long long onCpu = 0, waiting = 0;
+    if (n <= 0 || std::sscanf(buf, "%llu %llu", &onCpu, &waiting) != 2)
+        return -1;
+    return static_cast<qint64>(waiting);
+#else
+    return -1;
+#endif
+}
+
 // The scripted mode's measure of responsiveness.
 struct GapMeter {
     QTimer timer;
     QElapsedTimer clock;
     qint64 last = 0, worst = 0, lastCpu = 0, worstCpu = 0;
+    qint64 lastWait = 0, worstStall = 0; // gap less the run-queue wait (-1: not known)
     int ticks = 0;
     GapMeter()
     {
@@ -63,15 +93,20 @@ struct GapMeter {
         clock.start();
         last = 0;
         lastCpu = ThreadCpuNs();
+        lastWait = RunQueueWaitNs();
+        worstStall = lastWait < 0 ? -1 : 0;
         timer.start();
     }
     void Tick()
     {
-        const qint64 now = clock.nsecsElapsed(), cpu = ThreadCpuNs();
+        const qint64 now = clock.nsecsElapsed(), cpu = ThreadCpuNs(), wait = RunQueueWaitNs();
         worst = std::max(worst, now - last);
         worstCpu = std::max(worstCpu, cpu - lastCpu);
+        if (worstStall >= 0 && wait >= 0)
+            worstStall = std::max(worstStall, now - last - (wait - lastWait));
         last = now;
         lastCpu = cpu;
+        lastWait = wait;
         ++ticks;
     }
 };
@@ -177,6 +212,9 @@ int main(int argc, char **argv)
         r[QStringLiteral("seconds")] = seconds;
         r[QStringLiteral("max_gap_ms")] = static_cast<double>(gaps.worst) / 1e6;
         r[QStringLiteral("max_tick_cpu_ms")] = static_cast<double>(gaps.worstCpu) / 1e6;
+        // -1: the run-queue time is not known here (not Linux).
+        r[QStringLiteral("max_stall_ms")] =
+            gaps.worstStall < 0 ? -1.0 : static_cast<double>(gaps.worstStall) / 1e6;
         r[QStringLiteral("ticks")] = gaps.ticks;
         r[QStringLiteral("message_ids")] = ids;
         if (p.isSet(QStringLiteral("save-message")))
