@@ -287,7 +287,8 @@ TEST(CppCompletion, AThrowIsReportedAtCompletion)
     ASSERT_TRUE(loop.RunUntil(ended(1)));
     ASSERT_TRUE(c.Login(Env("MW_USER1").c_str(), Env("MW_PASS1").c_str()));
     ASSERT_TRUE(loop.RunUntil(ended(2)));
-    ASSERT_TRUE(c.CreateMessage("INBOX", Message(box, 1000)));
+    const std::string appended = Message(box, 1000); // not copied: it outlives the APPEND
+    ASSERT_TRUE(c.CreateMessage("INBOX", appended));
     ASSERT_TRUE(loop.RunUntil(ended(3)));
     ASSERT_TRUE(c.SelectMailbox("INBOX"));
     ASSERT_TRUE(loop.RunUntil(ended(4)));
