@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install-deps.sh [build|servers|interop|fuzz|loops|docs|windows|all]  (default: all)
+# install-deps.sh [build|servers|interop|fuzz|loops|gui|docs|windows|all]  (default: all)
 #
 # Installs the Debian packages mailwire needs, only those missing, non-interactively.
 #   build:   compiler, CMake, pkg-config, GnuTLS + nettle, GoogleTest/GoogleMock, certtool,
@@ -20,6 +20,9 @@
 #   windows: the mingw-w64 cross compilers (both thread models: the test programs need the
 #            posix one's std::thread) and Wine, for the Windows stage of scripts/test.sh
 #            (scripts/build-windows.sh installs the tools of the GnuTLS build itself)
+#   gui:     Qt 6 (Widgets: the composer sample and the QtDriver tests) and Qt 5.15 (the
+#            driver is tested with both), Xvfb to show the composer's window, ImageMagick and
+#            xwininfo (x11-utils) to photograph it, a font to draw its text
 # Package scripts must not configure or start the system's own mail services: Postfix is
 # preseeded to "No configuration" and a temporary policy-rc.d forbids service starts.
 # Exit status: 0 when everything is present; 3 when something is missing and we are not root.
@@ -33,6 +36,7 @@ fuzz_pkgs=(clang libclang-rt-dev)
 docs_pkgs=(doxygen graphviz abigail-tools)
 windows_pkgs=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 gcc-mingw-w64-x86-64-posix
     g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 wine wine64 libgtest-dev libgmock-dev)
+gui_pkgs=(qt6-base-dev qtbase5-dev xvfb imagemagick x11-utils fonts-dejavu-core)
 # The libraries (and helpers) the unpacked interop servers need: `ldd` of every program
 # tests/fixtures/interop.sh runs, mapped to their packages. gamin: Courier's IMAP_ENHANCEDIDLE
 # watches the Maildir through its gam_server.
@@ -53,11 +57,12 @@ servers) want=("${server_pkgs[@]}") ;;
 interop) want=("${interop_pkgs[@]}"); interop=1 ;;
 fuzz) want=("${fuzz_pkgs[@]}") ;;
 loops) want=("${loop_pkgs[@]}") ;;
+gui) want=("${gui_pkgs[@]}") ;;
 docs) want=("${docs_pkgs[@]}") ;;
 windows) want=("${windows_pkgs[@]}") ;;
 all) want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${interop_pkgs[@]}" "${fuzz_pkgs[@]}" "${loop_pkgs[@]}"
-    "${docs_pkgs[@]}" "${windows_pkgs[@]}"); interop=1 ;;
-*) echo "usage: $0 [build|servers|interop|fuzz|loops|docs|windows|all]" >&2; exit 2 ;;
+    "${gui_pkgs[@]}" "${docs_pkgs[@]}" "${windows_pkgs[@]}"); interop=1 ;;
+*) echo "usage: $0 [build|servers|interop|fuzz|loops|gui|docs|windows|all]" >&2; exit 2 ;;
 esac
 
 # The unpacked interop servers: MW_INTEROP_CACHE/root-KEY, KEY naming the package versions.

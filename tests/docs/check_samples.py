@@ -8,6 +8,8 @@ Convention for the fenced blocks of those files (docs/index.md says the same to 
                            that includes the mailwire headers and the usual standard headers
                            (PRELUDE_C / PRELUDE_CPP below). A fragment declares every variable
                            it uses.
+  ```cpp qt               a complete C++ file using Qt (the Qt driver): compiled with the Qt 6
+                           flags given by --qt-flag (a missing Qt is a failure, not a skip).
 Any other word after c/cpp is an error, so a block cannot be skipped by a typo; blocks in other
 languages (sh, cmake, text...) are not compiled and are listed as such.
 
@@ -76,6 +78,8 @@ def main():
     ap.add_argument("--cxx", required=True)
     ap.add_argument("--include", action="append", default=[])
     ap.add_argument("--work", required=True)
+    ap.add_argument("--qt-flag", action="append", default=[],
+                    help="compiler flag for 'cpp qt' blocks (include folders, -fPIC)")
     ap.add_argument("files", nargs="+")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
@@ -97,9 +101,13 @@ def main():
                 print(f"-- {where}: {lang or 'plain'} block, not C/C++")
                 continue
             kind = LANGS[lang]
-            if mods not in ([], ["fragment"]):
+            if mods not in ([], ["fragment"]) and not (kind == "cpp" and mods == ["qt"]):
                 print(f"{where}: unknown block modifier {' '.join(mods)!r} "
-                      "(only 'fragment' is known)", file=sys.stderr)
+                      "(only 'fragment', and 'qt' for C++, are known)", file=sys.stderr)
+                return 2
+            if mods == ["qt"] and not a.qt_flag:
+                print(f"{where}: a Qt block, and no Qt flags given (is Qt 6 installed?)",
+                      file=sys.stderr)
                 return 2
             if mods == ["fragment"]:
                 body = "".join("    " + l + "\n" if l else "\n" for l in text.split("\n")[:-1])
@@ -117,8 +125,11 @@ def main():
             with open(fn, "w", encoding="utf-8") as f:
                 f.write(src)
             cmd = [a.cc, "-std=c11"] if kind == "c" else [a.cxx, "-std=c++17"]
-            cmd += ["-Wall", "-Wextra", "-Werror", *incs, "-c", fn, "-o", fn + ".o"]
-            jobs.append((where, kind + (" fragment" if mods else ""), cmd))
+            cmd += ["-Wall", "-Wextra", "-Werror", *incs]
+            if mods == ["qt"]:
+                cmd += a.qt_flag
+            cmd += ["-c", fn, "-o", fn + ".o"]
+            jobs.append((where, kind + (" " + " ".join(mods) if mods else ""), cmd))
 
     def run(job):
         return job, subprocess.run(job[2], capture_output=True, text=True)

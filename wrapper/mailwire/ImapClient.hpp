@@ -9,8 +9,8 @@
  * ImapNamespace, ImapTransferStatus) and CImapSearch are in <mailwire/ImapTypes.hpp>, the
  * callback thunks in <mailwire/detail/ImapThunks.hpp>; this header includes both. The shared
  * methods (GetHandle, Attach, Detach, RegisterEvent, SetTrace, Cancel, AttachThread,
- * GetSecurityInfo, GetPollInfo, GetSocket, GetLastError, GetErrorString) are documented in
- * detail/ClientBase.hpp; Execute() is extended here (see CImapClient::Execute()).
+ * GetSecurityInfo, GetPollInfo, Execute, OnComplete, GetSocket, GetLastError, GetErrorString)
+ * are documented in detail/ClientBase.hpp.
  *
  * Reading the method comments: a method that wraps an Imap* function names it, and that
  * function's comment in <mailwire/imap.h> is the reference for the arguments, the errors,
@@ -66,8 +66,18 @@ namespace mailwire
  *
  * Callables given to FetchMessage(), FetchMessages(), GetMessageInfo() and CreateMessageEx()
  * are kept by the object until the operation completes, also on a non-blocking session
- * (where they run inside Execute()); do not Detach() the session while such an operation
- * runs.
+ * (where they run inside Execute() or MailwireExecute(), and are released when
+ * IMAP_EVENT_COMPLETE reports the end: see OnComplete()); do not Detach() the session while
+ * such an operation runs.
+ *
+ * Destroying the object, or Disconnect(), is allowed on any thread (common.h: closing a
+ * session from another thread), so a client held by a Qt or MFC window may be connected on a
+ * worker thread and go with the window on the GUI thread: when no call runs on it, the
+ * session is closed there (LOGOUT, then close), whether its owner thread has ended or not;
+ * when the owner thread is inside a call through this object, that call is cancelled, the
+ * session is freed as it returns, and the destructor (or Disconnect()) waits until it has
+ * returned. The owner thread must not use the object after that, as with any C++ object;
+ * nor must a C call made on GetHandle() still run on another thread when the object goes.
  */
 class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
 {
@@ -76,13 +86,12 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
   public:
     /** @brief An empty client; Connect() or AsyncConnect() opens a session. Never fails. */
     CImapClient() noexcept = default;
-    /** @brief Disconnects the session, if any (LOGOUT on a blocking session). Event handlers
-     *         are not called any more; the trace still sees LOGOUT. If the disconnect is
-     *         refused (another thread owns the session or is inside a call on it) the handle
-     *         is detached and left to that thread. */
+    /** @brief Disconnects the session, if any (LOGOUT; a non-blocking session sends it
+     *         without waiting), on any thread (see the class comment). Event handlers are not
+     *         called any more; the trace still sees LOGOUT. */
     ~CImapClient()
     {
-        // Before m_pPending goes: a running non-blocking operation may still point to it.
+        // Handlers taking the client must not see it while its members go.
         CloseSession();
     }
     /** @brief Take over another client's session, handlers, pending callbacks and last
@@ -125,13 +134,15 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *        Handlers registered before are installed at once, so the CONNECT event reaches
      *        them.
      *
-     * Drive the session with GetPollInfo(), a poll of the socket and Execute() until Execute()
+     * Drive the session from an event loop (mailwire::QtDriver in <mailwire/adapters/qt.hpp>,
+     * or MailwireSetWatch() and MailwireExecute()) and chain the operations in OnComplete(),
+     * or pump it with GetPollInfo(), a poll of the socket and Execute() until Execute()
      * returns 0 or MAILWIRE_ERROR; later calls that start an operation return true with
      * IsInProgress() set and are driven the same way. Output parameters passed to them are
-     * written when the operation completes (inside Execute()), so they must outlive it; the
-     * forms that return results by value or into a container return nothing then: read
-     * GetMailboxInfo(), GetSearchResults(), GetNextMailbox() once the operation has
-     * completed. A failed connection leaves a closed session in the object: Disconnect()
+     * written when the operation completes (before the completion handler runs), so they must
+     * outlive it; the forms that return results by value or into a container return nothing
+     * then: read GetMailboxInfo(), GetSearchResults(), GetNextMailbox() once the operation
+     * has completed. A failed connection leaves a closed session in the object: Disconnect()
      * before connecting again.
      * @return true when the connection has started (IsInProgress() set); false on an immediate
      *         failure, ST_ERROR_ALREADY_CONNECTED included.
@@ -157,41 +168,15 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     }
 
     /**
-     * @brief ImapDisconnect(); on success the object is empty and drops the callable of an
-     *        operation that was still running.
+     * @brief ImapDisconnect(), on any thread (see the class comment); on success the object
+     *        is empty and drops the callable of an operation that was still running (which
+     *        ends with IMAP_EVENT_COMPLETE and ST_ERROR_CANCELLED first).
      * @return true on success; false with ImapDisconnect()'s error (INVALID_HANDLE when the
      *         object holds no session).
      */
     bool Disconnect()
     {
-        if (!DoDisconnect())
-            return false;
-        m_pPending.reset();
-        return true;
-    }
-
-    /**
-     * @brief ImapExecute(), also reporting a callable that threw.
-     *
-     * Hides ClientBase::Execute(): once the operation that a callable of FetchMessage(),
-     * FetchMessages(), GetMessageInfo() or CreateMessageEx() belongs to has ended, a throw from
-     * that callable turns the result into MAILWIRE_ERROR with ST_ERROR_CALLBACK_FAILED. Those
-     * callables and the event handlers run inside this call.
-     * @return 0, MAILWIRE_IN_PROGRESS or MAILWIRE_ERROR, as ImapExecute().
-     */
-    int Execute()
-    {
-        detail::ImapCallbackState *pending = m_pPending.get();
-        int rc = Base::Execute();
-        // A handler may have started the next operation with a callable of its own.
-        if (!pending || m_pPending.get() != pending || rc == MAILWIRE_IN_PROGRESS)
-            return rc;
-        std::unique_ptr<detail::ImapCallbackState> done = std::move(m_pPending);
-        if (done->failure.Failed()) {
-            ReportCallbackFailure(done->failure, rc);
-            return MAILWIRE_ERROR;
-        }
-        return rc;
+        return DoDisconnect();
     }
 
     // ---- results and server information ----------------------------------------------------
@@ -923,20 +908,20 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
 
   private:
     // Run a C call that takes one of the callback states. The state outlives the call when
-    // the operation goes on (non-blocking session) and is released by Execute() at its end.
+    // the operation goes on (non-blocking session) and is released at its end (COMPLETE).
     template <class Fn> bool RunWith(std::unique_ptr<detail::ImapCallbackState> state, Fn &&fn)
     {
         state->hClient = m_hClient;
         int rc = MAILWIRE_ERROR;
         bool ok = CallWith(state->failure, [&] { return rc = fn(); });
         if (rc == MAILWIRE_IN_PROGRESS)
-            m_pPending = std::move(state);
+            KeepPending(std::move(state));
         return ok;
     }
 
     // Run a C call that writes its results into storage of the object's own (T): on a
     // non-blocking session the library writes them when the operation completes, after this
-    // method has returned, so the storage lives on the heap until Execute() reports the end;
+    // method has returned, so the storage lives on the heap until COMPLETE reports the end;
     // done() copies them out when the call completed here.
     template <class T, class Fn, class Done> bool CallInto(Fn &&fn, Done &&done)
     {
@@ -946,7 +931,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         bool ok = Call([&] { return rc = fn(state->value); });
         if (rc == MAILWIRE_IN_PROGRESS) {
             m_bNonBlocking = true;
-            m_pPending = std::move(state);
+            KeepPending(std::move(state));
             return ok;
         }
         done(state->value);
@@ -1010,7 +995,6 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         return text ? std::string(text) : std::string();
     }
 
-    std::unique_ptr<detail::ImapCallbackState> m_pPending;
     bool m_bNonBlocking = false; // the session came from AsyncConnect() (or said so)
 };
 

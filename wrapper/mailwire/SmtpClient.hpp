@@ -4,7 +4,7 @@
  *        <mailwire/smtp.h>, in the shape of SocketTools' CSmtpClient.
  *
  * One method per public Smtp* function, named without the prefix and the handle argument.
- * The shared methods (GetHandle, Attach, Detach, RegisterEvent, SetTrace, Cancel,
+ * The shared methods (GetHandle, Attach, Detach, RegisterEvent, OnComplete, SetTrace, Cancel,
  * AttachThread, GetSecurityInfo, GetPollInfo, Execute, GetSocket, GetLastError,
  * GetErrorString) are documented in detail/ClientBase.hpp.
  *
@@ -118,6 +118,16 @@ struct SmtpApi {
  * empty and safe to destroy or reuse. Thread rules are the C layer's: the session belongs to
  * the thread that connected; SMTP_OPTION_FREETHREAD lets any thread call, one at a time;
  * AttachThread() hands the session over. Cancel() may be called from any thread.
+ *
+ * Destroying the object, or Disconnect(), is allowed on any thread (common.h: closing a
+ * session from another thread), so a client held by a Qt or MFC window may be connected on a
+ * worker thread and go with the window on the GUI thread: when no call runs on it, the
+ * session is closed there (QUIT, then close), whether its owner thread has ended or not;
+ * when the owner thread is inside a call through this object (a blocking SendMessage()), that
+ * call is cancelled (nothing more of the message is sent), the session is freed as it
+ * returns, and the destructor (or Disconnect()) waits until it has returned. The owner thread
+ * must not use the object after that, as with any C++ object; nor must a C call made on
+ * GetHandle() still run on another thread when the object goes.
  */
 class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
 {
@@ -126,11 +136,14 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
   public:
     /** @brief An empty client; Connect() or AsyncConnect() opens a session. Never fails. */
     CSmtpClient() noexcept = default;
-    /** @brief Disconnects the session, if any (QUIT on a blocking session). Event handlers
-     *         are not called any more; the trace still sees QUIT. If the disconnect is
-     *         refused (another thread owns the session or is inside a call on it) the handle
-     *         is detached and left to that thread. */
-    ~CSmtpClient() = default;
+    /** @brief Disconnects the session, if any (QUIT; a non-blocking session sends it without
+     *         waiting), on any thread (see the class comment). Event handlers are not called
+     *         any more; the trace still sees QUIT. */
+    ~CSmtpClient()
+    {
+        // Handlers taking the client must not see it while its members go.
+        CloseSession();
+    }
     /** @brief Take over another client's session, handlers and last error; the other is left
      *         empty. */
     CSmtpClient(CSmtpClient &&) noexcept = default;
@@ -196,9 +209,12 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      *        Handlers registered before are installed at once, so the CONNECT event reaches
      *        them.
      *
-     * Drive the session with GetPollInfo(), a poll of the socket and Execute() until Execute()
+     * Drive the session from an event loop (mailwire::QtDriver in <mailwire/adapters/qt.hpp>,
+     * or MailwireSetWatch() and MailwireExecute()) and chain the operations in OnComplete(),
+     * or pump it with GetPollInfo(), a poll of the socket and Execute() until Execute()
      * returns 0 or MAILWIRE_ERROR; later calls that start an operation return true with
-     * IsInProgress() set and are driven the same way.
+     * IsInProgress() set and are driven the same way. A message given to SendMessage() is not
+     * copied: it must stay valid until the operation has completed.
      * @return true when the connection has started (IsInProgress() set); false on an immediate
      *         failure, ST_ERROR_ALREADY_CONNECTED included.
      */
@@ -224,7 +240,9 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /**
-     * @brief SmtpDisconnect(); on success the object is empty.
+     * @brief SmtpDisconnect(), on any thread (see the class comment); on success the object is
+     *        empty. A running non-blocking operation ends with SMTP_EVENT_COMPLETE and
+     *        ST_ERROR_CANCELLED first.
      * @return true on success; false with SmtpDisconnect()'s error (INVALID_HANDLE when the
      *         object holds no session).
      */

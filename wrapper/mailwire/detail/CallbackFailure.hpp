@@ -11,6 +11,8 @@
 #ifndef MAILWIRE_DETAIL_CALLBACKFAILURE_HPP
 #define MAILWIRE_DETAIL_CALLBACKFAILURE_HPP
 
+#include <mailwire/common.h>
+
 #include <cstddef>
 #include <exception>
 
@@ -67,6 +69,20 @@ class CallbackFailure
     }
     bool m_bFailed = false;
     char m_szWhat[256] = {};
+};
+
+/**
+ * Heap state of one non-blocking operation started through a client object: the callable or
+ * the result storage the C library was given, whose address it holds as user data until the
+ * operation has ended, which is after the starting method has returned. The client keeps it
+ * and releases it when MAILWIRE_EVENT_COMPLETE reports the end (after the completion handler
+ * has run, so that the handler can still read results held there), whoever drives the
+ * session: Execute() of the object, or an event loop calling MailwireExecute() itself.
+ */
+struct OperationState {
+    virtual ~OperationState() = default;
+    CallbackFailure failure; /**< What the operation's callable threw, if anything. */
+    HCLIENT hClient = INVALID_CLIENT;
 };
 
 } // namespace detail

@@ -15,12 +15,14 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -48,22 +50,30 @@ struct EventSink {
     std::array<std::shared_ptr<const Handler>, MAILWIRE_EVENT_MAX> handlers;
     std::shared_ptr<const TraceHandler> trace;
     CallbackFailure failure;
-    // The client object, for handlers that take it; null while it dies. Atomic because a
-    // FREETHREAD session may be dispatching on another thread when the object is destroyed.
+    // The client object, for handlers that take it; null while it dies. Atomic because the
+    // object may be destroyed on another thread than the one dispatching (FREETHREAD, or a
+    // session closed from another thread while its owner is inside a call).
     std::atomic<void *> owner{nullptr};
+    // The client's end-of-operation bookkeeping (ClientBase::Completed()), run for
+    // MAILWIRE_EVENT_COMPLETE before (and around) the application's handler.
+    void (*complete)(void *owner, unsigned nError, const Handler *handler) = nullptr;
 
     static void MAILWIRE_CALLBACK OnEvent(HCLIENT hClient, unsigned nEventId, unsigned nError,
                                           void *lpUserData) noexcept
     {
         auto *self = static_cast<EventSink *>(lpUserData);
-        if (!self->owner.load() || nEventId >= MAILWIRE_EVENT_MAX)
+        void *owner = self->owner.load();
+        if (!owner || nEventId >= MAILWIRE_EVENT_MAX)
             return;
         // A copy of the pointer keeps the handler alive if it replaces itself while running.
         std::shared_ptr<const Handler> handler = self->handlers[nEventId];
-        if (!handler)
+        if (!handler && !(nEventId == MAILWIRE_EVENT_COMPLETE && self->complete))
             return;
         try {
-            (*handler)(nEventId, nError);
+            if (nEventId == MAILWIRE_EVENT_COMPLETE && self->complete)
+                self->complete(owner, nError, handler.get());
+            else
+                (*handler)(nEventId, nError);
         } catch (...) {
             self->failure.Capture();
             // Stop the operation: the application asked to leave it by throwing.
@@ -214,9 +224,10 @@ template <class Derived, class Api> class ClientBase
      * member function wrapped in a lambda. It is called on the thread that drives the session,
      * from inside the library, with one of these parameter lists:
      * `(Derived &client, unsigned nEventId, unsigned nError)`, `(unsigned nEventId,
-     * unsigned nError)`, `(unsigned nEventId)` or `()`. nError is ST_ERROR_NONE or the error
-     * the event reports. The handler may call any method of the client, including
-     * Disconnect().
+     * unsigned nError)`, `(unsigned nEventId)`, `(Derived &client)` or `()`. nError is
+     * ST_ERROR_NONE or the error the event reports. The handler may call any method of the
+     * client, including Disconnect(). For MAILWIRE_EVENT_COMPLETE see also OnComplete(),
+     * whose handler receives the error without the event identifier.
      *
      * An exception thrown by the handler never reaches the C library: it is caught, the
      * operation in progress is cancelled (the session is then closed, as after Cancel()),
@@ -238,6 +249,56 @@ template <class Derived, class Api> class ClientBase
             return Fail(ST_ERROR_INVALID_ARGUMENT, "unknown event identifier");
         return SetHandler(
             nEventId, std::make_shared<const EventSink::Handler>(Adapt(std::forward<F>(handler))));
+    }
+
+    /**
+     * @brief Install the completion handler of the non-blocking operations: called once when
+     *        each operation that a call started (AsyncConnect() and every method that returned
+     *        true with IsInProgress()) has ended, successfully or not
+     *        (MAILWIRE_EVENT_COMPLETE).
+     *
+     * So a program driven by an event loop (mailwire::QtDriver, or its own loop calling
+     * MailwireExecute()) writes its sequence as a chain:
+     * @code
+     * smtp.AsyncConnect("mail.example.org", 587, 30, SMTP_OPTION_SECURE);
+     * smtp.OnComplete([&](CSmtpClient &c, unsigned err) {
+     *     if (err) return report(c.GetErrorString(), c.GetLastErrorDetail());
+     *     if (step++ == 0) c.Authenticate(user, password); // the next operation
+     *     else ...
+     * });
+     * @endcode
+     * @p handler may be any copyable callable taking `(Derived &client, unsigned nError)`,
+     * `(unsigned nError)`, `(Derived &client)` or `()`, or one of the RegisterEvent() forms
+     * `(Derived &client, unsigned nEventId, unsigned nError)` and `(unsigned nEventId,
+     * unsigned nError)`. nError is ST_ERROR_NONE or the operation's error; the object's
+     * GetLastError() says the same when the handler runs (its detail text is only
+     * MailwireGetErrorString(nError) there: the library fills the thread's detail after the
+     * handler). The handler runs on the thread that drives the session, inside Execute() or
+     * MailwireExecute(), once the operation's results are in place (the callables and
+     * buffers an IMAP method was given are still alive); it may start the next operation.
+     *
+     * The state the object kept for the operation (a callable given to FetchMessage(), the
+     * storage of GetMailboxStatus()...) is released when the handler returns, whoever drives
+     * the session; if such a callable threw, or an event handler or the trace did, nError is
+     * ST_ERROR_CALLBACK_FAILED and GetLastErrorDetail() holds the exception's text. An
+     * exception thrown by the completion handler itself is caught like any handler's (see
+     * RegisterEvent()). The handler stays installed for the next operations and sessions;
+     * OnComplete(nullptr) removes it. It is the object's MAILWIRE_EVENT_COMPLETE handler:
+     * RegisterEvent(MAILWIRE_EVENT_COMPLETE, ...) replaces it and the other way round.
+     * @return true on success; false with the C call's error (ST_ERROR_NOT_OWNER).
+     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     */
+    template <class F> bool OnComplete(F &&handler)
+    {
+        return SetHandler(MAILWIRE_EVENT_COMPLETE, std::make_shared<const EventSink::Handler>(
+                                                       AdaptComplete(std::forward<F>(handler))));
+    }
+
+    /** @brief Remove the completion handler (the object still releases what it kept for each
+     *         operation when it ends). @return true. */
+    bool OnComplete(std::nullptr_t)
+    {
+        return SetHandler(MAILWIRE_EVENT_COMPLETE, nullptr);
     }
 
     /**
@@ -355,16 +416,31 @@ template <class Derived, class Api> class ClientBase
 
     /**
      * @brief Non-blocking sessions: advance the operation in progress without waiting.
-     *        Event handlers run inside this call.
+     *        Event handlers, the completion handler and the callables of the operation run
+     *        inside this call.
+     *
+     * An event loop may call MailwireExecute() on GetHandle() instead (mailwire::QtDriver
+     * does): the object learns of the end through MAILWIRE_EVENT_COMPLETE either way (see
+     * OnComplete()).
      * @return 0 when the operation has finished successfully (or none is running);
      *         MAILWIRE_IN_PROGRESS while it goes on; MAILWIRE_ERROR on failure (see
-     *         GetLastError(); ST_ERROR_CALLBACK_FAILED when a handler threw). When a handler
-     *         disconnected the session, MAILWIRE_ERROR and the object is empty.
+     *         GetLastError(); ST_ERROR_CALLBACK_FAILED when a handler or a callable of the
+     *         operation threw). When a handler disconnected the session, MAILWIRE_ERROR and
+     *         the object is empty.
      * @par Blocking: never. @par Thread: the session's owner (or any with FREETHREAD).
      */
     int Execute()
     {
-        return CallInt([this] { return Api::Execute(m_hClient); }, true);
+        m_completeFailure.Reset();
+        int rc = CallInt([this] { return Api::Execute(m_hClient); }, true);
+        // A callable of the operation threw: Completed() saw it and the C result says only
+        // "cancelled".
+        if (m_completeFailure.Failed()) {
+            ReportCallbackFailure(m_completeFailure, MAILWIRE_ERROR);
+            m_completeFailure.Reset();
+            return MAILWIRE_ERROR;
+        }
+        return rc;
     }
 
     /**
@@ -384,6 +460,7 @@ template <class Derived, class Api> class ClientBase
 
     ClientBase(ClientBase &&other) noexcept
         : m_hClient(std::exchange(other.m_hClient, INVALID_CLIENT)),
+          m_pPending(std::move(other.m_pPending)),
           m_nLastError(std::exchange(other.m_nLastError, 0u)),
           m_strLastErrorDetail(std::move(other.m_strLastErrorDetail)),
           m_pSink(std::move(other.m_pSink))
@@ -398,6 +475,7 @@ template <class Derived, class Api> class ClientBase
         if (this != &other) {
             Close();
             m_hClient = std::exchange(other.m_hClient, INVALID_CLIENT);
+            m_pPending = std::move(other.m_pPending);
             m_nLastError = std::exchange(other.m_nLastError, 0u);
             m_strLastErrorDetail = std::move(other.m_strLastErrorDetail);
             other.m_strLastErrorDetail.clear();
@@ -431,13 +509,29 @@ template <class Derived, class Api> class ClientBase
         return false;
     }
 
-    /** The protocol's disconnect: frees the handle when C did. */
+    /** The protocol's disconnect, from any thread (common.h: closing a session from another
+     *  thread): frees the handle when C did, and the state of an operation that was still
+     *  running. */
     bool DoDisconnect()
     {
+        if (CallRunningElsewhere()) {
+            // Another thread is inside a call through this object: the Guard's bookkeeping is
+            // that thread's. CloseHandle() cancels the call and waits until it has returned.
+            HCLIENT h = m_hClient;
+            bool closed = CloseHandle(h);
+            unsigned err = MailwireGetLastError();
+            if (!closed)
+                return Fail(err, MailwireGetLastErrorDetail());
+            m_hClient = INVALID_CLIENT;
+            m_pPending.reset();
+            return Check(0);
+        }
         Guard guard(*this);
         int rc = Api::Disconnect(m_hClient);
-        if (rc == 0)
+        if (rc == 0) {
             m_hClient = INVALID_CLIENT;
+            m_pPending.reset();
+        }
         return guard.Finish(rc, false) >= 0;
     }
 
@@ -484,11 +578,18 @@ template <class Derived, class Api> class ClientBase
         return false;
     }
 
-    /** Disconnect for a destructor: a derived class whose members the C library may still
-     *  point to (a pending callable) calls it first, while those members are alive. */
+    /** Disconnect for a derived destructor, first thing: handlers that take the client must
+     *  not see it once its own members are going. */
     void CloseSession() noexcept
     {
         Close();
+    }
+
+    /** Keep the state of a non-blocking operation that has started (the C call returned
+     *  MAILWIRE_IN_PROGRESS) until MAILWIRE_EVENT_COMPLETE reports its end. */
+    void KeepPending(std::unique_ptr<OperationState> state) noexcept
+    {
+        m_pPending = std::move(state);
     }
 
     /** Record ST_ERROR_CALLBACK_FAILED for a callable that threw during a C call that
@@ -505,6 +606,11 @@ template <class Derived, class Api> class ClientBase
     HCLIENT m_hClient = INVALID_CLIENT;
 
   private:
+    // The state of the running non-blocking operation (callables, result storage), released
+    // by Completed(). Declared after m_hClient and destroyed after ~ClientBase() has closed
+    // the session, so the C library never holds a pointer to a freed state.
+    std::unique_ptr<OperationState> m_pPending;
+
     // Callbacks run inside C calls, and handlers may call methods of the client: only the
     // outermost call resets and reports a callback failure, so a nested call cannot hide it.
     class Guard
@@ -513,14 +619,20 @@ template <class Derived, class Api> class ClientBase
         explicit Guard(ClientBase &c, CallbackFailure *extra = nullptr) noexcept
             : m_c(c), m_extra(extra)
         {
-            if (c.m_nDepth++ == 0 && c.m_pSink)
-                c.m_pSink->failure.Reset();
+            if (c.m_nDepth++ == 0) {
+                if (c.m_pSink)
+                    c.m_pSink->failure.Reset();
+                c.m_nRunner.store(MailwireGetCurrentThreadId());
+            }
             if (m_extra)
                 m_extra->Reset();
         }
         ~Guard()
         {
-            --m_c.m_nDepth;
+            // Last: a thread closing the object waits for this (CloseHandle()), and the
+            // results have been recorded by then.
+            if (--m_c.m_nDepth == 0)
+                m_c.m_nRunner.store(0);
         }
         Guard(const Guard &) = delete;
         Guard &operator=(const Guard &) = delete;
@@ -565,16 +677,25 @@ template <class Derived, class Api> class ClientBase
         if (!m_pSink) {
             m_pSink = std::make_unique<EventSink>();
             m_pSink->owner.store(static_cast<Derived *>(this));
+            m_pSink->complete = &ClientBase::CompleteThunk;
         }
         return *m_pSink;
+    }
+
+    // MAILWIRE_EVENT_COMPLETE stays registered on the handle with or without a handler: the
+    // object learns there that an operation's state can go.
+    static bool Kept(unsigned nEventId, const std::shared_ptr<const EventSink::Handler> &handler)
+    {
+        return handler || nEventId == MAILWIRE_EVENT_COMPLETE;
     }
 
     bool SetHandler(unsigned nEventId, std::shared_ptr<const EventSink::Handler> handler)
     {
         EventSink &sink = Sink();
+        const bool on = Kept(nEventId, handler);
         if (m_hClient != INVALID_CLIENT &&
-            !Check(Api::RegisterEvent(m_hClient, nEventId, handler ? &EventSink::OnEvent : nullptr,
-                                      handler ? &sink : nullptr)))
+            !Check(Api::RegisterEvent(m_hClient, nEventId, on ? &EventSink::OnEvent : nullptr,
+                                      on ? &sink : nullptr)))
             return false;
         sink.handlers[nEventId] = std::move(handler);
         return true;
@@ -582,51 +703,159 @@ template <class Derived, class Api> class ClientBase
 
     bool InstallHandlers()
     {
-        if (!m_pSink)
-            return Check(0);
+        EventSink &sink = Sink();
         for (unsigned ev = 1; ev < MAILWIRE_EVENT_MAX; ++ev)
-            if (m_pSink->handlers[ev] &&
-                !Check(Api::RegisterEvent(m_hClient, ev, &EventSink::OnEvent, m_pSink.get())))
+            if (Kept(ev, sink.handlers[ev]) &&
+                !Check(Api::RegisterEvent(m_hClient, ev, &EventSink::OnEvent, &sink)))
                 return false;
-        if (m_pSink->trace && !Check(Api::SetTrace(m_hClient, &EventSink::OnTrace, m_pSink.get())))
+        if (sink.trace && !Check(Api::SetTrace(m_hClient, &EventSink::OnTrace, &sink)))
             return false;
         return Check(0);
+    }
+
+    static void CompleteThunk(void *owner, unsigned nError, const EventSink::Handler *handler)
+    {
+        static_cast<ClientBase &>(*static_cast<Derived *>(owner)).Completed(nError, handler);
+    }
+
+    // MAILWIRE_EVENT_COMPLETE: the operation has ended, whoever drives the session (Execute()
+    // of this object, or an event loop calling MailwireExecute() on the handle).
+    void Completed(unsigned nError, const EventSink::Handler *handler)
+    {
+        // Out of the slot first: a handler that starts the next operation puts that one's
+        // state there, and it must survive. This one lives until the handler has returned,
+        // for handlers that read results held by a callable.
+        std::unique_ptr<OperationState> done = std::move(m_pPending);
+        const CallbackFailure *failure = nullptr;
+        if (done && done->failure.Failed())
+            failure = &done->failure;
+        else if (m_pSink && m_pSink->failure.Failed())
+            failure = &m_pSink->failure;
+        if (failure) {
+            // C reports the cancel the throw caused; the object and the handler see why.
+            m_completeFailure = *failure; // for Execute(), whose own result comes after this
+            ReportCallbackFailure(*failure, MAILWIRE_ERROR);
+            if (m_pSink)
+                m_pSink->failure.Reset();
+            nError = ST_ERROR_CALLBACK_FAILED;
+        } else {
+            // Set as the starting call set IN_PROGRESS. The thread's detail text is written
+            // only when MailwireExecute() returns, after this handler: a fixed text for now.
+            m_nLastError = nError;
+            m_strLastErrorDetail = nError ? MailwireGetErrorString(nError) : "";
+        }
+        if (handler)
+            (*handler)(MAILWIRE_EVENT_COMPLETE, nError);
+    }
+
+    // Is another thread inside a call made through this object?
+    bool CallRunningElsewhere() const noexcept
+    {
+        uint32_t runner = m_nRunner.load();
+        return runner != 0 && runner != MailwireGetCurrentThreadId();
+    }
+
+    // Close the session from whichever thread this is (common.h: "Closing a session from
+    // another thread"): the owner's thread, another one after the owner has ended or while it
+    // is idle (closed here: QUIT or LOGOUT), or while the owner is inside a call through this
+    // object, which is then cancelled and frees the session as it returns. That call still
+    // uses this object, and the session's callbacks point into it: wait until it has
+    // returned (it returns promptly; the wait is not bounded, as the object must outlive it).
+    // false when the session could not be closed (the handle is then left as it is).
+    bool CloseHandle(HCLIENT h) noexcept
+    {
+        for (int attempt = 0;; ++attempt) {
+            int rc = Api::Disconnect(h);
+            unsigned err = rc == 0 ? unsigned{ST_ERROR_NONE} : MailwireGetLastError();
+            WaitForCallsElsewhere();
+            if (rc == 0 || err == ST_ERROR_INVALID_HANDLE) // closed, or already gone
+                return true;
+            // ST_ERROR_BUSY: a FREETHREAD session with a call running on another thread (one
+            // made through C on the handle, or one through this object that has returned
+            // since): that call was cancelled; disconnect again once it has returned. Bounded:
+            // a call that ignores a cancel for 10 s is left the session.
+            if (err != ST_ERROR_BUSY || attempt >= 10000)
+                return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }
+
+    void WaitForCallsElsewhere() const noexcept
+    {
+        while (CallRunningElsewhere())
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
 
     template <class F> EventSink::Handler Adapt(F &&f)
     {
         using Fn = std::decay_t<F>;
         EventSink *sink = &Sink();
+        // The forms taking the client load it once: it is null while the object dies, and
+        // OnEvent() checked that before, but another thread may be destroying it.
         if constexpr (std::is_invocable_v<Fn &, Derived &, unsigned, unsigned>) {
             return [sink, fn = Fn(std::forward<F>(f))](unsigned ev, unsigned err) mutable {
-                fn(*static_cast<Derived *>(sink->owner.load()), ev, err);
+                if (void *client = sink->owner.load())
+                    fn(*static_cast<Derived *>(client), ev, err);
             };
         } else if constexpr (std::is_invocable_v<Fn &, unsigned, unsigned>) {
             return
                 [fn = Fn(std::forward<F>(f))](unsigned ev, unsigned err) mutable { fn(ev, err); };
         } else if constexpr (std::is_invocable_v<Fn &, unsigned>) {
             return [fn = Fn(std::forward<F>(f))](unsigned ev, unsigned) mutable { fn(ev); };
+        } else if constexpr (std::is_invocable_v<Fn &, Derived &>) {
+            return [sink, fn = Fn(std::forward<F>(f))](unsigned, unsigned) mutable {
+                if (void *client = sink->owner.load())
+                    fn(*static_cast<Derived *>(client));
+            };
         } else {
             static_assert(std::is_invocable_v<Fn &>,
                           "an event handler takes (client&, unsigned event, unsigned error), "
-                          "(unsigned event, unsigned error), (unsigned event) or ()");
+                          "(unsigned event, unsigned error), (unsigned event), (client&) or ()");
             return [fn = Fn(std::forward<F>(f))](unsigned, unsigned) mutable { fn(); };
         }
     }
 
-    // The destructor and move assignment: handlers must not see a dying object, the trace may
-    // still watch QUIT or LOGOUT go out.
+    // OnComplete(): the error matters, the event identifier does not; the RegisterEvent()
+    // forms that name both are accepted too.
+    template <class F> EventSink::Handler AdaptComplete(F &&f)
+    {
+        using Fn = std::decay_t<F>;
+        EventSink *sink = &Sink();
+        if constexpr (std::is_invocable_v<Fn &, Derived &, unsigned, unsigned> ||
+                      std::is_invocable_v<Fn &, unsigned, unsigned>) {
+            return Adapt(std::forward<F>(f));
+        } else if constexpr (std::is_invocable_v<Fn &, Derived &, unsigned>) {
+            return [sink, fn = Fn(std::forward<F>(f))](unsigned, unsigned err) mutable {
+                if (void *client = sink->owner.load())
+                    fn(*static_cast<Derived *>(client), err);
+            };
+        } else if constexpr (std::is_invocable_v<Fn &, unsigned>) {
+            return [fn = Fn(std::forward<F>(f))](unsigned, unsigned err) mutable { fn(err); };
+        } else {
+            static_assert(std::is_invocable_v<Fn &, Derived &> || std::is_invocable_v<Fn &>,
+                          "a completion handler takes (client&, unsigned error), "
+                          "(unsigned error), (client&) or (), or a RegisterEvent() form "
+                          "(client&, unsigned event, unsigned error) or (unsigned event, "
+                          "unsigned error)");
+            return Adapt(std::forward<F>(f));
+        }
+    }
+
+    // The destructor and move assignment, on any thread: handlers must not see a dying
+    // object, the trace may still watch QUIT or LOGOUT go out.
     void Close() noexcept
     {
         if (m_pSink)
             m_pSink->owner.store(nullptr);
         if (m_hClient != INVALID_CLIENT) {
-            // Disconnect can fail (another thread owns the session or is inside a call on
-            // it): the handle is left to that thread. If the callbacks cannot be taken off
-            // it either, the sink they point to is deliberately leaked rather than freed
-            // under them.
-            if (Api::Disconnect(m_hClient) != 0 && !Unhook(m_hClient))
+            // Closing fails only when a FREETHREAD call elsewhere outlives its cancel (see
+            // CloseHandle()): the handle is left to that thread, and the sink its callbacks
+            // point to is deliberately leaked rather than freed under them (so is the
+            // operation's state).
+            if (!CloseHandle(m_hClient)) {
                 (void)m_pSink.release();
+                (void)m_pPending.release();
+            }
             m_hClient = INVALID_CLIENT;
         }
     }
@@ -637,7 +866,8 @@ template <class Derived, class Api> class ClientBase
         bool ok = true;
         if (m_pSink) {
             for (unsigned ev = 1; ev < MAILWIRE_EVENT_MAX; ++ev)
-                if (m_pSink->handlers[ev] && Api::RegisterEvent(h, ev, nullptr, nullptr) != 0)
+                if (Kept(ev, m_pSink->handlers[ev]) &&
+                    Api::RegisterEvent(h, ev, nullptr, nullptr) != 0)
                     ok = false;
             if (m_pSink->trace && Api::SetTrace(h, nullptr, nullptr) != 0)
                 ok = false;
@@ -651,6 +881,11 @@ template <class Derived, class Api> class ClientBase
     std::string m_strLastErrorDetail;
     std::unique_ptr<EventSink> m_pSink;
     int m_nDepth = 0;
+    // The thread inside the outermost call through this object (0: none): a thread closing
+    // the object waits for it (CloseHandle()).
+    std::atomic<uint32_t> m_nRunner{0};
+    // What an operation's callable threw, seen by Completed() inside Execute().
+    CallbackFailure m_completeFailure;
 };
 
 } // namespace detail

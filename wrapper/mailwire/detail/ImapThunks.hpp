@@ -85,12 +85,9 @@ struct ImapApi {
 
 /** Heap state of a call that takes a callable: the C library holds its address as user data
  *  until the operation completes, which on a non-blocking session is after the method has
- *  returned (the client keeps it until Execute() reports the end). */
-struct ImapCallbackState {
-    virtual ~ImapCallbackState() = default;
-    CallbackFailure failure;
-    HCLIENT hClient = INVALID_CLIENT;
-};
+ *  returned (the client keeps it until MAILWIRE_EVENT_COMPLETE reports the end; see
+ *  OperationState). */
+using ImapCallbackState = OperationState;
 
 /** Heap storage for the results of a call the object makes on its own storage (a listing's
  *  first entry, a STATUS, a NAMESPACE, a buffer): the C library writes them when the
