@@ -247,17 +247,24 @@ typedef struct _SECURITYCREDENTIALS {
                                             any other certificate is rejected, also under
                                             TRUSTEDSITE. */
 } SECURITYCREDENTIALS, *LPSECURITYCREDENTIALS;
+/** @typedef LPSECURITYCREDENTIALS
+ *  @brief Pointer to SECURITYCREDENTIALS (the SocketTools name). */
 
 /* <winsock2.h> defines SECURITY_PROTOCOL_NONE too, as 0x0000: spelt the same here, so the
  * headers compile before or after it in either order (an identical redefinition is no error
  * and no warning), and the SocketTools name keeps its value 0. */
 /** SECURITYINFO.dwProtocol values. */
 #ifndef SECURITY_PROTOCOL_NONE
+/** No TLS: a cleartext connection. */
 #define SECURITY_PROTOCOL_NONE 0x0000
 #endif
+/** TLS 1.0 (only with SECURE_FALLBACK). */
 #define SECURITY_PROTOCOL_TLS10 1
+/** TLS 1.1 (only with SECURE_FALLBACK). */
 #define SECURITY_PROTOCOL_TLS11 2
+/** TLS 1.2. */
 #define SECURITY_PROTOCOL_TLS12 3
+/** TLS 1.3. */
 #define SECURITY_PROTOCOL_TLS13 4
 
 /**
@@ -300,6 +307,8 @@ typedef struct _SECURITYINFO {
     char szFingerprint[100]; /**< SHA-256 of the DER certificate, "AB:CD:..." (95 chars). */
     char szStatusText[256];  /**< Human-readable verification result. */
 } SECURITYINFO, *LPSECURITYINFO;
+/** @typedef LPSECURITYINFO
+ *  @brief Pointer to SECURITYINFO (the SocketTools name). */
 
 /**
  * @name Results of int-returning calls
@@ -332,7 +341,8 @@ typedef uintptr_t MAILWIRE_SOCKET;
 typedef int MAILWIRE_SOCKET;
 #endif
 
-/** @name Directions for MailwireGetPollInfo() @{ */
+/** @name Directions for MailwireGetPollInfo() */
+/** @{ */
 #define MAILWIRE_POLL_READ 1u  /**< Wait until the socket is readable. */
 #define MAILWIRE_POLL_WRITE 2u /**< Wait until the socket is writable. */
 /** @} */
@@ -344,27 +354,31 @@ typedef int MAILWIRE_SOCKET;
  * MailwireUninitialize(). Calling it is recommended but not required: the library
  * initialises what it needs on first use. No licence key.
  * @return non-zero on success; 0 on failure (last error set).
- * @par Blocking: no. @par Thread: any.
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API int MailwireInitialize(void);
 
 /**
  * @brief Release one reference taken by MailwireInitialize().
- * @par Blocking: no. @par Thread: any.
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API void MailwireUninitialize(void);
 
 /**
  * @brief The last error code of the calling thread.
  * @return one of mw_error; ST_ERROR_NONE after a successful call that resets it.
- * @par Blocking: no. @par Thread: any; each thread has its own value.
+ * @par Blocking: no.
+ * @par Thread: any; each thread has its own value.
  */
 MAILWIRE_API unsigned MailwireGetLastError(void);
 
 /**
  * @brief Set the calling thread's last error (and clear its detail text).
  * @param nError an mw_error value.
- * @par Blocking: no. @par Thread: any.
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API void MailwireSetLastError(unsigned nError);
 
@@ -372,7 +386,8 @@ MAILWIRE_API void MailwireSetLastError(unsigned nError);
  * @brief Fixed English description of an error code.
  * @param nError any value.
  * @return a static string; never NULL (an unknown code gives "unknown error").
- * @par Blocking: no. @par Thread: any.
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API const char *MailwireGetErrorString(unsigned nError);
 
@@ -382,14 +397,16 @@ MAILWIRE_API const char *MailwireGetErrorString(unsigned nError);
  * For example the certificate's rejection reasons, the socket error, or the server's reply.
  * @return a thread-local string, valid until the thread's next mailwire call; never NULL
  *         (empty when there is no detail).
- * @par Blocking: no. @par Thread: any.
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API const char *MailwireGetLastErrorDetail(void);
 
 /**
  * @brief An identifier of the calling thread, as used by MailwireAttachThread().
  * @return the OS thread id (Windows GetCurrentThreadId(), Linux gettid()).
- * @par Blocking: no. @par Thread: any.
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API uint32_t MailwireGetCurrentThreadId(void);
 
@@ -404,7 +421,8 @@ MAILWIRE_API uint32_t MailwireGetCurrentThreadId(void);
  * @param dwThreadId the new owner; 0 means the calling thread.
  * @return the previous owner's thread id, or 0 on failure (last error set:
  *         ST_ERROR_INVALID_HANDLE).
- * @par Blocking: no. @par Thread: any (ownership is what it changes).
+ * @par Blocking: no.
+ * @par Thread: any (ownership is what it changes).
  */
 MAILWIRE_API uint32_t MailwireAttachThread(HCLIENT hClient, uint32_t dwThreadId);
 
@@ -434,7 +452,8 @@ MAILWIRE_API uint32_t MailwireAttachThread(HCLIENT hClient, uint32_t dwThreadId)
  * The session is closed afterwards, as its protocol state is unknown (an IMAP IDLE ends
  * cleanly instead).
  * @return 0 on success; -1 when the handle is invalid (last error set).
- * @par Blocking: no. @par Thread: any; this is the one call exempt from the owner check.
+ * @par Blocking: no.
+ * @par Thread: any; this is the one call exempt from the owner check.
  */
 MAILWIRE_API int MailwireCancel(HCLIENT hClient);
 
@@ -446,7 +465,8 @@ MAILWIRE_API int MailwireCancel(HCLIENT hClient);
  * @param lpUserData passed back unchanged to the callback.
  * @return 0 on success; -1 on failure (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER,
  *         ST_ERROR_INVALID_ARGUMENT for an unknown event).
- * @par Blocking: no. @par Thread: the owner (or any with FREETHREAD).
+ * @par Blocking: no.
+ * @par Thread: the owner (or any with FREETHREAD).
  */
 MAILWIRE_API int MailwireRegisterEvent(HCLIENT hClient, unsigned nEventId,
                                        MAILWIRE_EVENTPROC lpfnProc, void *lpUserData);
@@ -458,7 +478,8 @@ MAILWIRE_API int MailwireRegisterEvent(HCLIENT hClient, unsigned nEventId,
  * @return 0 on success (on a cleartext session dwProtocol is SECURITY_PROTOCOL_NONE);
  *         -1 on failure (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER,
  *         ST_ERROR_INVALID_ARGUMENT).
- * @par Blocking: no. @par Thread: the owner (or any with FREETHREAD).
+ * @par Blocking: no.
+ * @par Thread: the owner (or any with FREETHREAD).
  */
 MAILWIRE_API int MailwireGetSecurityInfo(HCLIENT hClient, SECURITYINFO *lpInfo);
 
@@ -473,7 +494,8 @@ MAILWIRE_API int MailwireGetSecurityInfo(HCLIENT hClient, SECURITYINFO *lpInfo);
  *                             MailwireDeleteSecurityCredentials().
  * @return 0 on success; -1 on failure (ST_ERROR_INVALID_ARGUMENT, ST_ERROR_OUT_OF_MEMORY).
  *         Files are only read at connect time.
- * @par Blocking: no. @par Thread: any.
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API int MailwireCreateSecurityCredentials(uint32_t dwOptions,
                                                    const char *lpszCertificateFile,
@@ -484,7 +506,8 @@ MAILWIRE_API int MailwireCreateSecurityCredentials(uint32_t dwOptions,
 /**
  * @brief Free a block from MailwireCreateSecurityCredentials(); the password is wiped.
  * @param lpCredentials the block, or NULL (no effect).
- * @par Blocking: no. @par Thread: any.
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API void MailwireDeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials);
 
@@ -517,12 +540,14 @@ MAILWIRE_API void MailwireDeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCred
  * @return 0 on success; -1 on failure (ST_ERROR_OUT_OF_MEMORY; the previous default stays).
  *         Sessions already connected keep their trust; the default lasts until changed (also
  *         across MailwireUninitialize()).
- * @par Blocking: no (the files are not read here). @par Thread: any.
+ * @par Blocking: no (the files are not read here).
+ * @par Thread: any.
  */
 MAILWIRE_API int MailwireSetDefaultCertificateAuthority(const char *lpszCAFile,
                                                         const char *lpszCADirectory);
 
-/** @name Trace directions (the nDirection argument of MAILWIRE_TRACEPROC) @{ */
+/** @name Trace directions (the nDirection argument of MAILWIRE_TRACEPROC) */
+/** @{ */
 #define MAILWIRE_TRACE_SENT 'S'     /**< Bytes sent to the server (secrets redacted). */
 #define MAILWIRE_TRACE_RECEIVED 'R' /**< Bytes received from the server (after TLS). */
 #define MAILWIRE_TRACE_INFO 'I'     /**< A note from the library (connect, TLS, errors). */
@@ -550,7 +575,8 @@ typedef void(MAILWIRE_CALLBACK *MAILWIRE_TRACEPROC)(HCLIENT hClient, unsigned nD
  * @param lpfnTrace  the callback, or NULL to stop tracing this session.
  * @param lpUserData passed to every call.
  * @return 0, or MAILWIRE_ERROR (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
- * @par Blocking: no. @par Thread: the owner thread (any with FREETHREAD).
+ * @par Blocking: no.
+ * @par Thread: the owner thread (any with FREETHREAD).
  */
 MAILWIRE_API int MailwireSetTrace(HCLIENT hClient, MAILWIRE_TRACEPROC lpfnTrace, void *lpUserData);
 
@@ -561,7 +587,8 @@ MAILWIRE_API int MailwireSetTrace(HCLIENT hClient, MAILWIRE_TRACEPROC lpfnTrace,
  * call returns). Replaces any file trace set by MailwireEnableTrace().
  * @param lpfnTrace  the callback, or NULL for none.
  * @param lpUserData passed to every call.
- * @par Blocking: no. @par Thread: any (the callback runs on each session's thread).
+ * @par Blocking: no.
+ * @par Thread: any (the callback runs on each session's thread).
  */
 MAILWIRE_API void MailwireSetDefaultTrace(MAILWIRE_TRACEPROC lpfnTrace, void *lpUserData);
 
@@ -573,7 +600,8 @@ MAILWIRE_API void MailwireSetDefaultTrace(MAILWIRE_TRACEPROC lpfnTrace, void *lp
  * @param dwFlags      reserved; must be 0.
  * @return 0, or MAILWIRE_ERROR (ST_ERROR_FILE when the file cannot be opened,
  *         ST_ERROR_INVALID_ARGUMENT for unknown flags).
- * @par Blocking: opens the file. @par Thread: any.
+ * @par Blocking: opens the file.
+ * @par Thread: any.
  */
 MAILWIRE_API int MailwireEnableTrace(const char *lpszFileName, uint32_t dwFlags);
 
@@ -590,7 +618,8 @@ MAILWIRE_API int MailwireEnableTrace(const char *lpszFileName, uint32_t dwFlags)
  *         the operation's error, or ST_ERROR_INVALID_HANDLE / ST_ERROR_NOT_OWNER). When an
  *         event callback disconnected the session during the call, MAILWIRE_ERROR with
  *         ST_ERROR_INVALID_HANDLE and the handle is gone.
- * @par Blocking: never. @par Thread: the owner thread (any with FREETHREAD).
+ * @par Blocking: never.
+ * @par Thread: the owner thread (any with FREETHREAD).
  */
 MAILWIRE_API int MailwireExecute(HCLIENT hClient);
 
@@ -604,7 +633,8 @@ MAILWIRE_API int MailwireExecute(HCLIENT hClient);
  *                  MailwireExecute() now (data is already buffered), -1 means no deadline.
  * @return 0, or MAILWIRE_ERROR (ST_ERROR_INVALID_ARGUMENT, ST_ERROR_INVALID_HANDLE,
  *         ST_ERROR_NOT_OWNER).
- * @par Blocking: no. @par Thread: the owner thread (any with FREETHREAD).
+ * @par Blocking: no.
+ * @par Thread: the owner thread (any with FREETHREAD).
  */
 MAILWIRE_API int MailwireGetPollInfo(HCLIENT hClient, MAILWIRE_SOCKET *lpSocket, unsigned *lpEvents,
                                      int *lpTimeout);
@@ -645,14 +675,16 @@ typedef void(MAILWIRE_CALLBACK *MAILWIRE_WATCHPROC)(HCLIENT hClient, MAILWIRE_SO
  * @param lpUserData passed back to the callback.
  * @return 0, or MAILWIRE_ERROR (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER,
  *         ST_ERROR_INVALID_ARGUMENT for a blocking session).
- * @par Blocking: no (the callback runs before the call returns). @par Thread: the owner.
+ * @par Blocking: no (the callback runs before the call returns).
+ * @par Thread: the owner.
  */
 MAILWIRE_API int MailwireSetWatch(HCLIENT hClient, MAILWIRE_WATCHPROC lpfnWatch, void *lpUserData);
 
 /**
  * @brief Runtime version of the library.
  * @return "major.minor.patch"; static.
- * @par Blocking: no. @par Thread: any.
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API const char *MailwireGetVersion(void);
 

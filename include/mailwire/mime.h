@@ -121,6 +121,7 @@ typedef struct mw_message_tag *HMESSAGE;
 
 /** @name Import options
  * @{ */
+/** No option: lenient, with the caps truncating what is beyond them. */
 #define MIME_IMPORT_DEFAULT 0x0000u
 /** A message beyond a hard cap fails with ST_ERROR_LIMIT_EXCEEDED instead of being truncated. */
 #define MIME_IMPORT_STRICT 0x0001u
@@ -185,6 +186,8 @@ typedef struct _MIMEPARTINFO {
     uint64_t qwEncodedSize;        /**< Octets of the body as stored (parsed: as in the
                                         source; composed: 0). */
 } MIMEPARTINFO, *LPMIMEPARTINFO;
+/** @typedef LPMIMEPARTINFO
+ *  @brief Pointer to MIMEPARTINFO (the SocketTools name). */
 
 /**
  * @brief Supplies attachment bytes (MimeAttachStream()).
@@ -208,7 +211,8 @@ typedef int(MAILWIRE_CALLBACK *MIMEWRITEPROC)(void *lpUserData, const void *lpBu
 /**
  * @brief Create an empty message (no header fields, no body).
  * @return a handle, or INVALID_MESSAGE with ST_ERROR_OUT_OF_MEMORY.
- * @par Blocking: no. @par Thread: any.
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API HMESSAGE MimeCreateMessage(void);
 
@@ -216,7 +220,8 @@ MAILWIRE_API HMESSAGE MimeCreateMessage(void);
  * @brief Delete a message and everything it holds. A send that still reads it keeps its own
  * reference and ends normally. The handle must not be used afterwards.
  * @return 0, or MIME_ERROR with ST_ERROR_INVALID_HANDLE.
- * @par Blocking: no. @par Thread: any (one at a time per message).
+ * @par Blocking: no.
+ * @par Thread: any (one at a time per message).
  */
 MAILWIRE_API int MimeDeleteMessage(HMESSAGE hMessage);
 
@@ -235,7 +240,8 @@ MAILWIRE_API int MimeDeleteMessage(HMESSAGE hMessage);
  * @param dwOptions   0.
  * @return a handle, or INVALID_MESSAGE with the error of MimeSetMessageHeader() or
  *         MimeSetMessageText().
- * @par Blocking: no. @par Thread: any.
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API HMESSAGE MimeComposeMessage(const char *lpszFrom, const char *lpszTo,
                                          const char *lpszCc, const char *lpszSubject,
@@ -261,7 +267,8 @@ MAILWIRE_API HMESSAGE MimeComposeMessage(const char *lpszFrom, const char *lpszT
  *         CR/LF/controls or malformed UTF-8 in the value, an address list that does not
  *         parse, no such part), ST_ERROR_BUSY (a send is reading the message),
  *         ST_ERROR_OUT_OF_MEMORY.
- * @par Blocking: no. @par Thread: any (one at a time per message).
+ * @par Blocking: no.
+ * @par Thread: any (one at a time per message).
  */
 MAILWIRE_API int MimeSetMessageHeader(HMESSAGE hMessage, int nPart, const char *lpszName,
                                       const char *lpszValue);
@@ -286,12 +293,16 @@ MAILWIRE_API int MimeDeleteMessageHeader(HMESSAGE hMessage, int nPart, const cha
  * package accepts), 8-bit octets taken as UTF-8 when valid, else Windows-1252. Address
  * fields come back as "Name <addr>, addr" with names quoted where RFC 5322 needs it, Date
  * as it was written.
+ * @param hMessage the message.
+ * @param nPart entity index (0: the message).
+ * @param lpszName the field name (any case).
  * @param lpszBuffer receives the value (terminated, truncated to fit); may be NULL.
  * @param cbBuffer   its size.
  * @return the full length of the value in octets (more than cbBuffer - 1 means truncated),
  *         or MIME_ERROR: ST_ERROR_NOT_FOUND (no such field), ST_ERROR_INVALID_HANDLE,
  *         ST_ERROR_INVALID_ARGUMENT, ST_ERROR_OUT_OF_MEMORY.
- * @par Blocking: no. @par Thread: any (one at a time per message).
+ * @par Blocking: no.
+ * @par Thread: any (one at a time per message).
  */
 MAILWIRE_API int MimeGetMessageHeader(HMESSAGE hMessage, int nPart, const char *lpszName,
                                       char *lpszBuffer, size_t cbBuffer);
@@ -332,6 +343,7 @@ MAILWIRE_API int MimeGetAddress(HMESSAGE hMessage, int nPart, const char *lpszNa
 
 /**
  * @brief The Date field parsed (RFC 5322 section 3.3, with the obsolete forms of section 4.3).
+ * @param hMessage the message.
  * @param lpTime          seconds since 1970-01-01 UTC.
  * @param lpnOffsetMinutes the zone offset written (-0000 and unknown zones give 0).
  * @return 0, or MIME_ERROR (ST_ERROR_NOT_FOUND without a Date, ST_ERROR_INVALID_ARGUMENT
@@ -342,6 +354,7 @@ MAILWIRE_API int MimeGetMessageDate(HMESSAGE hMessage, int64_t *lpTime, int *lpn
 /**
  * @brief Set the plain text body (RFC 2046 section 4.1.1); with an HTML body the two become
  * multipart/alternative. Line breaks (CRLF, LF, CR) are written as CRLF.
+ * @param hMessage the message.
  * @param lpszText    UTF-8 text; NULL removes the text body. Copied.
  * @param lpszCharSet charset to write it in ("utf-8" when NULL); converted from UTF-8.
  * @return 0, or MIME_ERROR: ST_ERROR_INVALID_ARGUMENT (malformed UTF-8, a text the charset
@@ -369,6 +382,7 @@ MAILWIRE_API int MimeGetMessageText(HMESSAGE hMessage, char *lpszBuffer, size_t 
 /**
  * @brief Attach a file (RFC 2183 attachment; multipart/mixed). The file is checked now and
  * read only when the message is written, in chunks; its size must not change meanwhile.
+ * @param hMessage the message.
  * @param lpszFileName    path (UTF-8); its last component is the file name written
  *                        (RFC 2231 when not plain ASCII).
  * @param lpszContentType "type/subtype", or NULL to pick one from the extension.
@@ -391,6 +405,12 @@ MAILWIRE_API int MimeAttachData(HMESSAGE hMessage, const void *lpvData, size_t c
 /**
  * @brief Attach content supplied by a callback as the message is written (a database blob,
  * a pipe spooled elsewhere): exactly qwSize bytes, read from offset 0 at each export.
+ * @param hMessage the message.
+ * @param lpUserData passed to lpfnRead.
+ * @param qwSize the exact number of bytes lpfnRead supplies.
+ * @param lpszFileName the attachment's file name, or NULL.
+ * @param lpszContentType "type/subtype", or NULL to pick one from the file name.
+ * @param dwOptions MIME_ENCODING_* | MIME_ATTACH_INLINE.
  * @param lpfnRead   the reader; it and lpUserData must stay valid while the message lives.
  * Other arguments and the result as MimeAttachFile().
  */
@@ -489,6 +509,8 @@ MAILWIRE_API int MimeImportEnd(HMESSAGE hMessage);
 
 /**
  * @brief Write the message to a file (created or truncated), CRLF line ends.
+ * @param hMessage the message.
+ * @param lpszFileName path of the file (UTF-8).
  * @param dwOptions MIME_EXPORT_* bits.
  * @return 0, or MIME_ERROR: ST_ERROR_FILE (the output, or an attachment that cannot be read
  *         or changed size), ST_ERROR_CALLBACK_FAILED (an attachment callback),
@@ -525,7 +547,8 @@ MAILWIRE_API int MimeGetMessageSize(HMESSAGE hMessage, uint32_t dwOptions, uint6
  * @brief Decode a header value that may hold RFC 2047 encoded words (an IMAP ENVELOPE
  * subject, say) to UTF-8, as MimeGetMessageHeader() decodes unstructured fields.
  * @return the full length, or MIME_ERROR (ST_ERROR_INVALID_ARGUMENT, ST_ERROR_OUT_OF_MEMORY).
- * @par Blocking: no. @par Thread: any.
+ * @par Blocking: no.
+ * @par Thread: any.
  */
 MAILWIRE_API int MimeDecodeHeader(const char *lpszValue, char *lpszBuffer, size_t cbBuffer);
 

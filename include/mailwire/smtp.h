@@ -63,6 +63,8 @@ typedef struct _SMTPSERVER {
     uint32_t dwOptions;       /**< SMTP_OPTION_* flags. */
     uint32_t dwReserved;      /**< Reserved; must be 0. */
 } SMTPSERVER, *LPSMTPSERVER;
+/** @typedef LPSMTPSERVER
+ *  @brief Pointer to SMTPSERVER (the SocketTools name). */
 
 /**
  * @brief A message for SmtpSubmitMessage(): the library composes RFC 5322 + MIME from it.
@@ -92,20 +94,30 @@ typedef struct _SMTPMESSAGE {
     const char *lpszCharSet;            /**< Charset of the text parts; NULL means "utf-8". */
     uint32_t dwOptions;                 /**< Reserved for composition options; must be 0. */
 } SMTPMESSAGE, *LPSMTPMESSAGE;
+/** @typedef LPSMTPMESSAGE
+ *  @brief Pointer to SMTPMESSAGE (the SocketTools name). */
 
-/** @name Results and identifiers shared with common.h @{ */
+/** @name Results and identifiers shared with common.h */
+/** @{ */
 #define SMTP_ERROR MAILWIRE_ERROR             /**< An int call failed; see SmtpGetLastError(). */
 #define SMTP_IN_PROGRESS MAILWIRE_IN_PROGRESS /**< Non-blocking: the operation goes on. */
+/** MAILWIRE_EVENT_CONNECT: connected (TLS included). */
 #define SMTP_EVENT_CONNECT MAILWIRE_EVENT_CONNECT
+/** MAILWIRE_EVENT_DISCONNECT: the server closed the connection. */
 #define SMTP_EVENT_DISCONNECT MAILWIRE_EVENT_DISCONNECT
+/** MAILWIRE_EVENT_READ: data arrived (non-blocking). */
 #define SMTP_EVENT_READ MAILWIRE_EVENT_READ
+/** MAILWIRE_EVENT_WRITE: writable again (non-blocking). */
 #define SMTP_EVENT_WRITE MAILWIRE_EVENT_WRITE
+/** MAILWIRE_EVENT_TIMEOUT: a wait timed out. */
 #define SMTP_EVENT_TIMEOUT MAILWIRE_EVENT_TIMEOUT
+/** MAILWIRE_EVENT_CANCEL: the operation was cancelled. */
 #define SMTP_EVENT_CANCEL MAILWIRE_EVENT_CANCEL
 #define SMTP_EVENT_COMMAND MAILWIRE_EVENT_COMMAND /**< One per server reply. */
 /** During DATA/BDAT, and once more when the server accepted the message (the only one with
  *  qwBytesCopied equal to qwBytesTotal); see SmtpGetTransferStatus(). */
 #define SMTP_EVENT_PROGRESS MAILWIRE_EVENT_PROGRESS
+/** MAILWIRE_EVENT_ERROR: an operation failed. */
 #define SMTP_EVENT_ERROR MAILWIRE_EVENT_ERROR
 #define SMTP_EVENT_COMPLETE MAILWIRE_EVENT_COMPLETE /**< The operation a call started ended. */
 /** @} */
@@ -127,64 +139,92 @@ typedef struct _SMTPMESSAGE {
 /** SmtpSendMessage()/SmtpSubmitMessage(): any refused recipient fails the send before the
  *  message is transferred (default: send to the accepted ones, report the refused ones). */
 #define SMTP_OPTION_ALLRECIPIENTS 0x00000008u
+/** MAILWIRE_OPTION_TUNNEL: no guesses from the port. */
 #define SMTP_OPTION_TUNNEL MAILWIRE_OPTION_TUNNEL
+/** MAILWIRE_OPTION_TRUSTEDSITE. Insecure: no validation. */
 #define SMTP_OPTION_TRUSTEDSITE MAILWIRE_OPTION_TRUSTEDSITE
+/** MAILWIRE_OPTION_SECURE: STARTTLS, mandatory. */
 #define SMTP_OPTION_SECURE MAILWIRE_OPTION_SECURE
+/** MAILWIRE_OPTION_SECURE_IMPLICIT: TLS first (465). */
 #define SMTP_OPTION_SECURE_IMPLICIT MAILWIRE_OPTION_SECURE_IMPLICIT
+/** MAILWIRE_OPTION_SECURE_FALLBACK: also TLS 1.0/1.1. */
 #define SMTP_OPTION_SECURE_FALLBACK MAILWIRE_OPTION_SECURE_FALLBACK
+/** MAILWIRE_OPTION_PREFER_IPV6: IPv6 addresses first. */
 #define SMTP_OPTION_PREFER_IPV6 MAILWIRE_OPTION_PREFER_IPV6
+/** MAILWIRE_OPTION_FREETHREAD: any thread, one at a time. */
 #define SMTP_OPTION_FREETHREAD MAILWIRE_OPTION_FREETHREAD
 /** Allow AUTH on an unencrypted connection to a non-loopback host (refused otherwise). */
 #define SMTP_OPTION_ALLOW_CLEARTEXT_AUTH MAILWIRE_OPTION_ALLOW_CLEARTEXT_AUTH
 /** @} */
 
-/** @name Server capabilities (SmtpGetExtendedOptions()) @{ */
+/** @name Server capabilities (SmtpGetExtendedOptions()) */
+/** @{ */
+/** EXPN (RFC 5321 section 3.5) */
 #define SMTP_EXTOPT_EXPN 0x00000001u
+/** VRFY (RFC 5321 section 3.5) */
 #define SMTP_EXTOPT_VRFY 0x00000002u
 #define SMTP_EXTOPT_DSN 0x00000004u  /**< RFC 3461 */
 #define SMTP_EXTOPT_SIZE 0x00000008u /**< RFC 1870 */
+/** ETRN (RFC 1985) */
 #define SMTP_EXTOPT_ETRN 0x00000010u
 #define SMTP_EXTOPT_8BITMIME 0x00000020u /**< RFC 6152 */
+/** AUTH LOGIN */
 #define SMTP_EXTOPT_AUTHLOGIN 0x00000040u
+/** AUTH PLAIN (RFC 4616) */
 #define SMTP_EXTOPT_AUTHPLAIN 0x00000080u
+/** AUTH CRAM-MD5 (RFC 2195) */
 #define SMTP_EXTOPT_AUTHCRAMMD5 0x00000100u
+/** AUTH XOAUTH2 */
 #define SMTP_EXTOPT_AUTHXOAUTH2 0x00000200u
+/** AUTH OAUTHBEARER (RFC 7628) */
 #define SMTP_EXTOPT_AUTHBEARER 0x00000400u
+/** AUTH SCRAM-SHA-1 (RFC 5802) */
 #define SMTP_EXTOPT_AUTHSCRAMSHA1 0x00000800u
+/** AUTH SCRAM-SHA-256 (RFC 7677) */
 #define SMTP_EXTOPT_AUTHSCRAMSHA256 0x00001000u
 #define SMTP_EXTOPT_STARTTLS 0x00002000u   /**< RFC 3207 */
 #define SMTP_EXTOPT_PIPELINING 0x00004000u /**< RFC 2920 */
 #define SMTP_EXTOPT_CHUNKING 0x00008000u   /**< RFC 3030 */
+/** BINARYMIME (RFC 3030) */
 #define SMTP_EXTOPT_BINARYMIME 0x00010000u
 #define SMTP_EXTOPT_SMTPUTF8 0x00020000u /**< RFC 6531 */
+/** ENHANCEDSTATUSCODES (RFC 2034) */
 #define SMTP_EXTOPT_ENHANCEDSTATUSCODES 0x00040000u
 #define SMTP_EXTOPT_AUTH 0x00080000u /**< AUTH offered (any mechanism) */
 /** @} */
 
-/** @name SmtpAuthenticate() mechanisms (the SocketTools values where they exist) @{ */
+/** @name SmtpAuthenticate() mechanisms (the SocketTools values where they exist) */
+/** @{ */
+/** AUTH LOGIN */
 #define SMTP_AUTH_LOGIN 0
+/** AUTH PLAIN (RFC 4616) */
 #define SMTP_AUTH_PLAIN 1
 #define SMTP_AUTH_XOAUTH2 3 /**< password argument: OAuth 2.0 access token */
 #define SMTP_AUTH_BEARER 4  /**< OAUTHBEARER (RFC 7628); password argument: token */
+/** AUTH CRAM-MD5 (RFC 2195) */
 #define SMTP_AUTH_CRAMMD5 5
+/** AUTH SCRAM-SHA-1 (RFC 5802) */
 #define SMTP_AUTH_SCRAMSHA1 6
+/** AUTH SCRAM-SHA-256 (RFC 7677) */
 #define SMTP_AUTH_SCRAMSHA256 7
 /** The strongest password mechanism the server offers after TLS: SCRAM-SHA-256,
  *  SCRAM-SHA-1, PLAIN, LOGIN, CRAM-MD5. */
 #define SMTP_AUTH_AUTO 8
 /** @} */
 
-/** @name SmtpSetDeliveryOptions() flags (RFC 3461 DSN) @{ */
+/** @name SmtpSetDeliveryOptions() flags (RFC 3461 DSN) */
+/** @{ */
 #define SMTP_NOTIFY_NEVER 0x0001u   /**< NOTIFY=NEVER */
 #define SMTP_NOTIFY_SUCCESS 0x0002u /**< NOTIFY=SUCCESS */
 #define SMTP_NOTIFY_FAILURE 0x0004u /**< NOTIFY=FAILURE */
 #define SMTP_NOTIFY_DELAY 0x0008u   /**< NOTIFY=DELAY */
 #define SMTP_RETURN_HEADERS 0x0010u /**< RET=HDRS */
 #define SMTP_RETURN_FULL 0x0020u    /**< RET=FULL */
-#define SMTP_NOTIFY_ORCPT 0x0040u   /**< ORCPT=rfc822;<recipient> on every RCPT */
+#define SMTP_NOTIFY_ORCPT 0x0040u   /**< ORCPT=rfc822;\<recipient\> on every RCPT */
 /** @} */
 
-/** @name SmtpSendMessage() dwOptions @{ */
+/** @name SmtpSendMessage() dwOptions */
+/** @{ */
 /** lpvMessage points to the message (cbMessage 0: a NUL-terminated string). */
 #define SMTP_MESSAGE_MEMORY 0x0000u
 /** lpvMessage is a file path (UTF-8); the file is streamed and cbMessage is ignored. */
@@ -204,6 +244,8 @@ typedef struct _SMTPTRANSFERSTATUS {
                                  at 100 % only once delivered to the server, never before a
                                  refusal at the end of the data. */
 } SMTPTRANSFERSTATUS, *LPSMTPTRANSFERSTATUS;
+/** @typedef LPSMTPTRANSFERSTATUS
+ *  @brief Pointer to SMTPTRANSFERSTATUS (the SocketTools name). */
 
 /**
  * @brief The server's answer to one recipient of the last transaction.
@@ -216,6 +258,8 @@ typedef struct _SMTPRECIPIENT {
     const char *lpszAddress;      /**< The address (valid until the next call on the handle). */
     const char *lpszResultString; /**< Reply text (valid until the next call on the handle). */
 } SMTPRECIPIENT, *LPSMTPRECIPIENT;
+/** @typedef LPSMTPRECIPIENT
+ *  @brief Pointer to SMTPRECIPIENT (the SocketTools name). */
 
 /**
  * @brief Start using the SMTP API; forwards to MailwireInitialize().
@@ -447,7 +491,8 @@ MAILWIRE_API int SmtpSendMimeMessage(HCLIENT hClient, HMESSAGE hMessage, const c
  */
 MAILWIRE_API int SmtpSubmitMessage(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage);
 
-/** @name Trace directions (SMTPTRACEPROC nDirection) @{ */
+/** @name Trace directions (SMTPTRACEPROC nDirection) */
+/** @{ */
 #define SMTP_TRACE_SENT MAILWIRE_TRACE_SENT         /**< bytes sent (AUTH responses redacted) */
 #define SMTP_TRACE_RECEIVED MAILWIRE_TRACE_RECEIVED /**< bytes received */
 #define SMTP_TRACE_INFO MAILWIRE_TRACE_INFO         /**< a note (phase changes, TLS, errors) */
@@ -515,7 +560,8 @@ MAILWIRE_API int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSA
  */
 MAILWIRE_API int SmtpCreateMessage(HCLIENT hClient, const char *lpszFrom, uint64_t dwMessageSize,
                                    uint32_t dwOptions);
-/** @name SmtpCreateMessage() dwOptions @{ */
+/** @name SmtpCreateMessage() dwOptions */
+/** @{ */
 #define SMTP_CONTENT_8BIT 0x0001u     /**< BODY=8BITMIME (RFC 6152) */
 #define SMTP_CONTENT_SMTPUTF8 0x0002u /**< SMTPUTF8 (RFC 6531) */
 /** @} */

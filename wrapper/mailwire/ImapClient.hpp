@@ -411,7 +411,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @return true on success; false with the listing's error. On a non-blocking session
      *         true with IsInProgress() and nothing listed: read the entries with
      *         GetNextMailbox() once the operation has completed.
-     * @par Blocking: yes. @par Thread: the owner.
+     * @par Blocking: yes.
+     * @par Thread: the owner.
      */
     bool ListMailboxes(std::vector<ImapMailboxEntry> &mailboxes, const char *lpszPattern = "*",
                        uint32_t dwOptions = IMAP_LIST_DEFAULT, const char *lpszReference = nullptr)
@@ -446,7 +447,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
 
     /** @brief The whole listing (empty on failure: check GetLastError()).
      *  @param lpszPattern as above. @param dwOptions as above. @param lpszReference as above.
-     *  @return the entries. @par Blocking: yes. @par Thread: the owner. */
+     *  @return the entries. @par Blocking: yes.
+     *  @par Thread: the owner. */
     std::vector<ImapMailboxEntry> ListMailboxes(const char *lpszPattern = "*",
                                                 uint32_t dwOptions = IMAP_LIST_DEFAULT,
                                                 const char *lpszReference = nullptr)
@@ -668,7 +670,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
 
     /** @brief The metadata of a set of messages (empty on failure). @param lpszSet as above.
      *  @param dwOptions as above. @return the entries, in the server's order.
-     *  @par Blocking: yes. @par Thread: the owner. */
+     *  @par Blocking: yes.
+     *  @par Thread: the owner. */
     std::vector<ImapMessageInfo> GetMessageInfo(const char *lpszSet,
                                                 uint32_t dwOptions = IMAP_INFO_ENVELOPE)
     {
@@ -710,7 +713,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     /** @brief SEARCH with a builder. @param search the criteria (not empty).
      *  @param ids receives the matching ids, ascending (cleared first).
      *  @param dwOptions IMAP_FETCH_UID for UIDs. @return as above.
-     *  @par Blocking: yes (non-blocking session: no). @par Thread: the owner. */
+     *  @par Blocking: yes (non-blocking session: no).
+     *  @par Thread: the owner. */
     bool SearchMailbox(const CImapSearch &search, std::vector<uint32_t> &ids,
                        uint32_t dwOptions = 0)
     {
@@ -723,7 +727,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     /** @brief SEARCH with raw criteria ("UNSEEN SUBJECT report"). @param lpszCriteria the
      *  criteria. @param ids receives the matching ids (cleared first).
      *  @param dwOptions IMAP_FETCH_UID for UIDs. @return as above.
-     *  @par Blocking: yes (non-blocking session: no). @par Thread: the owner. */
+     *  @par Blocking: yes (non-blocking session: no).
+     *  @par Thread: the owner. */
     bool SearchMailbox(const char *lpszCriteria, std::vector<uint32_t> &ids, uint32_t dwOptions = 0)
     {
         ids.clear();
@@ -732,7 +737,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
 
     /** @brief The ids matching a builder's criteria (empty on failure).
      *  @param search the criteria. @param dwOptions IMAP_FETCH_UID for UIDs.
-     *  @par Blocking: yes. @par Thread: the owner. */
+     *  @par Blocking: yes.
+     *  @par Thread: the owner. */
     std::vector<uint32_t> SearchMailbox(const CImapSearch &search, uint32_t dwOptions = 0)
     {
         std::vector<uint32_t> ids;
@@ -742,7 +748,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
 
     /** @brief The ids matching raw criteria (empty on failure).
      *  @param lpszCriteria the criteria. @param dwOptions IMAP_FETCH_UID for UIDs.
-     *  @par Blocking: yes. @par Thread: the owner. */
+     *  @par Blocking: yes.
+     *  @par Thread: the owner. */
     std::vector<uint32_t> SearchMailbox(const char *lpszCriteria, uint32_t dwOptions = 0)
     {
         std::vector<uint32_t> ids;

@@ -78,7 +78,8 @@ class CSecurityCredentials
   public:
     /**
      * @brief Load nothing yet; Get() returns nullptr until Create() succeeds.
-     * @par Blocking: no. @par Thread: any.
+     * @par Blocking: no.
+     * @par Thread: any.
      */
     CSecurityCredentials() noexcept = default;
     ~CSecurityCredentials()
@@ -114,7 +115,8 @@ class CSecurityCredentials
      * @param lpszCAFile          extra trust anchors (PEM), or nullptr.
      * @return true on success; false with mailwire::GetLastError() set
      *         (ST_ERROR_INVALID_ARGUMENT, ST_ERROR_OUT_OF_MEMORY). The strings are copied.
-     * @par Blocking: no. @par Thread: any.
+     * @par Blocking: no.
+     * @par Thread: any.
      */
     bool Create(uint32_t dwOptions, const char *lpszCertificateFile, const char *lpszPrivateKeyFile,
                 const char *lpszPassword, const char *lpszCAFile)

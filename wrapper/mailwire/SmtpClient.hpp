@@ -189,7 +189,8 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @param nTimeout as Connect(). @param dwOptions as Connect().
      * @param hEventWnd the notification window; must be null.
      * @param uEventMsg the notification message; ignored.
-     * @return as Connect(). @par Blocking: yes. @par Thread: any.
+     * @return as Connect(). @par Blocking: yes.
+     * @par Thread: any.
      */
     template <class Window,
               class = std::enable_if_t<!std::is_same_v<std::remove_cv_t<Window>, char>>>

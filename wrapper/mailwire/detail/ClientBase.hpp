@@ -113,7 +113,8 @@ template <class Derived, class Api> class ClientBase
      * @brief The C handle of the session, for code that mixes the C API with the class.
      * @return the handle, or INVALID_CLIENT when the object holds no session. The object keeps
      *         ownership: do not disconnect the handle through C (use Detach() to take it).
-     * @par Blocking: no. @par Thread: any.
+     * @par Blocking: no.
+     * @par Thread: any.
      */
     HCLIENT GetHandle() const noexcept
     {
@@ -121,7 +122,8 @@ template <class Derived, class Api> class ClientBase
     }
 
     /** @return true when the object holds a session handle (which the server may have closed
-     *          since; the next call reports that). @par Blocking: no. @par Thread: any. */
+     *          since; the next call reports that). @par Blocking: no.
+     *          @par Thread: any. */
     bool IsConnected() const noexcept
     {
         return m_hClient != INVALID_CLIENT;
@@ -134,7 +136,8 @@ template <class Derived, class Api> class ClientBase
      *         event handlers and trace registered on the object are installed on it. false
      *         with ST_ERROR_ALREADY_CONNECTED when the object already holds a session, or
      *         ST_ERROR_INVALID_HANDLE when the handle is not a live session of this protocol.
-     * @par Blocking: no. @par Thread: the handle's owner (or any with FREETHREAD).
+     * @par Blocking: no.
+     * @par Thread: the handle's owner (or any with FREETHREAD).
      */
     bool Attach(HCLIENT hClient)
     {
@@ -155,7 +158,8 @@ template <class Derived, class Api> class ClientBase
      * @return the handle (now the caller's to disconnect), or INVALID_CLIENT when the object
      *         held none, or when the handlers could not be removed (another thread owns the
      *         session: ST_ERROR_NOT_OWNER); the object keeps the session then.
-     * @par Blocking: no. @par Thread: the handle's owner (or any with FREETHREAD).
+     * @par Blocking: no.
+     * @par Thread: the handle's owner (or any with FREETHREAD).
      */
     HCLIENT Detach() noexcept
     {
@@ -172,7 +176,8 @@ template <class Derived, class Api> class ClientBase
      *         ST_ERROR_IN_PROGRESS after a call that started a non-blocking operation,
      *         ST_ERROR_CALLBACK_FAILED when an event handler, trace or data callback threw.
      *         Cancel() does not change it (it may run on another thread).
-     * @par Blocking: no. @par Thread: the thread that made the call.
+     * @par Blocking: no.
+     * @par Thread: the thread that made the call.
      */
     unsigned GetLastError() const noexcept
     {
@@ -183,7 +188,8 @@ template <class Derived, class Api> class ClientBase
      * @brief The cause of the last failure: the server's reply, the certificate's rejection
      *        reasons, the socket error, or the text of the exception a callback threw.
      * @return the text; empty when the last call succeeded.
-     * @par Blocking: no. @par Thread: the thread that made the call.
+     * @par Blocking: no.
+     * @par Thread: the thread that made the call.
      */
     const std::string &GetLastErrorDetail() const noexcept
     {
@@ -194,7 +200,8 @@ template <class Derived, class Api> class ClientBase
      * @brief Description of an error code.
      * @param nError an ST_ERROR_* value.
      * @return a fixed English text ("unknown error" for an unknown code).
-     * @par Blocking: no. @par Thread: any.
+     * @par Blocking: no.
+     * @par Thread: any.
      */
     static std::string GetErrorString(unsigned nError)
     {
@@ -210,7 +217,8 @@ template <class Derived, class Api> class ClientBase
     /**
      * @brief True when the last call started a non-blocking operation that is still running:
      *        pump Execute() until it returns 0 or MAILWIRE_ERROR.
-     * @par Blocking: no. @par Thread: the thread that made the call.
+     * @par Blocking: no.
+     * @par Thread: the thread that made the call.
      */
     bool IsInProgress() const noexcept
     {
@@ -241,7 +249,8 @@ template <class Derived, class Api> class ClientBase
      * @param handler  the callable; it replaces any handler registered for the event.
      * @return true on success; false with ST_ERROR_INVALID_ARGUMENT for an unknown event, or
      *         the C call's error (ST_ERROR_NOT_OWNER).
-     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     * @par Blocking: no.
+     * @par Thread: the session's owner (or any with FREETHREAD).
      */
     template <class F> bool RegisterEvent(unsigned nEventId, F &&handler)
     {
@@ -286,7 +295,8 @@ template <class Derived, class Api> class ClientBase
      * OnComplete(nullptr) removes it. It is the object's MAILWIRE_EVENT_COMPLETE handler:
      * RegisterEvent(MAILWIRE_EVENT_COMPLETE, ...) replaces it and the other way round.
      * @return true on success; false with the C call's error (ST_ERROR_NOT_OWNER).
-     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     * @par Blocking: no.
+     * @par Thread: the session's owner (or any with FREETHREAD).
      */
     template <class F> bool OnComplete(F &&handler)
     {
@@ -305,7 +315,8 @@ template <class Derived, class Api> class ClientBase
      * @brief Remove the handler of one event.
      * @param nEventId the event, 1 to MAILWIRE_EVENT_MAX - 1.
      * @return true on success; false with ST_ERROR_INVALID_ARGUMENT for an unknown event.
-     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     * @par Blocking: no.
+     * @par Thread: the session's owner (or any with FREETHREAD).
      */
     bool RegisterEvent(unsigned nEventId, std::nullptr_t)
     {
@@ -324,7 +335,8 @@ template <class Derived, class Api> class ClientBase
      * (after a blocking Connect() has returned).
      * @param trace any copyable callable, or nullptr to stop tracing.
      * @return true on success; false with the C call's error (ST_ERROR_NOT_OWNER).
-     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     * @par Blocking: no.
+     * @par Thread: the session's owner (or any with FREETHREAD).
      */
     template <class F> bool SetTrace(F &&trace)
     {
@@ -346,7 +358,8 @@ template <class Derived, class Api> class ClientBase
      *        is closed (IMAP IDLE ends cleanly instead).
      * @return true on success; false when the object holds no session. GetLastError() is
      *         not changed (the error is in the calling thread's mailwire::GetLastError()).
-     * @par Blocking: no. @par Thread: any; the one call that needs no ownership.
+     * @par Blocking: no.
+     * @par Thread: any; the one call that needs no ownership.
      */
     bool Cancel() const noexcept
     {
@@ -361,7 +374,8 @@ template <class Derived, class Api> class ClientBase
      * @param dwThreadId the new owner's id (see mailwire's MailwireGetCurrentThreadId());
      *                   0, the default, means the calling thread.
      * @return the previous owner's id, or 0 on failure (ST_ERROR_INVALID_HANDLE).
-     * @par Blocking: no. @par Thread: any; never while another thread is inside a call.
+     * @par Blocking: no.
+     * @par Thread: any; never while another thread is inside a call.
      */
     uint32_t AttachThread(uint32_t dwThreadId = 0)
     {
@@ -375,7 +389,8 @@ template <class Derived, class Api> class ClientBase
      * @param info receives it (dwSize is set by the method).
      * @return true on success (a cleartext session reports SECURITY_PROTOCOL_NONE); false
      *         with ST_ERROR_INVALID_HANDLE or ST_ERROR_NOT_OWNER.
-     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     * @par Blocking: no.
+     * @par Thread: the session's owner (or any with FREETHREAD).
      */
     bool GetSecurityInfo(SECURITYINFO &info)
     {
@@ -399,7 +414,8 @@ template <class Derived, class Api> class ClientBase
      * @param timeout receives the milliseconds until the deadline (0: call Execute() now,
      *                -1: none).
      * @return true on success; false with ST_ERROR_INVALID_HANDLE or ST_ERROR_NOT_OWNER.
-     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     * @par Blocking: no.
+     * @par Thread: the session's owner (or any with FREETHREAD).
      */
     bool GetPollInfo(MAILWIRE_SOCKET &socket, unsigned &events, int &timeout)
     {
@@ -427,7 +443,8 @@ template <class Derived, class Api> class ClientBase
      *         GetLastError(); ST_ERROR_CALLBACK_FAILED when a handler or a callable of the
      *         operation threw). When a handler disconnected the session, MAILWIRE_ERROR and
      *         the object is empty.
-     * @par Blocking: never. @par Thread: the session's owner (or any with FREETHREAD).
+     * @par Blocking: never.
+     * @par Thread: the session's owner (or any with FREETHREAD).
      */
     int Execute()
     {
@@ -448,7 +465,8 @@ template <class Derived, class Api> class ClientBase
      * @return the socket; while the host name is being resolved, a descriptor that becomes
      *         readable when the resolver is done; an invalid value (-1, or INVALID_SOCKET on
      *         Windows) without a session.
-     * @par Blocking: no. @par Thread: the session's owner (or any with FREETHREAD).
+     * @par Blocking: no.
+     * @par Thread: the session's owner (or any with FREETHREAD).
      */
     MAILWIRE_SOCKET GetSocket() const noexcept
     {
@@ -458,6 +476,8 @@ template <class Derived, class Api> class ClientBase
   protected:
     ClientBase() noexcept = default;
 
+    /** @brief Take over another object's session, last error and handlers; the other is
+     *         left empty. */
     ClientBase(ClientBase &&other) noexcept
         : m_hClient(std::exchange(other.m_hClient, INVALID_CLIENT)),
           m_pPending(std::move(other.m_pPending)),
@@ -470,6 +490,7 @@ template <class Derived, class Api> class ClientBase
             m_pSink->owner.store(static_cast<Derived *>(this));
     }
 
+    /** @brief Close the held session, then take over the other object's. @return *this. */
     ClientBase &operator=(ClientBase &&other) noexcept
     {
         if (this != &other) {
@@ -603,7 +624,7 @@ template <class Derived, class Api> class ClientBase
         Fail(ST_ERROR_CALLBACK_FAILED, detail.c_str());
     }
 
-    HCLIENT m_hClient = INVALID_CLIENT;
+    HCLIENT m_hClient = INVALID_CLIENT; /**< The session, or INVALID_CLIENT. */
 
   private:
     // The state of the running non-blocking operation (callables, result storage), released
