@@ -201,13 +201,19 @@ static void addr_spec(const tok *v, size_t a, size_t b, mw_buf *out)
         if (strchr("()<>@,:;\"[] \t", l[k]) && l[k])
             quote = 1;
     if (quote) {
-        mw_buf_putc(out, '"');
+        /* Quoted, then judged for 8-bit octets like the unquoted form (the quotes and
+         * escapes are ASCII): raw octets never reach the caller as invalid UTF-8. */
+        mw_buf q;
+        mw_buf_init(&q, 0, 0);
+        mw_buf_putc(&q, '"');
         for (size_t k = 0; k < local.len; k++) {
             if (l[k] == '"' || l[k] == '\\')
-                mw_buf_putc(out, '\\');
-            mw_buf_putc(out, l[k]);
+                mw_buf_putc(&q, '\\');
+            mw_buf_putc(&q, l[k]);
         }
-        mw_buf_putc(out, '"');
+        mw_buf_putc(&q, '"');
+        mw_hdr_put_8bit(mw_buf_str(&q), q.len, out);
+        mw_buf_free(&q);
     } else {
         mw_hdr_put_8bit(l, local.len, out);
     }

@@ -65,8 +65,12 @@ static void check_response(const mw_imap_reader *r, uint64_t streamed)
     } else if (r->cur_kind == IMAP_RESP_STATUS || r->cur_kind == IMAP_RESP_CONT) {
         if (r->text_off > r->len || r->text_len > r->len - r->text_off)
             abort();
+        /* cond 0: a tagged line with a response code and no condition (Exchange's
+         * "tag [COPYUID ...]"), never untagged; the engine decides what it means. */
+        int bare = r->cond == 0 && r->tag_len > 0 && r->tag_off + r->tag_len <= r->len &&
+                   !(r->tag_len == 1 && r->buf[r->tag_off] == '*');
         if (r->cur_kind == IMAP_RESP_STATUS &&
-            (r->cond < IMAP_OK || r->cond > IMAP_PREAUTH || r->tag_len == 0 ||
+            ((!bare && (r->cond < IMAP_OK || r->cond > IMAP_PREAUTH)) || r->tag_len == 0 ||
              r->tag_off + r->tag_len > r->len ||
              (r->has_code && (r->code_off > r->len || r->code_len > r->len - r->code_off))))
             abort();
