@@ -709,7 +709,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *  @param messages receives one entry per message, oldest first (cleared first).
      *  @param dwOptions as above. @return as above.
      *  @par Blocking: yes; on a non-blocking session true with IsInProgress() and nothing
-     *  collected: use the callable form there. @par Thread: the owner. */
+     *  collected: use the callable form there.
+     *  @par Thread: the owner. */
     bool GetNewestMessages(unsigned nCount, std::vector<ImapMessageInfo> &messages,
                            uint32_t dwOptions = IMAP_INFO_ENVELOPE)
     {
@@ -725,7 +726,9 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
 
     /** @brief The metadata of the newest @p nCount messages (empty on failure, see
      *  GetLastError()). @param nCount as above. @param dwOptions as above.
-     *  @return the entries, oldest first. @par Blocking: yes. @par Thread: the owner. */
+     *  @return the entries, oldest first.
+     *  @par Blocking: yes.
+     *  @par Thread: the owner. */
     std::vector<ImapMessageInfo> GetNewestMessages(unsigned nCount,
                                                    uint32_t dwOptions = IMAP_INFO_ENVELOPE)
     {
@@ -958,7 +961,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param lpnChanges receives the number of changes, or nullptr; as ImapIdle().
      * @return true when the wait ended normally; false with ST_ERROR_CANCELLED after Cancel()
      *         (from another thread), or the call's error.
-     * @par Blocking: as ImapIdle(). @par Thread: the owner; Cancel() from any.
+     * @par Blocking: as ImapIdle().
+     * @par Thread: the owner; Cancel() from any.
      */
     bool Idle(unsigned nTimeout = 0, uint32_t dwOptions = IMAP_IDLE_WAIT,
               unsigned *lpnChanges = nullptr)
@@ -973,7 +977,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *                   nullptr. After new mail, GetNewestMessages() reads what arrived.
      * @return as Idle().
      * @par Blocking: yes, @p nSeconds (on a non-blocking session the operation completes
-     *      when the time is up). @par Thread: the owner; Cancel() from any.
+     *      when the time is up).
+     * @par Thread: the owner; Cancel() from any.
      */
     bool IdleFor(unsigned nSeconds, unsigned *lpnChanges = nullptr)
     {
