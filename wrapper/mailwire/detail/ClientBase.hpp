@@ -662,8 +662,8 @@ template <class Derived, class Api> class ClientBase
 
   private:
     // The outcome of the calling thread's last static call of this class. Stamps come from
-    // one process-wide counter, so "newer" compares a static call with an object's own last
-    // call even when the object's call was made on another thread.
+    // one counter per class for the whole process, so "newer" compares a static call with an
+    // object's own last call even when the object's call was made on another thread.
     struct StaticCall {
         uint64_t stamp = 0;
         unsigned error = 0;
