@@ -694,6 +694,57 @@ TEST(CppImap, IdleRunsTheUpdateHandler)
     ASSERT_TRUE(c.ExpungeMessages(std::to_string(uid).c_str()));
 }
 
+// IdleFor() (IMAP_IDLE_DURATION) waits the whole time through several changes, and
+// GetNewestMessages() then reads what arrived, oldest first.
+TEST(CppImap, IdleForCountsChangesAndNewestMessagesReadsThem)
+{
+    OwnMailbox own("cpp-idlefor");
+    CImapClient &c = own.c;
+    ASSERT_TRUE(c.CreateMessage(own.box.c_str(), Message("old", "x\r\n")));
+    ASSERT_TRUE(c.SelectMailbox(own.box.c_str()));
+    EXPECT_EQ(c.GetMessageCount(), 1u);
+
+    const std::string first = Unique("first"), second = Unique("second");
+    std::thread t([&] {
+        CImapClient other;
+        ASSERT_TRUE(Open(other));
+        // Far enough apart that Dovecot reports them in two notifications.
+        std::this_thread::sleep_for(500ms);
+        EXPECT_TRUE(other.CreateMessage(own.box.c_str(), Message(first, "1\r\n")));
+        std::this_thread::sleep_for(1500ms);
+        EXPECT_TRUE(other.CreateMessage(own.box.c_str(), Message(second, "2\r\n")));
+    });
+    int updates = 0;
+    ASSERT_TRUE(c.RegisterEvent(MAILWIRE_EVENT_UPDATE,
+                                [&](CImapClient &, unsigned, unsigned) { ++updates; }));
+    unsigned changes = 99;
+    auto start = std::chrono::steady_clock::now();
+    bool ok = c.IdleFor(4, &changes);
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    t.join();
+    ASSERT_TRUE(ok) << c.GetLastErrorDetail();
+    // Not back at the first change: the whole four seconds, both appends counted.
+    EXPECT_GE(elapsed, 3900ms);
+    EXPECT_GE(changes, 2u);
+    EXPECT_EQ(changes, static_cast<unsigned>(updates));
+    EXPECT_EQ(c.GetMessageCount(), 3u);
+
+    std::vector<mailwire::ImapMessageInfo> newest = c.GetNewestMessages(2);
+    ASSERT_EQ(newest.size(), 2u) << c.GetLastErrorDetail();
+    EXPECT_EQ(newest[0].subject, first);
+    EXPECT_EQ(newest[1].subject, second);
+    EXPECT_LT(newest[0].uid, newest[1].uid);
+    // More than the mailbox holds: all three; the callable form sees the same.
+    EXPECT_EQ(c.GetNewestMessages(10).size(), 3u);
+    std::vector<std::string> subjects;
+    ASSERT_TRUE(c.GetNewestMessages(
+        1, [&](const IMAPMESSAGE &m) { subjects.push_back(m.lpszSubject ? m.lpszSubject : ""); }));
+    EXPECT_EQ(subjects, std::vector<std::string>{second});
+    // 0 is refused, with the code in the object.
+    EXPECT_TRUE(c.GetNewestMessages(0).empty());
+    EXPECT_EQ(c.GetLastError(), (unsigned)ST_ERROR_INVALID_ARGUMENT);
+}
+
 TEST(CppImap, ThrowingCallbacksDoNotCrossTheCBoundary)
 {
     OwnMailbox own("cpp-throw");

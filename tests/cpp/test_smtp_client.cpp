@@ -329,6 +329,57 @@ TEST(CppSmtp, SubmitMessageWithAttachmentsReadsBack)
     std::remove(att2.c_str());
 }
 
+// SocketTools calls the static SubmitMessage through an object and then asks the object for
+// the error: the object reports the static call until its own next call, and the other way
+// round.
+TEST(CppSmtp, StaticCallThroughObjectSetsItsLastError)
+{
+    mailwire::CMailMessage m;
+    m.SetFrom("me@example.org").AddTo("carol@localhost").SetSubject(Unique("cppstatic"));
+    m.SetText("x");
+    SMTPSERVER server{};
+    server.lpszHostName = "localhost";
+    std::string user = Env("MW_USER1");
+    server.lpszUserName = user.c_str();
+    server.lpszPassword = "wrong password";
+    server.nHostPort = Port("MW_SUBMISSION_PORT");
+    server.dwOptions = SMTP_OPTION_SECURE;
+
+    CSmtpClient client;
+    ASSERT_TRUE(client.Connect("localhost", Port("MW_SMTP_PORT"), 20, SMTP_OPTION_EXTENDED))
+        << client.GetLastErrorDetail();
+    EXPECT_EQ(client.GetLastError(), (unsigned)ST_ERROR_NONE);
+    EXPECT_FALSE(client.SubmitMessageEx(server, m, Ca()));
+    EXPECT_EQ(client.GetLastErrorDetail(), mailwire::GetLastErrorDetail());
+    EXPECT_EQ(client.GetLastError(), (unsigned)ST_ERROR_AUTHENTICATION_FAILED);
+    EXPECT_EQ(client.GetErrorString(), CSmtpClient::GetErrorString(ST_ERROR_AUTHENTICATION_FAILED));
+    // The server's reply, e.g. "AUTH: 535 5.7.8 Error: authentication failed".
+    EXPECT_NE(client.GetLastErrorDetail().find("535"), std::string::npos)
+        << client.GetLastErrorDetail();
+
+    // The object's own next call replaces it.
+    EXPECT_EQ(client.Command("NOOP"), 250);
+    EXPECT_EQ(client.GetLastError(), (unsigned)ST_ERROR_NONE);
+    EXPECT_TRUE(client.GetLastErrorDetail().empty());
+
+    // A refused recipient through the plain form, then a static call that succeeds.
+    SMTPSERVER port25{};
+    port25.lpszHostName = "localhost";
+    port25.nHostPort = Port("MW_SMTP_PORT");
+    port25.dwOptions = SMTP_OPTION_EXTENDED;
+    mailwire::CMailMessage refused;
+    refused.SetFrom("me@example.org").AddTo("nosuch@localhost").SetSubject("x").SetText("x");
+    EXPECT_FALSE(client.SubmitMessage(port25, refused));
+    EXPECT_EQ(client.GetLastError(), (unsigned)ST_ERROR_NO_VALID_RECIPIENTS);
+    EXPECT_FALSE(client.GetLastErrorDetail().empty());
+    ASSERT_TRUE(client.SubmitMessage(port25, m)) << client.GetLastErrorDetail();
+    EXPECT_EQ(client.GetLastError(), (unsigned)ST_ERROR_NONE);
+
+    // Another thread's static call is its own.
+    std::thread([&] { EXPECT_FALSE(CSmtpClient::SubmitMessage(port25, refused)); }).join();
+    EXPECT_EQ(client.GetLastError(), (unsigned)ST_ERROR_NONE);
+}
+
 namespace
 {
 struct Counter {

@@ -680,6 +680,63 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         return messages;
     }
 
+    /**
+     * @brief ImapGetNewestMessages(): the metadata of the newest @p nCount messages of the
+     *        selected mailbox to any callable, as GetMessageInfo() (oldest of them first).
+     * @param nCount    how many messages; at least 1 (fewer calls when the mailbox holds
+     *                  fewer, none when it is empty).
+     * @param callback  `(const ImapMessageInfo &)` or `(const IMAPMESSAGE &)`; a throw cancels
+     *                  the operation (ST_ERROR_CALLBACK_FAILED).
+     * @param dwOptions IMAP_INFO_ENVELOPE, IMAP_INFO_BODYSTRUCTURE (default IMAP_INFO_ENVELOPE).
+     * @return as ImapGetNewestMessages().
+     * @par Blocking: yes (non-blocking sessions: true with IsInProgress()).
+     * @par Thread: the owner; the callable runs on the thread that drives the session.
+     */
+    template <class F, class = std::enable_if_t<
+                           std::is_invocable_v<std::decay_t<F> &, const ImapMessageInfo &> ||
+                           std::is_invocable_v<std::decay_t<F> &, const IMAPMESSAGE &>>>
+    bool GetNewestMessages(unsigned nCount, F &&callback, uint32_t dwOptions = IMAP_INFO_ENVELOPE)
+    {
+        using State = detail::ImapInfoState<std::decay_t<F>>;
+        auto state = std::make_unique<State>(std::forward<F>(callback));
+        State *s = state.get();
+        return RunWith(std::move(state), [&] {
+            return ImapGetNewestMessages(m_hClient, nCount, dwOptions, &State::Thunk, s);
+        });
+    }
+
+    /** @brief GetNewestMessages() collected into a vector. @param nCount as above.
+     *  @param messages receives one entry per message, oldest first (cleared first).
+     *  @param dwOptions as above. @return as above.
+     *  @par Blocking: yes; on a non-blocking session true with IsInProgress() and nothing
+     *  collected: use the callable form there.
+     *  @par Thread: the owner. */
+    bool GetNewestMessages(unsigned nCount, std::vector<ImapMessageInfo> &messages,
+                           uint32_t dwOptions = IMAP_INFO_ENVELOPE)
+    {
+        messages.clear();
+        auto out = std::make_shared<std::vector<ImapMessageInfo>>();
+        if (!GetNewestMessages(
+                nCount, [out](const ImapMessageInfo &m) { out->push_back(m); }, dwOptions))
+            return false;
+        if (!IsInProgress())
+            messages = std::move(*out);
+        return true;
+    }
+
+    /** @brief The metadata of the newest @p nCount messages (empty on failure, see
+     *  GetLastError()). @param nCount as above. @param dwOptions as above.
+     *  @return the entries, oldest first.
+     *  @par Blocking: yes.
+     *  @par Thread: the owner. */
+    std::vector<ImapMessageInfo> GetNewestMessages(unsigned nCount,
+                                                   uint32_t dwOptions = IMAP_INFO_ENVELOPE)
+    {
+        std::vector<ImapMessageInfo> messages;
+        GetNewestMessages(nCount, messages, dwOptions);
+        return messages;
+    }
+
     /** @brief The metadata of one message. @param nMessageId sequence number (or UID with
      *  IMAP_FETCH_UID). @param info receives it. @param dwOptions as above.
      *  @return true when the message exists; false with SERVER_PERMANENT when no data came
@@ -894,11 +951,38 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
 
     // ---- waiting and raw commands ----------------------------------------------------------
 
-    /** @brief ImapIdle(). */
+    /**
+     * @brief ImapIdle(): wait for mailbox changes (UPDATE events run meanwhile).
+     *
+     * With IMAP_IDLE_WAIT it returns at the first change; with IMAP_IDLE_DURATION (or
+     * IdleFor()) it waits the whole @p nTimeout and counts every change.
+     * @param nTimeout   seconds (0: the session timeout), as ImapIdle().
+     * @param dwOptions  IMAP_IDLE_WAIT, IMAP_IDLE_DURATION or IMAP_IDLE_NOWAIT.
+     * @param lpnChanges receives the number of changes, or nullptr; as ImapIdle().
+     * @return true when the wait ended normally; false with ST_ERROR_CANCELLED after Cancel()
+     *         (from another thread), or the call's error.
+     * @par Blocking: as ImapIdle().
+     * @par Thread: the owner; Cancel() from any.
+     */
     bool Idle(unsigned nTimeout = 0, uint32_t dwOptions = IMAP_IDLE_WAIT,
               unsigned *lpnChanges = nullptr)
     {
         return Call([&] { return ImapIdle(m_hClient, nTimeout, dwOptions, lpnChanges); });
+    }
+
+    /**
+     * @brief Watch the mailbox for @p nSeconds: Idle() with IMAP_IDLE_DURATION.
+     * @param nSeconds   how long (0: the session timeout); the call returns when it is up.
+     * @param lpnChanges receives the number of changes seen (EXISTS, EXPUNGE, FETCH), or
+     *                   nullptr. After new mail, GetNewestMessages() reads what arrived.
+     * @return as Idle().
+     * @par Blocking: yes, @p nSeconds (on a non-blocking session the operation completes
+     *      when the time is up).
+     * @par Thread: the owner; Cancel() from any.
+     */
+    bool IdleFor(unsigned nSeconds, unsigned *lpnChanges = nullptr)
+    {
+        return Idle(nSeconds, IMAP_IDLE_DURATION, lpnChanges);
     }
 
     /** @brief ImapNoop(). */

@@ -294,11 +294,14 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @brief SmtpSubmitMessage(): connect, authenticate, compose, send and quit; no object is
      *        needed.
      * @return true when the server accepted the message; false with the thread's last error
-     *         (mailwire::GetLastError(): a static method has no object to keep it).
+     *         (mailwire::GetLastError()). The outcome is also what GetLastError() and
+     *         GetLastErrorDetail() of any CSmtpClient give on this thread until its next call
+     *         (so `client.SubmitMessage(...)` then `client.GetLastError()` works as in
+     *         SocketTools).
      */
     static bool SubmitMessage(const SMTPSERVER &server, const SMTPMESSAGE &message)
     {
-        return SmtpSubmitMessage(&server, &message) == 0;
+        return RecordStatic(SmtpSubmitMessage(&server, &message));
     }
 
     /** @brief SubmitMessage() from a CMailMessage builder. @return as above. */
@@ -331,7 +334,8 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
                                 const SECURITYCREDENTIALS *lpCredentials, Trace &&trace = nullptr)
     {
         if constexpr (std::is_same_v<std::decay_t<Trace>, std::nullptr_t>) {
-            return SmtpSubmitMessageEx(&server, &message, lpCredentials, nullptr, nullptr) == 0;
+            return RecordStatic(
+                SmtpSubmitMessageEx(&server, &message, lpCredentials, nullptr, nullptr));
         } else {
             detail::EventSink sink;
             sink.trace =
@@ -339,10 +343,11 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
             int rc = SmtpSubmitMessageEx(&server, &message, lpCredentials,
                                          &detail::EventSink::OnTrace, &sink);
             if (sink.failure.Failed()) {
-                MailwireSetLastError(ST_ERROR_CALLBACK_FAILED);
-                return false;
+                std::string detail = "a callback threw: ";
+                detail += sink.failure.What();
+                return RecordStaticError(ST_ERROR_CALLBACK_FAILED, detail.c_str());
             }
-            return rc == 0;
+            return RecordStatic(rc);
         }
     }
 
@@ -541,7 +546,8 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /** @brief SmtpCreateSecurityCredentials() (see also the RAII CSecurityCredentials).
-     *  @return true on success; false with the thread's last error. */
+     *  @return true on success; false with the thread's last error. Not recorded for
+     *          GetLastError() of the objects (noexcept, and not a call on a session). */
     static bool CreateSecurityCredentials(uint32_t dwOptions, const char *lpszCertificateFile,
                                           const char *lpszPrivateKeyFile, const char *lpszPassword,
                                           const char *lpszCAFile,

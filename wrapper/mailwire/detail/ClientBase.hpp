@@ -172,28 +172,38 @@ template <class Derived, class Api> class ClientBase
 
     /**
      * @brief Error code of the last call made through this object.
+     *
+     * Static methods of the class (CSmtpClient::SubmitMessage() and the like) count as calls
+     * made through every object of the class on the calling thread: C++ cannot tell
+     * `client.SubmitMessage(...)` from `CSmtpClient::SubmitMessage(...)`, and the SocketTools
+     * form is called through an object. So after `client.SubmitMessage(...)` fails,
+     * `client.GetLastError()` gives its code, until the next call through the object; the
+     * other way round, a static call does not hide a later call through the object.
      * @return an ST_ERROR_* value: ST_ERROR_NONE after a call that succeeded,
      *         ST_ERROR_IN_PROGRESS after a call that started a non-blocking operation,
      *         ST_ERROR_CALLBACK_FAILED when an event handler, trace or data callback threw.
      *         Cancel() does not change it (it may run on another thread).
      * @par Blocking: no.
-     * @par Thread: the thread that made the call.
+     * @par Thread: the thread that made the call (a static call counts on its own thread).
      */
     unsigned GetLastError() const noexcept
     {
-        return m_nLastError;
+        const StaticCall &s = LastStaticCall();
+        return s.stamp > m_nStamp ? s.error : m_nLastError;
     }
 
     /**
      * @brief The cause of the last failure: the server's reply, the certificate's rejection
      *        reasons, the socket error, or the text of the exception a callback threw.
-     * @return the text; empty when the last call succeeded.
+     * @return the text; empty when the last call succeeded. The last call is the one
+     *         GetLastError() reports, a static call of the class included.
      * @par Blocking: no.
      * @par Thread: the thread that made the call.
      */
     const std::string &GetLastErrorDetail() const noexcept
     {
-        return m_strLastErrorDetail;
+        const StaticCall &s = LastStaticCall();
+        return s.stamp > m_nStamp ? s.detail : m_strLastErrorDetail;
     }
 
     /**
@@ -211,7 +221,7 @@ template <class Derived, class Api> class ClientBase
     /** @return the description of this object's last error (see GetLastError()). */
     std::string GetErrorString() const
     {
-        return MailwireGetErrorString(m_nLastError);
+        return MailwireGetErrorString(GetLastError());
     }
 
     /**
@@ -482,6 +492,7 @@ template <class Derived, class Api> class ClientBase
         : m_hClient(std::exchange(other.m_hClient, INVALID_CLIENT)),
           m_pPending(std::move(other.m_pPending)),
           m_nLastError(std::exchange(other.m_nLastError, 0u)),
+          m_nStamp(std::exchange(other.m_nStamp, 0u)),
           m_strLastErrorDetail(std::move(other.m_strLastErrorDetail)),
           m_pSink(std::move(other.m_pSink))
     {
@@ -498,6 +509,7 @@ template <class Derived, class Api> class ClientBase
             m_hClient = std::exchange(other.m_hClient, INVALID_CLIENT);
             m_pPending = std::move(other.m_pPending);
             m_nLastError = std::exchange(other.m_nLastError, 0u);
+            m_nStamp = std::exchange(other.m_nStamp, 0u);
             m_strLastErrorDetail = std::move(other.m_strLastErrorDetail);
             other.m_strLastErrorDetail.clear();
             m_pSink = std::move(other.m_pSink);
@@ -590,11 +602,33 @@ template <class Derived, class Api> class ClientBase
     bool Fail(unsigned nError, const char *detail) noexcept
     {
         m_nLastError = nError;
+        m_nStamp = NextStamp();
         try {
             m_strLastErrorDetail = detail ? detail : "";
         } catch (...) {
             m_strLastErrorDetail.clear(); // no memory for the text; the code is kept
         }
+        MailwireSetLastError(nError);
+        return false;
+    }
+
+    /** Record the outcome of a static method's C call (@p rc: 0 or more on success, else
+     *  MAILWIRE_ERROR with the thread's last error set) for GetLastError(). @return rc >= 0. */
+    static bool RecordStatic(int rc) noexcept
+    {
+        // The thread's last error is C's already (setting it again would clear its detail).
+        if (rc >= 0)
+            SetStaticCall(ST_ERROR_NONE, "");
+        else
+            SetStaticCall(MailwireGetLastError(), MailwireGetLastErrorDetail());
+        return rc >= 0;
+    }
+
+    /** Record a static method's failure detected by the class itself, also as the thread's
+     *  last error (without detail text). @return false. */
+    static bool RecordStaticError(unsigned nError, const char *detail) noexcept
+    {
+        SetStaticCall(nError, detail);
         MailwireSetLastError(nError);
         return false;
     }
@@ -627,6 +661,36 @@ template <class Derived, class Api> class ClientBase
     HCLIENT m_hClient = INVALID_CLIENT; /**< The session, or INVALID_CLIENT. */
 
   private:
+    // The outcome of the calling thread's last static call of this class. Stamps come from
+    // one counter per class for the whole process, so "newer" compares a static call with an
+    // object's own last call even when the object's call was made on another thread.
+    struct StaticCall {
+        uint64_t stamp = 0;
+        unsigned error = 0;
+        std::string detail;
+    };
+    static StaticCall &LastStaticCall() noexcept
+    {
+        thread_local StaticCall s; // one per thread and per client class
+        return s;
+    }
+    static void SetStaticCall(unsigned nError, const char *detail) noexcept
+    {
+        StaticCall &s = LastStaticCall();
+        s.stamp = NextStamp();
+        s.error = nError;
+        try {
+            s.detail = detail ? detail : "";
+        } catch (...) {
+            s.detail.clear(); // no memory for the text; the code is kept
+        }
+    }
+    static uint64_t NextStamp() noexcept
+    {
+        static std::atomic<uint64_t> counter{0};
+        return ++counter;
+    }
+
     // The state of the running non-blocking operation (callables, result storage), released
     // by Completed(). Declared after m_hClient and destroyed after ~ClientBase() has closed
     // the session, so the C library never holds a pointer to a freed state.
@@ -680,6 +744,7 @@ template <class Derived, class Api> class ClientBase
         }
         if (rc < 0) {
             m_nLastError = MailwireGetLastError();
+            m_nStamp = NextStamp();
             m_strLastErrorDetail = MailwireGetLastErrorDetail();
             // A handler may have disconnected the session during the call.
             if (m_nLastError == ST_ERROR_INVALID_HANDLE && m_hClient != INVALID_CLIENT &&
@@ -689,6 +754,7 @@ template <class Derived, class Api> class ClientBase
         }
         m_nLastError =
             inProgress && rc == MAILWIRE_IN_PROGRESS ? ST_ERROR_IN_PROGRESS : ST_ERROR_NONE;
+        m_nStamp = NextStamp();
         m_strLastErrorDetail.clear();
         return rc;
     }
@@ -763,6 +829,7 @@ template <class Derived, class Api> class ClientBase
             // Set as the starting call set IN_PROGRESS. The thread's detail text is written
             // only when MailwireExecute() returns, after this handler: a fixed text for now.
             m_nLastError = nError;
+            m_nStamp = NextStamp();
             m_strLastErrorDetail = nError ? MailwireGetErrorString(nError) : "";
         }
         if (handler)
@@ -899,6 +966,7 @@ template <class Derived, class Api> class ClientBase
     }
 
     unsigned m_nLastError = 0;
+    uint64_t m_nStamp = 0; // when m_nLastError was set (NextStamp()); 0: never
     std::string m_strLastErrorDetail;
     std::unique_ptr<EventSink> m_pSink;
     int m_nDepth = 0;
