@@ -3,13 +3,14 @@
 // callback says what to wait for and the loop calls MailwireExecute() on the handle itself,
 // never the object's Execute(). What the object kept for an operation (a fetch callable)
 // must live until that operation's COMPLETE and go right after it, once.
+// First: on Windows it includes <windows.h>, whose SendMessage macro must rename the class's
+// method and the calls alike.
+#include "common/portable.h"
+
 #include <mailwire/ImapClient.hpp>
 #include <mailwire/SmtpClient.hpp>
 
 #include <gtest/gtest.h>
-
-#include <poll.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -69,11 +70,7 @@ class WatchLoop
             }
             int wait = m_timeout < 0 || m_timeout > 100 ? 100 : m_timeout;
             if (m_timeout != 0 && m_events != 0) {
-                pollfd p{m_sock,
-                         static_cast<short>(((m_events & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                                            ((m_events & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
-                         0};
-                poll(&p, 1, wait);
+                mwt_wait_socket(static_cast<mwt_socket>(m_sock), m_events, wait);
             } else if (m_timeout != 0) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(wait));
                 if (m_timeout < 0)

@@ -817,11 +817,7 @@ TEST(ImapReal, NonBlockingRangeFetchEndsWithoutWaitingOutTheTimeout)
         unsigned want;
         int t;
         ASSERT_EQ(ImapGetPollInfo(h, &sock, &want, &t), 0);
-        pollfd p{sock,
-                 (short)(((want & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                         ((want & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
-                 0};
-        poll(&p, 1, t < 0 ? 15000 : t);
+        mwt_wait_socket(static_cast<mwt_socket>(sock), want, t < 0 ? 15000 : t);
         rc = ImapExecute(h);
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

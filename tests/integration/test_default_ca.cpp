@@ -12,12 +12,21 @@
 #include <mailwire/mailwire.h>
 
 #include "common/fixture_env.hpp"
+#include "common/portable.h"
 #include "common/tls_helpers.hpp"
 
 namespace
 {
 
 using mwtest::Fixture;
+
+// SSL_CERT_DIR lists folders as OpenSSL does: ':' between them, ';' on Windows (whose paths
+// hold ':').
+#ifdef _WIN32
+constexpr char kDirListSep = ';';
+#else
+constexpr char kDirListSep = ':';
+#endif
 
 std::string Cert(const std::string &name)
 {
@@ -40,16 +49,17 @@ class DefaultCa : public ::testing::Test
     }
     static void Clear()
     {
-        unsetenv("SSL_CERT_FILE");
-        unsetenv("SSL_CERT_DIR");
+        mwt_setenv("SSL_CERT_FILE", nullptr);
+        mwt_setenv("SSL_CERT_DIR", nullptr);
         ASSERT_EQ(MailwireSetDefaultCertificateAuthority(nullptr, nullptr), 0);
     }
     // A directory holding a copy of the fixture's CA under an OpenSSL-style name.
     std::string CaDir()
     {
-        dir_ = std::filesystem::temp_directory_path() /
-               ("mw-default-ca-" + std::to_string(getpid()) + "-" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir_ = (std::filesystem::temp_directory_path() /
+                ("mw-default-ca-" + std::to_string(mwt_getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+                   .string();
         std::filesystem::remove_all(dir_);
         std::filesystem::create_directories(dir_);
         std::filesystem::copy_file(Cert("ca.pem"), dir_ + "/0a1b2c3d.0");
@@ -84,7 +94,7 @@ TEST_F(DefaultCa, TheSystemStoreAloneRejectsThePrivateCa)
 
 TEST_F(DefaultCa, SslCertFileIsHonouredWhenNoCaIsGiven)
 {
-    setenv("SSL_CERT_FILE", Cert("ca.pem").c_str(), 1);
+    mwt_setenv("SSL_CERT_FILE", Cert("ca.pem").c_str());
     std::string d;
     EXPECT_EQ(Smtp(nullptr, &d), 0u) << d;
     // Credentials without a CA file (a pin, a client certificate...) still use the variable.
@@ -94,24 +104,25 @@ TEST_F(DefaultCa, SslCertFileIsHonouredWhenNoCaIsGiven)
     EXPECT_EQ(Smtp(&c, &d), 0u) << d;
 
     // The cache keys on the effective CA: without the variable the same call fails again.
-    unsetenv("SSL_CERT_FILE");
+    mwt_setenv("SSL_CERT_FILE", nullptr);
     EXPECT_EQ(Smtp(nullptr), (unsigned)ST_ERROR_CERTIFICATE_REJECTED);
 }
 
 TEST_F(DefaultCa, SslCertDirIsHonouredWhenNoCaIsGiven)
 {
-    setenv("SSL_CERT_DIR", ("/nonexistent-first:" + CaDir()).c_str(), 1);
+    mwt_setenv("SSL_CERT_DIR",
+               ("/nonexistent-first" + std::string(1, kDirListSep) + CaDir()).c_str());
     std::string d;
     // A list: every directory must load; the missing one is named.
     EXPECT_EQ(Smtp(nullptr, &d), (unsigned)ST_ERROR_CREDENTIALS);
     EXPECT_NE(d.find("SSL_CERT_DIR \"/nonexistent-first\""), std::string::npos) << d;
-    setenv("SSL_CERT_DIR", CaDir().c_str(), 1);
+    mwt_setenv("SSL_CERT_DIR", CaDir().c_str());
     EXPECT_EQ(Smtp(nullptr, &d), 0u) << d;
 }
 
 TEST_F(DefaultCa, AnUnreadableSslCertFileIsAnErrorNamingTheVariable)
 {
-    setenv("SSL_CERT_FILE", "/nonexistent/ca.pem", 1);
+    mwt_setenv("SSL_CERT_FILE", "/nonexistent/ca.pem");
     std::string d;
     EXPECT_EQ(Smtp(nullptr, &d), (unsigned)ST_ERROR_CREDENTIALS);
     EXPECT_NE(d.find("SSL_CERT_FILE \"/nonexistent/ca.pem\""), std::string::npos) << d;
@@ -140,11 +151,11 @@ TEST_F(DefaultCa, TheProcessDefaultFileOrDirectoryIsUsed)
 TEST_F(DefaultCa, TheDefaultTakesPrecedenceOverTheEnvironment)
 {
     std::string d;
-    setenv("SSL_CERT_FILE", Cert("ca.pem").c_str(), 1);
+    mwt_setenv("SSL_CERT_FILE", Cert("ca.pem").c_str());
     ASSERT_EQ(MailwireSetDefaultCertificateAuthority(Cert("other-ca.pem").c_str(), nullptr), 0);
     EXPECT_EQ(Smtp(nullptr), (unsigned)ST_ERROR_CERTIFICATE_REJECTED)
         << "the default (a CA that did not sign the server) is used, not SSL_CERT_FILE";
-    setenv("SSL_CERT_FILE", Cert("other-ca.pem").c_str(), 1);
+    mwt_setenv("SSL_CERT_FILE", Cert("other-ca.pem").c_str());
     ASSERT_EQ(MailwireSetDefaultCertificateAuthority(Cert("ca.pem").c_str(), nullptr), 0);
     EXPECT_EQ(Smtp(nullptr, &d), 0u) << d;
     ASSERT_EQ(MailwireSetDefaultCertificateAuthority("/nonexistent/default.pem", nullptr), 0);
@@ -156,13 +167,13 @@ TEST_F(DefaultCa, APerCallCaWinsOverTheDefaultAndTheEnvironment)
 {
     std::string d;
     ASSERT_EQ(MailwireSetDefaultCertificateAuthority(Cert("ca.pem").c_str(), nullptr), 0);
-    setenv("SSL_CERT_FILE", Cert("ca.pem").c_str(), 1);
+    mwt_setenv("SSL_CERT_FILE", Cert("ca.pem").c_str());
     mwtest::Creds wrong(Cert("other-ca.pem"));
     EXPECT_EQ(Smtp(&wrong.get()), (unsigned)ST_ERROR_CERTIFICATE_REJECTED)
         << "a bad per-call CA is not rescued by a good default";
 
     ASSERT_EQ(MailwireSetDefaultCertificateAuthority(Cert("other-ca.pem").c_str(), nullptr), 0);
-    setenv("SSL_CERT_FILE", Cert("other-ca.pem").c_str(), 1);
+    mwt_setenv("SSL_CERT_FILE", Cert("other-ca.pem").c_str());
     mwtest::Creds right(Cert("ca.pem"));
     EXPECT_EQ(Smtp(&right.get(), &d), 0u) << d;
 }

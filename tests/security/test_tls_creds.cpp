@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "common/portable.h"
 #include "test_certs.hpp"
 
 extern "C" {
@@ -107,15 +108,15 @@ TEST(TlsCreds, AFileThatDoesNotLoadIsAnError)
 // connection would get the credentials loaded for another setting.
 TEST(TlsCreds, TheKeyIsTheEffectiveTrust)
 {
-    unsetenv("SSL_CERT_FILE");
-    unsetenv("SSL_CERT_DIR");
+    mwt_setenv("SSL_CERT_FILE", nullptr);
+    mwt_setenv("SSL_CERT_DIR", nullptr);
     ASSERT_EQ(mw_tls_set_default_ca(nullptr, nullptr), 0u);
     Config none("");
     mw_tls_creds *plain = Get(none);
 
-    setenv("SSL_CERT_FILE", TestCertPath("ca.pem").c_str(), 1);
+    mwt_setenv("SSL_CERT_FILE", TestCertPath("ca.pem").c_str());
     mw_tls_creds *env_a = Get(none);
-    setenv("SSL_CERT_FILE", TestCertPath("client-ca.pem").c_str(), 1);
+    mwt_setenv("SSL_CERT_FILE", TestCertPath("client-ca.pem").c_str());
     mw_tls_creds *env_b = Get(none);
     EXPECT_NE(env_a, plain) << "SSL_CERT_FILE adds to the system store";
     EXPECT_NE(env_a, env_b) << "another SSL_CERT_FILE";
@@ -131,7 +132,7 @@ TEST(TlsCreds, TheKeyIsTheEffectiveTrust)
     ASSERT_EQ(mw_tls_set_default_ca("", nullptr), 0u);
     mw_tls_creds *env_b2 = Get(none);
     EXPECT_EQ(env_b2, env_b);
-    unsetenv("SSL_CERT_FILE");
+    mwt_setenv("SSL_CERT_FILE", nullptr);
     mw_tls_creds *plain2 = Get(none);
     EXPECT_EQ(plain2, plain);
 

@@ -6,8 +6,6 @@
 //   transfer status at 100 %; an accepted message gets exactly one, after the server's 250.
 #include <gtest/gtest.h>
 
-#include <poll.h>
-
 #include <chrono>
 #include <optional>
 #include <string>
@@ -15,6 +13,7 @@
 
 #include <mailwire/smtp.h>
 
+#include "common/portable.h"
 #include "fake_server.hpp"
 #include "test_certs.hpp"
 
@@ -45,11 +44,8 @@ int Pump(HCLIENT h)
         unsigned ev = 0;
         int timeout = 0;
         if (SmtpGetPollInfo(h, &s, &ev, &timeout) == 0 && timeout != 0) {
-            pollfd p{static_cast<int>(s),
-                     static_cast<short>(((ev & MAILWIRE_POLL_READ) ? POLLIN : 0) |
-                                        ((ev & MAILWIRE_POLL_WRITE) ? POLLOUT : 0)),
-                     0};
-            poll(&p, 1, timeout < 0 || timeout > 200 ? 200 : timeout);
+            mwt_wait_socket(static_cast<mwt_socket>(s), ev,
+                            timeout < 0 || timeout > 200 ? 200 : timeout);
         }
         r = SmtpExecute(h);
     }
