@@ -4,16 +4,16 @@
 #include "charset.h"
 
 #include <string.h>
-#include <strings.h>
 
+#include "../util/str.h"
 #include "utf8.h"
 
 static int which(const char *cs)
 {
-    if (strcasecmp(cs, "iso-8859-1") == 0 || strcasecmp(cs, "latin1") == 0 ||
-        strcasecmp(cs, "iso8859-1") == 0 || strcasecmp(cs, "l1") == 0)
+    if (mw_strcasecmp(cs, "iso-8859-1") == 0 || mw_strcasecmp(cs, "latin1") == 0 ||
+        mw_strcasecmp(cs, "iso8859-1") == 0 || mw_strcasecmp(cs, "l1") == 0)
         return 1;
-    if (strcasecmp(cs, "windows-1252") == 0 || strcasecmp(cs, "cp1252") == 0)
+    if (mw_strcasecmp(cs, "windows-1252") == 0 || mw_strcasecmp(cs, "cp1252") == 0)
         return 2;
     return 0;
 }

@@ -4,7 +4,8 @@
 #include <errno.h>
 #include <iconv.h>
 #include <string.h>
-#include <strings.h>
+
+#include "../util/str.h"
 
 /* Names mail uses that iconv does not know under that name. */
 static const char *alias(const char *cs)
@@ -23,7 +24,7 @@ static const char *alias(const char *cs)
         {"windows-874", "CP874"},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (strcasecmp(cs, table[i].mail) == 0)
+        if (mw_strcasecmp(cs, table[i].mail) == 0)
             return table[i].iconv;
     return NULL;
 }

@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+
+#include "../util/str.h"
 
 static const char *const months[] = {
     "jan", "feb",  "mar",  "apr",    "may",       "jun",      "jul",      "aug",
@@ -17,7 +18,7 @@ static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "su
 static int month_of(const char *w)
 {
     for (int i = 0; i < 24; i++)
-        if (strcasecmp(w, months[i]) == 0)
+        if (mw_strcasecmp(w, months[i]) == 0)
             return i % 12 + 1;
     return 0;
 }
@@ -63,7 +64,7 @@ int mw_date_parse(const char *s, size_t n, mw_date *d)
     size_t l0 = strlen(w[0]);
     int dayname = 0;
     for (int i = 0; i < 7; i++)
-        if (strcasecmp(w[0], days[i]) == 0)
+        if (mw_strcasecmp(w[0], days[i]) == 0)
             dayname = 1;
     if (w[0][l0 - 1] == ',' || dayname) {
         memmove(w, w + 1, --nw * sizeof *w);
@@ -171,7 +172,7 @@ int mw_date_parse(const char *s, size_t n, mw_date *d)
     int have = 0;
     long off = 0;
     for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++)
-        if (strcasecmp(tz, zones[i].n) == 0) {
+        if (mw_strcasecmp(tz, zones[i].n) == 0) {
             have = 1;
             off = zones[i].off;
         }

@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <gnutls/gnutls.h>
 #include <mailwire/common.h>
@@ -51,7 +50,7 @@ static void add(env_ctx *c, const char *a, size_t n)
         *c->utf8 = 1;
     int dup = 0;
     for (size_t i = 0; i < c->out->n && !dup; i++)
-        dup = strcasecmp(c->out->v[i], s) == 0;
+        dup = mw_strcasecmp(c->out->v[i], s) == 0;
     if (!dup && (b.failed || mw_addr_vec_add(c->out, s, b.len) != 0))
         c->oom = 1;
     mw_buf_free(&b);

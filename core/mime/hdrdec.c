@@ -2,7 +2,6 @@
 #include "hdrdec.h"
 
 #include <string.h>
-#include <strings.h>
 
 #include "../util/str.h"
 #include "charset.h"
@@ -306,7 +305,7 @@ void mw_hdr_decode_text(const char *s, size_t n, mw_buf *out)
             char cs[80];
             if (w && ew_raw(s + i, w, cs, sizeof cs, &word) == 0) {
                 run.ws = NULL; /* white space between two encoded words */
-                if (run.open && strcasecmp(run.cs, cs) == 0) {
+                if (run.open && mw_strcasecmp(run.cs, cs) == 0) {
                     mw_buf_put(&run.raw, word.p ? word.p : "", word.len);
                 } else {
                     run_flush(&run, out);
