@@ -211,6 +211,9 @@ int cli_fail(const char *what)
     unsigned e = MailwireGetLastError();
     const char *detail = MailwireGetLastErrorDetail();
     char *safe = cli_printable(detail ? detail : "");
+    /* Details from other libraries (GnuTLS) may end in spaces. */
+    for (size_t n = safe ? strlen(safe) : 0; n > 0 && safe[n - 1] == ' '; n--)
+        safe[n - 1] = '\0';
     fprintf(stderr, "mailwire: %s: %s", what, MailwireGetErrorString(e));
     if (safe && *safe)
         fprintf(stderr, " (%s)", safe);
