@@ -563,8 +563,8 @@ int cli_cmd_idle(cli_args *a)
     count = mb.nMessages;
     {
         char *name = cli_printable(mailbox);
-        fprintf(stderr, "mailwire: watching %s (%u messages); Ctrl-C to stop\n", name ? name : "",
-                count);
+        fprintf(stderr, "mailwire: watching %s (%u message%s); Ctrl-C to stop\n", name ? name : "",
+                count, count == 1 ? "" : "s");
         free(name);
     }
     fflush(stderr);

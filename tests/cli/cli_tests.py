@@ -329,7 +329,7 @@ def idle_run(sig):
                          start_new_session=True)
     try:
         line = p.stderr.readline().decode("utf-8")
-        check("watching " + mb in line and "1 messages" in line, "idle start: %r" % line)
+        check("watching " + mb in line and "(1 message)" in line, "idle start: %r" % line)
         time.sleep(0.5)  # the IDLE command is on its way; a change before it is seen anyway
         uid = append_composed(mb, "arrived during idle ✓")
         ready, _, _ = select.select([p.stdout], [], [], 20)
