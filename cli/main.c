@@ -74,9 +74,10 @@ void cli_help(const char *command, FILE *out)
               "\n",
               out);
         fputs(g_compose_help, out);
-        fputs("      --raw FILE         send FILE, a complete RFC 5322 message\n"
-              "      --no-progress      no progress bar\n\n",
-              out);
+        fputs(
+            "      --raw FILE         send FILE, a whole message, as it is ('-': standard input)\n"
+            "      --no-progress      no progress bar\n\n",
+            out);
     } else if (strcmp(command, "list") == 0) {
         fputs("Usage: mailwire list --server URL --user NAME [--mailbox NAME [--newest N]]\n"
               "\n"

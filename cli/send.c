@@ -158,11 +158,13 @@ out:
 }
 
 /* The envelope of a --raw message when not given: From (Sender with several), and every
- * address of To, Cc and Bcc, parsed from the file by the message object. */
-static int envelope_from_file(const char *path, char **from, char **rcpts)
+ * address of To, Cc and Bcc, parsed by the message object (from the file, or from the bytes
+ * read from standard input). */
+static int envelope_from_file(const char *path, const cli_buf *data, char **from, char **rcpts)
 {
     HMESSAGE h = MimeCreateMessage();
-    if (h == INVALID_MESSAGE || MimeImportMessage(h, path, 0) != 0) {
+    if (h == INVALID_MESSAGE || (data ? MimeImportMessageData(h, data->data, data->len, 0)
+                                      : MimeImportMessage(h, path, 0)) != 0) {
         int st = cli_fail("--raw");
         MimeDeleteMessage(h);
         return st;
@@ -264,6 +266,14 @@ int cli_cmd_send(cli_args *a)
 
     HMESSAGE msg = INVALID_MESSAGE;
     char *from = NULL, *rcpts = NULL;
+    /* --raw -: the message from standard input, held in memory (a file is streamed). */
+    cli_buf stdin_msg = {0};
+    int raw_stdin = raw && strcmp(raw, "-") == 0;
+    if (raw_stdin && cli_read_file("-", &stdin_msg) != 0) {
+        fprintf(stderr, "mailwire: cannot read the message from standard input\n");
+        st = CLI_EXIT_ERROR;
+        goto free_env;
+    }
     if (!raw) {
         st = cli_compose_build(&m, 1, &msg);
         if (st != CLI_EXIT_OK)
@@ -280,7 +290,8 @@ int cli_cmd_send(cli_args *a)
             cli_list_add(&all, m.bcc.items[i]);
         rcpts = cli_list_join(&all);
         cli_list_free(&all);
-        if ((!from || !rcpts) && (st = envelope_from_file(raw, &from, &rcpts)) != CLI_EXIT_OK)
+        if ((!from || !rcpts) && (st = envelope_from_file(raw, raw_stdin ? &stdin_msg : NULL, &from,
+                                                          &rcpts)) != CLI_EXIT_OK)
             goto free_env;
         if (!from || !rcpts || !*rcpts) {
             st = cli_usage_error("send", "%s",
@@ -296,8 +307,10 @@ int cli_cmd_send(cli_args *a)
         cli_progress_start(&g_progress, progress && !conn.trace);
         if (g_progress.active)
             SmtpRegisterEvent(h, SMTP_EVENT_PROGRESS, on_progress, NULL);
-        int rc = raw ? SmtpSendMessage(h, from, rcpts, raw, 0, SMTP_MESSAGE_FILE)
-                     : SmtpSendMimeMessage(h, msg, NULL, NULL, 0);
+        int rc = raw_stdin ? SmtpSendMessage(h, from, rcpts, stdin_msg.data, stdin_msg.len,
+                                             SMTP_MESSAGE_MEMORY)
+                 : raw     ? SmtpSendMessage(h, from, rcpts, raw, 0, SMTP_MESSAGE_FILE)
+                           : SmtpSendMimeMessage(h, msg, NULL, NULL, 0);
         SMTPTRANSFERSTATUS s;
         memset(&s, 0, sizeof s);
         s.dwSize = sizeof s;
@@ -322,6 +335,7 @@ int cli_cmd_send(cli_args *a)
         SmtpDisconnect(h);
     }
 free_env:
+    cli_buf_free(&stdin_msg);
     free(from);
     free(rcpts);
     if (msg != INVALID_MESSAGE)

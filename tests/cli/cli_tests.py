@@ -220,6 +220,61 @@ def case_send_readback():
     print("sent and read back UID %d: %d parts, attachments match" % (uid, len(view["parts"])))
 
 
+def case_send_raw():
+    """--raw FILE with the envelope from its fields (To and Cc), --raw - from standard input
+    with the envelope given; the bytes arrive as sent."""
+    subject = "CLI raw file %s" % RUN_ID
+    data = ("From: Alice <%s>\r\nTo: %s\r\nCc: %s\r\nSubject: %s\r\n"
+            "Message-ID: <raw-%s@example.org>\r\n\r\nraw body\r\n.leading dot\r\n" %
+            (addr("USER1"), addr("USER2"), addr("USER3"), subject, RUN_ID)).encode()
+    path = write("raw.eml", data)
+    expect(run(["send"] + smtp_submission() + ["--raw", path]), 0, "send --raw FILE")
+    uid, _ = wait_for(subject)
+    got = imap_raw(uid)
+    check(got.endswith(data), "bob's copy does not end with the bytes sent: %r" % got[-300:])
+    uid3, _ = wait_for(subject, user="USER3")  # the Cc recipient, from the Cc field
+    subject2 = "CLI raw stdin %s" % RUN_ID
+    data2 = data.replace(subject.encode(), subject2.encode())
+    expect(run(["send"] + smtp_submission() + ["--raw", "-", "--from", addr("USER1"), "--to",
+                                               addr("USER3")], input=data2), 0, "--raw -")
+    uid4, _ = wait_for(subject2, user="USER3")
+    check(imap_raw(uid4, user="USER3").endswith(data2), "stdin message changed on the way")
+    r = expect(run(["send"] + smtp_submission() + ["--raw", path, "--subject", "x"]), 2,
+               "--raw with --subject")
+    print("raw file to UID %d (and Cc UID %d), raw stdin to UID %d: bytes as sent" %
+          (uid, uid3, uid4))
+
+
+def case_send_html_bcc_stdin():
+    """The text from standard input, an HTML part, Cc and Bcc: Bcc in the envelope only."""
+    subject = "CLI html %s" % RUN_ID
+    html = write("page.html", "<p>Hello <b>HTML</b> ✓</p>\n".encode("utf-8"))
+    r = expect(run(["send"] + smtp_submission() + [
+        "--from", addr("USER1"), "--to", addr("USER2"), "--cc", addr("USER1"),
+        "--bcc", addr("USER3"), "--subject", subject, "--html", html,
+        "--text-file", "-"], input="plain from stdin ✓\n".encode("utf-8")), 0, "send")
+    uid, _ = wait_for(subject)
+    raw = imap_raw(uid)
+    check(addr("USER3").encode() not in raw.split(b"\r\n\r\n", 1)[0].replace(
+        b"for <%s>" % addr("USER3").encode(), b""), "Bcc address in the header")
+    view = json.loads(expect(run(["parse", "-", "--json"], input=raw), 0, "parse").stdout)
+    check([p["content_type"] for p in view["parts"]] == ["text/plain", "text/html"],
+          "parts %r" % view["parts"])
+    check(view["text"].rstrip() == "plain from stdin ✓", "text %r" % view["text"])
+    check(view["cc"] == [{"name": "", "address": addr("USER1")}], "cc %r" % view["cc"])
+    wait_for(subject, user="USER3")
+    # Without --text, --text-file or --html the text comes from standard input.
+    subject2 = "CLI stdin %s" % RUN_ID
+    expect(run(["send"] + smtp_submission() + ["--from", addr("USER1"), "--to", addr("USER2"),
+                                               "--subject", subject2],
+               input=b"implicit stdin text\n"), 0, "send, text on stdin")
+    uid2, _ = wait_for(subject2)
+    out = expect(run(["fetch"] + imap() + ["--show", str(uid2)]), 0, "show").stdout
+    check(b"implicit stdin text" in out, out)
+    print("html + text UID %d, Bcc delivered, not in the header; stdin text UID %d" %
+          (uid, uid2))
+
+
 def case_fetch_raw():
     """fetch to stdout and to --output: byte for byte what imaplib gets from the server."""
     subject = "CLI raw %s" % RUN_ID
