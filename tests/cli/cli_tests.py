@@ -326,7 +326,7 @@ def case_save_attachments():
 
 def case_list():
     """list: the mailboxes (with counts), and the newest N of one, newest first, decoded."""
-    mb = private_mailbox("list")
+    mb = private_mailbox("list-Entwürfe")  # a non-ASCII name (modified UTF-7 on the wire)
     uids = [append_composed(mb, "Liste %d – ✓" % i, flags="seen" if i == 2 else None)
             for i in range(3)]
     r = expect(run(["list"] + imap()), 0, "list mailboxes")
