@@ -37,6 +37,8 @@ int cli_buf_str(cli_buf *b, const char *s);
 void cli_buf_free(cli_buf *b);
 
 char *cli_strdup(const char *s);
+/* A decimal number from 1 to max, digits only; 0, or -1 when it is not one. */
+int cli_parse_number(const char *s, unsigned long max, unsigned long *out);
 
 /* A list of strings given by repeated options (--to, --attach...). */
 typedef struct cli_list {

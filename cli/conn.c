@@ -22,10 +22,11 @@ static void MAILWIRE_CALLBACK trace_line(HCLIENT h, unsigned dir, const char *da
             fputs(prefix, stderr);
             at_line_start = 0;
         }
-        char c = data[i];
+        unsigned char c = (unsigned char)data[i];
         if (c == '\r')
             continue;
-        fputc(c, stderr);
+        /* What the server sends is shown, but never as terminal control sequences. */
+        fputc((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F ? '.' : (int)c, stderr);
         if (c == '\n')
             at_line_start = 1;
     }

@@ -155,9 +155,8 @@ static int list_option(void *ctx, int id, const char *val)
         l->mailbox = val;
         return 0;
     }
-    char *end = NULL;
-    unsigned long n = strtoul(val, &end, 10);
-    if (!*val || *end || n == 0 || n > 100000)
+    unsigned long n;
+    if (cli_parse_number(val, 100000, &n) != 0)
         return cli_usage_error("list", "--newest wants a count from 1 to 100000, not '%s'", val);
     l->newest = (unsigned)n;
     return 0;
@@ -296,9 +295,8 @@ static int MAILWIRE_CALLBACK to_message(unsigned id, uint32_t uid, const char *p
 
 static int parse_uid(const char *cmd, const char *s, unsigned *uid)
 {
-    char *end = NULL;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || v == 0 || v > 0xFFFFFFFFul)
+    unsigned long v;
+    if (cli_parse_number(s, 0xFFFFFFFFul, &v) != 0)
         return cli_usage_error(cmd, "'%s' is not a UID (a number from 1)", s);
     *uid = (unsigned)v;
     return 0;

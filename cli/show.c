@@ -72,6 +72,25 @@ int cli_show_message(HMESSAGE h, FILE *out)
     return fflush(out) == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
 }
 
+static int is_device_name(const char *name)
+{
+    static const char *const devices[] = {"CON", "PRN", "AUX", "NUL", "COM", "LPT"};
+    size_t stem = strcspn(name, ".");
+    for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++) {
+        size_t n = strlen(devices[i]);
+        int digit = i >= 4;
+        if (stem != n + (size_t)digit)
+            continue;
+        int same = 1;
+        for (size_t k = 0; k < n; k++)
+            if ((name[k] & ~0x20) != devices[i][k])
+                same = 0;
+        if (same && (!digit || (name[n] >= '1' && name[n] <= '9')))
+            return 1;
+    }
+    return 0;
+}
+
 /* A file name from a message is the sender's choice: only its last path component is used,
  * characters that are special to a file system or a terminal are replaced, leading dots go
  * (no hidden files, no ".."), and an existing file is never overwritten. */
@@ -90,9 +109,20 @@ static char *safe_name(const char *dir, const char *wanted, const char *section)
             c = '_';
         cli_buf_add(&name, &c, 1);
     }
+    /* Trailing dots and spaces vanish on Windows ("a.exe." is "a.exe"). */
+    while (name.len && (name.data[name.len - 1] == '.' || name.data[name.len - 1] == ' '))
+        name.data[--name.len] = '\0';
     if (name.len == 0) {
         cli_buf_str(&name, "part-");
         cli_buf_str(&name, section);
+    }
+    if (is_device_name(name.data)) {
+        /* CON, NUL, COM1... name devices on Windows, with any extension. */
+        cli_buf safe = {0};
+        cli_buf_str(&safe, "_");
+        cli_buf_str(&safe, name.data);
+        cli_buf_free(&name);
+        name = safe;
     }
     cli_buf path = {0};
     for (int n = 1; n < 1000; n++) {

@@ -95,9 +95,12 @@ int cli_url_parse(const char *text, const char *want, cli_url *out)
     }
     memcpy(out->host, p, hl);
     if (port) {
-        char *pend = NULL;
-        unsigned long v = strtoul(port, &pend, 10);
-        if (pend != end || port == end || v == 0 || v > 65535) {
+        char digits[8] = "";
+        unsigned long v = 0;
+        size_t pl = (size_t)(end - port);
+        if (pl < sizeof digits)
+            memcpy(digits, port, pl);
+        if (pl == 0 || pl >= sizeof digits || cli_parse_number(digits, 65535, &v) != 0) {
             fprintf(stderr, "mailwire: bad port in '%s'\n", text);
             return -1;
         }

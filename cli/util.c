@@ -160,9 +160,8 @@ int cli_conn_option(cli_conn *c, int id, const char *val)
         c->trace = 1;
         return 0;
     case CLI_OPT_TIMEOUT: {
-        char *end = NULL;
-        unsigned long t = strtoul(val, &end, 10);
-        if (!*val || *end || t == 0 || t > 86400)
+        unsigned long t;
+        if (cli_parse_number(val, 86400, &t) != 0)
             return -1;
         c->timeout = (unsigned)t;
         return 0;
@@ -289,6 +288,19 @@ void cli_iso8601(int64_t t, int offset_min, char out[96])
     snprintf(out, 96, "%04lld-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", (long long)y, m, d,
              (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
              offset_min < 0 ? '-' : '+', off / 60, off % 60);
+}
+
+int cli_parse_number(const char *s, unsigned long max, unsigned long *out)
+{
+    /* Digits only: strtoul() alone would take "-1", " 7" or "+7". */
+    if (*s < '0' || *s > '9' || strlen(s) > 10)
+        return -1;
+    char *end = NULL;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end || v == 0 || v > max)
+        return -1;
+    *out = v;
+    return 0;
 }
 
 char *cli_strdup(const char *s)

@@ -312,14 +312,19 @@ def case_save_attachments():
     evil = ("From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
             "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
             "hi\r\n--b\r\nContent-Type: application/octet-stream\r\n"
-            "Content-Disposition: attachment; filename=\"../../evil\x1b[2J.sh\"\r\n\r\nxx\r\n--b--\r\n")
+            "Content-Disposition: attachment; filename=\"../../evil\x1b[2J.sh\"\r\n\r\nxx\r\n"
+            "--b\r\nContent-Type: text/plain\r\n"
+            "Content-Disposition: attachment; filename=\"con.txt\"\r\n\r\ndevice\r\n"
+            "--b\r\nContent-Type: text/plain\r\n"
+            "Content-Disposition: attachment; filename=\"notes.txt. .\"\r\n\r\ndots\r\n--b--\r\n")
     path = write("evil.eml", evil.encode())
     uid2 = int(expect(run(["append"] + imap() + ["--mailbox", private_mailbox("save"),
                                                   "--create", path]), 0, "append").stdout)
     d2 = os.path.join(WORK, "saved2")
     r = expect(run(["fetch"] + imap() + ["--mailbox", private_mailbox("save"),
                                           "--save-attachments", d2, str(uid2)]), 0, "evil save")
-    check(os.listdir(d2) == ["evil_[2J.sh"], "sanitised name: %r" % os.listdir(d2))
+    check(sorted(os.listdir(d2)) == ["_con.txt", "evil_[2J.sh", "notes.txt"],
+          "sanitised names: %r" % os.listdir(d2))
     check(not os.path.exists(os.path.join(WORK, "evil")), "escaped the directory")
     print("attachments saved: %r, %r" % (sorted(os.listdir(d)), os.listdir(d2)))
 
@@ -424,6 +429,9 @@ def case_exit_codes():
     r = expect(run(["send", "--bogus"]), 2, "unknown option")
     check(b"unknown option '--bogus'" in r.stderr, show(r))
     r = expect(run(["fetch"] + imap() + ["notanumber"]), 2, "bad UID")
+    r = expect(run(["fetch"] + imap() + ["--", "-1"]), 2, "negative UID")
+    r = expect(run(["list"] + imap() + ["--mailbox", "INBOX", "--newest", " 3"]), 2, "bad count")
+    r = expect(run(["list", "--server", "imap://localhost:0", "--user", "x"]), 2, "port 0")
     r = expect(run(["send", "--server", "http://x", "--from", "a@b", "--to", "c@d", "--text",
                     "x"]), 2, "bad URL")
     r = expect(run(["send", "--server", "smtps://localhost", "--starttls", "--from", "a@b",
