@@ -568,15 +568,21 @@ int cli_cmd_idle(cli_args *a)
     fflush(stderr);
     while (!cli_interrupted()) {
         unsigned changes = 0, now = 0;
-        /* IDLE until the first change (RFC 2177); re-issued well within the 30 minutes a
-         * server may wait before it logs an idle client out. */
-        if (ImapIdle(h, 25 * 60, IMAP_IDLE_WAIT, &changes) != 0) {
-            if (!cli_interrupted())
-                st = cli_fail("idle");
+        /* A change reported while the last one was being fetched is in the count already:
+         * report it before waiting again. */
+        if (ImapGetMessageCount(h, &now) != 0)
             break;
+        if (now == count) {
+            /* IDLE until the first change (RFC 2177); re-issued well within the 30 minutes
+             * a server may wait before it logs an idle client out. */
+            if (ImapIdle(h, 25 * 60, IMAP_IDLE_WAIT, &changes) != 0) {
+                if (!cli_interrupted())
+                    st = cli_fail("idle");
+                break;
+            }
+            if (cli_interrupted() || ImapGetMessageCount(h, &now) != 0)
+                break;
         }
-        if (cli_interrupted() || ImapGetMessageCount(h, &now) != 0)
-            break;
         if (now > count) {
             if (ImapGetNewestMessages(h, now - count, IMAP_INFO_ENVELOPE, print_new, NULL) != 0) {
                 if (!cli_interrupted())

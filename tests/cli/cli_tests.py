@@ -381,6 +381,28 @@ def case_append_fetch():
     print("appended UID %d (file) and %d (composed)" % (uid, uid2))
 
 
+class Lines:
+    """Lines of a pipe with a timeout (select() on the descriptor, os.read(): a buffered
+    readline() would hide a second line already read from select())."""
+
+    def __init__(self, f):
+        self.fd = f.fileno()
+        self.buf = b""
+
+    def next(self, timeout):
+        deadline = time.time() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.time()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                return None
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode("utf-8")
+
+
 def idle_run(sig):
     mb = private_mailbox("idle%d" % sig)
     append_composed(mb, "before idle")
@@ -392,11 +414,23 @@ def idle_run(sig):
         check("watching " + mb in line and "(1 message)" in line, "idle start: %r" % line)
         time.sleep(0.5)  # the IDLE command is on its way; a change before it is seen anyway
         uid = append_composed(mb, "arrived during idle ✓")
-        ready, _, _ = select.select([p.stdout], [], [], 20)
-        check(ready, "no line within 20 s of the append")
-        out = p.stdout.readline().decode("utf-8").rstrip("\n").split("\t")
+        lines = Lines(p.stdout)
+        line = lines.next(60)
+        check(line is not None, "no line within 60 s of the append")
+        out = line.split("\t")
         check(out[0] == "new" and out[1] == str(uid) and out[4] == "arrived during idle ✓",
               "idle line %r" % out)
+        # Two more in a row: one line each, even when the second arrives while the first is
+        # being fetched.
+        burst = [append_composed(mb, "burst %d" % i) for i in range(2)]
+        seen = []
+        while len(seen) < 2:
+            line = lines.next(60)
+            check(line is not None, "burst: lines so far %r" % seen)
+            cols = line.split("\t")
+            check(cols[0] == "new", "burst line %r" % cols)
+            seen.append(int(cols[1]))
+        check(seen == burst, "burst UIDs %r, appended %r" % (seen, burst))
         p.send_signal(sig)
         rc = p.wait(timeout=20)
         err = p.stderr.read().decode("utf-8", "replace")
