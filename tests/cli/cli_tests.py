@@ -187,7 +187,7 @@ def case_send_readback():
     with list, fetch --show, and parse --json of the fetched file; sha256 of attachments."""
     files = attachments()
     subject = "CLI ✓ Grüße %s" % RUN_ID
-    send_composed(subject, files)
+    send_composed(subject, files, ["--header", "X-CLI-Test: zażółć gęślą", "--timeout", "30"])
     uid, cols = wait_for(subject)
     check(cols[2].startswith("Ålice Example"), "list: From decoded: %r" % cols[2])
     check(cols[1][:2] == "20" and "T" in cols[1], "list: ISO 8601 date: %r" % cols[1])
@@ -205,6 +205,8 @@ def case_send_readback():
           "parse: from %r" % view["from"])
     check(view["to"] == [{"name": "", "address": addr("USER2")}], "parse: to %r" % view["to"])
     check(view["text"].startswith("Hello from the mailwire CLI."), "parse: text")
+    check({"name": "X-CLI-Test", "value": "zażółć gęślą"} in view["headers"],
+          "parse: --header field %r" % view["headers"])
     names = [(p["filename"], p["sha256"], p["size"]) for p in view["parts"]]
     want = [(os.path.basename(f), sha(f), os.path.getsize(f)) for f in files]
     check(len(view["parts"]) == 3 and view["parts"][0]["content_type"] == "text/plain",
@@ -530,6 +532,11 @@ def case_passwords():
     r = expect(run(base), 2, "no password, no terminal")
     check(b"no password" in r.stderr and b"MAILWIRE_PASSWORD" in r.stderr, show(r))
     r = expect(run(base + ["--password-env", "UNSET_VAR_X"]), 2, "unset variable")
+    # The user in the URL (percent-encoded) instead of --user.
+    url = ["list", "--server", "imap://%s@%s:%s" % (ENV["MW_USER2"].replace("b", "%62"),
+                                                    ENV["MW_HOST"], ENV["MW_IMAP_PORT"]),
+           "--starttls", "--ca-file", ENV["MW_CA_FILE"], "--password-file", password_file(pw)]
+    expect(run(url), 0, "user in the URL")
     # SMTP: the submission port with a password from the environment.
     args = smtp_submission()
     i = args.index("--password-file")
