@@ -213,6 +213,18 @@ char *cli_header(HMESSAGE h, int part, const char *name);
 /* ISO 8601 text of a time and offset: "2026-12-05T04:05:06+01:00". */
 void cli_iso8601(int64_t t, int offset_min, char out[96]);
 
+/* Shared by the IMAP commands (imap_common.c). cli_imap_args() parses the command line:
+ * connection options into *c, the command's own through `own` (0, or an exit status),
+ * positional arguments into *pos; it returns 0, an exit status, or -1 after --help. */
+typedef int (*cli_own_option)(void *ctx, int id, const char *val);
+int cli_imap_args(cli_args *a, const char *cmd, const cli_opt *opts, cli_conn *c, void *ctx,
+                  cli_own_option own, cli_list *pos);
+const char *cli_mailbox_of(const cli_conn *c, const char *opt);
+/* "UID<TAB>date<TAB>from<TAB>subject<TAB>size<TAB>flags" (heap), decoded and printable. */
+char *cli_format_message(const IMAPMESSAGE *m);
+/* IMAPMESSAGEPROC adding cli_format_message() lines to the cli_list given as user data. */
+void MAILWIRE_CALLBACK cli_collect_message(const IMAPMESSAGE *m, void *user);
+
 /* The commands. */
 int cli_cmd_send(cli_args *a);
 int cli_cmd_list(cli_args *a);
