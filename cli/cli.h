@@ -2,8 +2,9 @@
  *
  * The tool is an application of the library: it includes <mailwire/...> only and links the
  * installed library, so everything it does a program can do through the public API. Each
- * command lives in its own file (send.c, imap_cmds.c, parse_json.c); what is platform-specific
- * (terminal, signals, UTF-8 paths and arguments on Windows) is in platform.c and secret.c. */
+ * command lives in its own file (send.c, list.c, fetch.c, append.c, idle.c, parse_json.c); what is
+ * platform-specific (terminal, signals, UTF-8 paths and arguments on Windows) is in platform.c and
+ * secret.c. */
 #ifndef MAILWIRE_CLI_H
 #define MAILWIRE_CLI_H
 
