@@ -356,6 +356,11 @@ def case_list():
     args[0:2] = url
     r = expect(run(["list", "-n", "1"] + args), 0, "list via URL path")
     check(r.stdout.decode().split("\t")[0] == str(uids[2]), "URL path mailbox")
+    if ENV.get("MW_IPV6") == "1":  # an IPv6 literal in the URL (the certificate names ::1)
+        args[1] = "imaps://[::1]:%s/%s" % (ENV["MW_IMAPS_PORT"], mb)
+        args.remove("--starttls")
+        r = expect(run(["list", "-n", "1"] + args), 0, "list via [::1]")
+        check(r.stdout.decode().split("\t")[0] == str(uids[2]), "IPv6 URL")
     print("\n".join(lines))
 
 
