@@ -64,8 +64,9 @@ struct MailHeader {
 
 namespace detail
 {
-// A C call filling a buffer and returning the full length (MIME_ERROR on failure): the
-// string, sized by a first call.
+/** @brief Internal: the string a C call fills (`fn(buffer, size)` returning the full length,
+ *  MIME_ERROR on failure), sized by a first call. @param fn the call. @return the string, ""
+ *  on failure. */
 template <class Fn> std::string MimeString(Fn &&fn)
 {
     int n = fn(nullptr, 0);
