@@ -102,13 +102,20 @@ int ImapGetMessageStructure(HCLIENT hClient, unsigned nMessageId, uint32_t dwOpt
 
 /* ---- one part, decoded ------------------------------------------------------------------ */
 
+typedef struct section_sink {
+    HMESSAGE m;
+    uint64_t bytes;
+} section_sink;
+
 static int MAILWIRE_CALLBACK to_import(unsigned id, uint32_t uid, const char *p, size_t n,
                                        uint64_t total, void *user)
 {
     (void)id;
     (void)uid;
     (void)total;
-    return p && n ? MimeImportWrite((HMESSAGE)user, p, n) != 0 : 0;
+    section_sink *s = user;
+    s->bytes += p ? n : 0;
+    return p && n ? MimeImportWrite(s->m, p, n) != 0 : 0;
 }
 
 /* Fetch section's MIME header and content into a new message (part 0 is the section). */
@@ -132,14 +139,23 @@ static HMESSAGE fetch_section(HCLIENT h, mw_imap_client *c, unsigned id, uint32_
     char mime[112];
     snprintf(mime, sizeof mime, "%s.MIME", section);
     uint32_t fo = options & (IMAP_FETCH_UID | IMAP_FETCH_SEEN);
+    section_sink sink = {m, 0};
     if (MimeImportBegin(m, MIME_IMPORT_DEFAULT) != 0 ||
-        ImapFetchMessage(h, id, fo, mime, 0, 0, to_import, m) != 0 ||
-        ImapFetchMessage(h, id, fo, section, 0, 0, to_import, m) != 0 || MimeImportEnd(m) != 0) {
+        ImapFetchMessage(h, id, fo, mime, 0, 0, to_import, &sink) != 0 ||
+        ImapFetchMessage(h, id, fo, section, 0, 0, to_import, &sink) != 0 ||
+        MimeImportEnd(m) != 0) {
         unsigned err = MailwireGetLastError();
         char why[300];
         snprintf(why, sizeof why, "%s", MailwireGetLastErrorDetail());
         MimeDeleteMessage(m);
         mw_imap_api_refuse(err ? err : ST_ERROR_INTERNAL, why);
+        return INVALID_MESSAGE;
+    }
+    if (sink.bytes == 0) {
+        /* A server answers NIL for a section the message does not have (RFC 9051 section
+         * 6.4.5): neither a header nor content came back. */
+        MimeDeleteMessage(m);
+        mw_imap_api_refuse(ST_ERROR_NOT_FOUND, "the message has no such part");
         return INVALID_MESSAGE;
     }
     return m;

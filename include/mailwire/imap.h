@@ -1408,9 +1408,10 @@ MAILWIRE_API int ImapGetMessageStructure(HCLIENT hClient, unsigned nMessageId, u
  *                    (ST_ERROR_CALLBACK_FAILED).
  * @param lpUserData  passed to lpfnWrite.
  * @return 0, or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT (no callback, a section that is not a
- *         part number), ST_ERROR_NOT_SUPPORTED (a non-blocking session), the errors of
- *         ImapFetchMessage() (ST_ERROR_SERVER_PERMANENT: no such message or part) and of
- *         MimeReadMessagePart(), ST_ERROR_FILE (the temporary file).
+ *         part number), ST_ERROR_NOT_FOUND (the message has no such part: the server sent
+ *         neither its header nor content), ST_ERROR_NOT_SUPPORTED (a non-blocking session),
+ *         the errors of ImapFetchMessage() (ST_ERROR_SERVER_PERMANENT: no such message) and
+ *         of MimeReadMessagePart(), ST_ERROR_FILE (the temporary file).
  * @par Blocking: yes.
  * @par Thread: owner.
  */

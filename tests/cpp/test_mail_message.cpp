@@ -319,6 +319,25 @@ TEST(CppMailMessage, AppendToSentAndGetMessageParsed)
     EXPECT_FALSE(missing.IsValid() && missing.GetPartCount() > 1);
     EXPECT_EQ(c.GetLastError(), (unsigned)ST_ERROR_SERVER_PERMANENT);
 
+    // The structure alone, then one part by its section, decoded.
+    CMailMessage structure;
+    ASSERT_TRUE(c.GetMessageStructure(uid, structure, IMAP_FETCH_UID)) << c.GetLastErrorDetail();
+    EXPECT_EQ(structure.GetHeader("Subject"), m.GetSubject());
+    EXPECT_EQ(structure.GetAddresses("Bcc").size(), 1u);
+    auto parts = structure.Attachments();
+    ASSERT_EQ(parts.size(), 2u);
+    EXPECT_EQ(parts[1].FileName(), "\xc3\xbc"
+                                   "bersicht.bin");
+    EXPECT_TRUE(parts[1].Content().empty()) << "no body was fetched";
+    EXPECT_TRUE(c.GetMessagePart(uid, parts[1].Section().c_str(), IMAP_FETCH_UID) == data);
+    std::string saved = ::testing::TempDir() + mwtest::Unique("part");
+    ASSERT_TRUE(c.SaveMessagePart(uid, parts[0].Section().c_str(), saved.c_str(), IMAP_FETCH_UID))
+        << c.GetLastErrorDetail();
+    EXPECT_EQ(mwtest::ReadFile(saved), "some notes\r\n");
+    std::remove(saved.c_str());
+    EXPECT_TRUE(c.GetMessagePart(uid, "9", IMAP_FETCH_UID).empty());
+    EXPECT_EQ(c.GetLastError(), (unsigned)ST_ERROR_NOT_FOUND);
+
     // The raw form keeps its name and meaning.
     std::string raw = c.GetMessage(uid, 0, IMAP_FETCH_UID);
     EXPECT_TRUE(raw == m.ToBytes());

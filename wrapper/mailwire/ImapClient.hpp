@@ -1035,6 +1035,67 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         return m;
     }
 
+    /**
+     * @brief The ENVELOPE and BODYSTRUCTURE of a message as a bodiless CMailMessage
+     *        (ImapGetMessageStructure()): decoded header fields, address lists, the part tree
+     *        with file names and sections, without fetching the body. Blocking sessions.
+     * @param nMessageId a sequence number, or a UID with IMAP_FETCH_UID.
+     * @param message    receives the structure.
+     * @param dwOptions  IMAP_FETCH_UID.
+     * @return as ImapGetMessageStructure().
+     */
+    bool GetMessageStructure(unsigned nMessageId, CMailMessage &message, uint32_t dwOptions = 0)
+    {
+        if (!message.IsValid())
+            message = CMailMessage();
+        return Call([&] {
+            return ImapGetMessageStructure(m_hClient, nMessageId, dwOptions, message.GetHandle());
+        });
+    }
+
+    /**
+     * @brief One part by its section, decoded, to a callable `(std::string_view)` returning
+     *        void or bool (false stops: ST_ERROR_CALLBACK_FAILED) (ImapFetchMessagePart()).
+     * @param nMessageId  a sequence number, or a UID with IMAP_FETCH_UID.
+     * @param lpszSection the part number (CMailPart::Section()).
+     * @param sink        receives the decoded bytes.
+     * @param dwOptions   IMAP_FETCH_UID, IMAP_FETCH_SEEN, IMAP_PART_UTF8.
+     * @return as ImapFetchMessagePart().
+     */
+    template <class F>
+    bool FetchMessagePart(unsigned nMessageId, const char *lpszSection, F &&sink,
+                          uint32_t dwOptions = 0)
+    {
+        using Fn = std::remove_reference_t<F>;
+        detail::MimeSink<Fn> s{&sink};
+        return Call([&] {
+            return ImapFetchMessagePart(m_hClient, nMessageId, dwOptions, lpszSection,
+                                        &detail::MimeSink<Fn>::Thunk, &s);
+        });
+    }
+
+    /** @brief FetchMessagePart() into a std::string. @param nMessageId as above.
+     *  @param lpszSection as above. @param dwOptions as above. @return the decoded content,
+     *  "" on failure. */
+    std::string GetMessagePart(unsigned nMessageId, const char *lpszSection, uint32_t dwOptions = 0)
+    {
+        std::string out;
+        if (!FetchMessagePart(
+                nMessageId, lpszSection,
+                [&](std::string_view d) { out.append(d.data(), d.size()); }, dwOptions))
+            out.clear();
+        return out;
+    }
+
+    /** @brief ImapSaveMessagePart(): one part, decoded, into a file. */
+    bool SaveMessagePart(unsigned nMessageId, const char *lpszSection, const char *lpszFileName,
+                         uint32_t dwOptions = 0)
+    {
+        return Call([&] {
+            return ImapSaveMessagePart(m_hClient, nMessageId, dwOptions, lpszSection, lpszFileName);
+        });
+    }
+
     // ---- waiting and raw commands ----------------------------------------------------------
 
     /**
