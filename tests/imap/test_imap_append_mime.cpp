@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <string>
 
@@ -295,6 +296,42 @@ TEST(ImapAppendMime, NonBlockingProgressAndOneCompleteEvent)
     ImapCloseMailbox(setup);
     ImapDeleteMailbox(setup, box.c_str());
     ImapDisconnect(setup);
+}
+
+// An attachment callback that fails once the literal is under way: the literal cannot end
+// short (RFC 9051 section 4.3), so the session is closed, the call fails with ST_ERROR_FILE
+// and the server stores nothing.
+TEST(ImapAppendMime, AttachmentFailingMidwayClosesTheSessionAndNothingIsStored)
+{
+    HCLIENT setup = Session();
+    ASSERT_NE(setup, INVALID_CLIENT);
+    std::string box = Unique("fail");
+    ASSERT_EQ(ImapCreateMailbox(setup, box.c_str()), 0);
+    HMESSAGE m = MimeComposeMessage("alice@localhost", "bob@localhost", nullptr, "fails", "text\n",
+                                    nullptr, nullptr, 0);
+    ASSERT_NE(m, INVALID_MESSAGE);
+    auto read = [](void *, uint64_t off, void *buf, size_t n) -> long {
+        if (off >= 600 * 1024)
+            return -1; // the source breaks after 600 KiB of 2 MiB
+        std::memset(buf, 'x', n);
+        return static_cast<long>(n);
+    };
+    ASSERT_GE(MimeAttachStream(m, read, nullptr, 2u * 1024 * 1024, "broken.bin", nullptr, 0), 0);
+    HCLIENT h = Session();
+    ASSERT_NE(h, INVALID_CLIENT);
+    EXPECT_EQ(ImapAppendMimeMessage(h, box.c_str(), m, 0, nullptr, 0, nullptr), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_FILE) << MailwireGetLastErrorDetail();
+    EXPECT_EQ(ImapNoop(h), IMAP_ERROR) << "the session is closed";
+    ImapDisconnect(h);
+    // The message is the caller's again, and the mailbox is empty.
+    EXPECT_EQ(MimeSetMessageHeader(m, 0, "X-After", "yes"), 0);
+    IMAPMAILBOX mb{};
+    ASSERT_EQ(ImapSelectMailbox(setup, box.c_str(), &mb), 0);
+    EXPECT_EQ(mb.nMessages, 0u);
+    ImapCloseMailbox(setup);
+    ImapDeleteMailbox(setup, box.c_str());
+    ImapDisconnect(setup);
+    MimeDeleteMessage(m);
 }
 
 // A 50 MiB attachment file is read and base64-encoded as the connection takes it: the peak
