@@ -605,6 +605,28 @@ MAILWIRE_API int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSA
                                      SMTPTRACEPROC lpfnTrace, void *lpTraceData);
 
 /**
+ * @brief SmtpSubmitMessageEx() for a message object: connect (EXTENDED implied when a user
+ * name is given), authenticate (SMTP_AUTH_AUTO), SmtpSendMimeMessage() with the envelope
+ * from the message (From, or Sender; To, Cc and Bcc; Bcc never written), quit. This is what
+ * the C++ CSmtpClient::SubmitMessage() of a CMailMessage calls.
+ * @param lpServer      as SmtpSubmitMessage().
+ * @param hMessage      the message; read during the call only (changes are refused meanwhile).
+ * @param lpCredentials as SmtpSubmitMessageEx(), or NULL.
+ * @param lpfnTrace     as SmtpSubmitMessageEx(), or NULL.
+ * @param lpTraceData   passed to lpfnTrace; not dereferenced.
+ * @return 0 when the server accepted the message, or SMTP_ERROR with the last error of the
+ *         step that failed: ST_ERROR_INVALID_ARGUMENT (the server structure, no sender or
+ *         recipient in the message), ST_ERROR_INVALID_HANDLE (hMessage), the errors of
+ *         SmtpConnect(), SmtpAuthenticate() and SmtpSendMimeMessage(). The connection is
+ *         closed in every case.
+ * @par Blocking: yes.
+ * @par Thread: any (no session handle is exposed; the message is used by this thread).
+ */
+MAILWIRE_API int SmtpSubmitMimeMessage(const SMTPSERVER *lpServer, HMESSAGE hMessage,
+                                       const SECURITYCREDENTIALS *lpCredentials,
+                                       SMTPTRACEPROC lpfnTrace, void *lpTraceData);
+
+/**
  * @brief Start a transaction: MAIL FROM with SIZE (when dwMessageSize is non-zero and the
  * server offers SIZE), BODY=8BITMIME / SMTPUTF8 as dwOptions asks, and the DSN RET/ENVID set
  * with SmtpSetDeliveryOptions() (RFC 5321 section 3.3).
