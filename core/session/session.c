@@ -15,6 +15,7 @@
 #include "../util/str.h"
 #include "errors.h"
 #include "session_priv.h"
+#include "winevents.h"
 
 /* Internal step result: the phase changed, run the next phase's step at once. */
 #define STEP_NEXT (-2)
@@ -55,6 +56,7 @@ mw_session *mw_session_new(uint32_t options, unsigned timeout_ms)
     s->timeout_ms = timeout_ms;
     s->owner = mw_thread_id();
     s->sock = MW_INVALID_SOCKET;
+    s->ev_sock = MW_INVALID_SOCKET;
     s->phase = MW_PH_IDLE;
     s->tls_cfg.trusted_site = (options & MAILWIRE_OPTION_TRUSTEDSITE) != 0;
     s->tls_cfg.fallback = (options & MAILWIRE_OPTION_SECURE_FALLBACK) != 0;
@@ -109,6 +111,9 @@ void mw_session_free(mw_session *s)
 {
     if (!s)
         return;
+#ifdef _WIN32
+    mw_winev_release(s); /* before the watch below: the driver window's watch goes with it */
+#endif
     if (s->watch) {
         /* The descriptor goes: the event loop must stop watching it. Once only. */
         MAILWIRE_WATCHPROC fn = s->watch;
@@ -823,6 +828,9 @@ void mw_session_cancel(mw_session *s)
 {
     mw_atomic_store(&s->cancel, 1);
     mw_wakeup_signal(&s->wake);
+#ifdef _WIN32
+    mw_winev_wake(s);
+#endif
 }
 
 void mw_session_close(mw_session *s)
