@@ -1426,8 +1426,8 @@ struct HWND__;
  * Each event is posted to hEventWnd as uEventMsg, wParam = the client handle,
  * lParam = MAKELPARAM(event, error) with an IMAP_EVENT_* or MAILWIRE_EVENT_* value (CONNECT,
  * DISCONNECT, MAILWIRE_EVENT_READ and _WRITE, TIMEOUT, CANCEL, COMMAND, PROGRESS, UPDATE,
- * ERROR, COMPLETE last for each operation). Output parameters of a call that returned MAILWIRE_IN_PROGRESS are written
- * before its COMPLETE message is posted.
+ * ERROR, COMPLETE last for each operation). Output parameters of a call that returned
+ * MAILWIRE_IN_PROGRESS are written before its COMPLETE message is posted.
  * @param hClient   an IMAP session (ImapConnect() or ImapAsyncConnect()).
  * @param hEventWnd the notification window; it must belong to the calling thread.
  * @param uEventMsg the message posted (WM_USER, WM_APP or above; not WM_NULL).
