@@ -93,8 +93,8 @@ struct EventWindow {
         RegisterClassW(&wc); // a second registration fails harmlessly
         // Message-only: wine-run.sh runs the tests without a display, where Wine creates no
         // visible window (the Win32 sample's test shows a real one under Xvfb).
-        wnd = CreateWindowExW(0, wc.lpszClassName, L"events", 0, 0, 0, 0, 0, HWND_MESSAGE,
-                              nullptr, wc.hInstance, nullptr);
+        wnd = CreateWindowExW(0, wc.lpszClassName, L"events", 0, 0, 0, 0, 0, HWND_MESSAGE, nullptr,
+                              wc.hInstance, nullptr);
         SetWindowLongPtrW(wnd, GWLP_USERDATA, reinterpret_cast<LONG_PTR>(this));
     }
     ~EventWindow()
@@ -155,8 +155,8 @@ struct Ca {
 
 std::string BigMessage(const std::string &token, size_t size)
 {
-    std::string m = "From: alice@localhost\r\nSubject: " + token + "\r\nX-Token: " + token +
-                    "\r\n\r\n";
+    std::string m =
+        "From: alice@localhost\r\nSubject: " + token + "\r\nX-Token: " + token + "\r\n\r\n";
     std::string line(76, 'x');
     line += "\r\n";
     while (m.size() < size)
@@ -366,8 +366,7 @@ TEST(WindowEvents, ImapLoginFetchCountedInMessageLoop)
 
     std::vector<char> buf(1 << 16);
     size_t len = buf.size();
-    ASSERT_EQ(ImapGetMessage(h, ids[0], 0, buf.data(), &len, IMAP_FETCH_UID),
-              MAILWIRE_IN_PROGRESS);
+    ASSERT_EQ(ImapGetMessage(h, ids[0], 0, buf.data(), &len, IMAP_FETCH_UID), MAILWIRE_IN_PROGRESS);
     ew.Run();
     ew.ExpectCompletedLast(h, ST_ERROR_NONE);
     EXPECT_GE(ew.Count(MAILWIRE_EVENT_READ), 1u);
@@ -390,8 +389,8 @@ TEST(WindowEvents, ImapLoginFetchCountedInMessageLoop)
 TEST(WindowEvents, EnableEventsRefusesBadArguments)
 {
     EventWindow ew;
-    HCLIENT h = SmtpAsyncConnect("localhost", Fx().Port("MW_SUBMISSION_PORT"), 20,
-                                 SMTP_OPTION_NONE, nullptr, nullptr);
+    HCLIENT h = SmtpAsyncConnect("localhost", Fx().Port("MW_SUBMISSION_PORT"), 20, SMTP_OPTION_NONE,
+                                 nullptr, nullptr);
     ASSERT_NE(h, INVALID_CLIENT);
     EXPECT_EQ(SmtpEnableEvents(h, ew.wnd, WM_NULL), SMTP_ERROR);
     EXPECT_EQ(SmtpGetLastError(), static_cast<unsigned>(ST_ERROR_INVALID_ARGUMENT));
@@ -401,8 +400,8 @@ TEST(WindowEvents, EnableEventsRefusesBadArguments)
     HANDLE made = CreateEventW(nullptr, TRUE, FALSE, nullptr),
            done = CreateEventW(nullptr, TRUE, FALSE, nullptr);
     std::thread t([&] {
-        other = CreateWindowExW(0, L"STATIC", L"", 0, 0, 0, 1, 1, HWND_MESSAGE, nullptr,
-                                nullptr, nullptr);
+        other = CreateWindowExW(0, L"STATIC", L"", 0, 0, 0, 1, 1, HWND_MESSAGE, nullptr, nullptr,
+                                nullptr);
         SetEvent(made);
         WaitForSingleObject(done, 10000);
         DestroyWindow(other);
@@ -437,8 +436,8 @@ TEST(WindowEvents, CppConnectWithWindowIsAsynchronous)
         ew.Run();
         ew.ExpectCompletedLast(smtp.GetHandle(), ST_ERROR_NONE);
         EXPECT_EQ(ew.Count(SMTP_EVENT_CONNECT), 1u);
-        EXPECT_TRUE(smtp.Authenticate(Fx().Value("MW_USER1").c_str(),
-                                      Fx().Value("MW_PASS1").c_str()));
+        EXPECT_TRUE(
+            smtp.Authenticate(Fx().Value("MW_USER1").c_str(), Fx().Value("MW_PASS1").c_str()));
         EXPECT_TRUE(smtp.IsInProgress());
         ew.Run();
         ew.ExpectCompletedLast(smtp.GetHandle(), ST_ERROR_NONE);
