@@ -68,8 +68,8 @@ static void arm_timer(mw_session *s, HWND w, int timeout)
 
 /* MAILWIRE_WATCHPROC of the driver: called from inside the session (it must not call into
  * it), so it only arranges to be woken. */
-static void MAILWIRE_CALLBACK drv_watch(HCLIENT hClient, MAILWIRE_SOCKET hSocket,
-                                        unsigned nEvents, int nTimeout, void *lpUserData)
+static void MAILWIRE_CALLBACK drv_watch(HCLIENT hClient, MAILWIRE_SOCKET hSocket, unsigned nEvents,
+                                        int nTimeout, void *lpUserData)
 {
     mw_session *s = lpUserData;
     HWND w = s->ev_drv;
