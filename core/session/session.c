@@ -410,6 +410,9 @@ static void drain_events(mw_session *s)
  * and mixing them up made a send that would block look like a failure without an error. */
 enum { FLUSH_DONE = 0, FLUSH_AGAIN = 1, FLUSH_FAILED = 2, FLUSH_CANCELLED = 3 };
 
+/* Window-message events: the longest a step sends before it gives the message loop back. */
+#define MW_WINEV_SLICE_MS 20
+
 /* Send what the engine lends until it has nothing more or the socket would block. */
 static int flush_output(mw_session *s)
 {
@@ -441,6 +444,14 @@ static int flush_output(mw_session *s)
         drain_events(s);
         if (cancel_requested(s))
             return FLUSH_CANCELLED; /* nothing more goes out; session_step() acts on it */
+        if (s->ev_drv && mw_now_ms() - s->step_t0 >= MW_WINEV_SLICE_MS) {
+            /* Window-message events: the step runs inside the application's message loop,
+             * and a socket that never blocks (loopback, a fast LAN) would keep it here for
+             * the whole message. Give the loop back (its PROGRESS messages, paints, input)
+             * and step again at once. */
+            s->local_work = 1;
+            return FLUSH_AGAIN;
+        }
     }
 }
 
@@ -666,6 +677,7 @@ static int session_step(mw_session *s)
         return s->err ? MW_STEP_FAILED : MW_STEP_DONE;
     s->dispatch_depth++;
     s->unstepped = 0;
+    s->step_t0 = mw_now_ms();
     int r = STEP_NEXT;
     while (r == STEP_NEXT) {
         /* Checked on every pass, not once per step: a callback that cancels (or a thread that

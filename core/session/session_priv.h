@@ -93,6 +93,7 @@ struct mw_session {
     mw_socket_t ev_sock;
     unsigned ev_mask;
     mw_atomic_int ev_posted; /* a "step now" message is on its way to the driver window */
+    int64_t step_t0;         /* mw_now_ms() when the current step began (the slice budget) */
 };
 
 #endif
