@@ -178,8 +178,8 @@ static int save_window_bmp(HWND w, const char *path)
     DWORD stride = ((DWORD)cx * 3 + 3) & ~3u;
     bi.biSizeImage = stride * (DWORD)cy;
     unsigned char *pixels = malloc(bi.biSizeImage);
-    int ok = pixels && GetDIBits(mem, bmp, 0, (UINT)cy, pixels, (BITMAPINFO *)&bi,
-                                 DIB_RGB_COLORS) == cy;
+    int ok =
+        pixels && GetDIBits(mem, bmp, 0, (UINT)cy, pixels, (BITMAPINFO *)&bi, DIB_RGB_COLORS) == cy;
     DeleteObject(bmp);
     DeleteDC(mem);
     ReleaseDC(NULL, screen);
@@ -281,8 +281,8 @@ static void on_send(void)
     memset(&g.cred, 0, sizeof g.cred);
     g.cred.dwSize = sizeof g.cred;
     g.cred.lpszCAFile = g.ca;
-    g.client = SmtpAsyncConnect(g.host, g.port, 30, g.plain ? SMTP_OPTION_EXTENDED : SMTP_OPTION_SECURE,
-                                NULL, &g.cred);
+    g.client = SmtpAsyncConnect(g.host, g.port, 30,
+                                g.plain ? SMTP_OPTION_EXTENDED : SMTP_OPTION_SECURE, NULL, &g.cred);
     if (g.client == INVALID_CLIENT) {
         finish(SmtpGetLastError());
         return;
@@ -366,8 +366,8 @@ static HWND child(const TCHAR *cls, const TCHAR *text, DWORD style, int x, int y
                   int id)
 {
     HWND c = CreateWindowEx(lstrcmp(cls, WC_EDIT) == 0 ? WS_EX_CLIENTEDGE : 0, cls, text,
-                            WS_CHILD | WS_VISIBLE | style, x, y, w, h, g.dlg,
-                            (HMENU)(INT_PTR)id, GetModuleHandle(NULL), NULL);
+                            WS_CHILD | WS_VISIBLE | style, x, y, w, h, g.dlg, (HMENU)(INT_PTR)id,
+                            GetModuleHandle(NULL), NULL);
     SendMessage(c, WM_SETFONT, (WPARAM)g.font, TRUE);
     return c;
 }
@@ -379,9 +379,8 @@ static void create_controls(void)
     child(WC_EDIT, _T(""), WS_TABSTOP | ES_AUTOHSCROLL, 80, 10, 400, 22, ID_TO);
     child(WC_STATIC, _T("Subject:"), 0, 10, 42, 60, 20, 0);
     child(WC_EDIT, _T(""), WS_TABSTOP | ES_AUTOHSCROLL, 80, 38, 400, 22, ID_SUBJECT);
-    child(WC_EDIT, _T(""),
-          WS_TABSTOP | WS_VSCROLL | ES_MULTILINE | ES_AUTOVSCROLL | ES_WANTRETURN, 10, 68, 470,
-          150, ID_BODY);
+    child(WC_EDIT, _T(""), WS_TABSTOP | WS_VSCROLL | ES_MULTILINE | ES_AUTOVSCROLL | ES_WANTRETURN,
+          10, 68, 470, 150, ID_BODY);
     child(WC_STATIC, _T("Attachment:"), 0, 10, 230, 70, 20, 0);
     child(WC_EDIT, _T(""), WS_TABSTOP | ES_AUTOHSCROLL, 80, 226, 320, 22, ID_ATTACH);
     child(WC_BUTTON, _T("Browse..."), WS_TABSTOP | BS_PUSHBUTTON, 405, 225, 75, 24, ID_BROWSE);
