@@ -210,7 +210,9 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param lpszRemoteHost as Connect(). @param nRemotePort as Connect().
      * @param nTimeout as Connect(). @param dwOptions as Connect().
      * @param hEventWnd null. @param uEventMsg ignored.
-     * @return as Connect(). @par Blocking: yes. @par Thread: any.
+     * @return as Connect().
+     * @par Blocking: yes.
+     * @par Thread: any.
      */
     bool Connect(const char *lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
                  uint32_t dwOptions, std::nullptr_t hEventWnd, unsigned uEventMsg)
@@ -230,7 +232,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param hEventWnd an HWND of the calling thread (any pointer type that is one).
      * @param uEventMsg the message posted (WM_USER, WM_APP or above).
      * @return true on success; false with ImapEnableEvents()'s error.
-     * @par Blocking: no. @par Thread: the owner, which owns the window.
+     * @par Blocking: no.
+     * @par Thread: the owner, which owns the window.
      */
     template <class Window> bool EnableEvents(Window *hEventWnd, unsigned uEventMsg)
     {
@@ -246,7 +249,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @brief ImapDisableEvents(): back to a blocking session (Windows only).
      * @return true on success; false with ImapDisableEvents()'s error (ST_ERROR_BUSY while
      *         an operation runs).
-     * @par Blocking: no. @par Thread: the owner.
+     * @par Blocking: no.
+     * @par Thread: the owner.
      */
     bool DisableEvents()
     {

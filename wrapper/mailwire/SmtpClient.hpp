@@ -235,7 +235,8 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @param hEventWnd an HWND of the calling thread (any pointer type that is one).
      * @param uEventMsg the message posted (WM_USER, WM_APP or above).
      * @return true on success; false with SmtpEnableEvents()'s error.
-     * @par Blocking: no. @par Thread: the owner, which owns the window.
+     * @par Blocking: no.
+     * @par Thread: the owner, which owns the window.
      */
     template <class Window> bool EnableEvents(Window *hEventWnd, unsigned uEventMsg)
     {
@@ -248,7 +249,8 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @brief SmtpDisableEvents(): back to a blocking session (Windows only).
      * @return true on success; false with SmtpDisableEvents()'s error (ST_ERROR_BUSY while an
      *         operation runs).
-     * @par Blocking: no. @par Thread: the owner.
+     * @par Blocking: no.
+     * @par Thread: the owner.
      */
     bool DisableEvents()
     {
