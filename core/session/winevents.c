@@ -48,8 +48,8 @@ static HINSTANCE drv_module(void)
 static void post_step(mw_session *s, HWND w)
 {
     /* One at a time: each asks for a MailwireExecute(), which does all there is to do. */
-    if (mw_atomic_fetch_add(&s->ev_posted, 1) == 0)
-        PostMessageW(w, DRV_MSG_STEP, 0, 0);
+    if (mw_atomic_fetch_add(&s->ev_posted, 1) == 0 && !PostMessageW(w, DRV_MSG_STEP, 0, 0))
+        mw_atomic_store(&s->ev_posted, 0); /* a full queue: the next request tries again */
 }
 
 /* The deadline as the session sees it now. Re-armed after every step, also when the watch
