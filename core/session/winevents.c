@@ -97,7 +97,7 @@ static void MAILWIRE_CALLBACK drv_watch(HCLIENT hClient, MAILWIRE_SOCKET hSocket
     WSAAsyncSelect((SOCKET)hSocket, w, mask ? DRV_MSG_SOCKET : 0, mask);
     s->ev_sock = (mw_socket_t)hSocket;
     s->ev_mask = (unsigned)mask;
-    arm_timer(s, w, nEvents || nTimeout >= 0 ? nTimeout : -1);
+    arm_timer(s, w, nTimeout);
 }
 
 /* One step of the session behind window w, for whatever woke it. The application's last
