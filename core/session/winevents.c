@@ -30,6 +30,7 @@
 #define DRV_MSG_SOCKET (WM_APP + 0x4d57) /* WSAAsyncSelect(): the socket is ready */
 #define DRV_MSG_STEP (WM_APP + 0x4d58)   /* the session asked for a step now, or was cancelled */
 #define DRV_TIMER 1                      /* the operation's deadline */
+#define DRV_TIMER_NOW 2                  /* a step now, after the input and paint waiting */
 
 static const wchar_t drv_class[] = L"mailwire.EventDriver";
 
@@ -47,6 +48,15 @@ static HINSTANCE drv_module(void)
 
 static void post_step(mw_session *s, HWND w)
 {
+    /* A posted message comes before input, paint and timer messages, and a send that goes on
+     * slice after slice would post one after another: the window would take no input, never
+     * repaint and hear no timer until the send ended. While any of those wait, go on through
+     * a timer of the driver instead, which comes after them. */
+    if (HIWORD(GetQueueStatus(QS_INPUT | QS_PAINT | QS_TIMER)) != 0 &&
+        GetWindowThreadProcessId(w, NULL) == GetCurrentThreadId()) {
+        SetTimer(w, DRV_TIMER_NOW, USER_TIMER_MINIMUM, NULL);
+        return;
+    }
     /* One at a time: each asks for a MailwireExecute(), which does all there is to do. */
     if (mw_atomic_fetch_add(&s->ev_posted, 1) == 0 && !PostMessageW(w, DRV_MSG_STEP, 0, 0))
         mw_atomic_store(&s->ev_posted, 0); /* a full queue: the next request tries again */
@@ -135,7 +145,9 @@ static LRESULT CALLBACK drv_proc(HWND w, UINT msg, WPARAM wp, LPARAM lp)
         drv_step(w, msg);
         return 0;
     case WM_TIMER:
-        if (wp == DRV_TIMER)
+        if (wp == DRV_TIMER_NOW)
+            KillTimer(w, DRV_TIMER_NOW); /* once */
+        if (wp == DRV_TIMER || wp == DRV_TIMER_NOW)
             drv_step(w, msg);
         return 0;
     case WM_CLOSE:

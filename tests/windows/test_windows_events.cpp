@@ -71,8 +71,7 @@ struct EventWindow {
         }
         if (self && msg == WM_TIMER && wp == kTickTimer) {
             DWORD now = GetTickCount();
-            if (self->last_tick)
-                self->longest_gap = std::max(self->longest_gap, now - self->last_tick);
+            self->longest_gap = std::max(self->longest_gap, now - self->last_tick);
             self->last_tick = now;
             self->ticks++;
             return 0;
@@ -112,8 +111,10 @@ struct EventWindow {
         last_tick = longest_gap = 0;
         ticks = 0;
         SetTimer(wnd, kWatchdogTimer, limit_ms, nullptr);
-        if (tick)
+        if (tick) {
             SetTimer(wnd, kTickTimer, 10, nullptr);
+            last_tick = GetTickCount(); // a loop starved from the start counts too
+        }
         MSG m;
         while (!stop && GetMessageW(&m, nullptr, 0, 0) > 0) {
             TranslateMessage(&m);
@@ -121,6 +122,8 @@ struct EventWindow {
         }
         KillTimer(wnd, kWatchdogTimer);
         KillTimer(wnd, kTickTimer);
+        if (tick) // ... and one starved until the end
+            longest_gap = std::max(longest_gap, GetTickCount() - last_tick);
     }
 
     size_t Count(unsigned event) const
@@ -227,7 +230,8 @@ TEST(WindowEvents, SmtpSendCountedInMessageLoopThenBlockingAgain)
             EXPECT_EQ(n.error, 0u) << "event " << n.event;
         }
     }
-    // The loop kept running: about one tick per 10 ms of the send, and no long gap.
+    // The loop kept running: timer messages (the lowest priority there is: they come only
+    // when nothing else waits) kept arriving, from the start of the send to its end.
     std::printf("[ measure ] 6 MiB send: %lu ms, %u timer ticks, longest gap %lu ms, "
                 "%zu notifications (%zu PROGRESS, %zu WRITE)\n",
                 static_cast<unsigned long>(took), ew.ticks,
@@ -235,7 +239,7 @@ TEST(WindowEvents, SmtpSendCountedInMessageLoopThenBlockingAgain)
                 ew.Count(SMTP_EVENT_PROGRESS), ew.Count(SMTP_EVENT_WRITE));
     EXPECT_LT(ew.longest_gap, 1000u) << "the message loop was blocked";
     if (took > 200) {
-        EXPECT_GE(ew.ticks, 5u);
+        EXPECT_GE(ew.ticks, 2u);
     }
 
     // Back to blocking: the call waits for its end and returns 0; no notification follows.
