@@ -316,6 +316,20 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /**
+     * @brief SmtpSendMessages(): several messages over this session, the next one's envelope
+     *        pipelined behind the current one's data; each element receives its own result.
+     * @param lpMessages the messages (dwSize set in each); kept valid until the operation
+     *                   has ended (on a non-blocking session, its COMPLETE event).
+     * @param nMessages  how many.
+     * @return true when every message was accepted (or, non-blocking, the batch started:
+     *         IsInProgress()); false with the error of the first that failed, or of the call.
+     */
+    bool SendMessages(LPSMTPBATCHMESSAGE lpMessages, unsigned nMessages)
+    {
+        return Call([&] { return SmtpSendMessages(m_hClient, lpMessages, nMessages, 0); });
+    }
+
+    /**
      * @brief Send a message held in memory (SmtpSendMessage() with SMTP_MESSAGE_MEMORY); any
      *        bytes, NULs excepted.
      * @param lpszFrom       as SmtpSendMessage().
