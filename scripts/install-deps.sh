@@ -19,7 +19,9 @@
 #            (abidw/abidiff: the ABI check of scripts/test.sh against tests/abi/)
 #   windows: the mingw-w64 cross compilers (both thread models: the test programs need the
 #            posix one's std::thread) and Wine, for the Windows stage of scripts/test.sh
-#            (scripts/build-windows.sh installs the tools of the GnuTLS build itself)
+#            (scripts/build-windows.sh installs the tools of the GnuTLS build itself); Xvfb,
+#            xauth (xvfb-run) and ImageMagick for the Win32 sample's test, which shows its
+#            window on a virtual display and keeps a PNG of it (tests/windows/sample-win32.sh)
 #   gui:     Qt 6 (Widgets: the composer sample and the QtDriver tests) and Qt 5.15 (the
 #            driver is tested with both), Xvfb to show the composer's window, ImageMagick and
 #            xwininfo (x11-utils) to photograph it, a font to draw its text
@@ -35,7 +37,8 @@ server_pkgs=(postfix dovecot-imapd dovecot-lmtpd gnutls-bin)
 fuzz_pkgs=(clang libclang-rt-dev)
 docs_pkgs=(doxygen graphviz abigail-tools)
 windows_pkgs=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 gcc-mingw-w64-x86-64-posix
-    g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 wine wine64 libgtest-dev libgmock-dev)
+    g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 wine wine64 libgtest-dev libgmock-dev
+    xvfb xauth imagemagick)
 gui_pkgs=(qt6-base-dev qtbase5-dev xvfb imagemagick x11-utils fonts-dejavu-core)
 # The libraries (and helpers) the unpacked interop servers need: `ldd` of every program
 # tests/fixtures/interop.sh runs, mapped to their packages. gamin: Courier's IMAP_ENHANCEDIDLE

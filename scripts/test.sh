@@ -10,7 +10,8 @@
 #   5. Windows: scripts/build-windows.sh (GnuTLS, nettle and gmp cross-built from Debian's
 #      sources once into its cache, then the installed tree), a -Werror mingw-w64 build of
 #      the library and its tests against the same cache entry, and ctest there: every test
-#      program runs under Wine (tests/windows/README.md lists what runs and what does not).
+#      program runs under Wine (tests/windows/README.md lists what runs and what does not),
+#      and the Win32 sample shows its window on an Xvfb display of its own.
 #      MW_SKIP_WINDOWS=1 leaves the stage out (refused with CI set).
 # Exits non-zero on any failure. Build trees go to build/ (override with MW_BUILD_ROOT).
 set -euo pipefail

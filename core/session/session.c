@@ -16,6 +16,7 @@
 #include "../util/str.h"
 #include "errors.h"
 #include "session_priv.h"
+#include "winevents.h"
 
 /* Internal step result: the phase changed, run the next phase's step at once. */
 #define STEP_NEXT (-2)
@@ -56,6 +57,7 @@ mw_session *mw_session_new(uint32_t options, unsigned timeout_ms)
     s->timeout_ms = timeout_ms;
     s->owner = mw_thread_id();
     s->sock = MW_INVALID_SOCKET;
+    s->ev_sock = MW_INVALID_SOCKET;
     s->phase = MW_PH_IDLE;
     s->tls_cfg.trusted_site = (options & MAILWIRE_OPTION_TRUSTEDSITE) != 0;
     s->tls_cfg.fallback = (options & MAILWIRE_OPTION_SECURE_FALLBACK) != 0;
@@ -110,6 +112,9 @@ void mw_session_free(mw_session *s)
 {
     if (!s)
         return;
+#ifdef _WIN32
+    mw_winev_release(s); /* before the watch below: the driver window's watch goes with it */
+#endif
     if (s->watch) {
         /* The descriptor goes: the event loop must stop watching it. Once only. */
         MAILWIRE_WATCHPROC fn = s->watch;
@@ -423,6 +428,9 @@ static void drain_events(mw_session *s)
  * and mixing them up made a send that would block look like a failure without an error. */
 enum { FLUSH_DONE = 0, FLUSH_AGAIN = 1, FLUSH_FAILED = 2, FLUSH_CANCELLED = 3 };
 
+/* Window-message events: the longest a step sends before it gives the message loop back. */
+#define MW_WINEV_SLICE_MS 20
+
 /* Send what the engine lends until it has nothing more or the socket would block. */
 static int flush_output(mw_session *s)
 {
@@ -454,6 +462,14 @@ static int flush_output(mw_session *s)
         drain_events(s);
         if (cancel_requested(s))
             return FLUSH_CANCELLED; /* nothing more goes out; session_step() acts on it */
+        if (s->ev_drv && mw_now_ms() - s->step_t0 >= MW_WINEV_SLICE_MS) {
+            /* Window-message events: the step runs inside the application's message loop,
+             * and a socket that never blocks (loopback, a fast LAN) would keep it here for
+             * the whole message. Give the loop back (its PROGRESS messages, paints, input)
+             * and step again at once. */
+            s->local_work = 1;
+            return FLUSH_AGAIN;
+        }
     }
 }
 
@@ -679,6 +695,7 @@ static int session_step(mw_session *s)
         return s->err ? MW_STEP_FAILED : MW_STEP_DONE;
     s->dispatch_depth++;
     s->unstepped = 0;
+    s->step_t0 = mw_now_ms();
     int r = STEP_NEXT;
     while (r == STEP_NEXT) {
         /* Checked on every pass, not once per step: a callback that cancels (or a thread that
@@ -841,6 +858,9 @@ void mw_session_cancel(mw_session *s)
 {
     mw_atomic_store(&s->cancel, 1);
     mw_wakeup_signal(&s->wake);
+#ifdef _WIN32
+    mw_winev_wake(s);
+#endif
 }
 
 void mw_session_close(mw_session *s)

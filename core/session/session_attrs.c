@@ -5,6 +5,7 @@
 
 #include "../net/tls.h"
 #include "session_priv.h"
+#include "winevents.h"
 
 /* ---- events and trace ------------------------------------------------------------------- */
 
@@ -19,7 +20,13 @@ int mw_session_register_event(mw_session *s, unsigned event, MAILWIRE_EVENTPROC 
 
 void mw_session_emit(mw_session *s, unsigned event, unsigned err)
 {
-    if (event == 0 || event >= MAILWIRE_EVENT_MAX || !s->events[event].fn)
+    if (event == 0 || event >= MAILWIRE_EVENT_MAX)
+        return;
+#ifdef _WIN32
+    /* Posted first: a callback may disconnect, and the window still hears of the event. */
+    mw_winev_post(s, event, err);
+#endif
+    if (!s->events[event].fn)
         return;
     s->dispatch_depth++;
     s->events[event].fn(s->handle, event, err, s->events[event].user);

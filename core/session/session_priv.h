@@ -1,6 +1,6 @@
 /* The session's fields (internal), shared by session.c (the step, connection set-up,
- * failure) and session_attrs.c (settings, accessors, events and traces). Nothing else
- * includes it. */
+ * failure), session_attrs.c (settings, accessors, events and traces) and winevents.c (the
+ * window-message driver on Windows). Nothing else includes it. */
 #ifndef MW_SESSION_PRIV_H
 #define MW_SESSION_PRIV_H
 
@@ -84,6 +84,16 @@ struct mw_session {
     int read_pending;  /* bytes arrived in this step: READ is raised once they are processed */
 
     SECURITYINFO sec; /* kept after a certificate rejection, when the transport is gone */
+
+    /* Window-message events (winevents.c; Windows only, zero elsewhere): the application's
+     * window and message, and the library's driver window with what it was told to watch. */
+    void *ev_wnd;
+    unsigned ev_msg;
+    void *ev_drv;
+    mw_socket_t ev_sock;
+    unsigned ev_mask;
+    mw_atomic_int ev_posted; /* a "step now" message is on its way to the driver window */
+    int64_t step_t0;         /* mw_now_ms() when the current step began (the slice budget) */
 };
 
 #endif

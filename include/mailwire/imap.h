@@ -1546,6 +1546,47 @@ MAILWIRE_API int ImapNoop(HCLIENT hClient);
  */
 MAILWIRE_API int ImapCommand(HCLIENT hClient, const char *lpszCommand);
 
+/* ==== Window-message events (Windows only) ==================================================
+ * Kept as one block, apart from the text functions, and taking no text. */
+#ifdef _WIN32
+/* <windows.h>'s HWND under STRICT (see smtp.h). */
+struct HWND__;
+
+/**
+ * @brief Make a session asynchronous with window-message notification (Windows only): the
+ *        IMAP form of SmtpEnableEvents(), with the same rules.
+ *
+ * The session becomes non-blocking (calls that start an operation return
+ * MAILWIRE_IN_PROGRESS) and is driven by the library from the calling thread's message loop.
+ * Each event is posted to hEventWnd as uEventMsg, wParam = the client handle,
+ * lParam = MAKELPARAM(event, error) with an IMAP_EVENT_* or MAILWIRE_EVENT_* value (CONNECT,
+ * DISCONNECT, MAILWIRE_EVENT_READ and _WRITE, TIMEOUT, CANCEL, COMMAND, PROGRESS, UPDATE,
+ * ERROR, COMPLETE last for each operation). Output parameters of a call that returned
+ * MAILWIRE_IN_PROGRESS are written before its COMPLETE message is posted.
+ * @param hClient   an IMAP session (ImapConnect() or ImapAsyncConnect()).
+ * @param hEventWnd the notification window; it must belong to the calling thread.
+ * @param uEventMsg the message posted (WM_USER, WM_APP or above; not WM_NULL).
+ * @return 0, or IMAP_ERROR: ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER,
+ *         ST_ERROR_INVALID_ARGUMENT, ST_ERROR_BUSY, ST_ERROR_INTERNAL (as SmtpEnableEvents()).
+ * @par Blocking: no.
+ * @par Thread: the owner, which must also own hEventWnd and dispatch its messages.
+ */
+MAILWIRE_API int ImapEnableEvents(HCLIENT hClient, struct HWND__ *hEventWnd,
+                                  unsigned int uEventMsg);
+
+/**
+ * @brief Stop window-message notification and return the session to blocking mode (Windows
+ *        only; SmtpDisableEvents() for IMAP).
+ * @param hClient an IMAP session (without events enabled the call changes nothing).
+ * @return 0, or IMAP_ERROR: ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER, ST_ERROR_BUSY (an
+ *         operation, IDLE included, is still running).
+ * @par Blocking: no.
+ * @par Thread: the owner.
+ */
+MAILWIRE_API int ImapDisableEvents(HCLIENT hClient);
+#endif /* _WIN32 */
+/* ==== end of the window-message events ==================================================== */
+
 #ifdef __cplusplus
 }
 #endif

@@ -1038,6 +1038,69 @@ MAILWIRE_API int SmtpExecute(HCLIENT hClient);
  */
 MAILWIRE_API MAILWIRE_SOCKET SmtpGetSocket(HCLIENT hClient);
 
+/* ==== Window-message events (Windows only) ==================================================
+ * Kept as one block, apart from the text functions, and taking no text. */
+#ifdef _WIN32
+/* <windows.h>'s HWND, spelt as its STRICT declaration (the default of MinGW and MSVC) so that
+ * this header need not include <windows.h>, which would pull in <winsock.h> before an
+ * application's <winsock2.h>. */
+struct HWND__;
+
+/**
+ * @brief Make a session asynchronous with window-message notification (SocketTools'
+ *        hEventWnd/uEventMsg form; Windows only).
+ *
+ * From this call on the session is non-blocking (every call that starts an operation returns
+ * SMTP_IN_PROGRESS, as after SmtpAsyncConnect()) and the library drives it by itself on the
+ * calling thread, from that thread's message loop: a hidden message-only window of its own
+ * watches the socket (WSAAsyncSelect()), the deadline (a timer) and the session's requests to
+ * go on, and calls SmtpExecute() for it. No SmtpExecute(), poll or watch of the application's
+ * is needed; the thread only has to dispatch messages (GetMessage()/DispatchMessage(), a
+ * dialog, MFC). Every event of the session is posted to hEventWnd as uEventMsg with
+ * wParam = the client handle and lParam = MAKELPARAM(event, error): LOWORD(lParam) is an
+ * SMTP_EVENT_* value (CONNECT, DISCONNECT, READ, WRITE, TIMEOUT, CANCEL, COMMAND, PROGRESS,
+ * ERROR, and COMPLETE once per operation, after its other events: the operation a call
+ * started has ended), HIWORD(lParam) the error the event reports (ST_ERROR_NONE, or an
+ * mw_error value). Callbacks registered with SmtpRegisterEvent() are still called, inside
+ * the library, before the message is handled.
+ *
+ * Typical use: SmtpAsyncConnect(), then this call; the CONNECT and COMPLETE messages follow.
+ * Start the next operation from the handler of COMPLETE (the results are in place when the
+ * message is posted). SmtpCancel() from a button's handler ends the running operation with
+ * CANCEL (and COMPLETE, error ST_ERROR_CANCELLED) promptly. After SmtpDisconnect(), messages
+ * already posted may still arrive with the old handle value: they name a handle that is gone.
+ * @param hClient   an SMTP session, blocking (SmtpConnect()) or not (SmtpAsyncConnect(),
+ *                  e.g. with its connect still running); events already enabled are
+ *                  re-targeted to the new window and message.
+ * @param hEventWnd the window that receives the notifications; it must belong to the calling
+ *                  thread (the session is driven on that thread).
+ * @param uEventMsg the message posted (WM_USER, WM_APP or above; not WM_NULL).
+ * @return 0, or SMTP_ERROR: ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER,
+ *         ST_ERROR_INVALID_ARGUMENT (not a window, a window of another thread, WM_NULL),
+ *         ST_ERROR_BUSY (called from a callback of a blocking call), ST_ERROR_INTERNAL (the
+ *         driver window could not be created).
+ * @par Blocking: no.
+ * @par Thread: the owner, which must also own hEventWnd and dispatch its messages.
+ */
+MAILWIRE_API int SmtpEnableEvents(HCLIENT hClient, struct HWND__ *hEventWnd,
+                                  unsigned int uEventMsg);
+
+/**
+ * @brief Stop window-message notification and return the session to blocking mode (Windows
+ *        only): later calls wait for their operations again, as after SmtpConnect().
+ *
+ * Messages posted before the call stay in the window's queue. Callbacks registered with
+ * SmtpRegisterEvent() stay registered.
+ * @param hClient an SMTP session (without events enabled the call changes nothing).
+ * @return 0, or SMTP_ERROR: ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER, ST_ERROR_BUSY (an
+ *         operation is still running: wait for its COMPLETE message, or cancel it, first).
+ * @par Blocking: no.
+ * @par Thread: the owner.
+ */
+MAILWIRE_API int SmtpDisableEvents(HCLIENT hClient);
+#endif /* _WIN32 */
+/* ==== end of the window-message events ==================================================== */
+
 #ifdef __cplusplus
 }
 #endif

@@ -252,6 +252,29 @@ TEST(CppImap, ConnectsWithStartTlsAndImplicitTlsAndLogsIn)
     EXPECT_EQ(b.GetLastError(), (unsigned)ST_ERROR_CERTIFICATE_REJECTED) << "STARTTLS too";
 }
 
+// SocketTools' window form of Connect on CImapClient: NULL, WM_NULL (the literal null, as a
+// SocketTools program writes it) is a blocking session; a window is refused where there are no
+// window messages (on Windows, tests/windows/test_windows_events.cpp drives a real one, and
+// what is not a window is INVALID_ARGUMENT).
+TEST(CppImap, ConnectWindowForms)
+{
+    CImapClient a;
+    ASSERT_TRUE(a.Connect(Host().c_str(), ImapPort(), 10, IMAP_OPTION_NONE, NULL, 0))
+        << a.GetLastErrorDetail();
+    EXPECT_FALSE(a.IsInProgress());
+    EXPECT_TRUE(a.Noop()) << a.GetLastErrorDetail();
+    EXPECT_TRUE(a.Disconnect());
+    int window = 0;
+    struct HWND__ *wnd = reinterpret_cast<struct HWND__ *>(&window);
+    EXPECT_FALSE(a.Connect(Host().c_str(), ImapPort(), 10, IMAP_OPTION_NONE, wnd, 0x8001));
+#ifdef _WIN32
+    EXPECT_EQ(a.GetLastError(), (unsigned)ST_ERROR_INVALID_ARGUMENT);
+#else
+    EXPECT_EQ(a.GetLastError(), (unsigned)ST_ERROR_NOT_SUPPORTED);
+#endif
+    EXPECT_FALSE(a.IsConnected());
+}
+
 TEST(CppImap, MailboxLifecycle)
 {
     CImapClient c;

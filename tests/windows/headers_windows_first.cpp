@@ -25,6 +25,9 @@ int HEADERS_PROBE_NAME()
     m.SetFrom("a@example.org").AddTo("b@example.org").SetSubject("probe").SetText("x");
     // Both names are the library's: SECURITY_PROTOCOL_NONE as <winsock2.h> spells it.
     unsigned none = SECURITY_PROTOCOL_NONE;
+    // The window-message events take <windows.h>'s own HWND and UINT, whichever came first.
+    int (*enable_smtp)(HCLIENT, HWND, UINT) = SmtpEnableEvents;
+    int (*enable_imap)(HCLIENT, HWND, UINT) = ImapEnableEvents;
     return (smtp.IsConnected() ? 1 : 0) + (imap.IsConnected() ? 2 : 0) + static_cast<int>(none) +
-           (MailwireGetVersion()[0] ? 0 : 4);
+           (MailwireGetVersion()[0] ? 0 : 4) + (enable_smtp && enable_imap ? 0 : 8);
 }

@@ -19,6 +19,9 @@ int HeadersProbeWindowsLast()
     CSmtpClient smtp;
     CImapClient imap;
     unsigned none = SECURITY_PROTOCOL_NONE;
+    // The window-message events take <windows.h>'s own HWND and UINT, whichever came first.
+    int (*enable_smtp)(HCLIENT, HWND, UINT) = SmtpEnableEvents;
+    int (*enable_imap)(HCLIENT, HWND, UINT) = ImapEnableEvents;
     return (smtp.IsConnected() ? 1 : 0) + (imap.IsConnected() ? 2 : 0) + static_cast<int>(none) +
-           (MailwireGetVersion()[0] ? 0 : 4);
+           (MailwireGetVersion()[0] ? 0 : 4) + (enable_smtp && enable_imap ? 0 : 8);
 }

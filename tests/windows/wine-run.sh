@@ -9,9 +9,13 @@ wine=$1 prefix=$2
 shift 2
 export WINEPREFIX=$prefix
 export WINEDEBUG=${WINEDEBUG:--all}
-# No Mono or Gecko download prompts while the prefix is made; no window on anyone's display.
+# No Mono or Gecko download prompts while the prefix is made; no window on anyone's display,
+# except for a program that shows one on a display of its own (sample-win32.sh, under Xvfb:
+# MW_WINE_KEEP_DISPLAY=1).
 export WINEDLLOVERRIDES="mscoree,mshtml="
-unset DISPLAY WAYLAND_DISPLAY
+if [[ -z ${MW_WINE_KEEP_DISPLAY:-} ]]; then
+    unset DISPLAY WAYLAND_DISPLAY
+fi
 server=$(dirname "$(readlink -f "$(command -v "$wine")")")/wineserver
 [[ -x $server ]] || server=wineserver
 

@@ -160,6 +160,108 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         return true;
     }
 
+    /**
+     * @brief The SocketTools form with a notification window: `Connect(host, port, timeout,
+     *        options, hEventWnd, uEventMsg)`.
+     *
+     * A null window gives a blocking Connect(). On Windows a window makes the session
+     * asynchronous with window messages: AsyncConnect() followed by EnableEvents(); the
+     * window then receives uEventMsg with wParam = the handle and lParam =
+     * MAKELPARAM(event, error) (see ImapEnableEvents()). Elsewhere a window fails with
+     * ST_ERROR_NOT_SUPPORTED and nothing is sent.
+     * @param lpszRemoteHost as Connect(). @param nRemotePort as Connect().
+     * @param nTimeout as Connect(). @param dwOptions as Connect().
+     * @param hEventWnd the notification window (an HWND of the calling thread), or null.
+     * @param uEventMsg the notification message (WM_USER or above); ignored without a window.
+     * @return true when connected (null window) or when the connection has started (window);
+     *         false with the error of Connect(), AsyncConnect() or EnableEvents() (after a
+     *         failed EnableEvents() the object holds no session).
+     * @par Blocking: with a null window yes; with a window no.
+     * @par Thread: any; with a window the thread that owns it.
+     */
+    template <class Window, class = std::enable_if_t<
+                                !std::is_same_v<std::remove_cv_t<Window>, SECURITYCREDENTIALS>>>
+    bool Connect(const char *lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+                 uint32_t dwOptions, Window *hEventWnd, unsigned uEventMsg)
+    {
+        if (hEventWnd == nullptr)
+            return Connect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions);
+#ifdef _WIN32
+        if (!AsyncConnect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions))
+            return false;
+        if (!EnableEvents(hEventWnd, uEventMsg)) {
+            unsigned err = GetLastError();
+            std::string detail = GetLastErrorDetail();
+            Disconnect();
+            return Fail(err, detail.c_str());
+        }
+        Fail(ST_ERROR_IN_PROGRESS, nullptr);
+        return true;
+#else
+        (void)uEventMsg;
+        return Fail(ST_ERROR_NOT_SUPPORTED,
+                    "window-message notification exists on Windows only; use AsyncConnect() "
+                    "and RegisterEvent()");
+#endif
+    }
+
+    /**
+     * @brief The window form with a literal null window, `Connect(host, port, timeout,
+     *        options, NULL, WM_NULL)`: a blocking Connect().
+     * @param lpszRemoteHost as Connect(). @param nRemotePort as Connect().
+     * @param nTimeout as Connect(). @param dwOptions as Connect().
+     * @param hEventWnd null. @param uEventMsg ignored.
+     * @return as Connect().
+     * @par Blocking: yes.
+     * @par Thread: any.
+     */
+    bool Connect(const char *lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+                 uint32_t dwOptions, std::nullptr_t hEventWnd, unsigned uEventMsg)
+    {
+        (void)hEventWnd;
+        (void)uEventMsg;
+        return Connect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions);
+    }
+
+#ifdef _WIN32
+    /**
+     * @brief ImapEnableEvents(): the session becomes asynchronous, driven by the library from
+     *        this thread's message loop, and its events are posted to @p hEventWnd as
+     *        @p uEventMsg (wParam = GetHandle(), lParam = MAKELPARAM(event, error)). Windows
+     *        only. Read results (GetMailboxInfo(), buffers passed in) once the COMPLETE
+     *        message has arrived.
+     * @param hEventWnd an HWND of the calling thread (any pointer type that is one).
+     * @param uEventMsg the message posted (WM_USER, WM_APP or above).
+     * @return true on success; false with ImapEnableEvents()'s error.
+     * @par Blocking: no.
+     * @par Thread: the owner, which owns the window.
+     */
+    template <class Window> bool EnableEvents(Window *hEventWnd, unsigned uEventMsg)
+    {
+        // HWND is `struct HWND__ *` under STRICT, and void * without it.
+        auto *wnd = static_cast<struct HWND__ *>(static_cast<void *>(hEventWnd));
+        if (!Check(ImapEnableEvents(m_hClient, wnd, uEventMsg)))
+            return false;
+        m_bNonBlocking = true;
+        return true;
+    }
+
+    /**
+     * @brief ImapDisableEvents(): back to a blocking session (Windows only).
+     * @return true on success; false with ImapDisableEvents()'s error (ST_ERROR_BUSY while
+     *         an operation runs).
+     * @par Blocking: no.
+     * @par Thread: the owner.
+     */
+    bool DisableEvents()
+    {
+        if (!Check(ImapDisableEvents(m_hClient)))
+            return false;
+        m_bNonBlocking = false;
+        return true;
+    }
+#endif
+
     /** @brief ImapLogin(). The C call takes the type first; here it comes last and defaults to
      *         IMAP_AUTH_AUTO (the strongest mechanism offered). */
     bool Login(const char *lpszUserName, const char *lpszPassword,

@@ -182,29 +182,82 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @brief The SocketTools form with a notification window: `Connect(host, port, timeout,
      *        options, hEventWnd, uEventMsg)` with an HWND variable compiles unchanged.
      *
-     * Window-message notification (deprecated in SocketTools itself) is not provided: a null
-     * window gives a blocking Connect(); any other window fails with ST_ERROR_NOT_SUPPORTED and
-     * nothing is sent. Use AsyncConnect() with RegisterEvent() instead, or post window messages
-     * from an event handler.
+     * A null window gives a blocking Connect(). On Windows a window makes the session
+     * asynchronous with window messages: AsyncConnect() followed by EnableEvents(hEventWnd,
+     * uEventMsg); the call returns at once (IsInProgress() set) and the window then receives
+     * uEventMsg with wParam = the handle and lParam = MAKELPARAM(event, error) for each event,
+     * SMTP_EVENT_CONNECT and SMTP_EVENT_COMPLETE ending the connect (see SmtpEnableEvents()).
+     * Elsewhere a window fails with ST_ERROR_NOT_SUPPORTED and nothing is sent.
      * @param lpszRemoteHost as Connect(). @param nRemotePort as Connect().
      * @param nTimeout as Connect(). @param dwOptions as Connect().
-     * @param hEventWnd the notification window; must be null.
-     * @param uEventMsg the notification message; ignored.
-     * @return as Connect(). @par Blocking: yes.
-     * @par Thread: any.
+     * @param hEventWnd the notification window (an HWND of the calling thread), or null.
+     * @param uEventMsg the notification message (WM_USER or above); ignored without a window.
+     * @return true when connected (null window) or when the connection has started (window);
+     *         false with the error of Connect(), AsyncConnect() or EnableEvents() (after a
+     *         failed EnableEvents() the object holds no session).
+     * @par Blocking: with a null window yes; with a window no.
+     * @par Thread: any; with a window the thread that owns it.
      */
     template <class Window,
               class = std::enable_if_t<!std::is_same_v<std::remove_cv_t<Window>, char>>>
     bool Connect(const char *lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
                  uint32_t dwOptions, Window *hEventWnd, unsigned uEventMsg)
     {
+        if (hEventWnd == nullptr)
+            return Connect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions);
+#ifdef _WIN32
+        if (!AsyncConnect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions))
+            return false;
+        if (!EnableEvents(hEventWnd, uEventMsg)) {
+            unsigned err = GetLastError();
+            std::string detail = GetLastErrorDetail();
+            Disconnect();
+            return Fail(err, detail.c_str());
+        }
+        Fail(ST_ERROR_IN_PROGRESS, nullptr);
+        return true;
+#else
         (void)uEventMsg;
-        if (hEventWnd != nullptr)
-            return Fail(ST_ERROR_NOT_SUPPORTED,
-                        "window-message notification is not available; use AsyncConnect() "
-                        "and RegisterEvent()");
-        return Connect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions);
+        return Fail(ST_ERROR_NOT_SUPPORTED,
+                    "window-message notification exists on Windows only; use AsyncConnect() "
+                    "and RegisterEvent()");
+#endif
     }
+
+#ifdef _WIN32
+    /**
+     * @brief SmtpEnableEvents(): the session becomes asynchronous, driven by the library from
+     *        this thread's message loop, and its events are posted to @p hEventWnd as
+     *        @p uEventMsg (wParam = GetHandle(), lParam = MAKELPARAM(event, error)). Windows
+     *        only.
+     *
+     * Handlers installed with RegisterEvent() still run (inside the library, before the
+     * message is handled). The MFC form: `ON_MESSAGE(WM_APP + 1, &CMyDlg::OnMailEvent)`.
+     * @param hEventWnd an HWND of the calling thread (any pointer type that is one).
+     * @param uEventMsg the message posted (WM_USER, WM_APP or above).
+     * @return true on success; false with SmtpEnableEvents()'s error.
+     * @par Blocking: no.
+     * @par Thread: the owner, which owns the window.
+     */
+    template <class Window> bool EnableEvents(Window *hEventWnd, unsigned uEventMsg)
+    {
+        // HWND is `struct HWND__ *` under STRICT, and void * without it.
+        auto *wnd = static_cast<struct HWND__ *>(static_cast<void *>(hEventWnd));
+        return Check(SmtpEnableEvents(m_hClient, wnd, uEventMsg));
+    }
+
+    /**
+     * @brief SmtpDisableEvents(): back to a blocking session (Windows only).
+     * @return true on success; false with SmtpDisableEvents()'s error (ST_ERROR_BUSY while an
+     *         operation runs).
+     * @par Blocking: no.
+     * @par Thread: the owner.
+     */
+    bool DisableEvents()
+    {
+        return Check(SmtpDisableEvents(m_hClient));
+    }
+#endif
 
     /**
      * @brief SmtpAsyncConnect(), the session then held by the object; arguments as Connect().
