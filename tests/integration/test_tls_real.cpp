@@ -199,23 +199,30 @@ TEST(RealServers, SmtpDeliveryReachesTheMaildirThroughLmtp)
     EXPECT_NE(c.Replies().find("354"), std::string::npos) << c.Replies();
     EXPECT_NE(c.Replies().find("250 2.0.0 Ok: queued"), std::string::npos) << c.Replies();
 
-    const std::string dir = Fixture::Get().Value("MW_MAILDIR_ROOT") + "/" + user + "/Maildir/new";
+    const std::string dir = Fixture::Get().Value("MW_MAILDIR_ROOT") + "/" + user + "/Maildir";
     // Up to 60 s: other tests may have filled the queue with thousands of messages (the batch
-    // tests send 1,200), which Postfix delivers first. Each file is read once, however many
-    // rounds it takes.
+    // tests send 1,200), which Postfix delivers first. Both new/ and cur/ are searched: an IMAP
+    // test selecting the same mailbox meanwhile moves new messages to cur/ (adding ":2,..." to
+    // the name). Each message is read once, by its unique name, however many rounds it takes.
     bool found = false;
     std::set<std::string> seen;
     for (int i = 0; i < 600 && !found; ++i) {
-        std::error_code ec;
-        for (const auto &e : std::filesystem::directory_iterator(dir, ec)) {
-            const std::string name = e.path().filename().string();
-            if (name[0] == '.' || !seen.insert(name).second)
-                continue;
-            std::ifstream f(e.path());
-            std::stringstream ss;
-            ss << f.rdbuf();
-            if (ss.str().find("Subject: " + token) != std::string::npos)
-                found = true;
+        for (const char *sub : {"/new", "/cur"}) {
+            std::error_code ec;
+            for (const auto &e : std::filesystem::directory_iterator(dir + sub, ec)) {
+                const std::string name = e.path().filename().string();
+                const std::string unique = name.substr(0, name.find(':'));
+                if (name[0] == '.' || seen.count(unique))
+                    continue;
+                std::ifstream f(e.path());
+                if (!f)
+                    continue; // moved to cur/ meanwhile: read there
+                std::stringstream ss;
+                ss << f.rdbuf();
+                seen.insert(unique);
+                if (ss.str().find("Subject: " + token) != std::string::npos)
+                    found = true;
+            }
         }
         if (!found)
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
