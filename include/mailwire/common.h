@@ -692,4 +692,9 @@ MAILWIRE_API const char *MailwireGetVersion(void);
 }
 #endif
 
+/* The A (UTF-8) and W (wchar_t) forms of the functions above, and on Windows under UNICODE
+ * the plain names mapped to the W forms (generated: scripts/gen-wide.py). */
+#define MAILWIRE_COMMON_COMPLETE
+#include <mailwire/wide.h>
+
 #endif /* MAILWIRE_COMMON_H */

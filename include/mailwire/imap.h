@@ -369,7 +369,8 @@ MAILWIRE_API void ImapUninitialize(void);
  * @par Thread: any; the calling thread owns the handle.
  */
 MAILWIRE_API HCLIENT ImapConnect(const char *lpszHostName, unsigned nRemotePort, unsigned nTimeout,
-                                 uint32_t dwOptions, const SECURITYCREDENTIALS *lpCredentials);
+                                 uint32_t dwOptions,
+                                 const struct _SECURITYCREDENTIALS *lpCredentials);
 
 /**
  * @brief Start connecting without blocking; the handle is a non-blocking session.
@@ -392,7 +393,7 @@ MAILWIRE_API HCLIENT ImapConnect(const char *lpszHostName, unsigned nRemotePort,
  */
 MAILWIRE_API HCLIENT ImapAsyncConnect(const char *lpszHostName, unsigned nRemotePort,
                                       unsigned nTimeout, uint32_t dwOptions,
-                                      const SECURITYCREDENTIALS *lpCredentials);
+                                      const struct _SECURITYCREDENTIALS *lpCredentials);
 
 /**
  * @brief Authenticate (LOGIN, RFC 9051 section 6.2.3, or AUTHENTICATE with SASL, section
@@ -588,7 +589,7 @@ MAILWIRE_API int ImapRegisterEvent(HCLIENT hClient, unsigned nEventId, MAILWIRE_
  * @par Blocking: no.
  * @par Thread: owner.
  */
-MAILWIRE_API int ImapGetSecurityInfo(HCLIENT hClient, SECURITYINFO *lpInfo);
+MAILWIRE_API int ImapGetSecurityInfo(HCLIENT hClient, struct _SECURITYINFO *lpInfo);
 
 /**
  * @brief Non-blocking sessions: advance the operation; forwards to MailwireExecute().
@@ -1414,5 +1415,10 @@ MAILWIRE_API int ImapCommand(HCLIENT hClient, const char *lpszCommand);
 #ifdef __cplusplus
 }
 #endif
+
+/* The A (UTF-8) and W (wchar_t) forms of the functions above, and on Windows under UNICODE
+ * the plain names mapped to the W forms (generated: scripts/gen-wide.py). */
+#define MAILWIRE_IMAP_COMPLETE
+#include <mailwire/wide.h>
 
 #endif /* MAILWIRE_IMAP_H */

@@ -556,4 +556,9 @@ MAILWIRE_API int MimeDecodeHeader(const char *lpszValue, char *lpszBuffer, size_
 }
 #endif
 
+/* The A (UTF-8) and W (wchar_t) forms of the functions above, and on Windows under UNICODE
+ * the plain names mapped to the W forms (generated: scripts/gen-wide.py). */
+#define MAILWIRE_MIME_COMPLETE
+#include <mailwire/wide.h>
+
 #endif /* MAILWIRE_MIME_H */

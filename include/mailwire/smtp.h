@@ -317,7 +317,7 @@ MAILWIRE_API void SmtpUninitialize(void);
  */
 MAILWIRE_API HCLIENT SmtpConnect(const char *lpszRemoteHost, unsigned nRemotePort,
                                  unsigned nTimeout, uint32_t dwOptions, const char *lpszLocalName,
-                                 const SECURITYCREDENTIALS *lpCredentials);
+                                 const struct _SECURITYCREDENTIALS *lpCredentials);
 
 /**
  * @brief Start a non-blocking connection (same arguments and rules as SmtpConnect()).
@@ -344,7 +344,7 @@ MAILWIRE_API HCLIENT SmtpConnect(const char *lpszRemoteHost, unsigned nRemotePor
 MAILWIRE_API HCLIENT SmtpAsyncConnect(const char *lpszRemoteHost, unsigned nRemotePort,
                                       unsigned nTimeout, uint32_t dwOptions,
                                       const char *lpszLocalName,
-                                      const SECURITYCREDENTIALS *lpCredentials);
+                                      const struct _SECURITYCREDENTIALS *lpCredentials);
 
 /**
  * @brief Authenticate with SASL (RFC 4954).
@@ -533,7 +533,7 @@ MAILWIRE_API int SmtpSetTrace(HCLIENT hClient, SMTPTRACEPROC lpfnTrace, void *lp
  * @par Thread: any (no handle is exposed).
  */
 MAILWIRE_API int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage,
-                                     const SECURITYCREDENTIALS *lpCredentials,
+                                     const struct _SECURITYCREDENTIALS *lpCredentials,
                                      SMTPTRACEPROC lpfnTrace, void *lpTraceData);
 
 /**
@@ -889,7 +889,7 @@ MAILWIRE_API const char *SmtpGetErrorText(unsigned nError);
 MAILWIRE_API int SmtpCreateSecurityCredentials(uint32_t dwOptions, const char *lpszCertificateFile,
                                                const char *lpszPrivateKeyFile,
                                                const char *lpszPassword, const char *lpszCAFile,
-                                               LPSECURITYCREDENTIALS *lppCredentials);
+                                               struct _SECURITYCREDENTIALS **lppCredentials);
 /**
  * @brief Free a block from SmtpCreateSecurityCredentials(); the password is wiped. Forwards
  * to MailwireDeleteSecurityCredentials().
@@ -898,7 +898,7 @@ MAILWIRE_API int SmtpCreateSecurityCredentials(uint32_t dwOptions, const char *l
  * @par Blocking: no.
  * @par Thread: any.
  */
-MAILWIRE_API void SmtpDeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials);
+MAILWIRE_API void SmtpDeleteSecurityCredentials(struct _SECURITYCREDENTIALS *lpCredentials);
 /**
  * @brief Describe the TLS state of a session; MailwireGetSecurityInfo() for an SMTP handle.
  * @param hClient an SMTP session (an IMAP handle is ST_ERROR_INVALID_HANDLE here).
@@ -908,7 +908,7 @@ MAILWIRE_API void SmtpDeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredenti
  * @par Blocking: no.
  * @par Thread: the owner.
  */
-MAILWIRE_API int SmtpGetSecurityInfo(HCLIENT hClient, LPSECURITYINFO lpInfo);
+MAILWIRE_API int SmtpGetSecurityInfo(HCLIENT hClient, struct _SECURITYINFO *lpInfo);
 
 /**
  * @brief Non-blocking sessions: what to wait for before the next SmtpExecute()
@@ -951,5 +951,10 @@ MAILWIRE_API MAILWIRE_SOCKET SmtpGetSocket(HCLIENT hClient);
 #ifdef __cplusplus
 }
 #endif
+
+/* The A (UTF-8) and W (wchar_t) forms of the functions above, and on Windows under UNICODE
+ * the plain names mapped to the W forms (generated: scripts/gen-wide.py). */
+#define MAILWIRE_SMTP_COMPLETE
+#include <mailwire/wide.h>
 
 #endif

@@ -13,6 +13,7 @@
 #define MAILWIRE_MAILMESSAGE_HPP
 
 #include <mailwire/smtp.h>
+#include <mailwire/TextArg.hpp>
 
 #include <string>
 #include <string_view>
@@ -25,7 +26,8 @@ namespace mailwire
  * @brief A message to submit: sender, recipients, subject, text and HTML bodies,
  *        attachments (file paths) and extra header fields. Copyable and movable.
  *
- * Strings are UTF-8. Setters return *this so calls can be chained:
+ * Strings are UTF-8, or wchar_t and CString (mailwire::TextArg). Setters return *this so
+ * calls can be chained:
  * @code
  * CMailMessage m;
  * m.SetFrom("Alice <alice@example.org>").AddTo("bob@example.org").SetSubject("Hi")
@@ -37,70 +39,70 @@ class CMailMessage
 {
   public:
     /** @brief Set the sender ("Name <addr>" or "addr"), also used as the envelope sender. */
-    CMailMessage &SetFrom(std::string from)
+    CMailMessage &SetFrom(const TextArg &from)
     {
-        m_from = std::move(from);
+        m_from = Str(from);
         return *this;
     }
     /** @brief Add primary recipients (one address, or a comma-separated list). */
-    CMailMessage &AddTo(std::string_view to)
+    CMailMessage &AddTo(const TextArg &to)
     {
         Append(m_to, to);
         return *this;
     }
     /** @brief Add copy recipients (one address, or a comma-separated list). */
-    CMailMessage &AddCc(std::string_view cc)
+    CMailMessage &AddCc(const TextArg &cc)
     {
         Append(m_cc, cc);
         return *this;
     }
     /** @brief Add blind copy recipients: envelope only, never written into the header. */
-    CMailMessage &AddBcc(std::string_view bcc)
+    CMailMessage &AddBcc(const TextArg &bcc)
     {
         Append(m_bcc, bcc);
         return *this;
     }
     /** @brief Set the subject; non-ASCII text is RFC 2047 encoded when composed. */
-    CMailMessage &SetSubject(std::string subject)
+    CMailMessage &SetSubject(const TextArg &subject)
     {
-        m_subject = std::move(subject);
+        m_subject = Str(subject);
         m_hasSubject = true;
         return *this;
     }
     /** @brief Set the Date header value (RFC 5322 section 3.3); unset means the time of
      *         submission. */
-    CMailMessage &SetDate(std::string date)
+    CMailMessage &SetDate(const TextArg &date)
     {
-        m_date = std::move(date);
+        m_date = Str(date);
         return *this;
     }
     /** @brief Set the plain-text body. With an HTML body the two become
      *         multipart/alternative. */
-    CMailMessage &SetText(std::string text)
+    CMailMessage &SetText(const TextArg &text)
     {
-        m_text = std::move(text);
+        m_text = Str(text);
         m_hasText = true;
         return *this;
     }
     /** @brief Set the HTML body. */
-    CMailMessage &SetHtml(std::string html)
+    CMailMessage &SetHtml(const TextArg &html)
     {
-        m_html = std::move(html);
+        m_html = Str(html);
         m_hasHtml = true;
         return *this;
     }
     /** @brief Attach a file; its name (without the directory) names the attachment and its
      *         extension picks the content type. The file is read when the message is
      *         submitted. */
-    CMailMessage &AddAttachment(std::string path)
+    CMailMessage &AddAttachment(const TextArg &path)
     {
-        m_attachments.push_back(std::move(path));
+        m_attachments.push_back(Str(path));
         return *this;
     }
     /** @brief Set the charset of the text parts (default "utf-8"). */
-    CMailMessage &SetCharSet(std::string charset)
+    CMailMessage &SetCharSet(const TextArg &charset)
     {
-        m_charset = std::move(charset);
+        m_charset = Str(charset);
         return *this;
     }
 
@@ -112,8 +114,9 @@ class CMailMessage
      *         NUL (it could smuggle further header fields in); nothing is added then. The
      *         library checks the rest of the syntax when the message is submitted.
      */
-    bool AddHeader(std::string_view name, std::string_view value)
+    bool AddHeader(const TextArg &nameText, const TextArg &valueText)
     {
+        std::string_view name = nameText, value = valueText;
         if (name.empty() || HasLineBreak(name) || HasLineBreak(value))
             return false;
         if (!m_headers.empty())
@@ -132,13 +135,13 @@ class CMailMessage
      * @brief The C structure for SmtpSubmitMessage(). It points into this object: valid until
      *        the object is changed or destroyed.
      */
-    const SMTPMESSAGE &Get() const
+    const SMTPMESSAGEA &Get() const
     {
         m_attachPtrs.clear();
         for (const std::string &a : m_attachments)
             m_attachPtrs.push_back(a.c_str());
         m_attachPtrs.push_back(nullptr);
-        m_msg = SMTPMESSAGE{};
+        m_msg = SMTPMESSAGEA{};
         m_msg.dwSize = sizeof m_msg;
         m_msg.lpszFrom = m_from.c_str();
         m_msg.lpszTo = OrNull(m_to);
@@ -155,6 +158,10 @@ class CMailMessage
     }
 
   private:
+    static std::string Str(const TextArg &s)
+    {
+        return std::string(static_cast<std::string_view>(s));
+    }
     static bool HasLineBreak(std::string_view s)
     {
         return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
@@ -175,7 +182,7 @@ class CMailMessage
     bool m_hasSubject = false, m_hasText = false, m_hasHtml = false;
     std::vector<std::string> m_attachments;
     mutable std::vector<const char *> m_attachPtrs;
-    mutable SMTPMESSAGE m_msg{};
+    mutable SMTPMESSAGEA m_msg{};
 };
 
 } // namespace mailwire

@@ -9,6 +9,7 @@
 #define MAILWIRE_MAILWIRE_HPP
 
 #include <mailwire/mailwire.h>
+#include <mailwire/TextArg.hpp>
 
 #include <string>
 
@@ -52,19 +53,19 @@ inline unsigned GetLastError() noexcept
 /** @return the fixed description of an error code, as a std::string. */
 inline std::string GetErrorString(unsigned error)
 {
-    return MailwireGetErrorString(error);
+    return MailwireGetErrorStringA(error);
 }
 
 /** @return the cause of the calling thread's last error, as a std::string. */
 inline std::string GetLastErrorDetail()
 {
-    return MailwireGetLastErrorDetail();
+    return MailwireGetLastErrorDetailA();
 }
 
 /** @return the runtime library version, "major.minor.patch". */
 inline std::string GetVersion()
 {
-    return MailwireGetVersion();
+    return MailwireGetVersionA();
 }
 
 /**
@@ -85,7 +86,7 @@ class CSecurityCredentials
     ~CSecurityCredentials()
     {
         if (m_p)
-            MailwireDeleteSecurityCredentials(m_p);
+            MailwireDeleteSecurityCredentialsA(m_p);
     }
     CSecurityCredentials(const CSecurityCredentials &) = delete;
     CSecurityCredentials &operator=(const CSecurityCredentials &) = delete;
@@ -99,7 +100,7 @@ class CSecurityCredentials
     {
         if (this != &o) {
             if (m_p)
-                MailwireDeleteSecurityCredentials(m_p);
+                MailwireDeleteSecurityCredentialsA(m_p);
             m_p = o.m_p;
             o.m_p = nullptr;
         }
@@ -118,27 +119,28 @@ class CSecurityCredentials
      * @par Blocking: no.
      * @par Thread: any.
      */
-    bool Create(uint32_t dwOptions, const char *lpszCertificateFile, const char *lpszPrivateKeyFile,
-                const char *lpszPassword, const char *lpszCAFile)
+    bool Create(uint32_t dwOptions, const TextArg &lpszCertificateFile,
+                const TextArg &lpszPrivateKeyFile, const TextArg &lpszPassword,
+                const TextArg &lpszCAFile)
     {
-        LPSECURITYCREDENTIALS p = nullptr;
-        if (MailwireCreateSecurityCredentials(dwOptions, lpszCertificateFile, lpszPrivateKeyFile,
-                                              lpszPassword, lpszCAFile, &p) != 0)
+        LPSECURITYCREDENTIALSA p = nullptr;
+        if (MailwireCreateSecurityCredentialsA(dwOptions, lpszCertificateFile, lpszPrivateKeyFile,
+                                               lpszPassword, lpszCAFile, &p) != 0)
             return false;
         if (m_p)
-            MailwireDeleteSecurityCredentials(m_p);
+            MailwireDeleteSecurityCredentialsA(m_p);
         m_p = p;
         return true;
     }
 
     /** @return the block for a Connect() call, or nullptr when none was created. */
-    const SECURITYCREDENTIALS *Get() const noexcept
+    const SECURITYCREDENTIALSA *Get() const noexcept
     {
         return m_p;
     }
 
   private:
-    LPSECURITYCREDENTIALS m_p = nullptr;
+    LPSECURITYCREDENTIALSA m_p = nullptr;
 };
 
 } // namespace mailwire

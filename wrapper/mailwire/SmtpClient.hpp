@@ -86,9 +86,9 @@ struct SmtpApi {
     {
         return SmtpSetTrace(h, p, u);
     }
-    static int GetSecurityInfo(HCLIENT h, SECURITYINFO *i)
+    static int GetSecurityInfo(HCLIENT h, SECURITYINFOA *i)
     {
-        return SmtpGetSecurityInfo(h, i);
+        return SmtpGetSecurityInfoA(h, i);
     }
     static int Execute(HCLIENT h)
     {
@@ -169,12 +169,12 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @return true when connected; false with SmtpConnect()'s error, or
      *         ST_ERROR_ALREADY_CONNECTED (nothing done) when the object already holds a session.
      */
-    bool Connect(const char *lpszRemoteHost, unsigned nRemotePort = 0, unsigned nTimeout = 20,
-                 uint32_t dwOptions = SMTP_OPTION_NONE, const char *lpszLocalName = nullptr,
-                 const SECURITYCREDENTIALS *lpCredentials = nullptr)
+    bool Connect(const TextArg &lpszRemoteHost, unsigned nRemotePort = 0, unsigned nTimeout = 20,
+                 uint32_t dwOptions = SMTP_OPTION_NONE, const TextArg &lpszLocalName = nullptr,
+                 const SECURITYCREDENTIALSA *lpCredentials = nullptr)
     {
-        return RefuseIfConnected() && Open(SmtpConnect(lpszRemoteHost, nRemotePort, nTimeout,
-                                                       dwOptions, lpszLocalName, lpCredentials));
+        return RefuseIfConnected() && Open(SmtpConnectA(lpszRemoteHost, nRemotePort, nTimeout,
+                                                        dwOptions, lpszLocalName, lpCredentials));
     }
 
     /**
@@ -193,8 +193,9 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @par Thread: any.
      */
     template <class Window,
-              class = std::enable_if_t<!std::is_same_v<std::remove_cv_t<Window>, char>>>
-    bool Connect(const char *lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+              class = std::enable_if_t<!std::is_same_v<std::remove_cv_t<Window>, char> &&
+                                       !std::is_same_v<std::remove_cv_t<Window>, wchar_t>>>
+    bool Connect(const TextArg &lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
                  uint32_t dwOptions, Window *hEventWnd, unsigned uEventMsg)
     {
         (void)uEventMsg;
@@ -219,13 +220,14 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @return true when the connection has started (IsInProgress() set); false on an immediate
      *         failure, ST_ERROR_ALREADY_CONNECTED included.
      */
-    bool AsyncConnect(const char *lpszRemoteHost, unsigned nRemotePort = 0, unsigned nTimeout = 20,
-                      uint32_t dwOptions = SMTP_OPTION_NONE, const char *lpszLocalName = nullptr,
-                      const SECURITYCREDENTIALS *lpCredentials = nullptr)
+    bool AsyncConnect(const TextArg &lpszRemoteHost, unsigned nRemotePort = 0,
+                      unsigned nTimeout = 20, uint32_t dwOptions = SMTP_OPTION_NONE,
+                      const TextArg &lpszLocalName = nullptr,
+                      const SECURITYCREDENTIALSA *lpCredentials = nullptr)
     {
         if (!RefuseIfConnected() ||
-            !Open(SmtpAsyncConnect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpszLocalName,
-                                   lpCredentials)))
+            !Open(SmtpAsyncConnectA(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpszLocalName,
+                                    lpCredentials)))
             return false;
         Fail(ST_ERROR_IN_PROGRESS, nullptr);
         return true;
@@ -233,11 +235,11 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
 
     /** @brief SmtpAuthenticate(). The C call takes the type first; here it comes last and
      *         defaults to SMTP_AUTH_AUTO (the strongest mechanism offered). */
-    bool Authenticate(const char *lpszUserName, const char *lpszPassword,
+    bool Authenticate(const TextArg &lpszUserName, const TextArg &lpszPassword,
                       unsigned nAuthType = SMTP_AUTH_AUTO)
     {
         return Call(
-            [&] { return SmtpAuthenticate(m_hClient, nAuthType, lpszUserName, lpszPassword); });
+            [&] { return SmtpAuthenticateA(m_hClient, nAuthType, lpszUserName, lpszPassword); });
     }
 
     /**
@@ -253,12 +255,12 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /** @brief SmtpSendMessage(). */
-    bool SendMessage(const char *lpszFrom, const char *lpszRecipients, const void *lpvMessage,
+    bool SendMessage(const TextArg &lpszFrom, const TextArg &lpszRecipients, const void *lpvMessage,
                      std::size_t cbMessage, uint32_t dwOptions)
     {
         return Call([&] {
-            return SmtpSendMessage(m_hClient, lpszFrom, lpszRecipients, lpvMessage, cbMessage,
-                                   dwOptions);
+            return SmtpSendMessageA(m_hClient, lpszFrom, lpszRecipients, lpvMessage, cbMessage,
+                                    dwOptions);
         });
     }
 
@@ -270,7 +272,8 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @param message        the whole message (header and body).
      * @return as SendMessage().
      */
-    bool SendMessage(const char *lpszFrom, const char *lpszRecipients, std::string_view message)
+    bool SendMessage(const TextArg &lpszFrom, const TextArg &lpszRecipients,
+                     std::string_view message)
     {
         // A length of 0 means "NUL-terminated" to C; an empty view may not point at a NUL.
         const char *data = message.empty() ? "" : message.data();
@@ -285,7 +288,8 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @param lpszFileName   the file (UTF-8 path).
      * @return as SendMessage().
      */
-    bool SendMessageFile(const char *lpszFrom, const char *lpszRecipients, const char *lpszFileName)
+    bool SendMessageFile(const TextArg &lpszFrom, const TextArg &lpszRecipients,
+                         const TextArg &lpszFileName)
     {
         return SendMessage(lpszFrom, lpszRecipients, lpszFileName, 0, SMTP_MESSAGE_FILE);
     }
@@ -299,13 +303,13 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      *         (so `client.SubmitMessage(...)` then `client.GetLastError()` works as in
      *         SocketTools).
      */
-    static bool SubmitMessage(const SMTPSERVER &server, const SMTPMESSAGE &message)
+    static bool SubmitMessage(const SMTPSERVERA &server, const SMTPMESSAGEA &message)
     {
-        return RecordStatic(SmtpSubmitMessage(&server, &message));
+        return RecordStatic(SmtpSubmitMessageA(&server, &message));
     }
 
     /** @brief SubmitMessage() from a CMailMessage builder. @return as above. */
-    static bool SubmitMessage(const SMTPSERVER &server, const CMailMessage &message)
+    static bool SubmitMessage(const SMTPSERVERA &server, const CMailMessage &message)
     {
         return SubmitMessage(server, message.Get());
     }
@@ -322,26 +326,26 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @return as SubmitMessage().
      */
     template <class Trace = std::nullptr_t>
-    static bool SubmitMessageEx(const SMTPSERVER &server, const CMailMessage &message,
-                                const SECURITYCREDENTIALS *lpCredentials, Trace &&trace = nullptr)
+    static bool SubmitMessageEx(const SMTPSERVERA &server, const CMailMessage &message,
+                                const SECURITYCREDENTIALSA *lpCredentials, Trace &&trace = nullptr)
     {
         return SubmitMessageEx(server, message.Get(), lpCredentials, std::forward<Trace>(trace));
     }
 
     /** @brief SubmitMessageEx() with a C message structure. @return as SubmitMessage(). */
     template <class Trace = std::nullptr_t>
-    static bool SubmitMessageEx(const SMTPSERVER &server, const SMTPMESSAGE &message,
-                                const SECURITYCREDENTIALS *lpCredentials, Trace &&trace = nullptr)
+    static bool SubmitMessageEx(const SMTPSERVERA &server, const SMTPMESSAGEA &message,
+                                const SECURITYCREDENTIALSA *lpCredentials, Trace &&trace = nullptr)
     {
         if constexpr (std::is_same_v<std::decay_t<Trace>, std::nullptr_t>) {
             return RecordStatic(
-                SmtpSubmitMessageEx(&server, &message, lpCredentials, nullptr, nullptr));
+                SmtpSubmitMessageExA(&server, &message, lpCredentials, nullptr, nullptr));
         } else {
             detail::EventSink sink;
             sink.trace =
                 std::make_shared<const detail::EventSink::TraceHandler>(std::forward<Trace>(trace));
-            int rc = SmtpSubmitMessageEx(&server, &message, lpCredentials,
-                                         &detail::EventSink::OnTrace, &sink);
+            int rc = SmtpSubmitMessageExA(&server, &message, lpCredentials,
+                                          &detail::EventSink::OnTrace, &sink);
             if (sink.failure.Failed()) {
                 std::string detail = "a callback threw: ";
                 detail += sink.failure.What();
@@ -352,16 +356,16 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /** @brief SmtpCreateMessage(). */
-    bool CreateMessage(const char *lpszFrom, uint64_t qwMessageSize = 0, uint32_t dwOptions = 0)
+    bool CreateMessage(const TextArg &lpszFrom, uint64_t qwMessageSize = 0, uint32_t dwOptions = 0)
     {
         return Call(
-            [&] { return SmtpCreateMessage(m_hClient, lpszFrom, qwMessageSize, dwOptions); });
+            [&] { return SmtpCreateMessageA(m_hClient, lpszFrom, qwMessageSize, dwOptions); });
     }
 
     /** @brief SmtpAddRecipient(). */
-    bool AddRecipient(const char *lpszAddress)
+    bool AddRecipient(const TextArg &lpszAddress)
     {
-        return Call([&] { return SmtpAddRecipient(m_hClient, lpszAddress); });
+        return Call([&] { return SmtpAddRecipientA(m_hClient, lpszAddress); });
     }
 
     /** @brief SmtpWrite(). */
@@ -404,7 +408,7 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     {
         const char *lines = nullptr;
         info = SmtpExtendedOptions{};
-        if (!Check(SmtpGetExtendedOptionsEx(m_hClient, &info.options, &info.sizeLimit, &lines)))
+        if (!Check(SmtpGetExtendedOptionsExA(m_hClient, &info.options, &info.sizeLimit, &lines)))
             return false;
         for (std::string_view rest = lines ? lines : ""; !rest.empty();) {
             std::size_t nl = rest.find('\n');
@@ -423,9 +427,9 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /** @brief SmtpSetDeliveryOptions(). */
-    bool SetDeliveryOptions(uint32_t dwOptions, const char *lpszEnvelopeId = nullptr)
+    bool SetDeliveryOptions(uint32_t dwOptions, const TextArg &lpszEnvelopeId = nullptr)
     {
-        return Check(SmtpSetDeliveryOptions(m_hClient, dwOptions, lpszEnvelopeId));
+        return Check(SmtpSetDeliveryOptionsA(m_hClient, dwOptions, lpszEnvelopeId));
     }
 
     /** @brief SmtpReset(). */
@@ -435,22 +439,22 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /** @brief SmtpVerifyAddress(). */
-    bool VerifyAddress(const char *lpszAddress)
+    bool VerifyAddress(const TextArg &lpszAddress)
     {
-        return Call([&] { return SmtpVerifyAddress(m_hClient, lpszAddress); });
+        return Call([&] { return SmtpVerifyAddressA(m_hClient, lpszAddress); });
     }
 
     /** @brief SmtpExpandAddress(). */
-    bool ExpandAddress(const char *lpszAddress, char *lpszBuffer, std::size_t cbBuffer)
+    bool ExpandAddress(const TextArg &lpszAddress, char *lpszBuffer, std::size_t cbBuffer)
     {
         return Call(
-            [&] { return SmtpExpandAddress(m_hClient, lpszAddress, lpszBuffer, cbBuffer); });
+            [&] { return SmtpExpandAddressA(m_hClient, lpszAddress, lpszBuffer, cbBuffer); });
     }
 
     /** @brief ExpandAddress() into a string. @param lpszAddress the list.
      *  @param members receives the reply lines, LF-separated, whatever their length.
      *  @return as ExpandAddress(). */
-    bool ExpandAddress(const char *lpszAddress, std::string &members)
+    bool ExpandAddress(const TextArg &lpszAddress, std::string &members)
     {
         if (!ExpandAddress(lpszAddress, nullptr, 0))
             return false;
@@ -460,9 +464,9 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
 
     /** @brief SmtpCommand(). @return the reply code as SmtpCommand() returns it (a negative
      *  reply is not an error here), MAILWIRE_IN_PROGRESS, or MAILWIRE_ERROR. */
-    int Command(const char *lpszCommand)
+    int Command(const TextArg &lpszCommand)
     {
-        return CallInt([&] { return SmtpCommand(m_hClient, lpszCommand); }, true);
+        return CallInt([&] { return SmtpCommandA(m_hClient, lpszCommand); }, true);
     }
 
     /** @brief SmtpGetResultCode(). */
@@ -474,7 +478,7 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     /** @brief SmtpGetResultString(). */
     int GetResultString(char *lpszResult, std::size_t cbResult)
     {
-        return CallInt([&] { return SmtpGetResultString(m_hClient, lpszResult, cbResult); });
+        return CallInt([&] { return SmtpGetResultStringA(m_hClient, lpszResult, cbResult); });
     }
 
     /** @return the last reply's text (lines joined by LF), whatever its length; "" on
@@ -520,9 +524,9 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      */
     bool GetRecipientResult(unsigned nIndex, SmtpRecipientResult &result)
     {
-        SMTPRECIPIENT r{};
+        SMTPRECIPIENTA r{};
         r.dwSize = sizeof r;
-        if (!Check(SmtpGetRecipientResult(m_hClient, nIndex, &r)))
+        if (!Check(SmtpGetRecipientResultA(m_hClient, nIndex, &r)))
             return false;
         result.address = r.lpszAddress ? r.lpszAddress : "";
         result.resultCode = r.nResultCode;
@@ -548,19 +552,19 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     /** @brief SmtpCreateSecurityCredentials() (see also the RAII CSecurityCredentials).
      *  @return true on success; false with the thread's last error. Not recorded for
      *          GetLastError() of the objects (noexcept, and not a call on a session). */
-    static bool CreateSecurityCredentials(uint32_t dwOptions, const char *lpszCertificateFile,
-                                          const char *lpszPrivateKeyFile, const char *lpszPassword,
-                                          const char *lpszCAFile,
-                                          LPSECURITYCREDENTIALS *lppCredentials) noexcept
+    static bool CreateSecurityCredentials(uint32_t dwOptions, const TextArg &lpszCertificateFile,
+                                          const TextArg &lpszPrivateKeyFile,
+                                          const TextArg &lpszPassword, const TextArg &lpszCAFile,
+                                          LPSECURITYCREDENTIALSA *lppCredentials) noexcept
     {
-        return SmtpCreateSecurityCredentials(dwOptions, lpszCertificateFile, lpszPrivateKeyFile,
-                                             lpszPassword, lpszCAFile, lppCredentials) == 0;
+        return SmtpCreateSecurityCredentialsA(dwOptions, lpszCertificateFile, lpszPrivateKeyFile,
+                                              lpszPassword, lpszCAFile, lppCredentials) == 0;
     }
 
     /** @brief SmtpDeleteSecurityCredentials(). */
-    static void DeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials) noexcept
+    static void DeleteSecurityCredentials(LPSECURITYCREDENTIALSA lpCredentials) noexcept
     {
-        SmtpDeleteSecurityCredentials(lpCredentials);
+        SmtpDeleteSecurityCredentialsA(lpCredentials);
     }
 };
 
