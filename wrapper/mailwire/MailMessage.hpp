@@ -108,8 +108,8 @@ class CMailMessage
 
     /**
      * @brief Add one extra header field, "name: value".
-     * @param name  the field name (e.g. "Reply-To", "X-Mailer").
-     * @param value the field value, UTF-8.
+     * @param nameText  the field name (e.g. "Reply-To", "X-Mailer").
+     * @param valueText the field value (UTF-8, or wide text: mailwire::TextArg).
      * @return true when added; false when the name is empty or either string holds CR, LF or
      *         NUL (it could smuggle further header fields in); nothing is added then. The
      *         library checks the rest of the syntax when the message is submitted.
