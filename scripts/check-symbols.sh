@@ -28,9 +28,12 @@ shared) [[ -e $libdir/libmailwire.so ]] || { echo "no $libdir/libmailwire.so" >&
 *) echo "usage: $0 LIBDIR [static|shared]" >&2; exit 2 ;;
 esac
 
-# The declarations put the name on the MAILWIRE_API line, before the first parenthesis.
-api=$(sed -n -E 's/^MAILWIRE_API[^(]*[^A-Za-z0-9_(]([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*\(.*/\1/p' \
-    "$root"/include/mailwire/*.h | sort -u)
+# The declarations put the name before the first parenthesis, on the MAILWIRE_API line or (where
+# clang-format breaks after a long return type, as in the generated wide.h) the next one.
+api=$(sed -e ':a' -e '/^MAILWIRE_API[^(;]*$/{N;s/\n[[:space:]]*/ /;ba' -e '}' \
+    "$root"/include/mailwire/*.h |
+    sed -n -E 's/^MAILWIRE_API[^(]*[^A-Za-z0-9_(]([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*\(.*/\1/p' |
+    sort -u)
 [[ -n $api ]] || { echo "no MAILWIRE_API declaration found under $root/include/mailwire" >&2; exit 2; }
 
 failed=0

@@ -131,6 +131,22 @@ int ClassesTakeEveryText()
         return 512;
     if (smtp.Connect(_T(""), 587, 30, SMTP_OPTION_SECURE, _T("probe.example")))
         return 1024;
+    // The structures under their TCHAR names with the classes (the W overloads in UNICODE).
+    LPSECURITYCREDENTIALS lpCredentials = NULL;
+    if (!CSmtpClient::CreateSecurityCredentials(0, NULL, NULL, NULL, _T("ca.pem"), &lpCredentials))
+        return 2048;
+    bool connected =
+        smtp.Connect(_T(""), 587, 30, SMTP_OPTION_SECURE, _T("probe.example"), lpCredentials) ||
+        imap.Connect(_T(""), 993, 30, IMAP_OPTION_SECURE, lpCredentials);
+    CSmtpClient::DeleteSecurityCredentials(lpCredentials);
+    SECURITYINFO info;
+    SMTPSERVER server;
+    ZeroMemory(&server, sizeof(server));
+    SMTPMESSAGE message;
+    ZeroMemory(&message, sizeof(message));
+    message.dwSize = sizeof(message);
+    if (connected || smtp.GetSecurityInfo(info) || CSmtpClient::SubmitMessage(server, message))
+        return 4096;
     return 0;
 }
 

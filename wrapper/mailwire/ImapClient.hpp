@@ -24,10 +24,12 @@
  *     thrown by a callable, an event handler or the trace stops the operation, and the method
  *     (or Execute(), on a non-blocking session) fails with ST_ERROR_CALLBACK_FAILED and the
  *     exception's text in GetLastErrorDetail().
+ *   - text parameters are mailwire::TextArg: UTF-8 (`const char *`, std::string) or wide
+ *     (`const wchar_t *`, std::wstring, CString); results and callbacks are UTF-8.
  *   - overloads returning std::string, std::vector or a struct: documented with their own
  *     parameters and results; empty (or zeroed) on failure.
  * The class itself throws only what the standard library throws (std::bad_alloc when memory
- * runs out).
+ * runs out, std::invalid_argument from a TextArg made of wchar_t text that is not Unicode).
  *
  * Windows note: <windows.h> defines GetMessage as a macro; include it before this header in
  * every file that calls the method, as with SocketTools and MFC, so both sides are renamed
@@ -127,6 +129,29 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
             return false;
         m_bNonBlocking = false;
         return true;
+    }
+
+    /**
+     * @brief Connect() with W credentials (ImapConnectW()'s, or what a UNICODE build calls
+     *        SECURITYCREDENTIALS); other arguments as Connect().
+     * @return as Connect().
+     */
+    template <class Cred, detail::IfWideCredentials<Cred> = 0>
+    bool Connect(const TextArg &lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+                 uint32_t dwOptions, const Cred *lpCredentials)
+    {
+        detail::NarrowCredentials c(lpCredentials);
+        return Connect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, c.Get());
+    }
+
+    /** @brief AsyncConnect() with W credentials (as the Connect() form above).
+     *  @return as AsyncConnect(). */
+    template <class Cred, detail::IfWideCredentials<Cred> = 0>
+    bool AsyncConnect(const TextArg &lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+                      uint32_t dwOptions, const Cred *lpCredentials)
+    {
+        detail::NarrowCredentials c(lpCredentials);
+        return AsyncConnect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, c.Get());
     }
 
     /**

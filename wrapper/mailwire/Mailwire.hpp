@@ -12,6 +12,7 @@
 #include <mailwire/TextArg.hpp>
 
 #include <string>
+#include <type_traits>
 
 namespace mailwire
 {
@@ -142,6 +143,53 @@ class CSecurityCredentials
   private:
     LPSECURITYCREDENTIALSA m_p = nullptr;
 };
+
+namespace detail
+{
+/**
+ * @brief A SECURITYCREDENTIALSW (SmtpCreateSecurityCredentialsW(), or a UNICODE build's
+ *        SECURITYCREDENTIALS) as the UTF-8 structure the classes pass to the C API; valid
+ *        while the object lives. Text that is not Unicode throws std::invalid_argument (see
+ *        TextArg).
+ */
+class NarrowCredentials
+{
+  public:
+    /** @brief Converts w (nullptr: Get() gives nullptr). */
+    explicit NarrowCredentials(const SECURITYCREDENTIALSW *w)
+        : m_cert(w ? w->lpszCertificateFile : nullptr), m_key(w ? w->lpszPrivateKeyFile : nullptr),
+          m_pass(w ? w->lpszPassword : nullptr), m_ca(w ? w->lpszCAFile : nullptr),
+          m_pin(w ? w->lpszPinnedFingerprint : nullptr), m_null(w == nullptr)
+    {
+        if (!w)
+            return;
+        m_c.dwSize = w->dwSize == sizeof *w ? static_cast<uint32_t>(sizeof m_c) : 0;
+        m_c.dwOptions = w->dwOptions;
+        m_c.lpszCertificateFile = m_cert;
+        m_c.lpszPrivateKeyFile = m_key;
+        m_c.lpszPassword = m_pass;
+        m_c.lpszCAFile = m_ca;
+        m_c.lpszPinnedFingerprint = m_pin;
+    }
+    NarrowCredentials(const NarrowCredentials &) = delete;
+    NarrowCredentials &operator=(const NarrowCredentials &) = delete;
+    /** @return the UTF-8 structure, or nullptr for none. */
+    const SECURITYCREDENTIALSA *Get() const noexcept
+    {
+        return m_null ? nullptr : &m_c;
+    }
+
+  private:
+    TextArg m_cert, m_key, m_pass, m_ca, m_pin;
+    bool m_null;
+    SECURITYCREDENTIALSA m_c{};
+};
+
+/** @cond MAILWIRE_DETAIL */
+template <class Cred>
+using IfWideCredentials = std::enable_if_t<std::is_same_v<Cred, SECURITYCREDENTIALSW>, int>;
+/** @endcond */
+} // namespace detail
 
 } // namespace mailwire
 

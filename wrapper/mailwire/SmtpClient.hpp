@@ -19,10 +19,13 @@
  *   - callables: event handlers and traces may be any callable (see RegisterEvent()). No
  *     exception crosses into the C library: a throw stops the operation and the method fails
  *     with ST_ERROR_CALLBACK_FAILED and the exception's text in GetLastErrorDetail().
+ *   - text parameters are mailwire::TextArg: UTF-8 (`const char *`, std::string) or wide
+ *     (`const wchar_t *`, std::wstring, CString); results and callbacks are UTF-8.
  *   - overloads returning std::string, std::vector or a struct: documented with their own
  *     parameters and results; empty (or zeroed) on failure.
  * The class itself throws only what the standard library throws (std::bad_alloc when a
- * string cannot be allocated).
+ * string cannot be allocated, std::invalid_argument from a TextArg made of wchar_t text that
+ * is not Unicode).
  *
  * Windows note: <windows.h> defines SendMessage as a macro; include it before this header in
  * every file that calls the method, as with SocketTools and MFC, so both sides are renamed
@@ -207,6 +210,19 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /**
+     * @brief Connect() with W credentials (SmtpCreateSecurityCredentialsW(), or what a
+     *        UNICODE build calls SECURITYCREDENTIALS); other arguments as Connect().
+     * @return as Connect().
+     */
+    template <class Cred, detail::IfWideCredentials<Cred> = 0>
+    bool Connect(const TextArg &lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+                 uint32_t dwOptions, const TextArg &lpszLocalName, const Cred *lpCredentials)
+    {
+        detail::NarrowCredentials c(lpCredentials);
+        return Connect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpszLocalName, c.Get());
+    }
+
+    /**
      * @brief SmtpAsyncConnect(), the session then held by the object; arguments as Connect().
      *        Handlers registered before are installed at once, so the CONNECT event reaches
      *        them.
@@ -231,6 +247,17 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
             return false;
         Fail(ST_ERROR_IN_PROGRESS, nullptr);
         return true;
+    }
+
+    /** @brief AsyncConnect() with W credentials (as the Connect() form above).
+     *  @return as AsyncConnect(). */
+    template <class Cred, detail::IfWideCredentials<Cred> = 0>
+    bool AsyncConnect(const TextArg &lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+                      uint32_t dwOptions, const TextArg &lpszLocalName, const Cred *lpCredentials)
+    {
+        detail::NarrowCredentials c(lpCredentials);
+        return AsyncConnect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpszLocalName,
+                            c.Get());
     }
 
     /** @brief SmtpAuthenticate(). The C call takes the type first; here it comes last and
@@ -306,6 +333,22 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     static bool SubmitMessage(const SMTPSERVERA &server, const SMTPMESSAGEA &message)
     {
         return RecordStatic(SmtpSubmitMessageA(&server, &message));
+    }
+
+    /** @brief SubmitMessage() with the W structures (what a UNICODE build calls SMTPSERVER and
+     *  SMTPMESSAGE): SmtpSubmitMessageW(). @return as above. */
+    static bool SubmitMessage(const SMTPSERVERW &server, const SMTPMESSAGEW &message)
+    {
+        return RecordStatic(SmtpSubmitMessageW(&server, &message));
+    }
+
+    /** @brief SubmitMessageEx() with the W structures and credentials, without a trace:
+     *  SmtpSubmitMessageExW(). @return as SubmitMessage(). */
+    static bool SubmitMessageEx(const SMTPSERVERW &server, const SMTPMESSAGEW &message,
+                                const SECURITYCREDENTIALSW *lpCredentials)
+    {
+        return RecordStatic(
+            SmtpSubmitMessageExW(&server, &message, lpCredentials, nullptr, nullptr));
     }
 
     /** @brief SubmitMessage() from a CMailMessage builder. @return as above. */
@@ -559,6 +602,23 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     {
         return SmtpCreateSecurityCredentialsA(dwOptions, lpszCertificateFile, lpszPrivateKeyFile,
                                               lpszPassword, lpszCAFile, lppCredentials) == 0;
+    }
+
+    /** @brief SmtpCreateSecurityCredentialsW(): wchar_t paths, a SECURITYCREDENTIALSW (what a
+     *  UNICODE build calls SECURITYCREDENTIALS). @return as the UTF-8 form. */
+    static bool CreateSecurityCredentials(uint32_t dwOptions, const wchar_t *lpszCertificateFile,
+                                          const wchar_t *lpszPrivateKeyFile,
+                                          const wchar_t *lpszPassword, const wchar_t *lpszCAFile,
+                                          LPSECURITYCREDENTIALSW *lppCredentials) noexcept
+    {
+        return SmtpCreateSecurityCredentialsW(dwOptions, lpszCertificateFile, lpszPrivateKeyFile,
+                                              lpszPassword, lpszCAFile, lppCredentials) == 0;
+    }
+
+    /** @brief SmtpDeleteSecurityCredentialsW(). */
+    static void DeleteSecurityCredentials(LPSECURITYCREDENTIALSW lpCredentials) noexcept
+    {
+        SmtpDeleteSecurityCredentialsW(lpCredentials);
     }
 
     /** @brief SmtpDeleteSecurityCredentials(). */

@@ -409,6 +409,15 @@ template <class Derived, class Api> class ClientBase
         return Check(Api::GetSecurityInfo(m_hClient, &info));
     }
 
+    /** @brief GetSecurityInfo() into the W structure (what a UNICODE build calls
+     *  SECURITYINFO): MailwireGetSecurityInfoW(). @return as above. */
+    bool GetSecurityInfo(SECURITYINFOW &info)
+    {
+        info = SECURITYINFOW{};
+        info.dwSize = sizeof info;
+        return Check(MailwireGetSecurityInfoW(m_hClient, &info));
+    }
+
     /** @return the security information, zeroed on failure (see GetLastError()). */
     SECURITYINFOA GetSecurityInfo()
     {
