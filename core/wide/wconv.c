@@ -234,6 +234,67 @@ wchar_t *mw_w_dup(const char *s)
     return w;
 }
 
+/* The slots of the calling thread that hold a buffer. A thread-exit hook (a pthread key's
+ * destructor; a fiber-local storage callback on Windows, which runs when the thread ends)
+ * frees them: _Thread_local storage has no destructors of its own. The main thread's stay
+ * until the process ends. */
+static MW_THREAD_LOCAL mw_w_slot *t_slots;
+
+static void free_slots(void *unused)
+{
+    (void)unused;
+    for (mw_w_slot *s = t_slots, *next; s; s = next) {
+        next = s->next;
+        free(s->w);
+        s->w = NULL;
+        s->cap = 0;
+        s->next = NULL;
+    }
+    t_slots = NULL;
+}
+
+#ifdef _WIN32
+static INIT_ONCE exit_once = INIT_ONCE_STATIC_INIT;
+static DWORD exit_key = FLS_OUT_OF_INDEXES;
+
+static void NTAPI on_thread_exit(void *value)
+{
+    free_slots(value);
+}
+
+static BOOL CALLBACK make_exit_key(INIT_ONCE *once, void *param, void **ctx)
+{
+    (void)once;
+    (void)param;
+    (void)ctx;
+    exit_key = FlsAlloc(on_thread_exit);
+    return TRUE;
+}
+
+static void watch_thread_exit(void)
+{
+    InitOnceExecuteOnce(&exit_once, make_exit_key, NULL, NULL);
+    if (exit_key != FLS_OUT_OF_INDEXES)
+        FlsSetValue(exit_key, (void *)&t_slots);
+}
+#else
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static pthread_key_t exit_key;
+static int exit_key_ok;
+
+static void make_exit_key(void)
+{
+    exit_key_ok = pthread_key_create(&exit_key, free_slots) == 0;
+}
+
+static void watch_thread_exit(void)
+{
+    pthread_once(&exit_once, make_exit_key);
+    if (exit_key_ok)
+        pthread_setspecific(exit_key, (void *)&t_slots);
+}
+#endif
+
 const wchar_t *mw_w_slot_set(mw_w_slot *slot, const char *s)
 {
     if (!s)
@@ -246,6 +307,12 @@ const wchar_t *mw_w_slot_set(mw_w_slot *slot, const char *s)
         if (!w) {
             mw_set_error(ST_ERROR_OUT_OF_MEMORY, "converting to wchar_t");
             return NULL;
+        }
+        if (!slot->w) {
+            if (!t_slots)
+                watch_thread_exit();
+            slot->next = t_slots;
+            t_slots = slot;
         }
         slot->w = w;
         slot->cap = full + 1;

@@ -33,11 +33,13 @@ MW_INTERNAL int mw_w_store(wchar_t *w, size_t cch, const char *s, size_t *full, 
 /* A new wchar_t copy of UTF-8 s (NULL for NULL), or NULL with the last error set. */
 MW_INTERNAL wchar_t *mw_w_dup(const char *s);
 
-/* Storage of the text a pointer-returning W form gives back, one per function and thread:
- * valid until that function is called again on the same thread (or the thread ends). */
+/* Storage of the text a pointer-returning W form gives back, one per function and thread
+ * (a static MW_THREAD_LOCAL, zero-initialised): valid until that function is called again on
+ * the same thread. The buffers of a thread are freed when it ends. */
 typedef struct mw_w_slot {
     wchar_t *w;
     size_t cap;
+    struct mw_w_slot *next; /* the thread's slots with a buffer, freed at its end */
 } mw_w_slot;
 /* Converts s into the slot: the slot's text, NULL for NULL s, or NULL with the last error set. */
 MW_INTERNAL const wchar_t *mw_w_slot_set(mw_w_slot *slot, const char *s);
