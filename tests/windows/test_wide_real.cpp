@@ -142,7 +142,22 @@ TEST(WideReal, SendWithWideNamesAndReadBackOverImap)
     EXPECT_GT(SmtpGetResultStringW(h, reply, 256), 0);
     EXPECT_EQ(SmtpGetResultCode(h), 250) << ErrorDetail();
     MimeDeleteMessage(m);
+    // A message streamed from a file behind a wchar_t path (SMTP_MESSAGE_FILE).
+    std::string token2 = token + "-file";
+    std::wstring file = s.Path(L"\u5831\u544a-send.eml", u8"\u5831\u544a-send.eml");
+    {
+        std::string raw = "From: alice@localhost\r\nSubject: " + token2 + "\r\n\r\nfrom a file\r\n";
+        FILE *f = mwt_fopen(s.files.back().c_str(), "wb");
+        ASSERT_NE(f, nullptr);
+        std::fwrite(raw.data(), 1, raw.size(), f);
+        std::fclose(f);
+    }
+    ASSERT_EQ(
+        SmtpSendMessageW(h, L"alice@localhost", to.c_str(), file.c_str(), 0, SMTP_MESSAGE_FILE), 0)
+        << ErrorDetail();
     SmtpDisconnect(h);
+    ASSERT_FALSE(mwtest::WaitForMessage(Fx().Value("MW_USER1"), "Subject: " + token2).empty())
+        << "the file message was not delivered";
     ASSERT_FALSE(mwtest::WaitForMessage(Fx().Value("MW_USER1"), "X-Token: " + token).empty())
         << "not delivered";
 
