@@ -4,7 +4,8 @@
 # Cross-builds mailwire for 64-bit Windows with mingw-w64 and installs it into OUTDIR:
 #   bin/      libmailwire.dll (GnuTLS, nettle, gmp and gcc's runtime linked in: it imports
 #             system DLLs only), and the mingw C++ runtime DLLs for C++ programs that import
-#             them (plain x86_64-w64-mingw32-g++ without -static-libstdc++)
+#             them (plain x86_64-w64-mingw32-g++ without -static-libstdc++); mailwire.exe,
+#             the command-line tool (cli/; imports libmailwire.dll and system DLLs only)
 #   lib/      libmailwire.dll.a (import library), libmailwire_static.a, CMake package
 #             (find_package(mailwire)), pkg-config files; and the static GnuTLS, nettle,
 #             hogweed and gmp with their pkg-config files, which the static library and the

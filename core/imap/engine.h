@@ -185,6 +185,11 @@ MW_INTERNAL const IMAPMAILBOXSTATUS *mw_imap_status_result(const mw_imap_engine 
 /* The last NAMESPACE result: the prefix, and the delimiter in *delim (0: none). */
 MW_INTERNAL const char *mw_imap_namespace_result(const mw_imap_engine *e, char *delim);
 MW_INTERNAL uint32_t mw_imap_append_uid(const mw_imap_engine *e);
+/* The ENVELOPE of the message an info callback is called for, in IMAP syntax as the server
+ * sent it ("" when it was not fetched); valid during that callback only. */
+MW_INTERNAL const char *mw_imap_info_envelope(const mw_imap_engine *e);
+/* Whether an APPEND may carry raw UTF-8 header fields: IMAP4rev2 is in effect (RFC 9051). */
+MW_INTERNAL int mw_imap_utf8_headers(const mw_imap_engine *e);
 /* Mailbox changes seen by the last IDLE (EXISTS up, EXPUNGE, flag changes). */
 MW_INTERNAL unsigned mw_imap_changes(const mw_imap_engine *e);
 /* Bytes of the running or last fetch or append. */

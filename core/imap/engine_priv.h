@@ -180,6 +180,7 @@ struct mw_imap_engine {
      * matches counted; more matches than kept are counted, never stored. */
     size_t search_keep;
     size_t search_total;
+    const char *info_envelope; /* the ENVELOPE as sent, during an info callback only */
     uint32_t append_uid;
     char ns_prefix[256];
     char ns_delim;

@@ -283,12 +283,13 @@ void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq)
     memset(&m, 0, sizeof m);
     m.nMessageId = seq;
     char kw[512] = "";
-    /* date, subject, from, to, cc, message-id, envelope date, body structure */
-    mw_buf t[8];
+    /* date, subject, from, to, cc, message-id, envelope date, body structure, the ENVELOPE
+     * as sent (for ImapGetMessageStructure()) */
+    mw_buf t[9];
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         mw_buf_init(&t[i], 0, 0);
     mw_buf *date = &t[0], *subj = &t[1], *from = &t[2], *to = &t[3], *cc = &t[4], *msgid = &t[5],
-           *envdate = &t[6], *bs = &t[7];
+           *envdate = &t[6], *bs = &t[7], *envraw = &t[8];
     int flags_seen = 0, body_seen = 0;
     size_t end = mw_imap_tok_skip(r, 3) - 1;
     for (size_t k = 4; k < end;) {
@@ -371,6 +372,7 @@ void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq)
             sb_addresses(to, r, fields[5]);
             sb_addresses(cc, r, fields[6]);
             sb_tok(msgid, r, &r->toks[fields[9]]);
+            sb_tokens(envraw, r, vk, vend);
         } else if (mw_imap_tok_is(r, name, "BODYSTRUCTURE") || mw_imap_tok_is(r, name, "BODY")) {
             sb_tokens(bs, r, vk, vend);
         } else if (is_body_item(r, name)) {
@@ -405,7 +407,9 @@ void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq)
         m.lpszMessageId = mw_buf_str(msgid);
         m.lpszEnvDate = mw_buf_str(envdate);
         m.lpszBodyStructure = mw_buf_str(bs);
+        e->info_envelope = mw_buf_str(envraw);
         e->info_cb(&m, e->info_user);
+        e->info_envelope = NULL;
     } else if (!e->fetch_active && flags_seen && !body_seen) {
         /* Unsolicited flag change (another client, or during IDLE). */
         mw_imap_note_change(e);

@@ -95,6 +95,16 @@ uint32_t mw_imap_append_uid(const mw_imap_engine *e)
     return e->append_uid;
 }
 
+const char *mw_imap_info_envelope(const mw_imap_engine *e)
+{
+    return e->info_envelope ? e->info_envelope : "";
+}
+
+int mw_imap_utf8_headers(const mw_imap_engine *e)
+{
+    return e->rev2;
+}
+
 unsigned mw_imap_changes(const mw_imap_engine *e)
 {
     return e->changes;

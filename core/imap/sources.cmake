@@ -17,5 +17,8 @@ list(APPEND MAILWIRE_SOURCES
   imap/api.c
   imap/api_mailbox.c
   imap/api_message.c
+  imap/api_append_mime.c
+  imap/api_structure.c
+  imap/structure.c
   imap/api_fetch.c
 )

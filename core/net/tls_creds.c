@@ -46,6 +46,8 @@ struct mw_tls_creds {
 
 static mw_tls_creds *g_list;
 static unsigned long g_clock;
+/* A prefetch in flight (mw_tls_creds_prefetch_start()): only one at a time. */
+static int g_prefetching;
 /* The process default trust (under mw_global_lock()). */
 static char *g_default_ca_file, *g_default_ca_dir;
 
@@ -448,4 +450,95 @@ unsigned mw_tls_set_default_ca(const char *file, const char *dir)
     free(old_f);
     free(old_d);
     return ST_ERROR_NONE;
+}
+
+/* ---- loading ahead ---------------------------------------------------------------------- */
+
+struct mw_tls_prefetch {
+    mw_tls_creds *n;
+};
+
+mw_tls_prefetch *mw_tls_creds_prefetch_start(const mw_tls_config *cfg)
+{
+    /* A client certificate needs the whole configuration (its password); such sessions are
+     * rare and load their credentials themselves. */
+    if (cfg->cert_file)
+        return NULL;
+    mw_tls_prefetch *p = mw_calloc(1, sizeof *p);
+    mw_tls_creds *n = p ? mw_calloc(1, sizeof *n) : NULL;
+    if (!n || key_make(&n->key, cfg)) {
+        free(n);
+        free(p);
+        return NULL;
+    }
+    p->n = n;
+    int wanted = 1;
+    mw_global_lock();
+    if (g_prefetching)
+        wanted = 0;
+    for (mw_tls_creds *c = g_list; wanted && c; c = c->next)
+        if (same_key(&c->key, &n->key))
+            wanted = 0;
+    if (wanted)
+        g_prefetching = 1;
+    mw_global_unlock();
+    if (!wanted) {
+        creds_free(n);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void mw_tls_creds_prefetch_run(mw_tls_prefetch *p)
+{
+    mw_tls_config none;
+    char detail[256];
+    memset(&none, 0, sizeof none);
+    mw_tls_creds *n = p->n;
+    free(p);
+    /* A failure is left to the connection that needs the credentials: it loads them again
+     * and reports the cause. */
+    unsigned err = load(&n->cred, &none, &n->key, detail, sizeof detail);
+    mw_global_lock();
+    g_prefetching = 0;
+    int dup = err != ST_ERROR_NONE;
+    for (mw_tls_creds *c = g_list; !dup && c; c = c->next)
+        if (same_key(&c->key, &n->key))
+            dup = 1;
+    if (!dup) {
+        n->refs = 0; /* idle until a connection takes it */
+        n->last_use = ++g_clock;
+        n->next = g_list;
+        g_list = n;
+        trim_idle(IDLE_KEEP);
+    }
+    mw_global_unlock();
+    if (dup)
+        creds_free(n);
+}
+
+void mw_tls_creds_prefetch_cancel(mw_tls_prefetch *p)
+{
+    if (!p)
+        return;
+    mw_global_lock();
+    g_prefetching = 0;
+    mw_global_unlock();
+    creds_free(p->n);
+    free(p);
+}
+
+int mw_tls_creds_loaded(const mw_tls_config *cfg)
+{
+    creds_key k;
+    if (key_make(&k, cfg))
+        return 0;
+    int found = 0;
+    mw_global_lock();
+    for (mw_tls_creds *c = g_list; c && !found; c = c->next)
+        found = same_key(&c->key, &k);
+    mw_global_unlock();
+    key_clear(&k);
+    return found;
 }

@@ -11,6 +11,7 @@
 #include <netdb.h>
 #endif
 
+#include "../net/tls_creds.h"
 #include "../util/alloc.h"
 #include "../util/str.h"
 #include "errors.h"
@@ -141,6 +142,23 @@ unsigned mw_session_set_credentials(mw_session *s, const SECURITYCREDENTIALS *cr
     s->tls_cfg.fallback = fallback;
     unsigned err = mw_tls_config_set(&s->tls_cfg, cred, detail, sizeof detail);
     return err ? refuse(s, err, detail) : ST_ERROR_NONE;
+}
+
+/* The prefetch worker. It takes no reference on the library: the application's last
+ * MailwireUninitialize() would free what it loads as idle (GnuTLS stays initialised by its own
+ * library constructor), and the connection then loads again. */
+static void prefetch_main(void *arg)
+{
+    mw_tls_creds_prefetch_run(arg);
+}
+
+void mw_session_prefetch_tls(mw_session *s)
+{
+    if (!(s->options & (MAILWIRE_OPTION_SECURE | MAILWIRE_OPTION_SECURE_IMPLICIT)))
+        return;
+    mw_tls_prefetch *p = mw_tls_creds_prefetch_start(&s->tls_cfg);
+    if (p && mw_thread_start_detached(prefetch_main, p) != 0)
+        mw_tls_creds_prefetch_cancel(p); /* the handshake loads them, as before */
 }
 
 void mw_session_set_engine(mw_session *s, const mw_engine_ops *ops, void *eng)

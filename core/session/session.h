@@ -52,6 +52,11 @@ MW_INTERNAL void mw_session_free(mw_session *s);
  * every session function, it leaves the thread's last error alone: the client layer
  * (client.c) sets that once, at the API boundary. */
 MW_INTERNAL unsigned mw_session_set_credentials(mw_session *s, const SECURITYCREDENTIALS *cred);
+/* A non-blocking session that will use TLS: load its trust (the system store and its CA
+ * file) on a worker thread now, unless already loaded or loading, so that the step that
+ * starts the handshake finds it ready instead of holding the event loop while it loads
+ * (tls_creds.h). */
+MW_INTERNAL void mw_session_prefetch_tls(mw_session *s);
 
 /* Attach the protocol engine (not owned). */
 MW_INTERNAL void mw_session_set_engine(mw_session *s, const mw_engine_ops *ops, void *eng);

@@ -275,6 +275,92 @@ int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const char *lpszRecip
     return r;
 }
 
+/* ---- several messages ------------------------------------------------------------------ */
+
+/* mw_smtp_batch_done: message i has its result; e's getters describe it (when sent). */
+static void batch_done(void *ctx, size_t i, unsigned err, const char *detail, int sent,
+                       const mw_smtp *e)
+{
+    SMTPBATCHMESSAGE *m = (SMTPBATCHMESSAGE *)ctx + i;
+    size_t n = sent ? mw_smtp_rcpt_count(e) : 0, ok = 0;
+    for (size_t k = 0; k < n; k++)
+        if (mw_smtp_rcpt_at(e, k)->code / 100 == 2)
+            ok++;
+    m->dwError = err;
+    m->nResultCode = sent ? mw_smtp_last_code(e) : 0;
+    mw_strlcpy(m->szEnhancedCode, sent ? mw_smtp_last_enh(e) : "", sizeof m->szEnhancedCode);
+    m->nRecipients = (unsigned)n;
+    m->nAccepted = (unsigned)ok;
+    mw_strlcpy(m->szResultString, err ? detail : mw_smtp_last_text(e), sizeof m->szResultString);
+}
+
+/* One element's envelope and source into *out; the error (thread error set) or 0. */
+static unsigned batch_msg(const SMTPBATCHMESSAGE *m, unsigned i, mw_smtp_batch_msg *out)
+{
+    char d[400];
+    if (m->dwSize < sizeof *m || !m->lpvMessage || !m->lpszRecipients ||
+        m->dwOptions > SMTP_MESSAGE_FILE) {
+        mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
+                         "message %u: dwSize, the message, the recipients and the options "
+                         "are required",
+                         i + 1);
+        return ST_ERROR_INVALID_ARGUMENT;
+    }
+    unsigned err = mw_addr_parse_one(m->lpszFrom, 1, &out->from, d, sizeof d);
+    if (err) {
+        mw_client_refuse(err, "message %u: sender: %s", i + 1, d);
+        return err;
+    }
+    mw_addr_vec to;
+    err = mw_addr_vec_parse(m->lpszRecipients, &to, d, sizeof d);
+    if (err) {
+        mw_addr_vec_free(&to);
+        mw_client_refuse(err, "message %u: recipients: %s", i + 1, d);
+        return err;
+    }
+    out->rcpts = to.v; /* the engine frees them as mw_addr_vec_free() would */
+    out->nrcpt = to.n;
+    int is_file = m->dwOptions == SMTP_MESSAGE_FILE;
+    size_t n = is_file ? 0 : m->cbMessage ? m->cbMessage : strlen(m->lpvMessage);
+    err = mw_smtp_message_source(&out->src, m->lpvMessage, n, is_file, d, sizeof d);
+    if (err) {
+        memset(&out->src, 0, sizeof out->src);
+        mw_client_refuse(err, "message %u: %s", i + 1, d);
+    }
+    return err;
+}
+
+int SmtpSendMessages(HCLIENT hClient, LPSMTPBATCHMESSAGE lpMessages, unsigned nMessages,
+                     uint32_t dwReserved)
+{
+    mw_session *s;
+    smtp_client *c;
+    if (enter(hClient, &s, &c))
+        return SMTP_ERROR;
+    if (!lpMessages || nMessages == 0 || dwReserved != 0)
+        return mw_client_refuse(ST_ERROR_INVALID_ARGUMENT,
+                                "at least one message is required and dwReserved must be 0");
+    mw_smtp_batch_msg *msgs = mw_calloc(nMessages, sizeof *msgs);
+    if (!msgs)
+        return mw_client_refuse(ST_ERROR_OUT_OF_MEMORY, NULL);
+    for (unsigned i = 0; i < nMessages; i++) {
+        if (batch_msg(&lpMessages[i], i, &msgs[i])) {
+            mw_smtp_batch_msgs_free(msgs, i + 1);
+            return SMTP_ERROR;
+        }
+    }
+    for (unsigned i = 0; i < nMessages; i++) {
+        SMTPBATCHMESSAGE *m = &lpMessages[i];
+        m->dwError = ST_ERROR_IN_PROGRESS;
+        m->nResultCode = 0;
+        m->szEnhancedCode[0] = 0;
+        m->nRecipients = m->nAccepted = 0;
+        m->szResultString[0] = 0;
+    }
+    /* The engine owns msgs from here on, also when it refuses. */
+    return start(s, mw_smtp_op_send_batch(c->eng, msgs, nMessages, batch_done, lpMessages));
+}
+
 int mw_smtp_send_msg(HCLIENT h, struct mw_msg *m, const char *from, const char *const *rcpts,
                      size_t nrcpt, uint32_t options, int utf8)
 {

@@ -78,6 +78,14 @@ void mw_smtp_rset_then_fail(mw_smtp *e)
     if (!e->pend_kept)
         keep_refusal(e);
     mw_smtp_close_source(e);
+    if (mw_smtp_batch_ahead_queued(e)) {
+        /* The next transaction's commands are on their way already, led by an RSET
+         * (batch.c): that one clears what this refusal left (RFC 3030 section 2: the state
+         * after a refused BDAT is indeterminate until RSET); one of our own now would reset
+         * the next transaction instead. */
+        mw_smtp_report_pending(e);
+        return;
+    }
     /* The server keeps the accepted MAIL/RCPTs until RSET (RFC 5321 section 4.1.1.5); clear
      * them so the next transaction starts clean. */
     if (mw_smtp_out_printf(e, "RSET") || mw_smtp_push_exp(e, EXP_RSET_FAIL)) {
@@ -93,6 +101,11 @@ void mw_smtp_on_rset_fail(mw_smtp *e)
         mw_smtp_fail_reply(e, "RSET");
         return;
     }
+    mw_smtp_report_pending(e);
+}
+
+void mw_smtp_report_pending(mw_smtp *e)
+{
     /* The caller asked for a transaction, not for the RSET that cleans up after its refusal:
      * SmtpGetResultCode()/String() show the refusal (the DATA path ends on it too). */
     if (e->pend_kept && !e->pend_text.failed) {

@@ -74,6 +74,7 @@ void mw_smtp_free(mw_smtp *e)
 {
     if (!e)
         return;
+    mw_smtp_batch_free(e);
     mw_smtp_close_source(e);
     mw_smtp_clear_rcpts(e);
     free(e->rcpt);
@@ -537,6 +538,12 @@ static void on_reply(mw_smtp *e)
     case EXP_RSET_FAIL:
         mw_smtp_on_rset_fail(e);
         break;
+    case EXP_RSET_NEXT:
+        /* Clears what a refused BDAT may have left; a refusal of the RSET itself shows in the
+         * MAIL reply that follows, so only a reply of no class drops the session. */
+        if (e->last_code / 100 != 2 && e->last_code / 100 != 4 && e->last_code / 100 != 5)
+            mw_smtp_fail_reply(e, "RSET");
+        break;
     case EXP_CMD:
         on_cmd(e);
         break;
@@ -566,6 +573,9 @@ static size_t eng_feed(void *p, const char *data, size_t len)
         mw_smtp_push_event(e, MAILWIRE_EVENT_COMMAND,
                            cls == 4 || cls == 5 ? mw_smtp_class_error(e->last_code)
                                                 : ST_ERROR_NONE);
+        /* A batch goes on with its next message (or queues it behind this one's end). */
+        mw_smtp_batch_settle(e);
+        mw_smtp_batch_ahead(e);
         /* One reply per call, so the COMMAND callback sees this reply's code and text. */
         break;
     }
@@ -585,6 +595,8 @@ static size_t eng_output(void *p, const char **data, size_t *secret_from)
         mw_smtp_refill_bdat(e); /* with acks at once, the first chunk joins the envelope */
     else if (e->opos == e->out.len && e->op == MW_OP_RUNNING && e->state == SMTP_ST_BODY)
         mw_smtp_refill_data(e);
+    /* The next message of a batch follows this one's end of data in the same write. */
+    mw_smtp_batch_ahead(e);
     if (e->opos == e->out.len || e->bdat_hold)
         return 0;
     size_t end = e->out.len;
@@ -618,6 +630,7 @@ static int eng_wants_read(void *p)
 static int eng_status(void *p, unsigned *err, const char **detail)
 {
     mw_smtp *e = p;
+    mw_smtp_batch_settle(e);
     *err = e->err;
     *detail = e->detail;
     if (e->op == MW_OP_RUNNING && e->exp_len == 0 && e->opos == e->out.len && !e->scanning &&
@@ -641,32 +654,37 @@ static unsigned eng_next_event(void *p, unsigned *err)
     return mw_evq_pop(&((mw_smtp *)p)->events, err);
 }
 
-/* Bytes scanned per slice: about a millisecond of work, so no step runs long however large the
- * message (a GUI's event loop stays responsive, the starting call stays O(1)). */
-#define SCAN_SLICE (1024u * 1024u)
-
-/* The scan refused the bytes (security checklist item 39, RFC 5322 section 2.3). */
-static int scan_refused(mw_smtp *e, const mw_smtp_scan *sc, const char *what)
+int mw_smtp_scan_refusal(const mw_smtp_scan *sc, const char *what, char *out, size_t size)
 {
     if (sc->has_nul) {
-        mw_smtp_fail(e, ST_ERROR_INVALID_ARGUMENT, 0, "NUL byte in the message at offset %llu%s",
-                     (unsigned long long)sc->nul_offset, what);
+        mw_detail_printf(out, size, "NUL byte in the message at offset %llu%s",
+                         (unsigned long long)sc->nul_offset, what);
         return 1;
     }
     if (sc->has_long_line) {
-        mw_smtp_fail(e, ST_ERROR_INVALID_ARGUMENT, 0,
-                     "the line at offset %llu is longer than %d octets (RFC 5321 section "
-                     "4.5.3.1.6); encode the content (quoted-printable or base64)%s",
-                     (unsigned long long)sc->long_line_offset, MW_SMTP_MAX_LINE, what);
+        mw_detail_printf(out, size,
+                         "the line at offset %llu is longer than %d octets (RFC 5321 section "
+                         "4.5.3.1.6); encode the content (quoted-printable or base64)%s",
+                         (unsigned long long)sc->long_line_offset, MW_SMTP_MAX_LINE, what);
         return 1;
     }
     return 0;
 }
 
+/* The scan refused the bytes (security checklist item 39, RFC 5322 section 2.3). */
+static int scan_refused(mw_smtp *e, const mw_smtp_scan *sc, const char *what)
+{
+    char d[sizeof e->detail];
+    if (!mw_smtp_scan_refusal(sc, what, d, sizeof d))
+        return 0;
+    mw_smtp_fail(e, ST_ERROR_INVALID_ARGUMENT, 0, "%s", d);
+    return 1;
+}
+
 /* One slice of a whole message's scan: 1 while more remains. */
 static int scan_message(mw_smtp *e)
 {
-    size_t budget = SCAN_SLICE;
+    size_t budget = MW_SMTP_SCAN_SLICE;
     while (budget > 0) {
         if (e->sl == 0) {
             long n = e->src.next(e->src.ctx, &e->sp);
@@ -710,7 +728,7 @@ static int scan_message(mw_smtp *e)
 /* One slice of an SmtpWrite() piece's scan: 1 while more remains. */
 static int scan_piece(mw_smtp *e)
 {
-    size_t k = e->piece_left < SCAN_SLICE ? e->piece_left : SCAN_SLICE;
+    size_t k = e->piece_left < MW_SMTP_SCAN_SLICE ? e->piece_left : MW_SMTP_SCAN_SLICE;
     mw_smtp_scan_update(&e->scan, e->piece, k);
     e->piece += k;
     e->piece_left -= k;
@@ -733,6 +751,8 @@ static int eng_work(void *p)
     mw_smtp *e = p;
     if (e->op != MW_OP_RUNNING)
         return 0;
+    if (e->batch)
+        return mw_smtp_batch_work(e);
     switch (e->scanning) {
     case MW_SMTP_SCAN_MESSAGE:
         return scan_message(e);
@@ -767,6 +787,7 @@ static void eng_closed(void *p)
     e->bdat_hold = 0;
     e->exp_len = 0;
     mw_smtp_set_state(e, SMTP_ST_CLOSED);
+    mw_smtp_batch_settle(e); /* every message not done gets the error */
 }
 
 static const char *eng_why(void *p)

@@ -69,6 +69,30 @@ MW_INTERNAL unsigned mw_smtp_op_auth(mw_smtp *e, int mech, const char *user, con
 /* One whole message: envelope (pipelined when offered), then the body from src (DATA or
  * BDAT). The engine owns src from now on (closes it), also on failure. */
 MW_INTERNAL unsigned mw_smtp_op_send(mw_smtp *e, const mw_smtp_envelope *env, mw_smtp_source *src);
+/* Several whole messages on one session as one operation (SmtpSendMessages()). Each is
+ * scanned as mw_smtp_op_send() scans one (in the steps, just before it is needed), and with
+ * PIPELINING the next message's MAIL, RCPTs (and DATA) follow the current one's end of data
+ * in the same write (RFC 2920 section 3.1): one round trip per message. Every message gets
+ * its own result through done(ctx, index, err, detail, sent, e), called once per message in
+ * order while e's getters (last reply, recipients) describe that message; sent is 0 when
+ * nothing of it went out (refused before its envelope). A failed message does not stop the
+ * batch; a fatal error ends it, and every message not done yet gets that error. The
+ * operation ends DONE when all were accepted, else FAILED with the first failure's error.
+ * The engine takes msgs (an array from malloc()) and everything in it, also on failure: no
+ * copy, so starting stays cheap per message. */
+typedef struct mw_smtp_batch_msg {
+    char *from;   /* addr-spec or "", from malloc() */
+    char **rcpts; /* addr-specs, the array and each string from malloc() */
+    size_t nrcpt;
+    mw_smtp_source src;
+    int utf8; /* set by the engine */
+} mw_smtp_batch_msg;
+typedef void (*mw_smtp_batch_done)(void *ctx, size_t index, unsigned err, const char *detail,
+                                   int sent, const mw_smtp *e);
+MW_INTERNAL unsigned mw_smtp_op_send_batch(mw_smtp *e, mw_smtp_batch_msg *msgs, size_t n,
+                                           mw_smtp_batch_done done, void *ctx);
+/* Release msgs[0..n) and the array (what is set of each: zeroed fields are skipped). */
+MW_INTERNAL void mw_smtp_batch_msgs_free(mw_smtp_batch_msg *msgs, size_t n);
 /* Transaction API. */
 MW_INTERNAL unsigned mw_smtp_op_mail(mw_smtp *e, const mw_smtp_envelope *env);
 MW_INTERNAL unsigned mw_smtp_op_rcpt(mw_smtp *e, const char *addr);

@@ -49,6 +49,7 @@ enum smtp_expect {
     EXP_EOD,       /* reply to the end of the message */
     EXP_EOD_ABORT, /* reply to an empty message sent to leave DATA after a failed envelope */
     EXP_RSET_FAIL, /* RSET after a failure; the stored failure is reported afterwards */
+    EXP_RSET_NEXT, /* RSET leading a transaction queued behind a BDAT one (batch.c) */
     EXP_CMD,
     EXP_QUIT
 };
@@ -146,9 +147,54 @@ struct mw_smtp {
     /* AUTH */
     mw_sasl *sasl;
     int auth_cancelled;
+
+    /* mw_smtp_op_send_batch(): the messages still to send (batch.c), NULL otherwise */
+    struct mw_smtp_batch *batch;
 };
 
-enum { MW_SMTP_SCAN_NONE = 0, MW_SMTP_SCAN_MESSAGE = 1, MW_SMTP_SCAN_PIECE = 2 };
+enum {
+    MW_SMTP_SCAN_NONE = 0,
+    MW_SMTP_SCAN_MESSAGE = 1,
+    MW_SMTP_SCAN_PIECE = 2,
+    MW_SMTP_SCAN_BATCH = 3 /* the batch's next message is read before its envelope (batch.c) */
+};
+
+/* Bytes scanned per slice: about a millisecond of work, so no step runs long however large the
+ * message (a GUI's event loop stays responsive, the starting call stays O(1)). */
+#define MW_SMTP_SCAN_SLICE (1024u * 1024u)
+/* engine.c: when the scan sc found a NUL or a line over 998 octets (security checklist item
+ * 39), the refusal's text (what appended) into out and 1; else 0. */
+MW_INTERNAL int mw_smtp_scan_refusal(const mw_smtp_scan *sc, const char *what, char *out,
+                                     size_t size);
+/* envelope.c, for batch.c: start a whole-message transaction from an envelope whose message
+ * has been scanned (src is owned by the engine from now on, also on failure). queued: its
+ * commands went out already (mw_smtp_queue_envelope(), behind the previous transaction), so
+ * only the state is set up. 0, or -1 when out of memory. */
+MW_INTERNAL int mw_smtp_start_tx(mw_smtp *e, const mw_smtp_envelope *env, mw_smtp_source *src,
+                                 int utf8, int queued);
+/* envelope.c: queue MAIL, the RCPTs and (when DATA goes in the batch) DATA of a whole-message
+ * transaction with their expected replies, without touching the transaction state: used to
+ * put the next transaction behind the end of the current one's data (RFC 2920 section 3.1).
+ * Only with PIPELINING. 0, or -1 when out of memory (what was queued stays: the caller fails
+ * the connection). */
+MW_INTERNAL int mw_smtp_queue_envelope(mw_smtp *e, const mw_smtp_envelope *env, int utf8);
+/* envelope.c: what mw_smtp_op_send() checks of an envelope before anything is queued (the
+ * addresses, and with content the scanned message's needs against the server); the cause
+ * goes to why. */
+MW_INTERNAL unsigned mw_smtp_check_send(mw_smtp *e, const mw_smtp_envelope *env, int *utf8,
+                                        int content);
+/* body.c: report the stored failure (pend_err, pend_detail) with the kept refusal as the last
+ * reply, without the RSET (the next transaction's commands are on their way already). */
+MW_INTERNAL void mw_smtp_report_pending(mw_smtp *e);
+/* batch.c: hooks of the engine's entry points. settle: the current transaction ended (op not
+ * running): record its result and start the next one; ahead: queue the next transaction's
+ * envelope behind the current one's end of data when that is safe; work: scan the next
+ * message (1 while more remains); ahead_queued: the next transaction's commands are out. */
+MW_INTERNAL void mw_smtp_batch_settle(mw_smtp *e);
+MW_INTERNAL void mw_smtp_batch_ahead(mw_smtp *e);
+MW_INTERNAL int mw_smtp_batch_work(mw_smtp *e);
+MW_INTERNAL int mw_smtp_batch_ahead_queued(const mw_smtp *e);
+MW_INTERNAL void mw_smtp_batch_free(mw_smtp *e);
 
 /* envelope.c: the message scan is complete: check what it needs against the server and queue
  * the envelope (0), or fail the operation (-1). */

@@ -255,9 +255,9 @@ static void reset_transfer(mw_smtp *e)
     e->pend_err = 0;
 }
 
-/* Queue the envelope of a whole-message send (the recipients are in e->rcpt already) and
- * start the operation. 0, or -1 when out of memory (nothing queued then). */
-static int queue_send(mw_smtp *e, const mw_smtp_envelope *env, int utf8)
+/* The write pattern of a whole-message transaction: from the server's extensions and the
+ * session's options, so the same for every transaction of a connection. */
+static void tx_pattern(mw_smtp *e)
 {
     e->pipelining = e->ehlo && (e->caps.flags & SMTP_EXTOPT_PIPELINING) &&
                     !(e->options & SMTP_OPTION_NOPIPELINING);
@@ -269,24 +269,75 @@ static int queue_send(mw_smtp *e, const mw_smtp_envelope *env, int utf8)
     /* BDAT needs no go-ahead: its chunks follow the envelope without waiting (RFC 3030 section
      * 4.2). A server that accepted no recipient refuses them and discards the data. */
     e->bdat_in_batch = e->pipelining && e->use_bdat && !(e->options & SMTP_OPTION_ALLRECIPIENTS);
+}
+
+int mw_smtp_queue_envelope(mw_smtp *e, const mw_smtp_envelope *env, int utf8)
+{
+    if (out_mail(e, env, utf8) || mw_smtp_push_exp(e, EXP_MAIL))
+        return -1;
+    for (size_t i = 0; i < env->nrcpt; i++)
+        if (out_rcpt(e, env->rcpts[i]) || mw_smtp_push_exp(e, EXP_RCPT))
+            return -1;
+    if (e->data_in_batch && (mw_smtp_out_printf(e, "DATA") || mw_smtp_push_exp(e, EXP_DATA)))
+        return -1;
+    return 0;
+}
+
+/* Queue the envelope of a whole-message send (the recipients are in e->rcpt already) and
+ * start the operation; queued: the commands are out already (mw_smtp_queue_envelope()), only
+ * the state follows them. 0, or -1 when out of memory (nothing queued then). */
+static int queue_send(mw_smtp *e, const mw_smtp_envelope *env, int utf8, int queued)
+{
+    tx_pattern(e);
     mw_smtp_dot_init(&e->dot, !e->use_bdat);
     e->body_final = 1;
-    if (out_mail(e, env, utf8) || mw_smtp_push_exp(e, EXP_MAIL))
-        goto nomem;
-    if (e->pipelining) {
-        for (size_t i = 0; i < e->nrcpt; i++)
-            if (out_rcpt(e, e->rcpt[i].addr) || mw_smtp_push_exp(e, EXP_RCPT))
-                goto nomem;
-        e->rcpt_sent = e->nrcpt;
-        if (e->data_in_batch && (mw_smtp_out_printf(e, "DATA") || mw_smtp_push_exp(e, EXP_DATA)))
+    if (!queued) {
+        if (out_mail(e, env, utf8) || mw_smtp_push_exp(e, EXP_MAIL))
             goto nomem;
+        if (e->pipelining) {
+            for (size_t i = 0; i < e->nrcpt; i++)
+                if (out_rcpt(e, e->rcpt[i].addr) || mw_smtp_push_exp(e, EXP_RCPT))
+                    goto nomem;
+            if (e->data_in_batch &&
+                (mw_smtp_out_printf(e, "DATA") || mw_smtp_push_exp(e, EXP_DATA)))
+                goto nomem;
+        }
     }
+    if (e->pipelining)
+        e->rcpt_sent = e->nrcpt;
     mw_smtp_begin_op(e, e->bdat_in_batch ? SMTP_ST_BDAT : SMTP_ST_ENVELOPE);
     return 0;
 nomem:
     /* Nothing has been lent to the session yet: drop what was queued. */
     mw_smtp_out_drop(e);
     e->exp_len = 0;
+    return -1;
+}
+
+unsigned mw_smtp_check_send(mw_smtp *e, const mw_smtp_envelope *env, int *utf8, int content)
+{
+    unsigned err = check_addresses(e, env, utf8);
+    return err ? err : check_caps(e, env, *utf8, content);
+}
+
+int mw_smtp_start_tx(mw_smtp *e, const mw_smtp_envelope *env, mw_smtp_source *src, int utf8,
+                     int queued)
+{
+    reset_transfer(e);
+    mw_smtp_clear_rcpts(e);
+    e->tx_api = 0;
+    e->src = *src;
+    e->have_src = 1;
+    e->bytes_total = env->size;
+    for (size_t i = 0; i < env->nrcpt; i++)
+        if (add_rcpt(e, env->rcpts[i]))
+            goto nomem;
+    if (queue_send(e, env, utf8, queued))
+        goto nomem;
+    return 0;
+nomem:
+    mw_smtp_clear_rcpts(e);
+    mw_smtp_close_source(e);
     return -1;
 }
 
@@ -331,7 +382,7 @@ unsigned mw_smtp_op_send(mw_smtp *e, const mw_smtp_envelope *env, mw_smtp_source
         mw_smtp_begin_op(e, SMTP_ST_SCAN);
         return ST_ERROR_NONE;
     }
-    if (queue_send(e, env, utf8))
+    if (queue_send(e, env, utf8, 0))
         goto nomem;
     return ST_ERROR_NONE;
 nomem:
@@ -351,7 +402,7 @@ int mw_smtp_scan_done(mw_smtp *e)
         mw_smtp_set_state(e, SMTP_ST_READY);
         return -1;
     }
-    if (queue_send(e, &env, utf8)) {
+    if (queue_send(e, &env, utf8, 0)) {
         mw_smtp_fail(e, ST_ERROR_OUT_OF_MEMORY, 1, "out of memory");
         return -1;
     }

@@ -6,6 +6,7 @@ list(APPEND MAILWIRE_SOURCES
   smtp/engine.c
   smtp/envelope.c
   smtp/body.c
+  smtp/batch.c
   smtp/auth.c
   smtp/source.c
   smtp/api.c

@@ -24,21 +24,72 @@ static int fail_and_quit(HCLIENT h)
     return SMTP_ERROR;
 }
 
-int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage,
-                        const SECURITYCREDENTIALS *lpCredentials, SMTPTRACEPROC lpfnTrace,
-                        void *lpTraceData)
+/* The server structure's checks, shared by both submit forms. 0, or SMTP_ERROR (error set). */
+static int check_server(const SMTPSERVER *srv)
 {
-    if (!lpServer || !lpMessage || !lpServer->lpszHostName || lpServer->dwReserved != 0) {
+    if (!srv || !srv->lpszHostName || srv->dwReserved != 0) {
         mw_set_error(ST_ERROR_INVALID_ARGUMENT, "a server with a host name is required "
                                                 "(dwReserved must be 0)");
         return SMTP_ERROR;
     }
-    const char *user = lpServer->lpszUserName, *pass = lpServer->lpszPassword;
-    int auth = user && *user;
-    if (auth && (!pass || !*pass)) {
+    const char *user = srv->lpszUserName, *pass = srv->lpszPassword;
+    if (user && *user && (!pass || !*pass)) {
         mw_set_error(ST_ERROR_INVALID_ARGUMENT, "a user name needs a password (or token)");
         return SMTP_ERROR;
     }
+    return 0;
+}
+
+/* Connect and, with a user name, authenticate. The session, or INVALID_CLIENT (error set). */
+static HCLIENT open_submission(const SMTPSERVER *srv, const SECURITYCREDENTIALS *creds,
+                               SMTPTRACEPROC trace, void *trace_data)
+{
+    const char *user = srv->lpszUserName;
+    int auth = user && *user;
+    /* A user name means AUTH, which needs ESMTP (SocketTools). */
+    uint32_t options = srv->dwOptions | (auth ? SMTP_OPTION_EXTENDED : 0);
+    HCLIENT h = mw_smtp_connect(srv->lpszHostName, srv->nHostPort, srv->nTimeout, options, NULL,
+                                creds, 0, trace, trace_data);
+    if (h != INVALID_CLIENT && auth &&
+        SmtpAuthenticate(h, SMTP_AUTH_AUTO, user, srv->lpszPassword) != 0) {
+        fail_and_quit(h);
+        return INVALID_CLIENT;
+    }
+    return h;
+}
+
+int SmtpSubmitMimeMessage(const SMTPSERVER *lpServer, HMESSAGE hMessage,
+                          const SECURITYCREDENTIALS *lpCredentials, SMTPTRACEPROC lpfnTrace,
+                          void *lpTraceData)
+{
+    if (check_server(lpServer))
+        return SMTP_ERROR;
+    if (!hMessage) {
+        mw_set_error(ST_ERROR_INVALID_HANDLE, "not a message handle");
+        return SMTP_ERROR;
+    }
+    HCLIENT h = open_submission(lpServer, lpCredentials, lpfnTrace, lpTraceData);
+    if (h == INVALID_CLIENT)
+        return SMTP_ERROR;
+    if (SmtpSendMimeMessage(h, hMessage, NULL, NULL, 0) != 0)
+        return fail_and_quit(h);
+    SmtpDisconnect(h);
+    mw_set_error(ST_ERROR_NONE, NULL);
+    return 0;
+}
+
+int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage,
+                        const SECURITYCREDENTIALS *lpCredentials, SMTPTRACEPROC lpfnTrace,
+                        void *lpTraceData)
+{
+    if (check_server(lpServer))
+        return SMTP_ERROR;
+    if (!lpMessage) {
+        mw_set_error(ST_ERROR_INVALID_ARGUMENT, "a message is required");
+        return SMTP_ERROR;
+    }
+    const char *user = lpServer->lpszUserName, *pass = lpServer->lpszPassword;
+    int auth = user && *user;
     char detail[256] = "";
     mw_mime *m = NULL;
     unsigned err = mw_mime_new(&m, lpMessage, NULL, detail, sizeof detail);

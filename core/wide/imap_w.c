@@ -757,6 +757,95 @@ done:
     return r;
 }
 
+int ImapParseBodyStructureA(const char *lpszBodyStructure, const char *lpszEnvelope,
+                            HMESSAGE hMessage)
+{
+    return ImapParseBodyStructure(lpszBodyStructure, lpszEnvelope, hMessage);
+}
+
+int ImapParseBodyStructureW(const wchar_t *lpszBodyStructure, const wchar_t *lpszEnvelope,
+                            HMESSAGE hMessage)
+{
+    int r = MAILWIRE_ERROR;
+    char *a_lpszBodyStructure = NULL;
+    char *a_lpszEnvelope = NULL;
+    if (mw_w_in(&a_lpszBodyStructure, lpszBodyStructure, "lpszBodyStructure") ||
+        mw_w_in(&a_lpszEnvelope, lpszEnvelope, "lpszEnvelope"))
+        goto done;
+    r = ImapParseBodyStructure(a_lpszBodyStructure, a_lpszEnvelope, hMessage);
+done:
+    mw_w_free(a_lpszBodyStructure);
+    mw_w_free(a_lpszEnvelope);
+    return r;
+}
+
+int ImapFetchMessagePartA(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                          const char *lpszSection, MIMEWRITEPROC lpfnWrite, void *lpUserData)
+{
+    return ImapFetchMessagePart(hClient, nMessageId, dwOptions, lpszSection, lpfnWrite, lpUserData);
+}
+
+int ImapFetchMessagePartW(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                          const wchar_t *lpszSection, MIMEWRITEPROC lpfnWrite, void *lpUserData)
+{
+    int r = MAILWIRE_ERROR;
+    char *a_lpszSection = NULL;
+    if (mw_w_in(&a_lpszSection, lpszSection, "lpszSection"))
+        goto done;
+    r = ImapFetchMessagePart(hClient, nMessageId, dwOptions, a_lpszSection, lpfnWrite, lpUserData);
+done:
+    mw_w_free(a_lpszSection);
+    return r;
+}
+
+int ImapSaveMessagePartA(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                         const char *lpszSection, const char *lpszFileName)
+{
+    return ImapSaveMessagePart(hClient, nMessageId, dwOptions, lpszSection, lpszFileName);
+}
+
+int ImapSaveMessagePartW(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                         const wchar_t *lpszSection, const wchar_t *lpszFileName)
+{
+    int r = MAILWIRE_ERROR;
+    char *a_lpszSection = NULL;
+    char *a_lpszFileName = NULL;
+    if (mw_w_in(&a_lpszSection, lpszSection, "lpszSection") ||
+        mw_w_in(&a_lpszFileName, lpszFileName, "lpszFileName"))
+        goto done;
+    r = ImapSaveMessagePart(hClient, nMessageId, dwOptions, a_lpszSection, a_lpszFileName);
+done:
+    mw_w_free(a_lpszSection);
+    mw_w_free(a_lpszFileName);
+    return r;
+}
+
+int ImapAppendMimeMessageA(HCLIENT hClient, const char *lpszMailbox, HMESSAGE hMessage,
+                           uint32_t dwFlags, const char *lpszDate, uint32_t dwOptions,
+                           uint32_t *lpdwUID)
+{
+    return ImapAppendMimeMessage(hClient, lpszMailbox, hMessage, dwFlags, lpszDate, dwOptions,
+                                 lpdwUID);
+}
+
+int ImapAppendMimeMessageW(HCLIENT hClient, const wchar_t *lpszMailbox, HMESSAGE hMessage,
+                           uint32_t dwFlags, const wchar_t *lpszDate, uint32_t dwOptions,
+                           uint32_t *lpdwUID)
+{
+    int r = MAILWIRE_ERROR;
+    char *a_lpszMailbox = NULL;
+    char *a_lpszDate = NULL;
+    if (mw_w_in(&a_lpszMailbox, lpszMailbox, "lpszMailbox") ||
+        mw_w_in(&a_lpszDate, lpszDate, "lpszDate"))
+        goto done;
+    r = ImapAppendMimeMessage(hClient, a_lpszMailbox, hMessage, dwFlags, a_lpszDate, dwOptions,
+                              lpdwUID);
+done:
+    mw_w_free(a_lpszMailbox);
+    mw_w_free(a_lpszDate);
+    return r;
+}
+
 int ImapCommandA(HCLIENT hClient, const char *lpszCommand)
 {
     return ImapCommand(hClient, lpszCommand);

@@ -64,6 +64,7 @@
 #include <stdint.h>
 
 #include <mailwire/common.h>
+#include <mailwire/mime.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -1340,6 +1341,140 @@ MAILWIRE_API int ImapCreateMessageEx(HCLIENT hClient, const char *lpszMailbox, u
                                      const char *lpszDate, uint64_t nLength,
                                      IMAPSOURCEPROC lpfnSource, void *lpUserData,
                                      uint32_t *lpdwUID);
+
+/** @name ImapFetchMessagePart() / ImapSaveMessagePart() options (with IMAP_FETCH_UID,
+ *  IMAP_FETCH_SEEN) */
+/** @{ */
+/** Convert a text part to UTF-8 from its charset (MIME_CONTENT_UTF8). */
+#define IMAP_PART_UTF8 0x1000u
+/** @} */
+
+/**
+ * @brief Turn a BODYSTRUCTURE (and optionally an ENVELOPE), as the server sent them in IMAP
+ * syntax, into a message object holding the header fields and the part tree, without the
+ * bodies (RFC 9051 section 7.5.2). Pure: no I/O, any thread; call it from an
+ * ImapGetMessageInfo() callback with IMAPMESSAGE.lpszBodyStructure (on any kind of session).
+ *
+ * The parts are those MimeImportMessageData() gives for the message itself: the same
+ * indices, MIMEPARTINFO content types, charsets, decoded file names (RFC 2231, RFC 2047),
+ * dispositions, Content-IDs, transfer encodings and IMAP sections, so a program lists the
+ * attachments and fetches one with ImapFetchMessagePart() by its lpszSection. Bodies are
+ * empty (qwEncodedSize 0, MimeReadMessagePart() gives nothing); the multipart boundaries are
+ * the library's own. The ENVELOPE fields become Date, Subject, From, Sender, Reply-To, To, Cc,
+ * Bcc, In-Reply-To and Message-ID, read decoded with MimeGetMessageHeader() and as
+ * name + address with MimeGetAddress(); server text never starts a field of its own (CR, LF
+ * and controls become spaces).
+ * @param lpszBodyStructure the BODYSTRUCTURE value, "(...)"; required.
+ * @param lpszEnvelope      the ENVELOPE value, "(...)", or NULL for no header fields.
+ * @param hMessage          receives the structure (its content is replaced).
+ * @return 0, or IMAP_ERROR: ST_ERROR_PROTOCOL_VIOLATION (malformed text),
+ *         ST_ERROR_LIMIT_EXCEEDED (parts nested deeper than MIME_MAX_DEPTH, more than
+ *         MIME_MAX_PARTS parts, more than 100000 lists or a skeleton over 16 MiB),
+ *         ST_ERROR_INVALID_ARGUMENT, ST_ERROR_INVALID_HANDLE, ST_ERROR_OUT_OF_MEMORY.
+ * @par Blocking: no.
+ * @par Thread: any (one at a time per message).
+ */
+MAILWIRE_API int ImapParseBodyStructure(const char *lpszBodyStructure, const char *lpszEnvelope,
+                                        HMESSAGE hMessage);
+
+/**
+ * @brief FETCH a message's ENVELOPE and BODYSTRUCTURE and turn them into a message object
+ * (ImapParseBodyStructure()): the complete ENVELOPE (date, subject, from, sender, reply-to,
+ * to, cc, bcc, in-reply-to, message-id) readable decoded, the part tree without the bodies.
+ * @param hClient    an IMAP session with a mailbox selected; blocking sessions only.
+ * @param nMessageId sequence number, or UID with IMAP_FETCH_UID; not 0.
+ * @param dwOptions  IMAP_FETCH_UID.
+ * @param hMessage   receives the structure.
+ * @return 0, or IMAP_ERROR: ST_ERROR_SERVER_PERMANENT (no such message), the errors of
+ *         ImapParseBodyStructure() and ImapGetMessageInfo(), ST_ERROR_NOT_SUPPORTED on a
+ *         non-blocking session (call ImapGetMessageInfo() with IMAP_INFO_BODYSTRUCTURE and
+ *         ImapParseBodyStructure() in its callback there).
+ * @par Blocking: yes.
+ * @par Thread: owner.
+ */
+MAILWIRE_API int ImapGetMessageStructure(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                                         HMESSAGE hMessage);
+
+/**
+ * @brief Fetch one part by its IMAP section and stream its decoded content to a callback:
+ * BODY.PEEK[section.MIME] and BODY.PEEK[section] (RFC 9051 section 6.4.5), the transfer
+ * encoding undone (base64, quoted-printable, RFC 2045 section 6) as MimeReadMessagePart()
+ * does. Memory stays bounded: the encoded part is kept in memory up to
+ * MIME_SPILL_THRESHOLD, beyond that in a temporary file.
+ * @param hClient     an IMAP session with a mailbox selected; blocking sessions only.
+ * @param nMessageId  sequence number, or UID with IMAP_FETCH_UID; not 0.
+ * @param dwOptions   IMAP_FETCH_UID, IMAP_FETCH_SEEN, IMAP_PART_UTF8.
+ * @param lpszSection the part number ("2", "1.3"), as MIMEPARTINFO.lpszSection gives it.
+ * @param lpfnWrite   receives the decoded bytes in chunks; non-zero stops
+ *                    (ST_ERROR_CALLBACK_FAILED).
+ * @param lpUserData  passed to lpfnWrite.
+ * @return 0, or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT (no callback, a section that is not a
+ *         part number), ST_ERROR_NOT_FOUND (the message has no such part: the server sent
+ *         neither its header nor content), ST_ERROR_NOT_SUPPORTED (a non-blocking session),
+ *         the errors of ImapFetchMessage() (ST_ERROR_SERVER_PERMANENT: no such message) and
+ *         of MimeReadMessagePart(), ST_ERROR_FILE (the temporary file).
+ * @par Blocking: yes.
+ * @par Thread: owner.
+ */
+MAILWIRE_API int ImapFetchMessagePart(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                                      const char *lpszSection, MIMEWRITEPROC lpfnWrite,
+                                      void *lpUserData);
+
+/**
+ * @brief ImapFetchMessagePart() into a file (created or truncated; removed when the call
+ * fails after creating it).
+ * @param hClient      as ImapFetchMessagePart().
+ * @param nMessageId   as ImapFetchMessagePart().
+ * @param dwOptions    as ImapFetchMessagePart().
+ * @param lpszSection  as ImapFetchMessagePart().
+ * @param lpszFileName path of the file (UTF-8); required.
+ * @return 0, or IMAP_ERROR as ImapFetchMessagePart() (ST_ERROR_FILE for the file).
+ * @par Blocking: yes.
+ * @par Thread: owner.
+ */
+MAILWIRE_API int ImapSaveMessagePart(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                                     const char *lpszSection, const char *lpszFileName);
+
+/**
+ * @brief APPEND a message object (mime.h) to a mailbox, streaming: the IMAP side of
+ * SmtpSendMimeMessage(), for drafts and the Sent folder (RFC 9051 section 6.3.12).
+ *
+ * The message is written as the connection takes it: attachments are read and encoded chunk
+ * by chunk, so memory does not grow with their size. The literal's length is known before
+ * the command goes out, from the writer's plan (as MimeGetMessageSize() gives it; only
+ * quoted-printable attachments from files or callbacks are read once first to count them),
+ * and the bytes are exactly those MimeExportMessageToMemory() gives with the same options.
+ * PROGRESS events count the bytes against that size (ImapGetTransferStatus()); a
+ * non-blocking session returns MAILWIRE_IN_PROGRESS and ends with one COMPLETE event.
+ * Unlike SmtpSendMimeMessage(), the Bcc field is kept (a copy in Sent shows whom it went
+ * to) unless MIME_EXPORT_NOBCC is given.
+ * @param hClient     an authenticated IMAP session.
+ * @param lpszMailbox target mailbox (UTF-8); required. Encoded before the call returns.
+ * @param hMessage    the message. The append holds its own reference: the caller may delete
+ *                    the handle meanwhile, but the message cannot be changed until the
+ *                    operation has ended (ST_ERROR_BUSY); attachment files must not change.
+ * @param dwFlags     IMAP_FLAG_ANSWERED, _DRAFT, _URGENT, _SEEN, _DELETED to set.
+ * @param lpszDate    INTERNALDATE ("dd-Mon-yyyy hh:mm:ss +zzzz"), or NULL for the server's
+ *                    time. Copied.
+ * @param dwOptions   0, or MIME_EXPORT_8BIT (text parts may be 8bit: an IMAP literal carries
+ *                    8-bit octets, RFC 9051 section 4.3), MIME_EXPORT_UTF8 (raw UTF-8 header
+ *                    fields, RFC 6532; honoured only when the session speaks IMAP4rev2, else
+ *                    the header is RFC 2047 encoded, since IMAP4rev1 with UTF8=ACCEPT would
+ *                    need RFC 6855's UTF8 literal8 form), MIME_EXPORT_NOBCC (leave Bcc out).
+ * @param lpdwUID     receives the APPENDUID (RFC 4315), 0 when the server gave none; may be
+ *                    NULL. Written when the operation succeeds.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: as ImapCreateMessage(),
+ *         plus ST_ERROR_INVALID_HANDLE (hMessage), ST_ERROR_INVALID_ARGUMENT (other
+ *         dwOptions bits, an empty message), ST_ERROR_BUSY (an import into the message is in
+ *         progress), ST_ERROR_FILE / ST_ERROR_CALLBACK_FAILED (an attachment cannot be read
+ *         when counted; once the literal is under way a read failure closes the connection
+ *         with ST_ERROR_FILE, since a literal cannot end short).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner; attachment callbacks run on the thread that drives the session.
+ */
+MAILWIRE_API int ImapAppendMimeMessage(HCLIENT hClient, const char *lpszMailbox, HMESSAGE hMessage,
+                                       uint32_t dwFlags, const char *lpszDate, uint32_t dwOptions,
+                                       uint32_t *lpdwUID);
 
 /**
  * @brief IDLE (RFC 2177, RFC 9051 section 6.3.13): wait for mailbox changes.

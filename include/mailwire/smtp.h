@@ -248,6 +248,33 @@ typedef struct _SMTPTRANSFERSTATUS {
  *  @brief Pointer to SMTPTRANSFERSTATUS (the SocketTools name). */
 
 /**
+ * @brief One message of SmtpSendMessages(): what to send (set by the caller) and its result
+ * (written by the library when that message is done).
+ * Set dwSize to sizeof(SMTPBATCHMESSAGE) in every element.
+ */
+typedef struct _SMTPBATCHMESSAGE {
+    uint32_t dwSize;            /**< sizeof(SMTPBATCHMESSAGE). */
+    const char *lpszFrom;       /**< Envelope sender, as SmtpSendMessage(). */
+    const char *lpszRecipients; /**< Envelope recipients, as SmtpSendMessage(); at least one. */
+    const void *lpvMessage;     /**< The message, or with SMTP_MESSAGE_FILE a file path. */
+    size_t cbMessage;           /**< Its size; 0 with SMTP_MESSAGE_MEMORY: NUL-terminated. */
+    uint32_t dwOptions;         /**< SMTP_MESSAGE_MEMORY or SMTP_MESSAGE_FILE. */
+    /** Result: ST_ERROR_NONE when the server accepted the message; else why not, as
+     *  SmtpSendMessage() would have failed (ST_ERROR_IN_PROGRESS until it is done). */
+    unsigned dwError;
+    int nResultCode;          /**< The server's reply that decided (250, 554 ...); 0 when
+                                   nothing of this message was sent. */
+    char szEnhancedCode[16];  /**< RFC 3463 code of that reply, or "". */
+    unsigned nRecipients;     /**< Recipients sent (0 when nothing was sent). */
+    unsigned nAccepted;       /**< ... of which the server accepted (2xx to RCPT). */
+    char szResultString[512]; /**< The reply's text; on failure the cause as
+                                   MailwireGetLastErrorDetail() gives it for one message
+                                   (refused recipients quoted with their replies). */
+} SMTPBATCHMESSAGE, *LPSMTPBATCHMESSAGE;
+/** @typedef LPSMTPBATCHMESSAGE
+ *  @brief Pointer to SMTPBATCHMESSAGE. */
+
+/**
  * @brief The server's answer to one recipient of the last transaction.
  * Set dwSize to sizeof(SMTPRECIPIENT) before SmtpGetRecipientResult().
  */
@@ -437,6 +464,47 @@ MAILWIRE_API int SmtpSendMessage(HCLIENT hClient, const char *lpszFrom, const ch
                                  const void *lpvMessage, size_t cbMessage, uint32_t dwOptions);
 
 /**
+ * @brief Send several messages over one session as one operation, the next message's
+ * envelope pipelined behind the current one's data: one round trip per message instead of
+ * two.
+ *
+ * Each message goes as SmtpSendMessage() sends one (the same checks, scan, SIZE=, BODY=,
+ * SMTPUTF8, DATA or BDAT), in order. With PIPELINING (RFC 2920 section 3.1) the next
+ * message's MAIL, RCPTs and DATA follow the end-of-data "." in the same write; with CHUNKING
+ * (RFC 3030) an RSET, MAIL and RCPTs follow the BDAT LAST chunk once the current envelope was
+ * accepted (the RSET clears what a refused chunk may leave, RFC 3030 section 2). Without
+ * PIPELINING every command waits for its reply, as with SmtpSendMessage() one after another.
+ * Every message gets its own result in its element (dwError, the deciding reply, recipient
+ * counts), written when that message is done; a message that fails (a refused MAIL, no
+ * accepted recipient, a refused DATA or end of data, a NUL or over-long line in it, an
+ * unreadable file) does not stop the others and does not disturb them. A fatal error (the
+ * connection lost, a reply out of sequence) ends the call: every message not done gets that
+ * error. SmtpGetRecipientResult() and SmtpGetResultCode() afterwards describe the last
+ * message; per-message details are in the elements. Non-blocking sessions: SMTP_IN_PROGRESS
+ * at once, PROGRESS events per message, one COMPLETE event when the last message is done.
+ * @param hClient    a connected SMTP session with no transaction open.
+ * @param lpMessages the messages, nMessages elements, dwSize set in each. The inputs are
+ *                   read and the results written until the operation has ended: keep the
+ *                   array (and every memory message) valid until then (common.h). Files are
+ *                   opened by this call and stay open until their message is sent.
+ * @param nMessages  1 or more. The call's own work is proportional to it (the addresses are
+ *                   parsed and checked here), not to the messages' sizes.
+ * @param dwReserved must be 0.
+ * @return 0 when the server accepted every message; SMTP_IN_PROGRESS (non-blocking);
+ *         SMTP_ERROR with nothing sent: ST_ERROR_INVALID_ARGUMENT (NULL array, 0 messages,
+ *         a bad dwSize, a NULL message, recipients or options, a malformed address; the
+ *         detail names the message), ST_ERROR_FILE (a file cannot be opened),
+ *         ST_ERROR_NOT_SUPPORTED (an address needs SMTPUTF8, DSN without DSN), the handle
+ *         and state errors; SMTP_ERROR once sent: the error of the first message that failed,
+ *         with the detail "N of M messages failed; the first, message K: ...", or the fatal
+ *         error that ended the session.
+ * @par Blocking: yes, up to the session timeout per reply (non-blocking session: no).
+ * @par Thread: the owner.
+ */
+MAILWIRE_API int SmtpSendMessages(HCLIENT hClient, LPSMTPBATCHMESSAGE lpMessages,
+                                  unsigned nMessages, uint32_t dwReserved);
+
+/**
  * @brief Send a message object (mime.h) on an open session, streaming: SmtpSendMessage() with
  * an HMESSAGE as the source.
  *
@@ -535,6 +603,28 @@ MAILWIRE_API int SmtpSetTrace(HCLIENT hClient, SMTPTRACEPROC lpfnTrace, void *lp
 MAILWIRE_API int SmtpSubmitMessageEx(const SMTPSERVER *lpServer, const SMTPMESSAGE *lpMessage,
                                      const struct _SECURITYCREDENTIALS *lpCredentials,
                                      SMTPTRACEPROC lpfnTrace, void *lpTraceData);
+
+/**
+ * @brief SmtpSubmitMessageEx() for a message object: connect (EXTENDED implied when a user
+ * name is given), authenticate (SMTP_AUTH_AUTO), SmtpSendMimeMessage() with the envelope
+ * from the message (From, or Sender; To, Cc and Bcc; Bcc never written), quit. This is what
+ * the C++ CSmtpClient::SubmitMessage() of a CMailMessage calls.
+ * @param lpServer      as SmtpSubmitMessage().
+ * @param hMessage      the message; read during the call only (changes are refused meanwhile).
+ * @param lpCredentials as SmtpSubmitMessageEx(), or NULL.
+ * @param lpfnTrace     as SmtpSubmitMessageEx(), or NULL.
+ * @param lpTraceData   passed to lpfnTrace; not dereferenced.
+ * @return 0 when the server accepted the message, or SMTP_ERROR with the last error of the
+ *         step that failed: ST_ERROR_INVALID_ARGUMENT (the server structure, no sender or
+ *         recipient in the message), ST_ERROR_INVALID_HANDLE (hMessage), the errors of
+ *         SmtpConnect(), SmtpAuthenticate() and SmtpSendMimeMessage(). The connection is
+ *         closed in every case.
+ * @par Blocking: yes.
+ * @par Thread: any (no session handle is exposed; the message is used by this thread).
+ */
+MAILWIRE_API int SmtpSubmitMimeMessage(const SMTPSERVER *lpServer, HMESSAGE hMessage,
+                                       const SECURITYCREDENTIALS *lpCredentials,
+                                       SMTPTRACEPROC lpfnTrace, void *lpTraceData);
 
 /**
  * @brief Start a transaction: MAIL FROM with SIZE (when dwMessageSize is non-zero and the

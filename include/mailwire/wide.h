@@ -239,6 +239,31 @@ extern "C" {
 #endif
 
 /**
+ * @brief SMTPBATCHMESSAGE with its text as wchar_t (the W form's structure; members as in
+ * SMTPBATCHMESSAGE).
+ */
+typedef struct _SMTPBATCHMESSAGEW {
+    uint32_t dwSize;               /**< SMTPBATCHMESSAGE::dwSize */
+    const wchar_t *lpszFrom;       /**< SMTPBATCHMESSAGE::lpszFrom */
+    const wchar_t *lpszRecipients; /**< SMTPBATCHMESSAGE::lpszRecipients */
+    const void *lpvMessage;        /**< SMTPBATCHMESSAGE::lpvMessage */
+    size_t cbMessage;              /**< SMTPBATCHMESSAGE::cbMessage */
+    uint32_t dwOptions;            /**< SMTPBATCHMESSAGE::dwOptions */
+    unsigned dwError;              /**< SMTPBATCHMESSAGE::dwError */
+    int nResultCode;               /**< SMTPBATCHMESSAGE::nResultCode */
+    wchar_t szEnhancedCode[16];    /**< SMTPBATCHMESSAGE::szEnhancedCode */
+    unsigned nRecipients;          /**< SMTPBATCHMESSAGE::nRecipients */
+    unsigned nAccepted;            /**< SMTPBATCHMESSAGE::nAccepted */
+    wchar_t szResultString[512];   /**< SMTPBATCHMESSAGE::szResultString */
+} SMTPBATCHMESSAGEW, *LPSMTPBATCHMESSAGEW;
+/** @typedef LPSMTPBATCHMESSAGEW
+ *  @brief Pointer to SMTPBATCHMESSAGEW. */
+/** @brief SMTPBATCHMESSAGE under its A name (UTF-8 text). */
+typedef struct _SMTPBATCHMESSAGE SMTPBATCHMESSAGEA;
+/** @brief Pointer to SMTPBATCHMESSAGEA. */
+typedef struct _SMTPBATCHMESSAGE *LPSMTPBATCHMESSAGEA;
+
+/**
  * @brief SMTPMESSAGE with its text as wchar_t (the W form's structure; members as in SMTPMESSAGE).
  */
 typedef struct _SMTPMESSAGEW {
@@ -374,6 +399,24 @@ MAILWIRE_API int SmtpSendMessageW(HCLIENT hClient, const wchar_t *lpszFrom,
                                   const wchar_t *lpszRecipients, const void *lpvMessage,
                                   size_t cbMessage, uint32_t dwOptions);
 /**
+ * @brief UTF-8 (ANSI) form of SmtpSendMessages(): the same function under its A name.
+ */
+MAILWIRE_API int SmtpSendMessagesA(HCLIENT hClient, struct _SMTPBATCHMESSAGE *lpMessages,
+                                   unsigned nMessages, uint32_t dwReserved);
+/**
+ * @brief wchar_t (Unicode) form of SmtpSendMessages(): text as wchar_t, UTF-16 on Windows and
+ * UTF-32 elsewhere.
+ *
+ * Converts its text to UTF-8, calls SmtpSendMessages() and converts the text it gives back;
+ * behaviour, results and errors are those of SmtpSendMessages(), plus: text that is not Unicode (an
+ * unpaired surrogate) fails with ST_ERROR_INVALID_ARGUMENT before anything is done; text from the
+ * library that is not UTF-8 fails with ST_ERROR_NOT_SUPPORTED. The SMTPBATCHMESSAGEW members that
+ * point to text point to per-thread buffers, valid until the next W call filling a
+ * SMTPBATCHMESSAGEW on the thread.
+ */
+MAILWIRE_API int SmtpSendMessagesW(HCLIENT hClient, SMTPBATCHMESSAGEW *lpMessages,
+                                   unsigned nMessages, uint32_t dwReserved);
+/**
  * @brief UTF-8 (ANSI) form of SmtpSendMimeMessage(): the same function under its A name.
  */
 MAILWIRE_API int SmtpSendMimeMessageA(HCLIENT hClient, HMESSAGE hMessage, const char *lpszFrom,
@@ -423,6 +466,24 @@ MAILWIRE_API int SmtpSubmitMessageExA(const struct _SMTPSERVER *lpServer,
 MAILWIRE_API int SmtpSubmitMessageExW(const SMTPSERVERW *lpServer, const SMTPMESSAGEW *lpMessage,
                                       const SECURITYCREDENTIALSW *lpCredentials,
                                       SMTPTRACEPROC lpfnTrace, void *lpTraceData);
+/**
+ * @brief UTF-8 (ANSI) form of SmtpSubmitMimeMessage(): the same function under its A name.
+ */
+MAILWIRE_API int SmtpSubmitMimeMessageA(const struct _SMTPSERVER *lpServer, HMESSAGE hMessage,
+                                        const struct _SECURITYCREDENTIALS *lpCredentials,
+                                        SMTPTRACEPROC lpfnTrace, void *lpTraceData);
+/**
+ * @brief wchar_t (Unicode) form of SmtpSubmitMimeMessage(): text as wchar_t, UTF-16 on Windows and
+ * UTF-32 elsewhere.
+ *
+ * Converts its text to UTF-8, calls SmtpSubmitMimeMessage() and converts the text it gives back;
+ * behaviour, results and errors are those of SmtpSubmitMimeMessage(), plus: text that is not
+ * Unicode (an unpaired surrogate) fails with ST_ERROR_INVALID_ARGUMENT before anything is done;
+ * text from the library that is not UTF-8 fails with ST_ERROR_NOT_SUPPORTED.
+ */
+MAILWIRE_API int SmtpSubmitMimeMessageW(const SMTPSERVERW *lpServer, HMESSAGE hMessage,
+                                        const SECURITYCREDENTIALSW *lpCredentials,
+                                        SMTPTRACEPROC lpfnTrace, void *lpTraceData);
 /**
  * @brief UTF-8 (ANSI) form of SmtpCreateMessage(): the same function under its A name.
  */
@@ -659,6 +720,8 @@ MAILWIRE_API int SmtpGetSecurityInfoW(HCLIENT hClient, SECURITYINFOW *lpInfo);
 
 #if defined(_WIN32) && defined(UNICODE) && !defined(MAILWIRE_BUILDING) &&                          \
     !defined(MAILWIRE_NO_UNICODE_NAMES)
+#define SMTPBATCHMESSAGE SMTPBATCHMESSAGEW
+#define LPSMTPBATCHMESSAGE LPSMTPBATCHMESSAGEW
 #define SMTPMESSAGE SMTPMESSAGEW
 #define LPSMTPMESSAGE LPSMTPMESSAGEW
 #define SMTPRECIPIENT SMTPRECIPIENTW
@@ -669,9 +732,11 @@ MAILWIRE_API int SmtpGetSecurityInfoW(HCLIENT hClient, SECURITYINFOW *lpInfo);
 #define SmtpAsyncConnect SmtpAsyncConnectW
 #define SmtpAuthenticate SmtpAuthenticateW
 #define SmtpSendMessage SmtpSendMessageW
+#define SmtpSendMessages SmtpSendMessagesW
 #define SmtpSendMimeMessage SmtpSendMimeMessageW
 #define SmtpSubmitMessage SmtpSubmitMessageW
 #define SmtpSubmitMessageEx SmtpSubmitMessageExW
+#define SmtpSubmitMimeMessage SmtpSubmitMimeMessageW
 #define SmtpCreateMessage SmtpCreateMessageW
 #define SmtpAddRecipient SmtpAddRecipientW
 #define SmtpGetExtendedOptionsEx SmtpGetExtendedOptionsExW
@@ -1272,6 +1337,75 @@ MAILWIRE_API int ImapCreateMessageExW(HCLIENT hClient, const wchar_t *lpszMailbo
                                       IMAPSOURCEPROC lpfnSource, void *lpUserData,
                                       uint32_t *lpdwUID);
 /**
+ * @brief UTF-8 (ANSI) form of ImapParseBodyStructure(): the same function under its A name.
+ */
+MAILWIRE_API int ImapParseBodyStructureA(const char *lpszBodyStructure, const char *lpszEnvelope,
+                                         HMESSAGE hMessage);
+/**
+ * @brief wchar_t (Unicode) form of ImapParseBodyStructure(): text as wchar_t, UTF-16 on Windows and
+ * UTF-32 elsewhere.
+ *
+ * Converts its text to UTF-8, calls ImapParseBodyStructure() and converts the text it gives back;
+ * behaviour, results and errors are those of ImapParseBodyStructure(), plus: text that is not
+ * Unicode (an unpaired surrogate) fails with ST_ERROR_INVALID_ARGUMENT before anything is done;
+ * text from the library that is not UTF-8 fails with ST_ERROR_NOT_SUPPORTED.
+ */
+MAILWIRE_API int ImapParseBodyStructureW(const wchar_t *lpszBodyStructure,
+                                         const wchar_t *lpszEnvelope, HMESSAGE hMessage);
+/**
+ * @brief UTF-8 (ANSI) form of ImapFetchMessagePart(): the same function under its A name.
+ */
+MAILWIRE_API int ImapFetchMessagePartA(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                                       const char *lpszSection, MIMEWRITEPROC lpfnWrite,
+                                       void *lpUserData);
+/**
+ * @brief wchar_t (Unicode) form of ImapFetchMessagePart(): text as wchar_t, UTF-16 on Windows and
+ * UTF-32 elsewhere.
+ *
+ * Converts its text to UTF-8, calls ImapFetchMessagePart() and converts the text it gives back;
+ * behaviour, results and errors are those of ImapFetchMessagePart(), plus: text that is not Unicode
+ * (an unpaired surrogate) fails with ST_ERROR_INVALID_ARGUMENT before anything is done; text from
+ * the library that is not UTF-8 fails with ST_ERROR_NOT_SUPPORTED.
+ */
+MAILWIRE_API int ImapFetchMessagePartW(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                                       const wchar_t *lpszSection, MIMEWRITEPROC lpfnWrite,
+                                       void *lpUserData);
+/**
+ * @brief UTF-8 (ANSI) form of ImapSaveMessagePart(): the same function under its A name.
+ */
+MAILWIRE_API int ImapSaveMessagePartA(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                                      const char *lpszSection, const char *lpszFileName);
+/**
+ * @brief wchar_t (Unicode) form of ImapSaveMessagePart(): text as wchar_t, UTF-16 on Windows and
+ * UTF-32 elsewhere.
+ *
+ * Converts its text to UTF-8, calls ImapSaveMessagePart() and converts the text it gives back;
+ * behaviour, results and errors are those of ImapSaveMessagePart(), plus: text that is not Unicode
+ * (an unpaired surrogate) fails with ST_ERROR_INVALID_ARGUMENT before anything is done; text from
+ * the library that is not UTF-8 fails with ST_ERROR_NOT_SUPPORTED.
+ */
+MAILWIRE_API int ImapSaveMessagePartW(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                                      const wchar_t *lpszSection, const wchar_t *lpszFileName);
+/**
+ * @brief UTF-8 (ANSI) form of ImapAppendMimeMessage(): the same function under its A name.
+ */
+MAILWIRE_API int ImapAppendMimeMessageA(HCLIENT hClient, const char *lpszMailbox, HMESSAGE hMessage,
+                                        uint32_t dwFlags, const char *lpszDate, uint32_t dwOptions,
+                                        uint32_t *lpdwUID);
+/**
+ * @brief wchar_t (Unicode) form of ImapAppendMimeMessage(): text as wchar_t, UTF-16 on Windows and
+ * UTF-32 elsewhere.
+ *
+ * Converts its text to UTF-8, calls ImapAppendMimeMessage() and converts the text it gives back;
+ * behaviour, results and errors are those of ImapAppendMimeMessage(), plus: text that is not
+ * Unicode (an unpaired surrogate) fails with ST_ERROR_INVALID_ARGUMENT before anything is done;
+ * text from the library that is not UTF-8 fails with ST_ERROR_NOT_SUPPORTED.
+ */
+MAILWIRE_API int ImapAppendMimeMessageW(HCLIENT hClient, const wchar_t *lpszMailbox,
+                                        HMESSAGE hMessage, uint32_t dwFlags,
+                                        const wchar_t *lpszDate, uint32_t dwOptions,
+                                        uint32_t *lpdwUID);
+/**
  * @brief UTF-8 (ANSI) form of ImapCommand(): the same function under its A name.
  */
 MAILWIRE_API int ImapCommandA(HCLIENT hClient, const char *lpszCommand);
@@ -1328,6 +1462,10 @@ MAILWIRE_API int ImapCommandW(HCLIENT hClient, const wchar_t *lpszCommand);
 #define ImapCreateMessage ImapCreateMessageW
 #define ImapCreateMessageFromFile ImapCreateMessageFromFileW
 #define ImapCreateMessageEx ImapCreateMessageExW
+#define ImapParseBodyStructure ImapParseBodyStructureW
+#define ImapFetchMessagePart ImapFetchMessagePartW
+#define ImapSaveMessagePart ImapSaveMessagePartW
+#define ImapAppendMimeMessage ImapAppendMimeMessageW
 #define ImapCommand ImapCommandW
 #endif
 #endif /* MAILWIRE_WIDE_IMAP_DONE */

@@ -151,7 +151,8 @@ def main():
                ("pf-tls", "Postfix smtpd, CHUNKING offered, STARTTLS", True),
                ("pfnc", "Postfix smtpd, no CHUNKING, cleartext", False),
                ("pfnc-tls", "Postfix smtpd, no CHUNKING, STARTTLS", True)]
-    clients = [("mailwire", "mailwire"),
+    clients = [("mailwire", "mailwire (SmtpSendMessages, 100 per call)"),
+               ("mailwire-single", "mailwire, one SmtpSendMessage per message"),
                ("mailwire-nochunking", "mailwire, SMTP_OPTION_NOCHUNKING"),
                ("smtp-source", "smtp-source -d"),
                ("smtplib", "python smtplib"),
@@ -188,7 +189,8 @@ def main():
     w("")
     w("## SMTP, concurrent sessions driven by one thread, %d-byte messages" % size)
     w("")
-    w("mailwire: SmtpAsyncConnect + SmtpGetPollInfo/poll()/SmtpExecute, one thread; "
+    w("mailwire: SmtpAsyncConnect + SmtpGetPollInfo/poll()/SmtpExecute, one thread, each "
+      "session sending its share in SmtpSendMessages() calls of up to 100 messages; "
       "smtp-source -d -s N. Messages are shared by the sessions. × smtp-source -s 100: msg/s "
       "against smtp-source with 100 sessions into the same server in cleartext.")
     w("")

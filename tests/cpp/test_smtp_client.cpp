@@ -200,6 +200,41 @@ TEST(CppSmtp, SendMessageFromMemoryAndFileReadsBack)
     EXPECT_EQ(c.Command("NOOP"), 250);
 }
 
+// SendMessages(): three messages in one call, the middle one to an unknown recipient (Postfix
+// refuses it; CHUNKING is offered, so the others' envelopes are pipelined behind BDAT LAST):
+// each element holds its own result, the first and last arrive.
+TEST(CppSmtp, SendMessagesGivesEachMessageItsResult)
+{
+    CSmtpClient c = Plain();
+    std::string t1 = Unique("cppbatch1"), t3 = Unique("cppbatch3");
+    std::string m1 = Message(t1, "one"), m2 = Message(Unique("cppbatch2"), "two"),
+                m3 = Message(t3, "three");
+    const char *to[3] = {"carol@localhost", "nosuch@localhost", "carol@localhost"};
+    const std::string *body[3] = {&m1, &m2, &m3};
+    SMTPBATCHMESSAGE b[3];
+    for (int i = 0; i < 3; i++) {
+        b[i] = SMTPBATCHMESSAGE{};
+        b[i].dwSize = sizeof b[i];
+        b[i].lpszFrom = "me@example.org";
+        b[i].lpszRecipients = to[i];
+        b[i].lpvMessage = body[i]->data();
+        b[i].cbMessage = body[i]->size();
+    }
+    EXPECT_FALSE(c.SendMessages(b, 3));
+    EXPECT_EQ(c.GetLastError(), (unsigned)ST_ERROR_NO_VALID_RECIPIENTS) << c.GetLastErrorDetail();
+    EXPECT_EQ(b[0].dwError, (unsigned)ST_ERROR_NONE) << b[0].szResultString;
+    EXPECT_EQ(b[0].nResultCode, 250);
+    EXPECT_EQ(b[1].dwError, (unsigned)ST_ERROR_NO_VALID_RECIPIENTS);
+    EXPECT_EQ(b[1].nRecipients, 1u);
+    EXPECT_EQ(b[1].nAccepted, 0u);
+    EXPECT_NE(std::string(b[1].szResultString).find("<nosuch@localhost> 550"), std::string::npos)
+        << b[1].szResultString;
+    EXPECT_EQ(b[2].dwError, (unsigned)ST_ERROR_NONE) << b[2].szResultString;
+    EXPECT_TRUE(mwtest::EndsWith(WaitForMessage("carol", t1), AsStored(m1)));
+    EXPECT_TRUE(mwtest::EndsWith(WaitForMessage("carol", t3), AsStored(m3)));
+    EXPECT_EQ(c.Command("NOOP"), 250);
+}
+
 TEST(CppSmtp, TransactionCallsAndSimpleCommands)
 {
     CSmtpClient c = Plain();

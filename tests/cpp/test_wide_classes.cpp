@@ -88,13 +88,13 @@ TEST(CppWide, TextArgTakesEveryStringType)
     mailwire::CMailMessage m;
     m.SetFrom(CStringStandIn<wchar_t>(L"Alice <alice@example.org>"))
         .AddTo(L"bob@example.org")
-        .SetSubject(std::wstring(w))
-        .AddAttachment(CStringStandIn<wchar_t>(L"Z\u00fcrich-\u5831\u544a.txt"));
+        .SetSubject(std::wstring(w));
     EXPECT_TRUE(m.AddHeader(L"X-Wide", CStringStandIn<char>("yes")));
     EXPECT_FALSE(m.AddHeader(L"X-Bad", L"a\r\nBcc: evil@example.org"));
-    EXPECT_STREQ(m.Get().lpszSubject, u8);
-    EXPECT_STREQ(m.Get().lpszAttachments[0], u8"Z\u00fcrich-\u5831\u544a.txt");
-    EXPECT_STREQ(m.Get().lpszHeaders, "X-Wide: yes");
+    EXPECT_GT(m.AttachData("data", L"Z\u00fcrich-\u5831\u544a.txt"), 0) << m.GetLastErrorDetail();
+    EXPECT_EQ(m.GetHeader(L"Subject"), u8);
+    EXPECT_EQ(m.GetHeader(CStringStandIn<wchar_t>(L"From")), "Alice <alice@example.org>");
+    EXPECT_EQ(m.GetHeader("X-Wide"), "yes");
 }
 
 // A session with wide text throughout: W credentials made from a wchar_t CA path, the host,

@@ -39,6 +39,7 @@
 #define MAILWIRE_IMAPCLIENT_HPP
 
 #include <mailwire/ImapTypes.hpp>
+#include <mailwire/MailMessage.hpp>
 #include <mailwire/Mailwire.hpp>
 #include <mailwire/detail/ClientBase.hpp>
 #include <mailwire/detail/ImapThunks.hpp>
@@ -976,6 +977,154 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         return RunWith(std::move(state), [&] {
             return ImapCreateMessageExA(m_hClient, lpszMailbox, dwFlags, lpszDate, nLength,
                                         &State::Thunk, s, lpdwUID);
+        });
+    }
+
+    // ---- message objects (CMailMessage) ----------------------------------------------------
+
+    /**
+     * @brief APPEND a message object (ImapAppendMimeMessage()): streamed, the literal length
+     *        known before the command, PROGRESS events (GetTransferStatus()), one COMPLETE
+     *        event on a non-blocking session. Bcc is kept (a copy for Sent) unless
+     *        MIME_EXPORT_NOBCC.
+     * @param lpszMailbox target mailbox, as ImapAppendMimeMessage().
+     * @param message     the message; the append holds its own reference, so the object may
+     *                    be destroyed meanwhile. A message with a compose error
+     *                    (CMailMessage::GetComposeError()) fails with it, nothing sent.
+     * @param dwFlags     IMAP_FLAG_* to set (IMAP_FLAG_SEEN for Sent, IMAP_FLAG_DRAFT).
+     * @param lpszDate    INTERNALDATE, or nullptr.
+     * @param dwOptions   MIME_EXPORT_8BIT, MIME_EXPORT_UTF8, MIME_EXPORT_NOBCC.
+     * @param lpdwUID     receives the APPENDUID (0 when none); may be nullptr.
+     * @return as ImapAppendMimeMessage().
+     */
+    bool AppendMessage(const TextArg &lpszMailbox, const CMailMessage &message,
+                       uint32_t dwFlags = 0, const TextArg &lpszDate = nullptr,
+                       uint32_t dwOptions = 0, uint32_t *lpdwUID = nullptr)
+    {
+        if (message.GetComposeError() != ST_ERROR_NONE)
+            return Fail(message.GetComposeError(), message.GetComposeErrorDetail().c_str());
+        return Call([&] {
+            return ImapAppendMimeMessageA(m_hClient, lpszMailbox, message.GetHandle(), dwFlags,
+                                          lpszDate, dwOptions, lpdwUID);
+        });
+    }
+
+    /**
+     * @brief Fetch a whole message (BODY.PEEK[]) and parse it into @p message as it arrives
+     *        (CMailMessage::ImportBegin()/ImportWrite()/ImportEnd(): bodies beyond
+     *        MIME_SPILL_THRESHOLD go to a temporary file, so memory stays bounded).
+     *
+     * Blocking sessions only: the message is complete when the call returns. On a
+     * non-blocking session it fails with ST_ERROR_INVALID_STATE; use FetchMessage() with
+     * `message.ImportWrite(data)` and call ImportEnd() from OnComplete() instead.
+     * @param nMessageId a sequence number, or a UID with IMAP_FETCH_UID.
+     * @param message    receives the parsed message (emptied first).
+     * @param dwOptions  IMAP_FETCH_UID, IMAP_FETCH_SEEN.
+     * @return true when fetched and parsed; false with GetLastError() (the fetch's, or the
+     *         parser's: ST_ERROR_FILE for the temporary file, ST_ERROR_OUT_OF_MEMORY).
+     */
+    bool GetMessage(unsigned nMessageId, CMailMessage &message, uint32_t dwOptions = 0)
+    {
+        if (m_bNonBlocking)
+            return Fail(ST_ERROR_INVALID_STATE,
+                        "GetMessage() into a CMailMessage needs a blocking session");
+        if (!message.IsValid())
+            message = CMailMessage();
+        if (!message.ImportBegin())
+            return Fail(message.GetLastError(), message.GetLastErrorDetail().c_str());
+        bool parsed = true;
+        bool ok = FetchMessage(
+            nMessageId,
+            [&](std::string_view data) {
+                parsed = parsed && message.ImportWrite(data);
+                return parsed;
+            },
+            dwOptions);
+        if (!parsed)
+            return Fail(message.GetLastError(), message.GetLastErrorDetail().c_str());
+        if (!ok) {
+            message.Clear(); // the fetch's error stays this object's last error
+            return false;
+        }
+        if (!message.ImportEnd())
+            return Fail(message.GetLastError(), message.GetLastErrorDetail().c_str());
+        return true;
+    }
+
+    /**
+     * @brief GetMessage() into a new CMailMessage (the name differs from GetMessage(), whose
+     *        one-argument form returns the raw bytes as a std::string).
+     * @param nMessageId as GetMessage(). @param dwOptions as GetMessage().
+     * @return the parsed message; an empty one on failure (GetLastError()).
+     */
+    CMailMessage GetMailMessage(unsigned nMessageId, uint32_t dwOptions = 0)
+    {
+        CMailMessage m;
+        if (!GetMessage(nMessageId, m, dwOptions))
+            m.Clear();
+        return m;
+    }
+
+    /**
+     * @brief The ENVELOPE and BODYSTRUCTURE of a message as a bodiless CMailMessage
+     *        (ImapGetMessageStructure()): decoded header fields, address lists, the part tree
+     *        with file names and sections, without fetching the body. Blocking sessions.
+     * @param nMessageId a sequence number, or a UID with IMAP_FETCH_UID.
+     * @param message    receives the structure.
+     * @param dwOptions  IMAP_FETCH_UID.
+     * @return as ImapGetMessageStructure().
+     */
+    bool GetMessageStructure(unsigned nMessageId, CMailMessage &message, uint32_t dwOptions = 0)
+    {
+        if (!message.IsValid())
+            message = CMailMessage();
+        return Call([&] {
+            return ImapGetMessageStructure(m_hClient, nMessageId, dwOptions, message.GetHandle());
+        });
+    }
+
+    /**
+     * @brief One part by its section, decoded, to a callable `(std::string_view)` returning
+     *        void or bool (false stops: ST_ERROR_CALLBACK_FAILED) (ImapFetchMessagePart()).
+     * @param nMessageId  a sequence number, or a UID with IMAP_FETCH_UID.
+     * @param lpszSection the part number (CMailPart::Section()).
+     * @param sink        receives the decoded bytes.
+     * @param dwOptions   IMAP_FETCH_UID, IMAP_FETCH_SEEN, IMAP_PART_UTF8.
+     * @return as ImapFetchMessagePart().
+     */
+    template <class F>
+    bool FetchMessagePart(unsigned nMessageId, const TextArg &lpszSection, F &&sink,
+                          uint32_t dwOptions = 0)
+    {
+        using Fn = std::remove_reference_t<F>;
+        detail::MimeSink<Fn> s{&sink};
+        return Call([&] {
+            return ImapFetchMessagePartA(m_hClient, nMessageId, dwOptions, lpszSection,
+                                         &detail::MimeSink<Fn>::Thunk, &s);
+        });
+    }
+
+    /** @brief FetchMessagePart() into a std::string. @param nMessageId as above.
+     *  @param lpszSection as above. @param dwOptions as above. @return the decoded content,
+     *  "" on failure. */
+    std::string GetMessagePart(unsigned nMessageId, const TextArg &lpszSection,
+                               uint32_t dwOptions = 0)
+    {
+        std::string out;
+        if (!FetchMessagePart(
+                nMessageId, lpszSection,
+                [&](std::string_view d) { out.append(d.data(), d.size()); }, dwOptions))
+            out.clear();
+        return out;
+    }
+
+    /** @brief ImapSaveMessagePart(): one part, decoded, into a file. */
+    bool SaveMessagePart(unsigned nMessageId, const TextArg &lpszSection,
+                         const TextArg &lpszFileName, uint32_t dwOptions = 0)
+    {
+        return Call([&] {
+            return ImapSaveMessagePartA(m_hClient, nMessageId, dwOptions, lpszSection,
+                                        lpszFileName);
         });
     }
 

@@ -37,6 +37,7 @@
 #include <mailwire/MailMessage.hpp>
 #include <mailwire/Mailwire.hpp>
 #include <mailwire/detail/ClientBase.hpp>
+#include <mailwire/smtp.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -292,6 +293,20 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /**
+     * @brief SmtpSendMessages(): several messages over this session, the next one's envelope
+     *        pipelined behind the current one's data; each element receives its own result.
+     * @param lpMessages the messages (dwSize set in each); kept valid until the operation
+     *                   has ended (on a non-blocking session, its COMPLETE event).
+     * @param nMessages  how many.
+     * @return true when every message was accepted (or, non-blocking, the batch started:
+     *         IsInProgress()); false with the error of the first that failed, or of the call.
+     */
+    bool SendMessages(LPSMTPBATCHMESSAGEA lpMessages, unsigned nMessages)
+    {
+        return Call([&] { return SmtpSendMessagesA(m_hClient, lpMessages, nMessages, 0); });
+    }
+
+    /**
      * @brief Send a message held in memory (SmtpSendMessage() with SMTP_MESSAGE_MEMORY); any
      *        bytes, NULs excepted.
      * @param lpszFrom       as SmtpSendMessage().
@@ -319,6 +334,32 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
                          const TextArg &lpszFileName)
     {
         return SendMessage(lpszFrom, lpszRecipients, lpszFileName, 0, SMTP_MESSAGE_FILE);
+    }
+
+    /**
+     * @brief Send a message object on this session (SmtpSendMimeMessage()): streamed as the
+     *        connection takes it, PROGRESS events counting against the size known before the
+     *        first byte (register a handler with RegisterEvent(SMTP_EVENT_PROGRESS, ...) and
+     *        read GetTransferStatus()); on a non-blocking session it returns true with
+     *        IsInProgress() and ends with the COMPLETE event (OnComplete()).
+     * @param message        the message; the send holds its own reference, so the object
+     *                       may be destroyed meanwhile (it cannot be changed until the end). A
+     *                       message with a compose error (CMailMessage::GetComposeError())
+     *                       fails with that error, nothing sent.
+     * @param lpszFrom       envelope sender, or nullptr for the message's From (or Sender).
+     * @param lpszRecipients envelope recipients, or nullptr for To, Cc and Bcc.
+     * @param dwOptions      0, MIME_EXPORT_8BIT, MIME_EXPORT_UTF8 (as SmtpSendMimeMessage()).
+     * @return as SmtpSendMimeMessage().
+     */
+    bool SendMessage(const CMailMessage &message, const TextArg &lpszFrom = nullptr,
+                     const TextArg &lpszRecipients = nullptr, uint32_t dwOptions = 0)
+    {
+        if (message.GetComposeError() != ST_ERROR_NONE)
+            return Fail(message.GetComposeError(), message.GetComposeErrorDetail().c_str());
+        return Call([&] {
+            return SmtpSendMimeMessageA(m_hClient, message.GetHandle(), lpszFrom, lpszRecipients,
+                                        dwOptions);
+        });
     }
 
     /**
@@ -351,10 +392,12 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
             SmtpSubmitMessageExW(&server, &message, lpCredentials, nullptr, nullptr));
     }
 
-    /** @brief SubmitMessage() from a CMailMessage builder. @return as above. */
+    /** @brief SubmitMessage() of a CMailMessage (SmtpSubmitMimeMessage()); a message with a
+     *  compose error (CMailMessage::GetComposeError()) fails with it, nothing sent.
+     *  @return as above. */
     static bool SubmitMessage(const SMTPSERVERA &server, const CMailMessage &message)
     {
-        return SubmitMessage(server, message.Get());
+        return SubmitMessageEx(server, message, nullptr);
     }
 
     /**
@@ -372,7 +415,25 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     static bool SubmitMessageEx(const SMTPSERVERA &server, const CMailMessage &message,
                                 const SECURITYCREDENTIALSA *lpCredentials, Trace &&trace = nullptr)
     {
-        return SubmitMessageEx(server, message.Get(), lpCredentials, std::forward<Trace>(trace));
+        if (message.GetComposeError() != ST_ERROR_NONE)
+            return RecordStaticError(message.GetComposeError(),
+                                     message.GetComposeErrorDetail().c_str());
+        if constexpr (std::is_same_v<std::decay_t<Trace>, std::nullptr_t>) {
+            return RecordStatic(SmtpSubmitMimeMessageA(&server, message.GetHandle(), lpCredentials,
+                                                       nullptr, nullptr));
+        } else {
+            detail::EventSink sink;
+            sink.trace =
+                std::make_shared<const detail::EventSink::TraceHandler>(std::forward<Trace>(trace));
+            int rc = SmtpSubmitMimeMessageA(&server, message.GetHandle(), lpCredentials,
+                                            &detail::EventSink::OnTrace, &sink);
+            if (sink.failure.Failed()) {
+                std::string detail = "a callback threw: ";
+                detail += sink.failure.What();
+                return RecordStaticError(ST_ERROR_CALLBACK_FAILED, detail.c_str());
+            }
+            return RecordStatic(rc);
+        }
     }
 
     /** @brief SubmitMessageEx() with a C message structure. @return as SubmitMessage(). */
