@@ -55,6 +55,8 @@ SPECIAL_DOC = {
 # No W form: what they carry is octets, not text.
 EXEMPT = {
     "MimeExportMessageToMemory": "gives the message's octets (MIME, any charset), not text",
+    "SmtpSendMessages": "an array of SMTPBATCHMESSAGE, in and out: no W form written yet (the "
+    "structure stays UTF-8 in both builds)",
 }
 # Output buffers: how the A form answers, which the W form keeps (wconv.h, mw_w_kind).
 OUT_KIND = {
@@ -85,7 +87,7 @@ BLOCKING_ONLY = {"SmtpExpandAddress", "ImapGetNamespace", "ImapGetFirstMailbox",
 # The value a W form returns when its own conversion fails, where it is not the usual one.
 ERROR_VALUE = {"ImapHasCapability": "0"}
 # Structures whose text is callback data (UTF-8 by design): no W twin.
-STRUCT_SKIP = {"IMAPMESSAGE"}
+STRUCT_SKIP = {"IMAPMESSAGE", "SMTPBATCHMESSAGE"}
 
 
 def strip_comments(text):
@@ -372,6 +374,11 @@ def c_body(api, f):
             post.append(("if (r >= 0 && {0}) {{\n        *{0} = mw_w_slot_set(&t_{0}, a_{0});\n"
                          "        if (a_{0} && !*{0})\n            r = {1};\n    }}")
                         .format(n, ev))
+        elif st and i + 1 < len(params) and params[i + 1][1].startswith("n") and \
+                params[i + 1][0] in ("unsigned", "size_t"):
+            raise SystemExit("gen-wide: {}: {} looks like an array of {}: the generated W form "
+                             "converts one structure; write it in SPECIAL or list it in EXEMPT"
+                             .format(name, n, st[0]["name"]))
         elif st and st[1] == "in":
             s = st[0]["name"]
             decls.append("{0} v_{1}, *a_{1} = NULL;".format(s, n))

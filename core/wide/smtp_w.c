@@ -70,32 +70,6 @@ static int wide_out_SECURITYINFO(SECURITYINFOW *w, const SECURITYINFO *a)
     return 0;
 }
 
-/* SMTPBATCHMESSAGE -> SMTPBATCHMESSAGEW: the text converted (pointers into per-thread buffers), the
- * rest copied. */
-static int wide_out_SMTPBATCHMESSAGE(SMTPBATCHMESSAGEW *w, const SMTPBATCHMESSAGE *a)
-{
-    static MW_THREAD_LOCAL mw_w_slot t_lpszFrom;
-    static MW_THREAD_LOCAL mw_w_slot t_lpszRecipients;
-    w->lpszFrom = mw_w_slot_set(&t_lpszFrom, a->lpszFrom);
-    if (a->lpszFrom && !w->lpszFrom)
-        return -1;
-    w->lpszRecipients = mw_w_slot_set(&t_lpszRecipients, a->lpszRecipients);
-    if (a->lpszRecipients && !w->lpszRecipients)
-        return -1;
-    w->lpvMessage = a->lpvMessage;
-    w->cbMessage = a->cbMessage;
-    w->dwOptions = a->dwOptions;
-    w->dwError = a->dwError;
-    w->nResultCode = a->nResultCode;
-    if (mw_w_store(w->szEnhancedCode, 16, a->szEnhancedCode, NULL, NULL))
-        return -1;
-    w->nRecipients = a->nRecipients;
-    w->nAccepted = a->nAccepted;
-    if (mw_w_store(w->szResultString, 512, a->szResultString, NULL, NULL))
-        return -1;
-    return 0;
-}
-
 static void wide_free_SMTPMESSAGE(SMTPMESSAGE *v)
 {
     if (!v)
@@ -275,29 +249,6 @@ int SmtpSendMessageA(HCLIENT hClient, const char *lpszFrom, const char *lpszReci
                      const void *lpvMessage, size_t cbMessage, uint32_t dwOptions)
 {
     return SmtpSendMessage(hClient, lpszFrom, lpszRecipients, lpvMessage, cbMessage, dwOptions);
-}
-
-int SmtpSendMessagesA(HCLIENT hClient, struct _SMTPBATCHMESSAGE *lpMessages, unsigned nMessages,
-                      uint32_t dwReserved)
-{
-    return SmtpSendMessages(hClient, lpMessages, nMessages, dwReserved);
-}
-
-int SmtpSendMessagesW(HCLIENT hClient, SMTPBATCHMESSAGEW *lpMessages, unsigned nMessages,
-                      uint32_t dwReserved)
-{
-    int r = MAILWIRE_ERROR;
-    SMTPBATCHMESSAGE v_lpMessages, *a_lpMessages = NULL;
-    if (lpMessages) {
-        memset(&v_lpMessages, 0, sizeof v_lpMessages);
-        v_lpMessages.dwSize =
-            lpMessages->dwSize == sizeof *lpMessages ? (uint32_t)sizeof v_lpMessages : 0;
-        a_lpMessages = &v_lpMessages;
-    }
-    r = SmtpSendMessages(hClient, a_lpMessages, nMessages, dwReserved);
-    if (r >= 0 && lpMessages && wide_out_SMTPBATCHMESSAGE(lpMessages, a_lpMessages))
-        r = MAILWIRE_ERROR;
-    return r;
 }
 
 int SmtpSendMimeMessageA(HCLIENT hClient, HMESSAGE hMessage, const char *lpszFrom,

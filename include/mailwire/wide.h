@@ -239,31 +239,6 @@ extern "C" {
 #endif
 
 /**
- * @brief SMTPBATCHMESSAGE with its text as wchar_t (the W form's structure; members as in
- * SMTPBATCHMESSAGE).
- */
-typedef struct _SMTPBATCHMESSAGEW {
-    uint32_t dwSize;               /**< SMTPBATCHMESSAGE::dwSize */
-    const wchar_t *lpszFrom;       /**< SMTPBATCHMESSAGE::lpszFrom */
-    const wchar_t *lpszRecipients; /**< SMTPBATCHMESSAGE::lpszRecipients */
-    const void *lpvMessage;        /**< SMTPBATCHMESSAGE::lpvMessage */
-    size_t cbMessage;              /**< SMTPBATCHMESSAGE::cbMessage */
-    uint32_t dwOptions;            /**< SMTPBATCHMESSAGE::dwOptions */
-    unsigned dwError;              /**< SMTPBATCHMESSAGE::dwError */
-    int nResultCode;               /**< SMTPBATCHMESSAGE::nResultCode */
-    wchar_t szEnhancedCode[16];    /**< SMTPBATCHMESSAGE::szEnhancedCode */
-    unsigned nRecipients;          /**< SMTPBATCHMESSAGE::nRecipients */
-    unsigned nAccepted;            /**< SMTPBATCHMESSAGE::nAccepted */
-    wchar_t szResultString[512];   /**< SMTPBATCHMESSAGE::szResultString */
-} SMTPBATCHMESSAGEW, *LPSMTPBATCHMESSAGEW;
-/** @typedef LPSMTPBATCHMESSAGEW
- *  @brief Pointer to SMTPBATCHMESSAGEW. */
-/** @brief SMTPBATCHMESSAGE under its A name (UTF-8 text). */
-typedef struct _SMTPBATCHMESSAGE SMTPBATCHMESSAGEA;
-/** @brief Pointer to SMTPBATCHMESSAGEA. */
-typedef struct _SMTPBATCHMESSAGE *LPSMTPBATCHMESSAGEA;
-
-/**
  * @brief SMTPMESSAGE with its text as wchar_t (the W form's structure; members as in SMTPMESSAGE).
  */
 typedef struct _SMTPMESSAGEW {
@@ -398,24 +373,6 @@ MAILWIRE_API int SmtpSendMessageA(HCLIENT hClient, const char *lpszFrom, const c
 MAILWIRE_API int SmtpSendMessageW(HCLIENT hClient, const wchar_t *lpszFrom,
                                   const wchar_t *lpszRecipients, const void *lpvMessage,
                                   size_t cbMessage, uint32_t dwOptions);
-/**
- * @brief UTF-8 (ANSI) form of SmtpSendMessages(): the same function under its A name.
- */
-MAILWIRE_API int SmtpSendMessagesA(HCLIENT hClient, struct _SMTPBATCHMESSAGE *lpMessages,
-                                   unsigned nMessages, uint32_t dwReserved);
-/**
- * @brief wchar_t (Unicode) form of SmtpSendMessages(): text as wchar_t, UTF-16 on Windows and
- * UTF-32 elsewhere.
- *
- * Converts its text to UTF-8, calls SmtpSendMessages() and converts the text it gives back;
- * behaviour, results and errors are those of SmtpSendMessages(), plus: text that is not Unicode (an
- * unpaired surrogate) fails with ST_ERROR_INVALID_ARGUMENT before anything is done; text from the
- * library that is not UTF-8 fails with ST_ERROR_NOT_SUPPORTED. The SMTPBATCHMESSAGEW members that
- * point to text point to per-thread buffers, valid until the next W call filling a
- * SMTPBATCHMESSAGEW on the thread.
- */
-MAILWIRE_API int SmtpSendMessagesW(HCLIENT hClient, SMTPBATCHMESSAGEW *lpMessages,
-                                   unsigned nMessages, uint32_t dwReserved);
 /**
  * @brief UTF-8 (ANSI) form of SmtpSendMimeMessage(): the same function under its A name.
  */
@@ -720,8 +677,6 @@ MAILWIRE_API int SmtpGetSecurityInfoW(HCLIENT hClient, SECURITYINFOW *lpInfo);
 
 #if defined(_WIN32) && defined(UNICODE) && !defined(MAILWIRE_BUILDING) &&                          \
     !defined(MAILWIRE_NO_UNICODE_NAMES)
-#define SMTPBATCHMESSAGE SMTPBATCHMESSAGEW
-#define LPSMTPBATCHMESSAGE LPSMTPBATCHMESSAGEW
 #define SMTPMESSAGE SMTPMESSAGEW
 #define LPSMTPMESSAGE LPSMTPMESSAGEW
 #define SMTPRECIPIENT SMTPRECIPIENTW
@@ -732,7 +687,6 @@ MAILWIRE_API int SmtpGetSecurityInfoW(HCLIENT hClient, SECURITYINFOW *lpInfo);
 #define SmtpAsyncConnect SmtpAsyncConnectW
 #define SmtpAuthenticate SmtpAuthenticateW
 #define SmtpSendMessage SmtpSendMessageW
-#define SmtpSendMessages SmtpSendMessagesW
 #define SmtpSendMimeMessage SmtpSendMimeMessageW
 #define SmtpSubmitMessage SmtpSubmitMessageW
 #define SmtpSubmitMessageEx SmtpSubmitMessageExW

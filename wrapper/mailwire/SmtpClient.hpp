@@ -301,7 +301,7 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @return true when every message was accepted (or, non-blocking, the batch started:
      *         IsInProgress()); false with the error of the first that failed, or of the call.
      */
-    bool SendMessages(LPSMTPBATCHMESSAGEA lpMessages, unsigned nMessages)
+    bool SendMessages(LPSMTPBATCHMESSAGE lpMessages, unsigned nMessages)
     {
         return Call([&] { return SmtpSendMessagesA(m_hClient, lpMessages, nMessages, 0); });
     }
