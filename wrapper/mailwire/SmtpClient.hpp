@@ -303,7 +303,7 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      */
     bool SendMessages(LPSMTPBATCHMESSAGE lpMessages, unsigned nMessages)
     {
-        return Call([&] { return SmtpSendMessagesA(m_hClient, lpMessages, nMessages, 0); });
+        return Call([&] { return SmtpSendMessages(m_hClient, lpMessages, nMessages, 0); });
     }
 
     /**
