@@ -28,8 +28,9 @@ shared) [[ -e $libdir/libmailwire.so ]] || { echo "no $libdir/libmailwire.so" >&
 *) echo "usage: $0 LIBDIR [static|shared]" >&2; exit 2 ;;
 esac
 
-# The declarations put the name on the MAILWIRE_API line, before the first parenthesis. What an
-# `#ifdef _WIN32` branch declares (the window-message events) exists in Windows builds only,
+# The declarations put the name before the first parenthesis, on the MAILWIRE_API line or (where
+# clang-format breaks after a long return type, as in the generated wide.h) the next one. What
+# an `#ifdef _WIN32` branch declares (the window-message events) exists in Windows builds only,
 # which this ELF check never sees.
 api=$(awk 'FNR == 1 { skip = 0; depth = 0 }
            /^#[[:space:]]*if/ { if (skip) { depth++; next }
@@ -37,6 +38,7 @@ api=$(awk 'FNR == 1 { skip = 0; depth = 0 }
            /^#[[:space:]]*else/ { if (skip && depth == 1) { skip = 0; next } }
            /^#[[:space:]]*endif/ { if (skip) { if (--depth == 0) skip = 0; next } }
            !skip' "$root"/include/mailwire/*.h |
+    sed -e ':a' -e '/^MAILWIRE_API[^(;]*$/{N;s/\n[[:space:]]*/ /;ba' -e '}' |
     sed -n -E 's/^MAILWIRE_API[^(]*[^A-Za-z0-9_(]([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*\(.*/\1/p' |
     sort -u)
 [[ -n $api ]] || { echo "no MAILWIRE_API declaration found under $root/include/mailwire" >&2; exit 2; }

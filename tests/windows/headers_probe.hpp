@@ -5,3 +5,6 @@
 int HeadersProbeWindowsFirst();
 int HeadersProbeWindowsLast();
 int HeadersProbeWindowsFirstUnicode();
+int HeadersProbeTcharAnsi();
+int HeadersProbeTcharUnicode();
+int HeadersProbeTcharUnicodeLast();

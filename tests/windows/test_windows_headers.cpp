@@ -21,3 +21,21 @@ TEST(WindowsHeaders, WindowsHBeforeMailwireHeadersUnderUnicode)
 {
     EXPECT_EQ(HeadersProbeWindowsFirstUnicode(), 0);
 }
+
+// SocketTools TCHAR code (LPCTSTR members, _T() literals, TCHAR buffers, a CString stand-in)
+// against the C API and the C++ classes: ANSI, UNICODE, and UNICODE with <windows.h> last
+// (headers_windows_tchar*.cpp). 0: every call gave what its build's text type expects.
+TEST(WindowsHeaders, TcharCodeCompilesAndRunsInAnsiBuild)
+{
+    EXPECT_EQ(HeadersProbeTcharAnsi(), 0);
+}
+
+TEST(WindowsHeaders, TcharCodeCompilesAndRunsInUnicodeBuild)
+{
+    EXPECT_EQ(HeadersProbeTcharUnicode(), 0);
+}
+
+TEST(WindowsHeaders, TcharCodeCompilesAndRunsInUnicodeBuildWithWindowsHLast)
+{
+    EXPECT_EQ(HeadersProbeTcharUnicodeLast(), 0);
+}

@@ -24,10 +24,12 @@
  *     thrown by a callable, an event handler or the trace stops the operation, and the method
  *     (or Execute(), on a non-blocking session) fails with ST_ERROR_CALLBACK_FAILED and the
  *     exception's text in GetLastErrorDetail().
+ *   - text parameters are mailwire::TextArg: UTF-8 (`const char *`, std::string) or wide
+ *     (`const wchar_t *`, std::wstring, CString); results and callbacks are UTF-8.
  *   - overloads returning std::string, std::vector or a struct: documented with their own
  *     parameters and results; empty (or zeroed) on failure.
  * The class itself throws only what the standard library throws (std::bad_alloc when memory
- * runs out).
+ * runs out, std::invalid_argument from a TextArg made of wchar_t text that is not Unicode).
  *
  * Windows note: <windows.h> defines GetMessage as a macro; include it before this header in
  * every file that calls the method, as with SocketTools and MFC, so both sides are renamed
@@ -119,15 +121,38 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @return true when connected; false with ImapConnect()'s error, or
      *         ST_ERROR_ALREADY_CONNECTED (nothing done) when the object already holds a session.
      */
-    bool Connect(const char *lpszRemoteHost, unsigned nRemotePort = 0, unsigned nTimeout = 20,
+    bool Connect(const TextArg &lpszRemoteHost, unsigned nRemotePort = 0, unsigned nTimeout = 20,
                  uint32_t dwOptions = IMAP_OPTION_NONE,
-                 const SECURITYCREDENTIALS *lpCredentials = nullptr)
+                 const SECURITYCREDENTIALSA *lpCredentials = nullptr)
     {
         if (!RefuseIfConnected() ||
-            !Open(ImapConnect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpCredentials)))
+            !Open(ImapConnectA(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpCredentials)))
             return false;
         m_bNonBlocking = false;
         return true;
+    }
+
+    /**
+     * @brief Connect() with W credentials (ImapConnectW()'s, or what a UNICODE build calls
+     *        SECURITYCREDENTIALS); other arguments as Connect().
+     * @return as Connect().
+     */
+    template <class Cred, detail::IfWideCredentials<Cred> = 0>
+    bool Connect(const TextArg &lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+                 uint32_t dwOptions, const Cred *lpCredentials)
+    {
+        detail::NarrowCredentials c(lpCredentials);
+        return Connect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, c.Get());
+    }
+
+    /** @brief AsyncConnect() with W credentials (as the Connect() form above).
+     *  @return as AsyncConnect(). */
+    template <class Cred, detail::IfWideCredentials<Cred> = 0>
+    bool AsyncConnect(const TextArg &lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+                      uint32_t dwOptions, const Cred *lpCredentials)
+    {
+        detail::NarrowCredentials c(lpCredentials);
+        return AsyncConnect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, c.Get());
     }
 
     /**
@@ -148,12 +173,12 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @return true when the connection has started (IsInProgress() set); false on an immediate
      *         failure, ST_ERROR_ALREADY_CONNECTED included.
      */
-    bool AsyncConnect(const char *lpszRemoteHost, unsigned nRemotePort = 0, unsigned nTimeout = 20,
-                      uint32_t dwOptions = IMAP_OPTION_NONE,
-                      const SECURITYCREDENTIALS *lpCredentials = nullptr)
+    bool AsyncConnect(const TextArg &lpszRemoteHost, unsigned nRemotePort = 0,
+                      unsigned nTimeout = 20, uint32_t dwOptions = IMAP_OPTION_NONE,
+                      const SECURITYCREDENTIALSA *lpCredentials = nullptr)
     {
-        if (!RefuseIfConnected() || !Open(ImapAsyncConnect(lpszRemoteHost, nRemotePort, nTimeout,
-                                                           dwOptions, lpCredentials)))
+        if (!RefuseIfConnected() || !Open(ImapAsyncConnectA(lpszRemoteHost, nRemotePort, nTimeout,
+                                                            dwOptions, lpCredentials)))
             return false;
         m_bNonBlocking = true;
         Fail(ST_ERROR_IN_PROGRESS, nullptr);
@@ -264,10 +289,10 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
 
     /** @brief ImapLogin(). The C call takes the type first; here it comes last and defaults to
      *         IMAP_AUTH_AUTO (the strongest mechanism offered). */
-    bool Login(const char *lpszUserName, const char *lpszPassword,
+    bool Login(const TextArg &lpszUserName, const TextArg &lpszPassword,
                unsigned nAuthType = IMAP_AUTH_AUTO)
     {
-        return Call([&] { return ImapLogin(m_hClient, nAuthType, lpszUserName, lpszPassword); });
+        return Call([&] { return ImapLoginA(m_hClient, nAuthType, lpszUserName, lpszPassword); });
     }
 
     /**
@@ -302,22 +327,22 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *         GetLastError()). */
     std::string GetResultString()
     {
-        return CopyText(ImapGetResultString);
+        return CopyText(ImapGetResultStringA);
     }
 
     /** @brief ImapGetAlert(), copied. @return the text; "" when none or on failure (see
      *         GetLastError()). */
     std::string GetAlert()
     {
-        return CopyText(ImapGetAlert);
+        return CopyText(ImapGetAlertA);
     }
 
     /** @brief ImapHasCapability(). @return true when announced; false when not (GetLastError()
      *         is then ST_ERROR_NONE) or on failure. */
-    bool HasCapability(const char *lpszCapability)
+    bool HasCapability(const TextArg &lpszCapability)
     {
         MailwireSetLastError(ST_ERROR_NONE);
-        bool yes = ImapHasCapability(m_hClient, lpszCapability) != 0;
+        bool yes = ImapHasCapabilityA(m_hClient, lpszCapability) != 0;
         Check(!yes && MailwireGetLastError() != ST_ERROR_NONE ? MAILWIRE_ERROR : 0);
         return yes;
     }
@@ -325,7 +350,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     /** @brief ImapGetCapabilities(). */
     bool GetCapabilities(char *lpszBuffer, std::size_t nSize)
     {
-        return Check(ImapGetCapabilities(m_hClient, lpszBuffer, nSize));
+        return Check(ImapGetCapabilitiesA(m_hClient, lpszBuffer, nSize));
     }
 
     /** @brief The capability list into a string, however long (C reports no size needed, so
@@ -337,7 +362,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         // C reports no needed size: grow until the list fits.
         for (std::size_t size = 1024; size <= (std::size_t{1} << 24); size *= 4) {
             std::string buf(size, '\0');
-            if (Check(ImapGetCapabilities(m_hClient, &buf[0], buf.size()))) {
+            if (Check(ImapGetCapabilitiesA(m_hClient, &buf[0], buf.size()))) {
                 capabilities.assign(buf.c_str());
                 return true;
             }
@@ -374,38 +399,38 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     // ---- mailboxes -------------------------------------------------------------------------
 
     /** @brief ImapSelectMailbox(). */
-    bool SelectMailbox(const char *lpszMailbox, IMAPMAILBOX *lpMailbox = nullptr)
+    bool SelectMailbox(const TextArg &lpszMailbox, IMAPMAILBOX *lpMailbox = nullptr)
     {
-        return Call([&] { return ImapSelectMailbox(m_hClient, lpszMailbox, lpMailbox); });
+        return Call([&] { return ImapSelectMailboxA(m_hClient, lpszMailbox, lpMailbox); });
     }
 
     /** @brief SelectMailbox() filling a structure. @param lpszMailbox the name.
      *  @param mailbox receives the state (zeroed first; written by a blocking call).
      *  @return as SelectMailbox(). */
-    bool SelectMailbox(const char *lpszMailbox, IMAPMAILBOX &mailbox)
+    bool SelectMailbox(const TextArg &lpszMailbox, IMAPMAILBOX &mailbox)
     {
         mailbox = IMAPMAILBOX{};
         return SelectMailbox(lpszMailbox, &mailbox);
     }
 
     /** @brief ImapSelectMailboxEx(). */
-    bool SelectMailboxEx(const char *lpszMailbox, uint32_t dwOptions,
+    bool SelectMailboxEx(const TextArg &lpszMailbox, uint32_t dwOptions,
                          IMAPMAILBOX *lpMailbox = nullptr)
     {
         return Call(
-            [&] { return ImapSelectMailboxEx(m_hClient, lpszMailbox, dwOptions, lpMailbox); });
+            [&] { return ImapSelectMailboxExA(m_hClient, lpszMailbox, dwOptions, lpMailbox); });
     }
 
     /** @brief ImapExamineMailbox(). */
-    bool ExamineMailbox(const char *lpszMailbox, IMAPMAILBOX *lpMailbox = nullptr)
+    bool ExamineMailbox(const TextArg &lpszMailbox, IMAPMAILBOX *lpMailbox = nullptr)
     {
-        return Call([&] { return ImapExamineMailbox(m_hClient, lpszMailbox, lpMailbox); });
+        return Call([&] { return ImapExamineMailboxA(m_hClient, lpszMailbox, lpMailbox); });
     }
 
     /** @brief ExamineMailbox() filling a structure. @param lpszMailbox the name.
      *  @param mailbox receives the state (zeroed first; written by a blocking call).
      *  @return as SelectMailbox(). */
-    bool ExamineMailbox(const char *lpszMailbox, IMAPMAILBOX &mailbox)
+    bool ExamineMailbox(const TextArg &lpszMailbox, IMAPMAILBOX &mailbox)
     {
         mailbox = IMAPMAILBOX{};
         return ExamineMailbox(lpszMailbox, &mailbox);
@@ -458,48 +483,48 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     }
 
     /** @brief ImapCreateMailbox(). */
-    bool CreateMailbox(const char *lpszMailbox)
+    bool CreateMailbox(const TextArg &lpszMailbox)
     {
-        return Call([&] { return ImapCreateMailbox(m_hClient, lpszMailbox); });
+        return Call([&] { return ImapCreateMailboxA(m_hClient, lpszMailbox); });
     }
 
     /** @brief ImapDeleteMailbox(). */
-    bool DeleteMailbox(const char *lpszMailbox)
+    bool DeleteMailbox(const TextArg &lpszMailbox)
     {
-        return Call([&] { return ImapDeleteMailbox(m_hClient, lpszMailbox); });
+        return Call([&] { return ImapDeleteMailboxA(m_hClient, lpszMailbox); });
     }
 
     /** @brief ImapRenameMailbox(). */
-    bool RenameMailbox(const char *lpszOldName, const char *lpszNewName)
+    bool RenameMailbox(const TextArg &lpszOldName, const TextArg &lpszNewName)
     {
-        return Call([&] { return ImapRenameMailbox(m_hClient, lpszOldName, lpszNewName); });
+        return Call([&] { return ImapRenameMailboxA(m_hClient, lpszOldName, lpszNewName); });
     }
 
     /** @brief ImapSubscribeMailbox(). */
-    bool SubscribeMailbox(const char *lpszMailbox)
+    bool SubscribeMailbox(const TextArg &lpszMailbox)
     {
-        return Call([&] { return ImapSubscribeMailbox(m_hClient, lpszMailbox); });
+        return Call([&] { return ImapSubscribeMailboxA(m_hClient, lpszMailbox); });
     }
 
     /** @brief ImapUnsubscribeMailbox(). */
-    bool UnsubscribeMailbox(const char *lpszMailbox)
+    bool UnsubscribeMailbox(const TextArg &lpszMailbox)
     {
-        return Call([&] { return ImapUnsubscribeMailbox(m_hClient, lpszMailbox); });
+        return Call([&] { return ImapUnsubscribeMailboxA(m_hClient, lpszMailbox); });
     }
 
     /** @brief ImapGetFirstMailbox(); ListMailboxes() reads the whole listing at once. */
-    bool GetFirstMailbox(const char *lpszReference, const char *lpszPattern, uint32_t dwOptions,
-                         IMAPMAILBOXINFO &info)
+    bool GetFirstMailbox(const TextArg &lpszReference, const TextArg &lpszPattern,
+                         uint32_t dwOptions, IMAPMAILBOXINFOA &info)
     {
         return Call([&] {
-            return ImapGetFirstMailbox(m_hClient, lpszReference, lpszPattern, dwOptions, &info);
+            return ImapGetFirstMailboxA(m_hClient, lpszReference, lpszPattern, dwOptions, &info);
         });
     }
 
     /** @brief ImapGetNextMailbox(). */
-    bool GetNextMailbox(IMAPMAILBOXINFO &info)
+    bool GetNextMailbox(IMAPMAILBOXINFOA &info)
     {
-        return Check(ImapGetNextMailbox(m_hClient, &info));
+        return Check(ImapGetNextMailboxA(m_hClient, &info));
     }
 
     /**
@@ -517,17 +542,18 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @par Blocking: yes.
      * @par Thread: the owner.
      */
-    bool ListMailboxes(std::vector<ImapMailboxEntry> &mailboxes, const char *lpszPattern = "*",
-                       uint32_t dwOptions = IMAP_LIST_DEFAULT, const char *lpszReference = nullptr)
+    bool ListMailboxes(std::vector<ImapMailboxEntry> &mailboxes, const TextArg &lpszPattern = "*",
+                       uint32_t dwOptions = IMAP_LIST_DEFAULT,
+                       const TextArg &lpszReference = nullptr)
     {
         mailboxes.clear();
-        IMAPMAILBOXINFO info{};
-        bool ok = CallInto<IMAPMAILBOXINFO>(
-            [&](IMAPMAILBOXINFO &first) {
-                return ImapGetFirstMailbox(m_hClient, lpszReference, lpszPattern, dwOptions,
-                                           &first);
+        IMAPMAILBOXINFOA info{};
+        bool ok = CallInto<IMAPMAILBOXINFOA>(
+            [&](IMAPMAILBOXINFOA &first) {
+                return ImapGetFirstMailboxA(m_hClient, lpszReference, lpszPattern, dwOptions,
+                                            &first);
             },
-            [&](IMAPMAILBOXINFO &first) { info = first; });
+            [&](IMAPMAILBOXINFOA &first) { info = first; });
         if (ok && IsInProgress())
             return true;
         while (ok || GetLastError() == ST_ERROR_LIMIT_EXCEEDED) {
@@ -552,9 +578,9 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *  @param lpszPattern as above. @param dwOptions as above. @param lpszReference as above.
      *  @return the entries. @par Blocking: yes.
      *  @par Thread: the owner. */
-    std::vector<ImapMailboxEntry> ListMailboxes(const char *lpszPattern = "*",
+    std::vector<ImapMailboxEntry> ListMailboxes(const TextArg &lpszPattern = "*",
                                                 uint32_t dwOptions = IMAP_LIST_DEFAULT,
-                                                const char *lpszReference = nullptr)
+                                                const TextArg &lpszReference = nullptr)
     {
         std::vector<ImapMailboxEntry> mailboxes;
         ListMailboxes(mailboxes, lpszPattern, dwOptions, lpszReference);
@@ -562,20 +588,20 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     }
 
     /** @brief ImapGetMailboxStatus(); status is zeroed first. */
-    bool GetMailboxStatus(const char *lpszMailbox, IMAPMAILBOXSTATUS &status)
+    bool GetMailboxStatus(const TextArg &lpszMailbox, IMAPMAILBOXSTATUS &status)
     {
         status = IMAPMAILBOXSTATUS{};
-        return Call([&] { return ImapGetMailboxStatus(m_hClient, lpszMailbox, &status); });
+        return Call([&] { return ImapGetMailboxStatusA(m_hClient, lpszMailbox, &status); });
     }
 
     /** @brief The STATUS of a mailbox. @param lpszMailbox the name.
      *  @return ImapGetMailboxStatus()'s result, zeroed on failure. */
-    IMAPMAILBOXSTATUS GetMailboxStatus(const char *lpszMailbox)
+    IMAPMAILBOXSTATUS GetMailboxStatus(const TextArg &lpszMailbox)
     {
         IMAPMAILBOXSTATUS status{};
         CallInto<IMAPMAILBOXSTATUS>(
             [&](IMAPMAILBOXSTATUS &st) {
-                return ImapGetMailboxStatus(m_hClient, lpszMailbox, &st);
+                return ImapGetMailboxStatusA(m_hClient, lpszMailbox, &st);
             },
             [&](IMAPMAILBOXSTATUS &st) {
                 if (GetLastError() == ST_ERROR_NONE)
@@ -587,7 +613,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     /** @brief ImapGetNamespace(). */
     bool GetNamespace(char *lpszPrefix, std::size_t nSize, char *lpchDelimiter)
     {
-        return Call([&] { return ImapGetNamespace(m_hClient, lpszPrefix, nSize, lpchDelimiter); });
+        return Call([&] { return ImapGetNamespaceA(m_hClient, lpszPrefix, nSize, lpchDelimiter); });
     }
 
     /** @brief The first personal namespace into a struct. @param ns receives it (empty on
@@ -601,7 +627,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         };
         return CallInto<Raw>(
             [&](Raw &r) {
-                return ImapGetNamespace(m_hClient, r.prefix, sizeof r.prefix, &r.delimiter);
+                return ImapGetNamespaceA(m_hClient, r.prefix, sizeof r.prefix, &r.delimiter);
             },
             [&](Raw &r) {
                 if (GetLastError() == ST_ERROR_NONE) {
@@ -698,22 +724,23 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      */
     template <class F>
     bool FetchMessage(unsigned nMessageId, F &&callback, uint32_t dwOptions = 0,
-                      const char *lpszSection = nullptr, uint64_t nOffset = 0, uint64_t nLength = 0)
+                      const TextArg &lpszSection = nullptr, uint64_t nOffset = 0,
+                      uint64_t nLength = 0)
     {
         using State = detail::ImapFetchState<std::decay_t<F>>;
         auto state = std::make_unique<State>(std::forward<F>(callback));
         State *s = state.get();
         return RunWith(std::move(state), [&] {
-            return ImapFetchMessage(m_hClient, nMessageId, dwOptions, lpszSection, nOffset, nLength,
-                                    &State::Thunk, s);
+            return ImapFetchMessageA(m_hClient, nMessageId, dwOptions, lpszSection, nOffset,
+                                     nLength, &State::Thunk, s);
         });
     }
 
     /** @brief ImapSaveMessage(). */
-    bool SaveMessage(unsigned nMessageId, const char *lpszFileName, uint32_t dwOptions = 0)
+    bool SaveMessage(unsigned nMessageId, const TextArg &lpszFileName, uint32_t dwOptions = 0)
     {
         return Call(
-            [&] { return ImapSaveMessage(m_hClient, nMessageId, dwOptions, lpszFileName); });
+            [&] { return ImapSaveMessageA(m_hClient, nMessageId, dwOptions, lpszFileName); });
     }
 
     /**
@@ -742,13 +769,14 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     template <class F, class = std::enable_if_t<
                            std::is_invocable_v<std::decay_t<F> &, const ImapMessageInfo &> ||
                            std::is_invocable_v<std::decay_t<F> &, const IMAPMESSAGE &>>>
-    bool GetMessageInfo(const char *lpszSet, F &&callback, uint32_t dwOptions = IMAP_INFO_ENVELOPE)
+    bool GetMessageInfo(const TextArg &lpszSet, F &&callback,
+                        uint32_t dwOptions = IMAP_INFO_ENVELOPE)
     {
         using State = detail::ImapInfoState<std::decay_t<F>>;
         auto state = std::make_unique<State>(std::forward<F>(callback));
         State *s = state.get();
         return RunWith(std::move(state), [&] {
-            return ImapGetMessageInfo(m_hClient, lpszSet, dwOptions, &State::Thunk, s);
+            return ImapGetMessageInfoA(m_hClient, lpszSet, dwOptions, &State::Thunk, s);
         });
     }
 
@@ -757,7 +785,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *  @param dwOptions as above (default IMAP_INFO_ENVELOPE). @return as above.
      *  @par Blocking: yes; on a non-blocking session true with IsInProgress() and nothing
      *  collected: use the callable form there. @par Thread: the owner. */
-    bool GetMessageInfo(const char *lpszSet, std::vector<ImapMessageInfo> &messages,
+    bool GetMessageInfo(const TextArg &lpszSet, std::vector<ImapMessageInfo> &messages,
                         uint32_t dwOptions = IMAP_INFO_ENVELOPE)
     {
         messages.clear();
@@ -775,7 +803,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *  @param dwOptions as above. @return the entries, in the server's order.
      *  @par Blocking: yes.
      *  @par Thread: the owner. */
-    std::vector<ImapMessageInfo> GetMessageInfo(const char *lpszSet,
+    std::vector<ImapMessageInfo> GetMessageInfo(const TextArg &lpszSet,
                                                 uint32_t dwOptions = IMAP_INFO_ENVELOPE)
     {
         std::vector<ImapMessageInfo> messages;
@@ -862,11 +890,12 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     // ---- searching -------------------------------------------------------------------------
 
     /** @brief ImapSearchMailbox(). */
-    bool SearchMailbox(const IMAPSEARCH *lpSearch, const char *lpszCriteria, uint32_t dwOptions,
+    bool SearchMailbox(const IMAPSEARCH *lpSearch, const TextArg &lpszCriteria, uint32_t dwOptions,
                        uint32_t *lpIds, std::size_t *lpnCount)
     {
         return Call([&] {
-            return ImapSearchMailbox(m_hClient, lpSearch, lpszCriteria, dwOptions, lpIds, lpnCount);
+            return ImapSearchMailboxA(m_hClient, lpSearch, lpszCriteria, dwOptions, lpIds,
+                                      lpnCount);
         });
     }
 
@@ -889,7 +918,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *  @param dwOptions IMAP_FETCH_UID for UIDs. @return as above.
      *  @par Blocking: yes (non-blocking session: no).
      *  @par Thread: the owner. */
-    bool SearchMailbox(const char *lpszCriteria, std::vector<uint32_t> &ids, uint32_t dwOptions = 0)
+    bool SearchMailbox(const TextArg &lpszCriteria, std::vector<uint32_t> &ids,
+                       uint32_t dwOptions = 0)
     {
         ids.clear();
         return SearchInto(nullptr, lpszCriteria, dwOptions, ids);
@@ -910,7 +940,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *  @param lpszCriteria the criteria. @param dwOptions IMAP_FETCH_UID for UIDs.
      *  @par Blocking: yes.
      *  @par Thread: the owner. */
-    std::vector<uint32_t> SearchMailbox(const char *lpszCriteria, uint32_t dwOptions = 0)
+    std::vector<uint32_t> SearchMailbox(const TextArg &lpszCriteria, uint32_t dwOptions = 0)
     {
         std::vector<uint32_t> ids;
         SearchMailbox(lpszCriteria, ids, dwOptions);
@@ -953,11 +983,11 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     // ---- changing messages -----------------------------------------------------------------
 
     /** @brief ImapStoreFlags(). */
-    bool StoreFlags(const char *lpszSet, uint32_t dwMode, uint32_t dwFlags,
-                    const char *lpszKeywords = nullptr)
+    bool StoreFlags(const TextArg &lpszSet, uint32_t dwMode, uint32_t dwFlags,
+                    const TextArg &lpszKeywords = nullptr)
     {
         return Call(
-            [&] { return ImapStoreFlags(m_hClient, lpszSet, dwMode, dwFlags, lpszKeywords); });
+            [&] { return ImapStoreFlagsA(m_hClient, lpszSet, dwMode, dwFlags, lpszKeywords); });
     }
 
     /** @brief ImapDeleteMessage(). */
@@ -973,15 +1003,15 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     }
 
     /** @brief ImapCopyMessage(). */
-    bool CopyMessage(const char *lpszSet, const char *lpszMailbox, uint32_t dwOptions = 0)
+    bool CopyMessage(const TextArg &lpszSet, const TextArg &lpszMailbox, uint32_t dwOptions = 0)
     {
-        return Call([&] { return ImapCopyMessage(m_hClient, lpszSet, lpszMailbox, dwOptions); });
+        return Call([&] { return ImapCopyMessageA(m_hClient, lpszSet, lpszMailbox, dwOptions); });
     }
 
     /** @brief ImapMoveMessage(). */
-    bool MoveMessage(const char *lpszSet, const char *lpszMailbox, uint32_t dwOptions = 0)
+    bool MoveMessage(const TextArg &lpszSet, const TextArg &lpszMailbox, uint32_t dwOptions = 0)
     {
-        return Call([&] { return ImapMoveMessage(m_hClient, lpszSet, lpszMailbox, dwOptions); });
+        return Call([&] { return ImapMoveMessageA(m_hClient, lpszSet, lpszMailbox, dwOptions); });
     }
 
     /** @brief ImapExpungeMailbox(). */
@@ -991,18 +1021,18 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     }
 
     /** @brief ImapExpungeMessages(). */
-    bool ExpungeMessages(const char *lpszUidSet)
+    bool ExpungeMessages(const TextArg &lpszUidSet)
     {
-        return Call([&] { return ImapExpungeMessages(m_hClient, lpszUidSet); });
+        return Call([&] { return ImapExpungeMessagesA(m_hClient, lpszUidSet); });
     }
 
     /** @brief ImapCreateMessage(). */
-    bool CreateMessage(const char *lpszMailbox, uint32_t dwFlags, const char *lpszDate,
+    bool CreateMessage(const TextArg &lpszMailbox, uint32_t dwFlags, const TextArg &lpszDate,
                        const void *lpvMessage, std::size_t nLength, uint32_t *lpdwUID)
     {
         return Call([&] {
-            return ImapCreateMessage(m_hClient, lpszMailbox, dwFlags, lpszDate, lpvMessage, nLength,
-                                     lpdwUID);
+            return ImapCreateMessageA(m_hClient, lpszMailbox, dwFlags, lpszDate, lpvMessage,
+                                      nLength, lpdwUID);
         });
     }
 
@@ -1010,8 +1040,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      *  ImapCreateMessage(). @param message the message; not copied: it must outlive a
      *  non-blocking operation. @param dwFlags as ImapCreateMessage(). @param lpszDate as
      *  ImapCreateMessage(). @param lpdwUID as ImapCreateMessage(). @return as CreateMessage(). */
-    bool CreateMessage(const char *lpszMailbox, std::string_view message, uint32_t dwFlags = 0,
-                       const char *lpszDate = nullptr, uint32_t *lpdwUID = nullptr)
+    bool CreateMessage(const TextArg &lpszMailbox, std::string_view message, uint32_t dwFlags = 0,
+                       const TextArg &lpszDate = nullptr, uint32_t *lpdwUID = nullptr)
     {
         // An empty view may hold a null pointer, which C refuses only with a length.
         const char *data = message.empty() ? "" : message.data();
@@ -1019,13 +1049,13 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     }
 
     /** @brief ImapCreateMessageFromFile(); the optional arguments come last. */
-    bool CreateMessageFromFile(const char *lpszMailbox, const char *lpszFileName,
-                               uint32_t dwFlags = 0, const char *lpszDate = nullptr,
+    bool CreateMessageFromFile(const TextArg &lpszMailbox, const TextArg &lpszFileName,
+                               uint32_t dwFlags = 0, const TextArg &lpszDate = nullptr,
                                uint32_t *lpdwUID = nullptr)
     {
         return Call([&] {
-            return ImapCreateMessageFromFile(m_hClient, lpszMailbox, dwFlags, lpszDate,
-                                             lpszFileName, lpdwUID);
+            return ImapCreateMessageFromFileA(m_hClient, lpszMailbox, dwFlags, lpszDate,
+                                              lpszFileName, lpdwUID);
         });
     }
 
@@ -1039,16 +1069,16 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * for the bytes announced): Disconnect() and connect again.
      */
     template <class F>
-    bool CreateMessageEx(const char *lpszMailbox, uint64_t nLength, F &&source,
-                         uint32_t dwFlags = 0, const char *lpszDate = nullptr,
+    bool CreateMessageEx(const TextArg &lpszMailbox, uint64_t nLength, F &&source,
+                         uint32_t dwFlags = 0, const TextArg &lpszDate = nullptr,
                          uint32_t *lpdwUID = nullptr)
     {
         using State = detail::ImapSourceState<std::decay_t<F>>;
         auto state = std::make_unique<State>(std::forward<F>(source));
         State *s = state.get();
         return RunWith(std::move(state), [&] {
-            return ImapCreateMessageEx(m_hClient, lpszMailbox, dwFlags, lpszDate, nLength,
-                                       &State::Thunk, s, lpdwUID);
+            return ImapCreateMessageExA(m_hClient, lpszMailbox, dwFlags, lpszDate, nLength,
+                                        &State::Thunk, s, lpdwUID);
         });
     }
 
@@ -1069,15 +1099,15 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @param lpdwUID     receives the APPENDUID (0 when none); may be nullptr.
      * @return as ImapAppendMimeMessage().
      */
-    bool AppendMessage(const char *lpszMailbox, const CMailMessage &message, uint32_t dwFlags = 0,
-                       const char *lpszDate = nullptr, uint32_t dwOptions = 0,
-                       uint32_t *lpdwUID = nullptr)
+    bool AppendMessage(const TextArg &lpszMailbox, const CMailMessage &message,
+                       uint32_t dwFlags = 0, const TextArg &lpszDate = nullptr,
+                       uint32_t dwOptions = 0, uint32_t *lpdwUID = nullptr)
     {
         if (message.GetComposeError() != ST_ERROR_NONE)
             return Fail(message.GetComposeError(), message.GetComposeErrorDetail().c_str());
         return Call([&] {
-            return ImapAppendMimeMessage(m_hClient, lpszMailbox, message.GetHandle(), dwFlags,
-                                         lpszDate, dwOptions, lpdwUID);
+            return ImapAppendMimeMessageA(m_hClient, lpszMailbox, message.GetHandle(), dwFlags,
+                                          lpszDate, dwOptions, lpdwUID);
         });
     }
 
@@ -1165,21 +1195,22 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
      * @return as ImapFetchMessagePart().
      */
     template <class F>
-    bool FetchMessagePart(unsigned nMessageId, const char *lpszSection, F &&sink,
+    bool FetchMessagePart(unsigned nMessageId, const TextArg &lpszSection, F &&sink,
                           uint32_t dwOptions = 0)
     {
         using Fn = std::remove_reference_t<F>;
         detail::MimeSink<Fn> s{&sink};
         return Call([&] {
-            return ImapFetchMessagePart(m_hClient, nMessageId, dwOptions, lpszSection,
-                                        &detail::MimeSink<Fn>::Thunk, &s);
+            return ImapFetchMessagePartA(m_hClient, nMessageId, dwOptions, lpszSection,
+                                         &detail::MimeSink<Fn>::Thunk, &s);
         });
     }
 
     /** @brief FetchMessagePart() into a std::string. @param nMessageId as above.
      *  @param lpszSection as above. @param dwOptions as above. @return the decoded content,
      *  "" on failure. */
-    std::string GetMessagePart(unsigned nMessageId, const char *lpszSection, uint32_t dwOptions = 0)
+    std::string GetMessagePart(unsigned nMessageId, const TextArg &lpszSection,
+                               uint32_t dwOptions = 0)
     {
         std::string out;
         if (!FetchMessagePart(
@@ -1190,11 +1221,12 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     }
 
     /** @brief ImapSaveMessagePart(): one part, decoded, into a file. */
-    bool SaveMessagePart(unsigned nMessageId, const char *lpszSection, const char *lpszFileName,
-                         uint32_t dwOptions = 0)
+    bool SaveMessagePart(unsigned nMessageId, const TextArg &lpszSection,
+                         const TextArg &lpszFileName, uint32_t dwOptions = 0)
     {
         return Call([&] {
-            return ImapSaveMessagePart(m_hClient, nMessageId, dwOptions, lpszSection, lpszFileName);
+            return ImapSaveMessagePartA(m_hClient, nMessageId, dwOptions, lpszSection,
+                                        lpszFileName);
         });
     }
 
@@ -1241,9 +1273,9 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     }
 
     /** @brief ImapCommand(). */
-    bool Command(const char *lpszCommand)
+    bool Command(const TextArg &lpszCommand)
     {
-        return Call([&] { return ImapCommand(m_hClient, lpszCommand); });
+        return Call([&] { return ImapCommandA(m_hClient, lpszCommand); });
     }
 
   private:
@@ -1318,7 +1350,7 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         // GetSearchResults(), so one round trip does.
         bool ok = CallInto<std::size_t>(
             [&](std::size_t &n) {
-                return ImapSearchMailbox(m_hClient, search, criteria, dwOptions, nullptr, &n);
+                return ImapSearchMailboxA(m_hClient, search, criteria, dwOptions, nullptr, &n);
             },
             [](std::size_t &) {});
         if (!ok || IsInProgress())

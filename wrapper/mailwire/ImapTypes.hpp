@@ -11,6 +11,7 @@
 #define MAILWIRE_IMAPTYPES_HPP
 
 #include <mailwire/imap.h>
+#include <mailwire/TextArg.hpp>
 
 #include <cstdint>
 #include <string>
@@ -130,11 +131,11 @@ class CImapSearch
      * @return true when added; false with the thread's last error (mailwire::GetLastError():
      *         a builder has no client object to keep it). Nothing is added then.
      */
-    bool Add(const char *lpszKey, const char *lpszValue = nullptr)
+    bool Add(const TextArg &lpszKey, const TextArg &lpszValue = nullptr)
     {
         if (!m_p && (m_p = ImapSearchCreate()) == nullptr)
             return false;
-        return ImapSearchAdd(m_p, lpszKey, lpszValue) == 0;
+        return ImapSearchAddA(m_p, lpszKey, lpszValue) == 0;
     }
 
     /** @brief Remove every criterion (ImapSearchFree() of the builder). */

@@ -34,6 +34,7 @@
 #ifndef MAILWIRE_MAILMESSAGE_HPP
 #define MAILWIRE_MAILMESSAGE_HPP
 
+#include <mailwire/TextArg.hpp>
 #include <mailwire/mime.h>
 
 #include <cstdint>
@@ -120,60 +121,60 @@ class CMailPart
     /** @brief "type/subtype", lower case. */
     std::string ContentType() const
     {
-        return Field(&MIMEPARTINFO::lpszContentType);
+        return Field(&MIMEPARTINFOA::lpszContentType);
     }
     /** @brief The charset parameter, lower case ("" when none). */
     std::string CharSet() const
     {
-        return Field(&MIMEPARTINFO::lpszCharSet);
+        return Field(&MIMEPARTINFOA::lpszCharSet);
     }
     /** @brief The file name (RFC 2231 / RFC 2047 decoded; "" when none). */
     std::string FileName() const
     {
-        return Field(&MIMEPARTINFO::lpszFileName);
+        return Field(&MIMEPARTINFOA::lpszFileName);
     }
     /** @brief "attachment", "inline" or another disposition ("" when none). */
     std::string Disposition() const
     {
-        return Field(&MIMEPARTINFO::lpszDisposition);
+        return Field(&MIMEPARTINFOA::lpszDisposition);
     }
     /** @brief The Content-ID as written ("<id@host>"; "" when none). */
     std::string ContentId() const
     {
-        return Field(&MIMEPARTINFO::lpszContentId);
+        return Field(&MIMEPARTINFOA::lpszContentId);
     }
     /** @brief The Content-Transfer-Encoding, lower case ("" when none). */
     std::string Encoding() const
     {
-        return Field(&MIMEPARTINFO::lpszEncoding);
+        return Field(&MIMEPARTINFOA::lpszEncoding);
     }
     /** @brief The IMAP section of the content ("1", "2.1"); see CImapClient::FetchPart(). */
     std::string Section() const
     {
-        return Field(&MIMEPARTINFO::lpszSection);
+        return Field(&MIMEPARTINFOA::lpszSection);
     }
     /** @brief MIME_PART_* bits. */
     uint32_t Flags() const
     {
-        MIMEPARTINFO pi;
+        MIMEPARTINFOA pi;
         return Info(pi) ? pi.dwFlags : 0u;
     }
     /** @brief Index of the enclosing entity; -1 for the message. */
     int Parent() const
     {
-        MIMEPARTINFO pi;
+        MIMEPARTINFOA pi;
         return Info(pi) ? pi.nParent : -1;
     }
     /** @brief Nesting depth; 0 for the message. */
     unsigned Depth() const
     {
-        MIMEPARTINFO pi;
+        MIMEPARTINFOA pi;
         return Info(pi) ? pi.nDepth : 0u;
     }
     /** @brief Octets of the body as stored (parsed messages; 0 when composed). */
     uint64_t EncodedSize() const
     {
-        MIMEPARTINFO pi;
+        MIMEPARTINFOA pi;
         return Info(pi) ? pi.qwEncodedSize : 0u;
     }
     /** @brief A multipart (its children are parts of their own). */
@@ -187,10 +188,10 @@ class CMailPart
         return (Flags() & MIME_PART_ATTACHMENT) != 0;
     }
     /** @brief The decoded value of a header field of this entity ("" when absent). */
-    std::string Header(const char *lpszName) const
+    std::string Header(const TextArg &lpszName) const
     {
         return detail::MimeString([&](char *p, std::size_t n) {
-            return MimeGetMessageHeader(m_hMessage, m_nIndex, lpszName, p, n);
+            return MimeGetMessageHeaderA(m_hMessage, m_nIndex, lpszName, p, n);
         });
     }
     /**
@@ -228,21 +229,21 @@ class CMailPart
             dwOptions);
     }
     /** @brief Save the decoded content to a file (MimeExtractFile()). @return true on success. */
-    bool SaveAs(const std::string &path, uint32_t dwOptions = 0) const
+    bool SaveAs(const TextArg &path, uint32_t dwOptions = 0) const
     {
-        return MimeExtractFile(m_hMessage, m_nIndex, path.c_str(), dwOptions) == 0;
+        return MimeExtractFileA(m_hMessage, m_nIndex, path.c_str(), dwOptions) == 0;
     }
 
   private:
-    bool Info(MIMEPARTINFO &pi) const
+    bool Info(MIMEPARTINFOA &pi) const
     {
-        pi = MIMEPARTINFO{};
+        pi = MIMEPARTINFOA{};
         pi.dwSize = sizeof pi;
-        return MimeGetMessagePartInfo(m_hMessage, m_nIndex, &pi) == 0;
+        return MimeGetMessagePartInfoA(m_hMessage, m_nIndex, &pi) == 0;
     }
-    std::string Field(const char *MIMEPARTINFO::*member) const
+    std::string Field(const char *MIMEPARTINFOA::*member) const
     {
-        MIMEPARTINFO pi;
+        MIMEPARTINFOA pi;
         if (!Info(pi) || !(pi.*member))
             return std::string();
         return std::string(pi.*member);
@@ -465,16 +466,16 @@ class CMailMessage
      *        asked for, so it must not change while the message lives).
      * @return the message; on failure an empty message whose GetLastError() says why.
      */
-    static CMailMessage FromFile(const std::string &path, uint32_t dwOptions = MIME_IMPORT_DEFAULT)
+    static CMailMessage FromFile(const TextArg &path, uint32_t dwOptions = MIME_IMPORT_DEFAULT)
     {
         CMailMessage m;
         m.Import(path, dwOptions);
         return m;
     }
     /** @brief Replace the content with the message in a file (MimeImportMessage()). */
-    bool Import(const std::string &path, uint32_t dwOptions = MIME_IMPORT_DEFAULT)
+    bool Import(const TextArg &path, uint32_t dwOptions = MIME_IMPORT_DEFAULT)
     {
-        return Record(MimeImportMessage(m_hMessage, path.c_str(), dwOptions));
+        return Record(MimeImportMessageA(m_hMessage, path.c_str(), dwOptions));
     }
     /** @brief Replace the content with the message in memory (MimeImportMessageData()). */
     bool ImportBytes(std::string_view data, uint32_t dwOptions = MIME_IMPORT_DEFAULT)
@@ -501,78 +502,78 @@ class CMailMessage
     // ---- composing (chained; the first failure is the compose error) ---------------------
 
     /** @brief Set From ("Name <addr>" or "addr"); also the envelope sender when sending. */
-    CMailMessage &SetFrom(const std::string &from)
+    CMailMessage &SetFrom(const TextArg &from)
     {
-        return Compose(MimeSetMessageHeader(m_hMessage, 0, "From", from.c_str()));
+        return Compose(MimeSetMessageHeaderA(m_hMessage, 0, "From", from.c_str()));
     }
     /** @brief Add primary recipients (one address, or a comma-separated list). */
-    CMailMessage &AddTo(std::string_view to)
+    CMailMessage &AddTo(const TextArg &to)
     {
         return AddAddresses("To", to);
     }
     /** @brief Add copy recipients. */
-    CMailMessage &AddCc(std::string_view cc)
+    CMailMessage &AddCc(const TextArg &cc)
     {
         return AddAddresses("Cc", cc);
     }
     /** @brief Add blind copy recipients: envelope only when sent (never written by
      *         CSmtpClient); kept in a copy appended to a mailbox (see
      *         CImapClient::AppendMessage()). */
-    CMailMessage &AddBcc(std::string_view bcc)
+    CMailMessage &AddBcc(const TextArg &bcc)
     {
         return AddAddresses("Bcc", bcc);
     }
     /** @brief Set the subject; non-ASCII text is RFC 2047 encoded when written. */
-    CMailMessage &SetSubject(const std::string &subject)
+    CMailMessage &SetSubject(const TextArg &subject)
     {
-        return Compose(MimeSetMessageHeader(m_hMessage, 0, "Subject", subject.c_str()));
+        return Compose(MimeSetMessageHeaderA(m_hMessage, 0, "Subject", subject.c_str()));
     }
     /** @brief Set the Date field (RFC 5322 section 3.3); unset: the time of writing. */
-    CMailMessage &SetDate(const std::string &date)
+    CMailMessage &SetDate(const TextArg &date)
     {
-        return Compose(MimeSetMessageHeader(m_hMessage, 0, "Date", date.c_str()));
+        return Compose(MimeSetMessageHeaderA(m_hMessage, 0, "Date", date.c_str()));
     }
     /** @brief Set the plain-text body (MimeSetMessageText()); with an HTML body the two become
      *         multipart/alternative. */
-    CMailMessage &SetText(std::string text)
+    CMailMessage &SetText(const TextArg &text)
     {
-        m_strText = std::move(text);
+        m_strText = Str(text);
         m_bText = true;
-        return Compose(MimeSetMessageText(m_hMessage, m_strText.c_str(), CharSetOrNull()));
+        return Compose(MimeSetMessageTextA(m_hMessage, m_strText.c_str(), CharSetOrNull()));
     }
     /** @brief Set the HTML body (MimeSetMessageHTML()). */
-    CMailMessage &SetHtml(std::string html)
+    CMailMessage &SetHtml(const TextArg &html)
     {
-        m_strHtml = std::move(html);
+        m_strHtml = Str(html);
         m_bHtml = true;
-        return Compose(MimeSetMessageHTML(m_hMessage, m_strHtml.c_str(), CharSetOrNull()));
+        return Compose(MimeSetMessageHTMLA(m_hMessage, m_strHtml.c_str(), CharSetOrNull()));
     }
     /** @brief Set the charset of the text bodies (default "utf-8"); bodies already set are
      *         converted again. */
-    CMailMessage &SetCharSet(std::string charset)
+    CMailMessage &SetCharSet(const TextArg &charset)
     {
-        m_strCharSet = std::move(charset);
+        m_strCharSet = Str(charset);
         if (m_bText)
-            Compose(MimeSetMessageText(m_hMessage, m_strText.c_str(), CharSetOrNull()));
+            Compose(MimeSetMessageTextA(m_hMessage, m_strText.c_str(), CharSetOrNull()));
         if (m_bHtml)
-            Compose(MimeSetMessageHTML(m_hMessage, m_strHtml.c_str(), CharSetOrNull()));
+            Compose(MimeSetMessageHTMLA(m_hMessage, m_strHtml.c_str(), CharSetOrNull()));
         return *this;
     }
     /** @brief Attach a file (MimeAttachFile(): checked now, read when the message is
      *         written); its name names the attachment, its extension picks the type. */
-    CMailMessage &AddAttachment(const std::string &path)
+    CMailMessage &AddAttachment(const TextArg &path)
     {
-        int rc = MimeAttachFile(m_hMessage, path.c_str(), nullptr, 0);
+        int rc = MimeAttachFileA(m_hMessage, path.c_str(), nullptr, 0);
         return Compose(rc < 0 ? rc : 0);
     }
     /**
      * @brief Attach a file with a type and options (MimeAttachFile()).
      * @return the index of the new part, or MIME_ERROR (GetLastError()).
      */
-    int AttachFile(const std::string &path, const char *lpszContentType = nullptr,
+    int AttachFile(const TextArg &path, const TextArg &lpszContentType = nullptr,
                    uint32_t dwOptions = 0)
     {
-        int rc = MimeAttachFile(m_hMessage, path.c_str(), lpszContentType, dwOptions);
+        int rc = MimeAttachFileA(m_hMessage, path.c_str(), lpszContentType, dwOptions);
         Record(rc);
         return rc;
     }
@@ -580,35 +581,36 @@ class CMailMessage
      * @brief Attach bytes from memory (MimeAttachData(); copied).
      * @return the index of the new part, or MIME_ERROR (GetLastError()).
      */
-    int AttachData(std::string_view data, const char *lpszFileName,
-                   const char *lpszContentType = nullptr, uint32_t dwOptions = 0)
+    int AttachData(std::string_view data, const TextArg &lpszFileName,
+                   const TextArg &lpszContentType = nullptr, uint32_t dwOptions = 0)
     {
-        int rc = MimeAttachData(m_hMessage, data.empty() ? "" : data.data(), data.size(),
-                                lpszFileName, lpszContentType, dwOptions);
+        int rc = MimeAttachDataA(m_hMessage, data.empty() ? "" : data.data(), data.size(),
+                                 lpszFileName, lpszContentType, dwOptions);
         Record(rc);
         return rc;
     }
 
     /**
      * @brief Add one header field after the others (MimeAddMessageHeader()).
-     * @param name  the field name (e.g. "Reply-To", "X-Mailer").
-     * @param value the field value, UTF-8.
+     * @param nameText  the field name (e.g. "Reply-To", "X-Mailer").
+     * @param valueText the field value (UTF-8, or wide text: mailwire::TextArg).
      * @return true when added; false when the name is empty or not a field name, either
      *         string holds CR, LF or NUL (header injection), or the library refuses the field
      *         (GetLastError()); nothing is added then.
      */
-    bool AddHeader(std::string_view name, std::string_view value)
+    bool AddHeader(const TextArg &nameText, const TextArg &valueText)
     {
+        std::string_view name = nameText, value = valueText;
         if (name.empty() || HasLineBreak(name) || HasLineBreak(value))
             return Fail(ST_ERROR_INVALID_ARGUMENT, "CR, LF or NUL in a header field, or no name");
-        return Record(MimeAddMessageHeader(m_hMessage, 0, std::string(name).c_str(),
-                                           std::string(value).c_str()));
+        return Record(MimeAddMessageHeaderA(m_hMessage, 0, std::string(name).c_str(),
+                                            std::string(value).c_str()));
     }
     /** @brief Set a header field of an entity, replacing those of that name
      *         (MimeSetMessageHeader()); @p lpszValue nullptr deletes them. */
-    bool SetHeader(const char *lpszName, const char *lpszValue, int nPart = 0)
+    bool SetHeader(const TextArg &lpszName, const TextArg &lpszValue, int nPart = 0)
     {
-        return Record(MimeSetMessageHeader(m_hMessage, nPart, lpszName, lpszValue));
+        return Record(MimeSetMessageHeaderA(m_hMessage, nPart, lpszName, lpszValue));
     }
 
     /** @brief Start afresh: an empty message, no compose error. */
@@ -633,10 +635,10 @@ class CMailMessage
 
     /** @brief The decoded value of the first field of that name (MimeGetMessageHeader());
      *         "" when absent. */
-    std::string GetHeader(const char *lpszName, int nPart = 0) const
+    std::string GetHeader(const TextArg &lpszName, int nPart = 0) const
     {
         return detail::MimeString([&](char *p, std::size_t n) {
-            return MimeGetMessageHeader(m_hMessage, nPart, lpszName, p, n);
+            return MimeGetMessageHeaderA(m_hMessage, nPart, lpszName, p, n);
         });
     }
     /** @brief Every header field of an entity in order, decoded (or with MIME_HEADER_RAW as
@@ -649,8 +651,8 @@ class CMailMessage
             char name[256] = "";
             MailHeader h;
             h.value = detail::MimeString([&](char *p, std::size_t cb) {
-                return MimeGetMessageHeaderAt(m_hMessage, nPart, i, name, sizeof name, p, cb,
-                                              dwOptions);
+                return MimeGetMessageHeaderAtA(m_hMessage, nPart, i, name, sizeof name, p, cb,
+                                               dwOptions);
             });
             h.name = name;
             out.push_back(std::move(h));
@@ -659,14 +661,14 @@ class CMailMessage
     }
     /** @brief The mailboxes of an address field ("From", "To", "Cc", "Reply-To"...), groups
      *         opened up. */
-    std::vector<MailAddress> GetAddresses(const char *lpszName, int nPart = 0) const
+    std::vector<MailAddress> GetAddresses(const TextArg &lpszName, int nPart = 0) const
     {
         std::vector<MailAddress> out;
-        int n = MimeGetAddressCount(m_hMessage, nPart, lpszName);
+        int n = MimeGetAddressCountA(m_hMessage, nPart, lpszName);
         for (int i = 0; i < n; ++i) {
             std::string name(1024, '\0'), addr(1024, '\0');
-            if (MimeGetAddress(m_hMessage, nPart, lpszName, i, &name[0], name.size(), &addr[0],
-                               addr.size()) != 0)
+            if (MimeGetAddressA(m_hMessage, nPart, lpszName, i, &name[0], name.size(), &addr[0],
+                                addr.size()) != 0)
                 continue;
             name.resize(std::char_traits<char>::length(name.c_str()));
             addr.resize(std::char_traits<char>::length(addr.c_str()));
@@ -690,7 +692,7 @@ class CMailMessage
     std::string GetText() const
     {
         return detail::MimeString(
-            [&](char *p, std::size_t n) { return MimeGetMessageText(m_hMessage, p, n); });
+            [&](char *p, std::size_t n) { return MimeGetMessageTextA(m_hMessage, p, n); });
     }
     /** @brief Number of entities (the message included). */
     int GetPartCount() const
@@ -723,9 +725,9 @@ class CMailMessage
         return out;
     }
     /** @brief The index of the entity with an IMAP section ("1.2"), or -1. */
-    int FindPart(const char *lpszSection) const
+    int FindPart(const TextArg &lpszSection) const
     {
-        int i = MimeFindMessagePart(m_hMessage, lpszSection);
+        int i = MimeFindMessagePartA(m_hMessage, lpszSection);
         return i < 0 ? -1 : i;
     }
 
@@ -745,9 +747,9 @@ class CMailMessage
         return s;
     }
     /** @brief Write the message to a file (MimeExportMessage()). */
-    bool ExportTo(const std::string &path, uint32_t dwOptions = MIME_EXPORT_DEFAULT) const
+    bool ExportTo(const TextArg &path, uint32_t dwOptions = MIME_EXPORT_DEFAULT) const
     {
-        return Record(MimeExportMessage(m_hMessage, path.c_str(), dwOptions));
+        return Record(MimeExportMessageA(m_hMessage, path.c_str(), dwOptions));
     }
     /** @brief Write the message to a callable `(std::string_view)` returning void or bool
      *         (false stops: ST_ERROR_CALLBACK_FAILED) (MimeExportMessageEx()). */
@@ -773,6 +775,10 @@ class CMailMessage
     }
 
   private:
+    static std::string Str(const TextArg &s)
+    {
+        return std::string(static_cast<std::string_view>(s));
+    }
     static bool HasLineBreak(std::string_view s)
     {
         return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
@@ -789,7 +795,7 @@ class CMailMessage
             return true;
         }
         m_nLastError = MailwireGetLastError();
-        const char *d = MailwireGetLastErrorDetail();
+        const char *d = MailwireGetLastErrorDetailA();
         m_strLastErrorDetail = d ? d : "";
         return false;
     }
@@ -816,7 +822,7 @@ class CMailMessage
         if (!list.empty() && !more.empty())
             list += ", ";
         list.append(more.data(), more.size());
-        return Compose(MimeSetMessageHeader(m_hMessage, 0, field, list.c_str()));
+        return Compose(MimeSetMessageHeaderA(m_hMessage, 0, field, list.c_str()));
     }
 
     HMESSAGE m_hMessage;

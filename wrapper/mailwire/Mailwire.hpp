@@ -9,8 +9,10 @@
 #define MAILWIRE_MAILWIRE_HPP
 
 #include <mailwire/mailwire.h>
+#include <mailwire/TextArg.hpp>
 
 #include <string>
+#include <type_traits>
 
 namespace mailwire
 {
@@ -52,19 +54,19 @@ inline unsigned GetLastError() noexcept
 /** @return the fixed description of an error code, as a std::string. */
 inline std::string GetErrorString(unsigned error)
 {
-    return MailwireGetErrorString(error);
+    return MailwireGetErrorStringA(error);
 }
 
 /** @return the cause of the calling thread's last error, as a std::string. */
 inline std::string GetLastErrorDetail()
 {
-    return MailwireGetLastErrorDetail();
+    return MailwireGetLastErrorDetailA();
 }
 
 /** @return the runtime library version, "major.minor.patch". */
 inline std::string GetVersion()
 {
-    return MailwireGetVersion();
+    return MailwireGetVersionA();
 }
 
 /**
@@ -85,7 +87,7 @@ class CSecurityCredentials
     ~CSecurityCredentials()
     {
         if (m_p)
-            MailwireDeleteSecurityCredentials(m_p);
+            MailwireDeleteSecurityCredentialsA(m_p);
     }
     CSecurityCredentials(const CSecurityCredentials &) = delete;
     CSecurityCredentials &operator=(const CSecurityCredentials &) = delete;
@@ -99,7 +101,7 @@ class CSecurityCredentials
     {
         if (this != &o) {
             if (m_p)
-                MailwireDeleteSecurityCredentials(m_p);
+                MailwireDeleteSecurityCredentialsA(m_p);
             m_p = o.m_p;
             o.m_p = nullptr;
         }
@@ -118,28 +120,76 @@ class CSecurityCredentials
      * @par Blocking: no.
      * @par Thread: any.
      */
-    bool Create(uint32_t dwOptions, const char *lpszCertificateFile, const char *lpszPrivateKeyFile,
-                const char *lpszPassword, const char *lpszCAFile)
+    bool Create(uint32_t dwOptions, const TextArg &lpszCertificateFile,
+                const TextArg &lpszPrivateKeyFile, const TextArg &lpszPassword,
+                const TextArg &lpszCAFile)
     {
-        LPSECURITYCREDENTIALS p = nullptr;
-        if (MailwireCreateSecurityCredentials(dwOptions, lpszCertificateFile, lpszPrivateKeyFile,
-                                              lpszPassword, lpszCAFile, &p) != 0)
+        LPSECURITYCREDENTIALSA p = nullptr;
+        if (MailwireCreateSecurityCredentialsA(dwOptions, lpszCertificateFile, lpszPrivateKeyFile,
+                                               lpszPassword, lpszCAFile, &p) != 0)
             return false;
         if (m_p)
-            MailwireDeleteSecurityCredentials(m_p);
+            MailwireDeleteSecurityCredentialsA(m_p);
         m_p = p;
         return true;
     }
 
     /** @return the block for a Connect() call, or nullptr when none was created. */
-    const SECURITYCREDENTIALS *Get() const noexcept
+    const SECURITYCREDENTIALSA *Get() const noexcept
     {
         return m_p;
     }
 
   private:
-    LPSECURITYCREDENTIALS m_p = nullptr;
+    LPSECURITYCREDENTIALSA m_p = nullptr;
 };
+
+namespace detail
+{
+/**
+ * @brief A SECURITYCREDENTIALSW (SmtpCreateSecurityCredentialsW(), or a UNICODE build's
+ *        SECURITYCREDENTIALS) as the UTF-8 structure the classes pass to the C API; valid
+ *        while the object lives. Text that is not Unicode throws std::invalid_argument (see
+ *        TextArg).
+ */
+class NarrowCredentials
+{
+  public:
+    /** @brief Converts w (nullptr: Get() gives nullptr). */
+    explicit NarrowCredentials(const SECURITYCREDENTIALSW *w)
+        : m_cert(w ? w->lpszCertificateFile : nullptr), m_key(w ? w->lpszPrivateKeyFile : nullptr),
+          m_pass(w ? w->lpszPassword : nullptr), m_ca(w ? w->lpszCAFile : nullptr),
+          m_pin(w ? w->lpszPinnedFingerprint : nullptr), m_null(w == nullptr)
+    {
+        if (!w)
+            return;
+        m_c.dwSize = w->dwSize == sizeof *w ? static_cast<uint32_t>(sizeof m_c) : 0;
+        m_c.dwOptions = w->dwOptions;
+        m_c.lpszCertificateFile = m_cert;
+        m_c.lpszPrivateKeyFile = m_key;
+        m_c.lpszPassword = m_pass;
+        m_c.lpszCAFile = m_ca;
+        m_c.lpszPinnedFingerprint = m_pin;
+    }
+    NarrowCredentials(const NarrowCredentials &) = delete;
+    NarrowCredentials &operator=(const NarrowCredentials &) = delete;
+    /** @return the UTF-8 structure, or nullptr for none. */
+    const SECURITYCREDENTIALSA *Get() const noexcept
+    {
+        return m_null ? nullptr : &m_c;
+    }
+
+  private:
+    TextArg m_cert, m_key, m_pass, m_ca, m_pin;
+    bool m_null;
+    SECURITYCREDENTIALSA m_c{};
+};
+
+/** @cond MAILWIRE_DETAIL */
+template <class Cred>
+using IfWideCredentials = std::enable_if_t<std::is_same_v<Cred, SECURITYCREDENTIALSW>, int>;
+/** @endcond */
+} // namespace detail
 
 } // namespace mailwire
 

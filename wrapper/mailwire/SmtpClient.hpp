@@ -19,10 +19,13 @@
  *   - callables: event handlers and traces may be any callable (see RegisterEvent()). No
  *     exception crosses into the C library: a throw stops the operation and the method fails
  *     with ST_ERROR_CALLBACK_FAILED and the exception's text in GetLastErrorDetail().
+ *   - text parameters are mailwire::TextArg: UTF-8 (`const char *`, std::string) or wide
+ *     (`const wchar_t *`, std::wstring, CString); results and callbacks are UTF-8.
  *   - overloads returning std::string, std::vector or a struct: documented with their own
  *     parameters and results; empty (or zeroed) on failure.
  * The class itself throws only what the standard library throws (std::bad_alloc when a
- * string cannot be allocated).
+ * string cannot be allocated, std::invalid_argument from a TextArg made of wchar_t text that
+ * is not Unicode).
  *
  * Windows note: <windows.h> defines SendMessage as a macro; include it before this header in
  * every file that calls the method, as with SocketTools and MFC, so both sides are renamed
@@ -87,9 +90,9 @@ struct SmtpApi {
     {
         return SmtpSetTrace(h, p, u);
     }
-    static int GetSecurityInfo(HCLIENT h, SECURITYINFO *i)
+    static int GetSecurityInfo(HCLIENT h, SECURITYINFOA *i)
     {
-        return SmtpGetSecurityInfo(h, i);
+        return SmtpGetSecurityInfoA(h, i);
     }
     static int Execute(HCLIENT h)
     {
@@ -170,12 +173,12 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @return true when connected; false with SmtpConnect()'s error, or
      *         ST_ERROR_ALREADY_CONNECTED (nothing done) when the object already holds a session.
      */
-    bool Connect(const char *lpszRemoteHost, unsigned nRemotePort = 0, unsigned nTimeout = 20,
-                 uint32_t dwOptions = SMTP_OPTION_NONE, const char *lpszLocalName = nullptr,
-                 const SECURITYCREDENTIALS *lpCredentials = nullptr)
+    bool Connect(const TextArg &lpszRemoteHost, unsigned nRemotePort = 0, unsigned nTimeout = 20,
+                 uint32_t dwOptions = SMTP_OPTION_NONE, const TextArg &lpszLocalName = nullptr,
+                 const SECURITYCREDENTIALSA *lpCredentials = nullptr)
     {
-        return RefuseIfConnected() && Open(SmtpConnect(lpszRemoteHost, nRemotePort, nTimeout,
-                                                       dwOptions, lpszLocalName, lpCredentials));
+        return RefuseIfConnected() && Open(SmtpConnectA(lpszRemoteHost, nRemotePort, nTimeout,
+                                                        dwOptions, lpszLocalName, lpCredentials));
     }
 
     /**
@@ -199,8 +202,9 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @par Thread: any; with a window the thread that owns it.
      */
     template <class Window,
-              class = std::enable_if_t<!std::is_same_v<std::remove_cv_t<Window>, char>>>
-    bool Connect(const char *lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+              class = std::enable_if_t<!std::is_same_v<std::remove_cv_t<Window>, char> &&
+                                       !std::is_same_v<std::remove_cv_t<Window>, wchar_t>>>
+    bool Connect(const TextArg &lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
                  uint32_t dwOptions, Window *hEventWnd, unsigned uEventMsg)
     {
         if (hEventWnd == nullptr)
@@ -260,6 +264,19 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
 #endif
 
     /**
+     * @brief Connect() with W credentials (SmtpCreateSecurityCredentialsW(), or what a
+     *        UNICODE build calls SECURITYCREDENTIALS); other arguments as Connect().
+     * @return as Connect().
+     */
+    template <class Cred, detail::IfWideCredentials<Cred> = 0>
+    bool Connect(const TextArg &lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+                 uint32_t dwOptions, const TextArg &lpszLocalName, const Cred *lpCredentials)
+    {
+        detail::NarrowCredentials c(lpCredentials);
+        return Connect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpszLocalName, c.Get());
+    }
+
+    /**
      * @brief SmtpAsyncConnect(), the session then held by the object; arguments as Connect().
      *        Handlers registered before are installed at once, so the CONNECT event reaches
      *        them.
@@ -273,25 +290,37 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @return true when the connection has started (IsInProgress() set); false on an immediate
      *         failure, ST_ERROR_ALREADY_CONNECTED included.
      */
-    bool AsyncConnect(const char *lpszRemoteHost, unsigned nRemotePort = 0, unsigned nTimeout = 20,
-                      uint32_t dwOptions = SMTP_OPTION_NONE, const char *lpszLocalName = nullptr,
-                      const SECURITYCREDENTIALS *lpCredentials = nullptr)
+    bool AsyncConnect(const TextArg &lpszRemoteHost, unsigned nRemotePort = 0,
+                      unsigned nTimeout = 20, uint32_t dwOptions = SMTP_OPTION_NONE,
+                      const TextArg &lpszLocalName = nullptr,
+                      const SECURITYCREDENTIALSA *lpCredentials = nullptr)
     {
         if (!RefuseIfConnected() ||
-            !Open(SmtpAsyncConnect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpszLocalName,
-                                   lpCredentials)))
+            !Open(SmtpAsyncConnectA(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpszLocalName,
+                                    lpCredentials)))
             return false;
         Fail(ST_ERROR_IN_PROGRESS, nullptr);
         return true;
     }
 
+    /** @brief AsyncConnect() with W credentials (as the Connect() form above).
+     *  @return as AsyncConnect(). */
+    template <class Cred, detail::IfWideCredentials<Cred> = 0>
+    bool AsyncConnect(const TextArg &lpszRemoteHost, unsigned nRemotePort, unsigned nTimeout,
+                      uint32_t dwOptions, const TextArg &lpszLocalName, const Cred *lpCredentials)
+    {
+        detail::NarrowCredentials c(lpCredentials);
+        return AsyncConnect(lpszRemoteHost, nRemotePort, nTimeout, dwOptions, lpszLocalName,
+                            c.Get());
+    }
+
     /** @brief SmtpAuthenticate(). The C call takes the type first; here it comes last and
      *         defaults to SMTP_AUTH_AUTO (the strongest mechanism offered). */
-    bool Authenticate(const char *lpszUserName, const char *lpszPassword,
+    bool Authenticate(const TextArg &lpszUserName, const TextArg &lpszPassword,
                       unsigned nAuthType = SMTP_AUTH_AUTO)
     {
         return Call(
-            [&] { return SmtpAuthenticate(m_hClient, nAuthType, lpszUserName, lpszPassword); });
+            [&] { return SmtpAuthenticateA(m_hClient, nAuthType, lpszUserName, lpszPassword); });
     }
 
     /**
@@ -307,12 +336,12 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /** @brief SmtpSendMessage(). */
-    bool SendMessage(const char *lpszFrom, const char *lpszRecipients, const void *lpvMessage,
+    bool SendMessage(const TextArg &lpszFrom, const TextArg &lpszRecipients, const void *lpvMessage,
                      std::size_t cbMessage, uint32_t dwOptions)
     {
         return Call([&] {
-            return SmtpSendMessage(m_hClient, lpszFrom, lpszRecipients, lpvMessage, cbMessage,
-                                   dwOptions);
+            return SmtpSendMessageA(m_hClient, lpszFrom, lpszRecipients, lpvMessage, cbMessage,
+                                    dwOptions);
         });
     }
 
@@ -338,7 +367,8 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @param message        the whole message (header and body).
      * @return as SendMessage().
      */
-    bool SendMessage(const char *lpszFrom, const char *lpszRecipients, std::string_view message)
+    bool SendMessage(const TextArg &lpszFrom, const TextArg &lpszRecipients,
+                     std::string_view message)
     {
         // A length of 0 means "NUL-terminated" to C; an empty view may not point at a NUL.
         const char *data = message.empty() ? "" : message.data();
@@ -353,7 +383,8 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @param lpszFileName   the file (UTF-8 path).
      * @return as SendMessage().
      */
-    bool SendMessageFile(const char *lpszFrom, const char *lpszRecipients, const char *lpszFileName)
+    bool SendMessageFile(const TextArg &lpszFrom, const TextArg &lpszRecipients,
+                         const TextArg &lpszFileName)
     {
         return SendMessage(lpszFrom, lpszRecipients, lpszFileName, 0, SMTP_MESSAGE_FILE);
     }
@@ -373,14 +404,14 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @param dwOptions      0, MIME_EXPORT_8BIT, MIME_EXPORT_UTF8 (as SmtpSendMimeMessage()).
      * @return as SmtpSendMimeMessage().
      */
-    bool SendMessage(const CMailMessage &message, const char *lpszFrom = nullptr,
-                     const char *lpszRecipients = nullptr, uint32_t dwOptions = 0)
+    bool SendMessage(const CMailMessage &message, const TextArg &lpszFrom = nullptr,
+                     const TextArg &lpszRecipients = nullptr, uint32_t dwOptions = 0)
     {
         if (message.GetComposeError() != ST_ERROR_NONE)
             return Fail(message.GetComposeError(), message.GetComposeErrorDetail().c_str());
         return Call([&] {
-            return SmtpSendMimeMessage(m_hClient, message.GetHandle(), lpszFrom, lpszRecipients,
-                                       dwOptions);
+            return SmtpSendMimeMessageA(m_hClient, message.GetHandle(), lpszFrom, lpszRecipients,
+                                        dwOptions);
         });
     }
 
@@ -393,15 +424,31 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      *         (so `client.SubmitMessage(...)` then `client.GetLastError()` works as in
      *         SocketTools).
      */
-    static bool SubmitMessage(const SMTPSERVER &server, const SMTPMESSAGE &message)
+    static bool SubmitMessage(const SMTPSERVERA &server, const SMTPMESSAGEA &message)
     {
-        return RecordStatic(SmtpSubmitMessage(&server, &message));
+        return RecordStatic(SmtpSubmitMessageA(&server, &message));
+    }
+
+    /** @brief SubmitMessage() with the W structures (what a UNICODE build calls SMTPSERVER and
+     *  SMTPMESSAGE): SmtpSubmitMessageW(). @return as above. */
+    static bool SubmitMessage(const SMTPSERVERW &server, const SMTPMESSAGEW &message)
+    {
+        return RecordStatic(SmtpSubmitMessageW(&server, &message));
+    }
+
+    /** @brief SubmitMessageEx() with the W structures and credentials, without a trace:
+     *  SmtpSubmitMessageExW(). @return as SubmitMessage(). */
+    static bool SubmitMessageEx(const SMTPSERVERW &server, const SMTPMESSAGEW &message,
+                                const SECURITYCREDENTIALSW *lpCredentials)
+    {
+        return RecordStatic(
+            SmtpSubmitMessageExW(&server, &message, lpCredentials, nullptr, nullptr));
     }
 
     /** @brief SubmitMessage() of a CMailMessage (SmtpSubmitMimeMessage()); a message with a
      *  compose error (CMailMessage::GetComposeError()) fails with it, nothing sent.
      *  @return as above. */
-    static bool SubmitMessage(const SMTPSERVER &server, const CMailMessage &message)
+    static bool SubmitMessage(const SMTPSERVERA &server, const CMailMessage &message)
     {
         return SubmitMessageEx(server, message, nullptr);
     }
@@ -418,21 +465,21 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      * @return as SubmitMessage().
      */
     template <class Trace = std::nullptr_t>
-    static bool SubmitMessageEx(const SMTPSERVER &server, const CMailMessage &message,
-                                const SECURITYCREDENTIALS *lpCredentials, Trace &&trace = nullptr)
+    static bool SubmitMessageEx(const SMTPSERVERA &server, const CMailMessage &message,
+                                const SECURITYCREDENTIALSA *lpCredentials, Trace &&trace = nullptr)
     {
         if (message.GetComposeError() != ST_ERROR_NONE)
             return RecordStaticError(message.GetComposeError(),
                                      message.GetComposeErrorDetail().c_str());
         if constexpr (std::is_same_v<std::decay_t<Trace>, std::nullptr_t>) {
-            return RecordStatic(SmtpSubmitMimeMessage(&server, message.GetHandle(), lpCredentials,
-                                                      nullptr, nullptr));
+            return RecordStatic(SmtpSubmitMimeMessageA(&server, message.GetHandle(), lpCredentials,
+                                                       nullptr, nullptr));
         } else {
             detail::EventSink sink;
             sink.trace =
                 std::make_shared<const detail::EventSink::TraceHandler>(std::forward<Trace>(trace));
-            int rc = SmtpSubmitMimeMessage(&server, message.GetHandle(), lpCredentials,
-                                           &detail::EventSink::OnTrace, &sink);
+            int rc = SmtpSubmitMimeMessageA(&server, message.GetHandle(), lpCredentials,
+                                            &detail::EventSink::OnTrace, &sink);
             if (sink.failure.Failed()) {
                 std::string detail = "a callback threw: ";
                 detail += sink.failure.What();
@@ -444,18 +491,18 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
 
     /** @brief SubmitMessageEx() with a C message structure. @return as SubmitMessage(). */
     template <class Trace = std::nullptr_t>
-    static bool SubmitMessageEx(const SMTPSERVER &server, const SMTPMESSAGE &message,
-                                const SECURITYCREDENTIALS *lpCredentials, Trace &&trace = nullptr)
+    static bool SubmitMessageEx(const SMTPSERVERA &server, const SMTPMESSAGEA &message,
+                                const SECURITYCREDENTIALSA *lpCredentials, Trace &&trace = nullptr)
     {
         if constexpr (std::is_same_v<std::decay_t<Trace>, std::nullptr_t>) {
             return RecordStatic(
-                SmtpSubmitMessageEx(&server, &message, lpCredentials, nullptr, nullptr));
+                SmtpSubmitMessageExA(&server, &message, lpCredentials, nullptr, nullptr));
         } else {
             detail::EventSink sink;
             sink.trace =
                 std::make_shared<const detail::EventSink::TraceHandler>(std::forward<Trace>(trace));
-            int rc = SmtpSubmitMessageEx(&server, &message, lpCredentials,
-                                         &detail::EventSink::OnTrace, &sink);
+            int rc = SmtpSubmitMessageExA(&server, &message, lpCredentials,
+                                          &detail::EventSink::OnTrace, &sink);
             if (sink.failure.Failed()) {
                 std::string detail = "a callback threw: ";
                 detail += sink.failure.What();
@@ -466,16 +513,16 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /** @brief SmtpCreateMessage(). */
-    bool CreateMessage(const char *lpszFrom, uint64_t qwMessageSize = 0, uint32_t dwOptions = 0)
+    bool CreateMessage(const TextArg &lpszFrom, uint64_t qwMessageSize = 0, uint32_t dwOptions = 0)
     {
         return Call(
-            [&] { return SmtpCreateMessage(m_hClient, lpszFrom, qwMessageSize, dwOptions); });
+            [&] { return SmtpCreateMessageA(m_hClient, lpszFrom, qwMessageSize, dwOptions); });
     }
 
     /** @brief SmtpAddRecipient(). */
-    bool AddRecipient(const char *lpszAddress)
+    bool AddRecipient(const TextArg &lpszAddress)
     {
-        return Call([&] { return SmtpAddRecipient(m_hClient, lpszAddress); });
+        return Call([&] { return SmtpAddRecipientA(m_hClient, lpszAddress); });
     }
 
     /** @brief SmtpWrite(). */
@@ -518,7 +565,7 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     {
         const char *lines = nullptr;
         info = SmtpExtendedOptions{};
-        if (!Check(SmtpGetExtendedOptionsEx(m_hClient, &info.options, &info.sizeLimit, &lines)))
+        if (!Check(SmtpGetExtendedOptionsExA(m_hClient, &info.options, &info.sizeLimit, &lines)))
             return false;
         for (std::string_view rest = lines ? lines : ""; !rest.empty();) {
             std::size_t nl = rest.find('\n');
@@ -537,9 +584,9 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /** @brief SmtpSetDeliveryOptions(). */
-    bool SetDeliveryOptions(uint32_t dwOptions, const char *lpszEnvelopeId = nullptr)
+    bool SetDeliveryOptions(uint32_t dwOptions, const TextArg &lpszEnvelopeId = nullptr)
     {
-        return Check(SmtpSetDeliveryOptions(m_hClient, dwOptions, lpszEnvelopeId));
+        return Check(SmtpSetDeliveryOptionsA(m_hClient, dwOptions, lpszEnvelopeId));
     }
 
     /** @brief SmtpReset(). */
@@ -549,22 +596,22 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     }
 
     /** @brief SmtpVerifyAddress(). */
-    bool VerifyAddress(const char *lpszAddress)
+    bool VerifyAddress(const TextArg &lpszAddress)
     {
-        return Call([&] { return SmtpVerifyAddress(m_hClient, lpszAddress); });
+        return Call([&] { return SmtpVerifyAddressA(m_hClient, lpszAddress); });
     }
 
     /** @brief SmtpExpandAddress(). */
-    bool ExpandAddress(const char *lpszAddress, char *lpszBuffer, std::size_t cbBuffer)
+    bool ExpandAddress(const TextArg &lpszAddress, char *lpszBuffer, std::size_t cbBuffer)
     {
         return Call(
-            [&] { return SmtpExpandAddress(m_hClient, lpszAddress, lpszBuffer, cbBuffer); });
+            [&] { return SmtpExpandAddressA(m_hClient, lpszAddress, lpszBuffer, cbBuffer); });
     }
 
     /** @brief ExpandAddress() into a string. @param lpszAddress the list.
      *  @param members receives the reply lines, LF-separated, whatever their length.
      *  @return as ExpandAddress(). */
-    bool ExpandAddress(const char *lpszAddress, std::string &members)
+    bool ExpandAddress(const TextArg &lpszAddress, std::string &members)
     {
         if (!ExpandAddress(lpszAddress, nullptr, 0))
             return false;
@@ -574,9 +621,9 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
 
     /** @brief SmtpCommand(). @return the reply code as SmtpCommand() returns it (a negative
      *  reply is not an error here), MAILWIRE_IN_PROGRESS, or MAILWIRE_ERROR. */
-    int Command(const char *lpszCommand)
+    int Command(const TextArg &lpszCommand)
     {
-        return CallInt([&] { return SmtpCommand(m_hClient, lpszCommand); }, true);
+        return CallInt([&] { return SmtpCommandA(m_hClient, lpszCommand); }, true);
     }
 
     /** @brief SmtpGetResultCode(). */
@@ -588,7 +635,7 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     /** @brief SmtpGetResultString(). */
     int GetResultString(char *lpszResult, std::size_t cbResult)
     {
-        return CallInt([&] { return SmtpGetResultString(m_hClient, lpszResult, cbResult); });
+        return CallInt([&] { return SmtpGetResultStringA(m_hClient, lpszResult, cbResult); });
     }
 
     /** @return the last reply's text (lines joined by LF), whatever its length; "" on
@@ -634,9 +681,9 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
      */
     bool GetRecipientResult(unsigned nIndex, SmtpRecipientResult &result)
     {
-        SMTPRECIPIENT r{};
+        SMTPRECIPIENTA r{};
         r.dwSize = sizeof r;
-        if (!Check(SmtpGetRecipientResult(m_hClient, nIndex, &r)))
+        if (!Check(SmtpGetRecipientResultA(m_hClient, nIndex, &r)))
             return false;
         result.address = r.lpszAddress ? r.lpszAddress : "";
         result.resultCode = r.nResultCode;
@@ -662,19 +709,36 @@ class CSmtpClient : public detail::ClientBase<CSmtpClient, detail::SmtpApi>
     /** @brief SmtpCreateSecurityCredentials() (see also the RAII CSecurityCredentials).
      *  @return true on success; false with the thread's last error. Not recorded for
      *          GetLastError() of the objects (noexcept, and not a call on a session). */
-    static bool CreateSecurityCredentials(uint32_t dwOptions, const char *lpszCertificateFile,
-                                          const char *lpszPrivateKeyFile, const char *lpszPassword,
-                                          const char *lpszCAFile,
-                                          LPSECURITYCREDENTIALS *lppCredentials) noexcept
+    static bool CreateSecurityCredentials(uint32_t dwOptions, const TextArg &lpszCertificateFile,
+                                          const TextArg &lpszPrivateKeyFile,
+                                          const TextArg &lpszPassword, const TextArg &lpszCAFile,
+                                          LPSECURITYCREDENTIALSA *lppCredentials) noexcept
     {
-        return SmtpCreateSecurityCredentials(dwOptions, lpszCertificateFile, lpszPrivateKeyFile,
-                                             lpszPassword, lpszCAFile, lppCredentials) == 0;
+        return SmtpCreateSecurityCredentialsA(dwOptions, lpszCertificateFile, lpszPrivateKeyFile,
+                                              lpszPassword, lpszCAFile, lppCredentials) == 0;
+    }
+
+    /** @brief SmtpCreateSecurityCredentialsW(): wchar_t paths, a SECURITYCREDENTIALSW (what a
+     *  UNICODE build calls SECURITYCREDENTIALS). @return as the UTF-8 form. */
+    static bool CreateSecurityCredentials(uint32_t dwOptions, const wchar_t *lpszCertificateFile,
+                                          const wchar_t *lpszPrivateKeyFile,
+                                          const wchar_t *lpszPassword, const wchar_t *lpszCAFile,
+                                          LPSECURITYCREDENTIALSW *lppCredentials) noexcept
+    {
+        return SmtpCreateSecurityCredentialsW(dwOptions, lpszCertificateFile, lpszPrivateKeyFile,
+                                              lpszPassword, lpszCAFile, lppCredentials) == 0;
+    }
+
+    /** @brief SmtpDeleteSecurityCredentialsW(). */
+    static void DeleteSecurityCredentials(LPSECURITYCREDENTIALSW lpCredentials) noexcept
+    {
+        SmtpDeleteSecurityCredentialsW(lpCredentials);
     }
 
     /** @brief SmtpDeleteSecurityCredentials(). */
-    static void DeleteSecurityCredentials(LPSECURITYCREDENTIALS lpCredentials) noexcept
+    static void DeleteSecurityCredentials(LPSECURITYCREDENTIALSA lpCredentials) noexcept
     {
-        SmtpDeleteSecurityCredentials(lpCredentials);
+        SmtpDeleteSecurityCredentialsA(lpCredentials);
     }
 };
 

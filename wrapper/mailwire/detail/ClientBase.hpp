@@ -215,13 +215,13 @@ template <class Derived, class Api> class ClientBase
      */
     static std::string GetErrorString(unsigned nError)
     {
-        return MailwireGetErrorString(nError);
+        return MailwireGetErrorStringA(nError);
     }
 
     /** @return the description of this object's last error (see GetLastError()). */
     std::string GetErrorString() const
     {
-        return MailwireGetErrorString(GetLastError());
+        return MailwireGetErrorStringA(GetLastError());
     }
 
     /**
@@ -402,17 +402,26 @@ template <class Derived, class Api> class ClientBase
      * @par Blocking: no.
      * @par Thread: the session's owner (or any with FREETHREAD).
      */
-    bool GetSecurityInfo(SECURITYINFO &info)
+    bool GetSecurityInfo(SECURITYINFOA &info)
     {
-        info = SECURITYINFO{};
+        info = SECURITYINFOA{};
         info.dwSize = sizeof info;
         return Check(Api::GetSecurityInfo(m_hClient, &info));
     }
 
-    /** @return the security information, zeroed on failure (see GetLastError()). */
-    SECURITYINFO GetSecurityInfo()
+    /** @brief GetSecurityInfo() into the W structure (what a UNICODE build calls
+     *  SECURITYINFO): MailwireGetSecurityInfoW(). @return as above. */
+    bool GetSecurityInfo(SECURITYINFOW &info)
     {
-        SECURITYINFO info{};
+        info = SECURITYINFOW{};
+        info.dwSize = sizeof info;
+        return Check(MailwireGetSecurityInfoW(m_hClient, &info));
+    }
+
+    /** @return the security information, zeroed on failure (see GetLastError()). */
+    SECURITYINFOA GetSecurityInfo()
+    {
+        SECURITYINFOA info{};
         GetSecurityInfo(info);
         return info;
     }
@@ -554,7 +563,7 @@ template <class Derived, class Api> class ClientBase
             bool closed = CloseHandle(h);
             unsigned err = MailwireGetLastError();
             if (!closed)
-                return Fail(err, MailwireGetLastErrorDetail());
+                return Fail(err, MailwireGetLastErrorDetailA());
             m_hClient = INVALID_CLIENT;
             m_pPending.reset();
             return Check(0);
@@ -620,7 +629,7 @@ template <class Derived, class Api> class ClientBase
         if (rc >= 0)
             SetStaticCall(ST_ERROR_NONE, "");
         else
-            SetStaticCall(MailwireGetLastError(), MailwireGetLastErrorDetail());
+            SetStaticCall(MailwireGetLastError(), MailwireGetLastErrorDetailA());
         return rc >= 0;
     }
 
@@ -745,7 +754,7 @@ template <class Derived, class Api> class ClientBase
         if (rc < 0) {
             m_nLastError = MailwireGetLastError();
             m_nStamp = NextStamp();
-            m_strLastErrorDetail = MailwireGetLastErrorDetail();
+            m_strLastErrorDetail = MailwireGetLastErrorDetailA();
             // A handler may have disconnected the session during the call.
             if (m_nLastError == ST_ERROR_INVALID_HANDLE && m_hClient != INVALID_CLIENT &&
                 !Api::IsOwnHandle(m_hClient))
@@ -830,7 +839,7 @@ template <class Derived, class Api> class ClientBase
             // only when MailwireExecute() returns, after this handler: a fixed text for now.
             m_nLastError = nError;
             m_nStamp = NextStamp();
-            m_strLastErrorDetail = nError ? MailwireGetErrorString(nError) : "";
+            m_strLastErrorDetail = nError ? MailwireGetErrorStringA(nError) : "";
         }
         if (handler)
             (*handler)(MAILWIRE_EVENT_COMPLETE, nError);

@@ -50,9 +50,9 @@ struct ImapApi {
     {
         return MailwireSetTrace(h, p, u);
     }
-    static int GetSecurityInfo(HCLIENT h, SECURITYINFO *i)
+    static int GetSecurityInfo(HCLIENT h, SECURITYINFOA *i)
     {
-        return ImapGetSecurityInfo(h, i);
+        return ImapGetSecurityInfoA(h, i);
     }
     static int Execute(HCLIENT h)
     {
