@@ -144,7 +144,8 @@ TEST(CppMailMessage, ComposeParseAndThePartsAsARange)
     EXPECT_EQ(r.Parts().size(), 6u);
     auto att = r.Attachments();
     ASSERT_EQ(att.size(), 2u);
-    EXPECT_EQ(att[0].FileName(), file.substr(file.rfind('/') + 1));
+    // The file name alone, whichever separator the temporary directory uses (Windows: \).
+    EXPECT_EQ(att[0].FileName(), file.substr(file.find_last_of("/\\") + 1));
     EXPECT_EQ(att[0].Disposition(), "attachment");
     EXPECT_EQ(att[0].Encoding(), "base64");
     EXPECT_EQ(att[0].Section(), "2");
