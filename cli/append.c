@@ -54,17 +54,6 @@ static int append_option(void *ctx, int id, const char *val)
     return 0;
 }
 
-static int MAILWIRE_CALLBACK spool_write(void *user, const void *p, size_t n)
-{
-    return fwrite(p, 1, n, user) == n ? 0 : 1;
-}
-
-static long MAILWIRE_CALLBACK spool_read(char *buf, size_t n, void *user)
-{
-    size_t got = fread(buf, 1, n, user);
-    return got == 0 && ferror((FILE *)user) ? -1 : (long)got;
-}
-
 int cli_cmd_append(cli_args *a)
 {
     static const cli_opt opts[] = {
@@ -92,36 +81,19 @@ int cli_cmd_append(cli_args *a)
         cli_compose_free(&ap.m);
         return st < 0 ? CLI_EXIT_OK : st;
     }
-    FILE *spool = NULL;
-    uint64_t size = 0;
+    HMESSAGE msg = NULL;
     if (!file) {
-        HMESSAGE msg;
         st = cli_compose_build(m, 0, &msg);
         cli_compose_free(&ap.m);
         if (st != CLI_EXIT_OK)
             return st;
-        /* Spooled to an anonymous temporary file: the message object writes by pushing, the
-         * APPEND literal is pulled, and attachments are never all held in memory. */
-        spool = tmpfile();
-        if (!spool || MimeGetMessageSize(msg, 0, &size) != 0 ||
-            MimeExportMessageEx(msg, 0, spool_write, spool) != 0 || fflush(spool) != 0) {
-            st = spool ? cli_fail("message") : CLI_EXIT_ERROR;
-            if (!spool)
-                fprintf(stderr, "mailwire: cannot create a temporary file\n");
-            MimeDeleteMessage(msg);
-            if (spool)
-                fclose(spool);
-            return st;
-        }
-        MimeDeleteMessage(msg);
-        rewind(spool);
     } else {
         cli_compose_free(&ap.m);
     }
     HCLIENT h;
     if ((st = cli_imap_open(&c, &h)) != CLI_EXIT_OK) {
-        if (spool)
-            fclose(spool);
+        if (msg)
+            MimeDeleteMessage(msg);
         return st;
     }
     const char *mailbox = cli_mailbox_of(&c, ap.mailbox);
@@ -131,16 +103,17 @@ int cli_cmd_append(cli_args *a)
         st = cli_fail("create");
     uint32_t uid = 0;
     if (st == CLI_EXIT_OK) {
-        int rc =
-            file ? ImapCreateMessageFromFile(h, mailbox, ap.flags, NULL, file, &uid)
-                 : ImapCreateMessageEx(h, mailbox, ap.flags, NULL, size, spool_read, spool, &uid);
+        /* A composed message streams from the message object into the APPEND literal, its
+         * length known beforehand: attachments are never all held in memory. */
+        int rc = file ? ImapCreateMessageFromFile(h, mailbox, ap.flags, NULL, file, &uid)
+                      : ImapAppendMimeMessage(h, mailbox, msg, ap.flags, NULL, 0, &uid);
         if (rc != 0)
             st = cli_fail("append");
         else
             printf("%u\n", (unsigned)uid);
     }
     ImapDisconnect(h);
-    if (spool)
-        fclose(spool);
+    if (msg)
+        MimeDeleteMessage(msg);
     return st;
 }
