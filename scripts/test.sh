@@ -11,7 +11,11 @@
 #      sources once into its cache, then the installed tree), a -Werror mingw-w64 build of
 #      the library and its tests against the same cache entry, and ctest there: every test
 #      program runs under Wine (tests/windows/README.md lists what runs and what does not),
-#      and the Win32 sample shows its window on an Xvfb display of its own.
+#      and the Win32 sample shows its window on an Xvfb display of its own. A C program and an
+#      MFC-style C++ program (tests/windows/consumer_real.c, consumer_mfc.cpp; ANSI and
+#      UNICODE, DLL and static) are built against the installed tree with the mingw compilers
+#      and send and read back a message through Postfix and Dovecot under Wine
+#      (windows.installed.*, tests/windows/installed-consumer.sh).
 #      MW_SKIP_WINDOWS=1 leaves the stage out (refused with CI set).
 # Exits non-zero on any failure. Build trees go to build/ (override with MW_BUILD_ROOT).
 set -euo pipefail
@@ -92,17 +96,20 @@ else
     fi
     wdeps=$(date +%s)
     echo "== Windows: test build (mingw-w64, warnings are errors)"
+    win=$out/windows
     # The posix thread model's compilers: the test programs use std::thread (tests/windows).
+    # The installed tree is complete now: the windows.installed.* tests build programs against
+    # it with the plain mingw compilers and run them against the fixture's servers.
     cmake -S "$root" -B "$out/windows-test" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/mingw-w64-x86_64.cmake" \
         -DMAILWIRE_MINGW_PREFIX="$(cat "$out/windows-deps-prefix")" \
-        -DMAILWIRE_MINGW_THREADS=posix -DMAILWIRE_WERROR=ON
+        -DMAILWIRE_MINGW_THREADS=posix -DMAILWIRE_WERROR=ON \
+        -DMAILWIRE_WINDOWS_INSTALLED_TREE="$win"
     cmake --build "$out/windows-test" -j "$jobs"
     wbuilt=$(date +%s)
     echo "== Windows: tests under Wine"
     ctest --test-dir "$out/windows-test" --output-on-failure -j "$jobs"
     echo "== Windows: a C program against the installed tree (DLL and static), under Wine"
-    win=$out/windows
     x86_64-w64-mingw32-gcc -Wall -Wextra -Werror "$root/tests/windows/consumer.c" \
         -I"$win/include" -L"$win/lib" -lmailwire -o "$win/bin/mw-consumer.exe"
     x86_64-w64-mingw32-gcc -Wall -Wextra -Werror -DMAILWIRE_STATIC "$root/tests/windows/consumer.c" \
