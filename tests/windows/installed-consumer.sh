@@ -54,7 +54,7 @@ if [[ $link == static ]]; then
 else
     libs=(-L"$outdir/lib" -lmailwire)
 fi
-rm -rf "$workdir/$name"
+rm -rf "${workdir:?}/$name"
 mkdir -p "$workdir/$name"
 echo "+ $cc ${flags[*]} $source ${libs[*]} -o $name.exe"
 "$cc" "${flags[@]}" "$source" "${libs[@]}" -o "$workdir/$name/$name.exe" || exit 1
