@@ -6,8 +6,11 @@
  * wParam = the client handle and lParam = MAKELPARAM(event, error).
  *
  * Built twice, ANSI (mailsend_ansi.exe) and UNICODE (mailsend_unicode.exe): the window code is
- * written with TCHAR, and every text given to mailwire passes through tstr_to_utf8(), the one
- * place to change once the library's ...W forms are used instead.
+ * written with TCHAR, while the mail code keeps its text in UTF-8, as code shared with other
+ * platforms does: every text read from the window passes through tstr_to_utf8(), and
+ * MAILWIRE_NO_UNICODE_NAMES keeps mailwire's plain names UTF-8 under UNICODE. (A program that
+ * hands TCHAR text to mailwire directly leaves it undefined: under UNICODE SmtpConnect() is then
+ * SmtpConnectW(), as <windows.h> does with its own functions; see docs/porting-sockettools.md.)
  *
  * Server and account (command line first, then the environment):
  *   --host H (MAILWIRE_HOST, default localhost)  --port N (MAILWIRE_PORT, default 587)
@@ -33,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MAILWIRE_NO_UNICODE_NAMES
 #include <mailwire/mime.h>
 #include <mailwire/smtp.h>
 
