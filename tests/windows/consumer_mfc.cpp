@@ -20,7 +20,8 @@
 #include <string>
 #include <vector>
 
-namespace {
+namespace
+{
 
 using tstring = std::basic_string<TCHAR>;
 
@@ -43,8 +44,8 @@ int SeedConnect(LPCTSTR host, unsigned port)
     return 0;
 }
 
-int Send(LPCTSTR host, unsigned port, LPCTSTR user, LPCTSTR pass,
-         const SECURITYCREDENTIALS &cred, LPCTSTR to, const std::string &message)
+int Send(LPCTSTR host, unsigned port, LPCTSTR user, LPCTSTR pass, const SECURITYCREDENTIALS &cred,
+         LPCTSTR to, const std::string &message)
 {
     CSmtpClient smtp;
     // SMTP_OPTION_SECURE on the submission port: STARTTLS after EHLO (RFC 3207).
@@ -96,7 +97,7 @@ int _tmain(int argc, TCHAR **argv)
 {
     if (argc != 9) {
         _fputts(_T("usage: consumer_mfc HOST SMTP_PORT SUBMISSION_PORT IMAP_PORT USER PASSWORD ")
-                    _T("CAFILE RECIPIENT\n"),
+                _T("CAFILE RECIPIENT\n"),
                 stderr);
         return 2;
     }

@@ -109,7 +109,7 @@ int _tmain(int argc, TCHAR **argv)
 {
     if (argc != 8) {
         _fputts(_T("usage: consumer_real HOST SUBMISSION_PORT IMAP_PORT USER PASSWORD CAFILE ")
-                    _T("RECIPIENT\n"),
+                _T("RECIPIENT\n"),
                 stderr);
         return 2;
     }
