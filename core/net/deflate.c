@@ -30,6 +30,9 @@ typedef struct zlayer {
     size_t out_cap, out_len, out_pos, out_src;
     int failed;
     mw_deflate_stats st;
+    /* compressed bytes inflate has consumed (wire_in counts them when read, up to 16 KiB
+     * ahead: the ratio is taken on what produced the output) */
+    uint64_t used_in;
 } zlayer;
 
 static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
@@ -64,7 +67,9 @@ static long z_recv(mw_transport *t, void *buf, size_t len)
         if (z->inf.avail_in > 0 || z->more_out) {
             z->inf.next_out = buf;
             z->inf.avail_out = (uInt)len;
+            uInt before = z->inf.avail_in;
             int r = inflate(&z->inf, Z_SYNC_FLUSH);
+            z->used_in += before - z->inf.avail_in;
             size_t got = len - z->inf.avail_out;
             z->more_out = z->inf.avail_out == 0;
             if (r == Z_STREAM_END)
@@ -78,11 +83,11 @@ static long z_recv(mw_transport *t, void *buf, size_t len)
                     "corrupt compressed data from the server (COMPRESS=DEFLATE)", z->inf.msg);
             z->st.data_in += got;
             if (z->st.data_in > MW_DEFLATE_FLOOR &&
-                z->st.data_in / MW_DEFLATE_MAX_RATIO > z->st.wire_in) {
+                z->st.data_in / MW_DEFLATE_MAX_RATIO > z->used_in) {
                 char d[200];
                 snprintf(d, sizeof d,
                          "%llu bytes inflated from %llu: over %u to 1, a decompression bomb",
-                         (unsigned long long)z->st.data_in, (unsigned long long)z->st.wire_in,
+                         (unsigned long long)z->st.data_in, (unsigned long long)z->used_in,
                          MW_DEFLATE_MAX_RATIO);
                 return z_fail(z, ST_ERROR_LIMIT_EXCEEDED, "COMPRESS=DEFLATE", d);
             }
