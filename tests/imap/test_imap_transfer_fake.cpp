@@ -355,9 +355,9 @@ TEST(ImapBinaryFake, WithoutBinaryNothingBinaryIsSent)
     ASSERT_NE(h, INVALID_CLIENT) << Detail();
     ASSERT_EQ(ImapSelectMailbox(h, "INBOX", nullptr), 0) << Detail();
     std::string msg("Subject: x\r\n\r\na\0b", 17);
-    EXPECT_EQ(ImapCreateMessage(h, "INBOX", IMAP_APPEND_BINARY, nullptr, msg.data(), msg.size(),
-                                nullptr),
-              IMAP_ERROR);
+    EXPECT_EQ(
+        ImapCreateMessage(h, "INBOX", IMAP_APPEND_BINARY, nullptr, msg.data(), msg.size(), nullptr),
+        IMAP_ERROR);
     EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_NOT_SUPPORTED);
     EXPECT_NE(Detail().find("BINARY"), std::string::npos) << Detail();
     std::string got;
@@ -387,9 +387,8 @@ TEST(ImapBinaryFake, AppendSendsLiteral8)
     HCLIENT h = Preauth(srv);
     ASSERT_NE(h, INVALID_CLIENT) << Detail();
     uint32_t uid = 0;
-    ASSERT_EQ(ImapCreateMessage(h, "INBOX", IMAP_APPEND_BINARY, nullptr, msg.data(), msg.size(),
-                                &uid),
-              0)
+    ASSERT_EQ(
+        ImapCreateMessage(h, "INBOX", IMAP_APPEND_BINARY, nullptr, msg.data(), msg.size(), &uid), 0)
         << Detail();
     EXPECT_EQ(uid, 5u);
     ImapDisconnect(h);
