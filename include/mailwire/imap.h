@@ -1423,7 +1423,11 @@ MAILWIRE_API int ImapGetMessageStructure(HCLIENT hClient, unsigned nMessageId, u
  * MIME_SPILL_THRESHOLD, beyond that in a temporary file.
  * @param hClient     an IMAP session with a mailbox selected; blocking sessions only.
  * @param nMessageId  sequence number, or UID with IMAP_FETCH_UID; not 0.
- * @param dwOptions   IMAP_FETCH_UID, IMAP_FETCH_SEEN, IMAP_PART_UTF8.
+ * @param dwOptions   IMAP_FETCH_UID, IMAP_FETCH_SEEN, IMAP_PART_UTF8, IMAP_FETCH_BINARY: when
+ *                    the server offers BINARY (RFC 3516), one FETCH BINARY.PEEK[section]
+ *                    and the server decodes; without BINARY, with IMAP_PART_UTF8, or when
+ *                    the server cannot decode the part (UNKNOWN-CTE), decoded here as
+ *                    without the option.
  * @param lpszSection the part number ("2", "1.3"), as MIMEPARTINFO.lpszSection gives it.
  * @param lpfnWrite   receives the decoded bytes in chunks; non-zero stops
  *                    (ST_ERROR_CALLBACK_FAILED).

@@ -297,6 +297,8 @@ TEST(ImapBinaryReal, BinaryFetchEqualsTheClientDecode)
     ASSERT_EQ(ImapCreateMessage(h, box.c_str(), 0, nullptr, msg.data(), msg.size(), &uid), 0);
     ASSERT_EQ(ImapSelectMailbox(h, box.c_str(), nullptr), 0);
     ASSERT_NE(uid, 0u);
+    mwtest::Trace tr;
+    tr.Attach(h);
     for (const char *sec : {"1", "2"}) {
         std::string server, client, encoded;
         ASSERT_EQ(ImapFetchMessage(h, uid, IMAP_FETCH_UID | IMAP_FETCH_BINARY, sec, 0, 0, Append,
@@ -307,6 +309,16 @@ TEST(ImapBinaryReal, BinaryFetchEqualsTheClientDecode)
             << MailwireGetLastErrorDetail();
         ASSERT_EQ(ImapFetchMessage(h, uid, IMAP_FETCH_UID, sec, 0, 0, Append, &encoded), 0);
         EXPECT_EQ(server, client) << sec;
+        // ImapFetchMessagePart() itself lets the server decode when asked to.
+        std::string via_part;
+        tr.Clear();
+        ASSERT_EQ(
+            ImapFetchMessagePart(h, uid, IMAP_FETCH_UID | IMAP_FETCH_BINARY, sec, Write, &via_part),
+            0)
+            << MailwireGetLastErrorDetail();
+        EXPECT_EQ(via_part, client) << sec;
+        EXPECT_NE(tr.Sent().find(std::string("BINARY.PEEK[") + sec + "]"), std::string::npos);
+        EXPECT_EQ(tr.Sent().find(std::string("BODY.PEEK[") + sec + ".MIME]"), std::string::npos);
         EXPECT_NE(server, encoded) << sec << ": BINARY must give the decoded octets";
         uint64_t size = 0;
         ASSERT_EQ(ImapGetPartSize(h, uid, IMAP_FETCH_UID, sec, &size), 0)
