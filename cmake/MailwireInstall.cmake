@@ -56,6 +56,11 @@ else()
   set(MAILWIRE_PC_LIBS_PRIVATE "")
   set(MAILWIRE_PC_CFLAGS " -DMAILWIRE_STATIC")
 endif()
+# zlib (COMPRESS=DEFLATE) is one more such library when the build has it.
+set(MAILWIRE_PC_ZLIB "")
+if(MAILWIRE_WITH_ZLIB)
+  set(MAILWIRE_PC_ZLIB ", zlib")
+endif()
 file(RELATIVE_PATH MAILWIRE_PC_TO_PREFIX
   ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
 configure_file(${PROJECT_SOURCE_DIR}/cmake/mailwire.pc.in

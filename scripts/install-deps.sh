@@ -31,7 +31,7 @@
 set -euo pipefail
 
 what=${1:-all}
-build_pkgs=(build-essential cmake pkg-config libgnutls28-dev nettle-dev gnutls-bin libgtest-dev libgmock-dev python3
+build_pkgs=(build-essential cmake pkg-config libgnutls28-dev nettle-dev zlib1g-dev gnutls-bin libgtest-dev libgmock-dev python3
     clang-format)
 server_pkgs=(postfix dovecot-imapd dovecot-lmtpd gnutls-bin)
 fuzz_pkgs=(clang libclang-rt-dev)

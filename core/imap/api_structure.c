@@ -161,6 +161,48 @@ static HMESSAGE fetch_section(HCLIENT h, mw_imap_client *c, unsigned id, uint32_
     return m;
 }
 
+/* ---- one part, decoded by the server (BINARY, RFC 3516) ------------------------------------ */
+
+typedef struct binary_sink {
+    MIMEWRITEPROC fn;
+    void *user;
+    int failed;
+} binary_sink;
+
+static int MAILWIRE_CALLBACK to_writer(unsigned id, uint32_t uid, const char *p, size_t n,
+                                       uint64_t total, void *user)
+{
+    (void)id;
+    (void)uid;
+    (void)total;
+    binary_sink *b = user;
+    if (p && n && b->fn(b->user, p, n) != 0) {
+        b->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* IMAP_FETCH_BINARY when the server offers BINARY: one FETCH BINARY.PEEK[section] straight to
+ * the writer. 1 when it was done (*rc is the result), 0 when the client decodes instead: no
+ * BINARY, IMAP_PART_UTF8 (the charset is in the part's header), or UNKNOWN-CTE (the server
+ * cannot decode the part: the client may know its encoding). */
+static int fetch_part_binary(HCLIENT h, mw_imap_client *c, unsigned id, uint32_t options,
+                             const char *section, MIMEWRITEPROC fn, void *user, int *rc)
+{
+    if (!(options & IMAP_FETCH_BINARY) || (options & IMAP_PART_UTF8) ||
+        !mw_imap_has_cap(c->e, "BINARY") || mw_session_is_async(c->s))
+        return 0;
+    binary_sink b = {fn, user, 0};
+    *rc = ImapFetchMessage(h, id, options & (IMAP_FETCH_UID | IMAP_FETCH_SEEN | IMAP_FETCH_BINARY),
+                           section, 0, 0, to_writer, &b);
+    if (*rc != 0 && MailwireGetLastError() == ST_ERROR_NOT_SUPPORTED)
+        return 0;
+    if (*rc != 0 && b.failed)
+        mw_imap_api_refuse(ST_ERROR_CALLBACK_FAILED, "the write callback stopped the part");
+    return 1;
+}
+
 int ImapFetchMessagePart(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
                          const char *lpszSection, MIMEWRITEPROC lpfnWrite, void *lpUserData)
 {
@@ -169,6 +211,11 @@ int ImapFetchMessagePart(HCLIENT hClient, unsigned nMessageId, uint32_t dwOption
         return IMAP_ERROR;
     if (!lpfnWrite)
         return mw_imap_api_refuse(ST_ERROR_INVALID_ARGUMENT, "a callback is required");
+    int brc;
+    if (lpszSection && *lpszSection &&
+        fetch_part_binary(hClient, c, nMessageId, dwOptions, lpszSection, lpfnWrite, lpUserData,
+                          &brc))
+        return brc;
     HMESSAGE m = fetch_section(hClient, c, nMessageId, dwOptions, lpszSection);
     if (!m)
         return IMAP_ERROR;

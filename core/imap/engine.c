@@ -72,6 +72,8 @@ void mw_imap_reset(mw_imap_engine *e)
     e->tls_required =
         (e->options & (MAILWIRE_OPTION_SECURE | MAILWIRE_OPTION_SECURE_IMPLICIT)) != 0;
     e->tls = (e->options & MAILWIRE_OPTION_SECURE_IMPLICIT) != 0;
+    e->z_state = MW_IMAP_Z_OFF; /* COMPRESS is per connection (RFC 4978) */
+    e->z_tried = 0;
     e->result_cond = -1;
     e->next_tag = 1;
     e->op = IMAP_OP_NONE;
@@ -335,7 +337,7 @@ static int advance_connect(mw_imap_engine *e)
         queue_enable(e);
         return 1;
     }
-    return 0;
+    return e->state == IMAP_ST_AUTHENTICATED && mw_imap_compress_auto(e);
 }
 
 /* MOVE without the extension, after the COPY succeeded. Returns 1 when commands were queued. */
@@ -432,6 +434,8 @@ void mw_imap_op_advance(mw_imap_engine *e)
                    (e->caps & (IMAP_CAP_IMAP4REV2 | IMAP_CAP_UTF8_ACCEPT))) {
             queue_enable(e);
             more = 1;
+        } else {
+            more = mw_imap_compress_auto(e);
         }
         break;
     case IMAP_OP_MOVE_FALLBACK:

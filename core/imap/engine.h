@@ -158,6 +158,17 @@ MW_INTERNAL unsigned mw_imap_op_append(mw_imap_engine *e, const char *mailbox, u
                                        mw_imap_release_fn release, void *release_user,
                                        uint32_t *uid);
 
+/* ---- COMPRESS and BINARY (compress.c, binary.c) ------------------------------------------ */
+
+/* COMPRESS DEFLATE (RFC 4978): ST_ERROR_NOT_SUPPORTED without zlib or when the server does
+ * not offer it, ST_ERROR_INVALID_STATE when it is active already. */
+MW_INTERNAL unsigned mw_imap_op_compress(mw_imap_engine *e);
+/* Whether the connection is compressed now. */
+MW_INTERNAL int mw_imap_compress_active(const mw_imap_engine *e);
+/* FETCH BINARY.SIZE[section] of one message (RFC 3516); *size is written when it succeeds. */
+MW_INTERNAL unsigned mw_imap_op_binary_size(mw_imap_engine *e, unsigned id, uint32_t options,
+                                            const char *section, uint64_t *size);
+
 /* ---- results and connection facts (results.c) ------------------------------------------- */
 
 /* Whether an operation runs (started and not yet ended). */

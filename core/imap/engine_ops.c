@@ -18,7 +18,8 @@ static size_t eng_feed(void *eng, const char *data, size_t len)
 {
     mw_imap_engine *e = eng;
     size_t used = 0;
-    while (used < len && e->op_status == MW_OP_RUNNING) {
+    /* After the OK of COMPRESS the bytes are compressed: the session inflates them first. */
+    while (used < len && e->op_status == MW_OP_RUNNING && e->z_state != MW_IMAP_Z_ACCEPTED) {
         int ev;
         used += mw_imap_reader_feed(&e->rd, data + used, len - used, &ev);
         switch (ev) {
@@ -297,4 +298,5 @@ const mw_engine_ops mw_imap_engine_ops = {
     .close = eng_close,
     .closed = eng_closed,
     .why = eng_why,
+    .compress = mw_imap_compress_go,
 };

@@ -48,7 +48,8 @@ enum mw_imap_cmd_kind {
     IMAP_CMD_IDLE,
     IMAP_CMD_NOOP,
     IMAP_CMD_LOGOUT,
-    IMAP_CMD_OTHER
+    IMAP_CMD_OTHER,
+    IMAP_CMD_COMPRESS /* COMPRESS DEFLATE (RFC 4978; compress.c) */
 };
 
 /* Operations (how the completion of all queued commands is followed up). */
@@ -85,7 +86,9 @@ enum {
     IMAP_CAP_NAMESPACE = 1u << 17,
     IMAP_CAP_LIST_EXTENDED = 1u << 18,
     IMAP_CAP_STATUS_SIZE = 1u << 19,
-    IMAP_CAP_ESEARCH = 1u << 20
+    IMAP_CAP_ESEARCH = 1u << 20,
+    IMAP_CAP_BINARY = 1u << 29,          /* RFC 3516 (binary.c) */
+    IMAP_CAP_COMPRESS_DEFLATE = 1u << 30 /* RFC 4978 (compress.c) */
 };
 
 #define IMAP_MAX_INFLIGHT 128
@@ -235,6 +238,15 @@ struct mw_imap_engine {
     int idle_polling;             /* no IDLE capability: NOOP every interval */
     unsigned idle_intervals_left; /* 0: unlimited */
 
+    /* COMPRESS=DEFLATE (compress.c): MW_IMAP_Z_* */
+    int z_state;
+    int z_tried;    /* IMAP_OPTION_COMPRESS asked once on this connection */
+    int z_explicit; /* ImapCompress(): a refusal is the operation's failure */
+    /* BINARY.SIZE (binary.c): the size seen, and where it goes when the operation ends */
+    uint64_t bin_size;
+    int bin_size_seen;
+    uint64_t *bin_size_out;
+
     /* events */
     mw_evq events;
     unsigned long progress;
@@ -358,6 +370,32 @@ static inline const char *mw_imap_word(const char *p, size_t *len)
     *len = (size_t)(q - p);
     return p;
 }
+/* ---- COMPRESS=DEFLATE (compress.c) ---- */
+enum {
+    MW_IMAP_Z_OFF = 0,
+    MW_IMAP_Z_SENT,     /* COMPRESS DEFLATE in flight */
+    MW_IMAP_Z_ACCEPTED, /* its OK read: the session must insert the layer before anything else */
+    MW_IMAP_Z_ACTIVE
+};
+/* IMAP_OPTION_COMPRESS after a login (or PREAUTH): queue COMPRESS DEFLATE when offered and
+ * not asked yet. Returns 1 when it was queued. */
+MW_INTERNAL int mw_imap_compress_auto(mw_imap_engine *e);
+/* The tagged response of COMPRESS. */
+MW_INTERNAL void mw_imap_compress_done(mw_imap_engine *e, int cond, const char *text);
+/* mw_engine_ops.compress. */
+MW_INTERNAL int mw_imap_compress_go(void *eng);
+
+/* ---- BINARY (binary.c) ---- */
+/* The checks of a fetch with IMAP_FETCH_BINARY: ST_ERROR_NONE or the refusal. */
+MW_INTERNAL unsigned mw_imap_binary_check(mw_imap_engine *e, uint32_t options, const char *section);
+/* The checks of an APPEND with IMAP_APPEND_BINARY (literal8): ST_ERROR_NONE or the refusal. */
+MW_INTERNAL unsigned mw_imap_binary_check_append(mw_imap_engine *e);
+/* A FETCH item name/value; 1 when it was BINARY.SIZE[...] (and was taken), else 0. */
+MW_INTERNAL int mw_imap_binary_size_item(mw_imap_engine *e, const mw_imap_reader *r,
+                                         const mw_imap_tok *name, const mw_imap_tok *val);
+/* An UNKNOWN-CTE response code (RFC 3516 section 4.3) with the response's text. */
+MW_INTERNAL void mw_imap_binary_unknown_cte(mw_imap_engine *e, const char *text, size_t n);
+
 /* Whether the engine must ignore what it learns (TLS is required but not up yet). */
 MW_INTERNAL int mw_imap_pre_tls(const mw_imap_engine *e);
 

@@ -375,6 +375,8 @@ void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq)
             sb_tokens(envraw, r, vk, vend);
         } else if (mw_imap_tok_is(r, name, "BODYSTRUCTURE") || mw_imap_tok_is(r, name, "BODY")) {
             sb_tokens(bs, r, vk, vend);
+        } else if (mw_imap_binary_size_item(e, r, name, val)) {
+            /* BINARY.SIZE[part] (RFC 3516), binary.c */
         } else if (is_body_item(r, name)) {
             body_seen = 1;
             /* A body that came as a quoted string, NIL or an in-memory literal. */

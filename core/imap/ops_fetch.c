@@ -40,6 +40,14 @@ static unsigned check_fetch(mw_imap_engine *e, unsigned id, const char *section)
     return mw_imap_need(e, MW_IMAP_NEED_SELECTED);
 }
 
+/* check_fetch(), then what IMAP_FETCH_BINARY needs (binary.c). */
+static unsigned check_fetch_opts(mw_imap_engine *e, unsigned id, uint32_t options,
+                                 const char *section)
+{
+    unsigned err = check_fetch(e, id, section);
+    return err ? err : mw_imap_binary_check(e, options, section);
+}
+
 /* Queue the FETCH of one message; the body goes to cb, and no body at all fails the
  * operation (a UID FETCH of a missing UID is an OK without data). */
 static void queue_fetch(mw_imap_engine *e, unsigned id, uint32_t options, const char *section,
@@ -56,8 +64,10 @@ static void queue_fetch(mw_imap_engine *e, unsigned id, uint32_t options, const 
     e->fetch_need_data = 1;
     mw_strlcpy(e->fetch_section, section, sizeof e->fetch_section); /* checked: <= 200 bytes */
     mw_imap_cmd_begin(e);
-    mw_imap_out_printf(&e->out, "%sFETCH %u (UID BODY%s[", (options & IMAP_FETCH_UID) ? "UID " : "",
-                       id, (options & IMAP_FETCH_SEEN) ? "" : ".PEEK");
+    /* BINARY[part]: the server decodes it (RFC 3516 section 4.2). */
+    mw_imap_out_printf(&e->out, "%sFETCH %u (UID %s%s[", (options & IMAP_FETCH_UID) ? "UID " : "",
+                       id, (options & IMAP_FETCH_BINARY) ? "BINARY" : "BODY",
+                       (options & IMAP_FETCH_SEEN) ? "" : ".PEEK");
     mw_imap_out_puts(&e->out, section);
     mw_imap_out_puts(&e->out, "]");
     if (offset || length) /* a partial fetch, RFC 9051 section 6.4.5 <origin.octets> */
@@ -72,7 +82,7 @@ unsigned mw_imap_op_fetch(mw_imap_engine *e, unsigned id, uint32_t options, cons
                           mw_imap_release_fn release, void *release_user)
 {
     section = section ? section : "";
-    unsigned err = cb ? check_fetch(e, id, section)
+    unsigned err = cb ? check_fetch_opts(e, id, options, section)
                       : mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT, "a callback is required");
     if (err)
         return mw_imap_refuse_release(release, release_user, err);
@@ -132,7 +142,7 @@ unsigned mw_imap_op_get_message(mw_imap_engine *e, unsigned id, unsigned part, u
                                                  : "");
     else /* RFC 9051 section 6.4.5: n.MIME is the header of part n */
         snprintf(sec, sizeof sec, (options & IMAP_SECTION_HEADER) ? "%u.MIME" : "%u", part);
-    unsigned err = check_fetch(e, id, sec);
+    unsigned err = check_fetch_opts(e, id, options, sec);
     if (err)
         return err;
     queue_fetch(e, id, options, sec, 0, 0, to_buffer, e, NULL, NULL);

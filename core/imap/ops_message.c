@@ -270,6 +270,8 @@ unsigned mw_imap_op_append(mw_imap_engine *e, const char *mailbox, uint32_t flag
     if (uid)
         *uid = 0;
     unsigned err = check_append(e, mailbox, date, data, src);
+    if (!err && (flags & IMAP_APPEND_BINARY))
+        err = mw_imap_binary_check_append(e);
     if (err)
         return mw_imap_refuse_release(release, release_user, err);
     mw_imap_op_start(e, IMAP_OP_SIMPLE);
@@ -290,12 +292,14 @@ unsigned mw_imap_op_append(mw_imap_engine *e, const char *mailbox, uint32_t flag
         mw_imap_out_puts(&e->out, " ");
         (void)mw_imap_out_string(&e->out, date, strlen(date), IMAP_ARG_NOLIT);
     }
-    /* RFC 7888: {n+} with LITERAL+ (or LITERAL- up to 4096); else wait for "+". */
+    /* RFC 7888: {n+} with LITERAL+ (or LITERAL- up to 4096); else wait for "+". RFC 3516
+     * section 4.4: ~{n} (literal8) for a message that may hold NUL bytes. */
+    const char *lit8 = (flags & IMAP_APPEND_BINARY) ? "~" : "";
     if ((e->out.flags & IMAP_ENC_LITERAL_PLUS) ||
         ((e->out.flags & IMAP_ENC_LITERAL_MINUS) && size <= 4096)) {
-        mw_imap_out_printf(&e->out, " {%llu+}\r\n", (unsigned long long)size);
+        mw_imap_out_printf(&e->out, " %s{%llu+}\r\n", lit8, (unsigned long long)size);
     } else {
-        mw_imap_out_printf(&e->out, " {%llu}\r\n", (unsigned long long)size);
+        mw_imap_out_printf(&e->out, " %s{%llu}\r\n", lit8, (unsigned long long)size);
         mw_imap_out_mark(&e->out, IMAP_MARK_SYNC, 0);
     }
     mw_imap_out_mark(&e->out, IMAP_MARK_SOURCE, size);

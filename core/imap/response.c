@@ -166,6 +166,9 @@ static void tagged(mw_imap_engine *e)
         break;
     case IMAP_CMD_LOGOUT:
         break;
+    case IMAP_CMD_COMPRESS:
+        mw_imap_compress_done(e, cond, text);
+        break;
     default:
         if (cond != IMAP_OK && !c.detached)
             note_refusal(e, cond, "", text);

@@ -21,4 +21,7 @@ list(APPEND MAILWIRE_SOURCES
   imap/api_structure.c
   imap/structure.c
   imap/api_fetch.c
+  imap/compress.c
+  imap/binary.c
+  imap/api_transfer.c
 )

@@ -40,6 +40,8 @@ static const struct {
     {"LIST-EXTENDED", IMAP_CAP_LIST_EXTENDED},
     {"ESEARCH", IMAP_CAP_ESEARCH},
     {"STATUS=SIZE", IMAP_CAP_STATUS_SIZE},
+    {"BINARY", IMAP_CAP_BINARY},
+    {"COMPRESS=DEFLATE", IMAP_CAP_COMPRESS_DEFLATE},
 };
 
 static void set_enc_flags(mw_imap_engine *e)
@@ -204,6 +206,8 @@ void mw_imap_handle_code(mw_imap_engine *e, const char *code, size_t len, int ta
                     bits |= f[k].b;
         }
         e->mbox.dwPermanentFlags = bits;
+    } else if (code_word(code, len, "UNKNOWN-CTE", &a, &al)) {
+        mw_imap_binary_unknown_cte(e, e->rd.buf + e->rd.text_off, e->rd.text_len);
     } else if (code_word(code, len, "APPENDUID", &a, &al)) {
         /* APPENDUID uidvalidity uid (RFC 4315) */
         const char *sp = memchr(a, ' ', al);

@@ -91,6 +91,11 @@ typedef struct mw_engine_ops {
      * server reply waits behind this side's delayed ACK. Bulk-download protocols leave it 0
      * (delayed ACKs halve the ACK traffic there). */
     int ack_now;
+    /* Optional. 1 exactly once, right after the server accepted COMPRESS DEFLATE (RFC 4978):
+     * before it sends or feeds anything more, the session puts the deflate layer over the
+     * transport; the bytes it holds unread are already compressed. The engine stops feeding
+     * at the end of that tagged OK and queues nothing after COMPRESS until then. */
+    int (*compress)(void *eng);
 } mw_engine_ops;
 
 #endif

@@ -575,6 +575,11 @@ static int step_open(mw_session *s)
             arm_deadline(s);
             return MW_STEP_WAIT;
         }
+        if (s->eng_ops && s->eng_ops->compress && s->eng_ops->compress(s->eng)) {
+            if (mw_session_start_compress(s))
+                return MW_STEP_FAILED;
+            continue;
+        }
         int fr = flush_output(s);
         if (fr == FLUSH_FAILED)
             return MW_STEP_FAILED;

@@ -109,6 +109,15 @@ MW_INTERNAL void mw_session_close(mw_session *s);
 
 /* Upgrade the open connection to TLS in place (the engine asked for it, or a test does). */
 MW_INTERNAL unsigned mw_session_start_tls(mw_session *s);
+/* COMPRESS=DEFLATE (RFC 4978) starts now (the engine said so): the deflate layer goes over the
+ * transport, taking the unread bytes as compressed input (session/compress.c). On failure the
+ * operation has failed and the connection is gone. */
+MW_INTERNAL unsigned mw_session_start_compress(mw_session *s);
+/* Bytes on the wire and uncompressed, each way, since COMPRESS began; 1 when it is active,
+ * else 0 (and zeros). */
+MW_INTERNAL int mw_session_compress_stats(const mw_session *s, uint64_t *wire_in,
+                                          uint64_t *wire_out, uint64_t *data_in,
+                                          uint64_t *data_out);
 
 MW_INTERNAL int mw_session_register_event(mw_session *s, unsigned event, MAILWIRE_EVENTPROC fn,
                                           void *user);

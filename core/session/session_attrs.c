@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "../net/deflate.h"
 #include "../net/tls.h"
 #include "session_priv.h"
 #include "winevents.h"
@@ -60,8 +61,9 @@ void mw_session_get_security_info(mw_session *s, SECURITYINFO *info)
     uint32_t size = info->dwSize;
     *info = s->sec;
     info->dwSize = size;
-    if (s->tr && mw_is_tls(s->tr))
-        mw_tls_get_info(s->tr, info);
+    mw_transport *t = mw_transport_base(s->tr); /* under a COMPRESS layer */
+    if (t && mw_is_tls(t))
+        mw_tls_get_info(t, info);
 }
 
 void mw_session_set_protocol(mw_session *s, unsigned proto, void *data, void (*destroy)(void *))
@@ -145,7 +147,7 @@ enum mw_phase mw_session_phase(const mw_session *s)
 
 int mw_session_is_tls(const mw_session *s)
 {
-    return s->tr && mw_is_tls(s->tr) && s->phase == MW_PH_OPEN;
+    return s->tr && mw_is_tls(mw_transport_base(s->tr)) && s->phase == MW_PH_OPEN;
 }
 
 const char *mw_session_error_detail(const mw_session *s)

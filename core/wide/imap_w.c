@@ -846,6 +846,25 @@ done:
     return r;
 }
 
+int ImapGetPartSizeA(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                     const char *lpszSection, uint64_t *lpnSize)
+{
+    return ImapGetPartSize(hClient, nMessageId, dwOptions, lpszSection, lpnSize);
+}
+
+int ImapGetPartSizeW(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                     const wchar_t *lpszSection, uint64_t *lpnSize)
+{
+    int r = MAILWIRE_ERROR;
+    char *a_lpszSection = NULL;
+    if (mw_w_in(&a_lpszSection, lpszSection, "lpszSection"))
+        goto done;
+    r = ImapGetPartSize(hClient, nMessageId, dwOptions, a_lpszSection, lpnSize);
+done:
+    mw_w_free(a_lpszSection);
+    return r;
+}
+
 int ImapCommandA(HCLIENT hClient, const char *lpszCommand)
 {
     return ImapCommand(hClient, lpszCommand);

@@ -107,6 +107,11 @@ extern "C" {
 /** Allow LOGIN, PLAIN and the token mechanisms on a cleartext connection to a host that is
  *  not a loopback address. */
 #define IMAP_OPTION_ALLOW_CLEARTEXT_AUTH MAILWIRE_OPTION_ALLOW_CLEARTEXT_AUTH
+/** After logging in (or a PREAUTH greeting), send COMPRESS DEFLATE (RFC 4978) when the server
+ *  offers COMPRESS=DEFLATE: the rest of the session is deflate-compressed both ways. Without
+ *  the offer (or when the server refuses) the session goes on uncompressed; ImapCompress()
+ *  asks explicitly and fails instead. Ignored by a build without zlib (see ImapCompress()). */
+#define IMAP_OPTION_COMPRESS 0x00000010u
 /** @} */
 
 /** @name Authentication types (ImapLogin()) */
@@ -246,6 +251,12 @@ typedef struct _IMAPMAILBOXINFO {
 #define IMAP_SECTION_DEFAULT 0x0000u /**< The whole message (BODY[]). */
 #define IMAP_SECTION_HEADER 0x0010u  /**< The header (BODY[HEADER], or part.MIME for a part). */
 #define IMAP_SECTION_BODY 0x0020u    /**< The text (BODY[TEXT]; for a part, its body). */
+/** ImapFetchMessage(), ImapGetMessage(): BINARY[part] (RFC 3516): the server undoes the part's
+ *  Content-Transfer-Encoding (base64, quoted-printable) and sends the decoded octets, which
+ *  may include NUL. The section must be part numbers ("2", "1.3") or empty (the whole
+ *  message); ST_ERROR_NOT_SUPPORTED when the server lacks BINARY, or when it cannot decode the
+ *  part's encoding (its UNKNOWN-CTE response code; the detail says so). */
+#define IMAP_FETCH_BINARY 0x4000u
 /** @} */
 
 /**
@@ -1263,6 +1274,14 @@ MAILWIRE_API int ImapExpungeMailbox(HCLIENT hClient, IMAPMAILBOX *lpMailbox);
  */
 MAILWIRE_API int ImapExpungeMessages(HCLIENT hClient, const char *lpszUidSet);
 
+/** @name ImapCreateMessage(), ImapCreateMessageFromFile(), ImapCreateMessageEx() dwFlags */
+/** @{ */
+/** Send the message as a literal8 (~{n}, RFC 3516 section 4.4): its octets may include NUL
+ *  and its lines may be of any length (binary content). Needs the server's BINARY capability:
+ *  without it the call fails with ST_ERROR_NOT_SUPPORTED and nothing is sent. */
+#define IMAP_APPEND_BINARY 0x00010000u
+/** @} */
+
 /**
  * @brief APPEND a message from memory (RFC 9051 section 6.3.12).
  *
@@ -1271,8 +1290,9 @@ MAILWIRE_API int ImapExpungeMessages(HCLIENT hClient, const char *lpszUidSet);
  * @param hClient     an authenticated IMAP session.
  * @param lpszMailbox target mailbox (UTF-8); required, non-empty. Encoded before the call
  *                    returns.
- * @param dwFlags     IMAP_FLAG_ANSWERED, _DRAFT, _URGENT, _SEEN, _DELETED to set; other bits
- *                    are ignored.
+ * @param dwFlags     IMAP_FLAG_ANSWERED, _DRAFT, _URGENT, _SEEN, _DELETED to set;
+ *                    IMAP_APPEND_BINARY (a literal8, for a message with NUL bytes); other
+ *                    bits are ignored.
  * @param lpszDate    INTERNALDATE ("dd-Mon-yyyy hh:mm:ss +zzzz", checked by shape only), or
  *                    NULL for the server's time. Copied.
  * @param lpvMessage  the message (RFC 5322, CRLF line ends; sent as given). NOT copied: the
@@ -1403,7 +1423,11 @@ MAILWIRE_API int ImapGetMessageStructure(HCLIENT hClient, unsigned nMessageId, u
  * MIME_SPILL_THRESHOLD, beyond that in a temporary file.
  * @param hClient     an IMAP session with a mailbox selected; blocking sessions only.
  * @param nMessageId  sequence number, or UID with IMAP_FETCH_UID; not 0.
- * @param dwOptions   IMAP_FETCH_UID, IMAP_FETCH_SEEN, IMAP_PART_UTF8.
+ * @param dwOptions   IMAP_FETCH_UID, IMAP_FETCH_SEEN, IMAP_PART_UTF8, IMAP_FETCH_BINARY: when
+ *                    the server offers BINARY (RFC 3516), one FETCH BINARY.PEEK[section]
+ *                    and the server decodes; without BINARY, with IMAP_PART_UTF8, or when
+ *                    the server cannot decode the part (UNKNOWN-CTE), decoded here as
+ *                    without the option.
  * @param lpszSection the part number ("2", "1.3"), as MIMEPARTINFO.lpszSection gives it.
  * @param lpfnWrite   receives the decoded bytes in chunks; non-zero stops
  *                    (ST_ERROR_CALLBACK_FAILED).
@@ -1475,6 +1499,73 @@ MAILWIRE_API int ImapSaveMessagePart(HCLIENT hClient, unsigned nMessageId, uint3
 MAILWIRE_API int ImapAppendMimeMessage(HCLIENT hClient, const char *lpszMailbox, HMESSAGE hMessage,
                                        uint32_t dwFlags, const char *lpszDate, uint32_t dwOptions,
                                        uint32_t *lpdwUID);
+
+/**
+ * @brief What COMPRESS=DEFLATE (RFC 4978) did to the connection: bytes on the wire against
+ * the bytes of the protocol. Set dwSize to sizeof(IMAPCOMPRESSINFO) before the call.
+ */
+typedef struct _IMAPCOMPRESSINFO {
+    uint32_t dwSize;   /**< sizeof(IMAPCOMPRESSINFO); versioning guard. */
+    int bActive;       /**< Non-zero: the connection is compressed. */
+    uint64_t nWireIn;  /**< Compressed bytes received since COMPRESS began. */
+    uint64_t nWireOut; /**< Compressed bytes sent since COMPRESS began. */
+    uint64_t nDataIn;  /**< The same bytes received, uncompressed (what the protocol carried). */
+    uint64_t nDataOut; /**< The same bytes sent, before compression. */
+} IMAPCOMPRESSINFO;
+
+/**
+ * @brief COMPRESS DEFLATE (RFC 4978): compress the rest of the session both ways.
+ *
+ * After the server's OK every byte goes through raw deflate (zlib, no header), each command
+ * flushed whole (Z_SYNC_FLUSH); over TLS the compression is under the encryption. The
+ * session keeps working as before, blocking or not; ImapGetCompressionInfo() tells what it
+ * saves. Input is inflated in bounded pieces straight into the response reader, whose limits
+ * (line, literal, response size) apply to the inflated bytes; a stream that inflates more
+ * than 256 times its compressed size (past the first MiB) is taken for a decompression bomb
+ * and ends the connection with ST_ERROR_LIMIT_EXCEEDED; corrupt compressed data ends it with
+ * ST_ERROR_PROTOCOL_VIOLATION. IMAP_OPTION_COMPRESS does the same at login, when offered.
+ * @param hClient an authenticated IMAP session.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_NOT_SUPPORTED (the
+ *         server does not offer COMPRESS=DEFLATE, or this build has no zlib, as the Windows
+ *         cross build; nothing was sent), ST_ERROR_INVALID_STATE (not logged in, or compression
+ *         is active already), ST_ERROR_SERVER_PERMANENT (NO), ST_ERROR_COMMAND_REJECTED (BAD),
+ *         the handle and state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
+MAILWIRE_API int ImapCompress(HCLIENT hClient);
+
+/**
+ * @brief Byte counts of COMPRESS=DEFLATE on this connection. No I/O.
+ * @param hClient an IMAP session.
+ * @param lpInfo  receives the counts (all 0 and bActive 0 when the connection is not
+ *                compressed); its dwSize must be set.
+ * @return 0, or IMAP_ERROR (ST_ERROR_INVALID_ARGUMENT for NULL or a dwSize too small,
+ *         ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER).
+ * @par Blocking: no.
+ * @par Thread: owner (or from its callbacks).
+ */
+MAILWIRE_API int ImapGetCompressionInfo(HCLIENT hClient, IMAPCOMPRESSINFO *lpInfo);
+
+/**
+ * @brief The decoded size of a part, as the server reckons it (FETCH BINARY.SIZE[part],
+ * RFC 3516 section 4.2): the bytes IMAP_FETCH_BINARY would fetch.
+ * @param hClient     an IMAP session with a mailbox selected.
+ * @param nMessageId  sequence number or UID (IMAP_FETCH_UID); not 0.
+ * @param dwOptions   IMAP_FETCH_UID.
+ * @param lpszSection part numbers ("2", "1.3"), or "" / NULL for the whole message.
+ * @param lpnSize     receives the size; required. Set to 0 first, written when the operation
+ *                    succeeds.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_NOT_SUPPORTED (no
+ *         BINARY, or UNKNOWN-CTE: the server cannot decode the part), ST_ERROR_SERVER_PERMANENT
+ *         (NO, or no size came back: no such message or part), ST_ERROR_INVALID_ARGUMENT (id
+ *         0, no lpnSize, a section that is not part numbers), ST_ERROR_INVALID_STATE (no
+ *         mailbox selected), the handle and state errors and the exchange errors.
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
+MAILWIRE_API int ImapGetPartSize(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                                 const char *lpszSection, uint64_t *lpnSize);
 
 /**
  * @brief IDLE (RFC 2177, RFC 9051 section 6.3.13): wait for mailbox changes.

@@ -1360,6 +1360,22 @@ MAILWIRE_API int ImapAppendMimeMessageW(HCLIENT hClient, const wchar_t *lpszMail
                                         const wchar_t *lpszDate, uint32_t dwOptions,
                                         uint32_t *lpdwUID);
 /**
+ * @brief UTF-8 (ANSI) form of ImapGetPartSize(): the same function under its A name.
+ */
+MAILWIRE_API int ImapGetPartSizeA(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                                  const char *lpszSection, uint64_t *lpnSize);
+/**
+ * @brief wchar_t (Unicode) form of ImapGetPartSize(): text as wchar_t, UTF-16 on Windows and UTF-32
+ * elsewhere.
+ *
+ * Converts its text to UTF-8, calls ImapGetPartSize() and converts the text it gives back;
+ * behaviour, results and errors are those of ImapGetPartSize(), plus: text that is not Unicode (an
+ * unpaired surrogate) fails with ST_ERROR_INVALID_ARGUMENT before anything is done; text from the
+ * library that is not UTF-8 fails with ST_ERROR_NOT_SUPPORTED.
+ */
+MAILWIRE_API int ImapGetPartSizeW(HCLIENT hClient, unsigned nMessageId, uint32_t dwOptions,
+                                  const wchar_t *lpszSection, uint64_t *lpnSize);
+/**
  * @brief UTF-8 (ANSI) form of ImapCommand(): the same function under its A name.
  */
 MAILWIRE_API int ImapCommandA(HCLIENT hClient, const char *lpszCommand);
@@ -1420,6 +1436,7 @@ MAILWIRE_API int ImapCommandW(HCLIENT hClient, const wchar_t *lpszCommand);
 #define ImapFetchMessagePart ImapFetchMessagePartW
 #define ImapSaveMessagePart ImapSaveMessagePartW
 #define ImapAppendMimeMessage ImapAppendMimeMessageW
+#define ImapGetPartSize ImapGetPartSizeW
 #define ImapCommand ImapCommandW
 #endif
 #endif /* MAILWIRE_WIDE_IMAP_DONE */

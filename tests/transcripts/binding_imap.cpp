@@ -614,8 +614,9 @@ class ImapBinding : public Binding
             return mw_imap_op_fetch_range(e_, first, last, options, &ImapBinding::Sink, this);
         }
         unsigned id = Number(a.Next("message id"), "ID");
-        uint32_t options =
-            (a.Flag("uid") ? IMAP_FETCH_UID : 0) | (a.Flag("seen") ? IMAP_FETCH_SEEN : 0);
+        uint32_t options = (a.Flag("uid") ? IMAP_FETCH_UID : 0) |
+                           (a.Flag("seen") ? IMAP_FETCH_SEEN : 0) |
+                           (a.Flag("binary") ? IMAP_FETCH_BINARY : 0);
         const char *section = a.Has("section") ? Keep(a.Get("section")) : nullptr;
         uint64_t offset = a.Number("offset", 0), length = a.Number("length", 0);
         stop_ = a.Flag("stop");
@@ -695,6 +696,8 @@ class ImapBinding : public Binding
         uint32_t flags =
             a.Has("flags") ? ParseBits(a.Get("flags"), kMessageFlags, "IMAP_FLAG_") : 0;
         const char *date = a.Has("date") ? Keep(a.Get("date")) : nullptr;
+        if (a.Flag("binary"))
+            flags |= IMAP_APPEND_BINARY;
         const char *body = Keep(a.Get("body"));
         size_t body_len = keep_.back().size();
         uint64_t size = a.Number("size", body_len);

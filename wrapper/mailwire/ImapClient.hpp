@@ -1272,6 +1272,29 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         return Call([&] { return ImapNoop(m_hClient); });
     }
 
+    /** @brief ImapCompress(): COMPRESS=DEFLATE for the rest of the session (RFC 4978). */
+    bool Compress()
+    {
+        return Call([&] { return ImapCompress(m_hClient); });
+    }
+
+    /** @brief ImapGetCompressionInfo(); info is zeroed and its dwSize set by the method. */
+    bool GetCompressionInfo(IMAPCOMPRESSINFO &info)
+    {
+        info = IMAPCOMPRESSINFO{};
+        info.dwSize = sizeof info;
+        return Check(ImapGetCompressionInfo(m_hClient, &info));
+    }
+
+    /** @brief ImapGetPartSize(): the decoded size of a part (BINARY.SIZE, RFC 3516). */
+    bool GetPartSize(unsigned nMessageId, const TextArg &lpszSection, uint64_t &nSize,
+                     uint32_t dwOptions = 0)
+    {
+        return Call([&] {
+            return ImapGetPartSizeA(m_hClient, nMessageId, dwOptions, lpszSection, &nSize);
+        });
+    }
+
     /** @brief ImapCommand(). */
     bool Command(const TextArg &lpszCommand)
     {
