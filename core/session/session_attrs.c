@@ -57,11 +57,14 @@ void mw_session_trace_info(mw_session *s, const char *fmt, ...)
 
 void mw_session_get_security_info(mw_session *s, SECURITYINFO *info)
 {
+    /* A caller built against an older header passes a shorter structure (dwSize): it gets
+     * the members it knows, and nothing is written past them. */
     uint32_t size = info->dwSize;
-    *info = s->sec;
-    info->dwSize = size;
+    SECURITYINFO full = s->sec;
     if (s->tr && mw_is_tls(s->tr))
-        mw_tls_get_info(s->tr, info);
+        mw_tls_get_info(s->tr, &full);
+    memcpy(info, &full, size < sizeof full ? size : sizeof full);
+    info->dwSize = size;
 }
 
 void mw_session_set_protocol(mw_session *s, unsigned proto, void *data, void (*destroy)(void *))

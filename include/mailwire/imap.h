@@ -107,6 +107,8 @@ extern "C" {
 /** Allow LOGIN, PLAIN and the token mechanisms on a cleartext connection to a host that is
  *  not a loopback address. */
 #define IMAP_OPTION_ALLOW_CLEARTEXT_AUTH MAILWIRE_OPTION_ALLOW_CLEARTEXT_AUTH
+/** See MAILWIRE_OPTION_NORESUME. */
+#define IMAP_OPTION_NORESUME MAILWIRE_OPTION_NORESUME
 /** @} */
 
 /** @name Authentication types (ImapLogin()) */
