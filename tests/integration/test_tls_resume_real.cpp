@@ -68,6 +68,10 @@ void ExpectResumes(Result (*connect)(uint32_t))
     Result first = connect(0);
     ASSERT_TRUE(first.ok) << first.error;
     EXPECT_FALSE(first.si.bResumed) << "nothing cached yet in this process";
+    // NORESUME neither offers nor takes the ticket the first connection left.
+    Result off = connect(MAILWIRE_OPTION_NORESUME);
+    ASSERT_TRUE(off.ok) << off.error;
+    EXPECT_FALSE(off.si.bResumed);
     Result second = connect(0);
     ASSERT_TRUE(second.ok) << second.error;
     EXPECT_TRUE(second.si.bResumed) << second.si.szProtocol;
@@ -76,12 +80,8 @@ void ExpectResumes(Result (*connect)(uint32_t))
     EXPECT_STREQ(second.si.szSubject, first.si.szSubject);
     EXPECT_EQ(second.si.szFingerprint, mwtest::Fingerprint(Cert("valid.pem")));
     EXPECT_EQ(second.si.dwProtocol, first.si.dwProtocol);
-    Result off = connect(MAILWIRE_OPTION_NORESUME);
-    ASSERT_TRUE(off.ok) << off.error;
-    EXPECT_FALSE(off.si.bResumed);
-    Result again = connect(0);
-    ASSERT_TRUE(again.ok) << again.error;
-    EXPECT_TRUE(again.si.bResumed);
+    // Whether a third resumes depends on the server: a TLS 1.3 ticket is used once, and
+    // OpenSSL servers (Postfix, Dovecot) send no new one on a resumption they do not renew.
 }
 
 TEST(RealTlsResume, PostfixStartTlsReconnectResumes)
