@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstddef>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -151,6 +153,33 @@ TEST_F(TlsResume, Tls13ReconnectResumesAndStillReportsTheCertificate)
     Seen third = Connect(srv.port());
     EXPECT_TRUE(third.resumed()) << third.detail;
     EXPECT_EQ(srv.resumed_handshakes(), 2);
+}
+
+TEST_F(TlsResume, SecurityInfoOfTheFirstVersionIsStillFilled)
+{
+    // A program built before bResumed existed passes the shorter size: it gets its members,
+    // and nothing is written past them.
+    FakeServer srv(Resuming(2));
+    Script(srv);
+    ASSERT_EQ(Connect(srv.port()).err, 0u);
+    TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
+    Creds cr;
+    ASSERT_EQ(c.SetCredentials(cr.get()), 0u);
+    ASSERT_EQ(c.Connect("localhost", srv.port()), 0u) << c.Detail();
+    SECURITYINFO si;
+    std::memset(&si, 0x5a, sizeof si);
+    si.dwSize = static_cast<uint32_t>(offsetof(SECURITYINFO, bResumed));
+    ASSERT_EQ(MailwireGetSecurityInfo(c.handle(), &si), 0) << MailwireGetLastErrorDetail();
+    EXPECT_EQ(si.dwSize, offsetof(SECURITYINFO, bResumed));
+    EXPECT_TRUE(si.bVerified);
+    EXPECT_EQ(si.szFingerprint, mwtest::Fingerprint(TestCertPath("valid.pem")));
+    EXPECT_EQ(si.bResumed, 0x5a5a5a5a) << "past the caller's size: untouched";
+    si.dwSize = sizeof si;
+    ASSERT_EQ(MailwireGetSecurityInfo(c.handle(), &si), 0);
+    EXPECT_EQ(si.bResumed, 1);
+    si.dwSize = static_cast<uint32_t>(offsetof(SECURITYINFO, bResumed) - 1);
+    EXPECT_EQ(MailwireGetSecurityInfo(c.handle(), &si), -1);
+    EXPECT_EQ(MailwireGetLastError(), (unsigned)ST_ERROR_INVALID_ARGUMENT);
 }
 
 TEST_F(TlsResume, Tls12TicketResumes)
