@@ -255,8 +255,9 @@ static unsigned eng_close(void *eng)
     return mw_imap_op_logout(eng);
 }
 
-static void eng_closed(void *eng)
+static void eng_closed(void *eng, unsigned why)
 {
+    (void)why; /* the session reports it; no IMAP result is kept per item */
     mw_imap_closed(eng);
 }
 

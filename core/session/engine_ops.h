@@ -62,8 +62,11 @@ typedef struct mw_engine_ops {
      * ST_ERROR_NONE when queued; an error when nothing can be sent. */
     unsigned (*close)(void *eng);
     /* The connection is gone (dropped after a fatal error, closed, or freed): the engine
-     * ends any operation and refuses further ones with ST_ERROR_NOT_CONNECTED. Optional. */
-    void (*closed)(void *eng);
+     * ends any operation and refuses further ones with ST_ERROR_NOT_CONNECTED. why: the
+     * error that dropped it (ST_ERROR_CANCELLED for a cancel, ST_ERROR_TIMEOUT, ...), with
+     * which unfinished work ends; ST_ERROR_NONE for a close or a free (unfinished work then
+     * ends with ST_ERROR_CONNECTION_CLOSED). Optional. */
+    void (*closed)(void *eng, unsigned why);
     /* Optional. Local work the operation must do before it can send more (SMTP scans a
      * message for NUL bytes and over-long lines before its envelope): one bounded slice, so
      * that no single MailwireExecute() runs long and the call that starts an operation stays

@@ -71,7 +71,9 @@ mw_session *mw_session_new(uint32_t options, unsigned timeout_ms)
     return s;
 }
 
-static void drop_connection(mw_session *s)
+/* why: the error that dropped the connection (passed on to the engine, whose unfinished work
+ * ends with it), or ST_ERROR_NONE for a close or a free. */
+static void drop_connection(mw_session *s, unsigned why)
 {
     if (s->resolve) {
         mw_resolve_abandon(s->resolve);
@@ -97,12 +99,12 @@ static void drop_connection(mw_session *s)
     /* The engine must not believe in a connection that is gone: it ends its operation and
      * refuses further ones (ST_ERROR_NOT_CONNECTED). */
     if (had_socket && s->eng_ops && s->eng_ops->closed)
-        s->eng_ops->closed(s->eng);
+        s->eng_ops->closed(s->eng, why);
 }
 
 static void really_free(mw_session *s)
 {
-    drop_connection(s);
+    drop_connection(s, ST_ERROR_NONE);
     mw_wakeup_close(&s->wake);
     mw_tls_config_clear(&s->tls_cfg);
     free(s->host);
@@ -201,7 +203,7 @@ static int fail(mw_session *s, unsigned err, int fatal, const char *detail)
     s->op_connect = 0;
     s->op_timeout_ms = 0;
     if (fatal)
-        drop_connection(s);
+        drop_connection(s, err);
     else
         reset_lowat(s);
     if (err == ST_ERROR_TIMEOUT)
@@ -913,5 +915,5 @@ void mw_session_close(mw_session *s)
 {
     if (s->tr && s->phase == MW_PH_OPEN)
         s->tr->ops->shutdown(s->tr);
-    drop_connection(s);
+    drop_connection(s, ST_ERROR_NONE);
 }

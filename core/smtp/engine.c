@@ -773,13 +773,15 @@ static unsigned eng_close(void *p)
     return mw_smtp_op_command(p, MW_SMTP_CMD_QUIT, NULL);
 }
 
-static void eng_closed(void *p)
+static void eng_closed(void *p, unsigned why)
 {
     mw_smtp *e = p;
     if (e->op == MW_OP_RUNNING) {
         e->op = MW_OP_FATAL;
+        /* A cancel or a timeout is what the application must see for every message of a
+         * batch the server had not confirmed, not a connection that merely closed. */
         if (!e->err)
-            e->err = ST_ERROR_CONNECTION_CLOSED;
+            e->err = why ? why : ST_ERROR_CONNECTION_CLOSED;
     }
     e->reply_out = NULL;
     mw_smtp_close_source(e);

@@ -898,7 +898,7 @@ class Run
             if (!ops_.closed)
                 throw Mismatch{st.line, std::string("the ") + ops_.name +
                                             " engine has no closed() in its ops table"};
-            ops_.closed(eng_);
+            ops_.closed(eng_, 0); /* as a close: the session reports why it dropped */
         } else {
             int (*fn)(void *) = st.name == "expire" ? ops_.expire : ops_.cancel;
             int handled = fn ? fn(eng_) : 0;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <mailwire/smtp.h>
@@ -349,6 +350,53 @@ TEST_P(Batches, LocalRefusalsSkipOneMessageOrTheCall)
     SmtpDisconnect(h);
     EXPECT_TRUE(srv.WaitDone());
     EXPECT_EQ(srv.error(), "");
+}
+
+// A cancel in the middle of a batch: what the server confirmed stays confirmed, the message
+// whose reply never came and those never started are CANCELLED (not "connection closed":
+// the application closed it), and the call's error says so.
+TEST_P(Batches, CancelMidBatchGivesCancelledToWhatWasNotConfirmed)
+{
+    FakeServerOptions o;
+    o.timeout = std::chrono::milliseconds(5000);
+    FakeServer srv(o);
+    srv.Send("220 fake\r\n")
+        .ExpectLine("EHLO")
+        .Send(kEhloPipelining)
+        .ExpectLine("MAIL")
+        .ExpectLine("RCPT")
+        .ExpectLine("DATA")
+        .Send("250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n")
+        .ReadUntil("body 1\r\n.\r\n")
+        .ExpectLine("MAIL")
+        .ExpectLine("RCPT")
+        .ExpectLine("DATA")
+        .Send("250 2.0.0 queued as ONE\r\n250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n")
+        .ReadUntil("body 2\r\n.\r\n")
+        .Stall() // message 2's final reply never comes
+        .Start();
+    Batch b({"b1@example.org", "b2@example.org", "b3@example.org"});
+    HCLIENT h = Connect(srv, GetParam());
+    ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
+    if (GetParam()) {
+        ASSERT_EQ(Pump(h), 0) << MailwireGetLastErrorDetail();
+    }
+    std::thread canceller([&] {
+        EXPECT_TRUE(srv.WaitReceived("body 2\r\n.\r\n"));
+        mwt_sleep_ms(100);
+        EXPECT_EQ(SmtpCancel(h), 0);
+    });
+    int rc = SmtpSendMessages(h, b.m.data(), (unsigned)b.m.size(), 0);
+    if (GetParam() && rc == SMTP_IN_PROGRESS)
+        rc = Pump(h);
+    canceller.join();
+    EXPECT_EQ(rc, SMTP_ERROR);
+    EXPECT_EQ(SmtpGetLastError(), (unsigned)ST_ERROR_CANCELLED) << MailwireGetLastErrorDetail();
+    EXPECT_EQ(b.m[0].dwError, (unsigned)ST_ERROR_NONE);
+    EXPECT_STREQ(b.m[0].szResultString, "2.0.0 queued as ONE");
+    EXPECT_EQ(b.m[1].dwError, (unsigned)ST_ERROR_CANCELLED);
+    EXPECT_EQ(b.m[2].dwError, (unsigned)ST_ERROR_CANCELLED);
+    SmtpDisconnect(h);
 }
 
 INSTANTIATE_TEST_SUITE_P(Faces, Batches, ::testing::Values(false, true),
