@@ -1,6 +1,7 @@
 /* GnuTLS client transport; see tls.h. */
 #include "tls_private.h"
 #include "tls_creds.h"
+#include "tls_resume.h"
 #include "../util/alloc.h"
 
 #include <gnutls/x509.h>
@@ -253,6 +254,7 @@ static long tls_recv(mw_transport *base, void *buf, size_t len)
             n = gnutls_record_recv(t->session, (char *)buf + got, len - got);
         }
         if (n > 0) {
+            mw_tls_resume_poll(t);
             got += (size_t)n;
             if (got < len && (t->ra_pos < t->ra_len || gnutls_record_check_pending(t->session) > 0))
                 continue;
@@ -487,8 +489,11 @@ unsigned mw_tls_new(const mw_tls_config *cfg, const char *host, mw_socket_t sock
     unsigned err = mw_tls_creds_get(cfg, &t->creds, detail, dlen);
     if (err)
         goto fail;
-    /* No TLS 1.2 session tickets: they weaken forward secrecy. */
-    int rc = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS_TLS12);
+    /* TLS 1.2 session tickets (RFC 5077) only with resumption: a ticket key the server keeps
+     * for hours weakens the forward secrecy of those sessions, which is the price of resuming
+     * them (MAILWIRE_OPTION_NORESUME declines it). */
+    int rc = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK |
+                                          (cfg->no_resume ? GNUTLS_NO_TICKETS_TLS12 : 0));
     if (rc < 0) {
         snprintf(detail, dlen, "TLS session: %s", gnutls_strerror(rc));
         err = ST_ERROR_OUT_OF_MEMORY;
@@ -504,6 +509,7 @@ unsigned mw_tls_new(const mw_tls_config *cfg, const char *host, mw_socket_t sock
     }
     if ((err = set_peer_name(t, host, detail, dlen)) != ST_ERROR_NONE)
         goto fail;
+    mw_tls_resume_offer(t, cfg, host, cfg->fallback ? PRIO_FALLBACK : PRIO_DEFAULT);
     gnutls_session_set_ptr(t->session, t);
     gnutls_transport_set_ptr(t->session, t);
     gnutls_transport_set_push_function(t->session, push_fn);
@@ -529,8 +535,11 @@ static int finish_verification(mw_tls *t)
         mw_strlcpy(t->status_text, t->base.detail, sizeof t->status_text);
         return MW_IO_ERROR;
     }
-    if (t->trusted_site) {
-        /* Validation was skipped on request; still tell the caller what it would have found. */
+    if (t->trusted_site || gnutls_session_is_resumed(t->session)) {
+        /* Validation was skipped on request; still tell the caller what it would have found.
+         * A resumed session carries no certificate exchange, so GnuTLS verified nothing: the
+         * certificate kept from the first handshake is checked again (it may have expired or
+         * lost its trust since), and a failure rejects the session below. */
         if (t->is_ip) {
             status = check_ip_peer(t);
         } else {
@@ -541,6 +550,11 @@ static int finish_verification(mw_tls *t)
     t->cert_status = mw_tls_map_status(status);
     t->verified = !t->trusted_site && status == 0;
     mw_tls_status_text(status, t->status_text, sizeof t->status_text);
+    if (!t->trusted_site && status != 0) {
+        set_error(t, ST_ERROR_CERTIFICATE_REJECTED, "server certificate rejected: %s",
+                  t->status_text);
+        return MW_IO_ERROR;
+    }
     if (t->has_pin) {
         unsigned char fp[32];
         if (mw_tls_peer_sha256(t, fp) != 0 || memcmp(fp, t->pin, sizeof fp) != 0) {
@@ -585,5 +599,8 @@ int mw_tls_handshake(mw_transport *base)
         return MW_IO_ERROR;
     }
     t->handshake_done = 1;
-    return finish_verification(t);
+    if (finish_verification(t) != 0)
+        return MW_IO_ERROR;
+    mw_tls_resume_handshake_done(t);
+    return 0;
 }

@@ -22,6 +22,8 @@ typedef struct mw_tls_config {
     int pkcs12;       /* cert_file is PKCS#12 */
     int has_pin;      /* pin holds a SHA-256 fingerprint the peer must match */
     unsigned char pin[32];
+    unsigned port; /* the server's port: part of the resumption key */
+    int no_resume; /* neither offer nor store sessions (MAILWIRE_OPTION_NORESUME) */
 } mw_tls_config;
 
 /* Fill cfg from caller credentials (copies strings). Returns ST_ERROR_NONE or

@@ -2,6 +2,7 @@
 #include "tls_creds.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -549,4 +550,39 @@ int mw_tls_creds_loaded(const mw_tls_config *cfg)
     mw_global_unlock();
     key_clear(&k);
     return found;
+}
+
+/* Length-prefixed, so that no two different settings feed the same bytes. */
+static void hash_str(gnutls_hash_hd_t h, const char *s)
+{
+    uint32_t n = s ? (uint32_t)strlen(s) + 1 : 0; /* NULL and "" differ */
+    (void)gnutls_hash(h, &n, sizeof n);
+    if (s)
+        (void)gnutls_hash(h, s, n);
+}
+
+void mw_tls_creds_identity(const mw_tls_creds *c, gnutls_hash_hd_t h)
+{
+    const creds_key *k = &c->key;
+    int origin = (int)k->origin;
+    (void)gnutls_hash(h, &origin, sizeof origin);
+    hash_str(h, k->ca_file);
+    hash_str(h, k->ca_dir);
+    /* The trust files as they are on disk: an edited CA file is another trust. */
+    (void)gnutls_hash(h, k->stamp, 2 * sizeof k->stamp[0]);
+    /* The client certificate by its content (DER of every certificate of every key pair): a
+     * file replaced under the same name is another identity (security checklist item 20). */
+    for (unsigned i = 0;; i++) {
+        gnutls_datum_t der = {NULL, 0};
+        /* Past the last key pair (or chain element) GnuTLS answers with an error. */
+        if (gnutls_certificate_get_crt_raw(c->cred, i, 0, &der) < 0)
+            break;
+        for (unsigned j = 1;; j++) {
+            uint32_t n = der.size;
+            (void)gnutls_hash(h, &n, sizeof n);
+            (void)gnutls_hash(h, der.data, der.size);
+            if (gnutls_certificate_get_crt_raw(c->cred, i, j, &der) < 0)
+                break;
+        }
+    }
 }

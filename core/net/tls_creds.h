@@ -9,6 +9,7 @@
 #ifndef MW_TLS_CREDS_H
 #define MW_TLS_CREDS_H
 
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
 #include "tls.h"
@@ -27,6 +28,10 @@ MW_INTERNAL gnutls_certificate_credentials_t mw_tls_creds_gnutls(const mw_tls_cr
  * later connections use it when they name no CA file. ST_ERROR_NONE or
  * ST_ERROR_OUT_OF_MEMORY (the old default kept). Any thread. */
 MW_INTERNAL unsigned mw_tls_set_default_ca(const char *file, const char *dir);
+/* Feed what identifies c's handshakes into h: the effective trust (origin, CA file and
+ * directories with their size and modification time) and the client certificate chain by its
+ * content. Any thread. */
+MW_INTERNAL void mw_tls_creds_identity(const mw_tls_creds *c, gnutls_hash_hd_t h);
 /* Let go of c (NULL is fine); the last user of an entry leaves it idle. */
 MW_INTERNAL void mw_tls_creds_put(mw_tls_creds *c);
 /* Loading ahead, on a worker thread, so that no event loop waits for the system store (it

@@ -121,6 +121,7 @@ void mw_tls_get_info(mw_transport *base, SECURITYINFO *info)
 {
     mw_tls *t = (mw_tls *)base;
     info->dwCertStatus = t->cert_status;
+    info->bResumed = t->resumed;
     info->bVerified = t->verified;
     info->bTrustedSite = t->trusted_site;
     mw_strlcpy(info->szStatusText, t->status_text, sizeof info->szStatusText);

@@ -36,6 +36,11 @@ typedef struct mw_tls {
      * reported by the next call. */
     int held;
     ssize_t held_rc;
+    /* Resumption (tls_resume.c). */
+    int resume_on;     /* resume_key holds this connection's cache key */
+    int resume_stored; /* its session went into the cache */
+    int resumed;       /* the handshake resumed a cached session */
+    unsigned char resume_key[32];
 } mw_tls;
 
 /* Map GnuTLS verification status bits to SECURITY_CERT_* bits. */

@@ -1,4 +1,5 @@
 /* Public functions shared by the SMTP and IMAP APIs (common.h). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include <mailwire/version.h>
 
 #include "../net/tls_creds.h"
+#include "../net/tls_resume.h"
 #include "../util/str.h"
 #include "../util/alloc.h"
 #include "errors.h"
@@ -39,6 +41,7 @@ void MailwireUninitialize(void)
     mw_global_lock();
     if (g_init_count > 0 && --g_init_count == 0) {
         mw_tls_creds_flush_locked();
+        mw_tls_resume_flush_locked();
         gnutls_global_deinit();
         mw_platform_cleanup();
     }
@@ -100,7 +103,8 @@ int MailwireRegisterEvent(HCLIENT hClient, unsigned nEventId, MAILWIRE_EVENTPROC
 int MailwireGetSecurityInfo(HCLIENT hClient, SECURITYINFO *lpInfo)
 {
     mw_session *s;
-    if (!lpInfo || lpInfo->dwSize < sizeof(SECURITYINFO)) {
+    /* The first version of the structure ended before bResumed; it is still accepted. */
+    if (!lpInfo || lpInfo->dwSize < offsetof(SECURITYINFO, bResumed)) {
         mw_set_error(ST_ERROR_INVALID_ARGUMENT, "SECURITYINFO.dwSize must be sizeof(SECURITYINFO)");
         return -1;
     }

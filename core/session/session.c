@@ -289,6 +289,8 @@ static unsigned tls_begin(mw_session *s)
 {
     char detail[256] = "";
     mw_transport *t = NULL;
+    s->tls_cfg.port = mw_session_port(s);
+    s->tls_cfg.no_resume = (s->options & MAILWIRE_OPTION_NORESUME) != 0;
     unsigned err = mw_tls_new(&s->tls_cfg, s->host, s->sock, &t, detail, sizeof detail);
     if (err) {
         fail(s, err, 1, detail);
@@ -401,8 +403,9 @@ static int step_handshake(mw_session *s)
     mw_tls_get_info(s->tr, &s->sec);
     if (r == MW_IO_ERROR)
         return fail_transport(s, s->tr);
-    mw_session_trace_info(s, "TLS established: %s %s, certificate %s", s->sec.szProtocol,
-                          s->sec.szCipherSuite, s->sec.szStatusText);
+    mw_session_trace_info(s, "TLS established: %s %s%s, certificate %s", s->sec.szProtocol,
+                          s->sec.szCipherSuite, s->sec.bResumed ? " (resumed)" : "",
+                          s->sec.szStatusText);
     if (s->eng_ops && s->eng_ops->tls_started)
         s->eng_ops->tls_started(s->eng);
     arm_deadline(s);

@@ -58,12 +58,15 @@ void mw_session_trace_info(mw_session *s, const char *fmt, ...)
 
 void mw_session_get_security_info(mw_session *s, SECURITYINFO *info)
 {
+    /* A caller built against an older header passes a shorter structure (dwSize): it gets
+     * the members it knows, and nothing is written past them. */
     uint32_t size = info->dwSize;
-    *info = s->sec;
-    info->dwSize = size;
+    SECURITYINFO full = s->sec;
     mw_transport *t = mw_transport_base(s->tr); /* under a COMPRESS layer */
     if (t && mw_is_tls(t))
-        mw_tls_get_info(t, info);
+        mw_tls_get_info(t, &full);
+    memcpy(info, &full, size < sizeof full ? size : sizeof full);
+    info->dwSize = size;
 }
 
 void mw_session_set_protocol(mw_session *s, unsigned proto, void *data, void (*destroy)(void *))

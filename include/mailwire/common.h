@@ -173,6 +173,13 @@ typedef enum mw_error {
 /** Allow credentials (AUTH PLAIN/LOGIN, IMAP LOGIN) on an unencrypted connection to a host
  *  that is not a loopback address. Off by default (RFC 8314). */
 #define MAILWIRE_OPTION_ALLOW_CLEARTEXT_AUTH 0x00100000u
+/** Never resume a TLS session: neither offer a cached session nor store this one, and ask
+ *  for no TLS 1.2 session ticket. By default a connection offers the session of an earlier
+ *  one to the same host and port made with the same trust mode, CA and pin settings, client
+ *  certificate and TLS versions (SECURITYINFO.bResumed tells), which saves the certificate
+ *  exchange; TLS 1.2 tickets weaken forward secrecy for as long as the server keeps its
+ *  ticket key. */
+#define MAILWIRE_OPTION_NORESUME 0x00200000u
 /** @} */
 
 /**
@@ -306,6 +313,10 @@ typedef struct _SECURITYINFO {
     char szIssuer[256];      /**< Peer certificate issuer DN (RFC 4514). */
     char szFingerprint[100]; /**< SHA-256 of the DER certificate, "AB:CD:..." (95 chars). */
     char szStatusText[256];  /**< Human-readable verification result. */
+    /** Non-zero: the handshake resumed the session of an earlier connection (TLS 1.3 ticket,
+     *  TLS 1.2 ticket or session ID); the certificate facts above are those of that first
+     *  handshake, checked again now. Filled only when dwSize covers it. */
+    int bResumed;
 } SECURITYINFO, *LPSECURITYINFO;
 /** @typedef LPSECURITYINFO
  *  @brief Pointer to SECURITYINFO (the SocketTools name). */
@@ -474,7 +485,9 @@ MAILWIRE_API int MailwireRegisterEvent(HCLIENT hClient, unsigned nEventId,
 /**
  * @brief Describe the TLS state of a connected session.
  * @param hClient the session.
- * @param lpInfo  receives the information; set lpInfo->dwSize first.
+ * @param lpInfo  receives the information; set lpInfo->dwSize first (sizeof(SECURITYINFO);
+ *                the size of the first version, without bResumed, is still accepted and
+ *                gets the members it has).
  * @return 0 on success (on a cleartext session dwProtocol is SECURITY_PROTOCOL_NONE);
  *         -1 on failure (ST_ERROR_INVALID_HANDLE, ST_ERROR_NOT_OWNER,
  *         ST_ERROR_INVALID_ARGUMENT).

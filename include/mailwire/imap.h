@@ -112,6 +112,8 @@ extern "C" {
  *  the offer (or when the server refuses) the session goes on uncompressed; ImapCompress()
  *  asks explicitly and fails instead. Ignored by a build without zlib (see ImapCompress()). */
 #define IMAP_OPTION_COMPRESS 0x00000010u
+/** See MAILWIRE_OPTION_NORESUME. */
+#define IMAP_OPTION_NORESUME MAILWIRE_OPTION_NORESUME
 /** @} */
 
 /** @name Authentication types (ImapLogin()) */

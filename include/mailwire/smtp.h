@@ -155,6 +155,8 @@ typedef struct _SMTPMESSAGE {
 #define SMTP_OPTION_FREETHREAD MAILWIRE_OPTION_FREETHREAD
 /** Allow AUTH on an unencrypted connection to a non-loopback host (refused otherwise). */
 #define SMTP_OPTION_ALLOW_CLEARTEXT_AUTH MAILWIRE_OPTION_ALLOW_CLEARTEXT_AUTH
+/** See MAILWIRE_OPTION_NORESUME. */
+#define SMTP_OPTION_NORESUME MAILWIRE_OPTION_NORESUME
 /** @} */
 
 /** @name Server capabilities (SmtpGetExtendedOptions()) */

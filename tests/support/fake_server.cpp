@@ -109,6 +109,7 @@ struct Conn::Shared {
     std::string tls_load_error;
     gnutls_certificate_credentials_t cred = nullptr;
     gnutls_priority_t prio = nullptr;
+    gnutls_datum_t ticket_key{nullptr, 0}; // TlsConfig::session_tickets
 
     // Results, guarded by mu.
     mutable std::mutex mu;
@@ -120,6 +121,7 @@ struct Conn::Shared {
     bool handshake_done = false;
     std::string version;
     bool client_cert_seen = false;
+    int resumed_handshakes = 0;
     bool client_hello_seen = false;
     bool client_close_notify = false;
     bool done = false;
@@ -201,6 +203,17 @@ struct Conn::Shared {
                 return fail(GNUTLS_E_NO_CERTIFICATE_FOUND,
                             "no certificate in " + cfg.client_ca_file);
         }
+        if (cfg.session_tickets && !cfg.session_ticket_key.empty()) {
+            ticket_key.size = static_cast<unsigned>(cfg.session_ticket_key.size());
+            ticket_key.data = static_cast<unsigned char *>(gnutls_malloc(ticket_key.size));
+            if (ticket_key.data == nullptr)
+                return fail(GNUTLS_E_MEMORY_ERROR, "ticket key: out of memory");
+            std::memcpy(ticket_key.data, cfg.session_ticket_key.data(), ticket_key.size);
+        } else if (cfg.session_tickets) {
+            ret = gnutls_session_ticket_key_generate(&ticket_key);
+            if (ret < 0)
+                return fail(ret, std::string("ticket key: ") + gnutls_strerror(ret));
+        }
         const char *err_pos = nullptr;
         ret = gnutls_priority_init(&prio, cfg.priority.c_str(), &err_pos);
         if (ret < 0) {
@@ -221,6 +234,9 @@ struct Conn::Shared {
             gnutls_certificate_free_credentials(cred);
         prio = nullptr;
         cred = nullptr;
+        if (ticket_key.data != nullptr)
+            gnutls_free(ticket_key.data);
+        ticket_key = {nullptr, 0};
     }
 };
 
@@ -657,6 +673,8 @@ bool Conn::StartTls()
     }
     if (!cfg.send_ca_list)
         gnutls_certificate_send_x509_rdn_sequence(session_, 1);
+    if (shared_->ticket_key.data != nullptr)
+        gnutls_session_ticket_enable_server(session_, &shared_->ticket_key);
     gnutls_transport_set_ptr(session_, this);
     gnutls_transport_set_push_function(session_, &Conn::Push);
     gnutls_transport_set_pull_function(session_, &Conn::Pull);
@@ -699,7 +717,9 @@ bool Conn::StartTls()
     bool have_cert = gnutls_certificate_get_peers(session_, &peers) != nullptr && peers > 0;
     const char *vname = gnutls_protocol_get_name(gnutls_protocol_get_version(session_));
     std::string version = vname != nullptr ? vname : "";
+    bool resumed = gnutls_session_is_resumed(session_) != 0;
     shared_->Update([&] {
+        shared_->resumed_handshakes += resumed ? 1 : 0;
         shared_->handshake_done = true;
         shared_->version = version;
         shared_->client_cert_seen = have_cert;
@@ -1281,6 +1301,11 @@ std::string FakeServer::negotiated_version() const
 bool FakeServer::client_cert_seen() const
 {
     return Locked(&Impl::client_cert_seen);
+}
+
+int FakeServer::resumed_handshakes() const
+{
+    return Locked(&Impl::resumed_handshakes);
 }
 
 bool FakeServer::client_hello_seen() const

@@ -61,6 +61,12 @@ struct TlsConfig {
     // false: omit the acceptable-CA list from the CertificateRequest, so that a client sends its
     // certificate even when client_ca_file did not issue it (GnuTLS clients otherwise send none).
     bool send_ca_list = true;
+    // Issue session tickets (TLS 1.3 NewSessionTicket, TLS 1.2 RFC 5077) under a key made for
+    // this server, and accept them back: lets a client resume.  See resumed_handshakes().
+    bool session_tickets = false;
+    // The ticket key (raw bytes, as gnutls_session_ticket_key_generate() makes them); two
+    // servers given the same key accept each other's tickets.  Empty: a fresh key.
+    std::string session_ticket_key;
 };
 
 struct FakeServerOptions {
@@ -241,6 +247,7 @@ class FakeServer
     bool handshake_done() const;
     std::string negotiated_version() const; // e.g. "TLS1.3", "" before a handshake
     bool client_cert_seen() const;
+    int resumed_handshakes() const;   // handshakes that resumed a session (session_tickets)
     bool client_hello_seen() const;   // StallHandshake() saw a TLS handshake record
     bool client_close_notify() const; // the client sent a TLS close_notify
 
