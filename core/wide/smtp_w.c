@@ -67,6 +67,7 @@ static int wide_out_SECURITYINFO(SECURITYINFOW *w, const SECURITYINFO *a)
         return -1;
     if (mw_w_store(w->szStatusText, 256, a->szStatusText, NULL, NULL))
         return -1;
+    w->dwOcspStatus = a->dwOcspStatus;
     return 0;
 }
 

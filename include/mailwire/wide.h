@@ -66,6 +66,7 @@ typedef struct _SECURITYINFOW {
     wchar_t szIssuer[256];      /**< SECURITYINFO::szIssuer */
     wchar_t szFingerprint[100]; /**< SECURITYINFO::szFingerprint */
     wchar_t szStatusText[256];  /**< SECURITYINFO::szStatusText */
+    uint32_t dwOcspStatus;      /**< SECURITYINFO::dwOcspStatus */
 } SECURITYINFOW, *LPSECURITYINFOW;
 /** @typedef LPSECURITYINFOW
  *  @brief Pointer to SECURITYINFOW. */
