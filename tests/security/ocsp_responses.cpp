@@ -6,6 +6,7 @@
 #include <gnutls/ocsp.h>
 #include <gnutls/x509.h>
 
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <memory>

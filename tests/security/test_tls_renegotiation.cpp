@@ -290,17 +290,21 @@ TEST(TlsRenegotiation, WithoutSecureRenegotiationItIsRefusedAndTheSessionGoesOn)
 }
 
 // The non-blocking face: IDLE through ImapExecute(). The server holds its side of the
-// renegotiation 400 ms after the HelloRequest: the session must neither spin (ImapExecute()
-// asked for again without a wait) nor stall, and data before and after arrives in order.
+// renegotiation 400 ms after the HelloRequest (or is quiet 400 ms after a KeyUpdate): the
+// session must neither spin (ImapExecute() asked for again without a wait) nor stall, and data
+// before and after arrives in order.
 TEST(TlsRenegotiation, NonBlockingIdleNeitherSpinsNorLosesData)
 {
-    for (int changed = 0; changed < 2; changed++) {
-        FakeServer srv(Server(kTls12));
+    // 0: renegotiation; 1: renegotiation to another certificate; 2: TLS 1.3 KeyUpdate with
+    // update_requested, then 400 ms of quiet.
+    for (int variant = 0; variant < 3; variant++) {
+        FakeServer srv(Server(variant == 2 ? kTls13 : kTls12));
         Selected(srv).ExpectLine("A4 IDLE").Send("+ idling\r\n* 2 EXISTS\r\n").Sleep(50);
-        if (changed)
+        if (variant == 1)
             srv.Renegotiate(TestCertPath("valid2.pem"), TestCertPath("valid2-key.pem"), "", 400);
         else
-            srv.Renegotiate("", "", "", 400)
+            (variant == 2 ? srv.KeyUpdate(GNUTLS_KU_PEER).Sleep(400)
+                          : srv.Renegotiate("", "", "", 400))
                 .Send("* 3 EXISTS\r\n")
                 .ExpectLine("DONE")
                 .Send("A4 OK idle done\r\n")
@@ -335,7 +339,7 @@ TEST(TlsRenegotiation, NonBlockingIdleNeitherSpinsNorLosesData)
             if (rc != MAILWIRE_IN_PROGRESS)
                 break;
         }
-        if (changed) {
+        if (variant == 1) {
             EXPECT_EQ(rc, IMAP_ERROR);
             EXPECT_EQ(MailwireGetLastError(), (unsigned)ST_ERROR_CERTIFICATE_REJECTED);
         } else {
@@ -347,11 +351,11 @@ TEST(TlsRenegotiation, NonBlockingIdleNeitherSpinsNorLosesData)
             EXPECT_LT(p2, p3) << got;
         }
         // 400 ms at most 50 ms a wait: about ten steps; a busy loop makes thousands.
-        EXPECT_LT(steps, 100) << changed;
-        EXPECT_LT(immediate, 20) << changed;
+        EXPECT_LT(steps, 100) << variant;
+        EXPECT_LT(immediate, 20) << variant;
         ImapDisconnect(h);
-        EXPECT_TRUE(srv.WaitDone()) << changed;
-        if (!changed) {
+        EXPECT_TRUE(srv.WaitDone()) << variant;
+        if (variant != 1) {
             EXPECT_EQ(srv.error(), "");
         }
     }
