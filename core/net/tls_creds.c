@@ -529,6 +529,14 @@ void mw_tls_creds_prefetch_cancel(mw_tls_prefetch *p)
     free(p);
 }
 
+int mw_tls_creds_prefetching(void)
+{
+    mw_global_lock();
+    int r = g_prefetching;
+    mw_global_unlock();
+    return r;
+}
+
 int mw_tls_creds_loaded(const mw_tls_config *cfg)
 {
     creds_key k;

@@ -38,6 +38,8 @@ typedef struct mw_tls_prefetch mw_tls_prefetch;
 MW_INTERNAL mw_tls_prefetch *mw_tls_creds_prefetch_start(const mw_tls_config *cfg);
 MW_INTERNAL void mw_tls_creds_prefetch_run(mw_tls_prefetch *p);
 MW_INTERNAL void mw_tls_creds_prefetch_cancel(mw_tls_prefetch *p);
+/* Whether a prefetch job is loading now (whatever its configuration). Any thread. */
+MW_INTERNAL int mw_tls_creds_prefetching(void);
 /* Whether cfg's credentials are loaded (in use or idle): for tests. Any thread. */
 MW_INTERNAL int mw_tls_creds_loaded(const mw_tls_config *cfg);
 /* Free every idle entry (MailwireUninitialize(), which holds mw_global_lock() already: the

@@ -230,8 +230,9 @@ HCLIENT mw_client_open(const mw_open_args *a)
         return open_failed(s, h, ST_ERROR_OUT_OF_MEMORY, "the handle table is full");
     if (a->trace)
         mw_session_set_public_trace(s, a->trace, a->trace_user);
-    if (a->async)
-        mw_session_prefetch_tls(s);
+    /* Blocking sessions too: the trust store loads while TCP connects and the greeting comes,
+     * and the wait for it (MW_PH_TLS_WAIT) is one a cancel ends. */
+    mw_session_prefetch_tls(s);
     if ((err = a->ops->connect(a->eng)) != ST_ERROR_NONE)
         return open_failed(s, h, err, a->ops->why(a->eng));
     if ((err = mw_session_connect(s, a->host, (uint16_t)a->port)) != ST_ERROR_NONE)

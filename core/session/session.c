@@ -24,8 +24,12 @@
 /* Large enough for a TLS record's plaintext, so one recv drains one record. */
 #define MW_RBUF_SIZE 16384
 
-static const char *const phase_names[] = {"IDLE",      "RESOLVING", "CONNECTING",
+static const char *const phase_names[] = {"IDLE",      "RESOLVING", "CONNECTING", "TLS_WAIT",
                                           "HANDSHAKE", "OPEN",      "CLOSED"};
+
+/* How often a session waiting in MW_PH_TLS_WAIT looks whether the worker is done: the load
+ * takes 5 to 60 ms (up to a second under Wine), so a few wake-ups per load, no signal. */
+#define TLS_WAIT_POLL_MS 2
 
 /* The one place the phase changes, so the trace shows every transition by name. */
 static void set_phase(mw_session *s, enum mw_phase ph)
@@ -281,7 +285,8 @@ unsigned mw_session_begin(mw_session *s)
     return ST_ERROR_NONE;
 }
 
-unsigned mw_session_start_tls(mw_session *s)
+/* Create the TLS transport and start the handshake (the credentials are loaded, or load now). */
+static unsigned tls_begin(mw_session *s)
 {
     char detail[256] = "";
     mw_transport *t = NULL;
@@ -297,6 +302,34 @@ unsigned mw_session_start_tls(mw_session *s)
     arm_deadline(s); /* the handshake gets a full timeout of its own */
     set_phase(s, MW_PH_HANDSHAKE);
     return ST_ERROR_NONE;
+}
+
+unsigned mw_session_start_tls(mw_session *s)
+{
+    /* The trust store (the system's: hundreds of certificates) may be loading on the prefetch
+     * worker now; a load here as well would hold this step for all of it: an event loop
+     * frozen for 5 to 60 ms (a second under Wine) on its first TLS connection, and a blocking
+     * call that no cancel reaches. So a session whose credentials are not loaded starts the
+     * worker if nothing loads them yet, and waits for it in MW_PH_TLS_WAIT, which polls. */
+    mw_session_prefetch_tls(s);
+    if (mw_tls_creds_prefetching()) {
+        arm_deadline(s);
+        set_phase(s, MW_PH_TLS_WAIT);
+        return ST_ERROR_NONE;
+    }
+    return tls_begin(s);
+}
+
+/* Whoever loaded (the worker, or no one: a failed load is redone by tls_begin() and reports
+ * its cause), the handshake starts once no load is in flight. A worker that loaded other
+ * credentials leaves this session's to load inline, as before the worker existed. */
+static int step_tls_wait(mw_session *s)
+{
+    if (mw_tls_creds_prefetching()) {
+        s->want = 0;
+        return MW_STEP_WAIT;
+    }
+    return tls_begin(s) ? MW_STEP_FAILED : STEP_NEXT;
 }
 
 static int step_resolving(mw_session *s)
@@ -717,6 +750,9 @@ static int session_step(mw_session *s)
         case MW_PH_CONNECTING:
             r = step_connecting(s);
             break;
+        case MW_PH_TLS_WAIT:
+            r = step_tls_wait(s);
+            break;
         case MW_PH_HANDSHAKE:
             r = step_handshake(s);
             break;
@@ -735,8 +771,13 @@ static int session_step(mw_session *s)
         }
     }
     if (r == MW_STEP_WAIT && s->deadline && mw_now_ms() >= s->deadline) {
-        static const char *const what[] = {
-            "", "name resolution", "connect", "TLS handshake", "server reply", ""};
+        static const char *const what[] = {"",
+                                           "name resolution",
+                                           "connect",
+                                           "loading the trust store",
+                                           "TLS handshake",
+                                           "server reply",
+                                           ""};
         char d[128];
         snprintf(d, sizeof d, "no progress in %s within %u ms", what[s->phase], s->timeout_ms);
         r = fail(s, ST_ERROR_TIMEOUT, 1, d);
@@ -778,10 +819,12 @@ void mw_session_wait_info(mw_session *s, mw_socket_t *sock, int *want, int *time
     if (s->lowat_guess && (!until || s->lowat_until < until))
         until = s->lowat_until;
     if (!until) {
-        *timeout_ms = -1;
+        *timeout_ms = s->phase == MW_PH_TLS_WAIT ? TLS_WAIT_POLL_MS : -1;
         return;
     }
     int64_t left = until - now;
+    if (s->phase == MW_PH_TLS_WAIT && left > TLS_WAIT_POLL_MS)
+        left = TLS_WAIT_POLL_MS;
     *timeout_ms = left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
 }
 

@@ -33,6 +33,7 @@ enum mw_phase {
     MW_PH_IDLE,       /* not connected */
     MW_PH_RESOLVING,  /* waiting for the resolver thread */
     MW_PH_CONNECTING, /* TCP connect in progress */
+    MW_PH_TLS_WAIT,   /* TLS is next; the trust store is still loading on the prefetch worker */
     MW_PH_HANDSHAKE,  /* TLS handshake in progress (implicit or STARTTLS) */
     MW_PH_OPEN,       /* transport ready; the engine runs */
     MW_PH_CLOSED      /* connection dropped or closed */
