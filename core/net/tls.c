@@ -2,6 +2,7 @@
 #include "tls_private.h"
 #include "tls_creds.h"
 #include "tls_resume.h"
+#include "tls_ocsp.h"
 #include "../util/alloc.h"
 
 #include <gnutls/x509.h>
@@ -235,6 +236,8 @@ static void record_gnutls_error(mw_tls *t, int rc, const char *during)
               "%s", buf);
 }
 
+static int renegotiate(mw_tls *t);
+
 /* One call decrypts every record already read ahead into buf, not just the first: servers
  * write small records (Dovecot: 4 KiB), and one pass of the session's read loop per record
  * made the parser, the events and the application's chunk callback run four times as often
@@ -245,6 +248,11 @@ static long tls_recv(mw_transport *base, void *buf, size_t len)
 {
     mw_tls *t = (mw_tls *)base;
     size_t got = 0;
+    if (t->renegotiating == 2 && !t->held) {
+        int r = renegotiate(t); /* under way: it goes first */
+        if (r != 0)
+            return r;
+    }
     for (;;) {
         ssize_t n;
         if (t->held) {
@@ -263,13 +271,26 @@ static long tls_recv(mw_transport *base, void *buf, size_t len)
         if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
             if (got)
                 return (long)got;
+            if (t->renegotiating) {
+                /* All the data sent before the HelloRequest is in: renegotiate now. */
+                int r = renegotiate(t);
+                if (r != 0)
+                    return r;
+                continue;
+            }
             t->want = gnutls_record_get_direction(t->session) ? MW_WANT_WRITE : MW_WANT_READ;
             return MW_IO_AGAIN;
         }
         if (n == GNUTLS_E_REHANDSHAKE) {
-            /* Renegotiation mid-session could change the peer's identity; refuse it with a
-             * warning alert and carry on (security checklist item 22). */
-            gnutls_alert_send(t->session, GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION);
+            /* A TLS 1.2 HelloRequest (see renegotiate() for the policy). Without RFC 5746
+             * secure renegotiation: refuse with a warning alert and carry on (the server
+             * decides whether to go on). With it: renegotiate once the data already on its
+             * way is read, since GnuTLS fails a handshake that meets application data where
+             * the ServerHello is due. */
+            if (!gnutls_safe_renegotiation_status(t->session))
+                gnutls_alert_send(t->session, GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION);
+            else
+                t->renegotiating = 1;
             continue;
         }
         if (n != 0 && !gnutls_error_is_fatal((int)n))
@@ -289,6 +310,12 @@ static long tls_recv(mw_transport *base, void *buf, size_t len)
 static long tls_send(mw_transport *base, const void *buf, size_t len)
 {
     mw_tls *t = (mw_tls *)base;
+    if (t->renegotiating == 2) {
+        /* Application data waits until the renegotiation under way is done. */
+        int r = renegotiate(t);
+        if (r != 0)
+            return r;
+    }
     for (;;) {
         ssize_t n = gnutls_record_send(t->session, buf, len);
         if (n >= 0)
@@ -310,8 +337,11 @@ static size_t tls_pending(mw_transport *base)
 {
     mw_tls *t = (mw_tls *)base;
     /* Read ahead but not yet decrypted counts: a poll of the socket cannot see it either. So
-     * does a held end or failure (tls_recv()): the next call reports it without the socket. */
-    return gnutls_record_check_pending(t->session) + (t->ra_len - t->ra_pos) + (t->held ? 1u : 0u);
+     * does a held end or failure (tls_recv()): the next call reports it without the socket,
+     * and so does a renegotiation asked for but not started (tls_recv() starts it). GnuTLS
+     * holds no application data while one runs (renegotiate() fails on it). */
+    return gnutls_record_check_pending(t->session) + (t->ra_len - t->ra_pos) + (t->held ? 1u : 0u) +
+           (t->renegotiating == 1 ? 1u : 0u);
 }
 
 static int tls_want(mw_transport *base)
@@ -412,11 +442,33 @@ static unsigned check_ip_peer(mw_tls *t)
     return status;
 }
 
+/* What our verify callbacks found (status: GnuTLS verification bits of an explicit
+ * gnutls_certificate_verify_peers() run): the chain, the name, and the staple or its absence
+ * (checklist item 19). Non-zero aborts the handshake. */
+static int judge_peer(mw_tls *t, unsigned status)
+{
+    t->cb_status = status;
+    t->ocsp_status = mw_tls_ocsp_classify(t->session, status);
+    t->ocsp_reject = mw_tls_ocsp_failed(t->ocsp_status);
+    return status || t->ocsp_reject ? -1 : 0;
+}
+
+/* Runs after the automatic verification passed. That one does not look at the staple in
+ * every GnuTLS version (3.7 lets a badly signed one through), so verify once more here, where
+ * GnuTLS does check it. */
+static int verify_staple(gnutls_session_t session)
+{
+    mw_tls *t = gnutls_session_get_ptr(session);
+    unsigned status = 0;
+    if (gnutls_certificate_verify_peers(session, t->vdata, 2, &status) < 0)
+        status = GNUTLS_CERT_INVALID;
+    return judge_peer(t, status);
+}
+
 static int verify_ip_literal(gnutls_session_t session)
 {
     mw_tls *t = gnutls_session_get_ptr(session);
-    t->ip_status = check_ip_peer(t);
-    return t->ip_status ? -1 : 0; /* non-zero aborts the handshake */
+    return judge_peer(t, check_ip_peer(t));
 }
 
 static unsigned set_peer_name(mw_tls *t, const char *host, char *detail, size_t dlen)
@@ -468,7 +520,9 @@ static unsigned set_peer_name(mw_tls *t, const char *host, char *detail, size_t 
          * then the IP SAN explicitly), which aborts the handshake on any problem. */
         gnutls_session_set_verify_function(t->session, verify_ip_literal);
     } else {
+        /* The callback, run once the automatic check passed, judges the staple. */
         gnutls_session_set_verify_cert2(t->session, t->vdata, 2, 0);
+        gnutls_session_set_verify_function(t->session, verify_staple);
     }
     return ST_ERROR_NONE;
 }
@@ -510,6 +564,7 @@ unsigned mw_tls_new(const mw_tls_config *cfg, const char *host, mw_socket_t sock
     if ((err = set_peer_name(t, host, detail, dlen)) != ST_ERROR_NONE)
         goto fail;
     mw_tls_resume_offer(t, cfg, host, cfg->fallback ? PRIO_FALLBACK : PRIO_DEFAULT);
+    mw_tls_ocsp_request(t->session);
     gnutls_session_set_ptr(t->session, t);
     gnutls_transport_set_ptr(t->session, t);
     gnutls_transport_set_push_function(t->session, push_fn);
@@ -546,6 +601,8 @@ static int finish_verification(mw_tls *t)
             if (gnutls_certificate_verify_peers(t->session, t->vdata, 2, &status) < 0)
                 status = GNUTLS_CERT_INVALID;
         }
+        /* Reported, never enforced: TRUSTEDSITE skips every certificate check. */
+        t->ocsp_status = mw_tls_ocsp_classify(t->session, status);
     }
     t->cert_status = mw_tls_map_status(status);
     t->verified = !t->trusted_site && status == 0;
@@ -569,6 +626,88 @@ static int finish_verification(mw_tls *t)
     return 0;
 }
 
+/* The handshake (or a renegotiation) failed verification: status bits, staple and reason. */
+static void reject_certificate(mw_tls *t, int rc)
+{
+    unsigned status = t->cb_status; /* a verify callback refused (judge_peer()) */
+    if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+        status = gnutls_session_get_verify_cert_status(t->session);
+        t->ocsp_status = mw_tls_ocsp_classify(t->session, status);
+    }
+    t->cert_status = mw_tls_map_status(status) | mw_tls_ocsp_cert_bits(t->ocsp_status);
+    t->verified = 0;
+    if (mw_tls_ocsp_failed(t->ocsp_status))
+        mw_strlcpy(t->status_text, mw_tls_ocsp_text(t->ocsp_status), sizeof t->status_text);
+    else
+        mw_tls_status_text(status, t->status_text, sizeof t->status_text);
+    set_error(t, ST_ERROR_CERTIFICATE_REJECTED, "server certificate rejected: %s", t->status_text);
+}
+
+/* A renegotiation the server asked for (TLS 1.2 HelloRequest, RFC 5246 section 7.4.1.1),
+ * driven without blocking by tls_recv() and tls_send() (security checklist item 22).
+ *
+ * Accepted when the server supports RFC 5746 secure renegotiation, as browsers and curl do:
+ * a server that renegotiates on a long IDLE or transfer (to refresh keys, on a timer, by
+ * byte count) usually drops a client that refuses. What made renegotiation dangerous stays
+ * excluded:
+ *  - without RFC 5746 it is refused (tls_recv(): a no_renegotiation warning alert; GnuTLS's
+ *    default %PARTIAL_RENEGOTIATION would refuse it too): the 2009 prefix-injection attack,
+ *    CVE-2009-3555;
+ *  - the peer may not change its identity: GnuTLS fails a renegotiation that presents
+ *    another certificate (GNUTLS_E_SESSION_USER_ID_CHANGED, as GNUTLS_ALLOW_ID_CHANGE is
+ *    never set), the triple-handshake class of attacks;
+ *  - the new certificate goes through the same verification (name, chain, staple, pin).
+ * Application data waits while it runs. Returns 0 when done, MW_IO_AGAIN, or MW_IO_ERROR
+ * with the reason on t. */
+static int renegotiate(mw_tls *t)
+{
+    t->renegotiating = 2;
+    t->base.handshaking = 1;
+    for (;;) {
+        int rc = gnutls_handshake(t->session);
+        if (rc == GNUTLS_E_SUCCESS)
+            break;
+        if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+            t->want = gnutls_record_get_direction(t->session) ? MW_WANT_WRITE : MW_WANT_READ;
+            return MW_IO_AGAIN;
+        }
+        if (!gnutls_error_is_fatal(rc) && rc != GNUTLS_E_GOT_APPLICATION_DATA)
+            continue; /* a warning alert */
+        t->renegotiating = 0;
+        t->base.handshaking = 0;
+        if (rc == GNUTLS_E_SESSION_USER_ID_CHANGED) {
+            t->cert_status |= SECURITY_CERT_INVALID;
+            t->verified = 0;
+            set_error(t, ST_ERROR_CERTIFICATE_REJECTED, "%s",
+                      "TLS renegotiation refused: the server presented a different "
+                      "certificate");
+            mw_strlcpy(t->status_text, t->base.detail, sizeof t->status_text);
+        } else if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR ||
+                   (rc == GNUTLS_E_CERTIFICATE_ERROR && (t->cb_status || t->ocsp_reject))) {
+            reject_certificate(t, rc);
+        } else if (rc == GNUTLS_E_SAFE_RENEGOTIATION_FAILED ||
+                   rc == GNUTLS_E_UNSAFE_RENEGOTIATION_DENIED) {
+            set_error(t, ST_ERROR_TLS_HANDSHAKE_FAILED, "%s",
+                      "TLS renegotiation failed: secure renegotiation (RFC 5746) did not "
+                      "verify");
+        } else if (rc == GNUTLS_E_GOT_APPLICATION_DATA) {
+            /* RFC 5246 lets a server send data after its HelloRequest until it sees our
+             * ClientHello. Data sent with the request is read before the ClientHello goes
+             * out (tls_recv()); data crossing it reaches the handshake, which GnuTLS 3.7 does
+             * not reliably resume afterwards: end the session with a clear error instead. */
+            set_error(t, ST_ERROR_PROTOCOL_VIOLATION, "%s",
+                      "TLS renegotiation failed: the server sent application data while the "
+                      "renegotiation it asked for was under way");
+        } else {
+            record_gnutls_error(t, rc, "TLS renegotiation");
+        }
+        return MW_IO_ERROR;
+    }
+    t->renegotiating = 0;
+    t->base.handshaking = 0;
+    return finish_verification(t);
+}
+
 int mw_tls_handshake(mw_transport *base)
 {
     mw_tls *t = (mw_tls *)base;
@@ -585,14 +724,8 @@ int mw_tls_handshake(mw_transport *base)
         if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED || !gnutls_error_is_fatal(rc))
             continue;
         if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR ||
-            (rc == GNUTLS_E_CERTIFICATE_ERROR && t->ip_status)) {
-            unsigned status = rc == GNUTLS_E_CERTIFICATE_ERROR
-                                  ? t->ip_status
-                                  : gnutls_session_get_verify_cert_status(t->session);
-            t->cert_status = mw_tls_map_status(status);
-            mw_tls_status_text(status, t->status_text, sizeof t->status_text);
-            set_error(t, ST_ERROR_CERTIFICATE_REJECTED, "server certificate rejected: %s",
-                      t->status_text);
+            (rc == GNUTLS_E_CERTIFICATE_ERROR && (t->cb_status || t->ocsp_reject))) {
+            reject_certificate(t, rc);
             return MW_IO_ERROR;
         }
         record_gnutls_error(t, rc, "TLS handshake");

@@ -4,7 +4,10 @@
  * verification inside the handshake (gnutls_session_set_verify_cert), SNI for DNS names only,
  * IP literals checked against IP SANs, TLS 1.2 as the floor. The fallback option widens the
  * versions and suites to legacy ones but never to SSL 3, RC4, NULL or anonymous suites.
- * Trusted-site mode skips validation, stays encrypted and records the peer fingerprint. */
+ * Trusted-site mode skips validation, stays encrypted and records the peer fingerprint.
+ * Stapled OCSP responses are judged in the handshake (tls_ocsp.h); a TLS 1.2 renegotiation
+ * the server asks for is followed only with RFC 5746 and the same peer certificate
+ * (renegotiate() in tls.c); TLS 1.3 KeyUpdate is handled inside GnuTLS. */
 #ifndef MW_TLS_H
 #define MW_TLS_H
 

@@ -26,8 +26,10 @@ unsigned mw_tls_map_status(unsigned s)
         {GNUTLS_CERT_PURPOSE_MISMATCH, SECURITY_CERT_PURPOSE_MISMATCH},
         {GNUTLS_CERT_MISSING_OCSP_STATUS, SECURITY_CERT_OCSP_PROBLEM},
         {GNUTLS_CERT_INVALID_OCSP_STATUS, SECURITY_CERT_OCSP_PROBLEM},
-        {GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED, SECURITY_CERT_REVOKED},
-        {GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE, SECURITY_CERT_REVOKED},
+        /* Out-of-date or future revocation data (an OCSP staple: no CRL is loaded) says
+         * nothing about revocation: report it as an OCSP problem, not as "revoked". */
+        {GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED, SECURITY_CERT_OCSP_PROBLEM},
+        {GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE, SECURITY_CERT_OCSP_PROBLEM},
     };
     unsigned out = 0;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -124,6 +126,7 @@ void mw_tls_get_info(mw_transport *base, SECURITYINFO *info)
     info->bResumed = t->resumed;
     info->bVerified = t->verified;
     info->bTrustedSite = t->trusted_site;
+    info->dwOcspStatus = t->ocsp_status;
     mw_strlcpy(info->szStatusText, t->status_text, sizeof info->szStatusText);
     peer_certificate_info(t, info);
     if (!t->handshake_done)

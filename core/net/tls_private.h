@@ -19,7 +19,7 @@ typedef struct mw_tls {
     int is_ip;
     unsigned char ip[16];
     size_t ip_len;
-    unsigned ip_status; /* GnuTLS status found by the IP-literal verify callback */
+    unsigned cb_status; /* GnuTLS status found by our verify callbacks (judge_peer() in tls.c) */
     /* What the peer certificate is checked against: its name or address, and the TLS
      * server key purpose (GnuTLS does not require serverAuth unless asked). */
     gnutls_typed_vdata_st vdata[2];
@@ -41,6 +41,11 @@ typedef struct mw_tls {
     int resume_stored; /* its session went into the cache */
     int resumed;       /* the handshake resumed a cached session */
     unsigned char resume_key[32];
+    uint32_t ocsp_status; /* SECURITY_OCSP_* (tls_ocsp.h) */
+    int ocsp_reject;      /* the handshake was failed for the staple (or its absence) */
+    /* TLS 1.2 renegotiation the server asked for (tls_recv() in tls.c): 1 = asked, not yet
+     * started; 2 = handshake under way. */
+    int renegotiating;
 } mw_tls;
 
 /* Map GnuTLS verification status bits to SECURITY_CERT_* bits. */

@@ -36,6 +36,9 @@ struct mw_transport {
     mw_socket_t sock;
     unsigned err;     /* mailwire error of the last MW_IO_ERROR */
     char detail[512]; /* its cause in words */
+    /* Non-zero while a handshake runs under the data (a TLS renegotiation): its messages are
+     * small, so a wait must end at the first byte (no SO_RCVLOWAT). */
+    int handshaking;
 };
 
 /* A plain TCP transport over sock. NULL when out of memory. */

@@ -222,6 +222,9 @@ static int fail(mw_session *s, unsigned err, int fatal, const char *detail)
 
 static int fail_transport(mw_session *s, const mw_transport *t)
 {
+    /* A certificate refused in a TLS renegotiation: SECURITYINFO tells why afterwards too. */
+    if (t == s->tr && mw_is_tls(s->tr))
+        mw_tls_get_info(s->tr, &s->sec);
     return fail(s, t->err ? t->err : ST_ERROR_SOCKET, 1, t->detail);
 }
 
@@ -539,6 +542,10 @@ static void set_lowat(mw_session *s)
                                           : 1;
     int guess = s->rx_since_wait > 0 && s->rx_since_wait < GUESS_BELOW && s->eng_ops &&
                 s->eng_ops->streaming && s->eng_ops->streaming(s->eng);
+    if (s->tr && s->tr->handshaking) {
+        lowat = 1; /* a renegotiation's few bytes would never reach the mark */
+        guess = 0;
+    }
     s->rx_since_wait = 0;
     s->lowat_guess = 0;
     if (guess) {

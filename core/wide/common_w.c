@@ -31,6 +31,7 @@ static int wide_out_SECURITYINFO(SECURITYINFOW *w, const SECURITYINFO *a)
     if (mw_w_store(w->szStatusText, 256, a->szStatusText, NULL, NULL))
         return -1;
     w->bResumed = a->bResumed;
+    w->dwOcspStatus = a->dwOcspStatus;
     return 0;
 }
 

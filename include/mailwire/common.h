@@ -296,6 +296,28 @@ typedef struct _SECURITYCREDENTIALS {
 /** @} */
 
 /**
+ * @name OCSP staple status (SECURITYINFO.dwOcspStatus)
+ * The client asks every server for a stapled OCSP response (RFC 6066 section 8, RFC 8446
+ * section 4.4.2.1). A staple that is not GOOD fails the handshake with
+ * ST_ERROR_CERTIFICATE_REJECTED (SECURITY_CERT_REVOKED or SECURITY_CERT_OCSP_PROBLEM in
+ * dwCertStatus), and so does a must-staple certificate (RFC 7633) without one; TRUSTEDSITE
+ * only reports it. No staple for an ordinary certificate is not an error (NONE).
+ * @{
+ */
+#define SECURITY_OCSP_NONE 0u    /**< No staple (or no TLS). */
+#define SECURITY_OCSP_GOOD 1u    /**< A valid, current staple says "good". */
+#define SECURITY_OCSP_REVOKED 2u /**< A valid staple says "revoked". */
+/** Unreadable, badly signed, or signed by a responder the issuer did not authorise. */
+#define SECURITY_OCSP_INVALID 3u
+#define SECURITY_OCSP_EXPIRED 4u    /**< Out of date: past its nextUpdate, or too old. */
+#define SECURITY_OCSP_WRONG_CERT 5u /**< About another certificate. */
+#define SECURITY_OCSP_UNKNOWN 6u    /**< The responder does not know the certificate. */
+/** No answer, only an error status (tryLater, unauthorized, internalError...). */
+#define SECURITY_OCSP_ERROR_STATUS 7u
+#define SECURITY_OCSP_MISSING 8u /**< Must-staple certificate, and no staple came. */
+/** @} */
+
+/**
  * @brief What the TLS layer negotiated, and what is known of the server's certificate.
  * Set dwSize to sizeof(SECURITYINFO) before calling MailwireGetSecurityInfo().
  */
@@ -317,6 +339,8 @@ typedef struct _SECURITYINFO {
      *  TLS 1.2 ticket or session ID); the certificate facts above are those of that first
      *  handshake, checked again now. Filled only when dwSize covers it. */
     int bResumed;
+    uint32_t dwOcspStatus;   /**< SECURITY_OCSP_*: the stapled OCSP response (RFC 6960) the
+                                  server sent in the handshake, and what it said. */
 } SECURITYINFO, *LPSECURITYINFO;
 /** @typedef LPSECURITYINFO
  *  @brief Pointer to SECURITYINFO (the SocketTools name). */

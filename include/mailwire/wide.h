@@ -67,6 +67,7 @@ typedef struct _SECURITYINFOW {
     wchar_t szFingerprint[100]; /**< SECURITYINFO::szFingerprint */
     wchar_t szStatusText[256];  /**< SECURITYINFO::szStatusText */
     int bResumed;               /**< SECURITYINFO::bResumed */
+    uint32_t dwOcspStatus;      /**< SECURITYINFO::dwOcspStatus */
 } SECURITYINFOW, *LPSECURITYINFOW;
 /** @typedef LPSECURITYINFOW
  *  @brief Pointer to SECURITYINFOW. */

@@ -23,6 +23,7 @@
 #include "common/test_client.hpp"
 #include "common/tls_helpers.hpp"
 #include "fake_server.hpp"
+#include "ocsp_responses.hpp"
 #include "test_certs.hpp"
 
 extern "C" {
@@ -439,6 +440,29 @@ TEST_F(TlsResume, TicketsPerServerAreBounded)
         ASSERT_EQ(ReadGreeting(*c), 0u) << c->Detail();
     EXPECT_EQ(mw_tls_resume_count(), 4u) << "at most four tickets per server";
     EXPECT_TRUE(Connect(srv.port()).resumed());
+}
+
+// A must-staple certificate (RFC 7633) whose first handshake brought a good staple: the
+// resumed connection carries no certificate exchange and so no staple, and still resumes
+// (the staple was judged when the session was made; the cache forgets it within the hour).
+TEST_F(TlsResume, MustStapleSessionResumesWithoutAStaple)
+{
+    mwtest::OcspSpec spec;
+    spec.cert = TestCertPath("muststaple.pem");
+    spec.issuer = spec.signer_cert = TestCertPath("ca.pem");
+    spec.signer_key = TestCertPath("ca-key.pem");
+    FakeServerOptions o = Resuming(2, "muststaple");
+    o.tls.ocsp_response = mwtest::MakeOcspResponse(spec);
+    FakeServer srv(o);
+    Script(srv);
+    Seen first = Connect(srv.port());
+    ASSERT_EQ(first.err, 0u) << first.detail;
+    EXPECT_EQ(first.si.dwOcspStatus, (uint32_t)SECURITY_OCSP_GOOD);
+    Seen second = Connect(srv.port());
+    ASSERT_EQ(second.err, 0u) << second.detail;
+    EXPECT_TRUE(second.si.bResumed);
+    EXPECT_TRUE(second.si.bVerified);
+    EXPECT_EQ(second.si.dwCertStatus, 0u);
 }
 
 } // namespace

@@ -67,6 +67,9 @@ struct TlsConfig {
     // The ticket key (raw bytes, as gnutls_session_ticket_key_generate() makes them); two
     // servers given the same key accept each other's tickets.  Empty: a fresh key.
     std::string session_ticket_key;
+    // DER OCSP response stapled to the certificate when the client asks (status_request), sent
+    // as it is, unchecked ("" = no staple).  See tests/security/ocsp_responses.hpp.
+    std::string ocsp_response;
 };
 
 struct FakeServerOptions {
@@ -108,9 +111,18 @@ class Conn
     bool StartTls(); // server-side GnuTLS handshake on this socket
     bool TlsBye();   // close_notify (GNUTLS_SHUT_WR); reads stay possible
     bool SendTlsAlert(std::uint8_t description); // fatal alert; raw alert record if no TLS
-    void Close();                                // graceful: close_notify if TLS, then FIN
-    void CloseWithoutCloseNotify();              // FIN only, even with TLS up (truncation attack)
-    void Reset();                                // SO_LINGER 0 + close: the client sees RST
+    // TLS 1.3 KeyUpdate (gnutls_session_key_update; flags 0 or GNUTLS_KU_PEER).  Defined in
+    // fake_server_renegotiate.cpp, like Renegotiate().
+    bool KeyUpdate(unsigned flags);
+    // TLS 1.2: HelloRequest, then the server side of the new handshake.  With cert_file and
+    // key_file the server presents that certificate instead (an identity change).  After the
+    // HelloRequest the server writes `interleave` (application data, as RFC 5246 allows until
+    // the ClientHello arrives) and waits pause_ms before it reads the ClientHello.
+    bool Renegotiate(const std::string &cert_file = "", const std::string &key_file = "",
+                     const std::string &interleave = "", int pause_ms = 0);
+    void Close();                   // graceful: close_notify if TLS, then FIN
+    void CloseWithoutCloseNotify(); // FIN only, even with TLS up (truncation attack)
+    void Reset();                   // SO_LINGER 0 + close: the client sees RST
 
     bool Sleep(std::chrono::milliseconds ms); // false if the server is being destroyed
 
@@ -176,6 +188,7 @@ class Conn
     bool stopped_ = false;
     bool bye_sent_ = false;
     bool write_shut_ = false;
+    std::shared_ptr<void> reneg_cred_; // credentials of Renegotiate(cert_file, key_file)
 };
 
 class FakeServer
@@ -214,7 +227,10 @@ class FakeServer
     FakeServer &StallHandshake();
     // A fatal alert: through the session when TLS is up, else as a plaintext alert record.
     FakeServer &SendTlsAlert(std::uint8_t description = 40 /* handshake_failure */);
-    FakeServer &TlsBye(); // close_notify only; the TCP connection stays open
+    FakeServer &TlsBye();                      // close_notify only; the TCP connection stays open
+    FakeServer &KeyUpdate(unsigned flags = 0); // see Conn::KeyUpdate
+    FakeServer &Renegotiate(std::string cert_file = "", std::string key_file = "",
+                            std::string interleave = "", int pause_ms = 0);
     // Graceful close: close_notify (if TLS is up and TlsBye() was not used), then FIN.  The
     // server keeps reading (and recording) until the client closes, so that late client data
     // does not turn into an RST; later write steps fail.
