@@ -9,6 +9,7 @@
 #include "../util/evq.h"
 #include "encode.h"
 #include "engine.h"
+#include "sync.h"
 
 /* Connection-level protocol state (RFC 9051 section 3); changed only by mw_imap_set_state().
  * IDLE is an operation, not a state: the state stays AUTHENTICATED or SELECTED meanwhile. */
@@ -85,7 +86,8 @@ enum {
     IMAP_CAP_NAMESPACE = 1u << 17,
     IMAP_CAP_LIST_EXTENDED = 1u << 18,
     IMAP_CAP_STATUS_SIZE = 1u << 19,
-    IMAP_CAP_ESEARCH = 1u << 20
+    IMAP_CAP_ESEARCH = 1u << 20,
+    IMAP_CAP_QRESYNC = 1u << 21
 };
 
 #define IMAP_MAX_INFLIGHT 128
@@ -234,6 +236,9 @@ struct mw_imap_engine {
     int idle_cancelled;
     int idle_polling;             /* no IDLE capability: NOOP every interval */
     unsigned idle_intervals_left; /* 0: unlimited */
+
+    /* CONDSTORE and QRESYNC (sync.c) */
+    mw_imap_sync sync;
 
     /* events */
     mw_evq events;

@@ -349,6 +349,13 @@ void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq)
                 mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed RFC822.SIZE");
                 goto out;
             }
+        } else if (mw_imap_tok_is(r, name, "MODSEQ")) {
+            /* RFC 7162 section 3.1.4: "MODSEQ" SP "(" mod-sequence-value ")" */
+            if (val->type != IMAP_T_LPAREN || vend != vk + 3 ||
+                mw_imap_tok_u64(r, &r->toks[vk + 1], &m.nModSeq)) {
+                mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed MODSEQ in FETCH");
+                goto out;
+            }
         } else if (mw_imap_tok_is(r, name, "INTERNALDATE")) {
             sb_tok(date, r, val);
         } else if (mw_imap_tok_is(r, name, "ENVELOPE")) {

@@ -21,4 +21,7 @@ list(APPEND MAILWIRE_SOURCES
   imap/api_structure.c
   imap/structure.c
   imap/api_fetch.c
+  imap/vanished.c
+  imap/sync.c
+  imap/api_sync.c
 )
