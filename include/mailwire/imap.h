@@ -1768,7 +1768,9 @@ MAILWIRE_API int ImapSelectMailboxQresync(HCLIENT hClient, const char *lpszMailb
  * Afterwards, with the mailbox selected, ImapIdle() with ImapSetVanishedCallback() keeps the
  * copy current: expunges arrive as UIDs.
  * @code
- * IMAPCHANGES ch = {sizeof ch};
+ * IMAPCHANGES ch;
+ * memset(&ch, 0, sizeof ch);
+ * ch.dwSize = sizeof ch;
  * if (ImapGetChangesSince(h, "INBOX", cache.uidvalidity, cache.modseq, on_changed,
  *                         on_vanished, &cache, &ch) == 0) {
  *     if (ch.bUidValidityChanged)
