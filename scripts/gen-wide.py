@@ -87,7 +87,7 @@ BLOCKING_ONLY = {"SmtpExpandAddress", "ImapGetNamespace", "ImapGetFirstMailbox",
 # The value a W form returns when its own conversion fails, where it is not the usual one.
 ERROR_VALUE = {"ImapHasCapability": "0"}
 # Structures whose text is callback data (UTF-8 by design): no W twin.
-STRUCT_SKIP = {"IMAPMESSAGE", "SMTPBATCHMESSAGE"}
+STRUCT_SKIP = {"IMAPMESSAGE", "IMAPCHANGE", "SMTPBATCHMESSAGE"}
 
 
 def strip_comments(text):

@@ -23,7 +23,7 @@ int ImapSetVanishedCallback(HCLIENT hClient, IMAPVANISHEDPROC lpfnCallback, void
 }
 
 int ImapGetChangedMessages(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
-                           uint64_t nModSeq, IMAPMESSAGEPROC lpfnCallback, void *lpUserData)
+                           uint64_t nModSeq, IMAPCHANGEPROC lpfnCallback, void *lpUserData)
 {
     mw_imap_client *c;
     if (mw_imap_enter(hClient, &c))
@@ -52,7 +52,7 @@ int ImapStoreFlagsUnchangedSince(HCLIENT hClient, const char *lpszSet, uint32_t 
 int ImapSelectMailboxQresync(HCLIENT hClient, const char *lpszMailbox, uint32_t dwOptions,
                              uint32_t dwUidValidity, uint64_t nModSeq, const char *lpszKnownUids,
                              const char *lpszSeqMatchSeqs, const char *lpszSeqMatchUids,
-                             IMAPMESSAGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
+                             IMAPCHANGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
                              void *lpUserData, IMAPCHANGES *lpChanges)
 {
     if (!lpChanges || lpChanges->dwSize < sizeof *lpChanges)
@@ -70,8 +70,8 @@ int ImapSelectMailboxQresync(HCLIENT hClient, const char *lpszMailbox, uint32_t 
 }
 
 int ImapGetChangesSince(HCLIENT hClient, const char *lpszMailbox, uint32_t dwUidValidity,
-                        uint64_t nModSeq, IMAPMESSAGEPROC lpfnChanged,
-                        IMAPVANISHEDPROC lpfnVanished, void *lpUserData, IMAPCHANGES *lpChanges)
+                        uint64_t nModSeq, IMAPCHANGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
+                        void *lpUserData, IMAPCHANGES *lpChanges)
 {
     return ImapSelectMailboxQresync(hClient, lpszMailbox, 0, dwUidValidity, nModSeq, NULL, NULL,
                                     NULL, lpfnChanged, lpfnVanished, lpUserData, lpChanges);

@@ -199,8 +199,6 @@ static void queue_info(mw_imap_engine *e, const char *set, uint32_t options, IMA
         mw_imap_out_puts(&e->out, " ENVELOPE");
     if (options & IMAP_INFO_BODYSTRUCTURE)
         mw_imap_out_puts(&e->out, " BODYSTRUCTURE");
-    if (options & IMAP_INFO_MODSEQ)
-        mw_imap_out_puts(&e->out, " MODSEQ"); /* RFC 7162 section 3.1.4 */
     mw_imap_out_puts(&e->out, ")");
     mw_imap_cmd_end(e, IMAP_CMD_FETCH);
     e->info_cb = cb;
@@ -217,8 +215,6 @@ unsigned mw_imap_op_message_info(mw_imap_engine *e, const char *set, uint32_t op
     unsigned err = mw_imap_need(e, MW_IMAP_NEED_SELECTED);
     if (err)
         return err;
-    if ((options & IMAP_INFO_MODSEQ) && !(e->caps & IMAP_CAP_CONDSTORE))
-        return mw_imap_refuse(e, ST_ERROR_NOT_SUPPORTED, "the server does not offer CONDSTORE");
     mw_imap_op_start(e, IMAP_OP_SIMPLE);
     queue_info(e, set, options, cb, user);
     return ST_ERROR_NONE;

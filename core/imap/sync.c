@@ -214,16 +214,34 @@ unsigned mw_imap_op_enable_sync(mw_imap_engine *e, uint32_t options)
 
 /* ---- FETCH (CHANGEDSINCE) --------------------------------------------------------------- */
 
+/* The engine reports FETCH data as IMAPMESSAGE; a changed message goes to the caller as an
+ * IMAPCHANGE, with the MODSEQ fetch.c kept, and is counted. */
+static void to_change(const IMAPMESSAGE *m, void *user)
+{
+    mw_imap_engine *e = user;
+    IMAPCHANGE c;
+    memset(&c, 0, sizeof c);
+    c.nMessageId = m->nMessageId;
+    c.dwUID = m->dwUID;
+    c.dwFlags = m->dwFlags;
+    c.lpszKeywords = m->lpszKeywords;
+    c.nModSeq = e->sync.cur_modseq;
+    e->sync.nchanged++;
+    if (e->sync.changed_cb)
+        e->sync.changed_cb(&c, e->sync.changed_user);
+}
+
 unsigned mw_imap_op_changed_since(mw_imap_engine *e, const char *set, uint32_t options,
-                                  uint64_t modseq, IMAPMESSAGEPROC cb, void *user)
+                                  uint64_t modseq, IMAPCHANGEPROC cb, void *user)
 {
     int vanished = (options & IMAP_CHANGES_VANISHED) != 0;
     if (!cb || mw_imap_valid_set(set))
         return mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT,
                               "a valid set and a callback are required");
-    if (vanished && !(options & IMAP_FETCH_UID))
+    if (vanished && (!(options & IMAP_FETCH_UID) || modseq == 0))
         return mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT,
-                              "IMAP_CHANGES_VANISHED needs IMAP_FETCH_UID (RFC 7162 3.2.6)");
+                              "IMAP_CHANGES_VANISHED needs IMAP_FETCH_UID and a MODSEQ above 0 "
+                              "(RFC 7162 section 3.2.6)");
     if (modseq > INT64_MAX)
         return mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT, "a MODSEQ has 63 bits");
     unsigned err = mw_imap_need(e, MW_IMAP_NEED_SELECTED);
@@ -239,12 +257,16 @@ unsigned mw_imap_op_changed_since(mw_imap_engine *e, const char *set, uint32_t o
     mw_imap_out_puts(&e->out, (options & IMAP_FETCH_UID) ? "UID FETCH " : "FETCH ");
     mw_imap_out_puts(&e->out, set);
     /* RFC 7162 section 3.1.4.1: CHANGEDSINCE implies MODSEQ; naming it keeps the reply the
-     * same on every server. */
-    mw_imap_out_printf(&e->out, " (UID FLAGS MODSEQ) (CHANGEDSINCE %llu%s)",
-                       (unsigned long long)modseq, vanished ? " VANISHED" : "");
+     * same on every server. Its value is a mod-sequence-value (above 0): 0 asks for all. */
+    mw_imap_out_puts(&e->out, " (UID FLAGS MODSEQ)");
+    if (modseq)
+        mw_imap_out_printf(&e->out, " (CHANGEDSINCE %llu%s)", (unsigned long long)modseq,
+                           vanished ? " VANISHED" : "");
     mw_imap_cmd_end(e, IMAP_CMD_FETCH);
-    e->info_cb = cb;
-    e->info_user = user;
+    e->sync.changed_cb = cb;
+    e->sync.changed_user = user;
+    e->info_cb = to_change;
+    e->info_user = e;
     e->fetch_active = 1;
     return ST_ERROR_NONE;
 }
@@ -289,14 +311,6 @@ unsigned mw_imap_op_store_unchanged(mw_imap_engine *e, const char *set, uint32_t
 
 /* ---- SELECT (QRESYNC ...) --------------------------------------------------------------- */
 
-static void count_changed(const IMAPMESSAGE *m, void *user)
-{
-    mw_imap_engine *e = user;
-    e->sync.nchanged++;
-    if (e->sync.changed_cb)
-        e->sync.changed_cb(m, e->sync.changed_user);
-}
-
 static void deliver_changes(mw_imap_engine *e)
 {
     mw_imap_sync *s = &e->sync;
@@ -319,7 +333,7 @@ static int valid_opt_set(const char *s)
 
 unsigned mw_imap_op_qresync_select(mw_imap_engine *e, const char *name, uint32_t options,
                                    uint32_t uidvalidity, uint64_t modseq, const char *known_uids,
-                                   const char *seqs, const char *seq_uids, IMAPMESSAGEPROC changed,
+                                   const char *seqs, const char *seq_uids, IMAPCHANGEPROC changed,
                                    IMAPVANISHEDPROC vanished, void *user, IMAPCHANGES *out)
 {
     int examine = (options & IMAP_SELECT_READONLY) != 0;
@@ -380,7 +394,7 @@ unsigned mw_imap_op_qresync_select(mw_imap_engine *e, const char *name, uint32_t
     s->changed_user = user;
     /* The changed messages come as FETCH responses before the tagged OK (RFC 7162 section
      * 3.2.5): they go to the caller, not counted as changes by someone else. */
-    e->info_cb = count_changed;
+    e->info_cb = to_change;
     e->info_user = e;
     e->fetch_active = 1;
     e->deliver = deliver_changes;

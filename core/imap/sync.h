@@ -31,8 +31,9 @@ typedef struct mw_imap_sync {
     size_t nmod, capmod, mod_keep, mod_total;
     uint32_t *dest_mod; /* the caller's array and count */
     size_t *dest_nmod;
-    IMAPMESSAGEPROC changed_cb; /* QRESYNC select: the caller's, wrapped to count */
+    IMAPCHANGEPROC changed_cb; /* the caller's, behind the engine's IMAPMESSAGE callback */
     void *changed_user;
+    uint64_t cur_modseq; /* MODSEQ of the FETCH response being handled (fetch.c) */
 } mw_imap_sync;
 
 /* Engine life cycle: a new connection forgets what was enabled; free releases memory. */
@@ -51,7 +52,7 @@ MW_INTERNAL void mw_imap_sync_enabled(struct mw_imap_engine *e, size_t k);
 MW_INTERNAL void mw_imap_set_vanished_cb(struct mw_imap_engine *e, IMAPVANISHEDPROC cb, void *user);
 MW_INTERNAL unsigned mw_imap_op_enable_sync(struct mw_imap_engine *e, uint32_t options);
 MW_INTERNAL unsigned mw_imap_op_changed_since(struct mw_imap_engine *e, const char *set,
-                                              uint32_t options, uint64_t modseq, IMAPMESSAGEPROC cb,
+                                              uint32_t options, uint64_t modseq, IMAPCHANGEPROC cb,
                                               void *user);
 MW_INTERNAL unsigned mw_imap_op_store_unchanged(struct mw_imap_engine *e, const char *set,
                                                 uint32_t mode, uint32_t flags, const char *keywords,
@@ -65,7 +66,7 @@ MW_INTERNAL unsigned mw_imap_op_qresync_select(struct mw_imap_engine *e, const c
                                                uint32_t options, uint32_t uidvalidity,
                                                uint64_t modseq, const char *known_uids,
                                                const char *seqs, const char *seq_uids,
-                                               IMAPMESSAGEPROC changed, IMAPVANISHEDPROC vanished,
+                                               IMAPCHANGEPROC changed, IMAPVANISHEDPROC vanished,
                                                void *user, IMAPCHANGES *out);
 
 #endif

@@ -864,13 +864,13 @@ done:
 }
 
 int ImapGetChangedMessagesA(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
-                            uint64_t nModSeq, IMAPMESSAGEPROC lpfnCallback, void *lpUserData)
+                            uint64_t nModSeq, IMAPCHANGEPROC lpfnCallback, void *lpUserData)
 {
     return ImapGetChangedMessages(hClient, lpszSet, dwOptions, nModSeq, lpfnCallback, lpUserData);
 }
 
 int ImapGetChangedMessagesW(HCLIENT hClient, const wchar_t *lpszSet, uint32_t dwOptions,
-                            uint64_t nModSeq, IMAPMESSAGEPROC lpfnCallback, void *lpUserData)
+                            uint64_t nModSeq, IMAPCHANGEPROC lpfnCallback, void *lpUserData)
 {
     int r = MAILWIRE_ERROR;
     char *a_lpszSet = NULL;
@@ -911,7 +911,7 @@ done:
 int ImapSelectMailboxQresyncA(HCLIENT hClient, const char *lpszMailbox, uint32_t dwOptions,
                               uint32_t dwUidValidity, uint64_t nModSeq, const char *lpszKnownUids,
                               const char *lpszSeqMatchSeqs, const char *lpszSeqMatchUids,
-                              IMAPMESSAGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
+                              IMAPCHANGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
                               void *lpUserData, IMAPCHANGES *lpChanges)
 {
     return ImapSelectMailboxQresync(hClient, lpszMailbox, dwOptions, dwUidValidity, nModSeq,
@@ -922,7 +922,7 @@ int ImapSelectMailboxQresyncA(HCLIENT hClient, const char *lpszMailbox, uint32_t
 int ImapSelectMailboxQresyncW(HCLIENT hClient, const wchar_t *lpszMailbox, uint32_t dwOptions,
                               uint32_t dwUidValidity, uint64_t nModSeq,
                               const wchar_t *lpszKnownUids, const wchar_t *lpszSeqMatchSeqs,
-                              const wchar_t *lpszSeqMatchUids, IMAPMESSAGEPROC lpfnChanged,
+                              const wchar_t *lpszSeqMatchUids, IMAPCHANGEPROC lpfnChanged,
                               IMAPVANISHEDPROC lpfnVanished, void *lpUserData,
                               IMAPCHANGES *lpChanges)
 {
@@ -948,7 +948,7 @@ done:
 }
 
 int ImapGetChangesSinceA(HCLIENT hClient, const char *lpszMailbox, uint32_t dwUidValidity,
-                         uint64_t nModSeq, IMAPMESSAGEPROC lpfnChanged,
+                         uint64_t nModSeq, IMAPCHANGEPROC lpfnChanged,
                          IMAPVANISHEDPROC lpfnVanished, void *lpUserData, IMAPCHANGES *lpChanges)
 {
     return ImapGetChangesSince(hClient, lpszMailbox, dwUidValidity, nModSeq, lpfnChanged,
@@ -956,7 +956,7 @@ int ImapGetChangesSinceA(HCLIENT hClient, const char *lpszMailbox, uint32_t dwUi
 }
 
 int ImapGetChangesSinceW(HCLIENT hClient, const wchar_t *lpszMailbox, uint32_t dwUidValidity,
-                         uint64_t nModSeq, IMAPMESSAGEPROC lpfnChanged,
+                         uint64_t nModSeq, IMAPCHANGEPROC lpfnChanged,
                          IMAPVANISHEDPROC lpfnVanished, void *lpUserData, IMAPCHANGES *lpChanges)
 {
     int r = MAILWIRE_ERROR;

@@ -289,9 +289,6 @@ typedef struct _IMAPMESSAGE {
     const char *lpszEnvDate;       /**< ENVELOPE date (the Date header). */
     const char *lpszBodyStructure; /**< BODYSTRUCTURE as the server sent it (IMAP syntax),
                                         when requested. */
-    uint64_t nModSeq;              /**< MODSEQ (RFC 7162 section 3.1.4) when the server sent
-                                        it (IMAP_INFO_MODSEQ, ImapGetChangedMessages(), the
-                                        changes of ImapGetChangesSince()); 0 otherwise. */
 } IMAPMESSAGE, *LPIMAPMESSAGE;
 /** @typedef LPIMAPMESSAGE
  *  @brief Pointer to IMAPMESSAGE (the SocketTools name). */
@@ -303,9 +300,6 @@ typedef void(MAILWIRE_CALLBACK *IMAPMESSAGEPROC)(const IMAPMESSAGE *lpMessage, v
 /** @{ */
 #define IMAP_INFO_ENVELOPE 0x0100u      /**< Also fetch ENVELOPE. */
 #define IMAP_INFO_BODYSTRUCTURE 0x0200u /**< Also fetch BODYSTRUCTURE. */
-/** Also fetch MODSEQ (CONDSTORE, RFC 7162 section 3.1.4; the server must offer CONDSTORE:
- *  ST_ERROR_NOT_SUPPORTED otherwise). Sending it turns CONDSTORE on for the mailbox. */
-#define IMAP_INFO_MODSEQ 0x00010000u
 /** @} */
 
 /** @name ImapStoreFlags() modes */
@@ -1569,6 +1563,24 @@ MAILWIRE_API int ImapCommand(HCLIENT hClient, const char *lpszCommand);
 typedef void(MAILWIRE_CALLBACK *IMAPVANISHEDPROC)(uint32_t dwFirstUID, uint32_t dwLastUID,
                                                   int bEarlier, void *lpUserData);
 
+/**
+ * @brief One message changed since a MODSEQ (ImapGetChangedMessages(), ImapGetChangesSince(),
+ * ImapSelectMailboxQresync()): what a sync program needs to update its copy. Valid during the
+ * callback only.
+ */
+typedef struct _IMAPCHANGE {
+    unsigned nMessageId;      /**< Sequence number. */
+    uint32_t dwUID;           /**< UID (a UID the caller does not know is a new message). */
+    uint32_t dwFlags;         /**< IMAP_FLAG_* now. */
+    const char *lpszKeywords; /**< Other flags and keywords now, space separated (UTF-8). */
+    uint64_t nModSeq;         /**< Its MODSEQ (RFC 7162 section 3.1.4); 0 if none was sent. */
+} IMAPCHANGE, *LPIMAPCHANGE;
+/** @typedef LPIMAPCHANGE
+ *  @brief Pointer to IMAPCHANGE. */
+
+/** @brief Called once per changed message. */
+typedef void(MAILWIRE_CALLBACK *IMAPCHANGEPROC)(const IMAPCHANGE *lpChange, void *lpUserData);
+
 /** @name ImapEnableSync() extensions */
 /** @{ */
 #define IMAP_ENABLE_CONDSTORE 0x0001u /**< ENABLE CONDSTORE (RFC 7162 section 3.1). */
@@ -1647,18 +1659,21 @@ MAILWIRE_API int ImapSetVanishedCallback(HCLIENT hClient, IMAPVANISHEDPROC lpfnC
 /**
  * @brief The messages of a set whose metadata changed since a MODSEQ: FETCH set (UID FLAGS
  * MODSEQ) (CHANGEDSINCE nModSeq) (RFC 7162 section 3.1.4.1). Only messages whose MODSEQ is
- * above nModSeq are reported.
+ * above nModSeq are reported; with nModSeq 0, every message of the set with its MODSEQ
+ * (FETCH set (UID FLAGS MODSEQ): a sync program's first full listing).
  * @param hClient      an IMAP session with a mailbox selected; the server must offer
  *                     CONDSTORE.
  * @param lpszSet      sequence set, or UID set with IMAP_FETCH_UID ("1:*" for all);
  *                     validated. Copied into the command.
  * @param dwOptions    IMAP_FETCH_UID, IMAP_CHANGES_VANISHED (see there).
- * @param nModSeq      the MODSEQ the caller has seen (the nHighestModSeq of its last sync).
- * @param lpfnCallback called once per changed message with its UID, flags, keywords and
- *                     nModSeq; required. Must stay valid until the operation completes.
+ * @param nModSeq      the MODSEQ the caller has seen (the nHighestModSeq of its last sync);
+ *                     0: all (no IMAP_CHANGES_VANISHED then).
+ * @param lpfnCallback called once per changed message (IMAPCHANGE: UID, flags, keywords,
+ *                     MODSEQ); required. Must stay valid until the operation completes.
  * @param lpUserData   passed to lpfnCallback.
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT (no
- *         callback, an invalid set, IMAP_CHANGES_VANISHED without IMAP_FETCH_UID),
+ *         callback, an invalid set, IMAP_CHANGES_VANISHED without IMAP_FETCH_UID or with
+ *         nModSeq 0),
  *         ST_ERROR_INVALID_STATE (no mailbox selected), ST_ERROR_NOT_SUPPORTED (no
  *         CONDSTORE; IMAP_CHANGES_VANISHED without QRESYNC enabled),
  *         ST_ERROR_SERVER_PERMANENT (NO), ST_ERROR_COMMAND_REJECTED (BAD), the handle and
@@ -1667,7 +1682,7 @@ MAILWIRE_API int ImapSetVanishedCallback(HCLIENT hClient, IMAPVANISHEDPROC lpfnC
  * @par Thread: owner; the callbacks run on the thread that drives the session.
  */
 MAILWIRE_API int ImapGetChangedMessages(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
-                                        uint64_t nModSeq, IMAPMESSAGEPROC lpfnCallback,
+                                        uint64_t nModSeq, IMAPCHANGEPROC lpfnCallback,
                                         void *lpUserData);
 
 /**
@@ -1725,8 +1740,8 @@ MAILWIRE_API int ImapStoreFlagsUnchangedSince(HCLIENT hClient, const char *lpszS
  *                      the caller believes they have (RFC 7162 section 3.2.5.2), a hint that
  *                      lets the server send fewer VANISHED UIDs. Needs lpszKnownUids.
  * @param lpszSeqMatchUids see lpszSeqMatchSeqs.
- * @param lpfnChanged   called once per changed message (sequence number, UID, flags,
- *                      keywords, nModSeq); may be NULL.
+ * @param lpfnChanged   called once per changed message (IMAPCHANGE: sequence number, UID,
+ *                      flags, keywords, MODSEQ); may be NULL.
  * @param lpfnVanished  called once per expunged UID range; may be NULL (then the session's
  *                      ImapSetVanishedCallback() callback, if any, gets them).
  * @param lpUserData    passed to both callbacks.
@@ -1745,7 +1760,7 @@ MAILWIRE_API int ImapSelectMailboxQresync(HCLIENT hClient, const char *lpszMailb
                                           uint32_t dwOptions, uint32_t dwUidValidity,
                                           uint64_t nModSeq, const char *lpszKnownUids,
                                           const char *lpszSeqMatchSeqs,
-                                          const char *lpszSeqMatchUids, IMAPMESSAGEPROC lpfnChanged,
+                                          const char *lpszSeqMatchUids, IMAPCHANGEPROC lpfnChanged,
                                           IMAPVANISHEDPROC lpfnVanished, void *lpUserData,
                                           IMAPCHANGES *lpChanges);
 
@@ -1756,8 +1771,9 @@ MAILWIRE_API int ImapSelectMailboxQresync(HCLIENT hClient, const char *lpszMailb
  *
  * A sync program keeps, per mailbox, the UIDVALIDITY, the HIGHESTMODSEQ of its last sync and
  * its copy of the messages by UID. The first time, it selects the mailbox (ImapSelectMailboxEx()
- * with IMAP_SELECT_CONDSTORE), reads everything (ImapGetMessageInfo() of "1:*" with
- * IMAP_FETCH_UID | IMAP_INFO_MODSEQ) and stores dwMailboxUID and nHighestModSeq. Each time
+ * with IMAP_SELECT_CONDSTORE), reads everything (ImapGetChangedMessages() of "1:*" with
+ * IMAP_FETCH_UID and MODSEQ 0, or ImapGetMessageInfo()) and stores dwMailboxUID and
+ * nHighestModSeq. Each time
  * after, it calls this function with the stored pair:
  * - if lpChanges->bUidValidityChanged is set, the stored copy is void: drop it and start
  *   over as the first time (nothing else was reported);
@@ -1795,7 +1811,7 @@ MAILWIRE_API int ImapSelectMailboxQresync(HCLIENT hClient, const char *lpszMailb
  */
 MAILWIRE_API int ImapGetChangesSince(HCLIENT hClient, const char *lpszMailbox,
                                      uint32_t dwUidValidity, uint64_t nModSeq,
-                                     IMAPMESSAGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
+                                     IMAPCHANGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
                                      void *lpUserData, IMAPCHANGES *lpChanges);
 
 /* ==== Window-message events (Windows only) ==================================================

@@ -1377,7 +1377,7 @@ MAILWIRE_API int ImapCommandW(HCLIENT hClient, const wchar_t *lpszCommand);
  * @brief UTF-8 (ANSI) form of ImapGetChangedMessages(): the same function under its A name.
  */
 MAILWIRE_API int ImapGetChangedMessagesA(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
-                                         uint64_t nModSeq, IMAPMESSAGEPROC lpfnCallback,
+                                         uint64_t nModSeq, IMAPCHANGEPROC lpfnCallback,
                                          void *lpUserData);
 /**
  * @brief wchar_t (Unicode) form of ImapGetChangedMessages(): text as wchar_t, UTF-16 on Windows and
@@ -1390,7 +1390,7 @@ MAILWIRE_API int ImapGetChangedMessagesA(HCLIENT hClient, const char *lpszSet, u
  */
 MAILWIRE_API int ImapGetChangedMessagesW(HCLIENT hClient, const wchar_t *lpszSet,
                                          uint32_t dwOptions, uint64_t nModSeq,
-                                         IMAPMESSAGEPROC lpfnCallback, void *lpUserData);
+                                         IMAPCHANGEPROC lpfnCallback, void *lpUserData);
 /**
  * @brief UTF-8 (ANSI) form of ImapStoreFlagsUnchangedSince(): the same function under its A name.
  */
@@ -1414,12 +1414,13 @@ MAILWIRE_API int ImapStoreFlagsUnchangedSinceW(HCLIENT hClient, const wchar_t *l
 /**
  * @brief UTF-8 (ANSI) form of ImapSelectMailboxQresync(): the same function under its A name.
  */
-MAILWIRE_API int
-ImapSelectMailboxQresyncA(HCLIENT hClient, const char *lpszMailbox, uint32_t dwOptions,
-                          uint32_t dwUidValidity, uint64_t nModSeq, const char *lpszKnownUids,
-                          const char *lpszSeqMatchSeqs, const char *lpszSeqMatchUids,
-                          IMAPMESSAGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
-                          void *lpUserData, IMAPCHANGES *lpChanges);
+MAILWIRE_API int ImapSelectMailboxQresyncA(HCLIENT hClient, const char *lpszMailbox,
+                                           uint32_t dwOptions, uint32_t dwUidValidity,
+                                           uint64_t nModSeq, const char *lpszKnownUids,
+                                           const char *lpszSeqMatchSeqs,
+                                           const char *lpszSeqMatchUids, IMAPCHANGEPROC lpfnChanged,
+                                           IMAPVANISHEDPROC lpfnVanished, void *lpUserData,
+                                           IMAPCHANGES *lpChanges);
 /**
  * @brief wchar_t (Unicode) form of ImapSelectMailboxQresync(): text as wchar_t, UTF-16 on Windows
  * and UTF-32 elsewhere.
@@ -1433,14 +1434,14 @@ MAILWIRE_API int
 ImapSelectMailboxQresyncW(HCLIENT hClient, const wchar_t *lpszMailbox, uint32_t dwOptions,
                           uint32_t dwUidValidity, uint64_t nModSeq, const wchar_t *lpszKnownUids,
                           const wchar_t *lpszSeqMatchSeqs, const wchar_t *lpszSeqMatchUids,
-                          IMAPMESSAGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
+                          IMAPCHANGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
                           void *lpUserData, IMAPCHANGES *lpChanges);
 /**
  * @brief UTF-8 (ANSI) form of ImapGetChangesSince(): the same function under its A name.
  */
 MAILWIRE_API int ImapGetChangesSinceA(HCLIENT hClient, const char *lpszMailbox,
                                       uint32_t dwUidValidity, uint64_t nModSeq,
-                                      IMAPMESSAGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
+                                      IMAPCHANGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
                                       void *lpUserData, IMAPCHANGES *lpChanges);
 /**
  * @brief wchar_t (Unicode) form of ImapGetChangesSince(): text as wchar_t, UTF-16 on Windows and
@@ -1453,7 +1454,7 @@ MAILWIRE_API int ImapGetChangesSinceA(HCLIENT hClient, const char *lpszMailbox,
  */
 MAILWIRE_API int ImapGetChangesSinceW(HCLIENT hClient, const wchar_t *lpszMailbox,
                                       uint32_t dwUidValidity, uint64_t nModSeq,
-                                      IMAPMESSAGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
+                                      IMAPCHANGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
                                       void *lpUserData, IMAPCHANGES *lpChanges);
 
 #ifdef __cplusplus

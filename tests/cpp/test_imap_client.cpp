@@ -1076,18 +1076,17 @@ TEST(CppImap, SyncChangesSinceWithCallables)
             << c.GetLastErrorDetail();
     IMAPMAILBOX mb{};
     ASSERT_TRUE(c.SelectMailboxEx(own.box.c_str(), IMAP_SELECT_CONDSTORE, &mb));
-    std::vector<mailwire::ImapMessageInfo> all;
-    ASSERT_TRUE(c.GetMessageInfo("1:*", all, IMAP_FETCH_UID | IMAP_INFO_MODSEQ));
+    std::vector<uint64_t> all;
+    ASSERT_TRUE(
+        c.GetChangedMessages("1:*", 0, [&](const IMAPCHANGE &m) { all.push_back(m.nModSeq); }));
     ASSERT_EQ(all.size(), 3u);
-    EXPECT_GT(all[0].modseq, 0u);
+    EXPECT_GT(all[0], 0u);
     ASSERT_TRUE(c.StoreFlags("1", IMAP_FETCH_UID | IMAP_STORE_ADD, IMAP_FLAG_SEEN));
     std::vector<uint32_t> changed;
-    ASSERT_TRUE(c.GetChangedMessages("1:*", mb.nHighestModSeq,
-                                     [&](const mailwire::ImapMessageInfo &m) {
-                                         changed.push_back(m.uid);
-                                         EXPECT_GT(m.modseq, mb.nHighestModSeq);
-                                     }))
-        << c.GetLastErrorDetail();
+    ASSERT_TRUE(c.GetChangedMessages("1:*", mb.nHighestModSeq, [&](const IMAPCHANGE &m) {
+        changed.push_back(m.dwUID);
+        EXPECT_GT(m.nModSeq, mb.nHighestModSeq);
+    })) << c.GetLastErrorDetail();
     EXPECT_EQ(changed, (std::vector<uint32_t>{1}));
     // Based on the old MODSEQ, message 1 now conflicts; 2 is stored.
     std::vector<uint32_t> modified;
@@ -1103,7 +1102,7 @@ TEST(CppImap, SyncChangesSinceWithCallables)
     IMAPCHANGES ch{};
     ASSERT_TRUE(c.GetChangesSince(
         own.box.c_str(), mb.dwMailboxUID, mb.nHighestModSeq,
-        [&](const mailwire::ImapMessageInfo &m) { seen.push_back(m.uid); },
+        [&](const IMAPCHANGE &m) { seen.push_back(m.dwUID); },
         [&](uint32_t first, uint32_t last, bool earlier) {
             EXPECT_TRUE(earlier);
             for (uint32_t u = first; u <= last; u++)
@@ -1119,9 +1118,12 @@ TEST(CppImap, SyncChangesSinceWithCallables)
     // A throwing callable cancels the operation and fails the call.
     EXPECT_FALSE(c.GetChangesSince(
         own.box.c_str(), mb.dwMailboxUID, mb.nHighestModSeq,
-        [](const IMAPMESSAGE &) { throw std::runtime_error("stop"); },
+        [](const IMAPCHANGE &) { throw std::runtime_error("stop"); },
         [](uint32_t, uint32_t, bool) {}, ch));
     EXPECT_EQ(c.GetLastError(), (unsigned)ST_ERROR_CALLBACK_FAILED);
+    // The cancel closed the session: a new one for the mailbox's removal.
+    c.Disconnect();
+    EXPECT_TRUE(Open(c));
 }
 
 } // namespace

@@ -28,7 +28,7 @@ struct Msg {
 
 struct Changed {
     std::vector<Msg> msgs;
-    static void Fn(const IMAPMESSAGE *m, void *user)
+    static void Fn(const IMAPCHANGE *m, void *user)
     {
         static_cast<Changed *>(user)->msgs.push_back({m->dwUID, m->dwFlags, m->nModSeq});
     }
@@ -65,7 +65,7 @@ struct Vanished {
 struct Sync {
     Changed c;
     Vanished v;
-    static void OnChanged(const IMAPMESSAGE *m, void *user)
+    static void OnChanged(const IMAPCHANGE *m, void *user)
     {
         Changed::Fn(m, &static_cast<Sync *>(user)->c);
     }
@@ -111,8 +111,8 @@ struct Box {
     Changed All()
     {
         Changed c;
-        EXPECT_EQ(ImapGetMessageInfo(h, "1:*", IMAP_FETCH_UID | IMAP_INFO_MODSEQ, &Changed::Fn, &c),
-                  0)
+        // MODSEQ 0: every message with its MODSEQ (the first full listing of a sync).
+        EXPECT_EQ(ImapGetChangedMessages(h, "1:*", IMAP_FETCH_UID, 0, &Changed::Fn, &c), 0)
             << MailwireGetLastErrorDetail();
         return c;
     }
@@ -298,7 +298,7 @@ TEST(ImapSyncReal, VanishedArrivesDuringIdleAndTheCountStaysRight)
     EXPECT_EQ(count, 3u);
     // Sequence numbers follow: message 3 is now UID 4.
     Changed c;
-    ASSERT_EQ(ImapGetMessageInfo(b.h, "3", 0, &Changed::Fn, &c), 0);
+    ASSERT_EQ(ImapGetChangedMessages(b.h, "3", 0, 0, &Changed::Fn, &c), 0);
     ASSERT_EQ(c.msgs.size(), 1u);
     EXPECT_EQ(c.msgs[0].uid, 4u);
     ASSERT_EQ(ImapSetVanishedCallback(b.h, nullptr, nullptr), 0);

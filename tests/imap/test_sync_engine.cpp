@@ -34,7 +34,7 @@ struct Changed {
     std::vector<uint32_t> uids;
     std::vector<uint64_t> modseqs;
     std::vector<uint32_t> flags;
-    static void Fn(const IMAPMESSAGE *m, void *user)
+    static void Fn(const IMAPCHANGE *m, void *user)
     {
         auto *c = static_cast<Changed *>(user);
         c->uids.push_back(m->dwUID);
@@ -47,7 +47,7 @@ struct Changed {
 struct Both {
     Vanished v;
     Changed c;
-    static void OnChanged(const IMAPMESSAGE *m, void *user)
+    static void OnChanged(const IMAPCHANGE *m, void *user)
     {
         Changed::Fn(m, &static_cast<Both *>(user)->c);
     }

@@ -1007,15 +1007,14 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         return ImapSetVanishedCallback(m_hClient, lpfnCallback, lpUserData) == 0;
     }
 
-    /** @brief ImapGetChangedMessages() to a callable as GetMessageInfo() takes (a throw
-     *  cancels the operation: ST_ERROR_CALLBACK_FAILED). @return true on success. */
-    template <class F, class = std::enable_if_t<
-                           std::is_invocable_v<std::decay_t<F> &, const ImapMessageInfo &> ||
-                           std::is_invocable_v<std::decay_t<F> &, const IMAPMESSAGE &>>>
+    /** @brief ImapGetChangedMessages() to a callable taking `(const IMAPCHANGE &)` (a throw
+     *  cancels the operation: ST_ERROR_CALLBACK_FAILED). nModSeq 0: every message of the set
+     *  with its MODSEQ. @return true on success. */
+    template <class F>
     bool GetChangedMessages(const TextArg &lpszSet, uint64_t nModSeq, F &&callback,
                             uint32_t dwOptions = IMAP_FETCH_UID)
     {
-        using State = detail::ImapInfoState<std::decay_t<F>>;
+        using State = detail::ImapChangeState<std::decay_t<F>>;
         auto state = std::make_unique<State>(std::forward<F>(callback));
         State *s = state.get();
         return RunWith(std::move(state), [&] {
@@ -1057,8 +1056,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         return ok;
     }
 
-    /** @brief ImapSelectMailboxQresync() with callables: @p onChanged as GetMessageInfo()
-     *  takes, @p onVanished `(uint32_t first, uint32_t last, bool earlier)`.
+    /** @brief ImapSelectMailboxQresync() with callables: @p onChanged taking
+     *  `(const IMAPCHANGE &)`, @p onVanished `(uint32_t first, uint32_t last, bool earlier)`.
      *  @return true on success (check changes.bUidValidityChanged). */
     template <class FC, class FV>
     bool SelectMailboxQresync(const TextArg &lpszMailbox, uint32_t dwOptions,

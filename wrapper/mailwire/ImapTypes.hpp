@@ -47,7 +47,6 @@ struct ImapMessageInfo {
     std::string messageId;     /**< ENVELOPE message-id (the Message-ID header). */
     std::string envelopeDate;  /**< ENVELOPE date (the Date header). */
     std::string bodyStructure; /**< BODYSTRUCTURE in IMAP syntax, with IMAP_INFO_BODYSTRUCTURE. */
-    uint64_t modseq = 0;       /**< MODSEQ (CONDSTORE), when the server sent it; else 0. */
 
     /** @brief Copy the strings of a C message description (valid during its callback only).
      *  @param m the description. @return the copy. */
@@ -67,7 +66,6 @@ struct ImapMessageInfo {
         i.messageId = Str(m.lpszMessageId);
         i.envelopeDate = Str(m.lpszEnvDate);
         i.bodyStructure = Str(m.lpszBodyStructure);
-        i.modseq = m.nModSeq;
         return i;
     }
 

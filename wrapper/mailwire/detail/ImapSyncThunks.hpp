@@ -1,7 +1,8 @@
 /**
  * @file ImapSyncThunks.hpp
- * @brief The callback state of CImapClient::GetChangesSince() and SelectMailboxQresync():
- *        two callables (changed messages, vanished UID ranges) behind one user pointer.
+ * @brief The callback states of CImapClient::GetChangedMessages(), GetChangesSince() and
+ *        SelectMailboxQresync(): changed messages and vanished UID ranges behind one user
+ *        pointer.
  *
  * As the thunks of ImapThunks.hpp: the first exception is kept and the operation cancelled
  * (neither C callback type can say stop), so nothing unwinds through C frames.
@@ -22,23 +23,20 @@ namespace mailwire
 namespace detail
 {
 
-/** Changed: `(const ImapMessageInfo &)` or `(const IMAPMESSAGE &)`; vanished:
+/** Changed: `(const IMAPCHANGE &)` (its keywords valid during the call only); vanished:
  *  `(uint32_t first, uint32_t last, bool earlier)`. */
 template <class FC, class FV> struct ImapSyncState : ImapCallbackState {
     FC changed;
     FV vanished;
     ImapSyncState(FC c, FV v) : changed(std::move(c)), vanished(std::move(v)) {}
 
-    static void MAILWIRE_CALLBACK Changed(const IMAPMESSAGE *lpMessage, void *lpUserData) noexcept
+    static void MAILWIRE_CALLBACK Changed(const IMAPCHANGE *lpChange, void *lpUserData) noexcept
     {
         auto *self = static_cast<ImapSyncState *>(lpUserData);
-        if (self->failure.Failed() || !lpMessage)
+        if (self->failure.Failed() || !lpChange)
             return;
         try {
-            if constexpr (std::is_invocable_v<FC &, const ImapMessageInfo &>)
-                self->changed(ImapMessageInfo::From(*lpMessage));
-            else
-                self->changed(*lpMessage);
+            self->changed(*lpChange);
         } catch (...) {
             self->failure.Capture();
             ImapCancel(self->hClient);
@@ -55,6 +53,24 @@ template <class FC, class FV> struct ImapSyncState : ImapCallbackState {
         } catch (...) {
             self->failure.Capture();
             ImapCancel(self->hClient);
+        }
+    }
+};
+
+/** ImapGetChangedMessages(): changed messages only. */
+template <class FC> struct ImapChangeState : ImapCallbackState {
+    FC changed;
+    explicit ImapChangeState(FC c) : changed(std::move(c)) {}
+    static void MAILWIRE_CALLBACK Thunk(const IMAPCHANGE *lpChange, void *lpUserData) noexcept
+    {
+        auto *self = static_cast<ImapChangeState *>(lpUserData);
+        if (self->failure.Failed() || !lpChange)
+            return;
+        try {
+            self->changed(*lpChange);
+        } catch (...) {
+            self->failure.Capture();
+            ImapCancel(self->hClient); // IMAPCHANGEPROC cannot say stop
         }
     }
 };
