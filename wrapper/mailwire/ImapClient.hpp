@@ -1048,8 +1048,8 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
                                                  nModSeq, o.ids.data(), &o.n);
         });
         if (ok && !IsInProgress()) {
-            modified.assign(o.ids.begin(),
-                            o.ids.begin() + (o.n < o.ids.size() ? o.n : o.ids.size()));
+            o.ids.resize(o.n < o.ids.size() ? o.n : o.ids.size());
+            modified = std::move(o.ids);
             if (pTotal)
                 *pTotal = o.n;
         }
