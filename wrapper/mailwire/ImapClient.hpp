@@ -1037,23 +1037,26 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
             std::vector<uint32_t> ids;
             size_t n = 0;
         };
-        // Kept until the operation completes, also on a non-blocking session.
-        auto state = std::make_unique<detail::ImapResultState<Out>>();
-        Out &o = state->value;
-        o.ids.resize(nCapacity ? nCapacity : 1);
-        o.n = o.ids.size();
+        // The library writes into storage that outlives a non-blocking operation (CallInto).
+        const size_t cap = nCapacity ? nCapacity : 1;
+        int rc = MAILWIRE_ERROR;
         modified.clear();
-        bool ok = RunWith(std::move(state), [&] {
-            return ImapStoreFlagsUnchangedSinceA(m_hClient, lpszSet, dwMode, dwFlags, lpszKeywords,
-                                                 nModSeq, o.ids.data(), &o.n);
-        });
-        if (ok && !IsInProgress()) {
-            o.ids.resize(o.n < o.ids.size() ? o.n : o.ids.size());
-            modified = std::move(o.ids);
-            if (pTotal)
-                *pTotal = o.n;
-        }
-        return ok;
+        return CallInto<Out>(
+            [&](Out &o) {
+                o.ids.resize(cap);
+                o.n = cap;
+                return rc =
+                           ImapStoreFlagsUnchangedSinceA(m_hClient, lpszSet, dwMode, dwFlags,
+                                                         lpszKeywords, nModSeq, o.ids.data(), &o.n);
+            },
+            [&](Out &o) {
+                if (rc != 0)
+                    return;
+                o.ids.resize(o.n < o.ids.size() ? o.n : o.ids.size());
+                modified = std::move(o.ids);
+                if (pTotal)
+                    *pTotal = o.n;
+            });
     }
 
     /** @brief ImapSelectMailboxQresync() with callables: @p onChanged taking
