@@ -87,7 +87,7 @@ BLOCKING_ONLY = {"SmtpExpandAddress", "ImapGetNamespace", "ImapGetFirstMailbox",
 # The value a W form returns when its own conversion fails, where it is not the usual one.
 ERROR_VALUE = {"ImapHasCapability": "0"}
 # Structures whose text is callback data (UTF-8 by design): no W twin.
-STRUCT_SKIP = {"IMAPMESSAGE", "SMTPBATCHMESSAGE"}
+STRUCT_SKIP = {"IMAPMESSAGE", "IMAPCHANGE", "SMTPBATCHMESSAGE"}
 
 
 def strip_comments(text):
@@ -97,7 +97,7 @@ def strip_comments(text):
 def parse_header(name):
     text = strip_comments(open(os.path.join(ROOT, "include/mailwire", name + ".h")).read())
     funcs, structs = [], []
-    for m in re.finditer(r"typedef\s+struct\s+(\w+)\s*\{(.*?)\}\s*(\w+)\s*,\s*\*\s*(\w+)\s*;",
+    for m in re.finditer(r"typedef\s+struct\s+(\w+)\s*\{([^{}]*?)\}\s*(\w+)\s*,\s*\*\s*(\w+)\s*;",
                          text, re.S):
         fields = []
         for decl in m.group(2).split(";"):

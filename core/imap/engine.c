@@ -75,6 +75,7 @@ void mw_imap_reset(mw_imap_engine *e)
     e->z_state = MW_IMAP_Z_OFF; /* COMPRESS is per connection (RFC 4978) */
     e->z_tried = 0;
     e->result_cond = -1;
+    mw_imap_sync_reset(e);
     e->next_tag = 1;
     e->op = IMAP_OP_NONE;
     e->op_status = MW_OP_RUNNING;
@@ -124,6 +125,7 @@ void mw_imap_free(mw_imap_engine *e)
     free(e->capstr);
     free(e->chunk);
     free(e->move_set);
+    mw_imap_sync_free(e);
     mw_imap_auth_free(e);
     mw_imap_reader_free(&e->rd);
     mw_imap_out_free(&e->out); /* wipes what is left: the queue may hold a LOGIN password */
@@ -170,6 +172,7 @@ void mw_imap_op_begin(mw_imap_engine *e, enum mw_imap_op op)
     e->info_cb = NULL;
     e->buf = NULL;
     e->buf_over = 0;
+    mw_imap_sync_op_begin(e);
 }
 
 /* The operation ends: its results reach the caller's memory (unless it failed fatally), its

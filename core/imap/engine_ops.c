@@ -43,6 +43,9 @@ static size_t eng_feed(void *eng, const char *data, size_t len)
             mw_imap_search_ids(e, e->rd.ids, e->rd.nids);
             e->rd.nids = 0;
             continue;
+        case IMAP_RD_VANISHED:
+            mw_imap_sync_vanished(e); /* takes rd.vs */
+            continue;
         }
         break;
     }

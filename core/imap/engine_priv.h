@@ -9,6 +9,7 @@
 #include "../util/evq.h"
 #include "encode.h"
 #include "engine.h"
+#include "sync.h"
 
 /* Connection-level protocol state (RFC 9051 section 3); changed only by mw_imap_set_state().
  * IDLE is an operation, not a state: the state stays AUTHENTICATED or SELECTED meanwhile. */
@@ -87,6 +88,7 @@ enum {
     IMAP_CAP_LIST_EXTENDED = 1u << 18,
     IMAP_CAP_STATUS_SIZE = 1u << 19,
     IMAP_CAP_ESEARCH = 1u << 20,
+    IMAP_CAP_QRESYNC = 1u << 21,
     IMAP_CAP_BINARY = 1u << 29,          /* RFC 3516 (binary.c) */
     IMAP_CAP_COMPRESS_DEFLATE = 1u << 30 /* RFC 4978 (compress.c) */
 };
@@ -246,6 +248,8 @@ struct mw_imap_engine {
     uint64_t bin_size;
     int bin_size_seen;
     uint64_t *bin_size_out;
+    /* CONDSTORE and QRESYNC (sync.c) */
+    mw_imap_sync sync;
 
     /* events */
     mw_evq events;

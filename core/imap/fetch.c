@@ -282,6 +282,7 @@ void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq)
     IMAPMESSAGE m;
     memset(&m, 0, sizeof m);
     m.nMessageId = seq;
+    e->sync.cur_modseq = 0; /* MODSEQ (sync.c reads it in its info callback) */
     char kw[512] = "";
     /* date, subject, from, to, cc, message-id, envelope date, body structure, the ENVELOPE
      * as sent (for ImapGetMessageStructure()) */
@@ -347,6 +348,13 @@ void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq)
         } else if (mw_imap_tok_is(r, name, "RFC822.SIZE")) {
             if (mw_imap_tok_u64(r, val, &m.nSize)) {
                 mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed RFC822.SIZE");
+                goto out;
+            }
+        } else if (mw_imap_tok_is(r, name, "MODSEQ")) {
+            /* RFC 7162 section 3.1.4: "MODSEQ" SP "(" mod-sequence-value ")" */
+            if (val->type != IMAP_T_LPAREN || vend != vk + 3 ||
+                mw_imap_tok_u64(r, &r->toks[vk + 1], &e->sync.cur_modseq)) {
+                mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed MODSEQ in FETCH");
                 goto out;
             }
         } else if (mw_imap_tok_is(r, name, "INTERNALDATE")) {

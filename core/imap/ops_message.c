@@ -31,7 +31,8 @@ static int value_kind(const char *key)
 {
     const char *w = strrchr(key, ' ');
     w = w ? w + 1 : key;
-    static const char *const numeric[] = {"LARGER", "SMALLER", "OLDER", "YOUNGER"};
+    static const char *const numeric[] = {"LARGER", "SMALLER", "OLDER", "YOUNGER",
+                                          "MODSEQ"}; /* RFC 7162 section 3.1.5 */
     for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++)
         if (mw_strcasecmp(w, numeric[i]) == 0)
             return VALUE_NUMBER;
@@ -164,6 +165,12 @@ static int valid_keywords(const char *kw)
 unsigned mw_imap_op_store(mw_imap_engine *e, const char *set, uint32_t mode, uint32_t flags,
                           const char *keywords)
 {
+    return mw_imap_op_store_mod(e, set, mode, flags, keywords, NULL);
+}
+
+unsigned mw_imap_op_store_mod(mw_imap_engine *e, const char *set, uint32_t mode, uint32_t flags,
+                              const char *keywords, const char *modifier)
+{
     if (mw_imap_valid_set(set))
         return mw_imap_refuse(e, ST_ERROR_INVALID_ARGUMENT, "invalid message set");
     if (!valid_keywords(keywords))
@@ -173,10 +180,14 @@ unsigned mw_imap_op_store(mw_imap_engine *e, const char *set, uint32_t mode, uin
     unsigned err = mw_imap_need(e, MW_IMAP_NEED_SELECTED);
     if (err)
         return err;
+    if (modifier && !(e->caps & IMAP_CAP_CONDSTORE))
+        return mw_imap_refuse(e, ST_ERROR_NOT_SUPPORTED, "the server does not offer CONDSTORE");
     mw_imap_op_start(e, IMAP_OP_SIMPLE);
     mw_imap_cmd_begin(e);
     mw_imap_out_puts(&e->out, (mode & IMAP_FETCH_UID) ? "UID STORE " : "STORE ");
     mw_imap_out_puts(&e->out, set);
+    if (modifier)
+        mw_imap_out_puts(&e->out, modifier); /* RFC 7162 section 3.1.3 */
     mw_imap_out_puts(&e->out, (mode & IMAP_STORE_ADD)      ? " +FLAGS"
                               : (mode & IMAP_STORE_REMOVE) ? " -FLAGS"
                                                            : " FLAGS");

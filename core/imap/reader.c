@@ -39,6 +39,8 @@ void mw_imap_reader_reset(mw_imap_reader *r)
     r->srch_digits = 0;
     r->srch_num = 0;
     r->nids = 0;
+    r->vs.active = 0;
+    r->vs.n = 0;
     r->failed = 0;
     r->err = 0;
     r->detail[0] = 0;
@@ -460,6 +462,28 @@ size_t mw_imap_reader_feed(mw_imap_reader *r, const char *data, size_t len, int 
                 *ev = IMAP_RD_IDS;
                 return used;
             }
+            continue;
+        }
+        if (r->vs.active || r->vs.n) {
+            int flush;
+            used += r->vs.active ? mw_imap_vanished_scan(r, data + used, len - used, &flush)
+                                 : (flush = 1, 0);
+            if (r->failed) {
+                *ev = IMAP_RD_ERROR;
+                return used;
+            }
+            if (flush) {
+                *ev = IMAP_RD_VANISHED; /* the caller takes vs.ranges and sets vs.n to 0 */
+                return used;
+            }
+            continue;
+        }
+        if (r->kind == IMAP_RESP_NONE &&
+            mw_imap_vanished_prefix(r->la.lent ? "" : r->la.part.p, r->la.lent ? 0 : r->la.part.len,
+                                    data + used, len - used, &take)) {
+            mw_line_reset(&r->la);
+            used += take;
+            mw_imap_vanished_begin(&r->vs);
             continue;
         }
         if (r->kind == IMAP_RESP_NONE && search_starts(r, data + used, len - used, &take)) {

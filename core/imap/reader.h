@@ -25,6 +25,7 @@
 
 #include "../platform/platform.h"
 #include "../proto/line.h"
+#include "vanished.h"
 
 enum mw_imap_tok_type {
     IMAP_T_ATOM = 1,    /* atom or number (bytes in buf) */
@@ -56,7 +57,8 @@ enum mw_imap_rd_event {
     IMAP_RD_RESPONSE = 1,
     IMAP_RD_LITERAL = 2,
     IMAP_RD_CHUNK = 3,
-    IMAP_RD_IDS = 4, /* numbers of a "* SEARCH" response: ids[0..nids), taken by the caller */
+    IMAP_RD_IDS = 4,      /* numbers of a "* SEARCH" response: ids[0..nids), taken by the caller */
+    IMAP_RD_VANISHED = 5, /* UID ranges of a "* VANISHED" response: vs.ranges, vs.n (vanished.h) */
     IMAP_RD_ERROR = -1
 };
 
@@ -101,6 +103,7 @@ typedef struct mw_imap_reader {
     uint64_t srch_num;
     uint32_t ids[256];
     size_t nids;
+    mw_imap_vscan vs; /* a "* VANISHED" response, scanned as it arrives (vanished.h) */
     int failed;
     unsigned err;
     char detail[160];

@@ -24,4 +24,7 @@ list(APPEND MAILWIRE_SOURCES
   imap/compress.c
   imap/binary.c
   imap/api_transfer.c
+  imap/vanished.c
+  imap/sync.c
+  imap/api_sync.c
 )

@@ -33,6 +33,7 @@ static const struct {
     {"ID", IMAP_CAP_ID},
     {"ENABLE", IMAP_CAP_ENABLE},
     {"CONDSTORE", IMAP_CAP_CONDSTORE},
+    {"QRESYNC", IMAP_CAP_QRESYNC},
     {"UTF8=ACCEPT", IMAP_CAP_UTF8_ACCEPT},
     {"SPECIAL-USE", IMAP_CAP_SPECIAL_USE},
     {"LIST-STATUS", IMAP_CAP_LIST_STATUS},
@@ -161,7 +162,7 @@ void mw_imap_handle_code(mw_imap_engine *e, const char *code, size_t len, int ta
         return;
     }
     /* Checklist 7 and 8: nothing else learned before TLS is trusted. */
-    if (mw_imap_pre_tls(e))
+    if (mw_imap_pre_tls(e) || mw_imap_sync_code(e, code, len))
         return;
     if (code_word(code, len, "ALERT", &a, &al)) {
         const mw_imap_reader *r = &e->rd;
@@ -576,8 +577,10 @@ void mw_imap_handle_data(mw_imap_engine *e)
                 e->utf8 = 1;
         }
         set_enc_flags(e);
+        mw_imap_sync_enabled(e, 2);
     }
-    /* ID, VANISHED and unknown data are ignored (RFC 9051 section 7). */
+    /* ID and unknown data are ignored (RFC 9051 section 7); VANISHED never gets here (the
+     * reader streams it to sync.c). */
     return;
 bad:
     mw_imap_op_fail(e, ST_ERROR_PROTOCOL_VIOLATION, 1, "malformed untagged response");

@@ -883,3 +883,110 @@ done:
     mw_w_free(a_lpszCommand);
     return r;
 }
+
+int ImapGetChangedMessagesA(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
+                            uint64_t nModSeq, IMAPCHANGEPROC lpfnCallback, void *lpUserData)
+{
+    return ImapGetChangedMessages(hClient, lpszSet, dwOptions, nModSeq, lpfnCallback, lpUserData);
+}
+
+int ImapGetChangedMessagesW(HCLIENT hClient, const wchar_t *lpszSet, uint32_t dwOptions,
+                            uint64_t nModSeq, IMAPCHANGEPROC lpfnCallback, void *lpUserData)
+{
+    int r = MAILWIRE_ERROR;
+    char *a_lpszSet = NULL;
+    if (mw_w_in(&a_lpszSet, lpszSet, "lpszSet"))
+        goto done;
+    r = ImapGetChangedMessages(hClient, a_lpszSet, dwOptions, nModSeq, lpfnCallback, lpUserData);
+done:
+    mw_w_free(a_lpszSet);
+    return r;
+}
+
+int ImapStoreFlagsUnchangedSinceA(HCLIENT hClient, const char *lpszSet, uint32_t dwMode,
+                                  uint32_t dwFlags, const char *lpszKeywords, uint64_t nModSeq,
+                                  uint32_t *lpModified, size_t *lpnModified)
+{
+    return ImapStoreFlagsUnchangedSince(hClient, lpszSet, dwMode, dwFlags, lpszKeywords, nModSeq,
+                                        lpModified, lpnModified);
+}
+
+int ImapStoreFlagsUnchangedSinceW(HCLIENT hClient, const wchar_t *lpszSet, uint32_t dwMode,
+                                  uint32_t dwFlags, const wchar_t *lpszKeywords, uint64_t nModSeq,
+                                  uint32_t *lpModified, size_t *lpnModified)
+{
+    int r = MAILWIRE_ERROR;
+    char *a_lpszSet = NULL;
+    char *a_lpszKeywords = NULL;
+    if (mw_w_in(&a_lpszSet, lpszSet, "lpszSet") ||
+        mw_w_in(&a_lpszKeywords, lpszKeywords, "lpszKeywords"))
+        goto done;
+    r = ImapStoreFlagsUnchangedSince(hClient, a_lpszSet, dwMode, dwFlags, a_lpszKeywords, nModSeq,
+                                     lpModified, lpnModified);
+done:
+    mw_w_free(a_lpszSet);
+    mw_w_free(a_lpszKeywords);
+    return r;
+}
+
+int ImapSelectMailboxQresyncA(HCLIENT hClient, const char *lpszMailbox, uint32_t dwOptions,
+                              uint32_t dwUidValidity, uint64_t nModSeq, const char *lpszKnownUids,
+                              const char *lpszSeqMatchSeqs, const char *lpszSeqMatchUids,
+                              IMAPCHANGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
+                              void *lpUserData, IMAPCHANGES *lpChanges)
+{
+    return ImapSelectMailboxQresync(hClient, lpszMailbox, dwOptions, dwUidValidity, nModSeq,
+                                    lpszKnownUids, lpszSeqMatchSeqs, lpszSeqMatchUids, lpfnChanged,
+                                    lpfnVanished, lpUserData, lpChanges);
+}
+
+int ImapSelectMailboxQresyncW(HCLIENT hClient, const wchar_t *lpszMailbox, uint32_t dwOptions,
+                              uint32_t dwUidValidity, uint64_t nModSeq,
+                              const wchar_t *lpszKnownUids, const wchar_t *lpszSeqMatchSeqs,
+                              const wchar_t *lpszSeqMatchUids, IMAPCHANGEPROC lpfnChanged,
+                              IMAPVANISHEDPROC lpfnVanished, void *lpUserData,
+                              IMAPCHANGES *lpChanges)
+{
+    int r = MAILWIRE_ERROR;
+    char *a_lpszMailbox = NULL;
+    char *a_lpszKnownUids = NULL;
+    char *a_lpszSeqMatchSeqs = NULL;
+    char *a_lpszSeqMatchUids = NULL;
+    if (mw_w_in(&a_lpszMailbox, lpszMailbox, "lpszMailbox") ||
+        mw_w_in(&a_lpszKnownUids, lpszKnownUids, "lpszKnownUids") ||
+        mw_w_in(&a_lpszSeqMatchSeqs, lpszSeqMatchSeqs, "lpszSeqMatchSeqs") ||
+        mw_w_in(&a_lpszSeqMatchUids, lpszSeqMatchUids, "lpszSeqMatchUids"))
+        goto done;
+    r = ImapSelectMailboxQresync(hClient, a_lpszMailbox, dwOptions, dwUidValidity, nModSeq,
+                                 a_lpszKnownUids, a_lpszSeqMatchSeqs, a_lpszSeqMatchUids,
+                                 lpfnChanged, lpfnVanished, lpUserData, lpChanges);
+done:
+    mw_w_free(a_lpszMailbox);
+    mw_w_free(a_lpszKnownUids);
+    mw_w_free(a_lpszSeqMatchSeqs);
+    mw_w_free(a_lpszSeqMatchUids);
+    return r;
+}
+
+int ImapGetChangesSinceA(HCLIENT hClient, const char *lpszMailbox, uint32_t dwUidValidity,
+                         uint64_t nModSeq, IMAPCHANGEPROC lpfnChanged,
+                         IMAPVANISHEDPROC lpfnVanished, void *lpUserData, IMAPCHANGES *lpChanges)
+{
+    return ImapGetChangesSince(hClient, lpszMailbox, dwUidValidity, nModSeq, lpfnChanged,
+                               lpfnVanished, lpUserData, lpChanges);
+}
+
+int ImapGetChangesSinceW(HCLIENT hClient, const wchar_t *lpszMailbox, uint32_t dwUidValidity,
+                         uint64_t nModSeq, IMAPCHANGEPROC lpfnChanged,
+                         IMAPVANISHEDPROC lpfnVanished, void *lpUserData, IMAPCHANGES *lpChanges)
+{
+    int r = MAILWIRE_ERROR;
+    char *a_lpszMailbox = NULL;
+    if (mw_w_in(&a_lpszMailbox, lpszMailbox, "lpszMailbox"))
+        goto done;
+    r = ImapGetChangesSince(hClient, a_lpszMailbox, dwUidValidity, nModSeq, lpfnChanged,
+                            lpfnVanished, lpUserData, lpChanges);
+done:
+    mw_w_free(a_lpszMailbox);
+    return r;
+}

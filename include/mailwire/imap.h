@@ -1513,7 +1513,7 @@ typedef struct _IMAPCOMPRESSINFO {
     uint64_t nWireOut; /**< Compressed bytes sent since COMPRESS began. */
     uint64_t nDataIn;  /**< The same bytes received, uncompressed (what the protocol carried). */
     uint64_t nDataOut; /**< The same bytes sent, before compression. */
-} IMAPCOMPRESSINFO;
+} IMAPCOMPRESSINFO, *LPIMAPCOMPRESSINFO;
 
 /**
  * @brief COMPRESS DEFLATE (RFC 4978): compress the rest of the session both ways.
@@ -1639,6 +1639,273 @@ MAILWIRE_API int ImapNoop(HCLIENT hClient);
  * @par Thread: owner.
  */
 MAILWIRE_API int ImapCommand(HCLIENT hClient, const char *lpszCommand);
+
+/* ==== Synchronisation: CONDSTORE and QRESYNC (RFC 7162) ==================================== */
+
+/**
+ * @brief Receives UIDs the server reports as expunged (VANISHED, RFC 7162 section 3.2.10),
+ * one range at a time: every UID from dwFirstUID to dwLastUID (equal for a single UID).
+ * @param dwFirstUID first UID of the range (at least 1).
+ * @param dwLastUID  last UID of the range (at least dwFirstUID).
+ * @param bEarlier   non-zero for VANISHED (EARLIER): expunged before now, already gone from
+ *                   the message count (the reply to a QRESYNC select or to a UID FETCH with
+ *                   VANISHED); zero for an expunge happening now (the message count was
+ *                   lowered by the number of UIDs).
+ * @param lpUserData the pointer given with the callback.
+ */
+typedef void(MAILWIRE_CALLBACK *IMAPVANISHEDPROC)(uint32_t dwFirstUID, uint32_t dwLastUID,
+                                                  int bEarlier, void *lpUserData);
+
+/**
+ * @brief One message changed since a MODSEQ (ImapGetChangedMessages(), ImapGetChangesSince(),
+ * ImapSelectMailboxQresync()): what a sync program needs to update its copy. Valid during the
+ * callback only.
+ */
+typedef struct _IMAPCHANGE {
+    unsigned nMessageId;      /**< Sequence number. */
+    uint32_t dwUID;           /**< UID (a UID the caller does not know is a new message). */
+    uint32_t dwFlags;         /**< IMAP_FLAG_* now. */
+    const char *lpszKeywords; /**< Other flags and keywords now, space separated (UTF-8). */
+    uint64_t nModSeq;         /**< Its MODSEQ (RFC 7162 section 3.1.4); 0 if none was sent. */
+} IMAPCHANGE, *LPIMAPCHANGE;
+/** @typedef LPIMAPCHANGE
+ *  @brief Pointer to IMAPCHANGE. */
+
+/** @brief Called once per changed message. */
+typedef void(MAILWIRE_CALLBACK *IMAPCHANGEPROC)(const IMAPCHANGE *lpChange, void *lpUserData);
+
+/** @name ImapEnableSync() extensions */
+/** @{ */
+#define IMAP_ENABLE_CONDSTORE 0x0001u /**< ENABLE CONDSTORE (RFC 7162 section 3.1). */
+/** ENABLE QRESYNC (RFC 7162 section 3.2; implies CONDSTORE). From then on the server reports
+ *  expunges as VANISHED (UIDs) instead of EXPUNGE (sequence numbers). */
+#define IMAP_ENABLE_QRESYNC 0x0002u
+/** @} */
+
+/** @name ImapGetChangedMessages() options */
+/** @{ */
+/** Also ask for the UIDs expunged since the MODSEQ (UID FETCH ... (CHANGEDSINCE n VANISHED),
+ *  RFC 7162 section 3.2.6); they go to the ImapSetVanishedCallback() callback. Needs
+ *  IMAP_FETCH_UID and QRESYNC enabled (ImapEnableSync()). */
+#define IMAP_CHANGES_VANISHED 0x0100u
+/** @} */
+
+/**
+ * @brief What ImapSelectMailboxQresync() and ImapGetChangesSince() found (the caller's
+ * memory; set dwSize to sizeof(IMAPCHANGES) before the call).
+ */
+typedef struct _IMAPCHANGES {
+    uint32_t dwSize;         /**< sizeof(IMAPCHANGES), set by the caller. */
+    uint32_t dwUidValidity;  /**< The mailbox's UIDVALIDITY now. */
+    int bUidValidityChanged; /**< Non-zero: the UIDVALIDITY differs from the one given, so
+                                  the UIDs and MODSEQ known to the caller mean nothing any
+                                  more and no change was reported: resynchronise fully
+                                  (forget the cache, fetch everything). */
+    int bNoModSeq;           /**< Non-zero: the mailbox keeps no MODSEQ ([NOMODSEQ]). */
+    uint64_t nHighestModSeq; /**< HIGHESTMODSEQ now: the MODSEQ to pass next time. */
+    unsigned nMessages;      /**< Messages in the mailbox (EXISTS). */
+    unsigned nChanged;       /**< Changed messages reported (callback calls). */
+    uint64_t nVanished;      /**< UIDs reported as expunged. */
+} IMAPCHANGES, *LPIMAPCHANGES;
+/** @typedef LPIMAPCHANGES
+ *  @brief Pointer to IMAPCHANGES. */
+
+/**
+ * @brief ENABLE CONDSTORE and/or QRESYNC (RFC 5161, RFC 7162 sections 3.1 and 3.2) for the
+ * rest of the connection. Call it after login, before selecting the mailbox.
+ *
+ * ImapSelectMailboxQresync() and ImapGetChangesSince() enable QRESYNC themselves; call this
+ * to have VANISHED instead of EXPUNGE for a mailbox selected otherwise, or MODSEQ in every
+ * FETCH reply. Once QRESYNC is on, an expunge by another client reaches the
+ * ImapSetVanishedCallback() callback as UIDs (also during ImapIdle() and ImapNoop()), and the
+ * message count (ImapGetMessageCount()) still goes down by one per message.
+ * @param hClient   an authenticated IMAP session.
+ * @param dwOptions IMAP_ENABLE_CONDSTORE and/or IMAP_ENABLE_QRESYNC; at least one.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT (no
+ *         known option), ST_ERROR_INVALID_STATE (not logged in), ST_ERROR_NOT_SUPPORTED (the
+ *         server does not offer ENABLE or the extension, or did not report it ENABLED),
+ *         ST_ERROR_SERVER_PERMANENT (NO), ST_ERROR_COMMAND_REJECTED (BAD), the handle and
+ *         state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
+MAILWIRE_API int ImapEnableSync(HCLIENT hClient, uint32_t dwOptions);
+
+/**
+ * @brief Register (or with NULL remove) the callback that receives the UIDs of every VANISHED
+ * response of the session (RFC 7162 section 3.2.10): expunges by other clients after
+ * QRESYNC is enabled, at any time (during ImapIdle(), ImapNoop() or any other command), and
+ * the VANISHED (EARLIER) reply of ImapGetChangedMessages() with IMAP_CHANGES_VANISHED. The
+ * calls of ImapSelectMailboxQresync() and ImapGetChangesSince() report to their own callback
+ * instead. Each VANISHED also raises an UPDATE event. No I/O.
+ * @param hClient      an IMAP session.
+ * @param lpfnCallback called once per UID range, on the thread driving the session; NULL:
+ *                     none (the message count is still kept right).
+ * @param lpUserData   passed to lpfnCallback; not dereferenced by the library.
+ * @return 0 or IMAP_ERROR (the handle errors).
+ * @par Blocking: no.
+ * @par Thread: owner.
+ */
+MAILWIRE_API int ImapSetVanishedCallback(HCLIENT hClient, IMAPVANISHEDPROC lpfnCallback,
+                                         void *lpUserData);
+
+/**
+ * @brief The messages of a set whose metadata changed since a MODSEQ: FETCH set (UID FLAGS
+ * MODSEQ) (CHANGEDSINCE nModSeq) (RFC 7162 section 3.1.4.1). Only messages whose MODSEQ is
+ * above nModSeq are reported; with nModSeq 0, every message of the set with its MODSEQ
+ * (FETCH set (UID FLAGS MODSEQ): a sync program's first full listing).
+ * @param hClient      an IMAP session with a mailbox selected; the server must offer
+ *                     CONDSTORE.
+ * @param lpszSet      sequence set, or UID set with IMAP_FETCH_UID ("1:*" for all);
+ *                     validated. Copied into the command.
+ * @param dwOptions    IMAP_FETCH_UID, IMAP_CHANGES_VANISHED (see there).
+ * @param nModSeq      the MODSEQ the caller has seen (the nHighestModSeq of its last sync);
+ *                     0: all (no IMAP_CHANGES_VANISHED then).
+ * @param lpfnCallback called once per changed message (IMAPCHANGE: UID, flags, keywords,
+ *                     MODSEQ); required. Must stay valid until the operation completes.
+ * @param lpUserData   passed to lpfnCallback.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT (no
+ *         callback, an invalid set, IMAP_CHANGES_VANISHED without IMAP_FETCH_UID or with
+ *         nModSeq 0),
+ *         ST_ERROR_INVALID_STATE (no mailbox selected), ST_ERROR_NOT_SUPPORTED (no
+ *         CONDSTORE; IMAP_CHANGES_VANISHED without QRESYNC enabled),
+ *         ST_ERROR_SERVER_PERMANENT (NO), ST_ERROR_COMMAND_REJECTED (BAD), the handle and
+ *         state errors and the exchange errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner; the callbacks run on the thread that drives the session.
+ */
+MAILWIRE_API int ImapGetChangedMessages(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
+                                        uint64_t nModSeq, IMAPCHANGEPROC lpfnCallback,
+                                        void *lpUserData);
+
+/**
+ * @brief Conditional STORE: change flags only on messages not modified since a MODSEQ
+ * (STORE set (UNCHANGEDSINCE nModSeq) ..., RFC 7162 section 3.1.3).
+ *
+ * The messages changed by someone else since nModSeq are left alone and come back in the
+ * MODIFIED response code; they are not an error: the call succeeds and reports them in
+ * lpModified, so the caller can fetch them, merge and try again. The others are stored.
+ * @param hClient      an IMAP session with a mailbox selected; the server must offer
+ *                     CONDSTORE.
+ * @param lpszSet      sequence set, or UID set with IMAP_FETCH_UID in dwMode; validated.
+ * @param dwMode       as ImapStoreFlags() (IMAP_STORE_*, IMAP_FETCH_UID).
+ * @param dwFlags      as ImapStoreFlags().
+ * @param lpszKeywords as ImapStoreFlags(); may be NULL.
+ * @param nModSeq      the MODSEQ the caller's view of the messages is based on (0 is allowed:
+ *                     it fails for every message that has a MODSEQ).
+ * @param lpModified   receives the ids that were not stored (UIDs with IMAP_FETCH_UID,
+ *                     sequence numbers otherwise), ascending as the server listed them, up to
+ *                     *lpnModified; may be NULL when *lpnModified is 0.
+ * @param lpnModified  in: capacity; out: how many were not stored (may exceed the capacity:
+ *                     only the first are written). Required; 0 when all were stored. Written
+ *                     when the operation completes.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT,
+ *         ST_ERROR_INVALID_STATE (no mailbox selected), ST_ERROR_NOT_SUPPORTED (no
+ *         CONDSTORE), ST_ERROR_SERVER_PERMANENT (NO; lpModified is still written when the
+ *         NO carried MODIFIED), ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors
+ *         and the exchange errors (see the file comment). A malformed MODIFIED code is
+ *         ST_ERROR_PROTOCOL_VIOLATION.
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner.
+ */
+MAILWIRE_API int ImapStoreFlagsUnchangedSince(HCLIENT hClient, const char *lpszSet, uint32_t dwMode,
+                                              uint32_t dwFlags, const char *lpszKeywords,
+                                              uint64_t nModSeq, uint32_t *lpModified,
+                                              size_t *lpnModified);
+
+/**
+ * @brief Select a mailbox with quick resynchronisation: ENABLE QRESYNC when not yet on,
+ * then SELECT (or EXAMINE) mailbox (QRESYNC (uidvalidity modseq [known-uids [seq-match]]))
+ * (RFC 7162 section 3.2.5). Both go out pipelined in one round trip.
+ *
+ * When dwUidValidity is still the mailbox's, the server reports the UIDs expunged since
+ * nModSeq (VANISHED (EARLIER), to lpfnVanished) and the messages changed since (to
+ * lpfnChanged, with flags and MODSEQ); lpChanges says how many and the new HIGHESTMODSEQ.
+ * When it is not, nothing is reported and lpChanges->bUidValidityChanged is set.
+ * @param hClient       an authenticated IMAP session; the server must offer QRESYNC.
+ * @param lpszMailbox   the mailbox (UTF-8).
+ * @param dwOptions     IMAP_SELECT_READONLY for EXAMINE.
+ * @param dwUidValidity the UIDVALIDITY the caller's cache belongs to; not 0.
+ * @param nModSeq       the HIGHESTMODSEQ of the caller's last sync; not 0.
+ * @param lpszKnownUids the UIDs the caller knows (a UID set, "1:500"), or NULL: the server
+ *                      then limits VANISHED to them (RFC 7162 section 3.2.5.1).
+ * @param lpszSeqMatchSeqs with lpszSeqMatchUids, or both NULL: sequence numbers and the UIDs
+ *                      the caller believes they have (RFC 7162 section 3.2.5.2), a hint that
+ *                      lets the server send fewer VANISHED UIDs. Needs lpszKnownUids.
+ * @param lpszSeqMatchUids see lpszSeqMatchSeqs.
+ * @param lpfnChanged   called once per changed message (IMAPCHANGE: sequence number, UID,
+ *                      flags, keywords, MODSEQ); may be NULL.
+ * @param lpfnVanished  called once per expunged UID range; may be NULL (then the session's
+ *                      ImapSetVanishedCallback() callback, if any, gets them).
+ * @param lpUserData    passed to both callbacks.
+ * @param lpChanges     receives the outcome; required, dwSize set. Written when the
+ *                      operation completes. ImapGetMailboxInfo() has the mailbox state.
+ * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT (no
+ *         name, a zero UIDVALIDITY or MODSEQ, an invalid set, no lpChanges or a wrong
+ *         dwSize), ST_ERROR_INVALID_STATE (not logged in), ST_ERROR_NOT_SUPPORTED (no
+ *         QRESYNC), ST_ERROR_SERVER_PERMANENT (NO: no such mailbox),
+ *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
+ *         errors (see the file comment).
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner; the callbacks run on the thread that drives the session.
+ */
+MAILWIRE_API int ImapSelectMailboxQresync(HCLIENT hClient, const char *lpszMailbox,
+                                          uint32_t dwOptions, uint32_t dwUidValidity,
+                                          uint64_t nModSeq, const char *lpszKnownUids,
+                                          const char *lpszSeqMatchSeqs,
+                                          const char *lpszSeqMatchUids, IMAPCHANGEPROC lpfnChanged,
+                                          IMAPVANISHEDPROC lpfnVanished, void *lpUserData,
+                                          IMAPCHANGES *lpChanges);
+
+/**
+ * @brief What changed in a mailbox since a MODSEQ: the one call a synchronisation program
+ * builds on (ImapSelectMailboxQresync() without the hints; the mailbox is selected
+ * read-write afterwards).
+ *
+ * A sync program keeps, per mailbox, the UIDVALIDITY, the HIGHESTMODSEQ of its last sync and
+ * its copy of the messages by UID. The first time, it selects the mailbox (ImapSelectMailboxEx()
+ * with IMAP_SELECT_CONDSTORE), reads everything (ImapGetChangedMessages() of "1:*" with
+ * IMAP_FETCH_UID and MODSEQ 0, or ImapGetMessageInfo()) and stores dwMailboxUID and
+ * nHighestModSeq. Each time
+ * after, it calls this function with the stored pair:
+ * - if lpChanges->bUidValidityChanged is set, the stored copy is void: drop it and start
+ *   over as the first time (nothing else was reported);
+ * - otherwise it applies lpfnChanged (new flags of a known UID; an unknown UID is a new
+ *   message: fetch it) and lpfnVanished (remove those UIDs), then stores
+ *   lpChanges->nHighestModSeq for the next time. Applying a change twice is harmless, so a
+ *   sync interrupted before it stored the new MODSEQ simply runs again.
+ * Afterwards, with the mailbox selected, ImapIdle() with ImapSetVanishedCallback() keeps the
+ * copy current: expunges arrive as UIDs.
+ * @code
+ * IMAPCHANGES ch;
+ * memset(&ch, 0, sizeof ch);
+ * ch.dwSize = sizeof ch;
+ * if (ImapGetChangesSince(h, "INBOX", cache.uidvalidity, cache.modseq, on_changed,
+ *                         on_vanished, &cache, &ch) == 0) {
+ *     if (ch.bUidValidityChanged)
+ *         full_resync(&cache);
+ *     else
+ *         cache.modseq = ch.nHighestModSeq;
+ * }
+ * @endcode
+ * @param hClient       an authenticated IMAP session; the server must offer QRESYNC.
+ * @param lpszMailbox   the mailbox (UTF-8).
+ * @param dwUidValidity the stored UIDVALIDITY; not 0.
+ * @param nModSeq       the stored HIGHESTMODSEQ; not 0.
+ * @param lpfnChanged   called once per message changed (or added) since nModSeq; may be
+ *                      NULL.
+ * @param lpfnVanished  called once per range of UIDs expunged since nModSeq; may be NULL.
+ * @param lpUserData    passed to both callbacks.
+ * @param lpChanges     receives the new HIGHESTMODSEQ, the counts and the UIDVALIDITY verdict;
+ *                      required, dwSize set.
+ * @return as ImapSelectMailboxQresync().
+ * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
+ * @par Thread: owner; the callbacks run on the thread that drives the session.
+ */
+MAILWIRE_API int ImapGetChangesSince(HCLIENT hClient, const char *lpszMailbox,
+                                     uint32_t dwUidValidity, uint64_t nModSeq,
+                                     IMAPCHANGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
+                                     void *lpUserData, IMAPCHANGES *lpChanges);
 
 /* ==== Window-message events (Windows only) ==================================================
  * Kept as one block, apart from the text functions, and taking no text. */

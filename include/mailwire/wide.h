@@ -1391,6 +1391,89 @@ MAILWIRE_API int ImapCommandA(HCLIENT hClient, const char *lpszCommand);
  * that is not UTF-8 fails with ST_ERROR_NOT_SUPPORTED.
  */
 MAILWIRE_API int ImapCommandW(HCLIENT hClient, const wchar_t *lpszCommand);
+/**
+ * @brief UTF-8 (ANSI) form of ImapGetChangedMessages(): the same function under its A name.
+ */
+MAILWIRE_API int ImapGetChangedMessagesA(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
+                                         uint64_t nModSeq, IMAPCHANGEPROC lpfnCallback,
+                                         void *lpUserData);
+/**
+ * @brief wchar_t (Unicode) form of ImapGetChangedMessages(): text as wchar_t, UTF-16 on Windows and
+ * UTF-32 elsewhere.
+ *
+ * Converts its text to UTF-8, calls ImapGetChangedMessages() and converts the text it gives back;
+ * behaviour, results and errors are those of ImapGetChangedMessages(), plus: text that is not
+ * Unicode (an unpaired surrogate) fails with ST_ERROR_INVALID_ARGUMENT before anything is done;
+ * text from the library that is not UTF-8 fails with ST_ERROR_NOT_SUPPORTED.
+ */
+MAILWIRE_API int ImapGetChangedMessagesW(HCLIENT hClient, const wchar_t *lpszSet,
+                                         uint32_t dwOptions, uint64_t nModSeq,
+                                         IMAPCHANGEPROC lpfnCallback, void *lpUserData);
+/**
+ * @brief UTF-8 (ANSI) form of ImapStoreFlagsUnchangedSince(): the same function under its A name.
+ */
+MAILWIRE_API int ImapStoreFlagsUnchangedSinceA(HCLIENT hClient, const char *lpszSet,
+                                               uint32_t dwMode, uint32_t dwFlags,
+                                               const char *lpszKeywords, uint64_t nModSeq,
+                                               uint32_t *lpModified, size_t *lpnModified);
+/**
+ * @brief wchar_t (Unicode) form of ImapStoreFlagsUnchangedSince(): text as wchar_t, UTF-16 on
+ * Windows and UTF-32 elsewhere.
+ *
+ * Converts its text to UTF-8, calls ImapStoreFlagsUnchangedSince() and converts the text it gives
+ * back; behaviour, results and errors are those of ImapStoreFlagsUnchangedSince(), plus: text that
+ * is not Unicode (an unpaired surrogate) fails with ST_ERROR_INVALID_ARGUMENT before anything is
+ * done; text from the library that is not UTF-8 fails with ST_ERROR_NOT_SUPPORTED.
+ */
+MAILWIRE_API int ImapStoreFlagsUnchangedSinceW(HCLIENT hClient, const wchar_t *lpszSet,
+                                               uint32_t dwMode, uint32_t dwFlags,
+                                               const wchar_t *lpszKeywords, uint64_t nModSeq,
+                                               uint32_t *lpModified, size_t *lpnModified);
+/**
+ * @brief UTF-8 (ANSI) form of ImapSelectMailboxQresync(): the same function under its A name.
+ */
+MAILWIRE_API int ImapSelectMailboxQresyncA(HCLIENT hClient, const char *lpszMailbox,
+                                           uint32_t dwOptions, uint32_t dwUidValidity,
+                                           uint64_t nModSeq, const char *lpszKnownUids,
+                                           const char *lpszSeqMatchSeqs,
+                                           const char *lpszSeqMatchUids, IMAPCHANGEPROC lpfnChanged,
+                                           IMAPVANISHEDPROC lpfnVanished, void *lpUserData,
+                                           IMAPCHANGES *lpChanges);
+/**
+ * @brief wchar_t (Unicode) form of ImapSelectMailboxQresync(): text as wchar_t, UTF-16 on Windows
+ * and UTF-32 elsewhere.
+ *
+ * Converts its text to UTF-8, calls ImapSelectMailboxQresync() and converts the text it gives back;
+ * behaviour, results and errors are those of ImapSelectMailboxQresync(), plus: text that is not
+ * Unicode (an unpaired surrogate) fails with ST_ERROR_INVALID_ARGUMENT before anything is done;
+ * text from the library that is not UTF-8 fails with ST_ERROR_NOT_SUPPORTED.
+ */
+MAILWIRE_API int
+ImapSelectMailboxQresyncW(HCLIENT hClient, const wchar_t *lpszMailbox, uint32_t dwOptions,
+                          uint32_t dwUidValidity, uint64_t nModSeq, const wchar_t *lpszKnownUids,
+                          const wchar_t *lpszSeqMatchSeqs, const wchar_t *lpszSeqMatchUids,
+                          IMAPCHANGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
+                          void *lpUserData, IMAPCHANGES *lpChanges);
+/**
+ * @brief UTF-8 (ANSI) form of ImapGetChangesSince(): the same function under its A name.
+ */
+MAILWIRE_API int ImapGetChangesSinceA(HCLIENT hClient, const char *lpszMailbox,
+                                      uint32_t dwUidValidity, uint64_t nModSeq,
+                                      IMAPCHANGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
+                                      void *lpUserData, IMAPCHANGES *lpChanges);
+/**
+ * @brief wchar_t (Unicode) form of ImapGetChangesSince(): text as wchar_t, UTF-16 on Windows and
+ * UTF-32 elsewhere.
+ *
+ * Converts its text to UTF-8, calls ImapGetChangesSince() and converts the text it gives back;
+ * behaviour, results and errors are those of ImapGetChangesSince(), plus: text that is not Unicode
+ * (an unpaired surrogate) fails with ST_ERROR_INVALID_ARGUMENT before anything is done; text from
+ * the library that is not UTF-8 fails with ST_ERROR_NOT_SUPPORTED.
+ */
+MAILWIRE_API int ImapGetChangesSinceW(HCLIENT hClient, const wchar_t *lpszMailbox,
+                                      uint32_t dwUidValidity, uint64_t nModSeq,
+                                      IMAPCHANGEPROC lpfnChanged, IMAPVANISHEDPROC lpfnVanished,
+                                      void *lpUserData, IMAPCHANGES *lpChanges);
 
 #ifdef __cplusplus
 }
@@ -1440,6 +1523,10 @@ MAILWIRE_API int ImapCommandW(HCLIENT hClient, const wchar_t *lpszCommand);
 #define ImapAppendMimeMessage ImapAppendMimeMessageW
 #define ImapGetPartSize ImapGetPartSizeW
 #define ImapCommand ImapCommandW
+#define ImapGetChangedMessages ImapGetChangedMessagesW
+#define ImapStoreFlagsUnchangedSince ImapStoreFlagsUnchangedSinceW
+#define ImapSelectMailboxQresync ImapSelectMailboxQresyncW
+#define ImapGetChangesSince ImapGetChangesSinceW
 #endif
 #endif /* MAILWIRE_WIDE_IMAP_DONE */
 

@@ -1064,4 +1064,66 @@ TEST(CppImap, NonBlockingSessionDrivenByPollAndExecute)
     EXPECT_TRUE(c.Disconnect());
 }
 
+// CONDSTORE and QRESYNC through the class (RFC 7162): MODSEQ in the message info, the changed
+// messages since a MODSEQ, a conditional STORE that reports its conflict, and the
+// changes-since call with callables (the C side is tested in tests/imap/).
+TEST(CppImap, SyncChangesSinceWithCallables)
+{
+    OwnMailbox own("cpp-sync");
+    CImapClient &c = own.c;
+    for (int i = 0; i < 3; i++)
+        ASSERT_TRUE(c.CreateMessage(own.box.c_str(), Message("sync" + std::to_string(i), "x\r\n")))
+            << c.GetLastErrorDetail();
+    IMAPMAILBOX mb{};
+    ASSERT_TRUE(c.SelectMailboxEx(own.box.c_str(), IMAP_SELECT_CONDSTORE, &mb));
+    std::vector<uint64_t> all;
+    ASSERT_TRUE(
+        c.GetChangedMessages("1:*", 0, [&](const IMAPCHANGE &m) { all.push_back(m.nModSeq); }));
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_GT(all[0], 0u);
+    ASSERT_TRUE(c.StoreFlags("1", IMAP_FETCH_UID | IMAP_STORE_ADD, IMAP_FLAG_SEEN));
+    std::vector<uint32_t> changed;
+    ASSERT_TRUE(c.GetChangedMessages("1:*", mb.nHighestModSeq, [&](const IMAPCHANGE &m) {
+        changed.push_back(m.dwUID);
+        EXPECT_GT(m.nModSeq, mb.nHighestModSeq);
+    })) << c.GetLastErrorDetail();
+    EXPECT_EQ(changed, (std::vector<uint32_t>{1}));
+    // Based on the old MODSEQ, message 1 now conflicts; 2 is stored.
+    std::vector<uint32_t> modified;
+    size_t total = 0;
+    ASSERT_TRUE(c.StoreFlagsUnchangedSince("1:2", IMAP_FETCH_UID | IMAP_STORE_ADD, IMAP_FLAG_URGENT,
+                                           nullptr, mb.nHighestModSeq, modified, &total))
+        << c.GetLastErrorDetail();
+    EXPECT_EQ(modified, (std::vector<uint32_t>{1}));
+    EXPECT_EQ(total, 1u);
+    ASSERT_TRUE(c.StoreFlags("3", IMAP_FETCH_UID | IMAP_STORE_ADD, IMAP_FLAG_DELETED));
+    ASSERT_TRUE(c.ExpungeMessages("3"));
+    std::vector<uint32_t> seen, gone;
+    IMAPCHANGES ch{};
+    ASSERT_TRUE(c.GetChangesSince(
+        own.box.c_str(), mb.dwMailboxUID, mb.nHighestModSeq,
+        [&](const IMAPCHANGE &m) { seen.push_back(m.dwUID); },
+        [&](uint32_t first, uint32_t last, bool earlier) {
+            EXPECT_TRUE(earlier);
+            for (uint32_t u = first; u <= last; u++)
+                gone.push_back(u);
+        },
+        ch))
+        << c.GetLastErrorDetail();
+    std::sort(seen.begin(), seen.end());
+    EXPECT_EQ(seen, (std::vector<uint32_t>{1, 2}));
+    EXPECT_EQ(gone, (std::vector<uint32_t>{3}));
+    EXPECT_FALSE(ch.bUidValidityChanged);
+    EXPECT_GT(ch.nHighestModSeq, mb.nHighestModSeq);
+    // A throwing callable cancels the operation and fails the call.
+    EXPECT_FALSE(c.GetChangesSince(
+        own.box.c_str(), mb.dwMailboxUID, mb.nHighestModSeq,
+        [](const IMAPCHANGE &) { throw std::runtime_error("stop"); },
+        [](uint32_t, uint32_t, bool) {}, ch));
+    EXPECT_EQ(c.GetLastError(), (unsigned)ST_ERROR_CALLBACK_FAILED);
+    // The cancel closed the session: a new one for the mailbox's removal.
+    c.Disconnect();
+    EXPECT_TRUE(Open(c));
+}
+
 } // namespace

@@ -42,6 +42,7 @@
 #include <mailwire/MailMessage.hpp>
 #include <mailwire/Mailwire.hpp>
 #include <mailwire/detail/ClientBase.hpp>
+#include <mailwire/detail/ImapSyncThunks.hpp>
 #include <mailwire/detail/ImapThunks.hpp>
 #include <mailwire/imap.h>
 
@@ -988,6 +989,112 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
     {
         return Call(
             [&] { return ImapStoreFlagsA(m_hClient, lpszSet, dwMode, dwFlags, lpszKeywords); });
+    }
+
+    // ---- synchronisation: CONDSTORE and QRESYNC (RFC 7162) -----------------------------------
+
+    /** @brief ImapEnableSync(). @param dwOptions IMAP_ENABLE_CONDSTORE and/or
+     *  IMAP_ENABLE_QRESYNC. @return true on success. */
+    bool EnableSync(uint32_t dwOptions)
+    {
+        return Call([&] { return ImapEnableSync(m_hClient, dwOptions); });
+    }
+
+    /** @brief ImapSetVanishedCallback() (a C callback: it must not throw). No I/O.
+     *  @return true on success. */
+    bool SetVanishedCallback(IMAPVANISHEDPROC lpfnCallback, void *lpUserData) noexcept
+    {
+        return ImapSetVanishedCallback(m_hClient, lpfnCallback, lpUserData) == 0;
+    }
+
+    /** @brief ImapGetChangedMessages() to a callable taking `(const IMAPCHANGE &)` (a throw
+     *  cancels the operation: ST_ERROR_CALLBACK_FAILED). nModSeq 0: every message of the set
+     *  with its MODSEQ. @return true on success. */
+    template <class F>
+    bool GetChangedMessages(const TextArg &lpszSet, uint64_t nModSeq, F &&callback,
+                            uint32_t dwOptions = IMAP_FETCH_UID)
+    {
+        using State = detail::ImapChangeState<std::decay_t<F>>;
+        auto state = std::make_unique<State>(std::forward<F>(callback));
+        State *s = state.get();
+        return RunWith(std::move(state), [&] {
+            return ImapGetChangedMessagesA(m_hClient, lpszSet, dwOptions, nModSeq, &State::Thunk,
+                                           s);
+        });
+    }
+
+    /** @brief ImapStoreFlagsUnchangedSince(): @p modified receives the ids not stored
+     *  (cleared first), at most @p nCapacity of them; @p pTotal (may be nullptr) how many
+     *  there were in all. @return true on success, also when some were not stored.
+     *  @par Blocking: yes; on a non-blocking session the vector is not filled (use the C
+     *  call with memory that outlives the operation). */
+    bool StoreFlagsUnchangedSince(const TextArg &lpszSet, uint32_t dwMode, uint32_t dwFlags,
+                                  const TextArg &lpszKeywords, uint64_t nModSeq,
+                                  std::vector<uint32_t> &modified, size_t *pTotal = nullptr,
+                                  size_t nCapacity = 4096)
+    {
+        struct Out {
+            std::vector<uint32_t> ids;
+            size_t n = 0;
+        };
+        // The library writes into storage that outlives a non-blocking operation (CallInto).
+        const size_t cap = nCapacity ? nCapacity : 1;
+        int rc = MAILWIRE_ERROR;
+        modified.clear();
+        return CallInto<Out>(
+            [&](Out &o) {
+                o.ids.resize(cap);
+                o.n = cap;
+                return rc =
+                           ImapStoreFlagsUnchangedSinceA(m_hClient, lpszSet, dwMode, dwFlags,
+                                                         lpszKeywords, nModSeq, o.ids.data(), &o.n);
+            },
+            [&](Out &o) {
+                if (rc != 0)
+                    return;
+                o.ids.resize(o.n < o.ids.size() ? o.n : o.ids.size());
+                modified = std::move(o.ids);
+                if (pTotal)
+                    *pTotal = o.n;
+            });
+    }
+
+    /** @brief ImapSelectMailboxQresync() with callables: @p onChanged taking
+     *  `(const IMAPCHANGE &)`, @p onVanished `(uint32_t first, uint32_t last, bool earlier)`.
+     *  @return true on success (check changes.bUidValidityChanged). */
+    template <class FC, class FV>
+    bool SelectMailboxQresync(const TextArg &lpszMailbox, uint32_t dwOptions,
+                              uint32_t dwUidValidity, uint64_t nModSeq,
+                              const TextArg &lpszKnownUids, FC &&onChanged, FV &&onVanished,
+                              IMAPCHANGES &changes)
+    {
+        using State = detail::ImapSyncState<std::decay_t<FC>, std::decay_t<FV>>;
+        auto state =
+            std::make_unique<State>(std::forward<FC>(onChanged), std::forward<FV>(onVanished));
+        State *s = state.get();
+        changes.dwSize = sizeof changes;
+        return RunWith(std::move(state), [&] {
+            return ImapSelectMailboxQresyncA(m_hClient, lpszMailbox, dwOptions, dwUidValidity,
+                                             nModSeq, lpszKnownUids, nullptr, nullptr,
+                                             &State::Changed, &State::Vanished, s, &changes);
+        });
+    }
+
+    /** @brief ImapGetChangesSince() with callables, as SelectMailboxQresync().
+     *  @return true on success (check changes.bUidValidityChanged). */
+    template <class FC, class FV>
+    bool GetChangesSince(const TextArg &lpszMailbox, uint32_t dwUidValidity, uint64_t nModSeq,
+                         FC &&onChanged, FV &&onVanished, IMAPCHANGES &changes)
+    {
+        using State = detail::ImapSyncState<std::decay_t<FC>, std::decay_t<FV>>;
+        auto state =
+            std::make_unique<State>(std::forward<FC>(onChanged), std::forward<FV>(onVanished));
+        State *s = state.get();
+        changes.dwSize = sizeof changes;
+        return RunWith(std::move(state), [&] {
+            return ImapGetChangesSinceA(m_hClient, lpszMailbox, dwUidValidity, nModSeq,
+                                        &State::Changed, &State::Vanished, s, &changes);
+        });
     }
 
     /** @brief ImapDeleteMessage(). */
