@@ -9,7 +9,7 @@
  *   - a date that parses has fields in range, and its RFC 5322 form parses to the same
  *     instant and zone;
  *   - an address list yields mailboxes whose names and addresses are valid UTF-8, and its
- *     rendered form reads back to as many mailboxes;
+ *     rendered form reads back to as many mailboxes (when it holds no NUL);
  *   - a charset conversion either reports an unknown charset with nothing appended, or
  *     appends valid UTF-8; converting that back never fails on the text's own characters
  *     unless the charset lacks one (-2);
@@ -128,7 +128,9 @@ static void addresses(const char *s, size_t n)
     CHECK(!r.failed);
     buf_utf8(&r);
     CHECK(mw_addr_read(r.p ? r.p : "", r.len, count_box, &again) == 0);
-    if (again != boxes) {
+    /* The rendered text is handed out as a C string: a NUL inside a field cuts it, so the
+     * round trip holds for NUL-free fields only. */
+    if (again != boxes && !memchr(s, 0, n)) {
         fprintf(stderr, "\"%.*s\": %zu mailboxes, rendered \"%s\": %zu\n", (int)n, s, boxes,
                 r.p ? r.p : "", again);
         abort();
