@@ -3,8 +3,9 @@
 #
 # CI fuzzes each target for MAILWIRE_FUZZ_SECONDS (20 s) from a fixed seed (scripts/test.sh,
 # tests/fuzz/run_fuzzer.cmake). This script explores further: every target (or those named)
-# runs for a given time or number of executions, with seeds of its own, in a fresh work corpus
-# started from the committed seeds; afterwards the inputs that add coverage are merged into
+# runs for a given time or number of executions, with seeds of its own (and its dictionary,
+# tests/fuzz/dict/<target>.dict, when it has one), in a fresh work corpus started from the
+# committed seeds; afterwards the inputs that add coverage are merged into
 # the committed corpus (libFuzzer -merge=1, so it grows only by what is new) and a report gives
 # per target: executions, exec/s, coverage (cov = edges, ft = features) of the committed
 # corpus before and after, its size before and after, and the findings. Crash, leak, timeout
@@ -25,6 +26,8 @@
 #   -N NICE     nice level of the fuzzers (default 19)
 #   -M          do not merge into the committed corpora (report only)
 #   -l          list the targets and exit
+# A worker interrupted with SIGINT (kill -INT PID) ends its target's run early: its executions
+# count, it is no finding, and the merge and the next target follow.
 # Extra libFuzzer flags can be given in FUZZ_FLAGS (e.g. FUZZ_FLAGS="-max_len=2048").
 #
 # Exit status: 0 when no target had a finding, 1 when one had, 2 usage or build errors.
@@ -139,6 +142,7 @@ for t in "${targets[@]}"; do
     echo "== $t: $workers worker(s), seeds $((seed + 100 * k))..., $(date -u +%T)"
     limits=(-timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=64 -print_final_stats=1
         -artifact_prefix="$crashes/")
+    [[ -f $root/tests/fuzz/dict/$t.dict ]] && limits+=(-dict="$root/tests/fuzz/dict/$t.dict")
     ((seconds > 0)) && limits+=(-max_total_time="$seconds")
     ((runs > 0)) && limits+=(-runs=$(((runs + workers - 1) / workers)))
     start=$(date +%s)
@@ -149,9 +153,13 @@ for t in "${targets[@]}"; do
             "$dir/corpus" >"$dir/worker-$w.log" 2>&1 &
         pids+=($!)
     done
+    # A worker stopped with SIGINT (kill -INT <pid>) ends its run early, which is not a
+    # finding: libFuzzer then exits with its -interrupted_exit_code, 72 by default.
     failed=0
     for p in "${pids[@]}"; do
-        wait "$p" || failed=$((failed + 1))
+        rc=0
+        wait "$p" || rc=$?
+        ((rc == 0 || rc == 72)) || failed=$((failed + 1))
     done
     secs=$(($(date +%s) - start))
     ((secs > 0)) || secs=1
