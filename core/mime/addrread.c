@@ -219,10 +219,17 @@ static void addr_spec(const tok *v, size_t a, size_t b, mw_buf *out)
     }
     size_t before = out->len;
     if (at < b) {
+        /* The domain (RFC 5322 section 3.4.1: dot-atom or domain literal) ends at the first
+         * token no domain can hold: a special other than '.', or a quoted string. Kept, such
+         * text (a ',' inside "<a@x,y>") went out again by mw_addr_render() where it reads
+         * as another mailbox. */
         mw_buf_putc(out, '@');
-        for (size_t i = at + 1; i < b; i++)
+        for (size_t i = at + 1; i < b; i++) {
+            if (v[i].type == T_QUOTED || (v[i].type == T_SPECIAL && v[i].p[0] != '.'))
+                break;
             if (v[i].type != T_WS && v[i].type != T_COMMENT)
                 mw_hdr_put_8bit(v[i].p, v[i].n, out);
+        }
     }
     if (out->len == 0 || (local.len == 0 && out->len == before && at >= b))
         mw_buf_puts(out, "<>");

@@ -397,4 +397,39 @@ TEST(Message, HeadersAddressesAndDate)
     EXPECT_STREQ(dec, "a bc");
 }
 
+// Found by fuzz_mime_fields: a ',' (or another special, or a quoted string) in the domain of an
+// address inside "<...>" was kept in the address, and the header text (which writes a mailbox
+// without a name bare) then read back as two mailboxes. The domain now ends there, so the text
+// an application shows and the addresses it reads agree. Crash input:
+// tests/fuzz/corpus/fuzz_mime_fields/regress-addr-special-in-domain.
+TEST(Message, AddressHeaderTextReadsBackToTheSameMailboxes)
+{
+    const std::string msg = "From: <ceo@corp.example,evil.example>\r\n"
+                            "To: <a@x;y>, \"B\" <b@y\"q\">, c@z\r\n\r\nbody\r\n";
+    Msg m;
+    ASSERT_EQ(MimeImportMessageData(m, msg.data(), msg.size(), 0), 0);
+    char name[256], addr[256];
+    EXPECT_EQ(MimeGetAddressCount(m, 0, "From"), 1);
+    ASSERT_EQ(MimeGetAddress(m, 0, "From", 0, name, sizeof name, addr, sizeof addr), 0);
+    EXPECT_STREQ(addr, "ceo@corp.example");
+    EXPECT_EQ(Header(m, 0, "From"), "ceo@corp.example");
+    EXPECT_EQ(MimeGetAddressCount(m, 0, "To"), 3);
+    ASSERT_EQ(MimeGetAddress(m, 0, "To", 0, name, sizeof name, addr, sizeof addr), 0);
+    EXPECT_STREQ(addr, "a@x");
+    ASSERT_EQ(MimeGetAddress(m, 0, "To", 1, name, sizeof name, addr, sizeof addr), 0);
+    EXPECT_STREQ(addr, "b@y");
+    // The header text, read as a header again, gives the same mailboxes.
+    const std::string again = "To: " + Header(m, 0, "To") + "\r\n\r\n";
+    Msg r;
+    ASSERT_EQ(MimeImportMessageData(r, again.data(), again.size(), 0), 0);
+    ASSERT_EQ(MimeGetAddressCount(r, 0, "To"), 3);
+    for (int i = 0; i < 3; i++) {
+        char n2[256], a2[256];
+        ASSERT_EQ(MimeGetAddress(m, 0, "To", i, name, sizeof name, addr, sizeof addr), 0);
+        ASSERT_EQ(MimeGetAddress(r, 0, "To", i, n2, sizeof n2, a2, sizeof a2), 0);
+        EXPECT_STREQ(addr, a2) << i;
+        EXPECT_STREQ(name, n2) << i;
+    }
+}
+
 } // namespace
