@@ -42,7 +42,14 @@
 
 static void utf8(const char *s, size_t n)
 {
-    CHECK(mw_utf8_check(s, n) == n);
+    size_t ok = mw_utf8_check(s, n);
+    if (ok != n) {
+        fprintf(stderr, "invalid UTF-8 at offset %zu of %zu:", ok, n);
+        for (size_t i = ok > 8 ? ok - 8 : 0; i < n && i < ok + 8; i++)
+            fprintf(stderr, " %02x", (unsigned char)s[i]);
+        fprintf(stderr, "\n");
+        abort();
+    }
 }
 
 static void buf_utf8(const mw_buf *b)

@@ -432,4 +432,21 @@ TEST(Message, AddressHeaderTextReadsBackToTheSameMailboxes)
     }
 }
 
+// Found by fuzz_mime_fields: a charset name iconv reads as UTF-8 but the library does not
+// ("utf\x13-8") went through glibc's converter, which keeps the 5- and 6-octet forms of RFC
+// 2279: the decoded text held 0xfd and five continuation octets, not UTF-8. The back end's
+// output now goes through the same replacement rule as UTF-8 input. Crash input:
+// tests/fuzz/corpus/fuzz_mime_fields/regress-iconv-utf8-six-octets.
+TEST(Message, DecodedHeaderIsUtf8WhateverTheCharsetName)
+{
+    char dec[128];
+    int n = MimeDecodeHeader("=?utf\x13-8?q?a=FD=9B=9B=9B=9B=9Bb?=", dec, sizeof dec);
+    ASSERT_GE(n, 0);
+    std::string want = "a";
+    for (int i = 0; i < 6; i++)
+        want += "\xef\xbf\xbd";
+    want += "b";
+    EXPECT_EQ(std::string(dec, static_cast<size_t>(n)), want);
+}
+
 } // namespace
