@@ -198,8 +198,9 @@ static void addr_spec(const tok *v, size_t a, size_t b, mw_buf *out)
     const char *l = mw_buf_str(&local);
     int quote = 0;
     for (size_t k = 0; k < local.len; k++)
-        if (strchr("()<>@,:;\"[] \t", l[k]) && l[k])
-            quote = 1;
+        if ((strchr("()<>@,:;\"[] \t", l[k]) && l[k]) ||
+            (l[k] == '=' && k + 1 < local.len && l[k + 1] == '?'))
+            quote = 1; /* "=?" too: bare, it could start an encoded word spanning what follows */
     if (quote) {
         /* Quoted, then judged for 8-bit octets like the unquoted form (the quotes and
          * escapes are ASCII): raw octets never reach the caller as invalid UTF-8. */
@@ -344,8 +345,8 @@ typedef struct render_ctx {
 static int has_specials(const char *s)
 {
     for (; *s; s++)
-        if (strchr("()<>@,:;.\"[]", *s))
-            return 1;
+        if (strchr("()<>@,:;.\"[]", *s) || (s[0] == '=' && s[1] == '?'))
+            return 1; /* "=?": bare, an encoded word could reach over what follows */
     return 0;
 }
 

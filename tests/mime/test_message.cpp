@@ -449,4 +449,24 @@ TEST(Message, DecodedHeaderIsUtf8WhateverTheCharsetName)
     EXPECT_EQ(std::string(dec, static_cast<size_t>(n)), want);
 }
 
+// Found by fuzz_mime_fields: a local part holding "=?" went out bare in the header text, where
+// it started an encoded word reaching over the mailboxes after it (three mailboxes read back as
+// one). Such local parts and names are now quoted. Crash input:
+// tests/fuzz/corpus/fuzz_mime_fields/regress-addr-encoded-word-span.
+TEST(Message, AddressHeaderTextKeepsEncodedWordLookalikesQuoted)
+{
+    const std::string field = "=?utf-8?q?J=C\x01"
+                              "Feb *=20Feb *=1969@b,-)@x.de>=?x-u*1=nk,*ul "
+                              "23:32:543=?=# <j@x.de";
+    const std::string msg = "To: " + field + "\r\n\r\nbody\r\n";
+    Msg m;
+    ASSERT_EQ(MimeImportMessageData(m, msg.data(), msg.size(), 0), 0);
+    int count = MimeGetAddressCount(m, 0, "To");
+    EXPECT_EQ(count, 3);
+    const std::string again = "To: " + Header(m, 0, "To") + "\r\n\r\n";
+    Msg r;
+    ASSERT_EQ(MimeImportMessageData(r, again.data(), again.size(), 0), 0);
+    EXPECT_EQ(MimeGetAddressCount(r, 0, "To"), count) << Header(m, 0, "To");
+}
+
 } // namespace
