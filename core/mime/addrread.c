@@ -198,8 +198,9 @@ static void addr_spec(const tok *v, size_t a, size_t b, mw_buf *out)
     const char *l = mw_buf_str(&local);
     int quote = 0;
     for (size_t k = 0; k < local.len; k++)
-        if (strchr("()<>@,:;\"[] \t", l[k]) && l[k])
-            quote = 1;
+        if ((strchr("()<>@,:;\"[] \t", l[k]) && l[k]) ||
+            (l[k] == '=' && k + 1 < local.len && l[k + 1] == '?'))
+            quote = 1; /* "=?" too: bare, it could start an encoded word spanning what follows */
     if (quote) {
         /* Quoted, then judged for 8-bit octets like the unquoted form (the quotes and
          * escapes are ASCII): raw octets never reach the caller as invalid UTF-8. */
@@ -219,10 +220,17 @@ static void addr_spec(const tok *v, size_t a, size_t b, mw_buf *out)
     }
     size_t before = out->len;
     if (at < b) {
+        /* The domain (RFC 5322 section 3.4.1: dot-atom or domain literal) ends at the first
+         * token no domain can hold: a special other than '.', or a quoted string. Kept, such
+         * text (a ',' inside "<a@x,y>") went out again by mw_addr_render() where it reads
+         * as another mailbox. */
         mw_buf_putc(out, '@');
-        for (size_t i = at + 1; i < b; i++)
+        for (size_t i = at + 1; i < b; i++) {
+            if (v[i].type == T_QUOTED || (v[i].type == T_SPECIAL && v[i].p[0] != '.'))
+                break;
             if (v[i].type != T_WS && v[i].type != T_COMMENT)
                 mw_hdr_put_8bit(v[i].p, v[i].n, out);
+        }
     }
     if (out->len == 0 || (local.len == 0 && out->len == before && at >= b))
         mw_buf_puts(out, "<>");
@@ -337,8 +345,8 @@ typedef struct render_ctx {
 static int has_specials(const char *s)
 {
     for (; *s; s++)
-        if (strchr("()<>@,:;.\"[]", *s))
-            return 1;
+        if (strchr("()<>@,:;.\"[]", *s) || (s[0] == '=' && s[1] == '?'))
+            return 1; /* "=?": bare, an encoded word could reach over what follows */
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* Charset conversion: the parts common to both back ends; see charset.h. */
 #include "charset.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -145,7 +146,27 @@ int mw_cs_to_utf8(const char *cs, const char *in, size_t n, mw_buf *out)
         }
         return 0;
     }
-    return mw_cs_backend_to_utf8(cs, in, n, out);
+    size_t at = out->len;
+    if (mw_cs_backend_to_utf8(cs, in, n, out) != 0)
+        return -1;
+    size_t got = out->len - at;
+    if (!out->failed && got && mw_utf8_check(out->p + at, got) != got) {
+        /* The back end may hand back what no UTF-8 reader takes: glibc's iconv, asked for a
+         * name it reads as UTF-8 but mw_cs_is_utf8() does not ("utf\x13-8"), keeps the 5- and
+         * 6-octet forms of RFC 2279 (0xfd and five continuation octets). Its output goes
+         * through the replacement rule, so every decoded text is UTF-8 (RFC 3629). */
+        char *copy = malloc(got);
+        if (!copy) {
+            mw_buf_truncate(out, at);
+            mw_buf_put(out, "\xef\xbf\xbd", 3);
+            return 0;
+        }
+        memcpy(copy, out->p + at, got);
+        mw_buf_truncate(out, at);
+        mw_cs_utf8_replace(copy, got, out);
+        free(copy);
+    }
+    return 0;
 }
 
 int mw_cs_from_utf8(const char *cs, const char *in, size_t n, mw_buf *out, size_t *bad_at)

@@ -189,14 +189,16 @@ void mw_smtp_auth_reply(mw_smtp *e)
     }
     if (code == 235) {
         unsigned err = mw_sasl_finish(e->sasl, NULL, 0);
-        const char *why = mw_sasl_detail(e->sasl);
-        end_auth(e);
         if (err) {
             /* The server claims success without proving it knows the password (SCRAM):
-             * nothing it says can be trusted. */
+             * nothing it says can be trusted. The detail lives in the exchange: copy it
+             * before the exchange is freed. */
+            const char *why = mw_sasl_detail(e->sasl);
             mw_smtp_fail(e, err, 1, "%s", why && *why ? why : "server proof missing");
+            end_auth(e);
             return;
         }
+        end_auth(e);
         mw_smtp_done(e, SMTP_ST_READY);
         return;
     }

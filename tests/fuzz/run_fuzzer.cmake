@@ -11,8 +11,15 @@ file(GLOB seeds ${CORPUS}/*)
 if(seeds)
   file(COPY ${seeds} DESTINATION ${WORK}/corpus)
 endif()
+# A target's dictionary, when it has one: tests/fuzz/dict/<target>.dict (libFuzzer -dict).
+get_filename_component(target ${CORPUS} NAME)
+get_filename_component(dict ${CORPUS}/../../dict/${target}.dict ABSOLUTE)
+set(dict_arg)
+if(EXISTS ${dict})
+  set(dict_arg -dict=${dict})
+endif()
 execute_process(
-  COMMAND ${PROGRAM} -seed=1 -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=64
+  COMMAND ${PROGRAM} -seed=1 ${dict_arg} -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=64
           -artifact_prefix=${WORK}/ -print_final_stats=1 ${WORK}/corpus
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)

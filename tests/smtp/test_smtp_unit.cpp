@@ -450,4 +450,32 @@ TEST(SmtpEngine, EveryAllocationFailureIsClean)
     EXPECT_EQ(clean_runs, 1) << "the loop reached an allocation count with no failure";
 }
 
+// ---- findings of the fuzzer (tests/fuzz/fuzz_smtp_engine.c) --------------------------------
+
+// A server that answers "235" to SCRAM without its proof (no server-final message) ends the
+// session with the SASL layer's cause as the detail. The engine used to free the exchange
+// before copying that cause: a read of freed memory (ASan), and garbage or the fallback text
+// as the detail. Crash input: tests/fuzz/corpus/fuzz_smtp_engine/regress-scram-235-uaf.
+TEST(SmtpEngine, ScramSuccessWithoutProofIsFatalWithTheCause)
+{
+    for (int mech : {MW_SASL_SCRAM_SHA1, MW_SASL_SCRAM_SHA256}) {
+        mw_smtp *e = mw_smtp_new(SMTP_OPTION_EXTENDED, "client.example");
+        ASSERT_NE(e, nullptr);
+        ASSERT_EQ(mw_smtp_op_connect(e), 0u);
+        Feed(e, "220 mx\r\n250-mx\r\n250 AUTH SCRAM-SHA-1 SCRAM-SHA-256\r\n");
+        ASSERT_EQ(Status(e), MW_OP_DONE);
+        ASSERT_EQ(mw_smtp_op_auth(e, mech, "user", "pencil", "mx", 587, 1), 0u);
+        Feed(e, "235 2.7.0 trust me\r\n");
+        unsigned err = 0;
+        const char *detail = nullptr;
+        EXPECT_EQ(mw_smtp_engine_ops.status(e, &err, &detail), MW_OP_FATAL);
+        EXPECT_EQ(err, static_cast<unsigned>(ST_ERROR_AUTHENTICATION_FAILED));
+        ASSERT_NE(detail, nullptr);
+        EXPECT_NE(std::string(detail).find("without proving it knows the password"),
+                  std::string::npos)
+            << detail;
+        mw_smtp_free(e);
+    }
+}
+
 } // namespace
