@@ -339,8 +339,8 @@ typedef struct _SECURITYINFO {
      *  TLS 1.2 ticket or session ID); the certificate facts above are those of that first
      *  handshake, checked again now. Filled only when dwSize covers it. */
     int bResumed;
-    uint32_t dwOcspStatus;   /**< SECURITY_OCSP_*: the stapled OCSP response (RFC 6960) the
-                                  server sent in the handshake, and what it said. */
+    uint32_t dwOcspStatus; /**< SECURITY_OCSP_*: the stapled OCSP response (RFC 6960) the
+                                server sent in the handshake, and what it said. */
 } SECURITYINFO, *LPSECURITYINFO;
 /** @typedef LPSECURITYINFO
  *  @brief Pointer to SECURITYINFO (the SocketTools name). */
