@@ -77,6 +77,21 @@ TEST(Tls, ValidCertificateConnectsAndReportsTheSession)
     EXPECT_TRUE(c.SawEvent(MAILWIRE_EVENT_CONNECT, ST_ERROR_NONE));
 }
 
+// The client offers one TLS 1.3 key share (X25519); a server that has only P-256 asks for it
+// with a HelloRetryRequest (RFC 8446 section 4.1.4) and the handshake still succeeds.
+TEST(Tls, ServerWithoutX25519GetsItsGroupAfterARetry)
+{
+    FakeServerOptions o = Tls("valid");
+    o.tls.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-SECP256R1";
+    FakeServer srv(o);
+    srv.Send("220 p-256 only\r\n").Start();
+    TestClient c(MAILWIRE_OPTION_SECURE_IMPLICIT);
+    TrustTestCa(c);
+    ASSERT_EQ(c.Connect("localhost", srv.port()), 0u) << c.Detail();
+    EXPECT_EQ(c.Replies(), "220 p-256 only\n");
+    EXPECT_STREQ(c.Security().szProtocol, "TLS1.3");
+}
+
 TEST(Tls, IpLiteralIsCheckedAgainstTheIpSan)
 {
     FakeServer srv(Tls("valid"));
