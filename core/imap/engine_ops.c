@@ -181,8 +181,13 @@ static int eng_status(void *eng, unsigned *err, const char **detail)
 static void eng_tls_started(void *eng)
 {
     mw_imap_engine *e = eng;
-    /* Checklist 6 and 7: forget everything learned in cleartext and ask again. */
     e->tls = 1;
+    /* Implicit TLS (port 993): the greeting is still to come, over TLS, and nothing was
+     * learned in cleartext; the connect goes on as over a plain socket (a PREAUTH greeting
+     * is then the greeting, RFC 9051 section 7.1.4). */
+    if (e->state == IMAP_ST_GREETING)
+        return;
+    /* STARTTLS. Checklist 6 and 7: forget everything learned in cleartext and ask again. */
     e->caps = 0;
     e->mechs = 0;
     e->caps_known = 0;

@@ -140,6 +140,28 @@ TEST(ImapFake, PreauthWithoutTlsRequirementIsAuthenticated)
     ImapDisconnect(h);
 }
 
+// With implicit TLS the greeting is the first thing over TLS: a PREAUTH greeting there is the
+// greeting, not a PREAUTH after it (it failed the connect with PROTOCOL_VIOLATION).
+TEST(ImapFake, PreauthGreetingOverImplicitTlsIsAuthenticated)
+{
+    FakeServerOptions o = StartTlsServer();
+    o.implicit_tls = true;
+    FakeServer srv(o);
+    srv.Send("* PREAUTH [CAPABILITY IMAP4rev1 IDLE] hello\r\n")
+        .ExpectLine("A1 LOGOUT")
+        .Send("* BYE bye\r\nA1 OK\r\n")
+        .Start();
+    Ca ca;
+    HCLIENT h = ImapConnect("localhost", srv.port(), 3, IMAP_OPTION_SECURE_IMPLICIT, &ca.get());
+    ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
+    EXPECT_TRUE(ImapHasCapability(h, "IDLE"));
+    EXPECT_EQ(ImapLogin(h, IMAP_AUTH_LOGIN, "u", "p"), IMAP_ERROR);
+    EXPECT_EQ(ImapGetLastError(), (unsigned)ST_ERROR_ALREADY_AUTHENTICATED);
+    EXPECT_EQ(ImapDisconnect(h), 0);
+    EXPECT_TRUE(srv.WaitDone());
+    EXPECT_EQ(srv.error(), "");
+}
+
 // A PREAUTH session gets no login, so ENABLE goes out right after the greeting when the
 // server offers it: UTF-8 mailbox names work there too (RFC 5161, RFC 6855).
 TEST(ImapFake, PreauthSessionEnablesUtf8)
