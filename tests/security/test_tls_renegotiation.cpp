@@ -43,11 +43,11 @@ struct Ca : mwtest::Creds {
     Ca() : mwtest::Creds(TestCertPath("ca.pem")) {}
 };
 
-// The greeting, the CAPABILITY the client asks for once TLS is up, and LOGIN: the next tag is
-// A3.
+// The greeting (without capabilities, so the client asks for them), CAPABILITY and LOGIN:
+// the next tag is A3.
 FakeServer &Greet(FakeServer &srv)
 {
-    return srv.Send("* OK [CAPABILITY IMAP4rev1 IDLE] hi\r\n")
+    return srv.Send("* OK hi\r\n")
         .ExpectLine("A1 CAPABILITY")
         .Send("* CAPABILITY IMAP4rev1 IDLE\r\nA1 OK caps\r\n")
         .ExpectLine("A2 LOGIN u p")
