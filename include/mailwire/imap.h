@@ -1514,6 +1514,8 @@ typedef struct _IMAPCOMPRESSINFO {
     uint64_t nDataIn;  /**< The same bytes received, uncompressed (what the protocol carried). */
     uint64_t nDataOut; /**< The same bytes sent, before compression. */
 } IMAPCOMPRESSINFO, *LPIMAPCOMPRESSINFO;
+/** @typedef LPIMAPCOMPRESSINFO
+ *  @brief Pointer to IMAPCOMPRESSINFO (the SocketTools name). */
 
 /**
  * @brief COMPRESS DEFLATE (RFC 4978): compress the rest of the session both ways.
