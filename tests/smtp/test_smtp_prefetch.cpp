@@ -71,6 +71,26 @@ std::string SlowCaFile(const char *tag)
     return path;
 }
 
+// Credentials naming a SlowCaFile(), and the library's view of them; both gone at the end.
+struct SlowTrust {
+    std::string path;
+    SECURITYCREDENTIALS c{};
+    mw_tls_config cfg{};
+    char detail[256] = "";
+    unsigned err;
+    explicit SlowTrust(const char *tag) : path(SlowCaFile(tag))
+    {
+        c.dwSize = sizeof c;
+        c.lpszCAFile = path.c_str();
+        err = mw_tls_config_set(&cfg, &c, detail, sizeof detail);
+    }
+    ~SlowTrust()
+    {
+        mw_tls_config_clear(&cfg);
+        std::remove(path.c_str());
+    }
+};
+
 mwtest::FakeServerOptions ImplicitTls()
 {
     mwtest::FakeServerOptions o;
@@ -88,13 +108,10 @@ double Ms(std::chrono::steady_clock::duration d)
 
 TEST(SmtpTlsPrefetch, NoStepHoldsTheLoopWhileTheTrustStoreLoads)
 {
-    std::string path = SlowCaFile("steps");
-    SECURITYCREDENTIALS c{};
-    c.dwSize = sizeof c;
-    c.lpszCAFile = path.c_str();
-    mw_tls_config cfg{};
-    char detail[256];
-    ASSERT_EQ(mw_tls_config_set(&cfg, &c, detail, sizeof detail), 0u) << detail;
+    SlowTrust t("steps");
+    ASSERT_EQ(t.err, 0u) << t.detail;
+    SECURITYCREDENTIALS &c = t.c;
+    mw_tls_config &cfg = t.cfg;
 
     mwtest::FakeServer srv(ImplicitTls());
     srv.Send("220 tls greeting\r\n").ExpectLine("EHLO").Send("250 ok\r\n").Start();
@@ -129,19 +146,14 @@ TEST(SmtpTlsPrefetch, NoStepHoldsTheLoopWhileTheTrustStoreLoads)
     EXPECT_LT(slowest, loaded_at / 3) << "a step took " << slowest << " ms of a " << loaded_at
                                       << " ms load: the step loaded the trust store itself";
     SmtpDisconnect(h);
-    mw_tls_config_clear(&cfg);
-    std::remove(path.c_str());
 }
 
 TEST(SmtpTlsPrefetch, CancelEndsTheWaitForTheTrustStore)
 {
-    std::string path = SlowCaFile("cancel");
-    SECURITYCREDENTIALS c{};
-    c.dwSize = sizeof c;
-    c.lpszCAFile = path.c_str();
-    mw_tls_config cfg{};
-    char detail[256];
-    ASSERT_EQ(mw_tls_config_set(&cfg, &c, detail, sizeof detail), 0u) << detail;
+    SlowTrust t("cancel");
+    ASSERT_EQ(t.err, 0u) << t.detail;
+    SECURITYCREDENTIALS &c = t.c;
+    mw_tls_config &cfg = t.cfg;
     mwtest::FakeServer srv(ImplicitTls());
     srv.Start(); // accepts, then its TLS handshake waits for the client's hello
     auto t0 = std::chrono::steady_clock::now();
@@ -168,8 +180,6 @@ TEST(SmtpTlsPrefetch, CancelEndsTheWaitForTheTrustStore)
     EXPECT_LT(cancel_ms, load_ms / 3)
         << "the cancel took " << cancel_ms << " ms of a " << load_ms << " ms load";
     SmtpDisconnect(h);
-    mw_tls_config_clear(&cfg);
-    std::remove(path.c_str());
 }
 
 } // namespace
