@@ -10,7 +10,10 @@
 #             (find_package(mailwire)), pkg-config files; and the static GnuTLS, nettle,
 #             hogweed and gmp with their pkg-config files, which the static library and the
 #             CMake package need
-#   include/  mailwire/, gnutls/, nettle/, gmp.h
+#   include/  mailwire/, gnutls/, nettle/, gmp.h, zlib.h
+#
+# zlib (IMAP COMPRESS=DEFLATE) is Debian's libz-mingw-w64-dev, linked statically into the DLL;
+# its libz.a and headers are copied into OUTDIR beside GnuTLS's for the static library.
 #
 # GnuTLS, nettle and gmp come from Debian's source packages (apt-get source; a deb-src entry
 # for the configured Debian archive is added when there is none) and are built once into a
@@ -46,7 +49,7 @@ die() { echo "build-windows.sh: $*" >&2; exit 1; }
 # Packages. Build tools always; the source-package tools too (cheap, and a cache miss needs
 # them). Only what is missing is installed.
 
-pkgs=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 binutils-mingw-w64-x86-64 cmake make
+pkgs=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 binutils-mingw-w64-x86-64 libz-mingw-w64-dev cmake make
       pkgconf dpkg-dev autoconf automake libtool autopoint xz-utils)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -334,6 +337,14 @@ fi
 cp -a "$prefix/include/." "$outdir/include/"
 cp -a "$prefix"/lib/*.a "$outdir/lib/"
 cp -a "$prefix"/lib/pkgconfig/*.pc "$outdir/lib/pkgconfig/"
+cp -a /usr/$host/include/zlib.h /usr/$host/include/zconf.h "$outdir/include/"
+cp -a /usr/$host/lib/libz.a "$outdir/lib/"
+# Debian's zlib.pc names /usr/$host: a relocatable one, like the dependencies' (mailwire.pc
+# requires zlib for --static).
+zver=$(sed -n 's/^Version: //p' /usr/$host/lib/pkgconfig/zlib.pc)
+printf '%s\n' 'prefix=${pcfiledir}/../..' 'libdir=${prefix}/lib' 'includedir=${prefix}/include' '' \
+    'Name: zlib' 'Description: zlib compression library' "Version: $zver" \
+    'Libs: -L${libdir} -lz' 'Cflags: -I${includedir}' >"$outdir/lib/pkgconfig/zlib.pc"
 
 # bin/: libmailwire.dll, and every non-system DLL it or the C++ runtime imports, found in
 # the compiler's directories (e.g. libstdc++-6.dll, libgcc_s_seh-1.dll, libwinpthread-1.dll).

@@ -18,7 +18,8 @@
 #   docs:    Doxygen and Graphviz (scripts/docs.sh, the documentation site) and abigail-tools
 #            (abidw/abidiff: the ABI check of scripts/test.sh against tests/abi/)
 #   windows: the mingw-w64 cross compilers (both thread models: the test programs need the
-#            posix one's std::thread) and Wine, for the Windows stage of scripts/test.sh
+#            posix one's std::thread), their zlib (COMPRESS=DEFLATE) and Wine, for the Windows
+#            stage of scripts/test.sh
 #            (scripts/build-windows.sh installs the tools of the GnuTLS build itself); Xvfb,
 #            xauth (xvfb-run) and ImageMagick for the Win32 sample's test, which shows its
 #            window on a virtual display and keeps a PNG of it (tests/windows/sample-win32.sh)
@@ -37,7 +38,8 @@ server_pkgs=(postfix dovecot-imapd dovecot-lmtpd gnutls-bin)
 fuzz_pkgs=(clang libclang-rt-dev)
 docs_pkgs=(doxygen graphviz abigail-tools)
 windows_pkgs=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 gcc-mingw-w64-x86-64-posix
-    g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 wine wine64 libgtest-dev libgmock-dev
+    g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 libz-mingw-w64-dev wine wine64
+    libgtest-dev libgmock-dev
     xvfb xauth imagemagick)
 gui_pkgs=(qt6-base-dev qtbase5-dev xvfb imagemagick x11-utils fonts-dejavu-core)
 # The libraries (and helpers) the unpacked interop servers need: `ldd` of every program

@@ -114,7 +114,7 @@ else
         -I"$win/include" -L"$win/lib" -lmailwire -o "$win/bin/mw-consumer.exe"
     x86_64-w64-mingw32-gcc -Wall -Wextra -Werror -DMAILWIRE_STATIC "$root/tests/windows/consumer.c" \
         -I"$win/include" -L"$win/lib" -lmailwire_static \
-        $(PKG_CONFIG_LIBDIR="$win/lib/pkgconfig" pkg-config --static --libs gnutls nettle) \
+        $(PKG_CONFIG_LIBDIR="$win/lib/pkgconfig" pkg-config --static --libs gnutls nettle zlib) \
         -o "$win/bin/mw-consumer-static.exe"
     wine_run=("$root/tests/windows/wine-run.sh" "$(command -v wine64 || command -v wine)"
               "$out/windows-test/wineprefix")

@@ -1530,10 +1530,11 @@ typedef struct _IMAPCOMPRESSINFO {
  * ST_ERROR_PROTOCOL_VIOLATION. IMAP_OPTION_COMPRESS does the same at login, when offered.
  * @param hClient an authenticated IMAP session.
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_NOT_SUPPORTED (the
- *         server does not offer COMPRESS=DEFLATE, or this build has no zlib, as the Windows
- *         cross build; nothing was sent), ST_ERROR_INVALID_STATE (not logged in, or compression
- *         is active already), ST_ERROR_SERVER_PERMANENT (NO), ST_ERROR_COMMAND_REJECTED (BAD),
- *         the handle and state errors and the exchange errors (see the file comment).
+ *         server does not offer COMPRESS=DEFLATE, or the build has no zlib: configured with
+ *         -DMAILWIRE_WITH_ZLIB=OFF; nothing was sent), ST_ERROR_INVALID_STATE (not logged in,
+ *         or compression is active already), ST_ERROR_SERVER_PERMANENT (NO),
+ *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange errors
+ *         (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
  * @par Thread: owner.
  */

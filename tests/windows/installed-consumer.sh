@@ -50,7 +50,7 @@ if [[ $link == static ]]; then
     flags+=(-DMAILWIRE_STATIC)
     # shellcheck disable=SC2207
     libs=(-L"$outdir/lib" -lmailwire_static
-          $(PKG_CONFIG_LIBDIR="$outdir/lib/pkgconfig" pkg-config --static --libs gnutls nettle))
+          $(PKG_CONFIG_LIBDIR="$outdir/lib/pkgconfig" pkg-config --static --libs gnutls nettle zlib))
 else
     libs=(-L"$outdir/lib" -lmailwire)
 fi
