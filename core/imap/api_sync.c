@@ -22,6 +22,15 @@ int ImapSetVanishedCallback(HCLIENT hClient, IMAPVANISHEDPROC lpfnCallback, void
     return 0;
 }
 
+int ImapSetChangeCallback(HCLIENT hClient, IMAPCHANGEPROC lpfnCallback, void *lpUserData)
+{
+    mw_imap_client *c;
+    if (mw_imap_lookup(hClient, &c))
+        return IMAP_ERROR;
+    mw_imap_set_change_cb(c->e, lpfnCallback, lpUserData);
+    return 0;
+}
+
 int ImapGetChangedMessages(HCLIENT hClient, const char *lpszSet, uint32_t dwOptions,
                            uint64_t nModSeq, IMAPCHANGEPROC lpfnCallback, void *lpUserData)
 {

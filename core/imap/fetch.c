@@ -420,9 +420,13 @@ void mw_imap_handle_fetch(mw_imap_engine *e, uint32_t seq)
         e->info_envelope = mw_buf_str(envraw);
         e->info_cb(&m, e->info_user);
         e->info_envelope = NULL;
-    } else if (!e->fetch_active && flags_seen && !body_seen) {
-        /* Unsolicited flag change (another client, or during IDLE). */
-        mw_imap_note_change(e);
+    } else if (flags_seen && !body_seen) {
+        /* Flags no info callback takes: another client's change (during IDLE, NOOP or any
+         * command, an UPDATE event too) or the reply of the session's own STORE (fetch_active:
+         * not someone else's change). Both go to the change callback. */
+        mw_imap_sync_unsolicited(e, &m, kw);
+        if (!e->fetch_active)
+            mw_imap_note_change(e);
     }
 out:
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)

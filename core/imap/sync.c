@@ -50,7 +50,29 @@ void mw_imap_set_vanished_cb(mw_imap_engine *e, IMAPVANISHEDPROC cb, void *user)
     e->sync.vanished_user = user;
 }
 
+void mw_imap_set_change_cb(mw_imap_engine *e, IMAPCHANGEPROC cb, void *user)
+{
+    e->sync.change_cb = cb;
+    e->sync.change_user = user;
+}
+
 /* ---- what the server sends ------------------------------------------------------------- */
+
+void mw_imap_sync_unsolicited(mw_imap_engine *e, const IMAPMESSAGE *m, const char *kw)
+{
+    if (!e->sync.change_cb || mw_imap_pre_tls(e))
+        return; /* checklist 7: nothing learned before TLS reaches the caller */
+    /* RFC 7162 section 3.1.4: with CONDSTORE enabled, a FETCH with FLAGS carries the new
+     * MODSEQ; section 3.2.4: with QRESYNC, the UID too. */
+    IMAPCHANGE c;
+    memset(&c, 0, sizeof c);
+    c.nMessageId = m->nMessageId;
+    c.dwUID = m->dwUID;
+    c.dwFlags = m->dwFlags;
+    c.lpszKeywords = kw;
+    c.nModSeq = e->sync.cur_modseq;
+    e->sync.change_cb(&c, e->sync.change_user);
+}
 
 void mw_imap_sync_vanished(mw_imap_engine *e)
 {

@@ -17,6 +17,8 @@ typedef struct mw_imap_sync {
     int nomodseq;                 /* [NOMODSEQ] since the last SELECT was queued */
     IMAPVANISHEDPROC vanished_cb; /* the session's (ImapSetVanishedCallback()) */
     void *vanished_user;
+    IMAPCHANGEPROC change_cb; /* the session's (ImapSetChangeCallback()) */
+    void *change_user;
     /* the running operation */
     uint32_t enable_want;         /* ImapEnableSync(): IMAP_ENABLE_* asked for */
     IMAPVANISHEDPROC op_vanished; /* QRESYNC select: its own callback, not the session's */
@@ -43,6 +45,10 @@ MW_INTERNAL void mw_imap_sync_free(struct mw_imap_engine *e);
 MW_INTERNAL void mw_imap_sync_op_begin(struct mw_imap_engine *e);
 /* A batch of VANISHED ranges from the reader (rd.vs; taken). */
 MW_INTERNAL void mw_imap_sync_vanished(struct mw_imap_engine *e);
+/* A FETCH response with FLAGS that no operation asked for (fetch.c): to the session's change
+ * callback, with its MODSEQ (cur_modseq). kw: the other flags and keywords. */
+MW_INTERNAL void mw_imap_sync_unsolicited(struct mw_imap_engine *e, const IMAPMESSAGE *m,
+                                          const char *kw);
 /* Response codes of RFC 7162 (MODIFIED, NOMODSEQ): 1 when it was one of them. */
 MW_INTERNAL int mw_imap_sync_code(struct mw_imap_engine *e, const char *code, size_t len);
 /* ENABLED data: the extensions of RFC 7162 among its tokens (from k on). */
@@ -50,6 +56,7 @@ MW_INTERNAL void mw_imap_sync_enabled(struct mw_imap_engine *e, size_t k);
 
 /* Ops (see the public functions of the same purpose in imap.h). */
 MW_INTERNAL void mw_imap_set_vanished_cb(struct mw_imap_engine *e, IMAPVANISHEDPROC cb, void *user);
+MW_INTERNAL void mw_imap_set_change_cb(struct mw_imap_engine *e, IMAPCHANGEPROC cb, void *user);
 MW_INTERNAL unsigned mw_imap_op_enable_sync(struct mw_imap_engine *e, uint32_t options);
 MW_INTERNAL unsigned mw_imap_op_changed_since(struct mw_imap_engine *e, const char *set,
                                               uint32_t options, uint64_t modseq, IMAPCHANGEPROC cb,

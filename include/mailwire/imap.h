@@ -1661,7 +1661,8 @@ typedef void(MAILWIRE_CALLBACK *IMAPVANISHEDPROC)(uint32_t dwFirstUID, uint32_t 
 
 /**
  * @brief One message changed since a MODSEQ (ImapGetChangedMessages(), ImapGetChangesSince(),
- * ImapSelectMailboxQresync()): what a sync program needs to update its copy. Valid during the
+ * ImapSelectMailboxQresync()), or a flag change the server reported on its own
+ * (ImapSetChangeCallback()): what a sync program needs to update its copy. Valid during the
  * callback only.
  */
 typedef struct _IMAPCHANGE {
@@ -1751,6 +1752,27 @@ MAILWIRE_API int ImapEnableSync(HCLIENT hClient, uint32_t dwOptions);
  */
 MAILWIRE_API int ImapSetVanishedCallback(HCLIENT hClient, IMAPVANISHEDPROC lpfnCallback,
                                          void *lpUserData);
+
+/**
+ * @brief Register (or with NULL remove) the callback that receives every flag change the
+ * server reports on its own: a FETCH response with FLAGS that no fetch of the session asked
+ * for (RFC 9051 section 7.5.2), as another client's STORE produces during ImapIdle(),
+ * ImapNoop() or any other command, and the replies of the session's own ImapStoreFlags()
+ * without IMAP_STORE_SILENT. With CONDSTORE enabled each carries the message's new MODSEQ
+ * (RFC 7162 section 3.1.4), with QRESYNC its UID (section 3.2.4), so a sync program in IDLE
+ * keeps its copy and its HIGHESTMODSEQ current without asking again. Changes by others also
+ * raise an UPDATE event (the replies to the session's own STORE do not). No I/O.
+ * @param hClient      an IMAP session.
+ * @param lpfnCallback called once per FETCH response, on the thread driving the session, with
+ *                     nMessageId, the flags and keywords now, dwUID (0 when the server did not
+ *                     send it) and nModSeq (0 without CONDSTORE); NULL: none.
+ * @param lpUserData   passed to lpfnCallback; not dereferenced by the library.
+ * @return 0 or IMAP_ERROR (the handle errors).
+ * @par Blocking: no.
+ * @par Thread: owner.
+ */
+MAILWIRE_API int ImapSetChangeCallback(HCLIENT hClient, IMAPCHANGEPROC lpfnCallback,
+                                       void *lpUserData);
 
 /**
  * @brief The messages of a set whose metadata changed since a MODSEQ: FETCH set (UID FLAGS

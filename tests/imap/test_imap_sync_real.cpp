@@ -304,6 +304,62 @@ TEST(ImapSyncReal, VanishedArrivesDuringIdleAndTheCountStaysRight)
     ASSERT_EQ(ImapSetVanishedCallback(b.h, nullptr, nullptr), 0);
 }
 
+// A sync program in IDLE learns another client's flag change as it happens, with the UID and
+// the new MODSEQ, and its own STORE's new MODSEQ too, without asking: the change callback
+// agrees with what CHANGEDSINCE reports afterwards.
+TEST(ImapSyncReal, FlagChangesArriveDuringIdleWithTheirModseq)
+{
+    Box b(3);
+    ASSERT_EQ(ImapEnableSync(b.h, IMAP_ENABLE_QRESYNC), 0) << MailwireGetLastErrorDetail();
+    IMAPMAILBOX mb = b.Select();
+    ASSERT_GT(mb.nHighestModSeq, 0u);
+    Changed seen;
+    ASSERT_EQ(ImapSetChangeCallback(b.h, &Changed::Fn, &seen), 0);
+    std::thread t([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        Other o(b.name);
+        o.Store("2", IMAP_STORE_ADD, IMAP_FLAG_URGENT);
+    });
+    auto t0 = std::chrono::steady_clock::now();
+    int rc = 0;
+    while (rc == 0 && seen.msgs.empty() &&
+           std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10)) {
+        unsigned changes = 0;
+        rc = ImapIdle(b.h, 10, IMAP_IDLE_WAIT, &changes);
+    }
+    auto took = std::chrono::steady_clock::now() - t0;
+    t.join();
+    ASSERT_EQ(rc, 0) << MailwireGetLastErrorDetail();
+    EXPECT_LT(took, std::chrono::seconds(5)) << "IDLE ended by the change";
+    ASSERT_EQ(seen.Uids(), (std::vector<uint32_t>{2}));
+    const Msg other = seen.msgs[0];
+    EXPECT_TRUE(other.flags & IMAP_FLAG_URGENT);
+    EXPECT_GT(other.modseq, mb.nHighestModSeq);
+
+    // The session's own STORE (not silent): its reply is reported the same way.
+    ASSERT_EQ(ImapStoreFlags(b.h, "1", IMAP_STORE_ADD | IMAP_FETCH_UID, IMAP_FLAG_SEEN, nullptr), 0)
+        << MailwireGetLastErrorDetail();
+    ASSERT_EQ(seen.msgs.size(), 2u);
+    EXPECT_EQ(seen.msgs[1].uid, 1u);
+    EXPECT_TRUE(seen.msgs[1].flags & IMAP_FLAG_SEEN);
+    EXPECT_GT(seen.msgs[1].modseq, other.modseq);
+
+    // What the server says changed since the select is exactly what the callback saw.
+    Changed since;
+    ASSERT_EQ(
+        ImapGetChangedMessages(b.h, "1:*", IMAP_FETCH_UID, mb.nHighestModSeq, &Changed::Fn, &since),
+        0)
+        << MailwireGetLastErrorDetail();
+    ASSERT_EQ(since.Uids(), (std::vector<uint32_t>{1, 2}));
+    for (const Msg &m : seen.msgs) {
+        const Msg *s = since.Find(m.uid);
+        ASSERT_NE(s, nullptr);
+        EXPECT_EQ(s->modseq, m.modseq) << "UID " << m.uid;
+        EXPECT_EQ(s->flags, m.flags) << "UID " << m.uid;
+    }
+    ASSERT_EQ(ImapSetChangeCallback(b.h, nullptr, nullptr), 0);
+}
+
 // The changes-since call over a scripted series of changes by another client gives exactly
 // the expected set; called again, nothing; with an old UIDVALIDITY, the verdict.
 TEST(ImapSyncReal, ChangesSinceGivesExactlyTheScriptedChanges)

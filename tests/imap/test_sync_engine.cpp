@@ -244,6 +244,61 @@ TEST(ImapSyncEngine, VanishedNowLowersTheMessageCount)
     }
 }
 
+// A flag change the server reports on its own (another client's STORE, here during a NOOP)
+// reaches the session's change callback with its sequence number, UID, flags, keywords and
+// MODSEQ (RFC 7162 sections 3.1.4 and 3.2.4); a FETCH without UID or MODSEQ gives 0 for them; a
+// FETCH carrying a body is not a flag change. Each one is also an UPDATE.
+TEST(ImapSyncEngine, UnsolicitedFlagChangesReachTheChangeCallback)
+{
+    struct Seen {
+        unsigned seq;
+        uint32_t uid, flags;
+        std::string kw;
+        uint64_t modseq;
+        bool operator==(const Seen &o) const
+        {
+            return seq == o.seq && uid == o.uid && flags == o.flags && kw == o.kw &&
+                   modseq == o.modseq;
+        }
+    };
+    struct Log {
+        std::vector<Seen> v;
+        static void Fn(const IMAPCHANGE *m, void *user)
+        {
+            static_cast<Log *>(user)->v.push_back(
+                {m->nMessageId, m->dwUID, m->dwFlags, m->lpszKeywords, m->nModSeq});
+        }
+    };
+    for (size_t chunk : kChunks) {
+        SCOPED_TRACE(chunk);
+        Engine t;
+        Log log;
+        mw_imap_set_change_cb(t.e, &Log::Fn, &log);
+        t.Select();
+        ASSERT_EQ(mw_imap_op_noop(t.e), (unsigned)ST_ERROR_NONE);
+        t.Feed("* 3 FETCH (UID 7 FLAGS (\\Seen $Junk) MODSEQ (42))\r\n"
+               "* 4 FETCH (FLAGS ())\r\n"
+               "* 5 FETCH (MODSEQ (12345678901234) FLAGS (\\Flagged \\Deleted) UID 9)\r\n"
+               "* 6 FETCH (UID 10 FLAGS (\\Seen) BODY[] {2}\r\nhi)\r\n" +
+                   t.LastTag() + " OK done\r\n",
+               chunk);
+        ASSERT_EQ(t.Status(), MW_OP_DONE) << t.Detail();
+        std::vector<Seen> want = {
+            {3, 7, IMAP_FLAG_SEEN, "$Junk", 42},
+            {4, 0, 0, "", 0},
+            {5, 9, IMAP_FLAG_URGENT | IMAP_FLAG_DELETED, "", 12345678901234ull}};
+        EXPECT_EQ(log.v, want);
+        EXPECT_EQ(mw_imap_changes(t.e), 3u);
+        // Removed: nothing more is reported.
+        mw_imap_set_change_cb(t.e, nullptr, nullptr);
+        ASSERT_EQ(mw_imap_op_noop(t.e), (unsigned)ST_ERROR_NONE);
+        t.Feed("* 3 FETCH (FLAGS (\\Answered))\r\n" + t.LastTag() + " OK done\r\n", chunk);
+        ASSERT_EQ(t.Status(), MW_OP_DONE) << t.Detail();
+        EXPECT_EQ(log.v.size(), 3u);
+        EXPECT_EQ(mw_imap_changes(t.e), 4u);
+    }
+}
+
 // A set far longer than the line limit goes through in bounded memory: the line limit here is
 // 128 bytes, the set is 600 KB; ranges are handed out in batches as they arrive.
 TEST(ImapSyncEngine, HugeVanishedSetStreamsPastTheLineLimit)

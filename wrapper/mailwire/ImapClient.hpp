@@ -1007,6 +1007,14 @@ class CImapClient : public detail::ClientBase<CImapClient, detail::ImapApi>
         return ImapSetVanishedCallback(m_hClient, lpfnCallback, lpUserData) == 0;
     }
 
+    /** @brief ImapSetChangeCallback() (a C callback: it must not throw): the flag changes the
+     *  server reports on its own, with their MODSEQ under CONDSTORE. No I/O.
+     *  @return true on success. */
+    bool SetChangeCallback(IMAPCHANGEPROC lpfnCallback, void *lpUserData) noexcept
+    {
+        return ImapSetChangeCallback(m_hClient, lpfnCallback, lpUserData) == 0;
+    }
+
     /** @brief ImapGetChangedMessages() to a callable taking `(const IMAPCHANGE &)` (a throw
      *  cancels the operation: ST_ERROR_CALLBACK_FAILED). nModSeq 0: every message of the set
      *  with its MODSEQ. @return true on success. */
