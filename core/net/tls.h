@@ -1,7 +1,8 @@
 /* GnuTLS client transport (internal).
  *
  * Secure by default: system trust store plus an optional CA file, chain and host-name
- * verification inside the handshake (gnutls_session_set_verify_cert), SNI for DNS names only,
+ * verification inside the handshake (one gnutls_certificate_verify_peers() in the verify
+ * callback, which judges the OCSP staple too), SNI for DNS names only,
  * IP literals checked against IP SANs, TLS 1.2 as the floor. The fallback option widens the
  * versions and suites to legacy ones but never to SSL 3, RC4, NULL or anonymous suites.
  * Trusted-site mode skips validation, stays encrypted and records the peer fingerprint.
