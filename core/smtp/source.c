@@ -43,6 +43,17 @@ static void scan_line(mw_smtp_scan *sc, unsigned char c, uint64_t at)
     }
 }
 
+/* Eight octets all in 0x20..0x7e or DEL (none ends a line, is 8-bit or NUL): the common case
+ * of a body, checked a word at a time. A byte below 0x20 makes (b - 0x20) borrow into its top
+ * bit while its own top bit is clear; a byte of 0x80 or more has its top bit set. */
+static int plain8(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    const uint64_t top = 0x8080808080808080u, x20 = 0x2020202020202020u;
+    return ((w | ((w - x20) & ~w)) & top) == 0;
+}
+
 void mw_smtp_scan_update(mw_smtp_scan *sc, const char *p, size_t n)
 {
     const unsigned char *u = (const unsigned char *)p;
@@ -65,17 +76,36 @@ void mw_smtp_scan_update(mw_smtp_scan *sc, const char *p, size_t n)
         }
         scan_line(sc, c, sc->offset + i);
     }
-    /* Body: 8-bit, NUL and line lengths matter. */
-    for (; i < n && !(sc->has_8bit && sc->has_nul && sc->has_long_line); i++) {
-        unsigned char c = u[i];
-        if (c >= 0x80)
-            sc->has_8bit = 1;
-        else if (c == 0 && !sc->has_nul) {
-            sc->has_nul = 1;
-            sc->nul_offset = sc->offset + i;
+    /* Body: 8-bit, NUL and line lengths matter. On locals, eight plain octets at a time where
+     * no line can reach the limit inside them: this scan runs over every byte sent, and byte
+     * by byte through the structure it took a fifth of the client's CPU into smtp-sink. */
+    uint64_t len = sc->line_len, base = sc->offset;
+    int bit8 = sc->has_8bit, nul = sc->has_nul, longl = sc->has_long_line;
+    while (i < n && !(bit8 && nul && longl)) {
+        if (n - i >= 8 && (longl || len + 8 <= MW_SMTP_MAX_LINE) && plain8(u + i)) {
+            len += 8;
+            i += 8;
+            continue;
         }
-        scan_line(sc, c, sc->offset + i);
+        unsigned char c = u[i];
+        if (c >= 0x80) {
+            bit8 = 1;
+        } else if (c == 0 && !nul) {
+            nul = 1;
+            sc->nul_offset = base + i;
+        }
+        if (c == '\r' || c == '\n') {
+            len = 0;
+        } else if (++len == MW_SMTP_MAX_LINE + 1 && !longl) {
+            longl = 1;
+            sc->long_line_offset = base + i + 1 - len;
+        }
+        i++;
     }
+    sc->line_len = len;
+    sc->has_8bit = bit8;
+    sc->has_nul = nul;
+    sc->has_long_line = longl;
     sc->offset += n;
 }
 

@@ -3,6 +3,8 @@
 // every chunk size) are text files in tests/transcripts/smtp/.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -315,6 +317,108 @@ TEST(SmtpDot, RandomInputsDecodeStrictlyToTheNormalisedInput)
 
 // Random bytes into the reply parser at random chunk sizes: it either completes replies or
 // fails cleanly, never reads outside its input, and a failure is sticky.
+// ---- content scan --------------------------------------------------------------------------
+
+// The scan, one octet at a time, as RFC 5321 section 4.5.3.1.6 and RFC 6152 define what it
+// looks for: the reference the word-at-a-time scan must agree with.
+mw_smtp_scan ReferenceScan(const std::string &m)
+{
+    mw_smtp_scan r;
+    std::memset(&r, 0, sizeof r);
+    bool header = true, empty = true;
+    for (size_t i = 0; i < m.size(); i++) {
+        unsigned char c = static_cast<unsigned char>(m[i]);
+        if (header) {
+            if (c == '\n') {
+                header = !empty;
+                empty = true;
+            } else if (c != '\r') {
+                empty = false;
+            }
+            if (c >= 0x80)
+                r.header_8bit = 1;
+        }
+        if (c >= 0x80)
+            r.has_8bit = 1;
+        if (c == 0 && !r.has_nul) {
+            r.has_nul = 1;
+            r.nul_offset = i;
+        }
+        if (c == '\r' || c == '\n') {
+            r.line_len = 0;
+        } else if (++r.line_len == MW_SMTP_MAX_LINE + 1 && !r.has_long_line) {
+            r.has_long_line = 1;
+            r.long_line_offset = i + 1 - r.line_len;
+        }
+    }
+    return r;
+}
+
+// Messages made of lines of every length around the limit, with 8-bit octets, NULs, bare CRs
+// and LFs, tabs and DEL placed at random and pushed in random pieces: the scan reports what
+// the reference does, offsets included.
+TEST(SmtpScan, AgreesWithTheOctetByOctetReference)
+{
+    std::mt19937 rng(20261205);
+    const char specials[] = {'\r', '\n', '\t', '\x7f', '\x80', '\xff', '\0', ' ', '~', '\x1f'};
+    for (int round = 0; round < 3000; round++) {
+        std::string m = "Subject: x\r\n";
+        if (round % 7 == 0)
+            m += "X-8: \xc3\xa9\r\n";
+        m += "\r\n";
+        int lines = 1 + static_cast<int>(rng() % 6);
+        for (int l = 0; l < lines; l++) {
+            size_t len = (rng() % 4 == 0) ? MW_SMTP_MAX_LINE - 9 + rng() % 20 : rng() % 200;
+            std::string line(len, 'a');
+            for (char &c : line)
+                c = static_cast<char>('a' + rng() % 26);
+            if (rng() % 3 == 0 && len)
+                line[rng() % len] = specials[rng() % sizeof specials];
+            m += line + (rng() % 5 ? "\r\n" : "\n");
+        }
+        size_t cut = rng() % (m.size() + 1);
+        if (round % 11 == 0 && cut < m.size())
+            m.insert(cut, 1, '\0');
+        mw_smtp_scan sc;
+        mw_smtp_scan_init(&sc);
+        for (size_t off = 0; off < m.size();) {
+            size_t k = std::min(m.size() - off, static_cast<size_t>(1 + rng() % 64));
+            mw_smtp_scan_update(&sc, m.data() + off, k);
+            off += k;
+        }
+        mw_smtp_scan want = ReferenceScan(m);
+        SCOPED_TRACE(round);
+        ASSERT_EQ(sc.has_8bit, want.has_8bit);
+        ASSERT_EQ(sc.header_8bit, want.header_8bit);
+        ASSERT_EQ(sc.has_nul, want.has_nul);
+        if (want.has_nul) {
+            ASSERT_EQ(sc.nul_offset, want.nul_offset);
+        }
+        ASSERT_EQ(sc.has_long_line, want.has_long_line);
+        if (want.has_long_line) {
+            ASSERT_EQ(sc.long_line_offset, want.long_line_offset);
+        }
+        ASSERT_EQ(sc.offset, m.size());
+    }
+}
+
+// A line of exactly 998 octets passes, 999 is found at its first octet, also when the
+// message goes in whole (the word-at-a-time path all the way).
+TEST(SmtpScan, LineLimitBoundaryInOnePiece)
+{
+    for (size_t len : {MW_SMTP_MAX_LINE, MW_SMTP_MAX_LINE + 1, MW_SMTP_MAX_LINE + 8}) {
+        std::string m = "A: b\r\n\r\nxy\r\n" + std::string(len, 'q') + "\r\n";
+        mw_smtp_scan sc;
+        mw_smtp_scan_init(&sc);
+        mw_smtp_scan_update(&sc, m.data(), m.size());
+        EXPECT_EQ(sc.has_long_line, len > MW_SMTP_MAX_LINE) << len;
+        if (len > MW_SMTP_MAX_LINE) {
+            EXPECT_EQ(sc.long_line_offset, 12u);
+        }
+        EXPECT_FALSE(sc.has_8bit);
+    }
+}
+
 TEST(SmtpReply, RandomInputNeverMisbehaves)
 {
     std::mt19937 rng(99);
