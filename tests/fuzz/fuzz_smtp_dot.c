@@ -11,12 +11,17 @@
  *   - pieces and room do not matter: the result equals a one-buffer encoding;
  *   - a NUL stops the encoder (-1) exactly at the first NUL of the input, and what was
  *     written before equals the encoding of the bytes before it.
+ * The content scan that runs over the same bytes before they are sent (core/smtp/source.h:
+ * 8-bit octets in the header section and anywhere, the first NUL, the first line over 998
+ * octets, each with its offset), fed in the same pieces, reports what an octet-by-octet
+ * reference does.
  * Input layout: byte 0 piece-size seed, byte 1 output room seed, then the body. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/smtp/dot.h"
+#include "core/smtp/source.h"
 #include "fuzz_util.h"
 
 /* The CRLF normalisation N described above. */
@@ -118,6 +123,55 @@ static void check(const char *in, size_t n, int stuff, const fz_buf *o)
     fz_free(&want);
 }
 
+/* The scan, one octet at a time (RFC 5321 section 4.5.3.1.6, RFC 6152, RFC 6532 section 3.2). */
+static void reference_scan(const unsigned char *u, size_t n, mw_smtp_scan *r)
+{
+    memset(r, 0, sizeof *r);
+    int header = 1, empty = 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = u[i];
+        if (header) {
+            if (c == '\n') {
+                header = !empty;
+                empty = 1;
+            } else if (c != '\r') {
+                empty = 0;
+            }
+            if (c >= 0x80)
+                r->header_8bit = 1;
+        }
+        if (c >= 0x80)
+            r->has_8bit = 1;
+        if (c == 0 && !r->has_nul) {
+            r->has_nul = 1;
+            r->nul_offset = i;
+        }
+        if (c == '\r' || c == '\n') {
+            r->line_len = 0;
+        } else if (++r->line_len == MW_SMTP_MAX_LINE + 1 && !r->has_long_line) {
+            r->has_long_line = 1;
+            r->long_line_offset = i + 1 - r->line_len;
+        }
+    }
+}
+
+static void check_scan(const char *in, size_t n, unsigned seed)
+{
+    mw_smtp_scan sc, want;
+    mw_smtp_scan_init(&sc);
+    for (size_t pos = 0; pos < n;) {
+        size_t piece = fz_chunk(seed, pos, n - pos);
+        mw_smtp_scan_update(&sc, in + pos, piece);
+        pos += piece;
+    }
+    reference_scan((const unsigned char *)in, n, &want);
+    if (sc.has_8bit != want.has_8bit || sc.header_8bit != want.header_8bit ||
+        sc.has_nul != want.has_nul || (want.has_nul && sc.nul_offset != want.nul_offset) ||
+        sc.has_long_line != want.has_long_line ||
+        (want.has_long_line && sc.long_line_offset != want.long_line_offset) || sc.offset != n)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
@@ -128,6 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = size - 2;
     const char *nul = memchr(in, '\0', n);
     size_t clean = nul ? (size_t)(nul - in) : n;
+    check_scan(in, n, seed);
     for (int stuff = 0; stuff <= 1; stuff++) {
         fz_buf ref = {0}, split = {0};
         if (encode(in, clean, stuff, 0, 2 * clean * MW_SMTP_DOT_MAX_EXPANSION + 16, &ref) != clean)
