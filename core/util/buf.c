@@ -75,11 +75,6 @@ void mw_buf_puts(mw_buf *b, const char *s)
     mw_buf_put(b, s, strlen(s));
 }
 
-void mw_buf_putc(mw_buf *b, char c)
-{
-    mw_buf_put(b, &c, 1);
-}
-
 void mw_buf_printf(mw_buf *b, const char *fmt, ...)
 {
     if (b->failed)

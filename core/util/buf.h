@@ -33,7 +33,17 @@ MW_INTERNAL void mw_buf_init(mw_buf *b, size_t max, int secret);
 MW_INTERNAL int mw_buf_reserve(mw_buf *b, size_t more);
 MW_INTERNAL void mw_buf_put(mw_buf *b, const void *data, size_t n);
 MW_INTERNAL void mw_buf_puts(mw_buf *b, const char *s);
-MW_INTERNAL void mw_buf_putc(mw_buf *b, char c);
+/* One octet: inline while there is room (the header and MIME decoders append octet by
+ * octet), mw_buf_put() otherwise, which grows, caps and fails as described above. */
+static inline void mw_buf_putc(mw_buf *b, char c)
+{
+    if (b->len + 1 < b->cap && !b->failed && (!b->max || b->len < b->max)) {
+        b->p[b->len++] = c;
+        b->p[b->len] = 0;
+        return;
+    }
+    mw_buf_put(b, &c, 1);
+}
 MW_INTERNAL void mw_buf_printf(mw_buf *b, const char *fmt, ...) MW_PRINTF(2, 3);
 /* Writing in place: after mw_buf_reserve(b, more) succeeded, mw_buf_tail() has room for
  * more bytes, and mw_buf_commit() adds the first n of them to the content (n <= more). */
