@@ -26,5 +26,6 @@ list(APPEND MAILWIRE_SOURCES
   imap/api_transfer.c
   imap/vanished.c
   imap/sync.c
+  imap/sync_condstore.c
   imap/api_sync.c
 )

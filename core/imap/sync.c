@@ -21,6 +21,8 @@ void mw_imap_sync_reset(mw_imap_engine *e)
 
 void mw_imap_sync_free(mw_imap_engine *e)
 {
+    free(e->sync.known);
+    e->sync.known = NULL;
     free(e->sync.mod);
     e->sync.mod = NULL;
     e->sync.nmod = e->sync.capmod = 0;
@@ -42,6 +44,8 @@ void mw_imap_sync_op_begin(mw_imap_engine *e)
     s->dest_nmod = NULL;
     s->changed_cb = NULL;
     s->changed_user = NULL;
+    free(s->known);
+    s->known = NULL;
 }
 
 void mw_imap_set_vanished_cb(mw_imap_engine *e, IMAPVANISHEDPROC cb, void *user)
@@ -238,7 +242,7 @@ unsigned mw_imap_op_enable_sync(mw_imap_engine *e, uint32_t options)
 
 /* The engine reports FETCH data as IMAPMESSAGE; a changed message goes to the caller as an
  * IMAPCHANGE, with the MODSEQ fetch.c kept, and is counted. */
-static void to_change(const IMAPMESSAGE *m, void *user)
+void mw_imap_sync_to_change(const IMAPMESSAGE *m, void *user)
 {
     mw_imap_engine *e = user;
     IMAPCHANGE c;
@@ -287,7 +291,7 @@ unsigned mw_imap_op_changed_since(mw_imap_engine *e, const char *set, uint32_t o
     mw_imap_cmd_end(e, IMAP_CMD_FETCH);
     e->sync.changed_cb = cb;
     e->sync.changed_user = user;
-    e->info_cb = to_change;
+    e->info_cb = mw_imap_sync_to_change;
     e->info_user = e;
     e->fetch_active = 1;
     return ST_ERROR_NONE;
@@ -333,7 +337,7 @@ unsigned mw_imap_op_store_unchanged(mw_imap_engine *e, const char *set, uint32_t
 
 /* ---- SELECT (QRESYNC ...) --------------------------------------------------------------- */
 
-static void deliver_changes(mw_imap_engine *e)
+void mw_imap_sync_deliver_changes(mw_imap_engine *e)
 {
     mw_imap_sync *s = &e->sync;
     IMAPCHANGES *c = s->changes;
@@ -375,6 +379,9 @@ unsigned mw_imap_op_qresync_select(mw_imap_engine *e, const char *name, uint32_t
     unsigned err = mw_imap_need(e, MW_IMAP_NEED_AUTH);
     if (err || (err = mw_imap_check_mailbox(e, name, "the mailbox name")) != 0)
         return err;
+    if (!e->sync.qresync_on && !(e->caps & IMAP_CAP_QRESYNC) && (e->caps & IMAP_CAP_CONDSTORE))
+        return mw_imap_op_changes_condstore(e, name, examine, uidvalidity, modseq, known_uids,
+                                            changed, vanished, user, out);
     if (!e->sync.qresync_on && (err = need_sync_caps(e, IMAP_ENABLE_QRESYNC)) != 0)
         return err;
     mw_imap_op_start(e, IMAP_OP_SIMPLE);
@@ -416,9 +423,9 @@ unsigned mw_imap_op_qresync_select(mw_imap_engine *e, const char *name, uint32_t
     s->changed_user = user;
     /* The changed messages come as FETCH responses before the tagged OK (RFC 7162 section
      * 3.2.5): they go to the caller, not counted as changes by someone else. */
-    e->info_cb = to_change;
+    e->info_cb = mw_imap_sync_to_change;
     e->info_user = e;
     e->fetch_active = 1;
-    e->deliver = deliver_changes;
+    e->deliver = mw_imap_sync_deliver_changes;
     return ST_ERROR_NONE;
 }

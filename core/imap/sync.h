@@ -36,6 +36,7 @@ typedef struct mw_imap_sync {
     IMAPCHANGEPROC changed_cb; /* the caller's, behind the engine's IMAPMESSAGE callback */
     void *changed_user;
     uint64_t cur_modseq; /* MODSEQ of the FETCH response being handled (fetch.c) */
+    char *known;         /* CONDSTORE-only sync: the caller's known UIDs (a copy), or NULL */
 } mw_imap_sync;
 
 /* Engine life cycle: a new connection forgets what was enabled; free releases memory. */
@@ -53,6 +54,11 @@ MW_INTERNAL void mw_imap_sync_unsolicited(struct mw_imap_engine *e, const IMAPME
 MW_INTERNAL int mw_imap_sync_code(struct mw_imap_engine *e, const char *code, size_t len);
 /* ENABLED data: the extensions of RFC 7162 among its tokens (from k on). */
 MW_INTERNAL void mw_imap_sync_enabled(struct mw_imap_engine *e, size_t k);
+
+/* The FETCH of changed messages to the op's IMAPCHANGEPROC (info callback; user: the engine),
+ * and the IMAPCHANGES of a sync select filled when it ends (deliver). */
+MW_INTERNAL void mw_imap_sync_to_change(const IMAPMESSAGE *m, void *user);
+MW_INTERNAL void mw_imap_sync_deliver_changes(struct mw_imap_engine *e);
 
 /* Ops (see the public functions of the same purpose in imap.h). */
 MW_INTERNAL void mw_imap_set_vanished_cb(struct mw_imap_engine *e, IMAPVANISHEDPROC cb, void *user);
@@ -75,5 +81,12 @@ MW_INTERNAL unsigned mw_imap_op_qresync_select(struct mw_imap_engine *e, const c
                                                const char *seqs, const char *seq_uids,
                                                IMAPCHANGEPROC changed, IMAPVANISHEDPROC vanished,
                                                void *user, IMAPCHANGES *out);
+/* The same for a server with CONDSTORE but no QRESYNC (sync_condstore.c); its arguments were
+ * checked by mw_imap_op_qresync_select(). */
+MW_INTERNAL unsigned mw_imap_op_changes_condstore(struct mw_imap_engine *e, const char *name,
+                                                  int examine, uint32_t uidvalidity,
+                                                  uint64_t modseq, const char *known_uids,
+                                                  IMAPCHANGEPROC changed, IMAPVANISHEDPROC vanished,
+                                                  void *user, IMAPCHANGES *out);
 
 #endif

@@ -1847,7 +1847,17 @@ MAILWIRE_API int ImapStoreFlagsUnchangedSince(HCLIENT hClient, const char *lpszS
  * nModSeq (VANISHED (EARLIER), to lpfnVanished) and the messages changed since (to
  * lpfnChanged, with flags and MODSEQ); lpChanges says how many and the new HIGHESTMODSEQ.
  * When it is not, nothing is reported and lpChanges->bUidValidityChanged is set.
- * @param hClient       an authenticated IMAP session; the server must offer QRESYNC.
+ *
+ * A server that offers CONDSTORE but not QRESYNC (Gmail) is asked in three pipelined
+ * commands instead, still one round trip: SELECT mailbox (CONDSTORE), UID FETCH 1:* (UID
+ * FLAGS MODSEQ) (CHANGEDSINCE nModSeq) and UID SEARCH of lpszKnownUids (or ALL). Such a
+ * server never says which messages went, so the UIDs reported to lpfnVanished are those of
+ * lpszKnownUids (without it: 1 to UIDNEXT-1) that the mailbox no longer holds, which may
+ * include UIDs the caller never had (removing them changes nothing). The sequence-match hints
+ * are not used there. A mailbox of more messages than the engine keeps of a search (16 Mi)
+ * fails with ST_ERROR_LIMIT_EXCEEDED rather than report present messages as gone.
+ * @param hClient       an authenticated IMAP session; the server must offer QRESYNC or
+ *                      CONDSTORE.
  * @param lpszMailbox   the mailbox (UTF-8).
  * @param dwOptions     IMAP_SELECT_READONLY for EXAMINE.
  * @param dwUidValidity the UIDVALIDITY the caller's cache belongs to; not 0.
@@ -1867,8 +1877,9 @@ MAILWIRE_API int ImapStoreFlagsUnchangedSince(HCLIENT hClient, const char *lpszS
  *                      operation completes. ImapGetMailboxInfo() has the mailbox state.
  * @return 0, MAILWIRE_IN_PROGRESS (non-blocking), or IMAP_ERROR: ST_ERROR_INVALID_ARGUMENT (no
  *         name, a zero UIDVALIDITY or MODSEQ, an invalid set, no lpChanges or a wrong
- *         dwSize), ST_ERROR_INVALID_STATE (not logged in), ST_ERROR_NOT_SUPPORTED (no
- *         QRESYNC), ST_ERROR_SERVER_PERMANENT (NO: no such mailbox),
+ *         dwSize), ST_ERROR_INVALID_STATE (not logged in), ST_ERROR_NOT_SUPPORTED (neither
+ *         QRESYNC nor CONDSTORE), ST_ERROR_LIMIT_EXCEEDED (see above),
+ *         ST_ERROR_SERVER_PERMANENT (NO: no such mailbox),
  *         ST_ERROR_COMMAND_REJECTED (BAD), the handle and state errors and the exchange
  *         errors (see the file comment).
  * @par Blocking: yes (non-blocking sessions: MAILWIRE_IN_PROGRESS).
@@ -1913,7 +1924,8 @@ MAILWIRE_API int ImapSelectMailboxQresync(HCLIENT hClient, const char *lpszMailb
  *         cache.modseq = ch.nHighestModSeq;
  * }
  * @endcode
- * @param hClient       an authenticated IMAP session; the server must offer QRESYNC.
+ * @param hClient       an authenticated IMAP session; the server must offer QRESYNC, or
+ *                      CONDSTORE (then as described at ImapSelectMailboxQresync()).
  * @param lpszMailbox   the mailbox (UTF-8).
  * @param dwUidValidity the stored UIDVALIDITY; not 0.
  * @param nModSeq       the stored HIGHESTMODSEQ; not 0.

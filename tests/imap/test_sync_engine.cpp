@@ -63,10 +63,11 @@ const char *kCaps = "* PREAUTH [CAPABILITY IMAP4rev1 ENABLE CONDSTORE QRESYNC ID
 struct Engine {
     mw_imap_engine *e;
     std::string sent;
-    explicit Engine(const mw_imap_limits *lim = nullptr) : e(mw_imap_new(0, lim))
+    explicit Engine(const mw_imap_limits *lim = nullptr, const char *greeting = kCaps)
+        : e(mw_imap_new(0, lim))
     {
         EXPECT_EQ(mw_imap_op_connect(e), (unsigned)ST_ERROR_NONE);
-        Feed(kCaps);
+        Feed(greeting);
         EXPECT_EQ(Status(), MW_OP_DONE) << Detail();
     }
     ~Engine()
@@ -182,6 +183,153 @@ TEST(ImapSyncEngine, QresyncSelectReportsVanishedEarlierAndChangesAtEveryChunkSi
         ASSERT_NE(mb, nullptr);
         EXPECT_EQ(mb->nMessages, 314u);
     }
+}
+
+// ---- CONDSTORE without QRESYNC (Gmail): SELECT, UID FETCH (CHANGEDSINCE) and UID SEARCH ----
+
+const char *kCondstoreOnly = "* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE IDLE] hi\r\n";
+const char *kCondstoreEsearch = "* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE ESEARCH] hi\r\n";
+
+// The three commands as sent, tags stripped.
+std::vector<std::string> Commands(const std::string &sent)
+{
+    std::vector<std::string> v;
+    for (size_t p = 0; p < sent.size();) {
+        size_t e = sent.find("\r\n", p);
+        std::string line = sent.substr(p, e - p);
+        v.push_back(line.substr(line.find(' ') + 1));
+        p = e + 2;
+    }
+    return v;
+}
+
+// The select's responses: UIDVALIDITY uv, UIDNEXT 21, HIGHESTMODSEQ 900, 10 messages.
+std::string SelectReply(const std::string &tag, uint32_t uv)
+{
+    return "* 10 EXISTS\r\n* OK [UIDVALIDITY " + std::to_string(uv) +
+           "] v\r\n* OK [UIDNEXT 21] n\r\n* OK [HIGHESTMODSEQ 900] h\r\n" + tag +
+           " OK [READ-WRITE] selected\r\n";
+}
+
+// A server with CONDSTORE alone gets the three commands pipelined; the changed messages come
+// from the FETCH, and every UID below UIDNEXT the search no longer finds is reported vanished
+// (EARLIER: the message count is the server's).
+TEST(ImapSyncEngine, CondstoreOnlyServerGetsChangesAndTheUidsNoLongerThere)
+{
+    for (size_t chunk : kChunks) {
+        SCOPED_TRACE(chunk);
+        Engine t(nullptr, kCondstoreOnly);
+        Both both;
+        IMAPCHANGES ch{};
+        ch.dwSize = sizeof ch;
+        ASSERT_EQ(mw_imap_op_qresync_select(t.e, "INBOX", 0, 777, 500, nullptr, nullptr, nullptr,
+                                            &Both::OnChanged, &Both::OnVanished, &both, &ch),
+                  (unsigned)ST_ERROR_NONE);
+        t.Flush();
+        ASSERT_EQ(Commands(t.sent),
+                  (std::vector<std::string>{"SELECT INBOX (CONDSTORE)",
+                                            "UID FETCH 1:* (UID FLAGS MODSEQ) (CHANGEDSINCE 500)",
+                                            "UID SEARCH ALL"}))
+            << t.sent;
+        std::string t3 = t.LastTag();
+        int n = std::stoi(t3.substr(1));
+        std::string t1 = "A" + std::to_string(n - 2), t2 = "A" + std::to_string(n - 1);
+        t.Feed(SelectReply(t1, 777) +
+                   "* 3 FETCH (UID 5 FLAGS (\\Seen) MODSEQ (650))\r\n"
+                   "* 10 FETCH (UID 19 FLAGS () MODSEQ (880))\r\n" +
+                   t2 + " OK fetched\r\n* SEARCH 19 1 2 5 6 7 8 12 15 16\r\n" + t3 +
+                   " OK searched\r\n",
+               chunk);
+        ASSERT_EQ(t.Status(), MW_OP_DONE) << t.Detail();
+        EXPECT_EQ(both.c.uids, (std::vector<uint32_t>{5, 19}));
+        EXPECT_EQ(both.c.modseqs, (std::vector<uint64_t>{650, 880}));
+        EXPECT_EQ(both.v.ranges, (Ranges{{3, 4}, {9, 11}, {13, 14}, {17, 18}, {20, 20}}));
+        EXPECT_EQ(both.v.earlier, 1);
+        EXPECT_EQ(ch.nVanished, 10u);
+        EXPECT_EQ(ch.nChanged, 2u);
+        EXPECT_EQ(ch.nHighestModSeq, 900u);
+        EXPECT_EQ(ch.dwUidValidity, 777u);
+        EXPECT_EQ(ch.bUidValidityChanged, 0);
+        EXPECT_EQ(ch.nMessages, 10u);
+        EXPECT_STREQ(mw_imap_engine_state_name(t.e), "SELECTED");
+    }
+}
+
+// With the UIDs the caller knows, only those are searched (ESEARCH: as a compact set) and
+// only those that are gone are reported; "*" is the last UID assigned.
+TEST(ImapSyncEngine, CondstoreOnlyWithKnownUidsReportsOnlyThose)
+{
+    Engine t(nullptr, kCondstoreEsearch);
+    Both both;
+    IMAPCHANGES ch{};
+    ch.dwSize = sizeof ch;
+    ASSERT_EQ(mw_imap_op_qresync_select(t.e, "INBOX", IMAP_SELECT_READONLY, 777, 500,
+                                        "1:6,19,40:41,18:*", nullptr, nullptr, &Both::OnChanged,
+                                        &Both::OnVanished, &both, &ch),
+              (unsigned)ST_ERROR_NONE);
+    t.Flush();
+    std::vector<std::string> cmds = Commands(t.sent);
+    ASSERT_EQ(cmds.size(), 3u) << t.sent;
+    EXPECT_EQ(cmds[0], "EXAMINE INBOX (CONDSTORE)");
+    EXPECT_EQ(cmds[2], "UID SEARCH RETURN (ALL) UID 1:6,19,40:41,18:*");
+    std::string t3 = t.LastTag();
+    int n = std::stoi(t3.substr(1));
+    std::string t1 = "A" + std::to_string(n - 2), t2 = "A" + std::to_string(n - 1);
+    t.Feed(SelectReply(t1, 777) + t2 + " OK fetched\r\n* ESEARCH (TAG \"" + t3 +
+           "\") UID ALL 1:2,5:6,19\r\n" + t3 + " OK searched\r\n");
+    ASSERT_EQ(t.Status(), MW_OP_DONE) << t.Detail();
+    EXPECT_TRUE(both.c.uids.empty());
+    EXPECT_EQ(both.v.ranges, (Ranges{{3, 4}, {40, 41}, {18, 18}, {20, 20}}));
+    EXPECT_EQ(ch.nVanished, 6u);
+}
+
+// Another UIDVALIDITY: the verdict only; nothing of the new mailbox is reported as a change or
+// as vanished.
+TEST(ImapSyncEngine, CondstoreOnlyAnotherUidValidityReportsNothingElse)
+{
+    Engine t(nullptr, kCondstoreOnly);
+    Both both;
+    IMAPCHANGES ch{};
+    ch.dwSize = sizeof ch;
+    ASSERT_EQ(mw_imap_op_qresync_select(t.e, "INBOX", 0, 777, 500, nullptr, nullptr, nullptr,
+                                        &Both::OnChanged, &Both::OnVanished, &both, &ch),
+              (unsigned)ST_ERROR_NONE);
+    std::string t3 = t.LastTag();
+    int n = std::stoi(t3.substr(1));
+    std::string t1 = "A" + std::to_string(n - 2), t2 = "A" + std::to_string(n - 1);
+    t.Feed(SelectReply(t1, 778) + "* 3 FETCH (UID 5 FLAGS (\\Seen) MODSEQ (650))\r\n" + t2 +
+           " OK fetched\r\n* SEARCH 5\r\n" + t3 + " OK searched\r\n");
+    ASSERT_EQ(t.Status(), MW_OP_DONE) << t.Detail();
+    EXPECT_EQ(ch.bUidValidityChanged, 1);
+    EXPECT_EQ(ch.dwUidValidity, 778u);
+    EXPECT_TRUE(both.c.uids.empty());
+    EXPECT_TRUE(both.v.ranges.empty());
+    EXPECT_EQ(ch.nChanged, 0u);
+    EXPECT_EQ(ch.nVanished, 0u);
+}
+
+// More UIDs than the engine keeps of a search: which ones vanished cannot be told, and saying
+// so is better than reporting present messages as gone.
+TEST(ImapSyncEngine, CondstoreOnlySearchOverTheLimitFailsInsteadOfGuessing)
+{
+    mw_imap_limits lim = *mw_imap_default_limits();
+    lim.search_ids = 3;
+    Engine t(&lim, kCondstoreOnly);
+    Both both;
+    IMAPCHANGES ch{};
+    ch.dwSize = sizeof ch;
+    ASSERT_EQ(mw_imap_op_qresync_select(t.e, "INBOX", 0, 777, 500, nullptr, nullptr, nullptr,
+                                        &Both::OnChanged, &Both::OnVanished, &both, &ch),
+              (unsigned)ST_ERROR_NONE);
+    std::string t3 = t.LastTag();
+    int n = std::stoi(t3.substr(1));
+    std::string t1 = "A" + std::to_string(n - 2), t2 = "A" + std::to_string(n - 1);
+    t.Feed(SelectReply(t1, 777) + t2 + " OK fetched\r\n* SEARCH 1 2 3 4 5\r\n" + t3 +
+           " OK searched\r\n");
+    unsigned err = 0;
+    EXPECT_EQ(t.Status(&err), MW_OP_FAILED) << t.Detail();
+    EXPECT_EQ(err, (unsigned)ST_ERROR_LIMIT_EXCEEDED);
+    EXPECT_TRUE(both.v.ranges.empty());
 }
 
 TEST(ImapSyncEngine, ChangedMessagesCarryUidFlagsAndModseq)
