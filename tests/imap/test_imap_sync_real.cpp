@@ -360,6 +360,86 @@ TEST(ImapSyncReal, FlagChangesArriveDuringIdleWithTheirModseq)
     ASSERT_EQ(ImapSetChangeCallback(b.h, nullptr, nullptr), 0);
 }
 
+// Dovecot at MW_IMAP_CONDSTORE_HOST announces CONDSTORE without QRESYNC, as Gmail does: the
+// changes-since call then goes by SELECT (CONDSTORE), UID FETCH (CHANGEDSINCE) and UID SEARCH,
+// and reports what the QRESYNC path reports for the same changes by another client.
+TEST(ImapSyncReal, CondstoreOnlyServerGivesTheSameChangesAsQresync)
+{
+    Box b(6);
+    IMAPMAILBOX mb = b.Select();
+    const uint32_t uv = mb.dwMailboxUID;
+    const uint64_t since = mb.nHighestModSeq;
+    ASSERT_GT(since, 0u);
+    {
+        Other o(b.name);
+        o.Store("2", IMAP_STORE_ADD, IMAP_FLAG_URGENT);
+        o.Expunge("4");
+    }
+    Append(b.h, b.name, "m7"); // UID 7: new since
+    Sync q;
+    IMAPCHANGES qc{};
+    qc.dwSize = sizeof qc;
+    ASSERT_EQ(ImapGetChangesSince(b.h, b.name.c_str(), uv, since, &Sync::OnChanged,
+                                  &Sync::OnVanished, &q, &qc),
+              0)
+        << MailwireGetLastErrorDetail();
+
+    // Cleartext on loopback: the certificate names 127.0.0.1 and localhost, not this address.
+    HCLIENT h = ImapConnect(mwtest::Fixture::Get().Value("MW_IMAP_CONDSTORE_HOST").c_str(),
+                            ImapPort(), 10, 0, nullptr);
+    ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
+    ASSERT_EQ(ImapLogin(h, IMAP_AUTH_LOGIN, User(1).c_str(), Pass(1).c_str()), 0)
+        << MailwireGetLastErrorDetail();
+    EXPECT_EQ(ImapEnableSync(h, IMAP_ENABLE_QRESYNC), IMAP_ERROR) << "QRESYNC is not offered there";
+    EXPECT_EQ(MailwireGetLastError(), (unsigned)ST_ERROR_NOT_SUPPORTED);
+    Sync c;
+    IMAPCHANGES cc{};
+    cc.dwSize = sizeof cc;
+    ASSERT_EQ(ImapGetChangesSince(h, b.name.c_str(), uv, since, &Sync::OnChanged, &Sync::OnVanished,
+                                  &c, &cc),
+              0)
+        << MailwireGetLastErrorDetail();
+    EXPECT_EQ(c.c.Uids(), (std::vector<uint32_t>{2, 7}));
+    EXPECT_EQ(c.c.Uids(), q.c.Uids());
+    for (const Msg &m : c.c.msgs) {
+        const Msg *o = q.c.Find(m.uid);
+        ASSERT_NE(o, nullptr);
+        EXPECT_EQ(m.modseq, o->modseq) << "UID " << m.uid;
+        EXPECT_EQ(m.flags, o->flags) << "UID " << m.uid;
+    }
+    EXPECT_EQ(c.v.uids, (std::vector<uint32_t>{4}));
+    EXPECT_EQ(q.v.uids, (std::vector<uint32_t>{4}));
+    EXPECT_EQ(cc.nHighestModSeq, qc.nHighestModSeq);
+    EXPECT_EQ(cc.nChanged, 2u);
+    EXPECT_EQ(cc.nVanished, 1u);
+    EXPECT_EQ(cc.nMessages, 6u);
+    EXPECT_EQ(cc.bUidValidityChanged, 0);
+
+    // The UIDs the program knows: only the gone ones among them come back.
+    Sync k;
+    IMAPCHANGES kc{};
+    kc.dwSize = sizeof kc;
+    ASSERT_EQ(ImapSelectMailboxQresync(h, b.name.c_str(), 0, uv, since, "3:5", nullptr, nullptr,
+                                       &Sync::OnChanged, &Sync::OnVanished, &k, &kc),
+              0)
+        << MailwireGetLastErrorDetail();
+    EXPECT_EQ(k.v.uids, (std::vector<uint32_t>{4}));
+    EXPECT_EQ(k.v.earlier, (std::vector<int>{1}));
+
+    // Another UIDVALIDITY: the verdict, and nothing else.
+    Sync w;
+    IMAPCHANGES wc{};
+    wc.dwSize = sizeof wc;
+    ASSERT_EQ(ImapGetChangesSince(h, b.name.c_str(), uv + 1, since, &Sync::OnChanged,
+                                  &Sync::OnVanished, &w, &wc),
+              0)
+        << MailwireGetLastErrorDetail();
+    EXPECT_EQ(wc.bUidValidityChanged, 1);
+    EXPECT_TRUE(w.c.msgs.empty());
+    EXPECT_TRUE(w.v.uids.empty());
+    ImapDisconnect(h);
+}
+
 // The changes-since call over a scripted series of changes by another client gives exactly
 // the expected set; called again, nothing; with an old UIDVALIDITY, the verdict.
 TEST(ImapSyncReal, ChangesSinceGivesExactlyTheScriptedChanges)
