@@ -225,11 +225,20 @@ static void addr_spec(const tok *v, size_t a, size_t b, mw_buf *out)
          * text (a ',' inside "<a@x,y>") went out again by mw_addr_render() where it reads
          * as another mailbox. */
         mw_buf_putc(out, '@');
+        int word = 0; /* the last token kept was a word (atom or literal), not a '.' */
         for (size_t i = at + 1; i < b; i++) {
             if (v[i].type == T_QUOTED || (v[i].type == T_SPECIAL && v[i].p[0] != '.'))
                 break;
-            if (v[i].type != T_WS && v[i].type != T_COMMENT)
-                mw_hdr_put_8bit(v[i].p, v[i].n, out);
+            if (v[i].type == T_WS || v[i].type == T_COMMENT)
+                continue;
+            /* Two words with only white space between are no domain either (RFC 5322 section
+             * 4.4: obs-domain is atoms joined by '.'); joined, "x= ?q?" became "x=?q?", the
+             * start of an encoded word that swallowed the ',' after it on the next read. */
+            int is_word = v[i].type != T_SPECIAL;
+            if (is_word && word)
+                break;
+            word = is_word;
+            mw_hdr_put_8bit(v[i].p, v[i].n, out);
         }
     }
     if (out->len == 0 || (local.len == 0 && out->len == before && at >= b))
