@@ -10,6 +10,7 @@ What it does is checked with independent means: Python's imaplib for the bytes o
 Python's email package for the parsed view, hashlib for attachments. Exit status 77 (SKIPPED)
 when the fixture could not start, unless CI is set.
 """
+import atexit
 import email
 import hashlib
 import imaplib
@@ -17,6 +18,7 @@ import json
 import os
 import pty
 import select
+import shutil
 import signal
 import socket
 import ssl
@@ -30,10 +32,32 @@ MAILWIRE, STATE, SOURCE, CASE = sys.argv[1:5]
 ENV = {}
 WORK = tempfile.mkdtemp(prefix="mw-cli-")
 RUN_ID = "%d-%d" % (os.getpid(), int(time.time() * 1000) % 1000000)
+# The work directory holds password files and fetched mail: removed when the case passes,
+# kept (and named) when it fails.
+KEEP_WORK = False
+
+
+def _remove_work():
+    if not KEEP_WORK:
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+def _keep_on_error(kind, value, tb):
+    global KEEP_WORK
+    KEEP_WORK = True
+    sys.__excepthook__(kind, value, tb)
+    print("(work files kept in %s)" % WORK)
+
+
+atexit.register(_remove_work)
+sys.excepthook = _keep_on_error
 
 
 def fail(msg):
+    global KEEP_WORK
+    KEEP_WORK = True
     print("FAIL: " + msg)
+    print("(work files kept in %s)" % WORK)
     sys.exit(1)
 
 
