@@ -322,33 +322,47 @@ int MimeGetMessageHeaderAt(HMESSAGE hMessage, int nPart, int nIndex, char *lpszN
 
 /* --- addresses ------------------------------------------------------------------------- */
 
-typedef struct pick {
-    int want, seen;
-    char *name, *addr;
-    size_t cbn, cba;
-    int found;
-} pick;
+/* Reading mailbox k of a field used to parse the field's first k mailboxes, so a loop over a
+ * To: of n recipients (MimeGetAddressCount() then MimeGetAddress() for each index, as every
+ * reader does) cost n*n/2 mailbox parses. The mailboxes of the fields read last are kept in
+ * the message instead. The key is a copy of those fields (raw or text, length, octets): the
+ * list is the product of those octets alone, and comparing them costs less than one parse,
+ * so no change to the message has to remember to invalidate the list. */
+struct mw_addr_at {
+    size_t name, name_len, addr, addr_len; /* offsets into addr_text */
+};
 
-static int on_pick(void *user, const char *name, const char *addr, const char *group)
+static void cache_add(mw_msg *m, const char *name, size_t name_len, const char *addr,
+                      size_t addr_len)
+{
+    struct mw_addr_at *v = mw_grow(m->addr_at, &m->addr_cap, m->addr_n + 1, sizeof *v);
+    if (!v) {
+        m->addr_text.failed = 1;
+        return;
+    }
+    m->addr_at = v;
+    struct mw_addr_at *e = &v[m->addr_n++];
+    e->name = m->addr_text.len;
+    e->name_len = name_len;
+    mw_buf_put(&m->addr_text, name, name_len);
+    mw_buf_putc(&m->addr_text, 0);
+    e->addr = m->addr_text.len;
+    e->addr_len = addr_len;
+    mw_buf_put(&m->addr_text, addr, addr_len);
+    mw_buf_putc(&m->addr_text, 0);
+}
+
+static int on_read_addr(void *user, const char *name, const char *addr, const char *group)
 {
     (void)group;
-    pick *c = user;
-    if (!addr)
-        return 0;
-    if (c->seen++ == c->want) {
-        give(name, strlen(name), c->name, c->cbn);
-        give(addr, strlen(addr), c->addr, c->cba);
-        c->found = 1;
-        return 1;
-    }
+    if (addr) /* NULL: the start or end of a group, not a mailbox */
+        cache_add(user, name, strlen(name), addr, strlen(addr));
     return 0;
 }
 
 static unsigned on_text_addr(void *user, const mw_addr *a)
 {
-    pick *c = user;
-    if (c->seen++ != c->want)
-        return 0;
+    mw_msg *m = user;
     mw_buf n;
     mw_buf_init(&n, 0, 0);
     if (a->display) {
@@ -359,32 +373,88 @@ static unsigned on_text_addr(void *user, const mw_addr *a)
                 mw_buf_putc(&n, a->display[i]);
         }
     }
-    give(mw_buf_str(&n), n.len, c->name, c->cbn);
-    give(a->addr, a->addr_len, c->addr, c->cba);
+    if (n.failed)
+        m->addr_text.failed = 1;
+    cache_add(m, mw_buf_str(&n), n.len, a->addr, a->addr_len);
     mw_buf_free(&n);
-    c->found = 1;
-    return 1;
+    return 0;
 }
 
-/* Walk every field named name; stops at the wanted mailbox. */
-static void walk_addresses(const mw_part *p, const char *name, pick *c)
+/* Fills the message's list with the mailboxes of every field named name of part p, unless it
+ * holds them already. 0, or -1 with ST_ERROR_OUT_OF_MEMORY set. */
+static int read_addresses(mw_msg *m, const mw_part *p, const char *name)
 {
+    /* Compare the fields with the key in place first: the common call finds them unchanged
+     * and then copies nothing. */
+    int same = m->addr_valid;
+    size_t at = 0;
+    for (size_t k = 0; same; k++) {
+        long i = mw_part_hdr_find(p, name, k);
+        if (i < 0) {
+            same = at == m->addr_key.len;
+            break;
+        }
+        const mw_hdr *h = &p->hdrs[i];
+        size_t len = h->raw ? h->len : strlen(h->value);
+        same = m->addr_key.len - at >= 1 + sizeof len + len;
+        if (same) {
+            const char *key = m->addr_key.p + at;
+            same = key[0] == (h->raw ? 'r' : 't') && memcmp(key + 1, &len, sizeof len) == 0 &&
+                   memcmp(key + 1 + sizeof len, h->value, len) == 0;
+        }
+        at += 1 + sizeof len + len;
+    }
+    if (same)
+        return 0;
+    mw_buf key;
+    mw_buf_init(&key, 0, 0);
     for (size_t k = 0;; k++) {
         long i = mw_part_hdr_find(p, name, k);
-        if (i < 0 || c->found)
-            return;
+        if (i < 0)
+            break;
+        const mw_hdr *h = &p->hdrs[i];
+        size_t len = h->raw ? h->len : strlen(h->value);
+        mw_buf_putc(&key, h->raw ? 'r' : 't');
+        mw_buf_put(&key, &len, sizeof len);
+        mw_buf_put(&key, h->value, len);
+    }
+    if (key.failed) {
+        mw_buf_free(&key);
+        mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
+        return -1;
+    }
+    mw_buf_free(&m->addr_key);
+    m->addr_key = key;
+    mw_buf_reset(&m->addr_text);
+    m->addr_n = 0;
+    m->addr_valid = 0;
+    for (size_t k = 0;; k++) {
+        long i = mw_part_hdr_find(p, name, k);
+        if (i < 0)
+            break;
         const mw_hdr *h = &p->hdrs[i];
         if (!h->raw) {
             if (!mw_hdr_is_empty_group(h->value))
-                mw_addr_list_parse(h->value, on_text_addr, c, NULL, 0);
+                mw_addr_list_parse(h->value, on_text_addr, m, NULL, 0);
             continue;
         }
         mw_buf u;
         mw_buf_init(&u, 0, 0);
         mw_hdr_unfold(h->value, h->len, &u);
-        mw_addr_read(mw_buf_str(&u), u.len, on_pick, c);
+        if (u.failed)
+            m->addr_text.failed = 1;
+        else
+            mw_addr_read(mw_buf_str(&u), u.len, on_read_addr, m);
         mw_buf_free(&u);
     }
+    if (m->addr_text.failed) {
+        mw_buf_reset(&m->addr_text);
+        m->addr_n = 0;
+        mw_set_error(ST_ERROR_OUT_OF_MEMORY, NULL);
+        return -1;
+    }
+    m->addr_valid = 1;
+    return 0;
 }
 
 int MimeGetAddressCount(HMESSAGE hMessage, int nPart, const char *lpszName)
@@ -397,9 +467,9 @@ int MimeGetAddressCount(HMESSAGE hMessage, int nPart, const char *lpszName)
         mw_set_error(ST_ERROR_INVALID_ARGUMENT, "lpszName is NULL");
         return MIME_ERROR;
     }
-    pick c = {INT_MAX, 0, NULL, NULL, 0, 0, 0};
-    walk_addresses(p, lpszName, &c);
-    return c.seen;
+    if (read_addresses(m, p, lpszName) != 0)
+        return MIME_ERROR;
+    return m->addr_n > INT_MAX ? INT_MAX : (int)m->addr_n;
 }
 
 int MimeGetAddress(HMESSAGE hMessage, int nPart, const char *lpszName, int nIndex,
@@ -413,12 +483,15 @@ int MimeGetAddress(HMESSAGE hMessage, int nPart, const char *lpszName, int nInde
         mw_set_error(ST_ERROR_INVALID_ARGUMENT, "lpszName is NULL or nIndex negative");
         return MIME_ERROR;
     }
-    pick c = {nIndex, 0, lpszDisplayName, lpszAddress, cbDisplayName, cbAddress, 0};
-    walk_addresses(p, lpszName, &c);
-    if (!c.found) {
+    if (read_addresses(m, p, lpszName) != 0)
+        return MIME_ERROR;
+    if ((size_t)nIndex >= m->addr_n) {
         mw_set_error(ST_ERROR_NOT_FOUND, "no mailbox %d in %s", nIndex, lpszName);
         return MIME_ERROR;
     }
+    const struct mw_addr_at *e = &m->addr_at[nIndex];
+    give(m->addr_text.p + e->name, e->name_len, lpszDisplayName, cbDisplayName);
+    give(m->addr_text.p + e->addr, e->addr_len, lpszAddress, cbAddress);
     mw_set_error(ST_ERROR_NONE, NULL);
     return 0;
 }

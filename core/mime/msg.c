@@ -35,6 +35,8 @@ mw_msg *mw_msg_new(void)
     if (!m)
         return NULL;
     m->magic = MW_MSG_MAGIC;
+    mw_buf_init(&m->addr_key, 0, 0);
+    mw_buf_init(&m->addr_text, 0, 0);
     atomic_init(&m->refs, 1);
     atomic_init(&m->busy, 0);
     return m;
@@ -65,6 +67,9 @@ void mw_msg_unref(mw_msg *m)
     free(m->index);
     for (size_t i = 0; i < sizeof m->info_strs / sizeof m->info_strs[0]; i++)
         free(m->info_strs[i]);
+    mw_buf_free(&m->addr_key);
+    mw_buf_free(&m->addr_text);
+    free(m->addr_at);
     m->magic = 0;
     free(m);
 }

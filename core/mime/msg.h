@@ -25,6 +25,7 @@
 #include <mailwire/mime.h>
 
 #include "../platform/platform.h"
+#include "../util/buf.h"
 
 typedef struct mw_store mw_store;
 typedef struct mw_parser mw_parser;
@@ -119,6 +120,12 @@ typedef struct mw_msg {
     uint32_t import_options;
     /* Strings handed out by MimeGetMessagePartInfo() (valid until the next call). */
     char *info_strs[4];
+    /* The mailboxes of the fields MimeGetAddress() read last (api_msg.c): a copy of those
+     * fields as the key, and per mailbox its display name and address in addr_text. */
+    mw_buf addr_key, addr_text;
+    struct mw_addr_at *addr_at;
+    size_t addr_n, addr_cap;
+    int addr_valid;
 } mw_msg;
 
 /* --- msg.c ----------------------------------------------------------------------------- */

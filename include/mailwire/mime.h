@@ -334,8 +334,12 @@ MAILWIRE_API int MimeGetAddressCount(HMESSAGE hMessage, int nPart, const char *l
 /**
  * @brief One mailbox of an address field: its display name (decoded, RFC 2047) and its
  * addr-spec as written ("local@domain"; a quoted local part keeps its quotes).
- * @return 0, or MIME_ERROR (ST_ERROR_NOT_FOUND past the last mailbox, ...). Buffers are
- *         terminated and truncated to fit; either may be NULL.
+ * @return 0, or MIME_ERROR (ST_ERROR_NOT_FOUND past the last mailbox,
+ *         ST_ERROR_OUT_OF_MEMORY, ...). Buffers are terminated and truncated to fit; either
+ *         may be NULL.
+ * The message keeps the mailboxes of the fields it read last, so a loop over the indexes
+ * parses the fields once, not once per index; a change to the fields is seen by the next
+ * call.
  */
 MAILWIRE_API int MimeGetAddress(HMESSAGE hMessage, int nPart, const char *lpszName, int nIndex,
                                 char *lpszDisplayName, size_t cbDisplayName, char *lpszAddress,
