@@ -26,9 +26,12 @@
 #include <mailwire/smtp.h>
 
 #include "common/fixture_env.hpp"
+#include "common/unique.hpp"
 
 namespace adapters
 {
+
+using mwtest::Unique;
 
 // What a test's event loop offers the scenarios.
 class Loop
@@ -75,13 +78,6 @@ inline double ThreadCpu()
     timespec ts{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-inline std::string Unique(const std::string &prefix)
-{
-    static int n = 0;
-    return prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(++n) + "-" +
-           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
 // An RFC 5322 message of about body_bytes: lines of many lengths up to the 998-octet limit,

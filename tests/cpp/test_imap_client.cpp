@@ -27,11 +27,13 @@
 #include <vector>
 
 #include "common/fixture_env.hpp"
+#include "common/unique.hpp"
 
 namespace
 {
 
 using mwtest::Fixture;
+using mwtest::Unique;
 using namespace std::chrono_literals;
 
 std::string Host()
@@ -62,14 +64,6 @@ mailwire::CSecurityCredentials Ca()
     EXPECT_TRUE(
         ca.Create(0, nullptr, nullptr, nullptr, Fixture::Get().Value("MW_CA_FILE").c_str()));
     return ca;
-}
-
-// A name no other test (or test program) uses.
-std::string Unique(const std::string &base)
-{
-    static std::atomic<int> n{0};
-    return base + "-" + std::to_string(mwt_getpid()) + "-" + std::to_string(++n) + "-" +
-           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
 }
 
 // STARTTLS with the fixture's CA, logged in.

@@ -11,6 +11,7 @@
 #include <mailwire/imap.h>
 
 #include "common/fixture_env.hpp"
+#include "common/unique.hpp"
 #include "common/portable.h"
 #include "common/test_client.hpp"
 #include "common/tls_helpers.hpp"
@@ -18,6 +19,8 @@
 
 namespace mwtest::real
 {
+
+using mwtest::Unique;
 
 struct Ca : mwtest::Creds {
     Ca() : mwtest::Creds(Fixture::Get().Value("MW_CA_FILE")) {}
@@ -42,13 +45,6 @@ inline std::string User(int i)
 inline std::string Pass(int i)
 {
     return Fixture::Get().Value("MW_PASS" + std::to_string(i));
-}
-
-// A unique mailbox name per test process.
-inline std::string Unique(const std::string &base)
-{
-    return base + "-" + std::to_string(mwt_getpid()) + "-" +
-           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
 }
 
 inline HCLIENT ConnectTls(uint32_t extra = 0)

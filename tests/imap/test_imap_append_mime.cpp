@@ -118,7 +118,7 @@ TEST(ImapAppendMime, ComposedMessageFetchedBackByteForByte)
     HCLIENT h = Session();
     ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
     std::string box = Unique("sent");
-    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
     std::string token = Unique("draft");
     std::string bin = RandomBytes(300 * 1024 + 7, 21);
     std::string file = WriteTemp("att", bin);
@@ -204,7 +204,7 @@ TEST(ImapAppendMime, EightBitTextAndUtf8HeadersPerTheServer)
     HCLIENT h = Session();
     ASSERT_NE(h, INVALID_CLIENT);
     std::string box = Unique("eight");
-    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
     HMESSAGE m = MimeComposeMessage("J\xc3\xb6rg <joerg@localhost>", "bob@localhost", nullptr,
                                     "\xc3\x9c"
                                     "berweisung",
@@ -258,7 +258,7 @@ TEST(ImapAppendMime, NonBlockingProgressAndOneCompleteEvent)
     HCLIENT setup = Session();
     ASSERT_NE(setup, INVALID_CLIENT);
     std::string box = Unique("nb");
-    ASSERT_EQ(ImapCreateMailbox(setup, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(setup, box.c_str()), 0) << MailwireGetLastErrorDetail();
     std::string bin = RandomBytes(3 * 1024 * 1024, 8);
     HMESSAGE m = MimeComposeMessage("alice@localhost", "bob@localhost", nullptr, "non-blocking",
                                     "see the attachment\n", nullptr, nullptr, 0);
@@ -306,7 +306,7 @@ TEST(ImapAppendMime, AttachmentFailingMidwayClosesTheSessionAndNothingIsStored)
     HCLIENT setup = Session();
     ASSERT_NE(setup, INVALID_CLIENT);
     std::string box = Unique("fail");
-    ASSERT_EQ(ImapCreateMailbox(setup, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(setup, box.c_str()), 0) << MailwireGetLastErrorDetail();
     HMESSAGE m = MimeComposeMessage("alice@localhost", "bob@localhost", nullptr, "fails", "text\n",
                                     nullptr, nullptr, 0);
     ASSERT_NE(m, INVALID_MESSAGE);
@@ -358,7 +358,7 @@ TEST(ImapAppendMime, FiftyMebibyteAttachmentInFlatMemory)
     HCLIENT h = Session();
     ASSERT_NE(h, INVALID_CLIENT);
     std::string box = Unique("big-mime");
-    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
     Events ev{h};
     ASSERT_EQ(ImapRegisterEvent(h, IMAP_EVENT_PROGRESS, OnEvent, &ev), 0);
     long before = mwtest::PeakRssKiB();

@@ -234,7 +234,7 @@ TEST(ImapReal, AppendSelectAndFetchWholeHeaderPartRangeAndUid)
     HCLIENT h = Session();
     ASSERT_NE(h, INVALID_CLIENT);
     std::string box = Unique("fetch");
-    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
     const std::string header = "From: a@localhost\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
                                "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n";
     const std::string part1 = "first part \xc3\xa4\r\n";
@@ -368,8 +368,8 @@ TEST(ImapReal, SearchStoreCopyMoveExpunge)
     HCLIENT h = Session();
     ASSERT_NE(h, INVALID_CLIENT);
     std::string box = Unique("search"), other = Unique("other");
-    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0);
-    ASSERT_EQ(ImapCreateMailbox(h, other.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
+    ASSERT_EQ(ImapCreateMailbox(h, other.c_str()), 0) << MailwireGetLastErrorDetail();
     const std::vector<std::string> subjects = {"He said \"hi\" \\o/",
                                                "Gr\xc3\xbc\xc3\x9f\x65 \xe6\x97\xa5\xe6\x9c\xac",
                                                "plain one", "plain two"};
@@ -456,7 +456,7 @@ TEST(ImapReal, FetchAllIsPipelined)
     HCLIENT h = Session();
     ASSERT_NE(h, INVALID_CLIENT);
     std::string box = Unique("many");
-    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
     std::string expect;
     for (int i = 0; i < 1200; i++) {
         std::string m = Message("n" + std::to_string(i), std::string(i % 50, 'x') + "\r\n");
@@ -517,7 +517,7 @@ TEST(ImapReal, FiftyMebibyteMessageStreamsWithBoundedMemory)
     HCLIENT h = Session();
     ASSERT_NE(h, INVALID_CLIENT);
     std::string box = Unique("big");
-    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
     struct Src {
         uint64_t left;
         std::string head;
@@ -621,7 +621,7 @@ TEST(ImapReal, IdleIsReissuedAfterTheInterval)
     HCLIENT h = Session(3);
     ASSERT_NE(h, INVALID_CLIENT);
     std::string box = Unique("quiet");
-    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
     ASSERT_EQ(ImapSelectMailbox(h, box.c_str(), nullptr), 0);
     mwtest::Trace tr;
     tr.Attach(h);
@@ -689,7 +689,7 @@ TEST(ImapReal, OneThreadFetchesFromTwentySessions)
     HCLIENT setup = Session();
     ASSERT_NE(setup, INVALID_CLIENT);
     std::string box = Unique("nb");
-    ASSERT_EQ(ImapCreateMailbox(setup, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(setup, box.c_str()), 0) << MailwireGetLastErrorDetail();
     std::string msg = Message("nb", std::string(100000, 'z') + "\r\n");
     ASSERT_EQ(ImapCreateMessage(setup, box.c_str(), 0, nullptr, msg.data(), msg.size(), nullptr),
               0);
@@ -778,7 +778,7 @@ TEST(ImapReal, NonBlockingRangeFetchEndsWithoutWaitingOutTheTimeout)
     HCLIENT setup = Session();
     ASSERT_NE(setup, INVALID_CLIENT);
     std::string box = Unique("stream");
-    ASSERT_EQ(ImapCreateMailbox(setup, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(setup, box.c_str()), 0) << MailwireGetLastErrorDetail();
     std::vector<std::string> expect;
     for (int i = 0; i < 300; i++) {
         std::string m = Message("s" + std::to_string(i), std::string(2000 + i * 7, 'q') + "\r\n");

@@ -148,7 +148,7 @@ TEST(ImapStructureReal, CorpusStructuresMatchTheParsedTrees)
     HCLIENT h = Session();
     ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
     std::string box = Unique("structure");
-    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
     std::vector<uint32_t> uids(files.size());
     for (size_t i = 0; i < files.size(); ++i) {
         std::string data = Read(files[i]);

@@ -301,7 +301,7 @@ TEST(ImapBinaryReal, BinaryFetchEqualsTheClientDecode)
     ASSERT_NE(h, INVALID_CLIENT);
     ASSERT_TRUE(ImapHasCapability(h, "BINARY"));
     std::string box = Unique("binary");
-    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
     std::string att = BinaryBytes(), msg = TwoPartMessage(att);
     ASSERT_NE(msg.find("quoted-printable"), std::string::npos) << msg.substr(0, 2000);
     ASSERT_NE(msg.find("base64"), std::string::npos);
@@ -355,7 +355,7 @@ TEST(ImapBinaryReal, AppendWithNulBytesAsLiteral8ComesBackByteForByte)
     HCLIENT h = Session(3);
     ASSERT_NE(h, INVALID_CLIENT);
     std::string box = Unique("literal8");
-    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
     std::string body;
     for (int i = 0; i < 5000; i++)
         body.push_back(static_cast<char>(i % 251)); // NUL, CR and LF alone, 8-bit, no lines

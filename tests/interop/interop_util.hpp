@@ -17,10 +17,13 @@
 #include <mailwire/smtp.h>
 
 #include "common/fixture_env.hpp"
+#include "common/unique.hpp"
 #include "common/tls_helpers.hpp"
 
 namespace mwtest::interop
 {
+
+using mwtest::Unique;
 
 inline const Fixture &Fx()
 {
@@ -117,13 +120,6 @@ inline std::string User(int i)
 inline std::string Pass(int i)
 {
     return Fx().Value("MW_PASS" + std::to_string(i));
-}
-
-inline std::string Unique(const std::string &base)
-{
-    static unsigned n = 0;
-    return base + "-" + std::to_string(getpid()) + "-" + std::to_string(++n) + "-" +
-           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 100000);
 }
 
 inline std::string Message(const std::string &subject, const std::string &body)

@@ -258,7 +258,7 @@ TEST_P(InteropImap, SearchStoreCopyMove)
     ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
     std::string box = Folder(Unique("search")), other = Folder(Unique("other"));
     ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
-    ASSERT_EQ(ImapCreateMailbox(h, other.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(h, other.c_str()), 0) << MailwireGetLastErrorDetail();
     // The UTF-8 subject RFC 2047-encoded, as a composer writes it: Cyrus replaces raw 8-bit
     // bytes in headers by 'X' when it stores a message (its munge8bit default).
     const std::vector<std::string> subjects = {
@@ -336,7 +336,7 @@ TEST_P(InteropImap, IdleSeesAnAppendFromAnotherSession)
     HCLIENT h = ImapSession(S(), 2);
     ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
     std::string box = Folder(Unique("idle"));
-    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0);
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
     ASSERT_EQ(ImapSelectMailbox(h, box.c_str(), nullptr), 0);
     mwtest::Events ev;
     ev.Attach(h);

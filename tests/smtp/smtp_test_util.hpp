@@ -14,6 +14,7 @@
 #include <mailwire/smtp.h>
 
 #include "common/fixture_env.hpp"
+#include "common/unique.hpp"
 #include "common/portable.h"
 
 namespace mwtest
@@ -119,13 +120,6 @@ inline std::string AsStored(const std::string &in)
 inline bool EndsWith(const std::string &s, const std::string &tail)
 {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-inline std::string Unique(const std::string &prefix)
-{
-    static int n = 0;
-    return prefix + "-" + std::to_string(mwt_getpid()) + "-" + std::to_string(++n) + "-" +
-           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
 } // namespace mwtest
