@@ -82,6 +82,9 @@ MW_INTERNAL unsigned mw_imap_op_idle(mw_imap_engine *e, uint32_t options, uint64
 /* SELECT, or EXAMINE with IMAP_SELECT_READONLY; IMAP_SELECT_CONDSTORE. out may be NULL. */
 MW_INTERNAL unsigned mw_imap_op_select(mw_imap_engine *e, const char *name, uint32_t options,
                                        IMAPMAILBOX *out);
+/* Ends a SELECT or EXAMINE command whose arguments were written, and closes the mailbox
+ * selected so far (every SELECT does, also the sync ones of sync.c and sync_condstore.c). */
+MW_INTERNAL void mw_imap_select_sent(mw_imap_engine *e, int examine);
 MW_INTERNAL unsigned mw_imap_op_unselect(mw_imap_engine *e);
 MW_INTERNAL unsigned mw_imap_op_close(mw_imap_engine *e);
 MW_INTERNAL unsigned mw_imap_op_check(mw_imap_engine *e);

@@ -39,14 +39,20 @@ unsigned mw_imap_op_select(mw_imap_engine *e, const char *name, uint32_t options
     mw_imap_put_mailbox(e, name);
     if (options & IMAP_SELECT_CONDSTORE)
         mw_imap_out_puts(&e->out, " (CONDSTORE)"); /* RFC 7162 section 3.1.8 */
+    mw_imap_select_sent(e, examine);
+    return ST_ERROR_NONE;
+}
+
+void mw_imap_select_sent(mw_imap_engine *e, int examine)
+{
     /* RFC 9051 section 6.3.2: a SELECT closes the mailbox selected so far, whether it
      * succeeds or not. The new mailbox's data replaces the old; its initial EXISTS is not a
      * change. */
     mw_imap_set_state(e, IMAP_ST_AUTHENTICATED);
     memset(&e->mbox, 0, sizeof e->mbox);
     e->mbox.dwAccessMode = IMAP_ACCESS_READWRITE;
+    e->sync.nomodseq = 0;
     mw_imap_cmd_end(e, examine ? IMAP_CMD_EXAMINE : IMAP_CMD_SELECT);
-    return ST_ERROR_NONE;
 }
 
 /* A command without arguments that needs a selected mailbox; out (may be NULL) receives the

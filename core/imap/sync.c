@@ -407,25 +407,29 @@ unsigned mw_imap_op_qresync_select(mw_imap_engine *e, const char *name, uint32_t
         mw_imap_out_puts(&e->out, ")");
     }
     mw_imap_out_puts(&e->out, "))");
-    /* As mw_imap_op_select(): the old mailbox is closed from here on; the new one's data
-     * replaces it. */
-    mw_imap_set_state(e, IMAP_ST_AUTHENTICATED);
-    memset(&e->mbox, 0, sizeof e->mbox);
-    e->mbox.dwAccessMode = IMAP_ACCESS_READWRITE;
-    s->nomodseq = 0;
-    mw_imap_cmd_end(e, examine ? IMAP_CMD_EXAMINE : IMAP_CMD_SELECT);
+    mw_imap_select_sent(e, examine);
     s->op_qresync = 1;
+    /* The changed messages come as FETCH responses before the tagged OK (RFC 7162 section
+     * 3.2.5): they go to the caller, not counted as changes by someone else. */
+    mw_imap_sync_route(e, uidvalidity, changed, vanished, user, out, mw_imap_sync_to_change,
+                       mw_imap_sync_deliver_changes);
+    return ST_ERROR_NONE;
+}
+
+void mw_imap_sync_route(mw_imap_engine *e, uint32_t uidvalidity, IMAPCHANGEPROC changed,
+                        IMAPVANISHEDPROC vanished, void *user, IMAPCHANGES *out,
+                        void (*to_change)(const IMAPMESSAGE *, void *),
+                        void (*deliver)(mw_imap_engine *))
+{
+    mw_imap_sync *s = &e->sync;
     s->want_uidvalidity = uidvalidity;
     s->changes = out;
     s->op_vanished = vanished;
     s->op_user = user;
     s->changed_cb = changed;
     s->changed_user = user;
-    /* The changed messages come as FETCH responses before the tagged OK (RFC 7162 section
-     * 3.2.5): they go to the caller, not counted as changes by someone else. */
-    e->info_cb = mw_imap_sync_to_change;
+    e->info_cb = to_change;
     e->info_user = e;
     e->fetch_active = 1;
-    e->deliver = mw_imap_sync_deliver_changes;
-    return ST_ERROR_NONE;
+    e->deliver = deliver;
 }

@@ -59,6 +59,14 @@ MW_INTERNAL void mw_imap_sync_enabled(struct mw_imap_engine *e, size_t k);
  * and the IMAPCHANGES of a sync select filled when it ends (deliver). */
 MW_INTERNAL void mw_imap_sync_to_change(const IMAPMESSAGE *m, void *user);
 MW_INTERNAL void mw_imap_sync_deliver_changes(struct mw_imap_engine *e);
+/* Routes the results of a sync select (sync.c, sync_condstore.c) to the caller: changed
+ * messages through to_change (the info callback) to changed, vanished UIDs to vanished, the
+ * summary to out when deliver runs at the end. */
+MW_INTERNAL void mw_imap_sync_route(struct mw_imap_engine *e, uint32_t uidvalidity,
+                                    IMAPCHANGEPROC changed, IMAPVANISHEDPROC vanished, void *user,
+                                    IMAPCHANGES *out,
+                                    void (*to_change)(const IMAPMESSAGE *, void *),
+                                    void (*deliver)(struct mw_imap_engine *));
 
 /* Ops (see the public functions of the same purpose in imap.h). */
 MW_INTERNAL void mw_imap_set_vanished_cb(struct mw_imap_engine *e, IMAPVANISHEDPROC cb, void *user);

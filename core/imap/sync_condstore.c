@@ -140,12 +140,7 @@ unsigned mw_imap_op_changes_condstore(mw_imap_engine *e, const char *name, int e
     mw_imap_out_puts(&e->out, examine ? "EXAMINE " : "SELECT ");
     mw_imap_put_mailbox(e, name);
     mw_imap_out_puts(&e->out, " (CONDSTORE)"); /* RFC 7162 section 3.1.8 */
-    /* As mw_imap_op_select(): the old mailbox is closed from here on. */
-    mw_imap_set_state(e, IMAP_ST_AUTHENTICATED);
-    memset(&e->mbox, 0, sizeof e->mbox);
-    e->mbox.dwAccessMode = IMAP_ACCESS_READWRITE;
-    s->nomodseq = 0;
-    mw_imap_cmd_end(e, examine ? IMAP_CMD_EXAMINE : IMAP_CMD_SELECT);
+    mw_imap_select_sent(e, examine);
     mw_imap_cmd_begin(e);
     mw_imap_out_printf(&e->out, "UID FETCH 1:* (UID FLAGS MODSEQ) (CHANGEDSINCE %llu)",
                        (unsigned long long)modseq);
@@ -163,15 +158,6 @@ unsigned mw_imap_op_changes_condstore(mw_imap_engine *e, const char *name, int e
     }
     mw_imap_cmd_end(e, IMAP_CMD_SEARCH);
     mw_imap_search_reset(e, (size_t)-1);
-    s->want_uidvalidity = uidvalidity;
-    s->changes = out;
-    s->op_vanished = vanished;
-    s->op_user = user;
-    s->changed_cb = changed;
-    s->changed_user = user;
-    e->info_cb = to_change_checked;
-    e->info_user = e;
-    e->fetch_active = 1;
-    e->deliver = deliver;
+    mw_imap_sync_route(e, uidvalidity, changed, vanished, user, out, to_change_checked, deliver);
     return ST_ERROR_NONE;
 }

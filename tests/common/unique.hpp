@@ -31,8 +31,8 @@ inline std::string Unique(const std::string &base)
         return s ^ static_cast<unsigned long long>(
                        std::chrono::system_clock::now().time_since_epoch().count());
     }();
-    unsigned long long now =
-        static_cast<unsigned long long>(std::chrono::steady_clock::now().time_since_epoch().count());
+    unsigned long long now = static_cast<unsigned long long>(
+        std::chrono::steady_clock::now().time_since_epoch().count());
     char tail[64];
     std::snprintf(tail, sizeof tail, "-%d-%u-%012llx", static_cast<int>(MWT_UNIQUE_PID()), ++calls,
                   (salt ^ (now * 0x9e3779b97f4a7c15ull)) & 0xffffffffffffull);
