@@ -388,8 +388,7 @@ static int read_addresses(mw_msg *m, const mw_part *p, const char *name)
      * and then copies nothing. */
     int same = m->addr_valid;
     size_t at = 0;
-    for (size_t k = 0; same; k++) {
-        long i = mw_part_hdr_find(p, name, k);
+    for (long i = mw_part_hdr_next(p, name, 0); same; i = mw_part_hdr_next(p, name, i + 1)) {
         if (i < 0) {
             same = at == m->addr_key.len;
             break;
@@ -408,10 +407,7 @@ static int read_addresses(mw_msg *m, const mw_part *p, const char *name)
         return 0;
     mw_buf key;
     mw_buf_init(&key, 0, 0);
-    for (size_t k = 0;; k++) {
-        long i = mw_part_hdr_find(p, name, k);
-        if (i < 0)
-            break;
+    for (long i = mw_part_hdr_next(p, name, 0); i >= 0; i = mw_part_hdr_next(p, name, i + 1)) {
         const mw_hdr *h = &p->hdrs[i];
         size_t len = h->raw ? h->len : strlen(h->value);
         mw_buf_putc(&key, h->raw ? 'r' : 't');
@@ -428,10 +424,7 @@ static int read_addresses(mw_msg *m, const mw_part *p, const char *name)
     mw_buf_reset(&m->addr_text);
     m->addr_n = 0;
     m->addr_valid = 0;
-    for (size_t k = 0;; k++) {
-        long i = mw_part_hdr_find(p, name, k);
-        if (i < 0)
-            break;
+    for (long i = mw_part_hdr_next(p, name, 0); i >= 0; i = mw_part_hdr_next(p, name, i + 1)) {
         const mw_hdr *h = &p->hdrs[i];
         if (!h->raw) {
             if (!mw_hdr_is_empty_group(h->value))

@@ -146,15 +146,23 @@ int mw_part_hdr_add(mw_part *p, const char *name, size_t nlen, const char *value
     return 0;
 }
 
-long mw_part_hdr_find(const mw_part *p, const char *name, size_t nth)
+long mw_part_hdr_next(const mw_part *p, const char *name, size_t from)
 {
     size_t nl = strlen(name);
-    for (size_t i = 0; i < p->nhdrs; i++) {
+    for (size_t i = from; i < p->nhdrs; i++) {
         const char *hn = p->hdrs[i].name;
-        if (strlen(hn) == nl && mw_name_eq(hn, nl, name) && nth-- == 0)
+        if (strlen(hn) == nl && mw_name_eq(hn, nl, name))
             return (long)i;
     }
     return -1;
+}
+
+long mw_part_hdr_find(const mw_part *p, const char *name, size_t nth)
+{
+    long i = mw_part_hdr_next(p, name, 0);
+    while (i >= 0 && nth-- > 0)
+        i = mw_part_hdr_next(p, name, (size_t)i + 1);
+    return i;
 }
 
 void mw_part_hdr_delete_at(mw_part *p, size_t i)

@@ -149,6 +149,9 @@ MW_INTERNAL int mw_part_hdr_add(mw_part *p, const char *name, size_t nlen, const
                                 size_t vlen, int raw);
 /* Index of the n-th (0-based) field named name, or -1. */
 MW_INTERNAL long mw_part_hdr_find(const mw_part *p, const char *name, size_t nth);
+/* Index of the first field named name at or after index from, or -1: walks every field of a
+ * name in one pass (mw_part_hdr_find() for each n starts over each time). */
+MW_INTERNAL long mw_part_hdr_next(const mw_part *p, const char *name, size_t from);
 MW_INTERNAL void mw_part_hdr_delete_at(mw_part *p, size_t i);
 /* Delete every field named name; returns how many. */
 MW_INTERNAL size_t mw_part_hdr_delete(mw_part *p, const char *name);
