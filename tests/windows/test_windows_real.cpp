@@ -227,7 +227,8 @@ TEST(WindowsReal, NonBlockingSessionDrivenByPoll)
 }
 
 // Another thread cancels a blocking IDLE (which waits for the server for up to 30 s): the
-// call returns CANCELLED at once and the session goes on.
+// call returns CANCELLED at once and the session goes on. The IDLE is on a mailbox of its
+// own: in INBOX a delivery by a concurrent test ended it as a change before the cancel.
 TEST(WindowsReal, CancelFromAnotherThreadEndsABlockingCall)
 {
     Scratch s;
@@ -239,7 +240,9 @@ TEST(WindowsReal, CancelFromAnotherThreadEndsABlockingCall)
                         Fx().Value("MW_PASS1").c_str()),
               0)
         << MailwireGetLastErrorDetail();
-    ASSERT_EQ(ImapSelectMailbox(h, "INBOX", nullptr), 0) << MailwireGetLastErrorDetail();
+    std::string box = Unique("wincancel");
+    ASSERT_EQ(ImapCreateMailbox(h, box.c_str()), 0) << MailwireGetLastErrorDetail();
+    ASSERT_EQ(ImapSelectMailbox(h, box.c_str(), nullptr), 0) << MailwireGetLastErrorDetail();
     std::atomic<int> cancel_rc{-2};
     std::thread canceller([&] {
         mwt_sleep_ms(500);
