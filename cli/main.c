@@ -175,7 +175,13 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) == 0) {
             cli_args a = {argc, argv, 2, 0, commands[i].name};
+            /* The last MailwireUninitialize() lets a trust-store load that a failed TLS
+             * connection left running end before the process does (include/mailwire/common.h:
+             * under Wine an exit in the middle of it holds up other programs). */
+            int init = MailwireInitialize();
             int st = commands[i].run(&a);
+            if (init)
+                MailwireUninitialize();
             if (fflush(stdout) != 0 && st == CLI_EXIT_OK) {
                 fprintf(stderr, "mailwire: cannot write to standard output\n");
                 st = CLI_EXIT_ERROR;

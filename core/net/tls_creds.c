@@ -538,6 +538,26 @@ int mw_tls_creds_prefetching(void)
     return r;
 }
 
+/* Why the end of a process waits for the worker: on Windows it opens the system store through
+ * crypt32, and Wine's crypt32 (8.0) fills that store in each process under a named semaphore
+ * that the filling process releases when it is done. A process that exits while its worker is
+ * filling it never releases it, and every other Wine process that opened the store meanwhile
+ * waits for it without end: a TLS connection of another program stops in "loading the trust
+ * store" until it times out (seen in CI, reproduced with a program that exits 100 ms into the
+ * load). Waiting here costs that process the rest of one load (5 to 60 ms natively, about
+ * 200 ms under Wine) and no one else anything. On Linux it also keeps the worker out of
+ * GnuTLS while GnuTLS's own destructor runs at exit. */
+int mw_tls_creds_prefetch_wait(unsigned max_ms)
+{
+    int64_t end = mw_now_ms() + (int64_t)max_ms;
+    while (mw_tls_creds_prefetching()) {
+        if (mw_now_ms() >= end)
+            return 0;
+        mw_sleep_ms(2);
+    }
+    return 1;
+}
+
 int mw_tls_creds_loaded(const mw_tls_config *cfg)
 {
     creds_key k;

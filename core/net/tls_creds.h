@@ -45,6 +45,11 @@ MW_INTERNAL void mw_tls_creds_prefetch_run(mw_tls_prefetch *p);
 MW_INTERNAL void mw_tls_creds_prefetch_cancel(mw_tls_prefetch *p);
 /* Whether a prefetch job is loading now (whatever its configuration). Any thread. */
 MW_INTERNAL int mw_tls_creds_prefetching(void);
+/* Wait until no prefetch job is loading, for at most max_ms; 1 when none is, 0 on the bound.
+ * For the end of the process (MailwireUninitialize(), the test programs): a worker ended in the
+ * middle of its load by the process exit can leave others waiting (see tls_creds.c). Not under
+ * mw_global_lock(). */
+MW_INTERNAL int mw_tls_creds_prefetch_wait(unsigned max_ms);
 /* Whether cfg's credentials are loaded (in use or idle): for tests. Any thread. */
 MW_INTERNAL int mw_tls_creds_loaded(const mw_tls_config *cfg);
 /* Free every idle entry (MailwireUninitialize(), which holds mw_global_lock() already: the

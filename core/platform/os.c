@@ -5,6 +5,7 @@
 #include "platform.h"
 #include "../util/alloc.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #ifdef _WIN32
@@ -47,6 +48,17 @@ uint32_t mw_thread_id(void)
     if (id == 0)
         id = (uint32_t)__atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
     return id;
+#endif
+}
+
+void mw_sleep_ms(unsigned ms)
+{
+#ifdef _WIN32
+    Sleep(ms);
+#else
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) /* a signal handler ran: sleep the rest */
+        ;
 #endif
 }
 

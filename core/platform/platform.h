@@ -69,6 +69,9 @@ MW_INTERNAL uint32_t mw_thread_id(void);
 /* Start a detached thread; returns 0 on success. */
 MW_INTERNAL int mw_thread_start_detached(void (*fn)(void *), void *arg);
 
+/* Suspend the calling thread for about ms milliseconds. */
+MW_INTERNAL void mw_sleep_ms(unsigned ms);
+
 /* One process-wide lock for the library's few globals (handle table, init count); usable
  * before any initialisation. */
 MW_INTERNAL void mw_global_lock(void);

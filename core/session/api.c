@@ -36,8 +36,18 @@ int MailwireInitialize(void)
     return ok;
 }
 
+/* How long the last MailwireUninitialize() waits for a trust-store load still running on the
+ * library's worker thread (tls_creds.c says why it waits at all). A load takes milliseconds;
+ * the bound only matters if the store hangs. */
+#define LOADER_WAIT_MS 10000
+
 void MailwireUninitialize(void)
 {
+    mw_global_lock();
+    int last = g_init_count == 1;
+    mw_global_unlock();
+    if (last)
+        (void)mw_tls_creds_prefetch_wait(LOADER_WAIT_MS);
     mw_global_lock();
     if (g_init_count > 0 && --g_init_count == 0) {
         mw_tls_creds_flush_locked();

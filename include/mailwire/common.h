@@ -396,7 +396,15 @@ MAILWIRE_API int MailwireInitialize(void);
 
 /**
  * @brief Release one reference taken by MailwireInitialize().
- * @par Blocking: no.
+ *
+ * The last reference frees the library's caches (loaded trust stores, TLS session tickets).
+ * Call it before the program ends: a TLS connection loads the trust store on a background
+ * thread, and the last call waits for a load still in flight, so that the process does not
+ * end in the middle of it. Under Wine that matters to other programs: one that exits while
+ * Wine's crypt32 fills its certificate store leaves every other Wine process that opens the
+ * store meanwhile waiting for good.
+ * @par Blocking: only the last reference, and only while a trust-store load is in flight: the
+ *      rest of that load (milliseconds; at most 10 s).
  * @par Thread: any.
  */
 MAILWIRE_API void MailwireUninitialize(void);

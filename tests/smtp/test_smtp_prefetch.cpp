@@ -182,4 +182,37 @@ TEST(SmtpTlsPrefetch, CancelEndsTheWaitForTheTrustStore)
     SmtpDisconnect(h);
 }
 
+// The last MailwireUninitialize() lets a load in flight end before it returns: a program that
+// then exits does not end the worker in the middle of the store (under Wine that held up every
+// other program opening it, include/mailwire/common.h). The connection is dropped before the
+// worker could have read a tenth of the file.
+TEST(SmtpTlsPrefetch, LastUninitializeWaitsForALoadInFlight)
+{
+    SlowTrust t("uninit");
+    ASSERT_EQ(t.err, 0u) << t.detail;
+    ASSERT_TRUE(MailwireInitialize());
+    mwtest::FakeServer srv; // never started: the connection waits in the backlog, unanswered
+    auto t0 = std::chrono::steady_clock::now();
+    HCLIENT h =
+        SmtpAsyncConnect("localhost", srv.port(), 5, SMTP_OPTION_SECURE, "client.test", &t.c);
+    ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
+    SmtpDisconnect(h);
+    ASSERT_EQ(mw_tls_creds_prefetching(), 1) << "the trust file loaded too fast to tell";
+    MailwireUninitialize();
+    double took = Ms(std::chrono::steady_clock::now() - t0);
+    EXPECT_EQ(mw_tls_creds_prefetching(), 0) << "returned with the load in flight";
+    std::printf("the last MailwireUninitialize() returned %.1f ms after the connect\n", took);
+    // An earlier reference is not the last: that call does not wait.
+    ASSERT_TRUE(MailwireInitialize());
+    ASSERT_TRUE(MailwireInitialize());
+    SlowTrust u("uninit2");
+    h = SmtpAsyncConnect("localhost", srv.port(), 5, SMTP_OPTION_SECURE, "client.test", &u.c);
+    ASSERT_NE(h, INVALID_CLIENT) << MailwireGetLastErrorDetail();
+    SmtpDisconnect(h);
+    MailwireUninitialize();
+    EXPECT_EQ(mw_tls_creds_prefetching(), 1) << "a reference that was not the last waited";
+    MailwireUninitialize();
+    EXPECT_EQ(mw_tls_creds_prefetching(), 0);
+}
+
 } // namespace
