@@ -55,8 +55,9 @@ FakeServer &Greet(FakeServer &srv, const std::string &caps = "IMAP4rev1 IDLE")
         .Send("A1 OK [CAPABILITY " + caps + "] in\r\n");
 }
 
-// TLS connects here get 30 s, not 3: under Wine on a loaded machine, loading the Windows trust
-// store alone once took over 3 s (ST_ERROR_TIMEOUT "no progress in loading the trust store").
+// TLS connects here get 30 s, not 3: under Wine on a loaded machine loading the Windows trust
+// store takes a second or more. (Two CI stops in "loading the trust store", 3 s and 30 s, were
+// another program ending mid-load: see MailwireUninitialize() and tests/common/exit_env.cpp.)
 TEST(ImapFake, StartTlsMissingIsRefusedBeforeAnythingIsSent)
 {
     FakeServer srv(StartTlsServer());
