@@ -25,7 +25,6 @@ class LibraryEnd : public ::testing::Environment
 };
 
 // gtest owns the environment.
-::testing::Environment *const g_library_end =
-    ::testing::AddGlobalTestEnvironment(new LibraryEnd);
+::testing::Environment *const g_library_end = ::testing::AddGlobalTestEnvironment(new LibraryEnd);
 
 } // namespace
