@@ -598,7 +598,12 @@ TEST(ImapReal, IdleSeesADeliveryAndCancelEndsIt)
     std::printf("[ measure ] IDLE update %.3f s after the SMTP delivery started\n", secs);
     EXPECT_LT(secs, 2.0);
 
-    // Cancel from another thread: IDLE ends with DONE and the session stays usable.
+    // Cancel from another thread: IDLE ends with DONE and the session stays usable. On a
+    // mailbox of its own: in INBOX another test's delivery to carol, or a late update of this
+    // one, would end the IDLE as a change before the cancel.
+    std::string quiet = Unique("idle-cancel");
+    ASSERT_EQ(ImapCreateMailbox(h, quiet.c_str()), 0) << MailwireGetLastErrorDetail();
+    ASSERT_EQ(ImapSelectMailbox(h, quiet.c_str(), nullptr), 0) << MailwireGetLastErrorDetail();
     std::thread c([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         ImapCancel(h);
