@@ -354,8 +354,9 @@ MAILWIRE_API int ImapInitialize(void);
 /**
  * @brief Release one reference taken by ImapInitialize(); forwards to MailwireUninitialize().
  *
- * Open handles are not closed by it: disconnect them first.
- * @par Blocking: no.
+ * Open handles are not closed by it: disconnect them first. The last reference of the
+ * process waits for a trust-store load still in flight (MailwireUninitialize()).
+ * @par Blocking: only as MailwireUninitialize() does (the last reference, a load in flight).
  * @par Thread: any.
  */
 MAILWIRE_API void ImapUninitialize(void);

@@ -305,8 +305,9 @@ MAILWIRE_API int SmtpInitialize(void);
 /**
  * @brief Release one reference taken by SmtpInitialize(); forwards to MailwireUninitialize().
  *
- * Open handles are not closed by it: disconnect them first.
- * @par Blocking: no.
+ * Open handles are not closed by it: disconnect them first. The last reference of the
+ * process waits for a trust-store load still in flight (MailwireUninitialize()).
+ * @par Blocking: only as MailwireUninitialize() does (the last reference, a load in flight).
  * @par Thread: any.
  */
 MAILWIRE_API void SmtpUninitialize(void);

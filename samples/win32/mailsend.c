@@ -452,6 +452,9 @@ int WINAPI WinMain(HINSTANCE inst, HINSTANCE prev, LPSTR cmdline, int show)
     (void)cmdline;
     INITCOMMONCONTROLSEX icc = {sizeof icc, ICC_PROGRESS_CLASS | ICC_STANDARD_CLASSES};
     InitCommonControlsEx(&icc);
+    /* As in SocketTools: initialise at start, uninitialise at exit. The last SmtpUninitialize()
+     * also lets a trust-store load still running on the library's worker thread finish. */
+    int smtp_init = SmtpInitialize();
     g.client = INVALID_CLIENT;
     g.msg = INVALID_MESSAGE;
     g.shot_progress = -1;
@@ -531,8 +534,11 @@ int WINAPI WinMain(HINSTANCE inst, HINSTANCE prev, LPSTR cmdline, int show)
     HWND w = CreateWindowEx(0, wc.lpszClassName, title,
                             WS_OVERLAPPED | WS_CAPTION | WS_SYSMENU | WS_MINIMIZEBOX, 40, 40,
                             r.right - r.left, r.bottom - r.top, NULL, NULL, inst, NULL);
-    if (!w)
+    if (!w) {
+        if (smtp_init)
+            SmtpUninitialize();
         return ST_ERROR_INTERNAL;
+    }
     set_field_utf8(ID_TO, to);
     set_field_utf8(ID_SUBJECT, subject);
     set_field_utf8(ID_BODY, body);
@@ -556,5 +562,7 @@ int WINAPI WinMain(HINSTANCE inst, HINSTANCE prev, LPSTR cmdline, int show)
     }
     if (IsWindow(w))
         DestroyWindow(w);
+    if (smtp_init)
+        SmtpUninitialize();
     return rc < 0 ? (int)ST_ERROR_INTERNAL : (int)m.wParam;
 }

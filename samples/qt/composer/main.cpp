@@ -37,6 +37,8 @@
 #include <unistd.h>
 #endif
 
+#include <mailwire/Mailwire.hpp>
+
 #include "ComposerWindow.hpp"
 
 namespace
@@ -122,6 +124,9 @@ bool WriteFile(const QString &path, const QByteArray &data)
 int main(int argc, char **argv)
 {
     QApplication app(argc, argv);
+    // The library's reference for the program's life: its release at the end of main() lets a
+    // trust-store load still running on the library's worker thread finish first.
+    mailwire::CLibrary library;
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral("A mail composer sending through mailwire."));
     p.addHelpOption();
