@@ -104,12 +104,15 @@ TEST(QtThreads, ConnectedOnAWorkerThatEndedDestroyedOnTheMainThread)
     auto *window = new Window;
     bool sent = false;
     unsigned localPort = 0;
+    mwqt::ThreadEnd ended; // outlives the worker
     std::unique_ptr<QThread> worker(QThread::create([&] {
+        ended.Arm();
         sent = ConnectAndSend(*window, token);
         localPort = mwqt::LocalPort(window->smtp.GetSocket());
     }));
     worker->start();
     ASSERT_TRUE(worker->wait(30000));
+    ASSERT_TRUE(ended.WaitEnded());
     ASSERT_TRUE(sent) << window->smtp.GetLastErrorDetail();
     ExpectClosedPolitely(token, localPort, [&] { delete window; });
 }
@@ -120,6 +123,7 @@ TEST(QtThreads, ConnectedOnARunningWorkerDestroyedOnTheMainThread)
     mwqt::App app;
     const std::string token = mwtest::Unique("qt-member-running");
     auto *window = new Window;
+    mwqt::ThreadEnd ended; // outlives the worker
     QThread worker;
     QObject context; // the worker's: queued calls run there
     context.moveToThread(&worker);
@@ -129,6 +133,7 @@ TEST(QtThreads, ConnectedOnARunningWorkerDestroyedOnTheMainThread)
     QMetaObject::invokeMethod(
         &context,
         [&] {
+            ended.Arm();
             sent = ConnectAndSend(*window, token);
             localPort = mwqt::LocalPort(window->smtp.GetSocket());
         },
@@ -137,6 +142,7 @@ TEST(QtThreads, ConnectedOnARunningWorkerDestroyedOnTheMainThread)
     ExpectClosedPolitely(token, localPort, [&] { delete window; });
     worker.quit();
     ASSERT_TRUE(worker.wait(10000));
+    ASSERT_TRUE(ended.WaitEnded());
 }
 
 // A non-blocking session driven by a QtDriver on the worker's event loop, destroyed on the
@@ -149,6 +155,7 @@ TEST(QtThreads, DrivenOnAWorkerDestroyedOnTheMainThread)
     const std::string token = mwtest::Unique("qt-member-driven");
     const std::string msg = Message(token);
     auto *window = new Window;
+    mwqt::ThreadEnd ended; // outlives the worker
     QThread worker;
     QObject context;
     context.moveToThread(&worker);
@@ -160,6 +167,7 @@ TEST(QtThreads, DrivenOnAWorkerDestroyedOnTheMainThread)
     QMetaObject::invokeMethod(
         &context,
         [&] {
+            ended.Arm();
             CSmtpClient &c = window->smtp;
             c.OnComplete([&](CSmtpClient &cl, unsigned err) {
                 if (err) {
@@ -195,6 +203,7 @@ TEST(QtThreads, DrivenOnAWorkerDestroyedOnTheMainThread)
     EXPECT_FALSE(driving);
     worker.quit();
     ASSERT_TRUE(worker.wait(10000));
+    ASSERT_TRUE(ended.WaitEnded());
     qInstallMessageHandler(nullptr);
     std::lock_guard<std::mutex> lock(g_warningsLock);
     EXPECT_TRUE(g_warnings.empty()) << g_warnings.front();
